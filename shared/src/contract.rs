@@ -1,0 +1,192 @@
+//! The v1 wire contract: what `POST /api/events` accepts and answers.
+//!
+//! Field names here are the published contract (DESIGN §2): fields may be added,
+//! none renamed or removed. [`openapi`] renders the same contract, with every
+//! limit from [`crate::limits`], as the OpenAPI document ingestd serves.
+
+use crate::limits::*;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+
+/// The request body: one session's events.
+///
+/// Events are kept as raw JSON so that each is parsed on its own: one malformed
+/// event is rejected with its reason while the rest of the batch is kept.
+#[derive(Debug, Deserialize)]
+pub struct WireBatch<'a> {
+    pub site: String,
+    pub session_id: String,
+    pub visitor_id: String,
+    /// Client clock when the batch was sent (ms); lets the server correct a skewed
+    /// client clock without mistaking late delivery for skew.
+    #[serde(default)]
+    pub sent_at: Option<f64>,
+    #[serde(borrow)]
+    pub events: Vec<&'a RawValue>,
+}
+
+/// One event as sent by a client. Which optional fields are required depends on
+/// `type`; [`crate::validate`] checks them.
+#[derive(Debug, Deserialize)]
+pub struct WireEvent {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub ts: f64,
+    pub url: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub referrer: Option<String>,
+    #[serde(default)]
+    pub viewport: Option<[f64; 2]>,
+    #[serde(default)]
+    pub page: Option<[f64; 2]>,
+    #[serde(default)]
+    pub x: Option<f64>,
+    #[serde(default)]
+    pub y: Option<f64>,
+    #[serde(default)]
+    pub target: Option<WireTarget>,
+    #[serde(default)]
+    pub depth: Option<f64>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub props: Option<serde_json::Map<String, Value>>,
+}
+
+/// The clicked element.
+#[derive(Debug, Deserialize)]
+pub struct WireTarget {
+    #[serde(default)]
+    pub selector: Option<String>,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default, rename = "box")]
+    pub rect: Option<[f64; 4]>,
+}
+
+/// One rejected event in a reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedEvent {
+    /// Position of the event in the request's `events` array.
+    pub index: usize,
+    /// A stable, machine-readable reason code (also a metrics label).
+    pub code: String,
+    /// What is wrong, for a person.
+    pub reason: String,
+}
+
+/// The `200` reply: every accepted event is committed to disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestReply {
+    /// Events stored by this request or already stored by an earlier copy of it.
+    pub accepted: usize,
+    /// Of the accepted, how many were already stored (a retried batch).
+    pub duplicates: usize,
+    pub rejected: Vec<RejectedEvent>,
+}
+
+/// The reply for every error status (`400`, `413`, `429`, `503`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorReply {
+    pub error: String,
+    /// Per-event reasons, when the batch was rejected because no event was valid.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<RejectedEvent>,
+}
+
+/// The OpenAPI 3.1 document for the ingestion API.
+pub fn openapi() -> Value {
+    let id = json!({"type": "string", "minLength": 1, "maxLength": MAX_ID_CHARS,
+                    "pattern": "^[\\x21-\\x7e]+$"});
+    let dim = json!({"type": "number", "exclusiveMinimum": 0, "maximum": MAX_PAGE_DIMENSION});
+    let pair = json!({"type": "array", "items": dim, "minItems": 2, "maxItems": 2,
+                      "description": "[width, height] in CSS pixels"});
+    let rejected = json!({"type": "object", "required": ["index", "code", "reason"], "properties": {
+        "index": {"type": "integer", "minimum": 0},
+        "code": {"type": "string", "enum": crate::validate::REJECT_CODES},
+        "reason": {"type": "string"}}});
+    let error = json!({"type": "object", "required": ["error"], "properties": {
+        "error": {"type": "string"},
+        "rejected": {"type": "array", "items": {"$ref": "#/components/schemas/RejectedEvent"}}}});
+    let error_response = |description: &str| json!({"description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let retry = |description: &str| {
+        let mut r = error_response(description);
+        r["headers"] = json!({"Retry-After": {"schema": {"type": "integer"},
+            "description": "Seconds to wait before retrying"}});
+        r
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ingestd event API",
+            "version": "1",
+            "description": format!(
+                "Events from the browser tracker. Bodies are JSON whatever the Content-Type \
+                 (sendBeacon sends text/plain). Limits: body ≤ {MAX_BODY_BYTES} bytes, \
+                 ≤ {MAX_EVENTS_PER_BATCH} events per batch. Strings longer than their \
+                 maxLength are truncated, not rejected; control, bidi and zero-width \
+                 characters are removed. An event whose ts is more than {} minutes from \
+                 the server clock (after correcting by sent_at) gets the receive time and \
+                 a flag. A second copy of an event id (per site) is ignored.",
+                MAX_CLOCK_SKEW_MS / 60_000)
+        },
+        "paths": {
+            "/api/events": {"post": {
+                "summary": "Store a batch of one session's events",
+                "requestBody": {"required": true, "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Batch"}},
+                    "text/plain": {"schema": {"$ref": "#/components/schemas/Batch"}}}},
+                "responses": {
+                    "200": {"description": "Valid events are committed durably; invalid ones are listed",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IngestReply"}}}},
+                    "400": error_response("Malformed JSON, a bad envelope, or no valid event"),
+                    "403": error_response("Unknown site, or origin not allowed for the site"),
+                    "413": error_response("Body larger than the limit"),
+                    "429": retry("Too many requests from this address"),
+                    "503": retry("Queue full or database unavailable; nothing was stored")
+                }
+            }},
+            "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
+            "/metrics": {"get": {"summary": "Prometheus text metrics", "responses": {"200": {"description": "metrics"}}}},
+            "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI"}}}}
+        },
+        "components": {"schemas": {
+            "Batch": {"type": "object", "required": ["site", "session_id", "visitor_id", "events"], "properties": {
+                "site": id, "session_id": id, "visitor_id": id,
+                "sent_at": {"type": "number", "description": "Client clock when sent (ms since epoch)"},
+                "events": {"type": "array", "maxItems": MAX_EVENTS_PER_BATCH,
+                           "items": {"$ref": "#/components/schemas/Event"}}}},
+            "Event": {"type": "object", "required": ["id", "type", "ts", "url"], "properties": {
+                "id": id,
+                "type": {"type": "string", "enum": ["page_view", "click", "scroll", "custom"]},
+                "ts": {"type": "number", "exclusiveMinimum": 0, "description": "Client time, ms since epoch"},
+                "url": {"type": "string", "maxLength": MAX_URL_CHARS, "description": "Absolute http(s) URL"},
+                "title": {"type": "string", "maxLength": MAX_TITLE_CHARS},
+                "referrer": {"type": "string", "maxLength": MAX_URL_CHARS},
+                "viewport": pair, "page": pair,
+                "x": {"type": "number", "minimum": 0, "description": "Page X of a click (required for click)"},
+                "y": {"type": "number", "minimum": 0, "description": "Page Y of a click (required for click)"},
+                "target": {"$ref": "#/components/schemas/Target"},
+                "depth": {"type": "number", "minimum": 0, "maximum": 1, "description": "Deepest scroll fraction (required for scroll)"},
+                "name": {"type": "string", "minLength": 1, "maxLength": MAX_EVENT_NAME_CHARS, "description": "Required for custom"},
+                "props": {"type": "object", "maxProperties": MAX_PROPS_KEYS,
+                          "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+                          "description": format!("At most {MAX_PROPS_BYTES} bytes as JSON")}}},
+            "Target": {"type": "object", "properties": {
+                "selector": {"type": "string", "maxLength": MAX_SELECTOR_CHARS},
+                "text": {"type": "string", "maxLength": MAX_LABEL_CHARS},
+                "box": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4,
+                        "description": "[x, y, width, height] of the element in page coordinates"}}},
+            "IngestReply": {"type": "object", "required": ["accepted", "duplicates", "rejected"], "properties": {
+                "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},
+                "rejected": {"type": "array", "items": {"$ref": "#/components/schemas/RejectedEvent"}}}},
+            "RejectedEvent": rejected,
+            "Error": error
+        }}
+    })
+}

@@ -1,0 +1,23 @@
+//! The library both binaries stand on: the event contract, its validation and
+//! enrichment, and storage.
+//!
+//! - [`contract`] — the v1 wire types of `POST /api/events` and the OpenAPI document;
+//! - [`limits`] — every limit of the contract, in one place;
+//! - [`validate`] — body → [`event::EventBatch`], with a reason per rejected event;
+//! - [`sanitize`], [`page_key`], [`user_agent`] — cleaning, URL normalisation, UA classes;
+//! - [`event`] — the stored event model;
+//! - [`store`] — the write and read traits, [`store::DbUrl`], and the SQLite engine.
+
+pub mod contract;
+pub mod event;
+pub mod limits;
+pub mod page_key;
+pub mod sanitize;
+pub mod store;
+pub mod user_agent;
+pub mod validate;
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,45 @@
+//! The SQLite engine: one file in WAL mode.
+//!
+//! - [`SqliteWriter`] holds the only read-write connection. `synchronous=FULL`
+//!   makes each commit durable before `append` returns; rollups (sessions and
+//!   per-session pages) are updated in the same transaction as the events.
+//! - [`SqliteReader`] opens the file read-only; WAL readers never block the
+//!   writer nor wait for it. `PRAGMA data_version` tells it cheaply when another
+//!   connection has committed.
+//!
+//! Page keys, sites and selectors are interned in their own tables.
+
+mod rage;
+mod reader;
+mod schema;
+mod writer;
+
+pub use reader::SqliteReader;
+pub use schema::SCHEMA_VERSION;
+pub use writer::SqliteWriter;
+
+use crate::page_key::PagePattern;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::Connection;
+use std::time::Duration;
+
+/// How long a connection waits for a lock held by another before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Registers `page_match(pattern, key)`, the SQL face of [`PagePattern::matches`].
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_scalar_function(
+        "page_match",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let pattern: String = ctx.get(0)?;
+            let key: String = ctx.get(1)?;
+            // Patterns repeat for every row of one query: parse once per statement.
+            let parsed = ctx.get_or_create_aux(0, |_| -> rusqlite::Result<PagePattern> {
+                Ok(PagePattern::new(&pattern))
+            })?;
+            Ok(parsed.matches(&key))
+        },
+    )
+}

@@ -1,0 +1,725 @@
+//! The read side: every console query over a read-only connection.
+
+use super::{register_functions, schema, BUSY_TIMEOUT};
+use crate::event::{
+    ClientInfo, DeviceClass, Event, EventKind, Rect, Size, Target, FLAG_CLOCK_ADJUSTED,
+    FLAG_RAGE_CLICK,
+};
+use crate::page_key::PagePattern;
+use crate::store::query::*;
+use crate::store::{EventReader, StoreError};
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection, OpenFlags, Row};
+use std::path::Path;
+
+/// A read-only connection to a SQLite database written by [`super::SqliteWriter`].
+pub struct SqliteReader {
+    conn: Connection,
+}
+
+impl SqliteReader {
+    /// Opens the database at `path` read-only.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::NotFound(path.to_owned()));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "cache_size", -32768)?;
+        register_functions(&conn)?;
+        schema::check(&conn)?;
+        Ok(Self { conn })
+    }
+
+    fn query_rows<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params_from_iter(params.iter()), map)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<T>>>()?)
+    }
+
+    fn session_by_rowid(&self, id: i64) -> Result<Option<SessionSummary>, StoreError> {
+        let sql = format!("{SESSION_SELECT} WHERE s.id = ?1");
+        Ok(self.query_rows(&sql, &[Value::Integer(id)], session_row)?.pop())
+    }
+}
+
+/// A WHERE clause under construction, with its parameters.
+#[derive(Default, Clone)]
+struct Conditions {
+    clauses: Vec<String>,
+    params: Vec<Value>,
+}
+
+impl Conditions {
+    /// Adds `clause`, numbering its `?` placeholders after those already taken.
+    fn push(&mut self, clause: &str, params: impl IntoIterator<Item = Value>) {
+        let mut params = params.into_iter();
+        let mut numbered = String::with_capacity(clause.len() + 8);
+        for ch in clause.chars() {
+            if ch == '?' {
+                if let Some(value) = params.next() {
+                    numbered.push_str(&self.next_param(value));
+                    continue;
+                }
+            }
+            numbered.push(ch);
+        }
+        self.clauses.push(numbered);
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    fn next_param(&mut self, value: Value) -> String {
+        self.params.push(value);
+        format!("?{}", self.params.len())
+    }
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_owned())
+}
+
+/// Conditions on sessions (alias `s`). `with_range` applies the time range to
+/// session start; event-scoped queries apply it to event time themselves.
+fn session_conditions(filter: &Filter, with_range: bool, c: &mut Conditions) {
+    if let Some(site) = &filter.site {
+        c.push("s.site_id = (SELECT id FROM sites WHERE key = ?)", [text(site)]);
+    }
+    if with_range {
+        if let Some(from) = filter.range.from {
+            c.push("s.start_ts >= ?", [Value::Integer(from)]);
+        }
+        if let Some(to) = filter.range.to {
+            c.push("s.start_ts < ?", [Value::Integer(to)]);
+        }
+    }
+    if let Some(device) = filter.device {
+        c.push("s.device = ?", [Value::Integer(device.code())]);
+    }
+    if let Some(browser) = &filter.browser {
+        c.push("s.browser = ? COLLATE NOCASE", [text(browser)]);
+    }
+    match filter.referrer.as_deref() {
+        Some(DIRECT_REFERRER) => c.push("s.referrer IS NULL", []),
+        Some(referrer) => c.push("s.referrer = ? COLLATE NOCASE", [text(referrer)]),
+        None => {}
+    }
+    if let Some(pattern) = &filter.entry_page {
+        c.push(
+            "s.entry_page_id IN (SELECT id FROM pages WHERE page_match(?, key))",
+            [text(pattern.as_str())],
+        );
+    }
+    if let Some(min) = filter.min_duration_ms {
+        c.push("s.end_ts - s.start_ts >= ?", [Value::Integer(min)]);
+    }
+    if let Some(min) = filter.min_events {
+        c.push("s.events >= ?", [Value::Integer(i64::from(min))]);
+    }
+    match filter.bounced {
+        Some(true) => c.push("s.page_views = 1", []),
+        Some(false) => c.push("s.page_views <> 1", []),
+        None => {}
+    }
+    match filter.has_rage_clicks {
+        Some(true) => c.push("s.rage_clicks > 0", []),
+        Some(false) => c.push("s.rage_clicks = 0", []),
+        None => {}
+    }
+    if let Some(pattern) = &filter.clicked_page {
+        c.push(
+            "s.id IN (SELECT sp.session_id FROM session_pages sp
+                      WHERE sp.clicks > 0
+                        AND sp.page_id IN (SELECT id FROM pages WHERE page_match(?, key)))",
+            [text(pattern.as_str())],
+        );
+    }
+}
+
+const SESSION_SELECT: &str = "
+    SELECT st.key, s.session_key, s.visitor_key, s.start_ts, s.end_ts, s.events, s.page_views,
+           s.clicks, s.rage_clicks, pe.key, px.key, s.referrer, s.device, s.browser, s.os
+    FROM sessions s
+    JOIN sites st ON st.id = s.site_id
+    LEFT JOIN pages pe ON pe.id = s.entry_page_id
+    LEFT JOIN pages px ON px.id = s.exit_page_id";
+
+fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionSummary> {
+    let start: i64 = r.get(3)?;
+    let end: i64 = r.get(4)?;
+    let page_views: u64 = r.get(6)?;
+    Ok(SessionSummary {
+        site: r.get(0)?,
+        session_id: r.get(1)?,
+        visitor_id: r.get(2)?,
+        start,
+        end,
+        duration_ms: end - start,
+        events: r.get(5)?,
+        page_views,
+        clicks: r.get(7)?,
+        rage_clicks: r.get(8)?,
+        entry_page: r.get(9)?,
+        exit_page: r.get(10)?,
+        referrer: r.get(11)?,
+        client: ClientInfo {
+            device: DeviceClass::from_code(r.get(12)?),
+            browser: r.get(13)?,
+            os: r.get(14)?,
+        },
+        bounced: page_views == 1,
+    })
+}
+
+const EVENT_SELECT: &str = "
+    SELECT e.id, st.key, s.session_key, s.visitor_key, e.event_key, e.kind, e.ts, e.received_at,
+           e.flags, e.url, p.key, e.title, e.referrer, e.vw, e.vh, e.pw, e.ph, e.x, e.y,
+           sel.value, e.label, e.bx, e.by, e.bw, e.bh, e.depth, e.name, e.props
+    FROM events e
+    JOIN sessions s ON s.id = e.session_id
+    JOIN sites st ON st.id = e.site_id
+    JOIN pages p ON p.id = e.page_id
+    LEFT JOIN selectors sel ON sel.id = e.selector_id";
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
+    let kind_code: i64 = r.get(5)?;
+    let kind = EventKind::from_code(kind_code).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            5,
+            rusqlite::types::Type::Integer,
+            format!("unknown event kind {kind_code}").into(),
+        )
+    })?;
+    let flags: i64 = r.get(8)?;
+    let size = |w: usize, h: usize| -> rusqlite::Result<Option<Size>> {
+        Ok(match (r.get::<_, Option<u32>>(w)?, r.get::<_, Option<u32>>(h)?) {
+            (Some(width), Some(height)) => Some(Size { width, height }),
+            _ => None,
+        })
+    };
+    let selector: Option<String> = r.get(19)?;
+    let label: Option<String> = r.get(20)?;
+    let rect = match (
+        r.get::<_, Option<i32>>(21)?,
+        r.get::<_, Option<i32>>(22)?,
+        r.get::<_, Option<u32>>(23)?,
+        r.get::<_, Option<u32>>(24)?,
+    ) {
+        (Some(x), Some(y), Some(width), Some(height)) => Some(Rect { x, y, width, height }),
+        _ => None,
+    };
+    let target = (selector.is_some() || label.is_some() || rect.is_some()).then(|| Target {
+        selector,
+        label,
+        rect,
+    });
+    Ok(StoredEvent {
+        cursor: r.get::<_, i64>(0)?.to_string(),
+        site: r.get(1)?,
+        session_id: r.get(2)?,
+        visitor_id: r.get(3)?,
+        rage_click: flags & FLAG_RAGE_CLICK != 0,
+        event: Event {
+            id: r.get(4)?,
+            kind,
+            ts: r.get(6)?,
+            received_at: r.get(7)?,
+            clock_adjusted: flags & FLAG_CLOCK_ADJUSTED != 0,
+            url: r.get(9)?,
+            page_key: r.get(10)?,
+            title: r.get(11)?,
+            referrer: r.get(12)?,
+            viewport: size(13, 14)?,
+            page: size(15, 16)?,
+            x: r.get(17)?,
+            y: r.get(18)?,
+            target,
+            depth: r.get(25)?,
+            name: r.get(26)?,
+            props: r.get(27)?,
+        },
+    })
+}
+
+fn limit_offset(c: &mut Conditions, page: PageRequest) -> String {
+    let limit = c.next_param(Value::Integer(i64::from(page.limit)));
+    let offset = c.next_param(Value::Integer(i64::try_from(page.offset).unwrap_or(i64::MAX)));
+    format!(" LIMIT {limit} OFFSET {offset}")
+}
+
+fn direction(descending: bool) -> &'static str {
+    if descending {
+        "DESC"
+    } else {
+        "ASC"
+    }
+}
+
+/// A bucket width for about `target` buckets over `span_ms`, from a list of
+/// round durations.
+fn bucket_for(span_ms: i64, target: i64) -> i64 {
+    const STEPS: [i64; 10] = [
+        60_000,
+        5 * 60_000,
+        15 * 60_000,
+        30 * 60_000,
+        3_600_000,
+        3 * 3_600_000,
+        6 * 3_600_000,
+        12 * 3_600_000,
+        86_400_000,
+        7 * 86_400_000,
+    ];
+    STEPS
+        .into_iter()
+        .find(|step| span_ms / step <= target)
+        .unwrap_or_else(|| (span_ms / target).max(1))
+}
+
+/// Most points in the overview's series.
+const SERIES_TARGET_POINTS: i64 = 60;
+/// Rows in each of the overview's top lists.
+const TOP_LIST_ROWS: u32 = 10;
+/// Rows in the heatmap's element list.
+const TOP_ELEMENT_ROWS: i64 = 10;
+
+impl EventReader for SqliteReader {
+    fn overview(&self, filter: &Filter) -> Result<Overview, StoreError> {
+        let mut c = Conditions::default();
+        session_conditions(filter, true, &mut c);
+        let where_sql = c.sql();
+        let totals_sql = format!(
+            "SELECT COUNT(*), COUNT(DISTINCT s.visitor_key), COALESCE(SUM(s.page_views), 0),
+                    COALESCE(SUM(s.clicks), 0), COALESCE(SUM(s.page_views = 1), 0),
+                    COALESCE(SUM(s.page_views >= 1), 0), AVG(s.end_ts - s.start_ts),
+                    MIN(s.start_ts), MAX(s.start_ts)
+             FROM sessions s{where_sql}"
+        );
+        let (sessions, visitors, page_views, clicks, bounced, viewed, mean, min_start, max_start) =
+            self.conn
+                .prepare_cached(&totals_sql)?
+                .query_row(params_from_iter(c.params.iter()), |r| {
+                    Ok((
+                        r.get::<_, u64>(0)?,
+                        r.get::<_, u64>(1)?,
+                        r.get::<_, u64>(2)?,
+                        r.get::<_, u64>(3)?,
+                        r.get::<_, u64>(4)?,
+                        r.get::<_, u64>(5)?,
+                        r.get::<_, Option<f64>>(6)?,
+                        r.get::<_, Option<i64>>(7)?,
+                        r.get::<_, Option<i64>>(8)?,
+                    ))
+                })?;
+
+        let mut series = Vec::new();
+        let mut bucket_ms = 3_600_000;
+        if let (Some(min_start), Some(max_start)) = (min_start, max_start) {
+            let from = filter.range.from.unwrap_or(min_start);
+            let to = filter.range.to.unwrap_or(max_start + 1).max(from + 1);
+            bucket_ms = bucket_for(to - from, SERIES_TARGET_POINTS);
+            let origin = from.div_euclid(bucket_ms) * bucket_ms;
+            let buckets = (to - origin + bucket_ms - 1) / bucket_ms;
+            series = (0..buckets)
+                .map(|i| SeriesPoint {
+                    start: origin + i * bucket_ms,
+                    sessions: 0,
+                    page_views: 0,
+                })
+                .collect();
+            let mut sc = Conditions::default();
+            let origin_p = sc.next_param(Value::Integer(origin));
+            let bucket_p = sc.next_param(Value::Integer(bucket_ms));
+            session_conditions(filter, true, &mut sc);
+            let sql = format!(
+                "SELECT (s.start_ts - {origin_p}) / {bucket_p}, COUNT(*), SUM(s.page_views)
+                 FROM sessions s{} GROUP BY 1",
+                sc.sql()
+            );
+            for (index, n, views) in self.query_rows(&sql, &sc.params, |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, u64>(1)?, r.get::<_, u64>(2)?))
+            })? {
+                if let Some(point) = usize::try_from(index).ok().and_then(|i| series.get_mut(i)) {
+                    point.sessions = n;
+                    point.page_views = views;
+                }
+            }
+        }
+
+        let grouped = |expr: &str| -> Result<Vec<(Value, u64)>, StoreError> {
+            let sql = format!(
+                "SELECT {expr}, COUNT(*) FROM sessions s{where_sql}
+                 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP_LIST_ROWS}"
+            );
+            self.query_rows(&sql, &c.params, |r| Ok((r.get::<_, Value>(0)?, r.get(1)?)))
+        };
+        let label = |v: Value| match v {
+            Value::Text(t) => t,
+            Value::Integer(i) => i.to_string(),
+            _ => String::new(),
+        };
+        let counts = |rows: Vec<(Value, u64)>| -> Vec<Count> {
+            rows.into_iter()
+                .map(|(v, count)| Count {
+                    label: label(v),
+                    count,
+                })
+                .collect()
+        };
+        let top_referrers = counts(grouped(&format!("COALESCE(s.referrer, '{DIRECT_REFERRER}')"))?);
+        let browsers = counts(grouped("s.browser")?);
+        let devices = grouped("s.device")?
+            .into_iter()
+            .map(|(v, count)| Count {
+                label: match v {
+                    Value::Integer(code) => DeviceClass::from_code(code).as_str().to_owned(),
+                    _ => DeviceClass::Unknown.as_str().to_owned(),
+                },
+                count,
+            })
+            .collect();
+        let top_pages = self
+            .pages(
+                filter,
+                None,
+                Sort {
+                    key: PageSortKey::Views,
+                    descending: true,
+                },
+                PageRequest::first(TOP_LIST_ROWS),
+            )?
+            .into_iter()
+            .map(|p| Count {
+                label: p.page,
+                count: p.views,
+            })
+            .collect();
+
+        Ok(Overview {
+            visitors,
+            sessions,
+            page_views,
+            clicks,
+            bounce_rate: if viewed == 0 { 0.0 } else { bounced as f64 / viewed as f64 },
+            mean_duration_ms: mean.unwrap_or(0.0),
+            bucket_ms,
+            series,
+            top_pages,
+            top_referrers,
+            devices,
+            browsers,
+        })
+    }
+
+    fn sessions(
+        &self,
+        filter: &Filter,
+        sort: Sort<SessionSortKey>,
+        page: PageRequest,
+    ) -> Result<SessionPage, StoreError> {
+        let mut c = Conditions::default();
+        session_conditions(filter, true, &mut c);
+        let count_sql = format!("SELECT COUNT(*) FROM sessions s{}", c.sql());
+        let total: u64 = self
+            .conn
+            .prepare_cached(&count_sql)?
+            .query_row(params_from_iter(c.params.iter()), |r| r.get(0))?;
+        let key = match sort.key {
+            SessionSortKey::Start => "s.start_ts",
+            SessionSortKey::Duration => "s.end_ts - s.start_ts",
+            SessionSortKey::Events => "s.events",
+            SessionSortKey::Pages => "s.page_views",
+            SessionSortKey::Clicks => "s.clicks",
+            SessionSortKey::Entry => "pe.key",
+            SessionSortKey::Exit => "px.key",
+            SessionSortKey::Device => "s.device",
+            SessionSortKey::Browser => "s.browser",
+            SessionSortKey::Referrer => "s.referrer",
+            SessionSortKey::RageClicks => "s.rage_clicks",
+        };
+        let dir = direction(sort.descending);
+        let where_sql = c.sql();
+        let paging = limit_offset(&mut c, page);
+        let sql = format!("{SESSION_SELECT}{where_sql} ORDER BY {key} {dir}, s.id {dir}{paging}");
+        let rows = self.query_rows(&sql, &c.params, session_row)?;
+        Ok(SessionPage { total, rows })
+    }
+
+    fn journey(&self, session: &SessionRef) -> Result<Option<Journey>, StoreError> {
+        let mut c = Conditions::default();
+        c.push("s.session_key = ?", [text(&session.session_id)]);
+        if let Some(site) = &session.site {
+            c.push("s.site_id = (SELECT id FROM sites WHERE key = ?)", [text(site)]);
+        }
+        let sql = format!("SELECT s.id FROM sessions s{} ORDER BY s.id LIMIT 1", c.sql());
+        let Some(rowid) = self.query_rows(&sql, &c.params, |r| r.get::<_, i64>(0))?.pop() else {
+            return Ok(None);
+        };
+        let Some(summary) = self.session_by_rowid(rowid)? else {
+            return Ok(None);
+        };
+        let sql = format!("{EVENT_SELECT} WHERE e.session_id = ?1 ORDER BY e.ts, e.id");
+        let steps = self.query_rows(&sql, &[Value::Integer(rowid)], event_row)?;
+        Ok(Some(Journey {
+            session: summary,
+            steps,
+        }))
+    }
+
+    fn pages(
+        &self,
+        filter: &Filter,
+        pattern: Option<&PagePattern>,
+        sort: Sort<PageSortKey>,
+        page: PageRequest,
+    ) -> Result<Vec<PageStats>, StoreError> {
+        let mut c = Conditions::default();
+        session_conditions(filter, true, &mut c);
+        if let Some(pattern) = pattern {
+            c.push("page_match(?, p.key)", [text(pattern.as_str())]);
+        }
+        let key = match sort.key {
+            PageSortKey::Page => "p.key",
+            PageSortKey::Views => "2",
+            PageSortKey::Visitors => "3",
+            PageSortKey::Clicks => "5",
+            PageSortKey::ScrollDepth => "SUM(sp.scroll_sum) / NULLIF(SUM(sp.scroll_count), 0)",
+            PageSortKey::RageClicks => "8",
+        };
+        let dir = direction(sort.descending);
+        let where_sql = c.sql();
+        let paging = limit_offset(&mut c, page);
+        let sql = format!(
+            "SELECT p.key, SUM(sp.views), COUNT(DISTINCT s.visitor_key), COUNT(*), SUM(sp.clicks),
+                    SUM(sp.scroll_sum), SUM(sp.scroll_count), SUM(sp.rage_clicks)
+             FROM session_pages sp
+             JOIN sessions s ON s.id = sp.session_id
+             JOIN pages p ON p.id = sp.page_id{where_sql}
+             GROUP BY sp.page_id
+             ORDER BY {key} {dir}, p.key{paging}"
+        );
+        self.query_rows(&sql, &c.params, |r| {
+            let scroll_sum: f64 = r.get(5)?;
+            let scroll_count: u64 = r.get(6)?;
+            Ok(PageStats {
+                page: r.get(0)?,
+                views: r.get(1)?,
+                visitors: r.get(2)?,
+                sessions: r.get(3)?,
+                clicks: r.get(4)?,
+                mean_scroll_depth: (scroll_count > 0).then(|| scroll_sum / scroll_count as f64),
+                rage_clicks: r.get(7)?,
+            })
+        })
+    }
+
+    fn heatmap(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
+        let columns = query.columns.clamp(1, 10_000);
+        let mut c = Conditions::default();
+        c.push("e.kind = ?", [Value::Integer(EventKind::Click.code())]);
+        let mut pages_sql = "SELECT id FROM pages WHERE page_match(?, key)".to_owned();
+        let mut page_params = vec![text(query.pages.as_str())];
+        if let Some(site) = &query.filter.site {
+            pages_sql.push_str(" AND site_id = (SELECT id FROM sites WHERE key = ?)");
+            page_params.push(text(site));
+        }
+        c.push(&format!("e.page_id IN ({pages_sql})"), page_params);
+        c.push("e.pw IS NOT NULL AND e.x IS NOT NULL AND e.y IS NOT NULL", []);
+        if let Some(from) = query.filter.range.from {
+            c.push("e.ts >= ?", [Value::Integer(from)]);
+        }
+        if let Some(to) = query.filter.range.to {
+            c.push("e.ts < ?", [Value::Integer(to)]);
+        }
+        let (min_w, max_w) = query.segment.width_bounds();
+        if query.segment != WidthSegment::All {
+            c.push(
+                "COALESCE(e.vw, e.pw) >= ? AND COALESCE(e.vw, e.pw) < ?",
+                [Value::Integer(i64::from(min_w)), Value::Integer(i64::from(max_w))],
+            );
+        }
+        let join = if query.filter.has_session_conditions() {
+            session_conditions(&query.filter, false, &mut c);
+            " JOIN sessions s ON s.id = e.session_id"
+        } else {
+            ""
+        };
+        let where_sql = c.sql();
+        let base = format!("FROM events e{join}{where_sql}");
+
+        let (total, max_ph, max_y, rage): (u64, Option<i64>, Option<i64>, u64) = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT COUNT(*), MAX(e.ph), MAX(e.y), COALESCE(SUM(e.flags & {FLAG_RAGE_CLICK} <> 0), 0) {base}"
+            ))?
+            .query_row(params_from_iter(c.params.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+        if total == 0 {
+            return Ok(Heatmap {
+                page_width: 0,
+                page_height: 0,
+                columns,
+                rows: 0,
+                cell_px: 0.0,
+                total_clicks: 0,
+                rage_clicks: 0,
+                max_cell_clicks: 0,
+                bins: Vec::new(),
+                top_elements: Vec::new(),
+            });
+        }
+        let mut mc = c.clone();
+        let median_offset = mc.next_param(Value::Integer(((total - 1) / 2) as i64));
+        let page_width: i64 = self
+            .query_rows(
+                &format!("SELECT e.pw {base} ORDER BY e.pw LIMIT 1 OFFSET {median_offset}"),
+                &mc.params,
+                |r| r.get(0),
+            )?
+            .pop()
+            .unwrap_or(1)
+            .max(1);
+        let page_height = max_ph.unwrap_or(0).max(max_y.unwrap_or(0) + 1).max(1);
+        let cell_px = page_width as f64 / f64::from(columns);
+        let rows = ((page_height as f64 / cell_px).ceil() as u32).max(1);
+
+        let mut bc = c.clone();
+        let cols_p = bc.next_param(Value::Integer(i64::from(columns)));
+        let rows_p = bc.next_param(Value::Integer(i64::from(rows)));
+        let cell_p = bc.next_param(Value::Real(cell_px));
+        let bins = self.query_rows(
+            &format!(
+                "SELECT min({cols_p} - 1, e.x * {cols_p} / e.pw) AS col,
+                        min({rows_p} - 1, CAST(e.y / {cell_p} AS INTEGER)) AS row,
+                        COUNT(*), SUM(e.flags & {FLAG_RAGE_CLICK} <> 0)
+                 {base} GROUP BY row, col ORDER BY row, col"
+            ),
+            &bc.params,
+            |r| {
+                Ok(HeatBin {
+                    column: r.get(0)?,
+                    row: r.get(1)?,
+                    clicks: r.get(2)?,
+                    rage_clicks: r.get(3)?,
+                })
+            },
+        )?;
+        let max_cell_clicks = bins.iter().map(|b| b.clicks).max().unwrap_or(0);
+
+        let top_elements = self.query_rows(
+            &format!(
+                "SELECT sel.value, MAX(e.label), COUNT(*), SUM(e.flags & {FLAG_RAGE_CLICK} <> 0)
+                 FROM events e{join} JOIN selectors sel ON sel.id = e.selector_id{where_sql}
+                 GROUP BY e.selector_id ORDER BY 3 DESC, 1 LIMIT {TOP_ELEMENT_ROWS}"
+            ),
+            &c.params,
+            |r| {
+                let clicks: u64 = r.get(2)?;
+                Ok(ElementStat {
+                    selector: r.get(0)?,
+                    label: r.get(1)?,
+                    clicks,
+                    share: clicks as f64 / total as f64,
+                    rage_clicks: r.get(3)?,
+                })
+            },
+        )?;
+
+        Ok(Heatmap {
+            page_width: page_width as u32,
+            page_height: page_height as u32,
+            columns,
+            rows,
+            cell_px,
+            total_clicks: total,
+            rage_clicks: rage,
+            max_cell_clicks,
+            bins,
+            top_elements,
+        })
+    }
+
+    fn events(&self, filter: &Filter, page: PageRequest) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut c = Conditions::default();
+        if let Some(from) = filter.range.from {
+            c.push("e.ts >= ?", [Value::Integer(from)]);
+        }
+        if let Some(to) = filter.range.to {
+            c.push("e.ts < ?", [Value::Integer(to)]);
+        }
+        session_conditions(filter, false, &mut c);
+        let where_sql = c.sql();
+        let paging = limit_offset(&mut c, page);
+        let sql = format!("{EVENT_SELECT}{where_sql} ORDER BY e.ts, e.id{paging}");
+        self.query_rows(&sql, &c.params, event_row)
+    }
+
+    fn live_tail(&self, cursor: Option<&str>, limit: u32) -> Result<LiveTail, StoreError> {
+        let limit = Value::Integer(i64::from(limit));
+        let mut events = match cursor {
+            Some(cursor) => {
+                let after: i64 = cursor
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("not a live cursor: {cursor:?}")))?;
+                let sql = format!("{EVENT_SELECT} WHERE e.id > ?1 ORDER BY e.id LIMIT ?2");
+                self.query_rows(&sql, &[Value::Integer(after), limit], event_row)?
+            }
+            None => {
+                let sql = format!("{EVENT_SELECT} ORDER BY e.id DESC LIMIT ?1");
+                let mut newest = self.query_rows(&sql, &[limit], event_row)?;
+                newest.reverse();
+                newest
+            }
+        };
+        let cursor = match events.last() {
+            Some(last) => Some(last.cursor.clone()),
+            None => cursor.map(str::to_owned),
+        };
+        events.shrink_to_fit();
+        Ok(LiveTail { cursor, events })
+    }
+
+    fn change_token(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_round() {
+        assert_eq!(bucket_for(3_600_000, 60), 60_000);
+        assert_eq!(bucket_for(86_400_000, 60), 30 * 60_000);
+        assert_eq!(bucket_for(30 * 86_400_000, 60), 12 * 3_600_000);
+        assert_eq!(bucket_for(1, 60), 60_000);
+    }
+
+    #[test]
+    fn conditions_number_their_parameters() {
+        let mut c = Conditions::default();
+        c.push("a = ?", [Value::Integer(1)]);
+        c.push("b BETWEEN ? AND ?", [Value::Integer(2), Value::Integer(3)]);
+        c.push("c = ? OR d = ?", (2..4).map(Value::Integer));
+        assert_eq!(c.sql(), " WHERE a = ?1 AND b BETWEEN ?2 AND ?3 AND c = ?4 OR d = ?5");
+        assert_eq!(c.next_param(Value::Null), "?6");
+    }
+}

@@ -1,0 +1,128 @@
+//! The schema and its forward migrations, tracked by `PRAGMA user_version`.
+//!
+//! Each entry of [`MIGRATIONS`] takes the schema from version `i` to `i + 1`;
+//! the writer applies the missing ones in one transaction at start-up.
+
+use crate::store::StoreError;
+use rusqlite::Connection;
+
+/// The version this program writes and reads.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: events, interned strings, session and per-session page rollups.
+    r#"
+    CREATE TABLE sites (
+        id   INTEGER PRIMARY KEY,
+        key  TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE pages (
+        id       INTEGER PRIMARY KEY,
+        site_id  INTEGER NOT NULL REFERENCES sites (id),
+        key      TEXT NOT NULL,
+        UNIQUE (site_id, key)
+    );
+    CREATE TABLE selectors (
+        id     INTEGER PRIMARY KEY,
+        value  TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE sessions (
+        id             INTEGER PRIMARY KEY,
+        site_id        INTEGER NOT NULL REFERENCES sites (id),
+        session_key    TEXT NOT NULL,
+        visitor_key    TEXT NOT NULL,
+        start_ts       INTEGER NOT NULL,
+        end_ts         INTEGER NOT NULL,
+        events         INTEGER NOT NULL DEFAULT 0,
+        page_views     INTEGER NOT NULL DEFAULT 0,
+        clicks         INTEGER NOT NULL DEFAULT 0,
+        rage_clicks    INTEGER NOT NULL DEFAULT 0,
+        entry_page_id  INTEGER REFERENCES pages (id),
+        entry_ts       INTEGER,
+        exit_page_id   INTEGER REFERENCES pages (id),
+        exit_ts        INTEGER,
+        referrer       TEXT,
+        device         INTEGER NOT NULL,
+        browser        TEXT NOT NULL,
+        os             TEXT NOT NULL,
+        UNIQUE (site_id, session_key)
+    );
+    CREATE INDEX sessions_by_start ON sessions (start_ts);
+    CREATE INDEX sessions_by_visitor ON sessions (visitor_key);
+    CREATE TABLE session_pages (
+        session_id    INTEGER NOT NULL REFERENCES sessions (id),
+        page_id       INTEGER NOT NULL REFERENCES pages (id),
+        first_ts      INTEGER NOT NULL,
+        views         INTEGER NOT NULL DEFAULT 0,
+        clicks        INTEGER NOT NULL DEFAULT 0,
+        rage_clicks   INTEGER NOT NULL DEFAULT 0,
+        scroll_sum    REAL NOT NULL DEFAULT 0,
+        scroll_count  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (session_id, page_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX session_pages_by_page ON session_pages (page_id);
+    CREATE TABLE events (
+        id           INTEGER PRIMARY KEY,
+        site_id      INTEGER NOT NULL REFERENCES sites (id),
+        event_key    TEXT NOT NULL,
+        session_id   INTEGER NOT NULL REFERENCES sessions (id),
+        kind         INTEGER NOT NULL,
+        ts           INTEGER NOT NULL,
+        received_at  INTEGER NOT NULL,
+        flags        INTEGER NOT NULL DEFAULT 0,
+        page_id      INTEGER NOT NULL REFERENCES pages (id),
+        url          TEXT NOT NULL,
+        title        TEXT,
+        referrer     TEXT,
+        vw INTEGER, vh INTEGER, pw INTEGER, ph INTEGER,
+        x INTEGER, y INTEGER,
+        selector_id  INTEGER REFERENCES selectors (id),
+        label        TEXT,
+        bx INTEGER, by INTEGER, bw INTEGER, bh INTEGER,
+        depth        REAL,
+        name         TEXT,
+        props        TEXT,
+        UNIQUE (site_id, event_key)
+    );
+    CREATE INDEX events_by_session ON events (session_id, ts);
+    CREATE INDEX events_by_ts ON events (ts);
+    CREATE INDEX clicks_by_page ON events (page_id, ts) WHERE kind = 1;
+    "#,
+];
+
+/// Brings the schema up to [`SCHEMA_VERSION`].
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    for (version, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version as i64 + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Checks that a read-only connection sees a schema it understands.
+pub(super) fn check(conn: &Connection) -> Result<(), StoreError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    match found.cmp(&SCHEMA_VERSION) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Greater => Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+        std::cmp::Ordering::Less => Err(StoreError::SchemaTooOld {
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+    }
+}

@@ -1,0 +1,450 @@
+//! The write side: one read-write connection, one transaction per group of
+//! batches, every rollup updated in that transaction.
+
+use super::rage::{rage_rows, ClickPoint};
+use super::{register_functions, schema, BUSY_TIMEOUT};
+use crate::event::{EventBatch, EventKind, FLAG_CLOCK_ADJUSTED, FLAG_RAGE_CLICK};
+use crate::limits::RAGE_CLICK_WINDOW_MS;
+use crate::page_key::url_host;
+use crate::store::{AppendOutcome, EventWriter, StoreError};
+use rusqlite::{params, Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Interned ids remembered between transactions; dropped after a failed one,
+/// since a rolled-back insert leaves a remembered id pointing at nothing.
+#[derive(Default)]
+struct InternCache {
+    sites: HashMap<String, i64>,
+    pages: HashMap<(i64, String), i64>,
+    selectors: HashMap<String, i64>,
+}
+
+/// Beyond this many remembered page keys or selectors, the cache starts over.
+const INTERN_CACHE_LIMIT: usize = 50_000;
+
+impl InternCache {
+    fn clear(&mut self) {
+        self.sites.clear();
+        self.pages.clear();
+        self.selectors.clear();
+    }
+
+    fn site(&mut self, tx: &Transaction<'_>, key: &str) -> rusqlite::Result<i64> {
+        if let Some(&id) = self.sites.get(key) {
+            return Ok(id);
+        }
+        let id = tx
+            .prepare_cached(
+                "INSERT INTO sites (key) VALUES (?1)
+                 ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
+            )?
+            .query_row([key], |r| r.get(0))?;
+        self.sites.insert(key.to_owned(), id);
+        Ok(id)
+    }
+
+    fn page(&mut self, tx: &Transaction<'_>, site_id: i64, key: &str) -> rusqlite::Result<i64> {
+        if let Some(&id) = self.pages.get(&(site_id, key.to_owned())) {
+            return Ok(id);
+        }
+        let id = tx
+            .prepare_cached(
+                "INSERT INTO pages (site_id, key) VALUES (?1, ?2)
+                 ON CONFLICT (site_id, key) DO UPDATE SET key = excluded.key RETURNING id",
+            )?
+            .query_row(params![site_id, key], |r| r.get(0))?;
+        if self.pages.len() >= INTERN_CACHE_LIMIT {
+            self.pages.clear();
+        }
+        self.pages.insert((site_id, key.to_owned()), id);
+        Ok(id)
+    }
+
+    fn selector(&mut self, tx: &Transaction<'_>, value: &str) -> rusqlite::Result<i64> {
+        if let Some(&id) = self.selectors.get(value) {
+            return Ok(id);
+        }
+        let id = tx
+            .prepare_cached(
+                "INSERT INTO selectors (value) VALUES (?1)
+                 ON CONFLICT (value) DO UPDATE SET value = excluded.value RETURNING id",
+            )?
+            .query_row([value], |r| r.get(0))?;
+        if self.selectors.len() >= INTERN_CACHE_LIMIT {
+            self.selectors.clear();
+        }
+        self.selectors.insert(value.to_owned(), id);
+        Ok(id)
+    }
+}
+
+/// The only read-write connection to a SQLite database.
+pub struct SqliteWriter {
+    conn: Connection,
+    cache: InternCache,
+}
+
+impl SqliteWriter {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Corrupt(format!(
+                "could not switch the journal to WAL (got {mode})"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "cache_size", -8192)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        register_functions(&conn)?;
+        schema::migrate(&mut conn)?;
+        Ok(Self {
+            conn,
+            cache: InternCache::default(),
+        })
+    }
+
+    /// The connection, for maintenance and tests.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl EventWriter for SqliteWriter {
+    fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError> {
+        let result = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let outcomes = batches
+                .iter()
+                .map(|batch| append_batch(&tx, &mut self.cache, batch))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            tx.commit()?;
+            Ok(outcomes)
+        })();
+        if result.is_err() {
+            self.cache.clear();
+        }
+        result.map_err(StoreError::Sqlite)
+    }
+}
+
+/// Changes to one session's rollup from one batch.
+#[derive(Default)]
+struct SessionDelta {
+    events: i64,
+    page_views: i64,
+    clicks: i64,
+    rage_clicks: i64,
+    start: i64,
+    end: i64,
+    /// Earliest page view: (ts, page, external referrer host).
+    entry: Option<(i64, i64, Option<String>)>,
+    /// Latest page view: (ts, page).
+    exit: Option<(i64, i64)>,
+}
+
+/// Changes to one (session, page) rollup row.
+#[derive(Default)]
+struct PageDelta {
+    first_ts: i64,
+    views: i64,
+    clicks: i64,
+    rage_clicks: i64,
+    scroll_sum: f64,
+    scroll_count: i64,
+}
+
+fn append_batch(
+    tx: &Transaction<'_>,
+    cache: &mut InternCache,
+    batch: &EventBatch,
+) -> rusqlite::Result<AppendOutcome> {
+    let site_id = cache.site(tx, &batch.site)?;
+    let first = batch.events.iter().map(|e| e.ts).min().unwrap_or_default();
+    let last = batch.events.iter().map(|e| e.ts).max().unwrap_or_default();
+    let session_id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO sessions (site_id, session_key, visitor_key, start_ts, end_ts, device, browser, os)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (site_id, session_key) DO UPDATE SET session_key = excluded.session_key
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                site_id,
+                batch.session_id,
+                batch.visitor_id,
+                first,
+                last,
+                batch.client.device.code(),
+                batch.client.browser,
+                batch.client.os
+            ],
+            |r| r.get(0),
+        )?;
+
+    let mut outcome = AppendOutcome::default();
+    let mut session = SessionDelta {
+        start: i64::MAX,
+        end: i64::MIN,
+        ..SessionDelta::default()
+    };
+    let mut pages: HashMap<i64, PageDelta> = HashMap::new();
+    let mut new_click_span: Option<(i64, i64)> = None;
+
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO events (site_id, event_key, session_id, kind, ts, received_at, flags,
+             page_id, url, title, referrer, vw, vh, pw, ph, x, y, selector_id, label, bx, by, bw, bh,
+             depth, name, props)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+    )?;
+    for event in &batch.events {
+        let page_id = cache.page(tx, site_id, &event.page_key)?;
+        let target = event.target.as_ref();
+        let selector_id = match target.and_then(|t| t.selector.as_deref()) {
+            Some(selector) => Some(cache.selector(tx, selector)?),
+            None => None,
+        };
+        let rect = target.and_then(|t| t.rect);
+        let flags = if event.clock_adjusted { FLAG_CLOCK_ADJUSTED } else { 0 };
+        let inserted = insert.execute(params![
+            site_id,
+            event.id,
+            session_id,
+            event.kind.code(),
+            event.ts,
+            event.received_at,
+            flags,
+            page_id,
+            event.url,
+            event.title,
+            event.referrer,
+            event.viewport.map(|s| s.width),
+            event.viewport.map(|s| s.height),
+            event.page.map(|s| s.width),
+            event.page.map(|s| s.height),
+            event.x,
+            event.y,
+            selector_id,
+            target.and_then(|t| t.label.as_deref()),
+            rect.map(|r| r.x),
+            rect.map(|r| r.y),
+            rect.map(|r| r.width),
+            rect.map(|r| r.height),
+            event.depth,
+            event.name,
+            event.props,
+        ])?;
+        if inserted == 0 {
+            outcome.duplicates += 1;
+            continue;
+        }
+        outcome.inserted += 1;
+
+        session.events += 1;
+        session.start = session.start.min(event.ts);
+        session.end = session.end.max(event.ts);
+        let page = pages.entry(page_id).or_insert_with(|| PageDelta {
+            first_ts: event.ts,
+            ..PageDelta::default()
+        });
+        page.first_ts = page.first_ts.min(event.ts);
+        match event.kind {
+            EventKind::PageView => {
+                session.page_views += 1;
+                page.views += 1;
+                if session.entry.as_ref().is_none_or(|(ts, ..)| event.ts < *ts) {
+                    session.entry = Some((event.ts, page_id, external_referrer(event)));
+                }
+                if session.exit.is_none_or(|(ts, _)| event.ts >= ts) {
+                    session.exit = Some((event.ts, page_id));
+                }
+            }
+            EventKind::Click => {
+                session.clicks += 1;
+                page.clicks += 1;
+                new_click_span = Some(match new_click_span {
+                    None => (event.ts, event.ts),
+                    Some((lo, hi)) => (lo.min(event.ts), hi.max(event.ts)),
+                });
+            }
+            EventKind::Scroll => {
+                page.scroll_sum += event.depth.unwrap_or_default();
+                page.scroll_count += 1;
+            }
+            EventKind::Custom => {}
+        }
+    }
+    drop(insert);
+
+    if let Some((lo, hi)) = new_click_span {
+        flag_rage_clicks(tx, session_id, lo, hi, &mut session, &mut pages)?;
+    }
+    if outcome.inserted > 0 {
+        apply_session_delta(tx, session_id, &session)?;
+        apply_page_deltas(tx, session_id, &pages)?;
+    }
+    Ok(outcome)
+}
+
+/// The referrer's host when it is not the page's own host (internal
+/// navigation is not a referrer).
+fn external_referrer(event: &crate::event::Event) -> Option<String> {
+    let referrer = url_host(event.referrer.as_deref()?)?;
+    (Some(&referrer) != url_host(&event.url).as_ref()).then_some(referrer)
+}
+
+/// Re-judges the session's clicks around `[lo, hi]` and flags new rage clicks,
+/// counting each newly flagged click into the rollups.
+fn flag_rage_clicks(
+    tx: &Transaction<'_>,
+    session_id: i64,
+    lo: i64,
+    hi: i64,
+    session: &mut SessionDelta,
+    pages: &mut HashMap<i64, PageDelta>,
+) -> rusqlite::Result<()> {
+    let mut select = tx.prepare_cached(
+        "SELECT id, ts, x, y, flags, page_id FROM events
+         WHERE session_id = ?1 AND ts BETWEEN ?2 AND ?3 AND kind = ?4
+         ORDER BY ts, id",
+    )?;
+    let mut clicks = Vec::new();
+    let mut meta = HashMap::new();
+    let rows = select.query_map(
+        params![
+            session_id,
+            lo - RAGE_CLICK_WINDOW_MS,
+            hi + RAGE_CLICK_WINDOW_MS,
+            EventKind::Click.code()
+        ],
+        |r| {
+            Ok((
+                ClickPoint {
+                    row: r.get(0)?,
+                    ts: r.get(1)?,
+                    x: r.get::<_, Option<f64>>(2)?.unwrap_or_default(),
+                    y: r.get::<_, Option<f64>>(3)?.unwrap_or_default(),
+                },
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        },
+    )?;
+    for row in rows {
+        let (point, flags, page_id) = row?;
+        meta.insert(point.row, (flags, page_id, point.ts));
+        clicks.push(point);
+    }
+    let mut flag = tx.prepare_cached("UPDATE events SET flags = flags | ?1 WHERE id = ?2")?;
+    for row in rage_rows(&clicks) {
+        let Some(&(flags, page_id, ts)) = meta.get(&row) else {
+            continue;
+        };
+        if flags & FLAG_RAGE_CLICK != 0 {
+            continue;
+        }
+        flag.execute(params![FLAG_RAGE_CLICK, row])?;
+        session.rage_clicks += 1;
+        let page = pages.entry(page_id).or_insert_with(|| PageDelta {
+            first_ts: ts,
+            ..PageDelta::default()
+        });
+        page.rage_clicks += 1;
+    }
+    Ok(())
+}
+
+fn apply_session_delta(
+    tx: &Transaction<'_>,
+    session_id: i64,
+    d: &SessionDelta,
+) -> rusqlite::Result<()> {
+    let (entry_ts, entry_page, referrer) = match &d.entry {
+        Some((ts, page, referrer)) => (Some(*ts), Some(*page), referrer.as_deref()),
+        None => (None, None, None),
+    };
+    let (exit_ts, exit_page) = d.exit.map_or((None, None), |(t, p)| (Some(t), Some(p)));
+    // In SQLite every SET expression sees the row as it was before the update.
+    tx.prepare_cached(
+        "UPDATE sessions SET
+             events = events + ?2, page_views = page_views + ?3, clicks = clicks + ?4,
+             rage_clicks = rage_clicks + ?5,
+             start_ts = min(start_ts, ?6), end_ts = max(end_ts, ?7),
+             entry_page_id = CASE WHEN ?8 IS NOT NULL AND (entry_ts IS NULL OR ?8 < entry_ts)
+                                  THEN ?9 ELSE entry_page_id END,
+             referrer      = CASE WHEN ?8 IS NOT NULL AND (entry_ts IS NULL OR ?8 < entry_ts)
+                                  THEN ?10 ELSE referrer END,
+             entry_ts      = CASE WHEN ?8 IS NOT NULL AND (entry_ts IS NULL OR ?8 < entry_ts)
+                                  THEN ?8 ELSE entry_ts END,
+             exit_page_id  = CASE WHEN ?11 IS NOT NULL AND (exit_ts IS NULL OR ?11 >= exit_ts)
+                                  THEN ?12 ELSE exit_page_id END,
+             exit_ts       = CASE WHEN ?11 IS NOT NULL AND (exit_ts IS NULL OR ?11 >= exit_ts)
+                                  THEN ?11 ELSE exit_ts END
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        session_id,
+        d.events,
+        d.page_views,
+        d.clicks,
+        d.rage_clicks,
+        d.start,
+        d.end,
+        entry_ts,
+        entry_page,
+        referrer,
+        exit_ts,
+        exit_page
+    ])?;
+    Ok(())
+}
+
+fn apply_page_deltas(
+    tx: &Transaction<'_>,
+    session_id: i64,
+    pages: &HashMap<i64, PageDelta>,
+) -> rusqlite::Result<()> {
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO session_pages (session_id, page_id, first_ts, views, clicks, rage_clicks,
+             scroll_sum, scroll_count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (session_id, page_id) DO UPDATE SET
+             first_ts = min(first_ts, excluded.first_ts),
+             views = views + excluded.views,
+             clicks = clicks + excluded.clicks,
+             rage_clicks = rage_clicks + excluded.rage_clicks,
+             scroll_sum = scroll_sum + excluded.scroll_sum,
+             scroll_count = scroll_count + excluded.scroll_count",
+    )?;
+    for (page_id, d) in pages {
+        upsert.execute(params![
+            session_id,
+            page_id,
+            d.first_ts,
+            d.views,
+            d.clicks,
+            d.rage_clicks,
+            d.scroll_sum,
+            d.scroll_count
+        ])?;
+    }
+    Ok(())
+}

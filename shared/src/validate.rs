@@ -1,0 +1,353 @@
+//! Parse → validate → enrich: from a request body to an [`EventBatch`].
+//!
+//! Envelope problems (malformed JSON, bad ids, too many events) reject the whole
+//! batch with a [`BatchError`]. Event problems reject only that event, with a
+//! [`Rejection`] naming its index and reason; the valid events are kept.
+
+use crate::contract::{RejectedEvent, WireBatch, WireEvent, WireTarget};
+use crate::event::{Event, EventBatch, EventKind, Rect, Size, Target};
+use crate::limits::*;
+use crate::page_key::{page_key, QueryKeepList};
+use crate::sanitize::{clean, clean_opt};
+use crate::user_agent;
+use serde_json::Value;
+
+/// Every rejection code, as published in the OpenAPI document.
+pub const REJECT_CODES: [&str; 7] = [
+    "malformed",
+    "unknown_type",
+    "missing_field",
+    "invalid_id",
+    "invalid_url",
+    "invalid_number",
+    "invalid_props",
+];
+
+/// Why one event was rejected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EventRejection {
+    #[error("not a valid event object: {0}")]
+    Malformed(String),
+    #[error("unknown event type {0:?} (expected page_view, click, scroll or custom)")]
+    UnknownType(String),
+    #[error("{kind} event needs field {field:?}")]
+    MissingField { kind: &'static str, field: &'static str },
+    #[error("event id must be 1 to {MAX_ID_CHARS} printable ASCII characters")]
+    InvalidId,
+    #[error("{0}")]
+    InvalidUrl(String),
+    #[error("{field} {problem}")]
+    InvalidNumber { field: &'static str, problem: String },
+    #[error("props {0}")]
+    InvalidProps(String),
+}
+
+impl EventRejection {
+    /// The machine-readable code (one of [`REJECT_CODES`]).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "malformed",
+            Self::UnknownType(_) => "unknown_type",
+            Self::MissingField { .. } => "missing_field",
+            Self::InvalidId => "invalid_id",
+            Self::InvalidUrl(_) => "invalid_url",
+            Self::InvalidNumber { .. } => "invalid_number",
+            Self::InvalidProps(_) => "invalid_props",
+        }
+    }
+}
+
+/// A rejected event and its position in the request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    pub index: usize,
+    pub reason: EventRejection,
+}
+
+impl Rejection {
+    /// The form sent back to the client.
+    pub fn to_wire(&self) -> RejectedEvent {
+        RejectedEvent {
+            index: self.index,
+            code: self.reason.code().to_owned(),
+            reason: self.reason.to_string(),
+        }
+    }
+}
+
+/// Why a whole batch was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BatchError {
+    #[error("body is not a valid event batch: {0}")]
+    Malformed(String),
+    #[error("{field} must be 1 to {MAX_ID_CHARS} printable ASCII characters")]
+    InvalidId { field: &'static str },
+    #[error("batch has {count} events; at most {MAX_EVENTS_PER_BATCH} are accepted per request")]
+    TooManyEvents { count: usize },
+    #[error("batch has no events")]
+    Empty,
+    #[error("no valid event in the batch ({} rejected)", .0.len())]
+    NothingValid(Vec<Rejection>),
+}
+
+/// What the request carried besides its body.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestContext<'a> {
+    pub user_agent: Option<&'a str>,
+    /// Server receive time, ms since the Unix epoch.
+    pub received_at: i64,
+    pub keep_query: &'a QueryKeepList,
+}
+
+/// A batch ready to commit, with the events that were left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedBatch {
+    pub batch: EventBatch,
+    pub rejected: Vec<Rejection>,
+}
+
+/// The oldest client timestamp kept as sent: older events get the receive time.
+/// Trackers keep undelivered events for a while, so this is generous.
+const MAX_EVENT_AGE_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+/// Timestamps past this (the year 33658) are not timestamps.
+const MAX_TS: f64 = 1e15;
+
+/// Parses and validates a request body.
+pub fn prepare(body: &[u8], ctx: &RequestContext<'_>) -> Result<PreparedBatch, BatchError> {
+    let wire: WireBatch<'_> =
+        serde_json::from_slice(body).map_err(|e| BatchError::Malformed(e.to_string()))?;
+    let site = checked_id(&wire.site).ok_or(BatchError::InvalidId { field: "site" })?;
+    let session_id =
+        checked_id(&wire.session_id).ok_or(BatchError::InvalidId { field: "session_id" })?;
+    let visitor_id =
+        checked_id(&wire.visitor_id).ok_or(BatchError::InvalidId { field: "visitor_id" })?;
+    if wire.events.is_empty() {
+        return Err(BatchError::Empty);
+    }
+    if wire.events.len() > MAX_EVENTS_PER_BATCH {
+        return Err(BatchError::TooManyEvents {
+            count: wire.events.len(),
+        });
+    }
+    let skew = clock_offset(wire.sent_at, ctx.received_at);
+    let mut events = Vec::with_capacity(wire.events.len());
+    let mut rejected = Vec::new();
+    for (index, raw) in wire.events.iter().enumerate() {
+        let parsed = serde_json::from_str::<WireEvent>(raw.get())
+            .map_err(|e| EventRejection::Malformed(e.to_string()))
+            .and_then(|event| validate_event(event, skew, ctx));
+        match parsed {
+            Ok(event) => events.push(event),
+            Err(reason) => rejected.push(Rejection { index, reason }),
+        }
+    }
+    if events.is_empty() {
+        return Err(BatchError::NothingValid(rejected));
+    }
+    Ok(PreparedBatch {
+        batch: EventBatch {
+            site: site.to_owned(),
+            session_id: session_id.to_owned(),
+            visitor_id: visitor_id.to_owned(),
+            client: user_agent::classify(ctx.user_agent),
+            events,
+        },
+        rejected,
+    })
+}
+
+fn checked_id(id: &str) -> Option<&str> {
+    let ok = !id.is_empty()
+        && id.len() <= MAX_ID_CHARS
+        && id.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    ok.then_some(id)
+}
+
+/// The correction to add to client timestamps: the receive time minus the
+/// client's send time, when they differ by more than the allowed skew.
+fn clock_offset(sent_at: Option<f64>, received_at: i64) -> i64 {
+    match sent_at {
+        Some(sent) if sent.is_finite() && sent > 0.0 && sent < MAX_TS => {
+            let offset = received_at - sent.round() as i64;
+            if offset.abs() > MAX_CLOCK_SKEW_MS {
+                offset
+            } else {
+                0
+            }
+        }
+        _ => 0,
+    }
+}
+
+fn validate_event(
+    wire: WireEvent,
+    skew: i64,
+    ctx: &RequestContext<'_>,
+) -> Result<Event, EventRejection> {
+    let kind = EventKind::from_wire(&wire.kind)
+        .ok_or_else(|| EventRejection::UnknownType(clean(&wire.kind, 32)))?;
+    let id = checked_id(&wire.id).ok_or(EventRejection::InvalidId)?;
+    let kind_name = kind.as_str();
+    let missing = |field| EventRejection::MissingField {
+        kind: kind_name,
+        field,
+    };
+
+    if !(wire.ts > 0.0 && wire.ts < MAX_TS) {
+        return Err(EventRejection::InvalidNumber {
+            field: "ts",
+            problem: "must be milliseconds since the Unix epoch".into(),
+        });
+    }
+    let mut ts = (wire.ts.round() as i64).saturating_add(skew);
+    let mut clock_adjusted = skew != 0;
+    if ts > ctx.received_at + MAX_CLOCK_SKEW_MS || ts < ctx.received_at - MAX_EVENT_AGE_MS {
+        ts = ctx.received_at;
+        clock_adjusted = true;
+    }
+
+    let url = clean(&wire.url, usize::MAX);
+    let key = page_key(&url, ctx.keep_query).map_err(|e| EventRejection::InvalidUrl(e.to_string()))?;
+
+    let viewport = wire.viewport.map(|v| size("viewport", v)).transpose()?;
+    let page = wire.page.map(|v| size("page", v)).transpose()?;
+    let (mut x, mut y, mut target, mut depth, mut name, mut props) =
+        (None, None, None, None, None, None);
+    match kind {
+        EventKind::Click => {
+            let limit = page.map(|p| (p.width, p.height));
+            x = Some(coordinate("x", wire.x.ok_or_else(|| missing("x"))?, limit.map(|l| l.0))?);
+            y = Some(coordinate("y", wire.y.ok_or_else(|| missing("y"))?, limit.map(|l| l.1))?);
+            target = wire.target.map(target_of).transpose()?;
+        }
+        EventKind::Scroll => {
+            depth = Some(scroll_depth(wire.depth.ok_or_else(|| missing("depth"))?)?);
+        }
+        EventKind::Custom => {
+            name = Some(
+                clean_opt(wire.name.as_deref(), MAX_EVENT_NAME_CHARS).ok_or_else(|| missing("name"))?,
+            );
+            props = wire.props.map(props_json).transpose()?;
+        }
+        EventKind::PageView => {}
+    }
+
+    Ok(Event {
+        id: id.to_owned(),
+        kind,
+        ts,
+        received_at: ctx.received_at,
+        clock_adjusted,
+        url: truncate_chars(url, MAX_URL_CHARS),
+        page_key: truncate_chars(key, MAX_URL_CHARS),
+        title: clean_opt(wire.title.as_deref(), MAX_TITLE_CHARS),
+        referrer: clean_opt(wire.referrer.as_deref(), MAX_URL_CHARS),
+        viewport,
+        page,
+        x,
+        y,
+        target,
+        depth,
+        name,
+        props,
+    })
+}
+
+fn truncate_chars(mut s: String, max: usize) -> String {
+    if let Some((cut, _)) = s.char_indices().nth(max) {
+        s.truncate(cut);
+    }
+    s
+}
+
+fn number_error(field: &'static str, problem: impl Into<String>) -> EventRejection {
+    EventRejection::InvalidNumber {
+        field,
+        problem: problem.into(),
+    }
+}
+
+fn size(field: &'static str, [w, h]: [f64; 2]) -> Result<Size, EventRejection> {
+    let ok = |v: f64| v > 0.0 && v <= MAX_PAGE_DIMENSION;
+    if !(ok(w) && ok(h)) {
+        return Err(number_error(
+            field,
+            format!("must be [width, height] with each above 0 and at most {MAX_PAGE_DIMENSION}"),
+        ));
+    }
+    Ok(Size {
+        width: w.round().max(1.0) as u32,
+        height: h.round().max(1.0) as u32,
+    })
+}
+
+fn coordinate(field: &'static str, v: f64, extent: Option<u32>) -> Result<i32, EventRejection> {
+    let max = extent.map_or(MAX_PAGE_DIMENSION, |e| f64::from(e) + COORDINATE_SLACK);
+    let rounded = v.round();
+    if !(0.0..=max).contains(&rounded) {
+        return Err(number_error(field, format!("must be between 0 and {max} (page coordinates)")));
+    }
+    Ok(rounded as i32)
+}
+
+fn target_of(wire: WireTarget) -> Result<Target, EventRejection> {
+    let rect = match wire.rect {
+        None => None,
+        Some([x, y, w, h]) => {
+            let pos = |v: f64| v.abs() <= MAX_PAGE_DIMENSION + COORDINATE_SLACK;
+            let len = |v: f64| (0.0..=MAX_PAGE_DIMENSION + COORDINATE_SLACK).contains(&v);
+            if !(pos(x) && pos(y) && len(w) && len(h)) {
+                return Err(number_error("target.box", "must be [x, y, width, height] within the page"));
+            }
+            Some(Rect {
+                x: x.round() as i32,
+                y: y.round() as i32,
+                width: w.round() as u32,
+                height: h.round() as u32,
+            })
+        }
+    };
+    Ok(Target {
+        selector: clean_opt(wire.selector.as_deref(), MAX_SELECTOR_CHARS),
+        label: clean_opt(wire.text.as_deref(), MAX_LABEL_CHARS),
+        rect,
+    })
+}
+
+fn scroll_depth(depth: f64) -> Result<f64, EventRejection> {
+    // Zoom and sub-pixel layout can put a fully scrolled page slightly past 1.
+    if !(0.0..=1.05).contains(&depth) {
+        return Err(number_error("depth", "must be a fraction between 0 and 1"));
+    }
+    Ok(depth.min(1.0))
+}
+
+fn props_json(props: serde_json::Map<String, Value>) -> Result<String, EventRejection> {
+    if props.len() > MAX_PROPS_KEYS {
+        return Err(EventRejection::InvalidProps(format!("has more than {MAX_PROPS_KEYS} keys")));
+    }
+    let mut cleaned = serde_json::Map::with_capacity(props.len());
+    for (key, value) in props {
+        let value = match value {
+            Value::String(s) => Value::String(clean(&s, MAX_TITLE_CHARS)),
+            v @ (Value::Number(_) | Value::Bool(_) | Value::Null) => v,
+            _ => {
+                return Err(EventRejection::InvalidProps(
+                    "values must be strings, numbers, booleans or null".into(),
+                ))
+            }
+        };
+        let key = clean(&key, MAX_EVENT_NAME_CHARS);
+        if !key.is_empty() {
+            cleaned.insert(key, value);
+        }
+    }
+    let text = Value::Object(cleaned).to_string();
+    if text.len() > MAX_PROPS_BYTES {
+        return Err(EventRejection::InvalidProps(format!("are larger than {MAX_PROPS_BYTES} bytes")));
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests;
