@@ -1,0 +1,167 @@
+//! Configuration: one clap struct; every option also from an environment
+//! variable (`INGESTD_…`, and `ANALYTICS_DB` for the database, which every
+//! binary of the project reads).
+
+use clap::Parser;
+use shared::page_key::QueryKeepList;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// ingestd: receives analytics events over HTTP and commits them in batches.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "ingestd", version, about)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "INGESTD_LISTEN", default_value = "127.0.0.1:4000")]
+    pub listen: SocketAddr,
+
+    /// Database: `sqlite:PATH`, a file path, or `mongodb://…`. Defaults to
+    /// analytics.db in the user's data directory.
+    #[arg(long, env = "ANALYTICS_DB")]
+    pub db: Option<String>,
+
+    /// A site key that may send events, optionally with the origins allowed to
+    /// send for it: `demo` or `shop=https://shop.example,https://www.shop.example`.
+    /// Repeat for several sites (in the environment, separate them with `;`).
+    /// Without any, every site key and origin is accepted.
+    #[arg(long = "site", env = "INGESTD_SITES", value_delimiter = ';')]
+    pub sites: Vec<String>,
+
+    /// Query parameters kept in page keys; `utm_*` keeps every utm_ parameter.
+    /// Comma-separated. By default no query parameter is kept.
+    #[arg(long, env = "INGESTD_KEEP_QUERY", value_delimiter = ',')]
+    pub keep_query: Vec<String>,
+
+    /// Most batches waiting for the writer; beyond it requests get 503.
+    #[arg(long, env = "INGESTD_QUEUE_BATCHES", default_value_t = 8192)]
+    pub queue_batches: usize,
+
+    /// Most request-body bytes waiting for the writer; beyond it requests get 503.
+    #[arg(long, env = "INGESTD_QUEUE_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub queue_bytes: usize,
+
+    /// The writer commits when this many events are gathered…
+    #[arg(long, env = "INGESTD_COMMIT_EVENTS", default_value_t = 4096)]
+    pub commit_events: usize,
+
+    /// …or this many body bytes…
+    #[arg(long, env = "INGESTD_COMMIT_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub commit_bytes: usize,
+
+    /// …or this many milliseconds after the first waiting batch, whichever comes first.
+    #[arg(long, env = "INGESTD_COMMIT_DELAY_MS", default_value_t = 2)]
+    pub commit_delay_ms: u64,
+
+    /// Most open connections; further clients wait in the listen backlog.
+    #[arg(long, env = "INGESTD_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+
+    /// Seconds a client has to send a request's headers (also the idle keep-alive limit).
+    #[arg(long, env = "INGESTD_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a client has to send a request's body.
+    #[arg(long, env = "INGESTD_BODY_TIMEOUT", default_value_t = 10)]
+    pub body_timeout_secs: u64,
+
+    /// Requests per second allowed from one IP address (token bucket); 0 turns
+    /// rate limiting off.
+    #[arg(long, env = "INGESTD_RATE_LIMIT", default_value_t = 50.0)]
+    pub rate_limit: f64,
+
+    /// Burst size of the per-IP token bucket.
+    #[arg(long, env = "INGESTD_RATE_BURST", default_value_t = 200.0)]
+    pub rate_burst: f64,
+
+    /// Seconds a graceful shutdown waits for open requests before closing them.
+    #[arg(long, env = "INGESTD_SHUTDOWN_GRACE", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+
+    /// Log filter, e.g. `info` or `ingestd=debug` (RUST_LOG syntax).
+    #[arg(long, env = "INGESTD_LOG", default_value = "info")]
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        // Every field has a default, so parsing no arguments cannot fail; the
+        // environment is deliberately not consulted here.
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            db: None,
+            sites: Vec::new(),
+            keep_query: Vec::new(),
+            queue_batches: 8192,
+            queue_bytes: 32 * 1024 * 1024,
+            commit_events: 4096,
+            commit_bytes: 4 * 1024 * 1024,
+            commit_delay_ms: 2,
+            max_connections: 4096,
+            header_timeout_secs: 10,
+            body_timeout_secs: 10,
+            rate_limit: 50.0,
+            rate_burst: 200.0,
+            shutdown_grace_secs: 10,
+            log: "info".into(),
+        }
+    }
+}
+
+impl Config {
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_secs.max(1))
+    }
+
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_secs.max(1))
+    }
+
+    pub fn commit_delay(&self) -> Duration {
+        Duration::from_millis(self.commit_delay_ms)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+
+    pub fn keep_list(&self) -> QueryKeepList {
+        QueryKeepList::new(
+            self.keep_query
+                .iter()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty()),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_cli() {
+        let parsed = Config::try_parse_from(["ingestd"]).map_err(|e| e.to_string());
+        let parsed = parsed.unwrap_or_else(|e| panic!("{e}"));
+        let default = Config::default();
+        assert_eq!(
+            format!("{:?}", Config { db: None, ..parsed }),
+            format!("{default:?}")
+        );
+    }
+
+    #[test]
+    fn parses_sites_and_keep_list() {
+        let c = Config::try_parse_from([
+            "ingestd",
+            "--site",
+            "demo",
+            "--site",
+            "shop=https://shop.example",
+            "--keep-query",
+            "utm_*,ref",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.sites, vec!["demo", "shop=https://shop.example"]);
+        assert_eq!(c.keep_list(), QueryKeepList::new(["utm_*", "ref"]));
+    }
+}

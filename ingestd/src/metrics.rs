@@ -1,0 +1,270 @@
+//! Prometheus text metrics, kept in atomics so the ingest path never takes a lock.
+
+use shared::validate::REJECT_CODES;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+
+/// Why a whole request was refused (a metrics label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestRejection {
+    Malformed,
+    NothingValid,
+    BodyTooLarge,
+    BodyTimeout,
+    RateLimited,
+    UnknownSite,
+    OriginNotAllowed,
+    QueueFull,
+    StoreFailed,
+}
+
+impl RequestRejection {
+    const ALL: [RequestRejection; 9] = [
+        Self::Malformed,
+        Self::NothingValid,
+        Self::BodyTooLarge,
+        Self::BodyTimeout,
+        Self::RateLimited,
+        Self::UnknownSite,
+        Self::OriginNotAllowed,
+        Self::QueueFull,
+        Self::StoreFailed,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::NothingValid => "nothing_valid",
+            Self::BodyTooLarge => "body_too_large",
+            Self::BodyTimeout => "body_timeout",
+            Self::RateLimited => "rate_limited",
+            Self::UnknownSite => "unknown_site",
+            Self::OriginNotAllowed => "origin_not_allowed",
+            Self::QueueFull => "queue_full",
+            Self::StoreFailed => "store_failed",
+        }
+    }
+}
+
+/// A histogram with fixed upper bounds.
+pub struct Histogram {
+    bounds: &'static [f64],
+    buckets: Vec<AtomicU64>,
+    sum_micros: AtomicU64,
+    count: AtomicU64,
+}
+
+impl Histogram {
+    fn new(bounds: &'static [f64]) -> Self {
+        Self {
+            bounds,
+            buckets: bounds.iter().map(|_| AtomicU64::new(0)).collect(),
+            sum_micros: AtomicU64::new(0),
+            count: AtomicU64::new(0),
+        }
+    }
+
+    pub fn observe(&self, value: f64) {
+        if let Some(i) = self.bounds.iter().position(|&b| value <= b) {
+            self.buckets[i].fetch_add(1, Relaxed);
+        }
+        self.sum_micros.fetch_add((value * 1e6) as u64, Relaxed);
+        self.count.fetch_add(1, Relaxed);
+    }
+
+    fn render(&self, out: &mut String, name: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        let mut cumulative = 0;
+        for (bound, bucket) in self.bounds.iter().zip(&self.buckets) {
+            cumulative += bucket.load(Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+        }
+        let count = self.count.load(Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            out,
+            "{name}_sum {}",
+            self.sum_micros.load(Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(out, "{name}_count {count}");
+    }
+}
+
+const SIZE_BOUNDS: &[f64] = &[
+    1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0,
+];
+const LATENCY_BOUNDS: &[f64] = &[
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+/// Every metric ingestd exports.
+pub struct Metrics {
+    pub events_received: AtomicU64,
+    pub events_accepted: AtomicU64,
+    pub events_duplicate: AtomicU64,
+    events_rejected: [AtomicU64; REJECT_CODES.len()],
+    requests_rejected: [AtomicU64; RequestRejection::ALL.len()],
+    pub requests: AtomicU64,
+    /// Events per committed transaction (group commit size).
+    pub commit_events: Histogram,
+    /// Events per accepted request.
+    pub request_events: Histogram,
+    /// Seconds per commit.
+    pub commit_seconds: Histogram,
+    pub commit_failures: AtomicU64,
+    pub queue_batches: AtomicI64,
+    pub queue_bytes: AtomicI64,
+    pub open_connections: AtomicI64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self {
+            events_received: AtomicU64::new(0),
+            events_accepted: AtomicU64::new(0),
+            events_duplicate: AtomicU64::new(0),
+            events_rejected: std::array::from_fn(|_| AtomicU64::new(0)),
+            requests_rejected: std::array::from_fn(|_| AtomicU64::new(0)),
+            requests: AtomicU64::new(0),
+            commit_events: Histogram::new(SIZE_BOUNDS),
+            request_events: Histogram::new(SIZE_BOUNDS),
+            commit_seconds: Histogram::new(LATENCY_BOUNDS),
+            commit_failures: AtomicU64::new(0),
+            queue_batches: AtomicI64::new(0),
+            queue_bytes: AtomicI64::new(0),
+            open_connections: AtomicI64::new(0),
+        }
+    }
+}
+
+impl Metrics {
+    pub fn event_rejected(&self, code: &str) {
+        if let Some(i) = REJECT_CODES.iter().position(|c| *c == code) {
+            self.events_rejected[i].fetch_add(1, Relaxed);
+        }
+    }
+
+    pub fn request_rejected(&self, why: RequestRejection) {
+        if let Some(i) = RequestRejection::ALL.iter().position(|r| *r == why) {
+            self.requests_rejected[i].fetch_add(1, Relaxed);
+        }
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(4096);
+        let counter = |out: &mut String, name: &str, help: &str, v: u64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
+            );
+        };
+        let gauge = |out: &mut String, name: &str, help: &str, v: i64| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
+        };
+        counter(
+            &mut out,
+            "ingestd_http_requests_total",
+            "HTTP requests received.",
+            self.requests.load(Relaxed),
+        );
+        counter(
+            &mut out,
+            "ingestd_events_received_total",
+            "Events received in request bodies.",
+            self.events_received.load(Relaxed),
+        );
+        counter(
+            &mut out,
+            "ingestd_events_accepted_total",
+            "Events committed (including duplicates of stored events).",
+            self.events_accepted.load(Relaxed),
+        );
+        counter(
+            &mut out,
+            "ingestd_events_duplicate_total",
+            "Accepted events that were already stored.",
+            self.events_duplicate.load(Relaxed),
+        );
+        let _ = writeln!(out, "# HELP ingestd_events_rejected_total Events rejected by validation, by reason.\n# TYPE ingestd_events_rejected_total counter");
+        for (code, n) in REJECT_CODES.iter().zip(&self.events_rejected) {
+            let _ = writeln!(
+                out,
+                "ingestd_events_rejected_total{{reason=\"{code}\"}} {}",
+                n.load(Relaxed)
+            );
+        }
+        let _ = writeln!(out, "# HELP ingestd_requests_rejected_total Requests refused as a whole, by reason.\n# TYPE ingestd_requests_rejected_total counter");
+        for (why, n) in RequestRejection::ALL.iter().zip(&self.requests_rejected) {
+            let _ = writeln!(
+                out,
+                "ingestd_requests_rejected_total{{reason=\"{}\"}} {}",
+                why.label(),
+                n.load(Relaxed)
+            );
+        }
+        counter(
+            &mut out,
+            "ingestd_commit_failures_total",
+            "Commits that failed (their requests got 503).",
+            self.commit_failures.load(Relaxed),
+        );
+        self.commit_events.render(
+            &mut out,
+            "ingestd_commit_batch_events",
+            "Events per committed transaction.",
+        );
+        self.request_events.render(
+            &mut out,
+            "ingestd_request_batch_events",
+            "Valid events per request.",
+        );
+        self.commit_seconds.render(
+            &mut out,
+            "ingestd_commit_duration_seconds",
+            "Time to commit one transaction durably.",
+        );
+        gauge(
+            &mut out,
+            "ingestd_queue_batches",
+            "Batches waiting for the writer.",
+            self.queue_batches.load(Relaxed),
+        );
+        gauge(
+            &mut out,
+            "ingestd_queue_bytes",
+            "Body bytes waiting for the writer.",
+            self.queue_bytes.load(Relaxed),
+        );
+        gauge(
+            &mut out,
+            "ingestd_open_connections",
+            "Open client connections.",
+            self.open_connections.load(Relaxed),
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_histograms() {
+        let m = Metrics::default();
+        m.events_received.fetch_add(3, Relaxed);
+        m.event_rejected("invalid_url");
+        m.request_rejected(RequestRejection::QueueFull);
+        m.commit_seconds.observe(0.003);
+        m.commit_events.observe(64.0);
+        let text = m.render();
+        assert!(text.contains("ingestd_events_received_total 3\n"));
+        assert!(text.contains("ingestd_events_rejected_total{reason=\"invalid_url\"} 1\n"));
+        assert!(text.contains("ingestd_requests_rejected_total{reason=\"queue_full\"} 1\n"));
+        assert!(text.contains("ingestd_commit_duration_seconds_bucket{le=\"0.002\"} 0\n"));
+        assert!(text.contains("ingestd_commit_duration_seconds_bucket{le=\"0.005\"} 1\n"));
+        assert!(text.contains("ingestd_commit_batch_events_bucket{le=\"+Inf\"} 1\n"));
+        assert!(text.contains("ingestd_commit_batch_events_sum 64\n"));
+    }
+}

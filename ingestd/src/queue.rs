@@ -1,0 +1,256 @@
+//! The bounded queue in front of the single writer, and the writer thread that
+//! commits what waits in it as one transaction (group commit).
+//!
+//! A request's batch goes in with a one-shot reply channel; the writer gathers
+//! batches until it has `commit_events` events, `commit_bytes` bytes, or
+//! `commit_delay` has passed since the first, commits them together with one
+//! fsync, and only then answers each request. A failed commit answers every
+//! request of the group with an error (→ 503) and the writer reopens the
+//! database before the next commit instead of retrying a failed fsync on the
+//! same handle.
+
+use crate::metrics::Metrics;
+use shared::event::EventBatch;
+use shared::store::{AppendOutcome, EventWriter, StoreError};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
+use std::sync::{Arc, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+
+/// Opens the database's write side; called at start and after a failure.
+pub type WriterOpener = Box<dyn FnMut() -> Result<Box<dyn EventWriter>, StoreError> + Send>;
+
+/// Why a batch was not committed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CommitError {
+    #[error("the database is unavailable: {0}")]
+    Store(String),
+    #[error("the writer has stopped")]
+    Stopped,
+}
+
+/// Why a batch could not be queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum QueueError {
+    #[error("the commit queue is full")]
+    Full,
+    #[error("the server is shutting down")]
+    Closed,
+}
+
+pub type Reply = oneshot::Receiver<Result<AppendOutcome, CommitError>>;
+
+struct Job {
+    batch: EventBatch,
+    bytes: usize,
+    reply: oneshot::Sender<Result<AppendOutcome, CommitError>>,
+}
+
+/// Limits of the queue and of one commit.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueLimits {
+    pub max_batches: usize,
+    pub max_bytes: usize,
+    pub commit_events: usize,
+    pub commit_bytes: usize,
+    pub commit_delay: Duration,
+}
+
+/// The sending side, shared by every request handler.
+pub struct CommitQueue {
+    sender: RwLock<Option<SyncSender<Job>>>,
+    max_bytes: usize,
+    metrics: Arc<Metrics>,
+}
+
+impl CommitQueue {
+    /// Queues `batch` (whose request body was `bytes` long) for commit.
+    pub fn submit(&self, batch: EventBatch, bytes: usize) -> Result<Reply, QueueError> {
+        let queued = self.metrics.queue_bytes.fetch_add(bytes as i64, Relaxed) + bytes as i64;
+        if queued > self.max_bytes as i64 {
+            self.metrics.queue_bytes.fetch_sub(bytes as i64, Relaxed);
+            return Err(QueueError::Full);
+        }
+        let (reply, receiver) = oneshot::channel();
+        let job = Job {
+            batch,
+            bytes,
+            reply,
+        };
+        let sent = match self.sender.read() {
+            Ok(guard) => match guard.as_ref() {
+                Some(sender) => sender.try_send(job).map_err(|e| match e {
+                    TrySendError::Full(_) => QueueError::Full,
+                    TrySendError::Disconnected(_) => QueueError::Closed,
+                }),
+                None => Err(QueueError::Closed),
+            },
+            Err(_) => Err(QueueError::Closed),
+        };
+        match sent {
+            Ok(()) => {
+                self.metrics.queue_batches.fetch_add(1, Relaxed);
+                Ok(receiver)
+            }
+            Err(e) => {
+                self.metrics.queue_bytes.fetch_sub(bytes as i64, Relaxed);
+                Err(e)
+            }
+        }
+    }
+
+    /// Stops taking batches; the writer commits what is queued and exits.
+    pub fn close(&self) {
+        if let Ok(mut guard) = self.sender.write() {
+            guard.take();
+        }
+    }
+}
+
+/// Opens the writer and starts its thread. Fails if the database cannot be
+/// opened at all, so a misconfigured daemon stops at start-up.
+pub fn start(
+    mut opener: WriterOpener,
+    limits: QueueLimits,
+    metrics: Arc<Metrics>,
+) -> Result<(CommitQueue, JoinHandle<()>), StoreError> {
+    let writer = opener()?;
+    let (sender, receiver) = mpsc::sync_channel(limits.max_batches.max(1));
+    let thread_metrics = Arc::clone(&metrics);
+    let handle = std::thread::Builder::new()
+        .name("ingestd-writer".into())
+        .spawn(move || {
+            WriterLoop {
+                writer: Some(writer),
+                opener,
+                limits,
+                metrics: thread_metrics,
+                next_reopen: Instant::now(),
+            }
+            .run(receiver)
+        })
+        .map_err(|e| StoreError::Corrupt(format!("cannot start the writer thread: {e}")))?;
+    Ok((
+        CommitQueue {
+            sender: RwLock::new(Some(sender)),
+            max_bytes: limits.max_bytes,
+            metrics,
+        },
+        handle,
+    ))
+}
+
+/// Least time between two attempts to reopen a failed database.
+const REOPEN_BACKOFF: Duration = Duration::from_millis(250);
+
+struct WriterLoop {
+    writer: Option<Box<dyn EventWriter>>,
+    opener: WriterOpener,
+    limits: QueueLimits,
+    metrics: Arc<Metrics>,
+    next_reopen: Instant,
+}
+
+impl WriterLoop {
+    fn run(mut self, receiver: mpsc::Receiver<Job>) {
+        while let Ok(first) = receiver.recv() {
+            let jobs = self.gather(first, &receiver);
+            let bytes: usize = jobs.iter().map(|j| j.bytes).sum();
+            self.metrics
+                .queue_batches
+                .fetch_sub(jobs.len() as i64, Relaxed);
+            self.metrics.queue_bytes.fetch_sub(bytes as i64, Relaxed);
+            self.commit(jobs);
+        }
+        tracing::debug!("commit queue closed and drained; writer stops");
+    }
+
+    /// Takes `first` and whatever else arrives before a limit is reached.
+    fn gather(&self, first: Job, receiver: &mpsc::Receiver<Job>) -> Vec<Job> {
+        let deadline = Instant::now() + self.limits.commit_delay;
+        let mut events = first.batch.events.len();
+        let mut bytes = first.bytes;
+        let mut jobs = vec![first];
+        while events < self.limits.commit_events && bytes < self.limits.commit_bytes {
+            let next = match receiver.try_recv() {
+                Ok(job) => job,
+                Err(TryRecvError::Disconnected) => break,
+                Err(TryRecvError::Empty) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break;
+                    }
+                    match receiver.recv_timeout(deadline - now) {
+                        Ok(job) => job,
+                        Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                    }
+                }
+            };
+            events += next.batch.events.len();
+            bytes += next.bytes;
+            jobs.push(next);
+        }
+        jobs
+    }
+
+    fn commit(&mut self, jobs: Vec<Job>) {
+        let writer = match self.writer.as_mut() {
+            Some(writer) => writer,
+            None => match self.reopen() {
+                Ok(writer) => writer,
+                Err(error) => {
+                    for job in jobs {
+                        let _ = job.reply.send(Err(error.clone()));
+                    }
+                    return;
+                }
+            },
+        };
+        let (batches, replies): (Vec<EventBatch>, Vec<_>) =
+            jobs.into_iter().map(|j| (j.batch, j.reply)).unzip();
+        let started = Instant::now();
+        match writer.append(&batches) {
+            Ok(outcomes) => {
+                self.metrics
+                    .commit_seconds
+                    .observe(started.elapsed().as_secs_f64());
+                let events: usize = batches.iter().map(|b| b.events.len()).sum();
+                self.metrics.commit_events.observe(events as f64);
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
+                }
+            }
+            Err(error) => {
+                self.metrics.commit_failures.fetch_add(1, Relaxed);
+                tracing::error!(%error, batches = batches.len(), "commit failed; reopening the database before the next commit");
+                self.writer = None;
+                let error = CommitError::Store(error.to_string());
+                for reply in replies {
+                    let _ = reply.send(Err(error.clone()));
+                }
+            }
+        }
+    }
+
+    fn reopen(&mut self) -> Result<&mut Box<dyn EventWriter>, CommitError> {
+        let now = Instant::now();
+        if now < self.next_reopen {
+            return Err(CommitError::Store(
+                "reopening the database after a failure".into(),
+            ));
+        }
+        self.next_reopen = now + REOPEN_BACKOFF;
+        match (self.opener)() {
+            Ok(writer) => {
+                tracing::info!("database reopened");
+                Ok(self.writer.insert(writer))
+            }
+            Err(error) => {
+                tracing::error!(%error, "reopening the database failed");
+                Err(CommitError::Store(error.to_string()))
+            }
+        }
+    }
+}

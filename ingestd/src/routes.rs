@@ -1,0 +1,391 @@
+//! HTTP routing and the request handlers.
+
+use crate::metrics::{Metrics, RequestRejection};
+use crate::queue::{CommitQueue, QueueError};
+use crate::rate_limit::{RateLimiter, Verdict};
+use crate::sites::{SiteCheck, SiteRules};
+use crate::Config;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use shared::contract::{ErrorReply, IngestReply, RejectedEvent};
+use shared::page_key::QueryKeepList;
+use shared::validate::{self, BatchError, RequestContext};
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub type Body = Full<Bytes>;
+
+/// Everything a request handler needs, shared by all connections.
+pub struct AppState {
+    pub queue: CommitQueue,
+    pub metrics: Arc<Metrics>,
+    sites: SiteRules,
+    limiter: RateLimiter,
+    keep_query: QueryKeepList,
+    max_body: usize,
+    body_timeout: Duration,
+    openapi: Bytes,
+}
+
+impl AppState {
+    pub fn new(
+        config: &Config,
+        sites: SiteRules,
+        queue: CommitQueue,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            queue,
+            metrics,
+            sites,
+            limiter: RateLimiter::new(config.rate_limit, config.rate_burst),
+            keep_query: config.keep_list(),
+            max_body: shared::limits::MAX_BODY_BYTES,
+            body_timeout: config.body_timeout(),
+            openapi: Bytes::from(shared::contract::openapi().to_string()),
+        }
+    }
+}
+
+/// The hyper service for one connection from `peer`.
+pub fn service(
+    state: Arc<AppState>,
+    peer: IpAddr,
+) -> impl hyper::service::Service<
+    Request<Incoming>,
+    Response = Response<Body>,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Response<Body>, Infallible>> + Send,
+> + Clone {
+    hyper::service::service_fn(move |request| {
+        let state = Arc::clone(&state);
+        async move { Ok(handle(&state, peer, request).await) }
+    })
+}
+
+async fn handle(state: &AppState, peer: IpAddr, request: Request<Incoming>) -> Response<Body> {
+    state.metrics.requests.fetch_add(1, Relaxed);
+    let path = request.uri().path();
+    match (request.method(), path) {
+        (&Method::POST, "/api/events") => ingest(state, peer, request).await,
+        (&Method::OPTIONS, "/api/events") => preflight(state, &request),
+        (_, "/api/events") => method_not_allowed("POST, OPTIONS"),
+        (&Method::GET | &Method::HEAD, "/healthz") => respond(
+            StatusCode::OK,
+            "text/plain; charset=utf-8",
+            Bytes::from_static(b"ok\n"),
+        ),
+        (&Method::GET, "/metrics") => respond(
+            StatusCode::OK,
+            "text/plain; version=0.0.4; charset=utf-8",
+            Bytes::from(state.metrics.render()),
+        ),
+        (&Method::GET, "/openapi.json") => {
+            respond(StatusCode::OK, "application/json", state.openapi.clone())
+        }
+        (_, "/healthz" | "/metrics" | "/openapi.json") => method_not_allowed("GET"),
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "no such route; events go to POST /api/events",
+        ),
+    }
+}
+
+fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Body> {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Response<Body> {
+    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    let mut response = respond(status, "application/json", Bytes::from(body));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn error(status: StatusCode, message: &str) -> Response<Body> {
+    error_with(status, message, Vec::new())
+}
+
+fn error_with(status: StatusCode, message: &str, rejected: Vec<RejectedEvent>) -> Response<Body> {
+    json(
+        status,
+        &ErrorReply {
+            error: message.to_owned(),
+            rejected,
+        },
+    )
+}
+
+fn retry_after(mut response: Response<Body>, seconds: u64) -> Response<Body> {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
+}
+
+fn method_not_allowed(allow: &'static str) -> Response<Body> {
+    let mut response = error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
+}
+
+fn origin_of<B>(request: &Request<B>) -> Option<&str> {
+    request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .filter(|o| *o != "null")
+}
+
+/// Adds CORS headers, echoing `origin` when `allowed`. No credentials, ever.
+fn with_cors(origin: Option<&str>, allowed: bool, mut response: Response<Body>) -> Response<Body> {
+    let headers = response.headers_mut();
+    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    if let Some(origin) = origin.filter(|_| allowed) {
+        if let Ok(value) = HeaderValue::from_str(origin) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        }
+    }
+    response
+}
+
+fn preflight<B>(state: &AppState, request: &Request<B>) -> Response<Body> {
+    let origin = origin_of(request);
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    let allowed = origin.is_some_and(|o| state.sites.origin_allowed(o));
+    let mut response = with_cors(origin, allowed, response);
+    if allowed {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("POST, OPTIONS"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("Content-Type"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("86400"),
+        );
+    }
+    response
+}
+
+async fn ingest(state: &AppState, peer: IpAddr, request: Request<Incoming>) -> Response<Body> {
+    let origin = origin_of(&request).map(str::to_owned);
+    let (response, site_check) = ingest_inner(state, peer, request, origin.as_deref()).await;
+    // Before the site is known, echo any origin some site accepts, so that a
+    // browser can read the error; after, only origins that site accepts.
+    let allowed = match site_check {
+        Some(check) => check == SiteCheck::Allowed,
+        None => origin
+            .as_deref()
+            .is_some_and(|o| state.sites.origin_allowed(o)),
+    };
+    with_cors(origin.as_deref(), allowed, response)
+}
+
+async fn ingest_inner(
+    state: &AppState,
+    peer: IpAddr,
+    request: Request<Incoming>,
+    origin: Option<&str>,
+) -> (Response<Body>, Option<SiteCheck>) {
+    let metrics = &state.metrics;
+    let before_site = |response| (response, None);
+    if let Verdict::Limited(wait) = state.limiter.check(peer, Instant::now()) {
+        metrics.request_rejected(RequestRejection::RateLimited);
+        let seconds = wait.as_secs_f64().ceil() as u64;
+        return before_site(retry_after(
+            error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many requests from this address; retry later",
+            ),
+            seconds,
+        ));
+    }
+    let too_large = || {
+        metrics.request_rejected(RequestRejection::BodyTooLarge);
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "body is larger than {} bytes; send fewer events per request",
+                state.max_body
+            ),
+        )
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > state.max_body as u64) {
+        return before_site(too_large());
+    }
+    let user_agent = request
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+
+    let body = Limited::new(request.into_body(), state.max_body);
+    let body = match tokio::time::timeout(state.body_timeout, body.collect()).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            return before_site(too_large())
+        }
+        Ok(Err(e)) => {
+            metrics.request_rejected(RequestRejection::Malformed);
+            return before_site(error(
+                StatusCode::BAD_REQUEST,
+                &format!("could not read the request body: {e}"),
+            ));
+        }
+        Err(_) => {
+            metrics.request_rejected(RequestRejection::BodyTimeout);
+            return before_site(error(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body did not arrive in time",
+            ));
+        }
+    };
+
+    let ctx = RequestContext {
+        user_agent: user_agent.as_deref(),
+        received_at: shared::now_ms(),
+        keep_query: &state.keep_query,
+    };
+    let prepared = match validate::prepare(&body, &ctx) {
+        Ok(prepared) => prepared,
+        Err(BatchError::NothingValid(rejections)) => {
+            metrics.request_rejected(RequestRejection::NothingValid);
+            metrics
+                .events_received
+                .fetch_add(rejections.len() as u64, Relaxed);
+            for r in &rejections {
+                metrics.event_rejected(r.reason.code());
+            }
+            let message = BatchError::NothingValid(rejections.clone()).to_string();
+            return before_site(error_with(
+                StatusCode::BAD_REQUEST,
+                &message,
+                rejections.iter().map(|r| r.to_wire()).collect(),
+            ));
+        }
+        Err(e) => {
+            metrics.request_rejected(RequestRejection::Malformed);
+            return before_site(error(StatusCode::BAD_REQUEST, &e.to_string()));
+        }
+    };
+    let site_check = state.sites.check(&prepared.batch.site, origin);
+    let response = match site_check {
+        SiteCheck::Allowed => commit(state, prepared, body.len()).await,
+        SiteCheck::UnknownSite => {
+            metrics.request_rejected(RequestRejection::UnknownSite);
+            error(StatusCode::FORBIDDEN, "unknown site key")
+        }
+        SiteCheck::OriginNotAllowed => {
+            metrics.request_rejected(RequestRejection::OriginNotAllowed);
+            error(
+                StatusCode::FORBIDDEN,
+                "this origin may not send events for this site",
+            )
+        }
+    };
+    (response, Some(site_check))
+}
+
+/// Queues a validated batch and answers once it is committed (or not).
+async fn commit(
+    state: &AppState,
+    prepared: validate::PreparedBatch,
+    body_len: usize,
+) -> Response<Body> {
+    let metrics = &state.metrics;
+
+    let valid = prepared.batch.events.len();
+    metrics
+        .events_received
+        .fetch_add((valid + prepared.rejected.len()) as u64, Relaxed);
+    for r in &prepared.rejected {
+        metrics.event_rejected(r.reason.code());
+    }
+    let reply = match state.queue.submit(prepared.batch, body_len) {
+        Ok(reply) => reply,
+        Err(QueueError::Full) => {
+            metrics.request_rejected(RequestRejection::QueueFull);
+            return retry_after(
+                error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the server is busy; nothing was stored, retry later",
+                ),
+                1,
+            );
+        }
+        Err(QueueError::Closed) => {
+            metrics.request_rejected(RequestRejection::QueueFull);
+            return retry_after(
+                error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the server is shutting down; nothing was stored",
+                ),
+                5,
+            );
+        }
+    };
+    match reply.await {
+        Ok(Ok(outcome)) => {
+            metrics.events_accepted.fetch_add(valid as u64, Relaxed);
+            metrics
+                .events_duplicate
+                .fetch_add(outcome.duplicates as u64, Relaxed);
+            metrics.request_events.observe(valid as f64);
+            json(
+                StatusCode::OK,
+                &IngestReply {
+                    accepted: valid,
+                    duplicates: outcome.duplicates,
+                    rejected: prepared.rejected.iter().map(|r| r.to_wire()).collect(),
+                },
+            )
+        }
+        Ok(Err(e)) => {
+            metrics.request_rejected(RequestRejection::StoreFailed);
+            retry_after(
+                error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &format!("nothing was stored: {e}"),
+                ),
+                2,
+            )
+        }
+        Err(_) => {
+            metrics.request_rejected(RequestRejection::StoreFailed);
+            retry_after(
+                error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "nothing was stored: the writer stopped",
+                ),
+                2,
+            )
+        }
+    }
+}

@@ -1,0 +1,587 @@
+//! The HTTP API over a real socket: statuses, replies, CORS, limits, metrics,
+//! idempotency, shutdown draining, and the store's rollups behind it.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use shared::store::query::*;
+use shared::store::EventReader;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const URL: &str = "https://shop.example/p/1";
+
+#[tokio::test]
+async fn mixed_batch_stores_valid_events_and_lists_rejected() {
+    let mut server = TestServer::start(config()).await;
+    let mut client = server.client().await;
+    let now = now_ms();
+    let body = batch(
+        "demo",
+        "s1",
+        vec![
+            page_view("e1", URL, now),
+            json!({"id": "e2", "type": "teleport", "ts": now, "url": URL}),
+            click("e3", URL, now + 10, 100, 200),
+            json!({"id": "e4", "type": "click", "ts": now, "url": "ftp://x/"}),
+        ],
+    );
+    let reply = client.post_json(&body).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let json = reply.json();
+    assert_eq!(json["accepted"], 2);
+    assert_eq!(json["duplicates"], 0);
+    let rejected: Vec<(u64, &str)> = json["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["index"].as_u64().unwrap(), r["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rejected, vec![(1, "unknown_type"), (3, "invalid_url")]);
+    assert!(json["rejected"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("teleport"));
+
+    let journey = server
+        .reader()
+        .journey(&SessionRef {
+            site: Some("demo".into()),
+            session_id: "s1".into(),
+        })
+        .unwrap()
+        .unwrap();
+    let ids: Vec<&str> = journey.steps.iter().map(|s| s.event.id.as_str()).collect();
+    assert_eq!(ids, vec!["e1", "e3"]);
+    assert_eq!(journey.session.client.browser, "Chrome");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn resent_batches_are_never_duplicated() {
+    let mut server = TestServer::start(config()).await;
+    let mut client = server.client().await;
+    let now = now_ms();
+    let body = batch(
+        "demo",
+        "s1",
+        vec![page_view("a", URL, now), click("b", URL, now + 1, 5, 5)],
+    );
+    for round in 0..3 {
+        let reply = client.post_json(&body).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.json()["accepted"], 2);
+        assert_eq!(reply.json()["duplicates"], if round == 0 { 0 } else { 2 });
+    }
+    let mixed = batch(
+        "demo",
+        "s1",
+        vec![
+            click("b", URL, now + 1, 5, 5),
+            click("c", URL, now + 2, 6, 6),
+        ],
+    );
+    assert_eq!(client.post_json(&mixed).await.json()["duplicates"], 1);
+
+    let reader = server.reader();
+    let page = reader
+        .sessions(
+            &Filter::default(),
+            Sort {
+                key: SessionSortKey::Start,
+                descending: true,
+            },
+            PageRequest::first(10),
+        )
+        .unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(
+        (
+            page.rows[0].events,
+            page.rows[0].page_views,
+            page.rows[0].clicks
+        ),
+        (3, 1, 2)
+    );
+    assert_eq!(
+        reader
+            .events(&Filter::default(), PageRequest::first(100))
+            .unwrap()
+            .len(),
+        3
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_requests_get_actionable_400s() {
+    let mut server = TestServer::start(config()).await;
+    let mut client = server.client().await;
+
+    let reply = client.post("{\"site\": \"demo\", ", &[]).await;
+    assert_eq!(reply.status, 400);
+    assert!(reply.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("not a valid event batch"));
+
+    let reply = client
+        .post_json(&json!({"site": "demo", "session_id": "s", "events": []}))
+        .await;
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("visitor_id"),
+        "{:?}",
+        reply.json()
+    );
+
+    let reply = client
+        .post_json(&batch(
+            "demo",
+            "s",
+            vec![json!({"id": "x", "type": "click", "ts": now_ms(), "url": URL})],
+        ))
+        .await;
+    assert_eq!(reply.status, 400);
+    let json = reply.json();
+    assert!(json["error"].as_str().unwrap().contains("no valid event"));
+    assert_eq!(json["rejected"][0]["code"], "missing_field");
+
+    let reply = client.post(vec![0xff, 0xfe, 0x00], &[]).await;
+    assert_eq!(reply.status, 400);
+
+    let reply = client.get("/nope").await;
+    assert_eq!(reply.status, 404);
+    let reply = client.get("/api/events").await;
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.header("allow"), Some("POST, OPTIONS"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413_before_buffering() {
+    let mut server = TestServer::start(config()).await;
+    let limit = shared::limits::MAX_BODY_BYTES;
+
+    // Declared too large: refused from the header alone.
+    let mut client = server.client().await;
+    let reply = client.post(vec![b' '; limit + 1], &[]).await;
+    assert_eq!(reply.status, 413);
+    assert!(reply.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("larger than"));
+
+    // Chunked with no length: refused while streaming, long before the sender finishes.
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"POST /api/events HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n")
+        .await
+        .unwrap();
+    let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, " ".repeat(64 * 1024));
+    let mut status = String::new();
+    for _ in 0..64 {
+        if stream.write_all(chunk.as_bytes()).await.is_err() {
+            break;
+        }
+        let mut buf = [0u8; 64];
+        if let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(20), stream.read(&mut buf)).await
+        {
+            status = String::from_utf8_lossy(&buf[..n]).into_owned();
+            break;
+        }
+    }
+    assert!(status.starts_with("HTTP/1.1 413"), "got {status:?}");
+
+    // A body exactly at the limit is read (and then judged on its content).
+    let mut client = server.client().await;
+    let mut body = batch("demo", "s", vec![page_view("a", URL, now_ms())])
+        .to_string()
+        .into_bytes();
+    body.resize(limit, b' ');
+    assert_eq!(client.post(body, &[]).await.status, 200);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn slow_bodies_time_out_with_408() {
+    let mut server = TestServer::start(ingestd::Config {
+        body_timeout_secs: 1,
+        ..config()
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"POST /api/events HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{\"site\":")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 1024];
+    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_with_retry_after() {
+    let mut server = TestServer::start(ingestd::Config {
+        rate_limit: 1.0,
+        rate_burst: 3.0,
+        ..config()
+    })
+    .await;
+    let mut client = server.client().await;
+    let now = now_ms();
+    for i in 0..3 {
+        let body = batch("demo", "s", vec![page_view(&format!("e{i}"), URL, now)]);
+        assert_eq!(client.post_json(&body).await.status, 200);
+    }
+    let reply = client
+        .post_json(&batch("demo", "s", vec![page_view("e9", URL, now)]))
+        .await;
+    assert_eq!(reply.status, 429);
+    assert_eq!(reply.header("retry-after"), Some("1"));
+    // Health checks are never limited.
+    assert_eq!(client.get("/healthz").await.status, 200);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn full_queue_answers_503_and_stores_nothing() {
+    let mut server = TestServer::start(ingestd::Config {
+        queue_bytes: 10,
+        ..config()
+    })
+    .await;
+    let mut client = server.client().await;
+    let reply = client
+        .post_json(&batch("demo", "s", vec![page_view("a", URL, now_ms())]))
+        .await;
+    assert_eq!(reply.status, 503);
+    assert_eq!(reply.header("retry-after"), Some("1"));
+    assert!(server
+        .reader()
+        .events(&Filter::default(), PageRequest::first(10))
+        .unwrap()
+        .is_empty());
+    let metrics = client.get("/metrics").await;
+    assert!(String::from_utf8_lossy(&metrics.body)
+        .contains("ingestd_requests_rejected_total{reason=\"queue_full\"} 1"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn database_failure_answers_503_then_recovers_by_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("analytics.db");
+    let path = db_path.clone();
+    let mut opened = 0;
+    // The first handle refuses every write, as a database gone read-only does;
+    // reopening gives a healthy one.
+    let opener: ingestd::WriterOpener = Box::new(move || {
+        opened += 1;
+        let writer = shared::store::sqlite::SqliteWriter::open(&path)?;
+        if opened == 1 {
+            writer
+                .connection()
+                .pragma_update(None, "query_only", true)?;
+        }
+        Ok(Box::new(writer))
+    });
+    let mut server = TestServer::start_with(config(), dir, db_path, opener).await;
+    let mut client = server.client().await;
+    let now = now_ms();
+    let reply = client
+        .post_json(&batch("demo", "s", vec![page_view("a", URL, now)]))
+        .await;
+    assert_eq!(reply.status, 503, "{:?}", reply.body);
+    assert!(reply.header("retry-after").is_some());
+    assert!(reply.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("nothing was stored"));
+    assert!(server
+        .reader()
+        .events(&Filter::default(), PageRequest::first(10))
+        .unwrap()
+        .is_empty());
+
+    let mut status = 0;
+    for _ in 0..50 {
+        status = client
+            .post_json(&batch("demo", "s", vec![page_view("a", URL, now)]))
+            .await
+            .status
+            .as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, 200);
+    assert_eq!(
+        server
+            .reader()
+            .events(&Filter::default(), PageRequest::first(10))
+            .unwrap()
+            .len(),
+        1
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn sites_and_origins_are_enforced_with_cors() {
+    let config = ingestd::Config {
+        sites: vec!["demo".into(), "shop=https://shop.example".into()],
+        ..config()
+    };
+    let mut server = TestServer::start(config).await;
+    let mut client = server.client().await;
+    let now = now_ms();
+
+    let reply = client
+        .post_json(&batch("unknown", "s", vec![page_view("a", URL, now)]))
+        .await;
+    assert_eq!(reply.status, 403);
+
+    let body = batch("shop", "s", vec![page_view("b", URL, now)]).to_string();
+    let reply = client
+        .post(body.clone(), &[("origin", "https://evil.example")])
+        .await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+
+    let reply = client
+        .post(body, &[("origin", "https://shop.example")])
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    assert_eq!(reply.header("access-control-allow-credentials"), None);
+
+    let preflight = hyper::Request::options("/api/events")
+        .header("host", "x")
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "POST")
+        .body(http_body_util::Full::new(bytes::Bytes::new()))
+        .unwrap();
+    let reply = client.send(preflight).await;
+    assert_eq!(reply.status, 204);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    assert!(reply
+        .header("access-control-allow-methods")
+        .unwrap()
+        .contains("POST"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn health_metrics_and_openapi() {
+    let mut server = TestServer::start(config()).await;
+    let mut client = server.client().await;
+    let reply = client.get("/healthz").await;
+    assert_eq!(
+        (reply.status.as_u16(), &reply.body[..]),
+        (200, &b"ok\n"[..])
+    );
+
+    let now = now_ms();
+    let body = batch(
+        "demo",
+        "s",
+        vec![
+            page_view("a", URL, now),
+            json!({"id": "b", "type": "nope", "ts": now, "url": URL}),
+        ],
+    );
+    assert_eq!(client.post_json(&body).await.status, 200);
+    let metrics = String::from_utf8(client.get("/metrics").await.body.to_vec()).unwrap();
+    for line in [
+        "ingestd_events_received_total 2",
+        "ingestd_events_accepted_total 1",
+        "ingestd_events_rejected_total{reason=\"unknown_type\"} 1",
+        "ingestd_commit_duration_seconds_count 1",
+        "ingestd_commit_batch_events_count 1",
+        "ingestd_queue_batches 0",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "missing {line:?} in\n{metrics}"
+        );
+    }
+
+    let reply = client.get("/openapi.json").await;
+    let doc: Value = reply.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let event = &doc["components"]["schemas"]["Event"]["properties"];
+    for field in [
+        "id", "type", "ts", "url", "title", "referrer", "viewport", "page", "x", "y", "target",
+        "depth", "name", "props",
+    ] {
+        assert!(event.get(field).is_some(), "OpenAPI Event lacks {field}");
+    }
+    assert_eq!(
+        doc["components"]["schemas"]["Batch"]["properties"]["events"]["maxItems"],
+        shared::limits::MAX_EVENTS_PER_BATCH
+    );
+    assert!(doc["paths"]["/api/events"]["post"]["responses"]["413"].is_object());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_drains_the_queue_and_answers_every_request() {
+    // A long commit delay keeps batches waiting in the queue when shutdown starts.
+    let mut server = TestServer::start(ingestd::Config {
+        commit_delay_ms: 400,
+        commit_events: 100_000,
+        ..config()
+    })
+    .await;
+    let now = now_ms();
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let addr = server.addr;
+        tasks.push(tokio::spawn(async move {
+            let mut client = Client::connect(addr).await;
+            let body = batch(
+                "demo",
+                &format!("s{i}"),
+                vec![page_view(&format!("e{i}"), URL, now)],
+            );
+            client.post_json(&body).await.status.as_u16()
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.stop().await;
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    let reader = server.reader();
+    assert_eq!(
+        reader
+            .events(&Filter::default(), PageRequest::first(100))
+            .unwrap()
+            .len(),
+        20
+    );
+    // And nothing is listening any more.
+    assert!(TcpStream::connect(server.addr).await.is_err());
+}
+
+#[tokio::test]
+async fn rollups_match_raw_events_after_http_ingest() {
+    let mut server = TestServer::start(config()).await;
+    let mut client = server.client().await;
+    let t = now_ms() - 60_000;
+    let pages = [
+        "https://shop.example/",
+        "https://shop.example/p/1",
+        "https://shop.example/p/2",
+    ];
+    for s in 0..6 {
+        let mut events = Vec::new();
+        for (i, page) in pages.iter().enumerate().take(1 + s % 3) {
+            let ts = t + (s * 1000 + i * 100) as i64;
+            events.push(page_view(&format!("s{s}-pv{i}"), page, ts));
+            events.push(click(
+                &format!("s{s}-c{i}"),
+                page,
+                ts + 10,
+                100 + s as i64,
+                200,
+            ));
+        }
+        // Send in two out-of-order halves.
+        let (first, second) = events.split_at(events.len() / 2);
+        assert_eq!(
+            client
+                .post_json(&batch("demo", &format!("s{s}"), second.to_vec()))
+                .await
+                .status,
+            200
+        );
+        assert_eq!(
+            client
+                .post_json(&batch("demo", &format!("s{s}"), first.to_vec()))
+                .await
+                .status,
+            200
+        );
+    }
+    let reader = server.reader();
+    let raw = reader
+        .events(&Filter::default(), PageRequest::first(1000))
+        .unwrap();
+    let sessions = reader
+        .sessions(
+            &Filter::default(),
+            Sort {
+                key: SessionSortKey::Start,
+                descending: false,
+            },
+            PageRequest::first(100),
+        )
+        .unwrap();
+    assert_eq!(sessions.total, 6);
+    for summary in &sessions.rows {
+        let mine: Vec<_> = raw
+            .iter()
+            .filter(|e| e.session_id == summary.session_id)
+            .collect();
+        let views: Vec<_> = mine
+            .iter()
+            .filter(|e| e.event.kind == shared::event::EventKind::PageView)
+            .collect();
+        assert_eq!(summary.events as usize, mine.len());
+        assert_eq!(summary.page_views as usize, views.len());
+        assert_eq!(summary.clicks as usize, mine.len() - views.len());
+        assert_eq!(
+            summary.start,
+            mine.iter().map(|e| e.event.ts).min().unwrap()
+        );
+        assert_eq!(summary.end, mine.iter().map(|e| e.event.ts).max().unwrap());
+        assert_eq!(
+            summary.entry_page.as_deref(),
+            Some(views[0].event.page_key.as_str())
+        );
+        assert_eq!(
+            summary.exit_page.as_deref(),
+            Some(views[views.len() - 1].event.page_key.as_str())
+        );
+    }
+    let page_stats = reader
+        .pages(
+            &Filter::default(),
+            None,
+            Sort {
+                key: PageSortKey::Page,
+                descending: false,
+            },
+            PageRequest::first(10),
+        )
+        .unwrap();
+    for stats in page_stats {
+        let views = raw
+            .iter()
+            .filter(|e| {
+                e.event.page_key == stats.page && e.event.kind == shared::event::EventKind::PageView
+            })
+            .count();
+        assert_eq!(stats.views as usize, views, "{}", stats.page);
+    }
+    server.stop().await;
+}
