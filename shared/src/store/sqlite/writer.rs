@@ -16,18 +16,77 @@ use std::path::Path;
 #[derive(Default)]
 struct InternCache {
     sites: HashMap<String, i64>,
-    pages: HashMap<(i64, String), i64>,
+    /// Site → page key → id.
+    pages: HashMap<i64, HashMap<String, i64>>,
     selectors: HashMap<String, i64>,
+    /// Site → session key → row.
+    sessions: HashMap<i64, HashMap<String, i64>>,
+    remembered: usize,
 }
 
-/// Beyond this many remembered page keys or selectors, the cache starts over.
-const INTERN_CACHE_LIMIT: usize = 50_000;
+/// Beyond this many remembered ids, the cache starts over.
+const INTERN_CACHE_LIMIT: usize = 100_000;
 
 impl InternCache {
     fn clear(&mut self) {
         self.sites.clear();
         self.pages.clear();
         self.selectors.clear();
+        self.sessions.clear();
+        self.remembered = 0;
+    }
+
+    /// Starts over when too much is remembered; the next lookups go to the database.
+    fn make_room(&mut self) {
+        self.remembered += 1;
+        if self.remembered > INTERN_CACHE_LIMIT {
+            self.clear();
+        }
+    }
+
+    /// The row of the batch's session, created on first sight with the client
+    /// description of its first batch.
+    fn session(
+        &mut self,
+        tx: &Transaction<'_>,
+        site_id: i64,
+        batch: &EventBatch,
+    ) -> rusqlite::Result<i64> {
+        let known = self
+            .sessions
+            .get(&site_id)
+            .and_then(|m| m.get(&batch.session_id));
+        if let Some(&id) = known {
+            return Ok(id);
+        }
+        let first = batch.events.iter().map(|e| e.ts).min().unwrap_or_default();
+        let last = batch.events.iter().map(|e| e.ts).max().unwrap_or_default();
+        let id = tx
+            .prepare_cached(
+                "INSERT INTO sessions (site_id, session_key, visitor_key, start_ts, end_ts, device, browser, os)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (site_id, session_key) DO UPDATE SET session_key = excluded.session_key
+                 RETURNING id",
+            )?
+            .query_row(
+                params![
+                    site_id,
+                    batch.session_id,
+                    batch.visitor_id,
+                    first,
+                    last,
+                    batch.client.device.code(),
+                    batch.client.browser,
+                    batch.client.os
+                ],
+                |r| r.get(0),
+            )?;
+        self.make_room();
+        self.sessions
+            .entry(site_id)
+            .or_default()
+            .insert(batch.session_id.clone(), id);
+        Ok(id)
     }
 
     fn site(&mut self, tx: &Transaction<'_>, key: &str) -> rusqlite::Result<i64> {
@@ -45,7 +104,7 @@ impl InternCache {
     }
 
     fn page(&mut self, tx: &Transaction<'_>, site_id: i64, key: &str) -> rusqlite::Result<i64> {
-        if let Some(&id) = self.pages.get(&(site_id, key.to_owned())) {
+        if let Some(&id) = self.pages.get(&site_id).and_then(|m| m.get(key)) {
             return Ok(id);
         }
         let id = tx
@@ -54,10 +113,11 @@ impl InternCache {
                  ON CONFLICT (site_id, key) DO UPDATE SET key = excluded.key RETURNING id",
             )?
             .query_row(params![site_id, key], |r| r.get(0))?;
-        if self.pages.len() >= INTERN_CACHE_LIMIT {
-            self.pages.clear();
-        }
-        self.pages.insert((site_id, key.to_owned()), id);
+        self.make_room();
+        self.pages
+            .entry(site_id)
+            .or_default()
+            .insert(key.to_owned(), id);
         Ok(id)
     }
 
@@ -71,9 +131,7 @@ impl InternCache {
                  ON CONFLICT (value) DO UPDATE SET value = excluded.value RETURNING id",
             )?
             .query_row([value], |r| r.get(0))?;
-        if self.selectors.len() >= INTERN_CACHE_LIMIT {
-            self.selectors.clear();
-        }
+        self.make_room();
         self.selectors.insert(value.to_owned(), id);
         Ok(id)
     }
@@ -130,10 +188,12 @@ impl EventWriter for SqliteWriter {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut rollups = Rollups::default();
             let outcomes = batches
                 .iter()
-                .map(|batch| append_batch(&tx, &mut self.cache, batch))
+                .map(|batch| insert_batch(&tx, &mut self.cache, batch, &mut rollups))
                 .collect::<rusqlite::Result<Vec<_>>>()?;
+            rollups.apply(&tx)?;
             tx.commit()?;
             Ok(outcomes)
         })();
@@ -144,8 +204,7 @@ impl EventWriter for SqliteWriter {
     }
 }
 
-/// Changes to one session's rollup from one batch.
-#[derive(Default)]
+/// Changes to one session's rollup from one commit.
 struct SessionDelta {
     events: i64,
     page_views: i64,
@@ -157,6 +216,24 @@ struct SessionDelta {
     entry: Option<(i64, i64, Option<String>)>,
     /// Latest page view: (ts, page).
     exit: Option<(i64, i64)>,
+    /// Time span of the clicks newly stored, for rage detection.
+    click_span: Option<(i64, i64)>,
+}
+
+impl Default for SessionDelta {
+    fn default() -> Self {
+        Self {
+            events: 0,
+            page_views: 0,
+            clicks: 0,
+            rage_clicks: 0,
+            start: i64::MAX,
+            end: i64::MIN,
+            entry: None,
+            exit: None,
+            click_span: None,
+        }
+    }
 }
 
 /// Changes to one (session, page) rollup row.
@@ -170,44 +247,53 @@ struct PageDelta {
     scroll_count: i64,
 }
 
-fn append_batch(
+/// Every rollup change of one commit, gathered over all its batches so that a
+/// session or page touched by several batches is written once.
+#[derive(Default)]
+struct Rollups {
+    sessions: HashMap<i64, SessionDelta>,
+    pages: HashMap<(i64, i64), PageDelta>,
+}
+
+impl Rollups {
+    fn page(&mut self, session_id: i64, page_id: i64, ts: i64) -> &mut PageDelta {
+        let page = self
+            .pages
+            .entry((session_id, page_id))
+            .or_insert_with(|| PageDelta {
+                first_ts: ts,
+                ..PageDelta::default()
+            });
+        page.first_ts = page.first_ts.min(ts);
+        page
+    }
+
+    fn apply(mut self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        let spans: Vec<(i64, (i64, i64))> = self
+            .sessions
+            .iter()
+            .filter_map(|(id, d)| d.click_span.map(|span| (*id, span)))
+            .collect();
+        for (session_id, (lo, hi)) in spans {
+            flag_rage_clicks(tx, session_id, lo, hi, &mut self)?;
+        }
+        for (session_id, delta) in &self.sessions {
+            apply_session_delta(tx, *session_id, delta)?;
+        }
+        apply_page_deltas(tx, &self.pages)
+    }
+}
+
+fn insert_batch(
     tx: &Transaction<'_>,
     cache: &mut InternCache,
     batch: &EventBatch,
+    rollups: &mut Rollups,
 ) -> rusqlite::Result<AppendOutcome> {
     let site_id = cache.site(tx, &batch.site)?;
-    let first = batch.events.iter().map(|e| e.ts).min().unwrap_or_default();
-    let last = batch.events.iter().map(|e| e.ts).max().unwrap_or_default();
-    let session_id: i64 = tx
-        .prepare_cached(
-            "INSERT INTO sessions (site_id, session_key, visitor_key, start_ts, end_ts, device, browser, os)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (site_id, session_key) DO UPDATE SET session_key = excluded.session_key
-             RETURNING id",
-        )?
-        .query_row(
-            params![
-                site_id,
-                batch.session_id,
-                batch.visitor_id,
-                first,
-                last,
-                batch.client.device.code(),
-                batch.client.browser,
-                batch.client.os
-            ],
-            |r| r.get(0),
-        )?;
+    let session_id = cache.session(tx, site_id, batch)?;
 
     let mut outcome = AppendOutcome::default();
-    let mut session = SessionDelta {
-        start: i64::MAX,
-        end: i64::MIN,
-        ..SessionDelta::default()
-    };
-    let mut pages: HashMap<i64, PageDelta> = HashMap::new();
-    let mut new_click_span: Option<(i64, i64)> = None;
-
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO events (site_id, event_key, session_id, kind, ts, received_at, flags,
              page_id, url, title, referrer, vw, vh, pw, ph, x, y, selector_id, label, bx, by, bw, bh,
@@ -223,7 +309,11 @@ fn append_batch(
             None => None,
         };
         let rect = target.and_then(|t| t.rect);
-        let flags = if event.clock_adjusted { FLAG_CLOCK_ADJUSTED } else { 0 };
+        let flags = if event.clock_adjusted {
+            FLAG_CLOCK_ADJUSTED
+        } else {
+            0
+        };
         let inserted = insert.execute(params![
             site_id,
             event.id,
@@ -258,48 +348,38 @@ fn append_batch(
         }
         outcome.inserted += 1;
 
+        let session = rollups.sessions.entry(session_id).or_default();
         session.events += 1;
         session.start = session.start.min(event.ts);
         session.end = session.end.max(event.ts);
-        let page = pages.entry(page_id).or_insert_with(|| PageDelta {
-            first_ts: event.ts,
-            ..PageDelta::default()
-        });
-        page.first_ts = page.first_ts.min(event.ts);
         match event.kind {
             EventKind::PageView => {
                 session.page_views += 1;
-                page.views += 1;
                 if session.entry.as_ref().is_none_or(|(ts, ..)| event.ts < *ts) {
                     session.entry = Some((event.ts, page_id, external_referrer(event)));
                 }
                 if session.exit.is_none_or(|(ts, _)| event.ts >= ts) {
                     session.exit = Some((event.ts, page_id));
                 }
+                rollups.page(session_id, page_id, event.ts).views += 1;
             }
             EventKind::Click => {
                 session.clicks += 1;
-                page.clicks += 1;
-                new_click_span = Some(match new_click_span {
+                session.click_span = Some(match session.click_span {
                     None => (event.ts, event.ts),
                     Some((lo, hi)) => (lo.min(event.ts), hi.max(event.ts)),
                 });
+                rollups.page(session_id, page_id, event.ts).clicks += 1;
             }
             EventKind::Scroll => {
+                let page = rollups.page(session_id, page_id, event.ts);
                 page.scroll_sum += event.depth.unwrap_or_default();
                 page.scroll_count += 1;
             }
-            EventKind::Custom => {}
+            EventKind::Custom => {
+                rollups.page(session_id, page_id, event.ts);
+            }
         }
-    }
-    drop(insert);
-
-    if let Some((lo, hi)) = new_click_span {
-        flag_rage_clicks(tx, session_id, lo, hi, &mut session, &mut pages)?;
-    }
-    if outcome.inserted > 0 {
-        apply_session_delta(tx, session_id, &session)?;
-        apply_page_deltas(tx, session_id, &pages)?;
     }
     Ok(outcome)
 }
@@ -318,8 +398,7 @@ fn flag_rage_clicks(
     session_id: i64,
     lo: i64,
     hi: i64,
-    session: &mut SessionDelta,
-    pages: &mut HashMap<i64, PageDelta>,
+    rollups: &mut Rollups,
 ) -> rusqlite::Result<()> {
     let mut select = tx.prepare_cached(
         "SELECT id, ts, x, y, flags, page_id FROM events
@@ -362,12 +441,8 @@ fn flag_rage_clicks(
             continue;
         }
         flag.execute(params![FLAG_RAGE_CLICK, row])?;
-        session.rage_clicks += 1;
-        let page = pages.entry(page_id).or_insert_with(|| PageDelta {
-            first_ts: ts,
-            ..PageDelta::default()
-        });
-        page.rage_clicks += 1;
+        rollups.sessions.entry(session_id).or_default().rage_clicks += 1;
+        rollups.page(session_id, page_id, ts).rage_clicks += 1;
     }
     Ok(())
 }
@@ -419,8 +494,7 @@ fn apply_session_delta(
 
 fn apply_page_deltas(
     tx: &Transaction<'_>,
-    session_id: i64,
-    pages: &HashMap<i64, PageDelta>,
+    pages: &HashMap<(i64, i64), PageDelta>,
 ) -> rusqlite::Result<()> {
     let mut upsert = tx.prepare_cached(
         "INSERT INTO session_pages (session_id, page_id, first_ts, views, clicks, rage_clicks,
@@ -434,7 +508,7 @@ fn apply_page_deltas(
              scroll_sum = scroll_sum + excluded.scroll_sum,
              scroll_count = scroll_count + excluded.scroll_count",
     )?;
-    for (page_id, d) in pages {
+    for ((session_id, page_id), d) in pages {
         upsert.execute(params![
             session_id,
             page_id,
