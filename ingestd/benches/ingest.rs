@@ -9,8 +9,9 @@
 //! 1. `GET /healthz` at full speed: the HTTP ceiling of this machine;
 //! 2. single-event `POST /api/events`, keep-alive, `--connections` concurrent;
 //! 3. batched POSTs of 20 events;
-//! 4. single-event POSTs paced at half the rate phase 2 reached, for latency;
-//! then the daemon's peak RSS (VmHWM). The load generator is a minimal
+//! 4. single-event POSTs paced at half the rate phase 2 reached, for latency.
+//!
+//! Then it prints the daemon's peak RSS (VmHWM). The load generator is a minimal
 //! HTTP/1.1 client on one thread, so the daemon gets most of the CPU.
 
 use std::net::SocketAddr;

@@ -5,7 +5,7 @@
 //! POST /api/events ─▶ parse ─▶ validate (per-event reasons) ─▶ enrich ─▶ CommitQueue (bounded)
 //!         ▲                                                                  │
 //!         └──────── reply after commit (or 503 + Retry-After) ◀── writer thread: group commit
-//! GET /healthz · GET /metrics · GET /openapi.json
+//! GET /healthz · GET /metrics · GET /openapi.json · GET /tracker.js · GET /demo/…
 //! ```
 //!
 //! [`serve`] runs the whole daemon on a listener until a shutdown future
@@ -15,8 +15,10 @@
 //!
 //! Modules: [`config`] (CLI and environment), [`queue`] (bounded queue and the
 //! group-commit writer), [`routes`] (HTTP handling), [`metrics`] (Prometheus
-//! text), [`rate_limit`] (per-IP token buckets), [`sites`] (site keys and CORS).
+//! text), [`rate_limit`] (per-IP token buckets), [`sites`] (site keys and CORS),
+//! [`assets`] (the embedded tracker script and demo site).
 
+pub mod assets;
 pub mod config;
 pub mod metrics;
 pub mod queue;

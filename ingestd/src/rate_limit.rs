@@ -37,14 +37,14 @@ impl RateLimiter {
     /// allows everything.
     pub fn new(rate: f64, burst: f64) -> Self {
         Self {
-            rate,
-            burst: burst.max(1.0),
+            rate: if rate.is_finite() { rate.max(0.0) } else { 0.0 },
+            burst: if burst.is_finite() { burst.max(1.0) } else { 1.0 },
             buckets: Mutex::new(HashMap::new()),
         }
     }
 
     pub fn check(&self, ip: IpAddr, now: Instant) -> Verdict {
-        if !(self.rate > 0.0) {
+        if self.rate == 0.0 {
             return Verdict::Allowed;
         }
         let mut buckets = match self.buckets.lock() {

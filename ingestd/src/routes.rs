@@ -1,5 +1,6 @@
 //! HTTP routing and the request handlers.
 
+use crate::assets::{Asset, Assets};
 use crate::metrics::{Metrics, RequestRejection};
 use crate::queue::{CommitQueue, QueueError};
 use crate::rate_limit::{RateLimiter, Verdict};
@@ -32,6 +33,7 @@ pub struct AppState {
     max_body: usize,
     body_timeout: Duration,
     openapi: Bytes,
+    assets: Assets,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             max_body: shared::limits::MAX_BODY_BYTES,
             body_timeout: config.body_timeout(),
             openapi: Bytes::from(shared::contract::openapi().to_string()),
+            assets: Assets::default(),
         }
     }
 }
@@ -90,12 +93,87 @@ async fn handle(state: &AppState, peer: IpAddr, request: Request<Incoming>) -> R
         (&Method::GET, "/openapi.json") => {
             respond(StatusCode::OK, "application/json", state.openapi.clone())
         }
-        (_, "/healthz" | "/metrics" | "/openapi.json") => method_not_allowed("GET"),
+        (&Method::GET | &Method::HEAD, "/tracker.js") => asset(&state.assets.tracker, &request),
+        (&Method::GET | &Method::HEAD, "/demo") => redirect("/demo/"),
+        (&Method::GET | &Method::HEAD, p) if p.starts_with("/demo/") => {
+            match state.assets.demo(&p["/demo/".len()..]) {
+                Some(file) => asset(file, &request),
+                None => error(StatusCode::NOT_FOUND, "no such page in the demo site"),
+            }
+        }
+        (_, "/healthz" | "/metrics" | "/openapi.json" | "/tracker.js") => method_not_allowed("GET"),
         _ => error(
             StatusCode::NOT_FOUND,
             "no such route; events go to POST /api/events",
         ),
     }
+}
+
+fn redirect(location: &'static str) -> Response<Body> {
+    let mut response = respond(
+        StatusCode::MOVED_PERMANENTLY,
+        "text/plain; charset=utf-8",
+        Bytes::new(),
+    );
+    response
+        .headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_static(location));
+    response
+}
+
+/// Serves an embedded file: gzip when accepted, `304` when the ETag matches.
+fn asset<B>(file: &Asset, request: &Request<B>) -> Response<Body> {
+    let headers = request.headers();
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|t| t.trim() == file.etag || t.trim() == "*")
+        });
+    let accepts_gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(accepts_gzip);
+    let mut response = if not_modified {
+        respond(StatusCode::NOT_MODIFIED, file.content_type, Bytes::new())
+    } else if accepts_gzip {
+        let mut r = respond(StatusCode::OK, file.content_type, file.gzip.clone());
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        respond(StatusCode::OK, file.content_type, file.plain.clone())
+    };
+    let h = response.headers_mut();
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(file.cache_control),
+    );
+    if let Ok(etag) = HeaderValue::from_str(&file.etag) {
+        h.insert(header::ETAG, etag);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// Whether an `Accept-Encoding` value allows gzip (`q=0` refuses it).
+fn accepts_gzip(value: &str) -> bool {
+    value.split(',').any(|part| {
+        let mut pieces = part.split(';');
+        let coding = pieces.next().unwrap_or("").trim();
+        let refused = pieces.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q == 0.0)
+        });
+        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+    })
 }
 
 fn respond(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Body> {
@@ -387,5 +465,19 @@ async fn commit(
                 2,
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts_gzip;
+
+    #[test]
+    fn reads_accept_encoding() {
+        assert!(accepts_gzip("gzip, deflate, br"));
+        assert!(accepts_gzip("br;q=1.0, gzip;q=0.8"));
+        assert!(accepts_gzip("*"));
+        assert!(!accepts_gzip("gzip;q=0"));
+        assert!(!accepts_gzip("br, identity"));
     }
 }

@@ -112,8 +112,10 @@ pub fn openapi() -> Value {
     let error = json!({"type": "object", "required": ["error"], "properties": {
         "error": {"type": "string"},
         "rejected": {"type": "array", "items": {"$ref": "#/components/schemas/RejectedEvent"}}}});
-    let error_response = |description: &str| json!({"description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let error_response = |description: &str| {
+        json!({"description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+    };
     let retry = |description: &str| {
         let mut r = error_response(description);
         r["headers"] = json!({"Retry-After": {"schema": {"type": "integer"},

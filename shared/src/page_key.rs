@@ -40,10 +40,12 @@ impl QueryKeepList {
     }
 
     fn keeps(&self, name: &str) -> bool {
-        self.entries.iter().any(|entry| match entry.strip_suffix('*') {
-            Some(prefix) => name.starts_with(prefix),
-            None => name == entry,
-        })
+        self.entries
+            .iter()
+            .any(|entry| match entry.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => name == entry,
+            })
     }
 }
 
@@ -166,7 +168,11 @@ fn glob_match(pattern: &[u8], subject: &[u8]) -> bool {
         None => subject.is_empty(),
         Some(b'*') => {
             let crosses = pattern.get(1) == Some(&b'*');
-            let rest = if crosses { &pattern[2..] } else { &pattern[1..] };
+            let rest = if crosses {
+                &pattern[2..]
+            } else {
+                &pattern[1..]
+            };
             let mut i = 0;
             loop {
                 if glob_match(rest, &subject[i..]) {
@@ -191,9 +197,21 @@ mod tests {
         let none = QueryKeepList::default();
         let utm = QueryKeepList::new(["utm_*", "ref"]);
         let cases: &[(&str, &QueryKeepList, &str)] = &[
-            ("https://Shop.Example/p/42?utm_source=x#top", &none, "shop.example/p/42"),
-            ("https://shop.example/p/42?utm_source=x&b=2#top", &utm, "shop.example/p/42?utm_source=x"),
-            ("https://shop.example/?ref=hn&utm_medium=a&z=1", &utm, "shop.example/?ref=hn&utm_medium=a"),
+            (
+                "https://Shop.Example/p/42?utm_source=x#top",
+                &none,
+                "shop.example/p/42",
+            ),
+            (
+                "https://shop.example/p/42?utm_source=x&b=2#top",
+                &utm,
+                "shop.example/p/42?utm_source=x",
+            ),
+            (
+                "https://shop.example/?ref=hn&utm_medium=a&z=1",
+                &utm,
+                "shop.example/?ref=hn&utm_medium=a",
+            ),
             ("http://shop.example:80/a/", &none, "shop.example/a"),
             ("https://shop.example:443/a//", &none, "shop.example/a"),
             ("https://shop.example:8443/a", &none, "shop.example:8443/a"),
@@ -202,9 +220,17 @@ mod tests {
             ("https://shop.example/", &none, "shop.example/"),
             ("https://shop.example/A/B", &none, "shop.example/A/B"),
             ("https://shop.example/a/./b/../c", &none, "shop.example/a/c"),
-            ("https://shop.example/caf%C3%A9", &none, "shop.example/caf%C3%A9"),
+            (
+                "https://shop.example/caf%C3%A9",
+                &none,
+                "shop.example/caf%C3%A9",
+            ),
             ("https://shop.example/café", &none, "shop.example/caf%C3%A9"),
-            ("https://xn--bcher-kva.example/", &none, "xn--bcher-kva.example/"),
+            (
+                "https://xn--bcher-kva.example/",
+                &none,
+                "xn--bcher-kva.example/",
+            ),
             ("https://bücher.example/", &none, "xn--bcher-kva.example/"),
             ("https://[::1]:8080/x", &none, "[::1]:8080/x"),
             ("https://user:pw@shop.example/x", &none, "shop.example/x"),
@@ -218,9 +244,18 @@ mod tests {
     #[test]
     fn rejects_non_web_urls() {
         let none = QueryKeepList::default();
-        assert!(matches!(page_key("/relative", &none), Err(PageKeyError::Invalid(_))));
-        assert_eq!(page_key("file:///etc/passwd", &none), Err(PageKeyError::Scheme("file".into())));
-        assert_eq!(page_key("javascript:alert(1)", &none), Err(PageKeyError::Scheme("javascript".into())));
+        assert!(matches!(
+            page_key("/relative", &none),
+            Err(PageKeyError::Invalid(_))
+        ));
+        assert_eq!(
+            page_key("file:///etc/passwd", &none),
+            Err(PageKeyError::Scheme("file".into()))
+        );
+        assert_eq!(
+            page_key("javascript:alert(1)", &none),
+            Err(PageKeyError::Scheme("javascript".into()))
+        );
         assert!(page_key("", &none).is_err());
     }
 

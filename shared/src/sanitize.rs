@@ -74,13 +74,19 @@ mod tests {
     fn strips_escape_sequences_and_controls() {
         assert_eq!(clean("a\u{1b}[31mred\u{1b}[0m", 100), "a[31mred[0m");
         assert_eq!(clean("x\u{9b}2Jy", 100), "x2Jy");
-        assert_eq!(clean("\u{1b}]8;;http://evil\u{7}link", 100), "]8;;http://evillink");
+        assert_eq!(
+            clean("\u{1b}]8;;http://evil\u{7}link", 100),
+            "]8;;http://evillink"
+        );
         assert_eq!(clean("nul\0byte\u{8}\u{7f}", 100), "nulbyte");
     }
 
     #[test]
     fn strips_bidi_and_zero_width() {
-        assert_eq!(clean("ab\u{202E}cd\u{2066}e\u{200B}f\u{FEFF}", 100), "abcdef");
+        assert_eq!(
+            clean("ab\u{202E}cd\u{2066}e\u{200B}f\u{FEFF}", 100),
+            "abcdef"
+        );
     }
 
     #[test]

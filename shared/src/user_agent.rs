@@ -97,7 +97,9 @@ mod tests {
         );
         check(
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
-            DeviceClass::Desktop, "Firefox", "Windows 10",
+            DeviceClass::Desktop,
+            "Firefox",
+            "Windows 10",
         );
         check(
             "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
@@ -117,7 +119,9 @@ mod tests {
         );
         check(
             "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
-            DeviceClass::Bot, "Googlebot", "unknown",
+            DeviceClass::Bot,
+            "Googlebot",
+            "unknown",
         );
     }
 

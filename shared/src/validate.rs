@@ -31,13 +31,19 @@ pub enum EventRejection {
     #[error("unknown event type {0:?} (expected page_view, click, scroll or custom)")]
     UnknownType(String),
     #[error("{kind} event needs field {field:?}")]
-    MissingField { kind: &'static str, field: &'static str },
+    MissingField {
+        kind: &'static str,
+        field: &'static str,
+    },
     #[error("event id must be 1 to {MAX_ID_CHARS} printable ASCII characters")]
     InvalidId,
     #[error("{0}")]
     InvalidUrl(String),
     #[error("{field} {problem}")]
-    InvalidNumber { field: &'static str, problem: String },
+    InvalidNumber {
+        field: &'static str,
+        problem: String,
+    },
     #[error("props {0}")]
     InvalidProps(String),
 }
@@ -117,10 +123,12 @@ pub fn prepare(body: &[u8], ctx: &RequestContext<'_>) -> Result<PreparedBatch, B
     let wire: WireBatch<'_> =
         serde_json::from_slice(body).map_err(|e| BatchError::Malformed(e.to_string()))?;
     let site = checked_id(&wire.site).ok_or(BatchError::InvalidId { field: "site" })?;
-    let session_id =
-        checked_id(&wire.session_id).ok_or(BatchError::InvalidId { field: "session_id" })?;
-    let visitor_id =
-        checked_id(&wire.visitor_id).ok_or(BatchError::InvalidId { field: "visitor_id" })?;
+    let session_id = checked_id(&wire.session_id).ok_or(BatchError::InvalidId {
+        field: "session_id",
+    })?;
+    let visitor_id = checked_id(&wire.visitor_id).ok_or(BatchError::InvalidId {
+        field: "visitor_id",
+    })?;
     if wire.events.is_empty() {
         return Err(BatchError::Empty);
     }
@@ -207,7 +215,8 @@ fn validate_event(
     }
 
     let url = clean(&wire.url, usize::MAX);
-    let key = page_key(&url, ctx.keep_query).map_err(|e| EventRejection::InvalidUrl(e.to_string()))?;
+    let key =
+        page_key(&url, ctx.keep_query).map_err(|e| EventRejection::InvalidUrl(e.to_string()))?;
 
     let viewport = wire.viewport.map(|v| size("viewport", v)).transpose()?;
     let page = wire.page.map(|v| size("page", v)).transpose()?;
@@ -216,8 +225,16 @@ fn validate_event(
     match kind {
         EventKind::Click => {
             let limit = page.map(|p| (p.width, p.height));
-            x = Some(coordinate("x", wire.x.ok_or_else(|| missing("x"))?, limit.map(|l| l.0))?);
-            y = Some(coordinate("y", wire.y.ok_or_else(|| missing("y"))?, limit.map(|l| l.1))?);
+            x = Some(coordinate(
+                "x",
+                wire.x.ok_or_else(|| missing("x"))?,
+                limit.map(|l| l.0),
+            )?);
+            y = Some(coordinate(
+                "y",
+                wire.y.ok_or_else(|| missing("y"))?,
+                limit.map(|l| l.1),
+            )?);
             target = wire.target.map(target_of).transpose()?;
         }
         EventKind::Scroll => {
@@ -225,7 +242,8 @@ fn validate_event(
         }
         EventKind::Custom => {
             name = Some(
-                clean_opt(wire.name.as_deref(), MAX_EVENT_NAME_CHARS).ok_or_else(|| missing("name"))?,
+                clean_opt(wire.name.as_deref(), MAX_EVENT_NAME_CHARS)
+                    .ok_or_else(|| missing("name"))?,
             );
             props = wire.props.map(props_json).transpose()?;
         }
@@ -285,7 +303,10 @@ fn coordinate(field: &'static str, v: f64, extent: Option<u32>) -> Result<i32, E
     let max = extent.map_or(MAX_PAGE_DIMENSION, |e| f64::from(e) + COORDINATE_SLACK);
     let rounded = v.round();
     if !(0.0..=max).contains(&rounded) {
-        return Err(number_error(field, format!("must be between 0 and {max} (page coordinates)")));
+        return Err(number_error(
+            field,
+            format!("must be between 0 and {max} (page coordinates)"),
+        ));
     }
     Ok(rounded as i32)
 }
@@ -297,7 +318,10 @@ fn target_of(wire: WireTarget) -> Result<Target, EventRejection> {
             let pos = |v: f64| v.abs() <= MAX_PAGE_DIMENSION + COORDINATE_SLACK;
             let len = |v: f64| (0.0..=MAX_PAGE_DIMENSION + COORDINATE_SLACK).contains(&v);
             if !(pos(x) && pos(y) && len(w) && len(h)) {
-                return Err(number_error("target.box", "must be [x, y, width, height] within the page"));
+                return Err(number_error(
+                    "target.box",
+                    "must be [x, y, width, height] within the page",
+                ));
             }
             Some(Rect {
                 x: x.round() as i32,
@@ -324,7 +348,9 @@ fn scroll_depth(depth: f64) -> Result<f64, EventRejection> {
 
 fn props_json(props: serde_json::Map<String, Value>) -> Result<String, EventRejection> {
     if props.len() > MAX_PROPS_KEYS {
-        return Err(EventRejection::InvalidProps(format!("has more than {MAX_PROPS_KEYS} keys")));
+        return Err(EventRejection::InvalidProps(format!(
+            "has more than {MAX_PROPS_KEYS} keys"
+        )));
     }
     let mut cleaned = serde_json::Map::with_capacity(props.len());
     for (key, value) in props {
@@ -344,7 +370,9 @@ fn props_json(props: serde_json::Map<String, Value>) -> Result<String, EventReje
     }
     let text = Value::Object(cleaned).to_string();
     if text.len() > MAX_PROPS_BYTES {
-        return Err(EventRejection::InvalidProps(format!("are larger than {MAX_PROPS_BYTES} bytes")));
+        return Err(EventRejection::InvalidProps(format!(
+            "are larger than {MAX_PROPS_BYTES} bytes"
+        )));
     }
     Ok(text)
 }

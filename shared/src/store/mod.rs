@@ -4,6 +4,7 @@
 //!
 //! The SQLite engine ([`sqlite`]) is the embedded default.
 
+pub mod conformance;
 pub mod query;
 pub mod sqlite;
 
@@ -160,16 +161,30 @@ mod tests {
 
     #[test]
     fn parses_db_urls() {
-        assert_eq!(DbUrl::parse("sqlite:/tmp/a.db").unwrap(), DbUrl::Sqlite("/tmp/a.db".into()));
-        assert_eq!(DbUrl::parse("sqlite:///tmp/a.db").unwrap(), DbUrl::Sqlite("/tmp/a.db".into()));
-        assert_eq!(DbUrl::parse("sqlite://rel.db").unwrap(), DbUrl::Sqlite("rel.db".into()));
-        assert_eq!(DbUrl::parse("data/x.db").unwrap(), DbUrl::Sqlite("data/x.db".into()));
+        assert_eq!(
+            DbUrl::parse("sqlite:/tmp/a.db").unwrap(),
+            DbUrl::Sqlite("/tmp/a.db".into())
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite:///tmp/a.db").unwrap(),
+            DbUrl::Sqlite("/tmp/a.db".into())
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite://rel.db").unwrap(),
+            DbUrl::Sqlite("rel.db".into())
+        );
+        assert_eq!(
+            DbUrl::parse("data/x.db").unwrap(),
+            DbUrl::Sqlite("data/x.db".into())
+        );
         assert_eq!(
             DbUrl::parse("mongodb://localhost:27017/a").unwrap(),
             DbUrl::Mongo("mongodb://localhost:27017/a".into())
         );
         assert!(DbUrl::parse("").is_err());
         assert!(DbUrl::parse("postgres://x").is_err());
-        assert!(matches!(DbUrl::default_location(), DbUrl::Sqlite(p) if p.ends_with("analytics-tui/analytics.db")));
+        assert!(
+            matches!(DbUrl::default_location(), DbUrl::Sqlite(p) if p.ends_with("analytics-tui/analytics.db"))
+        );
     }
 }

@@ -16,7 +16,10 @@ pub struct TimeRange {
 
 impl TimeRange {
     /// Everything.
-    pub const ALL: TimeRange = TimeRange { from: None, to: None };
+    pub const ALL: TimeRange = TimeRange {
+        from: None,
+        to: None,
+    };
 
     /// The `span_ms` before `now`.
     pub fn last(span_ms: i64, now: i64) -> Self {
@@ -271,7 +274,9 @@ impl WidthSegment {
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str().eq_ignore_ascii_case(name))
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(name))
     }
 }
 

@@ -52,19 +52,42 @@ fn accepts_every_kind_and_enriches() {
     .unwrap();
     assert!(p.rejected.is_empty());
     let b = &p.batch;
-    assert_eq!((b.site.as_str(), b.session_id.as_str(), b.visitor_id.as_str()), ("demo", "s1", "v1"));
+    assert_eq!(
+        (
+            b.site.as_str(),
+            b.session_id.as_str(),
+            b.visitor_id.as_str()
+        ),
+        ("demo", "s1", "v1")
+    );
     assert_eq!(b.client.device, DeviceClass::Desktop);
     assert_eq!(b.client.browser, "Chrome");
-    let [pv, ck, sc, cu] = &b.events[..] else { panic!() };
+    let [pv, ck, sc, cu] = &b.events[..] else {
+        panic!()
+    };
     assert_eq!(pv.page_key, "shop.example/p/42");
     assert_eq!(pv.title.as_deref(), Some("Product[31m 42"));
     assert_eq!(pv.received_at, NOW);
     assert!(!pv.clock_adjusted);
     assert_eq!((ck.x, ck.y), (Some(640), Some(1800)));
-    assert_eq!(ck.page, Some(Size { width: 1280, height: 4200 }));
+    assert_eq!(
+        ck.page,
+        Some(Size {
+            width: 1280,
+            height: 4200
+        })
+    );
     let t = ck.target.as_ref().unwrap();
     assert_eq!(t.label.as_deref(), Some("Buy now"));
-    assert_eq!(t.rect, Some(Rect { x: 600, y: 1780, width: 120, height: 40 }));
+    assert_eq!(
+        t.rect,
+        Some(Rect {
+            x: 600,
+            y: 1780,
+            width: 120,
+            height: 40
+        })
+    );
     assert_eq!(sc.depth, Some(0.82));
     assert_eq!(cu.name.as_deref(), Some("signup"));
     assert_eq!(cu.props.as_deref(), Some(r#"{"plan":"pro","seats":3}"#));
@@ -81,9 +104,19 @@ fn rejects_bad_events_with_reasons_and_keeps_the_rest() {
     ]))
     .unwrap();
     assert_eq!(p.batch.events.len(), 2);
-    let got: Vec<(usize, &str)> = p.rejected.iter().map(|r| (r.index, r.reason.code())).collect();
-    assert_eq!(got, vec![(1, "unknown_type"), (2, "missing_field"), (3, "malformed")]);
-    assert_eq!(p.rejected[1].reason.to_string(), "click event needs field \"x\"");
+    let got: Vec<(usize, &str)> = p
+        .rejected
+        .iter()
+        .map(|r| (r.index, r.reason.code()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![(1, "unknown_type"), (2, "missing_field"), (3, "malformed")]
+    );
+    assert_eq!(
+        p.rejected[1].reason.to_string(),
+        "click event needs field \"x\""
+    );
 }
 
 #[test]
@@ -106,12 +139,16 @@ fn rejects_absurd_numbers() {
     let mut e = click("n");
     e["ts"] = json!(1e300);
     assert_eq!(rejection_of(e).code(), "invalid_number");
-    let e = json!({"id": "s", "type": "scroll", "ts": NOW, "url": "https://a.example/", "depth": 3.5});
+    let e =
+        json!({"id": "s", "type": "scroll", "ts": NOW, "url": "https://a.example/", "depth": 3.5});
     assert_eq!(rejection_of(e).code(), "invalid_number");
     // Out-of-range JSON numbers do not parse at all.
     let raw = br#"{"site":"demo","session_id":"s","visitor_id":"v","events":[{"id":"a","type":"click","ts":1e400,"url":"https://a.example/","x":1,"y":1}]}"#;
     let err = prepare(raw, &ctx(&QueryKeepList::default())).unwrap_err();
-    assert!(matches!(err, BatchError::NothingValid(ref r) if r[0].reason.code() == "malformed"), "{err:?}");
+    assert!(
+        matches!(err, BatchError::NothingValid(ref r) if r[0].reason.code() == "malformed"),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -125,7 +162,8 @@ fn rejects_bad_urls_ids_and_props() {
     let e = json!({"id": "c", "type": "custom", "ts": NOW, "url": "https://a.example/", "name": "x",
                    "props": {"nested": {"a": 1}}});
     assert_eq!(rejection_of(e).code(), "invalid_props");
-    let many: serde_json::Map<String, Value> = (0..40).map(|i| (format!("k{i}"), json!(i))).collect();
+    let many: serde_json::Map<String, Value> =
+        (0..40).map(|i| (format!("k{i}"), json!(i))).collect();
     let e = json!({"id": "c", "type": "custom", "ts": NOW, "url": "https://a.example/", "name": "x", "props": many});
     assert_eq!(rejection_of(e).code(), "invalid_props");
     let e = json!({"id": "c", "type": "custom", "ts": NOW, "url": "https://a.example/", "name": "x",
@@ -141,25 +179,55 @@ fn rejects_bad_urls_ids_and_props() {
 fn batch_level_errors() {
     let keep = QueryKeepList::default();
     let c = ctx(&keep);
-    assert!(matches!(prepare(b"{not json", &c), Err(BatchError::Malformed(_))));
+    assert!(matches!(
+        prepare(b"{not json", &c),
+        Err(BatchError::Malformed(_))
+    ));
     assert!(matches!(prepare(b"[]", &c), Err(BatchError::Malformed(_))));
     let no_site = json!({"session_id": "s", "visitor_id": "v", "events": []}).to_string();
     let err = prepare(no_site.as_bytes(), &c).unwrap_err();
     assert!(err.to_string().contains("missing field `site`"), "{err}");
-    let bad_site = json!({"site": "", "session_id": "s", "visitor_id": "v", "events": [click("a")]}).to_string();
-    assert_eq!(prepare(bad_site.as_bytes(), &c), Err(BatchError::InvalidId { field: "site" }));
+    let bad_site =
+        json!({"site": "", "session_id": "s", "visitor_id": "v", "events": [click("a")]})
+            .to_string();
+    assert_eq!(
+        prepare(bad_site.as_bytes(), &c),
+        Err(BatchError::InvalidId { field: "site" })
+    );
     let long_session = json!({"site": "d", "session_id": "s".repeat(65), "visitor_id": "v", "events": [click("a")]}).to_string();
-    assert_eq!(prepare(long_session.as_bytes(), &c), Err(BatchError::InvalidId { field: "session_id" }));
+    assert_eq!(
+        prepare(long_session.as_bytes(), &c),
+        Err(BatchError::InvalidId {
+            field: "session_id"
+        })
+    );
     assert_eq!(prepare_events(json!([])), Err(BatchError::Empty));
-    let too_many: Vec<Value> = (0..=MAX_EVENTS_PER_BATCH).map(|i| click(&format!("e{i}"))).collect();
-    assert_eq!(prepare_events(json!(too_many)), Err(BatchError::TooManyEvents { count: MAX_EVENTS_PER_BATCH + 1 }));
+    let too_many: Vec<Value> = (0..=MAX_EVENTS_PER_BATCH)
+        .map(|i| click(&format!("e{i}")))
+        .collect();
+    assert_eq!(
+        prepare_events(json!(too_many)),
+        Err(BatchError::TooManyEvents {
+            count: MAX_EVENTS_PER_BATCH + 1
+        })
+    );
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let nested = format!(r#"{{"site":"d","session_id":"s","visitor_id":"v","events":[{deep}]}}"#);
     let err = prepare(nested.as_bytes(), &c).unwrap_err();
-    assert!(matches!(err, BatchError::NothingValid(ref r) if r[0].reason.code() == "malformed"), "{err:?}");
-    let nested_envelope = format!(r#"{{"site":{deep},"session_id":"s","visitor_id":"v","events":[]}}"#);
-    assert!(matches!(prepare(nested_envelope.as_bytes(), &c), Err(BatchError::Malformed(_))));
-    assert!(matches!(prepare(b"{\"site\":\"\xff\xfe\"}", &c), Err(BatchError::Malformed(_))));
+    assert!(
+        matches!(err, BatchError::NothingValid(ref r) if r[0].reason.code() == "malformed"),
+        "{err:?}"
+    );
+    let nested_envelope =
+        format!(r#"{{"site":{deep},"session_id":"s","visitor_id":"v","events":[]}}"#);
+    assert!(matches!(
+        prepare(nested_envelope.as_bytes(), &c),
+        Err(BatchError::Malformed(_))
+    ));
+    assert!(matches!(
+        prepare(b"{\"site\":\"\xff\xfe\"}", &c),
+        Err(BatchError::Malformed(_))
+    ));
 }
 
 #[test]
@@ -201,7 +269,9 @@ fn corrects_client_clocks() {
 
 #[test]
 fn nothing_valid_lists_reasons() {
-    match prepare_events(json!([{"id": "a", "type": "nope", "ts": NOW, "url": "https://a.example/"}])) {
+    match prepare_events(
+        json!([{"id": "a", "type": "nope", "ts": NOW, "url": "https://a.example/"}]),
+    ) {
         Err(BatchError::NothingValid(r)) => assert_eq!(r[0].to_wire().code, "unknown_type"),
         other => panic!("{other:?}"),
     }

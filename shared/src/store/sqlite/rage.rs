@@ -20,9 +20,8 @@ pub(super) struct ClickPoint {
 /// Rows of the clicks that belong to some burst. `clicks` must be in time order.
 pub(super) fn rage_rows(clicks: &[ClickPoint]) -> Vec<i64> {
     let mut flagged = vec![false; clicks.len()];
-    let near = |a: &ClickPoint, b: &ClickPoint| {
-        (a.x - b.x).hypot(a.y - b.y) <= RAGE_CLICK_RADIUS_PX
-    };
+    let near =
+        |a: &ClickPoint, b: &ClickPoint| (a.x - b.x).hypot(a.y - b.y) <= RAGE_CLICK_RADIUS_PX;
     let mut burst: Vec<usize> = Vec::new();
     for start in 0..clicks.len() {
         burst.clear();
@@ -58,17 +57,32 @@ mod tests {
 
     #[test]
     fn three_close_fast_clicks_are_rage() {
-        let c = [at(1, 0, 100.0, 100.0), at(2, 300, 110.0, 105.0), at(3, 900, 95.0, 90.0)];
+        let c = [
+            at(1, 0, 100.0, 100.0),
+            at(2, 300, 110.0, 105.0),
+            at(3, 900, 95.0, 90.0),
+        ];
         assert_eq!(rage_rows(&c), vec![1, 2, 3]);
     }
 
     #[test]
     fn two_clicks_or_slow_or_spread_clicks_are_not() {
         assert!(rage_rows(&[at(1, 0, 0.0, 0.0), at(2, 100, 0.0, 0.0)]).is_empty());
-        let slow = [at(1, 0, 0.0, 0.0), at(2, 600, 0.0, 0.0), at(3, 1200, 0.0, 0.0)];
+        let slow = [
+            at(1, 0, 0.0, 0.0),
+            at(2, 600, 0.0, 0.0),
+            at(3, 1200, 0.0, 0.0),
+        ];
         assert!(rage_rows(&slow).is_empty());
-        let spread = [at(1, 0, 0.0, 0.0), at(2, 100, 25.0, 0.0), at(3, 200, 50.0, 0.0)];
-        assert!(rage_rows(&spread).is_empty(), "first and last are 50 px apart");
+        let spread = [
+            at(1, 0, 0.0, 0.0),
+            at(2, 100, 25.0, 0.0),
+            at(3, 200, 50.0, 0.0),
+        ];
+        assert!(
+            rage_rows(&spread).is_empty(),
+            "first and last are 50 px apart"
+        );
     }
 
     #[test]
@@ -87,7 +101,11 @@ mod tests {
 
     #[test]
     fn boundaries_are_inclusive() {
-        let c = [at(1, 0, 0.0, 0.0), at(2, 500, 30.0, 0.0), at(3, 1000, 0.0, 0.0)];
+        let c = [
+            at(1, 0, 0.0, 0.0),
+            at(2, 500, 30.0, 0.0),
+            at(3, 1000, 0.0, 0.0),
+        ];
         assert_eq!(rage_rows(&c), vec![1, 2, 3]);
     }
 }

@@ -47,7 +47,9 @@ impl SqliteReader {
 
     fn session_by_rowid(&self, id: i64) -> Result<Option<SessionSummary>, StoreError> {
         let sql = format!("{SESSION_SELECT} WHERE s.id = ?1");
-        Ok(self.query_rows(&sql, &[Value::Integer(id)], session_row)?.pop())
+        Ok(self
+            .query_rows(&sql, &[Value::Integer(id)], session_row)?
+            .pop())
     }
 }
 
@@ -97,7 +99,10 @@ fn text(s: &str) -> Value {
 /// session start; event-scoped queries apply it to event time themselves.
 fn session_conditions(filter: &Filter, with_range: bool, c: &mut Conditions) {
     if let Some(site) = &filter.site {
-        c.push("s.site_id = (SELECT id FROM sites WHERE key = ?)", [text(site)]);
+        c.push(
+            "s.site_id = (SELECT id FROM sites WHERE key = ?)",
+            [text(site)],
+        );
     }
     if with_range {
         if let Some(from) = filter.range.from {
@@ -206,10 +211,12 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
     })?;
     let flags: i64 = r.get(8)?;
     let size = |w: usize, h: usize| -> rusqlite::Result<Option<Size>> {
-        Ok(match (r.get::<_, Option<u32>>(w)?, r.get::<_, Option<u32>>(h)?) {
-            (Some(width), Some(height)) => Some(Size { width, height }),
-            _ => None,
-        })
+        Ok(
+            match (r.get::<_, Option<u32>>(w)?, r.get::<_, Option<u32>>(h)?) {
+                (Some(width), Some(height)) => Some(Size { width, height }),
+                _ => None,
+            },
+        )
     };
     let selector: Option<String> = r.get(19)?;
     let label: Option<String> = r.get(20)?;
@@ -219,10 +226,15 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
         r.get::<_, Option<u32>>(23)?,
         r.get::<_, Option<u32>>(24)?,
     ) {
-        (Some(x), Some(y), Some(width), Some(height)) => Some(Rect { x, y, width, height }),
+        (Some(x), Some(y), Some(width), Some(height)) => Some(Rect {
+            x,
+            y,
+            width,
+            height,
+        }),
         _ => None,
     };
-    let target = (selector.is_some() || label.is_some() || rect.is_some()).then(|| Target {
+    let target = (selector.is_some() || label.is_some() || rect.is_some()).then_some(Target {
         selector,
         label,
         rect,
@@ -257,7 +269,9 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
 
 fn limit_offset(c: &mut Conditions, page: PageRequest) -> String {
     let limit = c.next_param(Value::Integer(i64::from(page.limit)));
-    let offset = c.next_param(Value::Integer(i64::try_from(page.offset).unwrap_or(i64::MAX)));
+    let offset = c.next_param(Value::Integer(
+        i64::try_from(page.offset).unwrap_or(i64::MAX),
+    ));
     format!(" LIMIT {limit} OFFSET {offset}")
 }
 
@@ -310,9 +324,9 @@ impl EventReader for SqliteReader {
              FROM sessions s{where_sql}"
         );
         let (sessions, visitors, page_views, clicks, bounced, viewed, mean, min_start, max_start) =
-            self.conn
-                .prepare_cached(&totals_sql)?
-                .query_row(params_from_iter(c.params.iter()), |r| {
+            self.conn.prepare_cached(&totals_sql)?.query_row(
+                params_from_iter(c.params.iter()),
+                |r| {
                     Ok((
                         r.get::<_, u64>(0)?,
                         r.get::<_, u64>(1)?,
@@ -324,7 +338,8 @@ impl EventReader for SqliteReader {
                         r.get::<_, Option<i64>>(7)?,
                         r.get::<_, Option<i64>>(8)?,
                     ))
-                })?;
+                },
+            )?;
 
         let mut series = Vec::new();
         let mut bucket_ms = 3_600_000;
@@ -351,7 +366,11 @@ impl EventReader for SqliteReader {
                 sc.sql()
             );
             for (index, n, views) in self.query_rows(&sql, &sc.params, |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, u64>(1)?, r.get::<_, u64>(2)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, u64>(1)?,
+                    r.get::<_, u64>(2)?,
+                ))
             })? {
                 if let Some(point) = usize::try_from(index).ok().and_then(|i| series.get_mut(i)) {
                     point.sessions = n;
@@ -380,7 +399,9 @@ impl EventReader for SqliteReader {
                 })
                 .collect()
         };
-        let top_referrers = counts(grouped(&format!("COALESCE(s.referrer, '{DIRECT_REFERRER}')"))?);
+        let top_referrers = counts(grouped(&format!(
+            "COALESCE(s.referrer, '{DIRECT_REFERRER}')"
+        ))?);
         let browsers = counts(grouped("s.browser")?);
         let devices = grouped("s.device")?
             .into_iter()
@@ -414,7 +435,11 @@ impl EventReader for SqliteReader {
             sessions,
             page_views,
             clicks,
-            bounce_rate: if viewed == 0 { 0.0 } else { bounced as f64 / viewed as f64 },
+            bounce_rate: if viewed == 0 {
+                0.0
+            } else {
+                bounced as f64 / viewed as f64
+            },
             mean_duration_ms: mean.unwrap_or(0.0),
             bucket_ms,
             series,
@@ -463,10 +488,19 @@ impl EventReader for SqliteReader {
         let mut c = Conditions::default();
         c.push("s.session_key = ?", [text(&session.session_id)]);
         if let Some(site) = &session.site {
-            c.push("s.site_id = (SELECT id FROM sites WHERE key = ?)", [text(site)]);
+            c.push(
+                "s.site_id = (SELECT id FROM sites WHERE key = ?)",
+                [text(site)],
+            );
         }
-        let sql = format!("SELECT s.id FROM sessions s{} ORDER BY s.id LIMIT 1", c.sql());
-        let Some(rowid) = self.query_rows(&sql, &c.params, |r| r.get::<_, i64>(0))?.pop() else {
+        let sql = format!(
+            "SELECT s.id FROM sessions s{} ORDER BY s.id LIMIT 1",
+            c.sql()
+        );
+        let Some(rowid) = self
+            .query_rows(&sql, &c.params, |r| r.get::<_, i64>(0))?
+            .pop()
+        else {
             return Ok(None);
         };
         let Some(summary) = self.session_by_rowid(rowid)? else {
@@ -538,7 +572,10 @@ impl EventReader for SqliteReader {
             page_params.push(text(site));
         }
         c.push(&format!("e.page_id IN ({pages_sql})"), page_params);
-        c.push("e.pw IS NOT NULL AND e.x IS NOT NULL AND e.y IS NOT NULL", []);
+        c.push(
+            "e.pw IS NOT NULL AND e.x IS NOT NULL AND e.y IS NOT NULL",
+            [],
+        );
         if let Some(from) = query.filter.range.from {
             c.push("e.ts >= ?", [Value::Integer(from)]);
         }
@@ -549,7 +586,10 @@ impl EventReader for SqliteReader {
         if query.segment != WidthSegment::All {
             c.push(
                 "COALESCE(e.vw, e.pw) >= ? AND COALESCE(e.vw, e.pw) < ?",
-                [Value::Integer(i64::from(min_w)), Value::Integer(i64::from(max_w))],
+                [
+                    Value::Integer(i64::from(min_w)),
+                    Value::Integer(i64::from(max_w)),
+                ],
             );
         }
         let join = if query.filter.has_session_conditions() {
@@ -719,7 +759,10 @@ mod tests {
         c.push("a = ?", [Value::Integer(1)]);
         c.push("b BETWEEN ? AND ?", [Value::Integer(2), Value::Integer(3)]);
         c.push("c = ? OR d = ?", (2..4).map(Value::Integer));
-        assert_eq!(c.sql(), " WHERE a = ?1 AND b BETWEEN ?2 AND ?3 AND c = ?4 OR d = ?5");
+        assert_eq!(
+            c.sql(),
+            " WHERE a = ?1 AND b BETWEEN ?2 AND ?3 AND c = ?4 OR d = ?5"
+        );
         assert_eq!(c.next_param(Value::Null), "?6");
     }
 }

@@ -59,8 +59,8 @@ impl InternCache {
         if let Some(&id) = known {
             return Ok(id);
         }
-        let first = batch.events.iter().map(|e| e.ts).min().unwrap_or_default();
-        let last = batch.events.iter().map(|e| e.ts).max().unwrap_or_default();
+        // Start and end come from the events actually stored (the rollup takes
+        // min/max), not from duplicates the batch may carry.
         let id = tx
             .prepare_cached(
                 "INSERT INTO sessions (site_id, session_key, visitor_key, start_ts, end_ts, device, browser, os)
@@ -73,8 +73,8 @@ impl InternCache {
                     site_id,
                     batch.session_id,
                     batch.visitor_id,
-                    first,
-                    last,
+                    i64::MAX,
+                    i64::MIN,
                     batch.client.device.code(),
                     batch.client.browser,
                     batch.client.os
@@ -134,6 +134,29 @@ impl InternCache {
         self.make_room();
         self.selectors.insert(value.to_owned(), id);
         Ok(id)
+    }
+
+    /// Removes the batch's session row when no event of it is stored (the
+    /// batch was empty or held only events stored under another session).
+    fn drop_session_if_empty(
+        &mut self,
+        tx: &Transaction<'_>,
+        site_id: i64,
+        session_id: i64,
+        batch: &EventBatch,
+    ) -> rusqlite::Result<()> {
+        let deleted = tx
+            .prepare_cached(
+                "DELETE FROM sessions WHERE id = ?1
+                 AND NOT EXISTS (SELECT 1 FROM events WHERE session_id = ?1)",
+            )?
+            .execute([session_id])?;
+        if deleted > 0 {
+            if let Some(sessions) = self.sessions.get_mut(&site_id) {
+                sessions.remove(&batch.session_id);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -380,6 +403,10 @@ fn insert_batch(
                 rollups.page(session_id, page_id, event.ts);
             }
         }
+    }
+    drop(insert);
+    if outcome.inserted == 0 {
+        cache.drop_session_if_empty(tx, site_id, session_id, batch)?;
     }
     Ok(outcome)
 }

@@ -1,0 +1,301 @@
+//! The SQLite engine: the storage conformance suite, plus what only a file
+//! database has (durability settings, reopening, schema versions, WAL readers).
+
+use shared::event::{ClientInfo, Event, EventBatch, EventKind};
+use shared::store::conformance::StoreFactory;
+use shared::store::query::*;
+use shared::store::sqlite::{SqliteReader, SqliteWriter, SCHEMA_VERSION};
+use shared::store::{AppendOutcome, EventReader, EventWriter, StoreError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tempfile::TempDir;
+
+/// A store half that keeps the temporary directory alive while it is open.
+struct InTempDir<T> {
+    inner: T,
+    _dir: Arc<TempDir>,
+}
+
+impl<T: EventWriter> EventWriter for InTempDir<T> {
+    fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError> {
+        self.inner.append(batches)
+    }
+}
+
+impl<T: EventReader> EventReader for InTempDir<T> {
+    fn overview(&self, filter: &Filter) -> Result<Overview, StoreError> {
+        self.inner.overview(filter)
+    }
+
+    fn sessions(
+        &self,
+        filter: &Filter,
+        sort: Sort<SessionSortKey>,
+        page: PageRequest,
+    ) -> Result<SessionPage, StoreError> {
+        self.inner.sessions(filter, sort, page)
+    }
+
+    fn journey(&self, session: &SessionRef) -> Result<Option<Journey>, StoreError> {
+        self.inner.journey(session)
+    }
+
+    fn pages(
+        &self,
+        filter: &Filter,
+        pattern: Option<&shared::page_key::PagePattern>,
+        sort: Sort<PageSortKey>,
+        page: PageRequest,
+    ) -> Result<Vec<PageStats>, StoreError> {
+        self.inner.pages(filter, pattern, sort, page)
+    }
+
+    fn heatmap(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
+        self.inner.heatmap(query)
+    }
+
+    fn events(&self, filter: &Filter, page: PageRequest) -> Result<Vec<StoredEvent>, StoreError> {
+        self.inner.events(filter, page)
+    }
+
+    fn live_tail(&self, cursor: Option<&str>, limit: u32) -> Result<LiveTail, StoreError> {
+        self.inner.live_tail(cursor, limit)
+    }
+
+    fn change_token(&self) -> Result<u64, StoreError> {
+        self.inner.change_token()
+    }
+}
+
+/// A fresh database file in its own temporary directory per case.
+struct SqliteFactory;
+
+impl StoreFactory for SqliteFactory {
+    fn open(&self) -> (Box<dyn EventWriter>, Box<dyn EventReader>) {
+        let dir = Arc::new(tempfile::tempdir().expect("a temporary directory"));
+        let path = dir.path().join("analytics.db");
+        let writer = SqliteWriter::open(&path).expect("open the writer");
+        let reader = SqliteReader::open(&path).expect("open the reader");
+        (
+            Box::new(InTempDir {
+                inner: writer,
+                _dir: Arc::clone(&dir),
+            }),
+            Box::new(InTempDir {
+                inner: reader,
+                _dir: dir,
+            }),
+        )
+    }
+}
+
+shared::conformance_tests!(SqliteFactory);
+
+#[test]
+fn the_case_table_lists_every_case() {
+    let names: Vec<&str> = shared::store::conformance::CASES
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    assert!(names.len() >= 20, "{names:?}");
+    assert!(names.iter().all(|n| n.starts_with("case_")));
+}
+
+// ---------------------------------------------------------------------------
+// SQLite only
+// ---------------------------------------------------------------------------
+
+const T0: i64 = 1_764_000_000_000;
+
+fn db_path(dir: &TempDir) -> PathBuf {
+    dir.path().join("analytics.db")
+}
+
+fn one_event(id: &str, ts: i64) -> EventBatch {
+    EventBatch {
+        site: "shop".into(),
+        session_id: "s1".into(),
+        visitor_id: "v1".into(),
+        client: ClientInfo::default(),
+        events: vec![Event {
+            id: id.into(),
+            kind: EventKind::PageView,
+            ts,
+            received_at: ts,
+            clock_adjusted: false,
+            url: "https://shop.example/".into(),
+            page_key: "shop.example/".into(),
+            title: None,
+            referrer: None,
+            viewport: None,
+            page: None,
+            x: None,
+            y: None,
+            target: None,
+            depth: None,
+            name: None,
+            props: None,
+        }],
+    }
+}
+
+fn event_count(reader: &SqliteReader) -> usize {
+    reader
+        .events(&Filter::default(), PageRequest::first(1000))
+        .expect("events")
+        .len()
+}
+
+fn user_version(path: &Path) -> i64 {
+    rusqlite::Connection::open(path)
+        .expect("open")
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("user_version")
+}
+
+#[test]
+fn writer_commits_durably_in_wal_mode() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let writer = SqliteWriter::open(&db_path(&dir)).expect("open");
+    let conn = writer.connection();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("journal_mode");
+    assert_eq!(mode.to_ascii_lowercase(), "wal");
+    let synchronous: i64 = conn
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .expect("synchronous");
+    assert_eq!(synchronous, 2, "synchronous = FULL");
+}
+
+#[test]
+fn reopening_keeps_data_and_migrates_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    {
+        let mut writer = SqliteWriter::open(&path).expect("create");
+        writer.append(&[one_event("e1", T0)]).expect("append");
+    }
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    let tables = |writer: &SqliteWriter| -> Vec<String> {
+        let mut stmt = writer
+            .connection()
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name",
+            )
+            .expect("prepare");
+        let names = stmt
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<Vec<String>, _>>()
+            .expect("names");
+        names
+    };
+    let mut writer = SqliteWriter::open(&path).expect("reopen");
+    let before = tables(&writer);
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    let outcome = writer
+        .append(&[one_event("e1", T0), one_event("e2", T0 + 1)])
+        .expect("append");
+    assert_eq!(
+        outcome,
+        [
+            AppendOutcome {
+                inserted: 0,
+                duplicates: 1
+            },
+            AppendOutcome {
+                inserted: 1,
+                duplicates: 0
+            }
+        ],
+        "the first event survived the reopen"
+    );
+    drop(writer);
+    let writer = SqliteWriter::open(&path).expect("reopen again");
+    assert_eq!(tables(&writer), before, "no migration ran twice");
+    let reader = SqliteReader::open(&path).expect("reader");
+    assert_eq!(event_count(&reader), 2);
+    let session = reader
+        .sessions(
+            &Filter::default(),
+            Sort {
+                key: SessionSortKey::Start,
+                descending: false,
+            },
+            PageRequest::first(10),
+        )
+        .expect("sessions");
+    assert_eq!((session.total, session.rows[0].events), (1, 2));
+}
+
+#[test]
+fn reader_on_a_missing_file_is_not_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("nothing-here.db");
+    match SqliteReader::open(&path) {
+        Err(StoreError::NotFound(p)) => assert_eq!(p, path),
+        Err(other) => panic!("expected NotFound, got {other}"),
+        Ok(_) => panic!("expected NotFound, got a reader"),
+    }
+    assert!(!path.exists(), "the reader must not create the file");
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    {
+        let writer = SqliteWriter::open(&path).expect("create");
+        writer
+            .connection()
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .expect("set user_version");
+    }
+    let too_new = |result: Result<(), StoreError>| match result {
+        Err(StoreError::SchemaTooNew { found, supported }) => {
+            assert_eq!((found, supported), (SCHEMA_VERSION + 1, SCHEMA_VERSION));
+        }
+        Err(other) => panic!("expected SchemaTooNew, got {other}"),
+        Ok(()) => panic!("expected SchemaTooNew"),
+    };
+    too_new(SqliteWriter::open(&path).map(drop));
+    too_new(SqliteReader::open(&path).map(drop));
+    assert_eq!(user_version(&path), SCHEMA_VERSION + 1, "left as found");
+}
+
+#[test]
+fn an_unmigrated_file_is_refused_by_the_reader() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    rusqlite::Connection::open(&path)
+        .expect("create")
+        .execute_batch("CREATE TABLE unrelated (x INTEGER)")
+        .expect("create a table");
+    match SqliteReader::open(&path) {
+        Err(StoreError::SchemaTooOld { found, supported }) => {
+            assert_eq!((found, supported), (0, SCHEMA_VERSION));
+        }
+        Err(other) => panic!("expected SchemaTooOld, got {other}"),
+        Ok(_) => panic!("expected SchemaTooOld"),
+    }
+}
+
+#[test]
+fn an_open_reader_sees_new_commits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    let mut writer = SqliteWriter::open(&path).expect("writer");
+    let reader = SqliteReader::open(&path).expect("reader");
+    assert_eq!(event_count(&reader), 0);
+    let token = reader.change_token().expect("token");
+    for n in 1..=3 {
+        writer
+            .append(&[one_event(&format!("e{n}"), T0 + n)])
+            .expect("append");
+        assert_eq!(event_count(&reader), n as usize, "after commit {n}");
+    }
+    assert_ne!(reader.change_token().expect("token"), token);
+    let second = SqliteReader::open(&path).expect("a second reader");
+    assert_eq!(event_count(&second), 3);
+}
