@@ -38,7 +38,11 @@ impl RateLimiter {
     pub fn new(rate: f64, burst: f64) -> Self {
         Self {
             rate: if rate.is_finite() { rate.max(0.0) } else { 0.0 },
-            burst: if burst.is_finite() { burst.max(1.0) } else { 1.0 },
+            burst: if burst.is_finite() {
+                burst.max(1.0)
+            } else {
+                1.0
+            },
             buckets: Mutex::new(HashMap::new()),
         }
     }

@@ -238,6 +238,11 @@ fn with_cors(origin: Option<&str>, allowed: bool, mut response: Response<Body>) 
     if let Some(origin) = origin.filter(|_| allowed) {
         if let Ok(value) = HeaderValue::from_str(origin) {
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+            // Lets a cross-origin tracker honour Retry-After on 429 and 503.
+            headers.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static("Retry-After"),
+            );
         }
     }
     response

@@ -369,6 +369,10 @@ async fn sites_and_origins_are_enforced_with_cors() {
         Some("https://shop.example")
     );
     assert_eq!(reply.header("access-control-allow-credentials"), None);
+    assert_eq!(
+        reply.header("access-control-expose-headers"),
+        Some("Retry-After")
+    );
 
     let preflight = hyper::Request::options("/api/events")
         .header("host", "x")

@@ -102,7 +102,7 @@ pub struct ErrorReply {
 pub fn openapi() -> Value {
     let id = json!({"type": "string", "minLength": 1, "maxLength": MAX_ID_CHARS,
                     "pattern": "^[\\x21-\\x7e]+$"});
-    let dim = json!({"type": "number", "exclusiveMinimum": 0, "maximum": MAX_PAGE_DIMENSION});
+    let dim = json!({"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION});
     let pair = json!({"type": "array", "items": dim, "minItems": 2, "maxItems": 2,
                       "description": "[width, height] in CSS pixels"});
     let rejected = json!({"type": "object", "required": ["index", "code", "reason"], "properties": {

@@ -286,16 +286,17 @@ fn number_error(field: &'static str, problem: impl Into<String>) -> EventRejecti
 }
 
 fn size(field: &'static str, [w, h]: [f64; 2]) -> Result<Size, EventRejection> {
-    let ok = |v: f64| v > 0.0 && v <= MAX_PAGE_DIMENSION;
+    // Zero is a real size: a hidden frame or an empty document.
+    let ok = |v: f64| (0.0..=MAX_PAGE_DIMENSION).contains(&v);
     if !(ok(w) && ok(h)) {
         return Err(number_error(
             field,
-            format!("must be [width, height] with each above 0 and at most {MAX_PAGE_DIMENSION}"),
+            format!("must be [width, height] with each between 0 and {MAX_PAGE_DIMENSION}"),
         ));
     }
     Ok(Size {
-        width: w.round().max(1.0) as u32,
-        height: h.round().max(1.0) as u32,
+        width: w.round() as u32,
+        height: h.round() as u32,
     })
 }
 

@@ -131,7 +131,7 @@ fn rejects_absurd_numbers() {
     e["y"] = json!(4200 + 20_000);
     assert_eq!(rejection_of(e).code(), "invalid_number");
     let mut e = click("n");
-    e["viewport"] = json!([0, 720]);
+    e["viewport"] = json!([-1, 720]);
     assert_eq!(rejection_of(e).code(), "invalid_number");
     let mut e = click("n");
     e["ts"] = json!(-1);

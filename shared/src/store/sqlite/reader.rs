@@ -572,10 +572,7 @@ impl EventReader for SqliteReader {
             page_params.push(text(site));
         }
         c.push(&format!("e.page_id IN ({pages_sql})"), page_params);
-        c.push(
-            "e.pw IS NOT NULL AND e.x IS NOT NULL AND e.y IS NOT NULL",
-            [],
-        );
+        c.push("e.pw > 0 AND e.x IS NOT NULL AND e.y IS NOT NULL", []);
         if let Some(from) = query.filter.range.from {
             c.push("e.ts >= ?", [Value::Integer(from)]);
         }
