@@ -1,0 +1,117 @@
+//! The `ingestd` binary itself: configuration from the environment, and a
+//! graceful exit 0 on SIGTERM and SIGINT with every acknowledged event stored.
+
+mod common;
+
+use common::*;
+use shared::store::query::{Filter, PageRequest};
+use shared::store::EventReader;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// Starts the binary configured only through environment variables.
+fn spawn(db: &std::path::Path, port: u16) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_ingestd"))
+        .env("INGESTD_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ANALYTICS_DB", format!("sqlite:{}", db.display()))
+        .env("INGESTD_RATE_LIMIT", "0")
+        .env("INGESTD_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn ingestd");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "ingestd did not start listening");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{name}"), child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "ingestd did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+async fn run_and_stop(signal_name: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("env.db");
+    let port = free_port();
+    let mut child = spawn(&db, port);
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut client = Client::connect(addr).await;
+    let now = now_ms();
+    for i in 0..10 {
+        let body = batch(
+            "demo",
+            "s1",
+            vec![page_view(&format!("e{i}"), "https://a.example/", now + i)],
+        );
+        assert_eq!(client.post_json(&body).await.status, 200);
+    }
+    drop(client);
+    signal(&child, signal_name);
+    let status = wait_exit(&mut child);
+    assert_eq!(status.code(), Some(0), "exit status after SIG{signal_name}");
+    let reader = shared::store::sqlite::SqliteReader::open(&db).expect("reader");
+    assert_eq!(
+        reader
+            .events(&Filter::default(), PageRequest::first(100))
+            .expect("events")
+            .len(),
+        10
+    );
+}
+
+#[tokio::test]
+async fn configured_by_environment_and_exits_cleanly_on_sigterm() {
+    run_and_stop("TERM").await;
+}
+
+#[tokio::test]
+async fn exits_cleanly_on_sigint() {
+    run_and_stop("INT").await;
+}
+
+#[test]
+fn bad_configuration_fails_at_start_with_a_message() {
+    let output = Command::new(env!("CARGO_BIN_EXE_ingestd"))
+        .args(["--db", "postgres://nope", "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("invalid database URL"));
+    let output = Command::new(env!("CARGO_BIN_EXE_ingestd"))
+        .args([
+            "--site",
+            "=https://x.example",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+        ])
+        .arg(std::env::temp_dir().join(format!("ingestd-bad-site-{}.db", std::process::id())))
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("has no site key"));
+}
