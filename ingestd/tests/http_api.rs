@@ -589,3 +589,66 @@ async fn rollups_match_raw_events_after_http_ingest() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn slow_headers_are_cut_off() {
+    let mut server = TestServer::start(ingestd::Config {
+        header_timeout_secs: 1,
+        ..config()
+    })
+    .await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"POST /api/events HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = vec![0u8; 1024];
+    // The server closes the connection (possibly after a 408) once the header timeout passes.
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(_)) => continue,
+            Err(_) => panic!("connection still open after 5 s"),
+        }
+    }
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900),
+        "closed too early: {waited:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_wait_for_a_free_slot() {
+    let mut server = TestServer::start(ingestd::Config {
+        max_connections: 2,
+        ..config()
+    })
+    .await;
+    let mut first = server.client().await;
+    let mut second = server.client().await;
+    assert_eq!(first.get("/healthz").await.status, 200);
+    assert_eq!(second.get("/healthz").await.status, 200);
+    // A third connection is not served while two are open…
+    let addr = server.addr;
+    let third = tokio::spawn(async move {
+        let mut client = Client::connect(addr).await;
+        client.get("/healthz").await.status.as_u16()
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !third.is_finished(),
+        "third connection was served beyond the cap"
+    );
+    // …and is served as soon as one closes.
+    drop(first);
+    let status = tokio::time::timeout(Duration::from_secs(5), third)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status, 200);
+    drop(second);
+    server.stop().await;
+}
