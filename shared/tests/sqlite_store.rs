@@ -299,3 +299,24 @@ fn an_open_reader_sees_new_commits() {
     let second = SqliteReader::open(&path).expect("a second reader");
     assert_eq!(event_count(&second), 3);
 }
+
+#[test]
+fn checkpoints_happen_off_the_commit_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let mut writer = SqliteWriter::open(&path).unwrap();
+    let before = std::fs::metadata(&path).unwrap().len();
+    // Far below the writer's own checkpoint threshold: only the checkpoint
+    // thread can move these pages from the WAL into the database file.
+    for i in 0..300 {
+        writer
+            .append(&[one_event(&format!("e{i}"), 1_764_000_000_000 + i)])
+            .unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::fs::metadata(&path).unwrap().len() <= before {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint ran");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    drop(writer);
+}

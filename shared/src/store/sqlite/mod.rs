@@ -7,8 +7,11 @@
 //!   writer nor wait for it. `PRAGMA data_version` tells it cheaply when another
 //!   connection has committed.
 //!
+//! - A checkpoint thread keeps the WAL short without making a commit pay for it.
+//!
 //! Page keys, sites and selectors are interned in their own tables.
 
+mod checkpoint;
 mod rage;
 mod reader;
 mod schema;

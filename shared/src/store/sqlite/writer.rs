@@ -1,6 +1,7 @@
 //! The write side: one read-write connection, one transaction per group of
 //! batches, every rollup updated in that transaction.
 
+use super::checkpoint::Checkpointer;
 use super::rage::{rage_rows, ClickPoint};
 use super::{register_functions, schema, BUSY_TIMEOUT};
 use crate::event::{EventBatch, EventKind, FLAG_CLOCK_ADJUSTED, FLAG_RAGE_CLICK};
@@ -164,6 +165,7 @@ impl InternCache {
 pub struct SqliteWriter {
     conn: Connection,
     cache: InternCache,
+    _checkpointer: Checkpointer,
 }
 
 impl SqliteWriter {
@@ -191,11 +193,16 @@ impl SqliteWriter {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "cache_size", -8192)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Checkpoints run on their own thread; this is only the safety net.
+        conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         register_functions(&conn)?;
         schema::migrate(&mut conn)?;
+        let checkpointer = Checkpointer::start(path)?;
         Ok(Self {
             conn,
             cache: InternCache::default(),
+            _checkpointer: checkpointer,
         })
     }
 
