@@ -1,0 +1,34 @@
+//! analytics-tui: the terminal console of the analytics system.
+//!
+//! It opens the store directly (the SQLite file read-only) and shows six
+//! views — Overview, Sessions, Journey, Heatmap, Pages, Live — or prints the
+//! same queries as tables, JSON or CSV for scripts.
+//!
+//! The interactive console follows the Elm architecture:
+//!
+//! - [`app`] — the state ([`app::App`]), the messages ([`app::Msg`]) and the
+//!   one [`app::update`] function; it queues queries instead of running them;
+//! - [`worker`] — the thread that owns the store reader and answers queries
+//!   with `Msg::Loaded`, so the UI never waits on the database;
+//! - [`render`] and [`views`] — pure drawing of the state, one module per view;
+//! - [`widgets::heatmap`] — the click-density widget (braille or half blocks);
+//! - [`keys`] — the one key table behind dispatch, the footer and the help;
+//! - [`filters`] — time ranges, filter fields and chips;
+//! - [`runtime`] — the terminal loop (events, ticks, SIGTERM, restore);
+//! - [`cli`] and [`output`] — the command line and the non-interactive output;
+//! - [`demo`] — ingestd in-process plus simulated traffic;
+//! - [`text`] and [`theme`] — sanitising and formatting; colours and depth.
+
+pub mod app;
+pub mod cli;
+pub mod demo;
+pub mod filters;
+pub mod keys;
+pub mod output;
+pub mod render;
+pub mod runtime;
+pub mod text;
+pub mod theme;
+pub mod views;
+pub mod widgets;
+pub mod worker;

@@ -1,0 +1,58 @@
+//! `analytics-tui`: the console (default), query subcommands, and `demo`.
+//! See the library's documentation for how the pieces fit.
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use shared::store::DbUrl;
+use std::io::Write;
+use tui::app::View;
+use tui::cli::{Cli, Command};
+use tui::runtime::{self, Options};
+use tui::worker::Source;
+
+fn main() {
+    if let Err(error) = run() {
+        let message = format!("{error:#}");
+        eprintln!("analytics-tui: {}", tui::text::safe(&message));
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let cli = Cli::parse();
+    let db = DbUrl::resolve(cli.db.as_deref())?;
+    match cli.command {
+        None => runtime::run(
+            Source::Url(db.clone()),
+            Options {
+                view: View::Overview,
+                filter: cli.filters.conditions(),
+                range: cli.filters.since,
+                source: db.to_string(),
+            },
+        ),
+        Some(Command::Demo { port, rate }) => {
+            tui::demo::run(db, port, rate, cli.filters.conditions())
+        }
+        Some(command) => {
+            let store = db.open_reader()?;
+            let filter = cli.filters.filter(shared::now_ms());
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            match tui::output::run(store.as_ref(), &command, &filter, &mut out) {
+                Err(e) if is_broken_pipe(&e) => return Ok(()),
+                other => other?,
+            }
+            match out.flush() {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write the output"),
+            }
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}

@@ -1,0 +1,453 @@
+//! The subcommands' output: the same queries as the console, printed as an
+//! aligned table, JSON or CSV (and the heatmap as text or ANSI colours).
+//! Every stored string is sanitised here too.
+
+use crate::cli::{Command, DotsArg, Format, HeatFormat};
+use crate::text::{count, datetime, duration, percent, safe, safe_or};
+use crate::views::live::detail;
+use crate::widgets::heatmap::{self, HeatMode, HeatOptions, HeatmapWidget};
+use anyhow::{anyhow, Result};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier};
+use ratatui::widgets::Widget;
+use serde::Serialize;
+use serde_json::Value;
+use shared::page_key::PagePattern;
+use shared::store::query::*;
+use shared::store::EventReader;
+use std::io::Write;
+
+/// Runs a query subcommand and writes its output.
+pub fn run(
+    store: &dyn EventReader,
+    command: &Command,
+    filter: &Filter,
+    out: &mut dyn Write,
+) -> Result<()> {
+    match command {
+        Command::Overview { format } => {
+            let o = store.overview(filter)?;
+            match format {
+                Format::Json => json(out, &o),
+                Format::Table | Format::Csv => {
+                    let rows = vec![
+                        vec!["visitors".into(), o.visitors.to_string()],
+                        vec!["sessions".into(), o.sessions.to_string()],
+                        vec!["page_views".into(), o.page_views.to_string()],
+                        vec!["clicks".into(), o.clicks.to_string()],
+                        vec!["bounce_rate".into(), format!("{:.4}", o.bounce_rate)],
+                        vec![
+                            "mean_duration_ms".into(),
+                            format!("{:.0}", o.mean_duration_ms),
+                        ],
+                    ];
+                    if *format == Format::Csv {
+                        return csv(out, &["metric", "value"], &rows);
+                    }
+                    table(out, &["metric", "value"], &rows)?;
+                    for (title, list) in [
+                        ("top pages", &o.top_pages),
+                        ("referrers", &o.top_referrers),
+                        ("devices", &o.devices),
+                        ("browsers", &o.browsers),
+                    ] {
+                        writeln!(out)?;
+                        let rows: Vec<Vec<String>> = list
+                            .iter()
+                            .map(|c| vec![safe(&c.label), count(c.count)])
+                            .collect();
+                        table(out, &[title, "count"], &rows)?;
+                    }
+                    Ok(())
+                }
+            }
+        }
+        Command::Sessions {
+            limit,
+            offset,
+            sort,
+            asc,
+            format,
+        } => {
+            let page = store.sessions(
+                filter,
+                Sort {
+                    key: *sort,
+                    descending: !asc,
+                },
+                PageRequest {
+                    offset: *offset,
+                    limit: *limit,
+                },
+            )?;
+            if *format == Format::Json {
+                return json(out, &page);
+            }
+            let head = [
+                "session", "site", "start", "duration", "events", "pages", "clicks", "rage",
+                "entry", "exit", "device", "browser", "os", "referrer", "bounced",
+            ];
+            let rows: Vec<Vec<String>> = page
+                .rows
+                .iter()
+                .map(|s| {
+                    vec![
+                        safe(&s.session_id),
+                        safe(&s.site),
+                        datetime(s.start),
+                        if *format == Format::Csv {
+                            s.duration_ms.to_string()
+                        } else {
+                            duration(s.duration_ms)
+                        },
+                        s.events.to_string(),
+                        s.page_views.to_string(),
+                        s.clicks.to_string(),
+                        s.rage_clicks.to_string(),
+                        safe_or(s.entry_page.as_deref(), ""),
+                        safe_or(s.exit_page.as_deref(), ""),
+                        s.client.device.as_str().into(),
+                        safe(&s.client.browser),
+                        safe(&s.client.os),
+                        safe_or(s.referrer.as_deref(), DIRECT_REFERRER),
+                        s.bounced.to_string(),
+                    ]
+                })
+                .collect();
+            tabular(out, *format, &head, &rows)?;
+            if *format == Format::Table {
+                writeln!(out, "{} of {} sessions", rows.len(), count(page.total))?;
+            }
+            Ok(())
+        }
+        Command::Journey { session_id, format } => {
+            let session = SessionRef {
+                site: filter.site.clone(),
+                session_id: session_id.clone(),
+            };
+            let journey = store
+                .journey(&session)?
+                .ok_or_else(|| anyhow!("no session {:?}", safe(session_id)))?;
+            if *format == Format::Json {
+                return json(out, &journey);
+            }
+            let start = journey.steps.first().map_or(0, |e| e.event.ts);
+            let rows: Vec<Vec<String>> = journey
+                .steps
+                .iter()
+                .map(|e| {
+                    let selector = e.event.target.as_ref().and_then(|t| t.selector.as_deref());
+                    vec![
+                        (e.event.ts - start).to_string(),
+                        e.event.kind.as_str().into(),
+                        safe(&e.event.page_key),
+                        detail(e),
+                        safe_or(selector, ""),
+                        e.event.x.map_or_else(String::new, |x| x.to_string()),
+                        e.event.y.map_or_else(String::new, |y| y.to_string()),
+                    ]
+                })
+                .collect();
+            tabular(
+                out,
+                *format,
+                &["ms", "type", "page", "what", "selector", "x", "y"],
+                &rows,
+            )
+        }
+        Command::Pages {
+            page,
+            sort,
+            asc,
+            limit,
+            format,
+        } => {
+            let pattern = page.as_deref().map(PagePattern::new);
+            let pages = store.pages(
+                filter,
+                pattern.as_ref(),
+                Sort {
+                    key: *sort,
+                    descending: !asc,
+                },
+                PageRequest::first(*limit),
+            )?;
+            if *format == Format::Json {
+                return json(out, &pages);
+            }
+            let rows: Vec<Vec<String>> = pages
+                .iter()
+                .map(|p| {
+                    vec![
+                        safe(&p.page),
+                        p.views.to_string(),
+                        p.visitors.to_string(),
+                        p.sessions.to_string(),
+                        p.clicks.to_string(),
+                        p.mean_scroll_depth.map_or_else(String::new, |d| {
+                            if *format == Format::Csv {
+                                format!("{d:.4}")
+                            } else {
+                                percent(d)
+                            }
+                        }),
+                        p.rage_clicks.to_string(),
+                    ]
+                })
+                .collect();
+            tabular(
+                out,
+                *format,
+                &[
+                    "page", "views", "visitors", "sessions", "clicks", "scroll", "rage",
+                ],
+                &rows,
+            )
+        }
+        Command::Heatmap {
+            page,
+            width,
+            segment,
+            dots,
+            format,
+        } => {
+            let mode = match dots {
+                DotsArg::Braille => HeatMode::Braille,
+                DotsArg::Half => HeatMode::HalfBlock,
+            };
+            let width = (*width).clamp(8, 1000);
+            let query = HeatmapQuery {
+                pages: PagePattern::new(page),
+                filter: filter.clone(),
+                segment: (*segment).into(),
+                columns: mode.columns_for(width),
+            };
+            let map = store.heatmap(&query)?;
+            match format {
+                HeatFormat::Json => json(out, &map),
+                HeatFormat::Text | HeatFormat::Ansi => {
+                    heatmap_text(out, &map, mode, width, *format == HeatFormat::Ansi)
+                }
+            }
+        }
+        Command::Events {
+            limit,
+            offset,
+            format,
+        } => {
+            let events = store.events(
+                filter,
+                PageRequest {
+                    offset: *offset,
+                    limit: *limit,
+                },
+            )?;
+            match format {
+                Format::Json => {
+                    for e in &events {
+                        let value = clean_value(serde_json::to_value(e)?);
+                        writeln!(out, "{}", serde_json::to_string(&value)?)?;
+                    }
+                    Ok(())
+                }
+                _ => {
+                    let rows: Vec<Vec<String>> = events
+                        .iter()
+                        .map(|e| {
+                            vec![
+                                datetime(e.event.ts),
+                                e.event.kind.as_str().into(),
+                                safe(&e.site),
+                                safe(&e.session_id),
+                                safe(&e.event.page_key),
+                                detail(e),
+                            ]
+                        })
+                        .collect();
+                    tabular(
+                        out,
+                        *format,
+                        &["time", "type", "site", "session", "page", "what"],
+                        &rows,
+                    )
+                }
+            }
+        }
+        Command::Demo { .. } => Err(anyhow!("demo is not a query")),
+    }
+}
+
+/// Sanitises every string inside a JSON value.
+pub fn clean_value(value: Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(safe_json(&s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(clean_value).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (safe_json(&k), clean_value(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Like [`safe`] but without the length limit.
+fn safe_json(s: &str) -> String {
+    shared::sanitize::clean(s, usize::MAX)
+}
+
+fn json<T: Serialize>(out: &mut dyn Write, value: &T) -> Result<()> {
+    let value = clean_value(serde_json::to_value(value)?);
+    serde_json::to_writer_pretty(&mut *out, &value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn tabular(out: &mut dyn Write, format: Format, head: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    match format {
+        Format::Csv => csv(out, head, rows),
+        _ => table(out, head, rows),
+    }
+}
+
+/// An aligned text table.
+fn table(out: &mut dyn Write, head: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}", w = *w))
+            .collect();
+        parts.join("  ").trim_end().to_owned()
+    };
+    writeln!(out, "{}", line(head.to_vec()))?;
+    for row in rows {
+        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}
+
+/// RFC 4180 CSV.
+fn csv(out: &mut dyn Write, head: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    let field = |s: &str| -> String {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_owned()
+        }
+    };
+    writeln!(
+        out,
+        "{}",
+        head.iter().map(|h| field(h)).collect::<Vec<_>>().join(",")
+    )?;
+    for row in rows {
+        writeln!(
+            out,
+            "{}",
+            row.iter().map(|c| field(c)).collect::<Vec<_>>().join(",")
+        )?;
+    }
+    Ok(())
+}
+
+/// Draws the heatmap into a buffer and prints it, with the legend and the top
+/// elements.
+fn heatmap_text(
+    out: &mut dyn Write,
+    map: &Heatmap,
+    mode: HeatMode,
+    width: u16,
+    ansi: bool,
+) -> Result<()> {
+    if map.total_clicks == 0 {
+        writeln!(out, "no clicks")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} clicks ({} rage) · page {}×{} px · 1 dot = {:.1} px",
+        map.total_clicks, map.rage_clicks, map.page_width, map.page_height, map.cell_px
+    )?;
+    let height = heatmap::content_rows(map, mode, width).max(1);
+    let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
+    let options = HeatOptions {
+        mode,
+        scroll: 0,
+        marker: None,
+        color: ansi,
+    };
+    HeatmapWidget::new(map, options).render(buf.area, &mut buf);
+    let horizontal = "─".repeat(usize::from(width));
+    writeln!(out, "┌{horizontal}┐")?;
+    for y in 0..height {
+        let mut line = String::new();
+        for x in 0..width {
+            let Some(cell) = buf.cell((x, y)) else {
+                continue;
+            };
+            if ansi {
+                line.push_str(&sgr(cell.fg, cell.bg, cell.modifier));
+            }
+            line.push_str(cell.symbol());
+            if ansi {
+                line.push_str("\u{1b}[0m");
+            }
+        }
+        writeln!(out, "│{line}│")?;
+    }
+    writeln!(out, "└{horizontal}┘")?;
+    writeln!(out, "{}", heatmap::legend_text(map.max_cell_clicks))?;
+    if !map.top_elements.is_empty() {
+        writeln!(out)?;
+        let rows: Vec<Vec<String>> = map
+            .top_elements
+            .iter()
+            .map(|e| {
+                vec![
+                    percent(e.share),
+                    e.clicks.to_string(),
+                    e.rage_clicks.to_string(),
+                    safe_or(e.label.as_deref(), ""),
+                    safe(&e.selector),
+                ]
+            })
+            .collect();
+        table(
+            out,
+            &["share", "clicks", "rage", "label", "selector"],
+            &rows,
+        )?;
+    }
+    Ok(())
+}
+
+fn sgr(fg: Color, bg: Color, modifier: Modifier) -> String {
+    let mut codes: Vec<String> = Vec::new();
+    if modifier.contains(Modifier::BOLD) {
+        codes.push("1".into());
+    }
+    if modifier.contains(Modifier::REVERSED) {
+        codes.push("7".into());
+    }
+    if let Color::Rgb(r, g, b) = fg {
+        codes.push(format!("38;2;{r};{g};{b}"));
+    }
+    if let Color::Rgb(r, g, b) = bg {
+        codes.push(format!("48;2;{r};{g};{b}"));
+    }
+    if codes.is_empty() {
+        String::new()
+    } else {
+        format!("\u{1b}[{}m", codes.join(";"))
+    }
+}

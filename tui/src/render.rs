@@ -1,0 +1,247 @@
+//! The screen: a pure function of [`App`].
+//!
+//! ```text
+//! ┌──────────────────────────────────────────────────────────────┐
+//! │ 1 Overview  2 Sessions  3 Journey  4 Heatmap …   ● live  ⟳   │ header (tabs)
+//! │ [range last 1d] [device mobile] …                            │ chips
+//! │                                                              │
+//! │ body: views::<current>::render                               │
+//! │                                                              │
+//! │ q quit  ? help  f filter  t time …                           │ footer (key table)
+//! └──────────────────────────────────────────────────────────────┘
+//! ```
+//! Popups (help, filter bar, prompts) are drawn over the body.
+
+use crate::app::{chips, App, Popup, View};
+use crate::filters::Field;
+use crate::keys;
+use crate::theme;
+use crate::views;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Row, Table};
+use ratatui::Frame;
+
+/// Draws the whole screen.
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    let [header, chip_row, body, footer] = split(area);
+    render_header(app, frame, header);
+    render_chips(app, frame, chip_row);
+    match app.view {
+        View::Overview => views::overview::render(frame, app, body),
+        View::Sessions => views::sessions::render(frame, app, body),
+        View::Journey => views::journey::render(frame, app, body),
+        View::Heatmap => views::heatmap::render(frame, app, body),
+        View::Pages => views::pages::render(frame, app, body),
+        View::Live => views::live::render(frame, app, body),
+    }
+    render_footer(app, frame, footer);
+    match &app.popup {
+        Popup::None => {}
+        Popup::Help { scroll } => render_help(app, frame, body, *scroll),
+        Popup::Filters { field } => render_filters(app, frame, body, *field),
+        Popup::Prompt(prompt) => {
+            let width = body.width.saturating_sub(4).min(72);
+            let area = centered(body, width, 4);
+            frame.render_widget(Clear, area);
+            let mut lines = vec![Line::from(vec![
+                Span::styled("› ", theme::key()),
+                Span::raw(prompt.input.clone()),
+                Span::styled("█", Style::new().add_modifier(Modifier::SLOW_BLINK)),
+            ])];
+            if let Some(error) = &prompt.error {
+                lines.push(Line::styled(error.clone(), theme::error()));
+            } else {
+                lines.push(Line::styled("Enter apply · Esc cancel", theme::muted()));
+            }
+            frame.render_widget(
+                Paragraph::new(lines).block(
+                    Block::bordered()
+                        .title(prompt.title())
+                        .title_style(theme::title()),
+                ),
+                area,
+            );
+        }
+    }
+}
+
+fn split(area: Rect) -> [Rect; 4] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area)
+}
+
+/// The body's area on a screen of `area`.
+pub fn body_area(area: Rect) -> Rect {
+    split(area)[2]
+}
+
+/// The tabs of the header and where they are.
+pub fn tabs(area: Rect) -> Vec<(View, Rect)> {
+    let header = split(area)[0];
+    let mut x = header.x + 1;
+    let mut out = Vec::new();
+    for (i, view) in View::ALL.into_iter().enumerate() {
+        let width = (view.title().len() + 2) as u16;
+        if x + width > header.right() {
+            break;
+        }
+        out.push((view, Rect::new(x, header.y, width, 1)));
+        x += width + 2;
+        let _ = i;
+    }
+    out
+}
+
+/// The view whose tab is at `at`.
+pub fn tab_at(area: Rect, at: Position) -> Option<View> {
+    tabs(area)
+        .into_iter()
+        .find(|(_, r)| r.contains(at))
+        .map(|(v, _)| v)
+}
+
+fn render_header(app: &App, frame: &mut Frame, area: Rect) {
+    let buf = frame.buffer_mut();
+    for (i, (view, rect)) in tabs(area).into_iter().enumerate() {
+        let style = if view == app.view {
+            theme::title().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::new()
+        };
+        buf.set_string(rect.x, rect.y, format!("{} {}", i + 1, view.title()), style);
+    }
+    let mut right = Vec::new();
+    if app.busy() {
+        right.push(Span::styled("loading… ", theme::muted()));
+    }
+    if app.live.on {
+        right.push(Span::styled(
+            "● live ",
+            Style::new().fg(theme::GOOD).add_modifier(Modifier::BOLD),
+        ));
+    } else {
+        right.push(Span::styled("○ paused ", theme::muted()));
+    }
+    let line = Line::from(right);
+    let width = line.width() as u16;
+    if width < area.width {
+        let x = area.right() - width;
+        let used = tabs(Rect::new(0, 0, area.width, 4))
+            .last()
+            .map_or(0, |(_, r)| r.right());
+        if x > used {
+            buf.set_line(x, area.y, &line, width);
+        }
+    }
+}
+
+fn render_chips(app: &App, frame: &mut Frame, area: Rect) {
+    let mut spans = Vec::new();
+    for (name, value) in chips(app) {
+        spans.push(Span::styled(format!(" {name}: {value} "), theme::chip()));
+        spans.push(Span::raw(" "));
+    }
+    if app.filter == Default::default() {
+        spans.push(Span::styled("no filters · f to add", theme::muted()));
+    } else {
+        spans.push(Span::styled("F clears", theme::muted()));
+    }
+    let line = Line::from(spans);
+    let used = line.width() as u16;
+    frame.render_widget(Paragraph::new(line), area);
+    let source = crate::text::safe(&app.source);
+    let width = source.chars().count() as u16;
+    if !source.is_empty() && used + width + 2 <= area.width {
+        let x = area.right() - width - 1;
+        frame
+            .buffer_mut()
+            .set_string(x, area.y, source, theme::muted());
+    }
+}
+
+fn render_footer(app: &App, frame: &mut Frame, area: Rect) {
+    let mut spans = Vec::new();
+    for (label, short) in keys::footer(app.view) {
+        spans.push(Span::styled(label, theme::key()));
+        spans.push(Span::raw(format!(" {short}  ")));
+    }
+    if let Some(error) = &app.live.error {
+        spans.push(Span::styled(
+            format!("live: {}", crate::text::safe(error)),
+            theme::error(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn render_help(app: &App, frame: &mut Frame, body: Rect, scroll: u16) {
+    let width = body.width.saturating_sub(4).min(90);
+    let height = body
+        .height
+        .saturating_sub(2)
+        .min(keys::BINDINGS.len() as u16 + 3);
+    let area = centered(body, width, height);
+    frame.render_widget(Clear, area);
+    let rows = keys::help_rows(app.view)
+        .into_iter()
+        .skip(usize::from(scroll))
+        .map(|(label, help, here)| {
+            let style = if here { Style::new() } else { theme::muted() };
+            Row::new(vec![
+                Span::styled(label, theme::key()),
+                Span::styled(help, style),
+            ])
+        });
+    let table = Table::new(rows, [Constraint::Length(7), Constraint::Fill(1)]).block(
+        Block::bordered()
+            .title(" keys — j/k scroll, any other key closes ")
+            .title_style(theme::title()),
+    );
+    frame.render_widget(table, area);
+}
+
+fn render_filters(app: &App, frame: &mut Frame, body: Rect, selected: usize) {
+    let width = body.width.saturating_sub(4).min(60);
+    let height = (Field::ALL.len() as u16 + 3).min(body.height);
+    let area = centered(body, width, height);
+    frame.render_widget(Clear, area);
+    let rows = Field::ALL.iter().enumerate().map(|(i, field)| {
+        let value = field.value(&app.filter).unwrap_or_else(|| "any".into());
+        let row = Row::new(vec![field.name().to_owned(), value]);
+        if i == selected {
+            row.style(theme::selected())
+        } else {
+            row
+        }
+    });
+    let table = Table::new(rows, [Constraint::Length(14), Constraint::Fill(1)]).block(
+        Block::bordered()
+            .title(" filters ")
+            .title_style(theme::title())
+            .title_bottom(Line::styled(
+                " Enter set/cycle · x clear · Esc close ",
+                theme::muted(),
+            )),
+    );
+    frame.render_widget(table, area);
+}
+
+/// A `width` × `height` rectangle in the middle of `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}

@@ -1,0 +1,249 @@
+//! Heatmap: a page picker (pages by clicks, `/` filters, `*` patterns merge
+//! template pages) beside the click map of the chosen page, its legend and
+//! the top clicked elements.
+//!
+//! ```text
+//! ┌ pages by clicks ─────┬ /demo/ · all widths · braille · 1280×3400 px ┐
+//! │ 812 /demo/           │ ⠀⠀⣀⣤⣶⣤⣀⠀⠀ (map, scrolls with j/k)            │
+//! │ 301 /demo/pricing    │                                              │
+//! │                      │ legend                                       │
+//! │                      ├ top elements ────────────────────────────────┤
+//! │                      │ 24% Add to cart  button.btn                  │
+//! └──────────────────────┴──────────────────────────────────────────────┘
+//! ```
+
+use super::{block, empty_hint, message, placeholder};
+use crate::app::{App, HeatFocus, PickerRow};
+use crate::text::{count, ellipsize, percent, safe};
+use crate::theme;
+use crate::widgets::heatmap::{self, HeatOptions, HeatmapWidget};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::Frame;
+
+const ELEMENTS: u16 = 6;
+
+fn split(body: Rect) -> (Rect, Rect, Rect) {
+    let picker_width = (body.width / 3).clamp(20, 40);
+    let [picker, right] =
+        Layout::horizontal([Constraint::Length(picker_width), Constraint::Fill(1)]).areas(body);
+    let elements = if right.height >= 16 { ELEMENTS } else { 0 };
+    let [map, elements] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(elements)]).areas(right);
+    (picker, map, elements)
+}
+
+/// The rows of the page picker.
+pub fn picker_area(body: Rect) -> Rect {
+    Block::bordered().inner(split(body).0)
+}
+
+pub fn picker_rows(body: Rect) -> u16 {
+    picker_area(body).height
+}
+
+/// Where the density map is drawn (inside its box, above the legend).
+pub fn map_area(body: Rect) -> Rect {
+    let inner = Block::bordered().inner(split(body).1);
+    Rect::new(
+        inner.x,
+        inner.y,
+        inner.width,
+        inner.height.saturating_sub(1),
+    )
+}
+
+fn focus_style(focused: bool) -> Style {
+    if focused {
+        Style::new().fg(theme::ACCENT).add_modifier(Modifier::BOLD)
+    } else {
+        Style::new()
+    }
+}
+
+pub fn render(frame: &mut Frame, app: &App, area: Rect) {
+    let (picker, map_box, elements) = split(area);
+    render_picker(frame, app, picker);
+    render_map(frame, app, map_box);
+    if elements.height > 0 {
+        render_elements(frame, app, elements);
+    }
+}
+
+fn render_picker(frame: &mut Frame, app: &App, area: Rect) {
+    let state = &app.heat;
+    let title = match &state.search {
+        Some(s) => format!(" pages ~ {} ", safe(s)),
+        None => " pages by clicks · / ".to_owned(),
+    };
+    if placeholder(frame, area, &title, &state.pages) {
+        return;
+    }
+    let rows = state.picker_rows();
+    if rows.is_empty() {
+        message(frame, area, title.trim(), empty_hint("pages"));
+        return;
+    }
+    let inner_width = Block::bordered().inner(area).width as usize;
+    let visible = usize::from(Block::bordered().inner(area).height);
+    let table_rows = rows
+        .iter()
+        .enumerate()
+        .skip(state.scroll)
+        .take(visible.max(1))
+        .map(|(i, r)| {
+            let (clicks, label) = match r {
+                PickerRow::Pattern(p) => ("all".to_owned(), format!("⁂ {}", safe(p))),
+                PickerRow::Page(p) => {
+                    let key = safe(&p.page);
+                    let label = key
+                        .find('/')
+                        .filter(|i| *i > 0)
+                        .map_or(key.clone(), |i| key[i..].to_owned());
+                    (count(p.clicks), label)
+                }
+            };
+            let row = Row::new(vec![
+                Cell::from(clicks),
+                Cell::from(ellipsize(&label, inner_width.saturating_sub(7))),
+            ]);
+            if i == state.selected {
+                row.style(theme::selected())
+            } else {
+                row
+            }
+        });
+    let table = Table::new(table_rows, [Constraint::Length(6), Constraint::Fill(1)])
+        .block(block(title).border_style(focus_style(state.focus == HeatFocus::Picker)));
+    frame.render_widget(table, area);
+}
+
+fn render_map(frame: &mut Frame, app: &App, area: Rect) {
+    let state = &app.heat;
+    let Some(pattern) = &state.current else {
+        message(
+            frame,
+            area,
+            "Heatmap",
+            vec![
+                Line::raw("Choose a page on the left and press Enter."),
+                Line::styled(
+                    "/ filters the list; a pattern such as /product/* merges template pages.",
+                    theme::muted(),
+                ),
+                Line::styled(
+                    "w width segment · b braille/half blocks · c sessions that clicked it",
+                    theme::muted(),
+                ),
+            ],
+        );
+        return;
+    };
+    let mut title = format!(
+        " {} · {} · {} ",
+        safe(pattern.as_str()),
+        state.segment.0.as_str(),
+        state.mode.name()
+    );
+    if let Some(map) = &state.map.data {
+        if map.total_clicks > 0 {
+            title.push_str(&format!(
+                "· {}×{} px · {} clicks ",
+                map.page_width,
+                map.page_height,
+                count(map.total_clicks)
+            ));
+        }
+    }
+    let title = ellipsize(&title, area.width.saturating_sub(2).into());
+    if placeholder(frame, area, &title, &state.map) {
+        return;
+    }
+    let Some(map) = &state.map.data else {
+        return;
+    };
+    frame.render_widget(
+        block(title).border_style(focus_style(state.focus == HeatFocus::Map)),
+        area,
+    );
+    let inner = Block::bordered().inner(area);
+    let map_rect = Rect::new(
+        inner.x,
+        inner.y,
+        inner.width,
+        inner.height.saturating_sub(1),
+    );
+    let legend_rect = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
+    if map.total_clicks == 0 {
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::raw("No clicks on this page in this range and width segment."),
+                Line::styled("t widens the range · w changes the segment", theme::muted()),
+            ]),
+            map_rect,
+        );
+        return;
+    }
+    frame.render_widget(
+        HeatmapWidget::new(
+            map,
+            HeatOptions {
+                mode: state.mode,
+                scroll: state.map_scroll,
+                marker: None,
+                color: app.color,
+            },
+        ),
+        map_rect,
+    );
+    let total_rows = heatmap::content_rows(map, state.mode, map_rect.width);
+    let mut legend = heatmap::legend(map.max_cell_clicks, app.color);
+    if total_rows > map_rect.height {
+        legend.spans.push(Span::styled(
+            format!(
+                "  rows {}–{}/{}",
+                state.map_scroll + 1,
+                (state.map_scroll + map_rect.height).min(total_rows),
+                total_rows
+            ),
+            theme::muted(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(legend), legend_rect);
+}
+
+fn render_elements(frame: &mut Frame, app: &App, area: Rect) {
+    let Some(map) = &app.heat.map.data else {
+        frame.render_widget(block(" top elements ".into()), area);
+        return;
+    };
+    let rows = map.top_elements.iter().map(|e| {
+        let label = e.label.as_deref().map(safe).unwrap_or_default();
+        let rage = if e.rage_clicks > 0 {
+            Span::styled(format!("{}×", e.rage_clicks), Style::new().fg(theme::BAD))
+        } else {
+            Span::raw("")
+        };
+        Row::new(vec![
+            Cell::from(percent(e.share)),
+            Cell::from(count(e.clicks)),
+            Cell::from(label),
+            Cell::from(Span::styled(safe(&e.selector), theme::muted())),
+            Cell::from(rage),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Fill(1),
+            Constraint::Fill(2),
+            Constraint::Length(4),
+        ],
+    )
+    .block(block(" top elements ".into()));
+    frame.render_widget(table, area);
+}

@@ -1,0 +1,279 @@
+//! Journey: one session's events in order, stepped with j/k, beside the
+//! heatmap of the current step's page with the step's click marked.
+//!
+//! ```text
+//! ┌ session abc… · mobile Safari iOS · 2m 10s · direct ───────────────┐
+//! ├ steps ─────────────────────────────┬ /demo/pricing.html ──────────┤
+//! │ +0.0s  +0.0s ▶ /demo/              │ ⠀⠀⣀⣤⠀⠀                        │
+//! │ +3.1s  +3.1s ● Buy now @640,1800   │ ⠀◆⠛⠉⠀⠀                        │
+//! │ selector · title                   │ legend                       │
+//! └────────────────────────────────────┴──────────────────────────────┘
+//! ```
+
+use super::{block, placeholder};
+use crate::app::App;
+use crate::text::{duration, ellipsize, offset, safe, safe_or, short_datetime};
+use crate::theme;
+use crate::views::live::{detail, glyph};
+use crate::widgets::heatmap::{self, HeatOptions, HeatmapWidget};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::Frame;
+use shared::event::EventKind;
+
+const HEADER: u16 = 4;
+const DETAIL: u16 = 2;
+
+fn split(body: Rect) -> (Rect, Rect, Rect) {
+    let [header, rest] =
+        Layout::vertical([Constraint::Length(HEADER), Constraint::Fill(1)]).areas(body);
+    let [steps, map] = Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(rest);
+    (header, steps, map)
+}
+
+pub fn rows_area(body: Rect) -> Rect {
+    let inner = Block::bordered().inner(split(body).1);
+    Rect::new(
+        inner.x,
+        inner.y + 1,
+        inner.width,
+        inner.height.saturating_sub(1 + DETAIL),
+    )
+}
+
+pub fn visible_rows(body: Rect) -> u16 {
+    rows_area(body).height
+}
+
+/// Where the step's heatmap is drawn (inside its box, above the legend).
+pub fn map_area(body: Rect) -> Rect {
+    let inner = Block::bordered().inner(split(body).2);
+    Rect::new(
+        inner.x,
+        inner.y,
+        inner.width,
+        inner.height.saturating_sub(1),
+    )
+}
+
+pub fn render(frame: &mut Frame, app: &App, area: Rect) {
+    let state = &app.journey;
+    if state.target.is_none() {
+        super::message(
+            frame,
+            area,
+            "Journey",
+            vec![
+                Line::raw("No session chosen."),
+                Line::styled("Pick one in Sessions (2) or Live (6) and press Enter; / in Sessions opens a session id.", theme::muted()),
+            ],
+        );
+        return;
+    }
+    if placeholder(frame, area, "Journey", &state.data) {
+        return;
+    }
+    let Some(Some(journey)) = &state.data.data else {
+        let id = state
+            .target
+            .as_ref()
+            .map(|t| safe(&t.session_id))
+            .unwrap_or_default();
+        super::message(
+            frame,
+            area,
+            "Journey",
+            vec![Line::raw(format!("No session {id:?} in the database."))],
+        );
+        return;
+    };
+    let (header, steps_area, map_box) = split(area);
+    let s = &journey.session;
+    let flags = match (s.bounced, s.rage_clicks) {
+        (true, 0) => " · bounced".to_owned(),
+        (true, n) => format!(" · bounced · {n} rage clicks"),
+        (false, 0) => String::new(),
+        (false, n) => format!(" · {n} rage clicks"),
+    };
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{} ", short_datetime(s.start)), theme::title()),
+            Span::raw(format!(
+                "{} · {} {} {} · {} · from {}{flags}",
+                duration(s.duration_ms),
+                s.client.device.as_str(),
+                safe(&s.client.browser),
+                safe(&s.client.os),
+                safe(&s.site),
+                safe_or(s.referrer.as_deref(), "direct"),
+            )),
+        ]),
+        Line::styled(
+            format!(
+                "{} events · {} pages · {} clicks · visitor {}",
+                s.events,
+                s.page_views,
+                s.clicks,
+                ellipsize(&safe(&s.visitor_id), 12)
+            ),
+            theme::muted(),
+        ),
+    ];
+    let title = format!(" session {} ", safe(&s.session_id));
+    frame.render_widget(
+        Paragraph::new(lines).block(block(ellipsize(
+            &title,
+            area.width.saturating_sub(2).into(),
+        ))),
+        header,
+    );
+
+    let start = journey.steps.first().map_or(s.start, |e| e.event.ts);
+    let visible = usize::from(visible_rows(area));
+    let rows = journey
+        .steps
+        .iter()
+        .enumerate()
+        .skip(state.scroll)
+        .take(visible)
+        .map(|(i, e)| {
+            let previous = i
+                .checked_sub(1)
+                .and_then(|p| journey.steps.get(p))
+                .map_or(e.event.ts, |p| p.event.ts);
+            let page = safe(&e.event.page_key);
+            let path = page
+                .find('/')
+                .map_or(page.clone(), |i| page[i..].to_owned());
+            let what = match e.event.kind {
+                EventKind::PageView => path,
+                _ => format!("{path} {}", detail(e)),
+            };
+            let row = Row::new(vec![
+                Cell::from(offset(e.event.ts - start)),
+                Cell::from(offset(e.event.ts - previous)),
+                Cell::from(glyph(e.event.kind)),
+                Cell::from(what),
+            ]);
+            if i == state.step {
+                row.style(theme::selected())
+            } else {
+                row
+            }
+        });
+    let steps_inner = Block::bordered().inner(steps_area);
+    let [table_area, detail_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(DETAIL)]).areas(steps_inner);
+    frame.render_widget(
+        block(format!(
+            " step {} of {} · j/k ",
+            state.step + 1,
+            journey.steps.len()
+        )),
+        steps_area,
+    );
+    frame.render_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Length(7),
+                Constraint::Length(7),
+                Constraint::Length(1),
+                Constraint::Fill(1),
+            ],
+        )
+        .header(Row::new(vec!["start", "Δ", "", "page · element"]).style(theme::header())),
+        table_area,
+    );
+    if let Some(e) = state.current() {
+        let selector = e
+            .event
+            .target
+            .as_ref()
+            .and_then(|t| t.selector.as_deref())
+            .map(safe)
+            .unwrap_or_default();
+        let at = match (e.event.x, e.event.y) {
+            (Some(x), Some(y)) => format!("at {x},{y} px"),
+            _ => String::new(),
+        };
+        let lines = vec![
+            Line::styled(format!("{selector} {at}"), theme::muted()),
+            Line::styled(
+                safe_or(e.event.title.as_deref().or(e.event.url.as_str().into()), ""),
+                theme::muted(),
+            ),
+        ];
+        frame.render_widget(Paragraph::new(lines), detail_area);
+    }
+    render_map(frame, app, map_box);
+}
+
+fn render_map(frame: &mut Frame, app: &App, area: Rect) {
+    let state = &app.journey;
+    let page = state.heat_page.as_deref().map(safe).unwrap_or_default();
+    let path = page
+        .find('/')
+        .map_or(page.clone(), |i| page[i..].to_owned());
+    let title = format!(
+        " {} ",
+        ellipsize(&path, area.width.saturating_sub(4).into())
+    );
+    if placeholder(frame, area, &title, &state.heat) {
+        return;
+    }
+    let Some(map) = &state.heat.data else {
+        return;
+    };
+    frame.render_widget(block(title), area);
+    let inner = Block::bordered().inner(area);
+    let map_rect = Rect::new(
+        inner.x,
+        inner.y,
+        inner.width,
+        inner.height.saturating_sub(1),
+    );
+    let legend_rect = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
+    if map.total_clicks == 0 {
+        frame.render_widget(
+            Paragraph::new(Line::styled("no clicks on this page", theme::muted())),
+            map_rect,
+        );
+        return;
+    }
+    let mode = app.heat.mode;
+    let marker =
+        state.current().and_then(
+            |e| match (e.event.kind, e.event.x, e.event.y, e.event.page) {
+                (EventKind::Click, Some(x), Some(y), Some(size)) => {
+                    heatmap::bin_of(map, x, y, size.width)
+                }
+                _ => None,
+            },
+        );
+    // Scroll so the marked click is in view.
+    let scroll = marker.map_or(0, |(column, row)| {
+        let (_, y) = heatmap::cell_of(map, mode, map_rect.width, column, row);
+        let half = u32::from(map_rect.height / 2);
+        y.saturating_sub(half).min(u32::from(u16::MAX)) as u16
+    });
+    let scroll = scroll
+        .min(heatmap::content_rows(map, mode, map_rect.width).saturating_sub(map_rect.height));
+    frame.render_widget(
+        HeatmapWidget::new(
+            map,
+            HeatOptions {
+                mode,
+                scroll,
+                marker,
+                color: app.color,
+            },
+        ),
+        map_rect,
+    );
+    frame.render_widget(
+        Paragraph::new(heatmap::legend(map.max_cell_clicks, app.color)),
+        legend_rect,
+    );
+}

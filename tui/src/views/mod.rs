@@ -1,0 +1,86 @@
+//! One module per view; each has `render(frame, app, area)` and the geometry
+//! helpers (`rows_area`, `visible_rows`) that `app::update` uses for paging
+//! and mouse clicks, so drawing and hit-testing agree.
+
+pub mod heatmap;
+pub mod journey;
+pub mod live;
+pub mod overview;
+pub mod pages;
+pub mod sessions;
+
+use crate::app::Remote;
+use crate::text::safe;
+use crate::theme;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::Frame;
+
+/// A bordered block with a title.
+pub fn block(title: String) -> Block<'static> {
+    Block::bordered().title(Span::styled(title, theme::title()))
+}
+
+/// Draws the loading or error state of `remote` when it has nothing to show
+/// yet; returns true if it drew something (the caller then stops).
+pub fn placeholder<T>(frame: &mut Frame, area: Rect, title: &str, remote: &Remote<T>) -> bool {
+    if remote.data.is_some() {
+        if let Some(error) = &remote.error {
+            // Keep the old data on screen; the error goes in a line at the bottom.
+            let line = Rect::new(
+                area.x + 1,
+                area.bottom().saturating_sub(1),
+                area.width.saturating_sub(2),
+                1,
+            );
+            frame.render_widget(Paragraph::new(error_line(error)), line);
+        }
+        return false;
+    }
+    let text = match &remote.error {
+        Some(error) => vec![error_line(error), Line::styled("r retries", theme::muted())],
+        None if remote.loading() => vec![Line::styled("loading…", theme::muted())],
+        None => vec![Line::styled("nothing loaded yet (r loads)", theme::muted())],
+    };
+    message(frame, area, title, text);
+    true
+}
+
+fn error_line(error: &str) -> Line<'static> {
+    Line::from(vec![
+        Span::styled("error: ", theme::error()),
+        Span::styled(safe(error), Style::new().fg(theme::BAD)),
+    ])
+}
+
+/// A bordered box with a message.
+pub fn message(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) {
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(block(format!(" {title} "))),
+        area,
+    );
+}
+
+/// The hint shown when a filtered view is empty.
+pub fn empty_hint(what: &str) -> Vec<Line<'static>> {
+    vec![
+        Line::raw(format!("No {what} in this range.")),
+        Line::styled(
+            "t widens the time range · F clears filters · r reloads",
+            theme::muted(),
+        ),
+    ]
+}
+
+/// `▲`/`▼` after the sorted column's name.
+pub fn sort_mark(name: &str, sorted: bool, descending: bool) -> String {
+    match (sorted, descending) {
+        (false, _) => name.to_owned(),
+        (true, true) => format!("{name}▼"),
+        (true, false) => format!("{name}▲"),
+    }
+}

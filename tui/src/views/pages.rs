@@ -1,0 +1,131 @@
+//! Pages: page keys with views, visitors, clicks, scroll depth and rage
+//! clicks. Enter opens the page's heatmap; `c` shows the sessions that
+//! clicked it.
+
+use super::{block, empty_hint, message, placeholder, sort_mark};
+use crate::app::App;
+use crate::text::{count, ellipsize, percent, safe};
+use crate::theme;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::widgets::{Block, Cell, Row, Table};
+use ratatui::Frame;
+use shared::store::query::PageSortKey;
+
+/// The columns `s` cycles through.
+pub const SORT_KEYS: [PageSortKey; 6] = [
+    PageSortKey::Views,
+    PageSortKey::Visitors,
+    PageSortKey::Clicks,
+    PageSortKey::ScrollDepth,
+    PageSortKey::RageClicks,
+    PageSortKey::Page,
+];
+
+fn columns() -> [(Option<PageSortKey>, &'static str, Constraint); 7] {
+    [
+        (Some(PageSortKey::Page), "page", Constraint::Fill(1)),
+        (Some(PageSortKey::Views), "views", Constraint::Length(8)),
+        (
+            Some(PageSortKey::Visitors),
+            "visitors",
+            Constraint::Length(9),
+        ),
+        (None, "sessions", Constraint::Length(9)),
+        (Some(PageSortKey::Clicks), "clicks", Constraint::Length(8)),
+        (
+            Some(PageSortKey::ScrollDepth),
+            "scroll",
+            Constraint::Length(7),
+        ),
+        (Some(PageSortKey::RageClicks), "rage", Constraint::Length(6)),
+    ]
+}
+
+pub fn sort_name(key: PageSortKey) -> &'static str {
+    columns()
+        .into_iter()
+        .find(|c| c.0 == Some(key))
+        .map_or("?", |c| c.1)
+}
+
+pub fn rows_area(body: Rect) -> Rect {
+    let inner = Block::bordered().inner(body);
+    Rect::new(
+        inner.x,
+        inner.y + 1,
+        inner.width,
+        inner.height.saturating_sub(1),
+    )
+}
+
+pub fn visible_rows(body: Rect) -> u16 {
+    rows_area(body).height
+}
+
+pub fn render(frame: &mut Frame, app: &App, area: Rect) {
+    let state = &app.pages;
+    if placeholder(frame, area, "Pages", &state.rows) {
+        return;
+    }
+    let rows = state.rows.data.as_deref().unwrap_or_default();
+    if rows.is_empty() {
+        message(frame, area, "Pages", empty_hint("pages"));
+        return;
+    }
+    let visible = usize::from(visible_rows(area));
+    let table_rows = rows
+        .iter()
+        .enumerate()
+        .skip(state.scroll)
+        .take(visible)
+        .map(|(i, p)| {
+            let rage = if p.rage_clicks > 0 {
+                Style::new().fg(theme::BAD)
+            } else {
+                Style::new()
+            };
+            let row = Row::new(vec![
+                Cell::from(safe(&p.page)),
+                Cell::from(count(p.views)),
+                Cell::from(count(p.visitors)),
+                Cell::from(count(p.sessions)),
+                Cell::from(count(p.clicks)),
+                Cell::from(p.mean_scroll_depth.map_or_else(|| "-".into(), percent)),
+                Cell::from(count(p.rage_clicks)).style(rage),
+            ]);
+            if i == state.selected {
+                row.style(theme::selected())
+            } else {
+                row
+            }
+        });
+    let header = Row::new(
+        columns()
+            .into_iter()
+            .map(|(key, name, _)| {
+                sort_mark(name, key == Some(state.sort.key), state.sort.descending)
+            })
+            .collect::<Vec<_>>(),
+    )
+    .style(theme::header());
+    let search = state
+        .search
+        .as_deref()
+        .map(|s| format!(" · matching {}", safe(s)))
+        .unwrap_or_default();
+    let title = format!(
+        " Pages {} · sort {}{}{search} · Enter heatmap · c sessions ",
+        count(rows.len() as u64),
+        sort_name(state.sort.key),
+        if state.sort.descending { "▼" } else { "▲" },
+    );
+    let table = Table::new(table_rows, columns().map(|c| c.2))
+        .header(header)
+        .block(block(ellipsize(
+            &title,
+            area.width.saturating_sub(2).into(),
+        )));
+    frame.render_widget(table, area);
+    placeholder(frame, area, "Pages", &state.rows);
+}

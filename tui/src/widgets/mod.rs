@@ -1,0 +1,3 @@
+//! Widgets that know nothing of the application state.
+
+pub mod heatmap;

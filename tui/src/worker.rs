@@ -1,0 +1,187 @@
+//! The query worker: a thread that owns the store reader and answers
+//! [`Request`]s with [`Msg::Loaded`] over a channel, so the UI never waits for
+//! the database.
+//!
+//! When several requests of the same kind queue up (fast scrolling, typing),
+//! only the newest runs. A missing database is not fatal: every request
+//! retries opening it and answers with the error until it exists.
+
+use crate::app::Msg;
+use shared::page_key::PagePattern;
+use shared::store::query::*;
+use shared::store::{DbUrl, EventReader, StoreError};
+use std::sync::mpsc::{Receiver, Sender};
+use std::thread::JoinHandle;
+
+/// Rows fetched by one live-tail poll.
+pub const LIVE_BATCH: u32 = 200;
+
+/// What to fetch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Query {
+    Overview(Filter),
+    Sessions {
+        filter: Filter,
+        sort: Sort<SessionSortKey>,
+        page: PageRequest,
+    },
+    Journey(SessionRef),
+    Pages {
+        filter: Filter,
+        pattern: Option<PagePattern>,
+        sort: Sort<PageSortKey>,
+        page: PageRequest,
+    },
+    /// The page list of the heatmap's picker (pages by clicks).
+    HeatPages {
+        filter: Filter,
+        pattern: Option<PagePattern>,
+    },
+    Heatmap(HeatmapQuery),
+    /// The heatmap beside a journey step.
+    StepHeatmap(HeatmapQuery),
+    /// Checks the change token; fetches the tail only when it moved.
+    LivePoll {
+        token: Option<u64>,
+        cursor: Option<String>,
+    },
+}
+
+impl Query {
+    /// Requests of one kind replace each other while queued.
+    fn kind(&self) -> std::mem::Discriminant<Query> {
+        std::mem::discriminant(self)
+    }
+}
+
+/// A query with the id its answer will carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub id: u64,
+    pub query: Query,
+}
+
+/// What came back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    Overview(Overview),
+    Sessions(SessionPage),
+    Journey(Option<Journey>),
+    Pages(Vec<PageStats>),
+    HeatPages(Vec<PageStats>),
+    Heatmap(Heatmap),
+    StepHeatmap(Heatmap),
+    /// `tail` is `None` when nothing changed.
+    Live {
+        token: u64,
+        tail: Option<LiveTail>,
+    },
+}
+
+/// An answer (or the error) to request `id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub id: u64,
+    pub result: Result<Answer, String>,
+}
+
+/// Where the worker gets its reader from.
+pub enum Source {
+    Url(DbUrl),
+    Reader(Box<dyn EventReader>),
+}
+
+/// Starts the worker. It stops when `requests` is closed.
+pub fn spawn(
+    source: Source,
+    requests: Receiver<Request>,
+    replies: Sender<Msg>,
+) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("queries".into())
+        .spawn(move || run(source, requests, replies))
+}
+
+fn run(source: Source, requests: Receiver<Request>, replies: Sender<Msg>) {
+    let (url, mut reader) = match source {
+        Source::Url(url) => (Some(url), None),
+        Source::Reader(reader) => (None, Some(reader)),
+    };
+    while let Ok(first) = requests.recv() {
+        // Keep only the newest request of each kind.
+        let mut batch: Vec<Request> = vec![first];
+        while let Ok(next) = requests.try_recv() {
+            batch.retain(|r| r.query.kind() != next.query.kind());
+            batch.push(next);
+        }
+        for request in batch {
+            if reader.is_none() {
+                if let Some(url) = &url {
+                    match url.open_reader() {
+                        Ok(r) => reader = Some(r),
+                        Err(error) => {
+                            let reply = Loaded {
+                                id: request.id,
+                                result: Err(error.to_string()),
+                            };
+                            if replies.send(Msg::Loaded(Box::new(reply))).is_err() {
+                                return;
+                            }
+                            continue;
+                        }
+                    }
+                }
+            }
+            let Some(store) = reader.as_deref() else {
+                return;
+            };
+            let result = execute(store, request.query).map_err(|e| e.to_string());
+            if replies
+                .send(Msg::Loaded(Box::new(Loaded {
+                    id: request.id,
+                    result,
+                })))
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+}
+
+/// Runs one query.
+pub fn execute(store: &dyn EventReader, query: Query) -> Result<Answer, StoreError> {
+    Ok(match query {
+        Query::Overview(filter) => Answer::Overview(store.overview(&filter)?),
+        Query::Sessions { filter, sort, page } => {
+            Answer::Sessions(store.sessions(&filter, sort, page)?)
+        }
+        Query::Journey(session) => Answer::Journey(store.journey(&session)?),
+        Query::Pages {
+            filter,
+            pattern,
+            sort,
+            page,
+        } => Answer::Pages(store.pages(&filter, pattern.as_ref(), sort, page)?),
+        Query::HeatPages { filter, pattern } => Answer::HeatPages(store.pages(
+            &filter,
+            pattern.as_ref(),
+            Sort {
+                key: PageSortKey::Clicks,
+                descending: true,
+            },
+            PageRequest::first(500),
+        )?),
+        Query::Heatmap(q) => Answer::Heatmap(store.heatmap(&q)?),
+        Query::StepHeatmap(q) => Answer::StepHeatmap(store.heatmap(&q)?),
+        Query::LivePoll { token, cursor } => {
+            let now = store.change_token()?;
+            let tail = if token == Some(now) && cursor.is_some() {
+                None
+            } else {
+                Some(store.live_tail(cursor.as_deref(), LIVE_BATCH)?)
+            };
+            Answer::Live { token: now, tail }
+        }
+    })
+}

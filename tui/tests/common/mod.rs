@@ -1,0 +1,260 @@
+//! Fixture databases and a synchronous driver for the console's state.
+
+#![allow(dead_code)]
+
+use shared::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Rect, Size, Target};
+use shared::store::sqlite::{SqliteReader, SqliteWriter};
+use shared::store::{EventReader, EventWriter};
+use std::path::PathBuf;
+use tempfile::TempDir;
+use tui::app::{update, App, Msg};
+use tui::worker::{execute, Loaded};
+
+/// 2026-01-01 00:00:00 UTC.
+pub const T0: i64 = 1_767_225_600_000;
+/// "Now" in the tests: two hours after the first session.
+pub const NOW: i64 = T0 + 2 * 3_600_000;
+
+/// A fixture database in a temporary directory.
+pub struct Fixture {
+    pub dir: TempDir,
+    pub path: PathBuf,
+}
+
+impl Fixture {
+    pub fn reader(&self) -> Box<dyn EventReader> {
+        Box::new(SqliteReader::open(&self.path).expect("open the fixture reader"))
+    }
+}
+
+/// Builds events of one session.
+pub struct SessionBuilder {
+    pub batch: EventBatch,
+    n: usize,
+    host: String,
+}
+
+impl SessionBuilder {
+    pub fn new(session: &str, device: DeviceClass, browser: &str, os: &str) -> Self {
+        Self {
+            batch: EventBatch {
+                site: "demo".into(),
+                session_id: session.into(),
+                visitor_id: format!("v-{session}"),
+                client: ClientInfo {
+                    device,
+                    browser: browser.into(),
+                    os: os.into(),
+                },
+                events: Vec::new(),
+            },
+            n: 0,
+            host: "shop.example".into(),
+        }
+    }
+
+    fn base(&mut self, kind: EventKind, ts: i64, path: &str) -> Event {
+        self.n += 1;
+        Event {
+            id: format!("{}-{}", self.batch.session_id, self.n),
+            kind,
+            ts,
+            received_at: ts,
+            clock_adjusted: false,
+            url: format!("https://{}{path}", self.host),
+            page_key: format!("{}{path}", self.host),
+            title: None,
+            referrer: None,
+            viewport: Some(Size {
+                width: 1280,
+                height: 800,
+            }),
+            page: Some(Size {
+                width: 1280,
+                height: 3200,
+            }),
+            x: None,
+            y: None,
+            target: None,
+            depth: None,
+            name: None,
+            props: None,
+        }
+    }
+
+    pub fn view(mut self, ts: i64, path: &str, title: &str, referrer: Option<&str>) -> Self {
+        let mut e = self.base(EventKind::PageView, ts, path);
+        e.title = Some(title.into());
+        e.referrer = referrer.map(str::to_owned);
+        self.batch.events.push(e);
+        self
+    }
+
+    pub fn click(
+        mut self,
+        ts: i64,
+        path: &str,
+        x: i32,
+        y: i32,
+        selector: &str,
+        label: &str,
+    ) -> Self {
+        let mut e = self.base(EventKind::Click, ts, path);
+        e.x = Some(x);
+        e.y = Some(y);
+        e.target = Some(Target {
+            selector: Some(selector.into()),
+            label: Some(label.into()),
+            rect: Some(Rect {
+                x: x - 10,
+                y: y - 10,
+                width: 20,
+                height: 20,
+            }),
+        });
+        self.batch.events.push(e);
+        self
+    }
+
+    pub fn scroll(mut self, ts: i64, path: &str, depth: f64) -> Self {
+        let mut e = self.base(EventKind::Scroll, ts, path);
+        e.depth = Some(depth);
+        self.batch.events.push(e);
+        self
+    }
+
+    pub fn custom(mut self, ts: i64, path: &str, name: &str) -> Self {
+        let mut e = self.base(EventKind::Custom, ts, path);
+        e.name = Some(name.into());
+        e.props = Some("{\"plan\":\"pro\"}".into());
+        self.batch.events.push(e);
+        self
+    }
+
+    pub fn page_size(mut self, width: u32, height: u32) -> Self {
+        for e in &mut self.batch.events {
+            e.page = Some(Size { width, height });
+            e.viewport = Some(Size { width, height: 800 });
+        }
+        self
+    }
+
+    pub fn build(self) -> EventBatch {
+        self.batch
+    }
+}
+
+/// Writes `batches` into a new database.
+pub fn fixture_with(batches: Vec<EventBatch>) -> Fixture {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("analytics.db");
+    let mut writer = SqliteWriter::open(&path).expect("open the fixture writer");
+    if !batches.is_empty() {
+        writer.append(&batches).expect("write the fixture");
+    }
+    drop(writer);
+    Fixture { dir, path }
+}
+
+const MIN: i64 = 60_000;
+
+/// Three sessions on a small shop: a desktop visit that buys, a mobile visit
+/// that rage-clicks, and a tablet bounce.
+pub fn shop() -> Fixture {
+    let s = |m: i64| T0 + m * MIN;
+    let a = SessionBuilder::new("sess-alpha", DeviceClass::Desktop, "Chrome", "Windows 10")
+        .view(s(0), "/", "Shop home", Some("https://www.google.com/"))
+        .click(
+            s(0) + 4_000,
+            "/",
+            640,
+            400,
+            "#hero-cta",
+            "Shop the collection",
+        )
+        .scroll(s(0) + 9_000, "/", 0.8)
+        .view(s(1), "/pricing", "Pricing", Some("https://shop.example/"))
+        .click(
+            s(1) + 5_000,
+            "/pricing",
+            300,
+            900,
+            "div.plan:nth-of-type(1)>button",
+            "Choose Basic",
+        )
+        .click(
+            s(1) + 9_000,
+            "/pricing",
+            960,
+            900,
+            "div.plan:nth-of-type(3)>button",
+            "Choose Pro",
+        )
+        .custom(s(1) + 9_500, "/pricing", "signup")
+        .view(
+            s(3),
+            "/app",
+            "Account",
+            Some("https://shop.example/pricing"),
+        )
+        .build();
+    let b = SessionBuilder::new("sess-bravo", DeviceClass::Mobile, "Mobile Safari", "iOS")
+        .view(
+            s(20),
+            "/",
+            "Shop home",
+            Some("https://news.ycombinator.com/item?id=1"),
+        )
+        .click(s(20) + 3_000, "/", 640, 1800, "button.cart", "Cart")
+        .click(s(20) + 3_200, "/", 642, 1802, "button.cart", "Cart")
+        .click(s(20) + 3_400, "/", 641, 1801, "button.cart", "Cart")
+        .click(s(20) + 3_600, "/", 643, 1799, "button.cart", "Cart")
+        .view(s(22), "/blog", "Journal", Some("https://shop.example/"))
+        .scroll(s(23), "/blog", 0.35)
+        .build();
+    let c = SessionBuilder::new("sess-charlie", DeviceClass::Tablet, "Firefox", "Android")
+        .view(s(50), "/pricing", "Pricing", None)
+        .click(
+            s(50) + 7_000,
+            "/pricing",
+            640,
+            900,
+            "div.plan:nth-of-type(2)>button",
+            "Choose Plus",
+        )
+        .build();
+    fixture_with(vec![a, b, c])
+}
+
+/// An empty database.
+pub fn empty() -> Fixture {
+    fixture_with(Vec::new())
+}
+
+/// Runs the app's queued queries against `store` until none are left.
+pub fn settle(app: &mut App, store: &dyn EventReader) {
+    for _ in 0..32 {
+        let requests = app.take_requests();
+        if requests.is_empty() {
+            return;
+        }
+        for request in requests {
+            let result = execute(store, request.query).map_err(|e| e.to_string());
+            send(
+                app,
+                Msg::Loaded(Box::new(Loaded {
+                    id: request.id,
+                    result,
+                })),
+            );
+        }
+    }
+}
+
+/// Applies a message and its follow-ups.
+pub fn send(app: &mut App, msg: Msg) {
+    let mut next = Some(msg);
+    while let Some(msg) = next {
+        next = update(app, msg);
+    }
+}

@@ -1,0 +1,358 @@
+//! Pure `update` tests: navigation, filters, sorting, paging, stepping the
+//! journey and the cross-filter, without a terminal.
+
+mod common;
+
+use common::*;
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use shared::event::DeviceClass;
+use shared::page_key::PagePattern;
+use shared::store::query::{PageSortKey, SessionSortKey};
+use tui::app::{update, App, HeatFocus, Msg, Popup, View};
+use tui::filters::Range;
+use tui::keys::Action;
+use tui::worker::Query;
+
+fn press(app: &mut App, code: KeyCode) {
+    send(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+#[test]
+fn number_keys_and_tab_switch_views_and_esc_goes_back() {
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Overview);
+    press(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.view, View::Sessions);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.view, View::Journey);
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::BackTab);
+    assert_eq!(app.view, View::Overview);
+    press(&mut app, KeyCode::Char('6'));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.view, View::Overview);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+}
+
+#[test]
+fn views_load_once_and_show_loading_until_answered() {
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Overview);
+    let requests = app.take_requests();
+    assert_eq!(requests.len(), 1);
+    assert!(matches!(requests[0].query, Query::Overview(_)));
+    assert!(app.overview.loading());
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('1'));
+    let requests = app.take_requests();
+    assert!(
+        requests
+            .iter()
+            .all(|r| !matches!(r.query, Query::Overview(_))),
+        "overview is not asked twice"
+    );
+}
+
+#[test]
+fn navigation_moves_and_clamps_the_selection() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Sessions);
+    settle(&mut app, store.as_ref());
+    assert_eq!(app.sessions.total(), 3);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.sessions.selected, 2);
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.sessions.selected, 0);
+    press(&mut app, KeyCode::Char('G'));
+    assert_eq!(app.sessions.selected, 2);
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!(app.sessions.selected, 0);
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.sessions.selected, 0);
+}
+
+#[test]
+fn sorting_cycles_columns_and_reloads_from_the_top() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Sessions);
+    settle(&mut app, store.as_ref());
+    press(&mut app, KeyCode::Char('G'));
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.sessions.sort.key, SessionSortKey::Duration);
+    assert_eq!(app.sessions.selected, 0);
+    let requests = app.take_requests();
+    assert!(
+        matches!(&requests[..], [r] if matches!(&r.query, Query::Sessions { sort, .. } if sort.key == SessionSortKey::Duration))
+    );
+    press(&mut app, KeyCode::Char('S'));
+    assert!(!app.sessions.sort.descending);
+    for _ in 0..SessionSortKey::ALL.len() - 1 {
+        press(&mut app, KeyCode::Char('s'));
+    }
+    assert_eq!(app.sessions.sort.key, SessionSortKey::Start);
+
+    press(&mut app, KeyCode::Char('5'));
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.pages.sort.key, PageSortKey::Visitors);
+}
+
+#[test]
+fn sessions_load_by_window_never_all_rows() {
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Sessions);
+    let requests = app.take_requests();
+    let Some(Query::Sessions { page, .. }) = requests.first().map(|r| r.query.clone()) else {
+        panic!("a sessions query")
+    };
+    assert_eq!(page.offset, 0);
+    assert_eq!(page.limit, tui::app::SESSION_WINDOW);
+}
+
+#[test]
+fn filters_apply_to_every_view_and_show_as_chips() {
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Overview);
+    app.take_requests();
+    press(&mut app, KeyCode::Char('f'));
+    assert!(matches!(app.popup, Popup::Filters { field: 0 }));
+    press(&mut app, KeyCode::Enter); // device → desktop
+    press(&mut app, KeyCode::Char('j')); // browser
+    press(&mut app, KeyCode::Enter); // opens a prompt
+    for c in "Firefox".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.popup, Popup::Filters { field: 1 }));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.popup, Popup::None);
+    assert_eq!(app.filter.device, Some(DeviceClass::Desktop));
+    assert_eq!(app.filter.browser.as_deref(), Some("Firefox"));
+    let chips = tui::app::chips(&app);
+    assert!(chips.contains(&("device", "desktop".into())));
+    assert!(chips.contains(&("browser", "Firefox".into())));
+    // The overview reloaded with the filter; other views load with it later.
+    let requests = app.take_requests();
+    assert!(requests.iter().any(
+        |r| matches!(&r.query, Query::Overview(f) if f.browser.as_deref() == Some("Firefox"))
+    ));
+    press(&mut app, KeyCode::Char('2'));
+    let requests = app.take_requests();
+    assert!(requests.iter().any(|r| matches!(&r.query, Query::Sessions { filter, .. } if filter.device == Some(DeviceClass::Desktop))));
+    press(&mut app, KeyCode::Char('F'));
+    assert_eq!(app.filter, Default::default());
+}
+
+#[test]
+fn time_range_cycles_and_takes_custom_input() {
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Overview);
+    assert_eq!(app.range, Range::Last(24 * 3_600_000));
+    press(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.range, Range::Last(7 * 24 * 3_600_000));
+    let requests = app.take_requests();
+    let last = requests.last().map(|r| r.query.clone());
+    assert!(
+        matches!(last, Some(Query::Overview(f)) if f.range.from == Some(NOW - 7 * 24 * 3_600_000))
+    );
+    press(&mut app, KeyCode::Char('T'));
+    for c in "nope".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(&app.popup, Popup::Prompt(p) if p.error.is_some()),
+        "a bad range keeps the prompt open"
+    );
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    for c in "3d".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.range, Range::Last(3 * 24 * 3_600_000));
+    assert_eq!(app.popup, Popup::None);
+}
+
+#[test]
+fn journey_steps_with_j_and_k_and_follows_the_page() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Sessions);
+    settle(&mut app, store.as_ref());
+    press(&mut app, KeyCode::Char('G'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Journey);
+    settle(&mut app, store.as_ref());
+    assert_eq!(app.journey.step, 0);
+    assert_eq!(app.journey.heat_page.as_deref(), Some("shop.example/"));
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    settle(&mut app, store.as_ref());
+    assert_eq!(app.journey.step, 4);
+    assert_eq!(
+        app.journey.heat_page.as_deref(),
+        Some("shop.example/pricing")
+    );
+    assert!(app
+        .journey
+        .heat
+        .data
+        .as_ref()
+        .is_some_and(|h| h.total_clicks > 0));
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.journey.step, 3);
+    press(&mut app, KeyCode::Char('G'));
+    assert_eq!(app.journey.step, 7);
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.journey.step, 7);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.view, View::Sessions);
+}
+
+#[test]
+fn heatmap_cross_filter_shows_the_sessions_that_clicked_a_page() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Heatmap);
+    settle(&mut app, store.as_ref());
+    press(&mut app, KeyCode::Char('j')); // the pricing page (second by clicks)
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.heat.focus, HeatFocus::Map);
+    settle(&mut app, store.as_ref());
+    assert_eq!(
+        app.heat.current,
+        Some(PagePattern::new("shop.example/pricing"))
+    );
+    let map = app
+        .heat
+        .map
+        .data
+        .clone()
+        .unwrap_or_else(|| panic!("a heatmap"));
+    assert_eq!(
+        map.columns,
+        tui::widgets::heatmap::HeatMode::Braille
+            .columns_for(tui::views::heatmap::map_area(app.body()).width)
+    );
+    press(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.view, View::Sessions);
+    assert_eq!(
+        app.filter.clicked_page,
+        Some(PagePattern::new("shop.example/pricing"))
+    );
+    settle(&mut app, store.as_ref());
+    assert_eq!(
+        app.sessions.total(),
+        2,
+        "alpha and charlie clicked on pricing"
+    );
+}
+
+#[test]
+fn heatmap_search_with_a_wildcard_offers_the_merged_pattern() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Heatmap);
+    settle(&mut app, store.as_ref());
+    press(&mut app, KeyCode::Char('/'));
+    for c in "/p*".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    settle(&mut app, store.as_ref());
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.heat.current, Some(PagePattern::new("/p*")));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.heat.focus, HeatFocus::Picker);
+    assert_eq!(app.view, View::Heatmap);
+}
+
+#[test]
+fn pages_enter_opens_the_heatmap() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Pages);
+    settle(&mut app, store.as_ref());
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Heatmap);
+    assert_eq!(app.heat.current, Some(PagePattern::new("shop.example/")));
+}
+
+#[test]
+fn mouse_clicks_select_rows_and_tabs_and_the_wheel_scrolls() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Sessions);
+    settle(&mut app, store.as_ref());
+    let rows = tui::views::sessions::rows_area(app.body());
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    send(&mut app, click(rows.x + 3, rows.y + 2));
+    assert_eq!(app.sessions.selected, 2);
+    send(&mut app, click(rows.x + 3, rows.y + 2));
+    assert_eq!(
+        app.view,
+        View::Journey,
+        "a click on the selected row opens it"
+    );
+    let wheel = Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 0,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(update(&mut app, wheel), Some(Msg::Action(Action::Down)));
+    let tabs = tui::render::tabs(ratatui::layout::Rect::new(0, 0, 100, 30));
+    let (view, rect) = tabs[4];
+    send(&mut app, click(rect.x + 1, rect.y));
+    assert_eq!(app.view, view);
+}
+
+#[test]
+fn live_polls_the_change_token_and_only_then_the_tail() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Live);
+    settle(&mut app, store.as_ref());
+    assert_eq!(app.live.events.len(), 17);
+    // Within the poll interval nothing is asked.
+    send(&mut app, Msg::Tick(NOW + 100));
+    assert!(app.take_requests().is_empty());
+    send(&mut app, Msg::Tick(NOW + 600));
+    let requests = app.take_requests();
+    assert!(
+        matches!(&requests[..], [r] if matches!(&r.query, Query::LivePoll { token: Some(_), cursor: Some(_) }))
+    );
+    // An unchanged token answers without a tail.
+    let answer =
+        tui::worker::execute(store.as_ref(), requests[0].query.clone()).map_err(|e| e.to_string());
+    assert!(matches!(
+        answer,
+        Ok(tui::worker::Answer::Live { tail: None, .. })
+    ));
+    press(&mut app, KeyCode::Char('L'));
+    assert!(!app.live.on);
+}

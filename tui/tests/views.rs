@@ -1,0 +1,171 @@
+//! Snapshot tests of every view on a `TestBackend`, with fixture databases:
+//! data, empty, loading and error states, popups, and the narrowest size.
+
+mod common;
+
+use common::*;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use shared::store::EventReader;
+use tui::app::{App, Msg, View};
+use tui::keys::Action;
+use tui::render::render;
+use tui::worker::Loaded;
+
+fn draw(app: &App) -> TestBackend {
+    let mut terminal =
+        Terminal::new(TestBackend::new(app.size.0, app.size.1)).expect("a test terminal");
+    terminal.draw(|frame| render(app, frame)).expect("draw");
+    terminal.backend().clone()
+}
+
+fn app_on(view: View, store: &dyn EventReader, size: (u16, u16)) -> App {
+    tui::text::force_utc();
+    let mut app = App::new(size, NOW);
+    app.start(view);
+    settle(&mut app, store);
+    app
+}
+
+fn act(app: &mut App, store: &dyn EventReader, action: Action) {
+    send(app, Msg::Action(action));
+    settle(app, store);
+}
+
+fn key(app: &mut App, store: &dyn EventReader, code: KeyCode) {
+    send(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    settle(app, store);
+}
+
+#[test]
+fn overview() {
+    let fx = shop();
+    let store = fx.reader();
+    let app = app_on(View::Overview, store.as_ref(), (100, 30));
+    insta::assert_snapshot!("overview_100x30", draw(&app));
+    let app = app_on(View::Overview, store.as_ref(), (80, 24));
+    insta::assert_snapshot!("overview_80x24", draw(&app));
+}
+
+#[test]
+fn sessions() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = app_on(View::Sessions, store.as_ref(), (100, 20));
+    key(&mut app, store.as_ref(), KeyCode::Char('j'));
+    insta::assert_snapshot!("sessions", draw(&app));
+    // s: start → duration → events → pages → clicks.
+    for _ in 0..4 {
+        key(&mut app, store.as_ref(), KeyCode::Char('s'));
+    }
+    insta::assert_snapshot!("sessions_by_clicks", draw(&app));
+    app.size = (80, 24);
+    insta::assert_snapshot!("sessions_80x24", draw(&app));
+}
+
+#[test]
+fn journey() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = app_on(View::Sessions, store.as_ref(), (100, 30));
+    // The oldest session (desktop, sess-alpha) is last with the newest first.
+    key(&mut app, store.as_ref(), KeyCode::Char('G'));
+    key(&mut app, store.as_ref(), KeyCode::Enter);
+    key(&mut app, store.as_ref(), KeyCode::Char('j'));
+    assert_eq!(app.view, View::Journey);
+    insta::assert_snapshot!("journey_step2", draw(&app));
+    for _ in 0..3 {
+        key(&mut app, store.as_ref(), KeyCode::Char('j'));
+    }
+    insta::assert_snapshot!("journey_step5", draw(&app));
+}
+
+#[test]
+fn journey_without_a_session() {
+    let fx = shop();
+    let store = fx.reader();
+    let app = app_on(View::Journey, store.as_ref(), (80, 24));
+    insta::assert_snapshot!("journey_none", draw(&app));
+}
+
+#[test]
+fn heatmap() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = app_on(View::Heatmap, store.as_ref(), (100, 30));
+    insta::assert_snapshot!("heatmap_picker", draw(&app));
+    key(&mut app, store.as_ref(), KeyCode::Enter);
+    insta::assert_snapshot!("heatmap_braille", draw(&app));
+    key(&mut app, store.as_ref(), KeyCode::Char('b'));
+    insta::assert_snapshot!("heatmap_halfblock", draw(&app));
+    app.color = false;
+    insta::assert_snapshot!("heatmap_no_color", draw(&app));
+}
+
+#[test]
+fn pages() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = app_on(View::Pages, store.as_ref(), (100, 16));
+    key(&mut app, store.as_ref(), KeyCode::Char('j'));
+    insta::assert_snapshot!("pages", draw(&app));
+}
+
+#[test]
+fn live() {
+    let fx = shop();
+    let store = fx.reader();
+    let app = app_on(View::Live, store.as_ref(), (100, 24));
+    insta::assert_snapshot!("live", draw(&app));
+}
+
+#[test]
+fn empty_database() {
+    let fx = empty();
+    let store = fx.reader();
+    for view in View::ALL {
+        let app = app_on(view, store.as_ref(), (80, 24));
+        insta::assert_snapshot!(format!("empty_{}", view.title().to_lowercase()), draw(&app));
+    }
+}
+
+#[test]
+fn loading_and_error_states() {
+    tui::text::force_utc();
+    let mut app = App::new((80, 24), NOW);
+    app.start(View::Sessions);
+    insta::assert_snapshot!("sessions_loading", draw(&app));
+    let requests = app.take_requests();
+    for request in requests {
+        send(
+            &mut app,
+            Msg::Loaded(Box::new(Loaded {
+                id: request.id,
+                result: Err("no database at /nowhere/analytics.db (start ingestd to create it, or pass --db)".into()),
+            })),
+        );
+    }
+    insta::assert_snapshot!("sessions_error", draw(&app));
+}
+
+#[test]
+fn popups() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = app_on(View::Overview, store.as_ref(), (80, 24));
+    key(&mut app, store.as_ref(), KeyCode::Char('?'));
+    insta::assert_snapshot!("help", draw(&app));
+    key(&mut app, store.as_ref(), KeyCode::Esc);
+    key(&mut app, store.as_ref(), KeyCode::Char('f'));
+    key(&mut app, store.as_ref(), KeyCode::Enter); // device: any → desktop
+    insta::assert_snapshot!("filters", draw(&app));
+    key(&mut app, store.as_ref(), KeyCode::Esc);
+    act(&mut app, store.as_ref(), Action::CustomRange);
+    for c in "90m".chars() {
+        key(&mut app, store.as_ref(), KeyCode::Char(c));
+    }
+    insta::assert_snapshot!("range_prompt", draw(&app));
+    key(&mut app, store.as_ref(), KeyCode::Enter);
+    insta::assert_snapshot!("overview_filtered", draw(&app));
+}
