@@ -10,7 +10,7 @@ import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {minify} from 'terser';
 
-const BUDGET = 1900; // bytes, gzip -9 of dist/tracker.js
+const BUDGET = 1500; // bytes, gzip -9 of dist/tracker.js (a product requirement)
 const dir = dirname(fileURLToPath(import.meta.url));
 const src = join(dir, 'src', 'tracker.js');
 const dist = join(dir, 'dist', 'tracker.js');
@@ -19,7 +19,9 @@ const check = process.argv.includes('--check');
 const result = await minify(readFileSync(src, 'utf8'), {
 	ecma: 2021,
 	toplevel: true,
-	compress: {passes: 3, unsafe_arrows: true, unsafe_methods: true},
+	// unsafe_comps only swaps the operands of < and >; booleans_as_integers
+	// turns the one `true` (addEventListener's capture flag) into 1.
+	compress: {passes: 3, unsafe_arrows: true, unsafe_comps: true, booleans_as_integers: true},
 	mangle: true,
 	format: {comments: false},
 });

@@ -6,261 +6,188 @@
 // The data- options, the public API, the stored state and the delivery rules
 // are described in README.md. dist/tracker.js is the minified build of this
 // file: run `node build.mjs` after changing it.
-(() => {
-	'use strict';
-
-	var d = document,
+//
+// Size matters more than style here (the budget is 1,500 bytes gzip -9), so
+// the code is written for the minifier: few functions, shared code paths,
+// local variables as default parameters, expressions rather than statements.
+// (The block keeps the `let`s out of the global scope.)
+{
+	let d = document,
 		de = d.documentElement,
 		script = d.currentScript,
-		opt,         // The data- attributes of the script tag.
-		store = {},  // localStorage, or an object in memory when it is unusable.
-		wait = 0,    // Current retry backoff in ms; 0 after a successful send.
-		busy,        // A request is in flight, or a retry is waiting.
-		timer,       // A flush is scheduled.
-		off,         // Why the current page is not tracked (see filter()), or ''.
-		pageUrl,     // URL of the current page view.
+		on = addEventListener,  // window's; called unbound, it still targets window.
+		store,       // localStorage, or an object in memory when it is unusable.
+		wait,        // Current retry backoff in ms; 0 (or unset) after a success.
+		busy,        // A request is in flight, or a retry is waiting (a promise).
+		off,         // The current page is not tracked (Do Not Track or excluded).
+		pageUrl,     // URL of the current page view, without the #fragment.
 		depth,       // Deepest scroll fraction reached on the current page view.
 		sent,        // Scroll depth already sent for the current page view.
-		beacon,      // Id of the last event sent by beacon, not to send it twice.
-		site, endpoint, dnt, exclude
+		opt, endpoint, exclude,
 
-	// Get the reason the current page is not tracked, or '' if it is.
-	function filter() {
-		return dnt ? 'dnt'
-			: exclude && exclude.test(location.pathname) ? 'excluded'
-			: ''
-	}
+		// Read the stored state (no argument) or write it (s):
+		// {visitor: id, session: {id, start, last}, queue: [[session id, event], …]}
+		// If localStorage cannot be read, store becomes an object in memory. A
+		// write that fails (storage full, or an event with circular props) is
+		// dropped.
+		state = (s) => {
+			try {
+				store ||= localStorage
+				return s ? store.analytics = JSON.stringify(s) : JSON.parse(store.analytics) || {}
+			} catch {
+				store ||= {}
+				return {}
+			}
+		},
 
-	// Read the stored state:
-	// {visitor: id, session: {id, start, last}, queue: [[session id, event], …]}
-	function load() {
-		try {
-			return JSON.parse(store.analytics) || {}
-		} catch {
-			return {}
-		}
-	}
-
-	// Write the stored state; continue in memory if localStorage throws.
-	function save(state) {
-		state = JSON.stringify(state)
-		try {
-			store.analytics = state
-		} catch {
-			(store = {}).analytics = state
-		}
-	}
-
-	// Get a random unique id.
-	function uid() {
-		try {
-			return crypto.randomUUID()
-		} catch {
-			for (var s = ''; s.length < 20;)
-				s += Math.random().toString(36).slice(2)
-			return s
-		}
-	}
-
-	// Queue an event, with the viewport and page (document) size in CSS pixels,
-	// in the current session: a new one after 30 minutes without an event or 24
-	// hours after the session started.
-	function send(type, data, url) {
-		if (!off) try {
-			var now = Date.now(),
-				state = load(),
-				s = state.session || {},
-				q = state.queue || []
-			if (!(now - s.last < 18e5 && now - s.start < 864e5))
-				s = {id: uid(), start: now}
-			s.last = now
+		// Queue an event, with the viewport and page (document) size in CSS
+		// pixels, in the current session: a new one after 30 minutes without an
+		// event or 24 hours after the session started. Flush after 1 s, or at
+		// once when 10 events wait. (Called with two arguments.)
+		send = (type, data, now = Date.now(), st = state(), s = st.session, q = st.queue || []) => off || (
+			now - s?.last < 18e5 && now - s.start < 864e5 ||
+				(st.session = s = {id: Math.random() + '' + now, start: now}),
+			s.last = now,
 			q.push([s.id, {
-				id: uid(),
-				type: type,
+				id: Math.random() + '' + now,
+				type,
 				ts: now,
-				url: url || location.href,
+				url: pageUrl,
 				viewport: [innerWidth, innerHeight],
 				page: [de.scrollWidth, de.scrollHeight],
 				...data,
-			}])
-			state.visitor ||= uid()
-			state.session = s
-			state.queue = q.slice(-200)
-			save(state)
-			q[9] ? flush() : timer ||= setTimeout(() => flush(timer = 0), 1e3)
-		} catch {}
-	}
+			}]),
+			st.visitor ||= Math.random() + '' + now,
+			st.queue = q.slice(-200),
+			state(st),
+			setTimeout(flush, q[9] ? 0 : 1e3)),
 
-	// Send the oldest queued events: at most 50, all of one session. While a
-	// request is in flight or a retry waits, only page hide sends: by
-	// sendBeacon, else by a keepalive fetch. Sent events stay queued until a
-	// 200 acknowledges them, so a beacon is sent again later (the server
-	// ignores a second copy of an event id). Returns a promise that settles
-	// when the queue is empty or a retry is scheduled (or a falsy value).
-	function flush(hide) {
-		var state = load(),
-			q = state.queue || [],
-			batch = q.filter((e) => e[0] == q[0][0]).slice(0, 50),
-			body = batch[0] && JSON.stringify({
-				site: site,
-				session_id: batch[0][0],
-				visitor_id: state.visitor,
-				sent_at: Date.now(),  // Lets the server correct a wrong client clock.
-				events: batch.map((e) => e[1]),
-			})
-		// (visibilitychange and pagehide both fire when a page is left: the
-		// second beacon is skipped when it would carry the same events.)
-		if (!dnt && body && !(hide ? beacon == (beacon = batch[batch.length - 1][1].id) : busy)) try {
-			hide && navigator.sendBeacon(endpoint, body) ||
-				(busy = fetch(endpoint, {method: 'POST', body: body, credentials: 'omit', keepalive: hide})
-					.then((r) => r.status == 429 || r.status > 499 ? retry(r.headers.get('Retry-After')) : ack(body))
-					.catch(retry))
-		} catch {}
-		return busy
-	}
+		// Send the queued events of the oldest session. While a request is in
+		// flight or a retry waits, only page hide (hide = 1) sends: by
+		// sendBeacon, else by a keepalive fetch. Sent events stay queued until
+		// the server answers, so a beacon's events are sent again later (the
+		// server ignores a second copy of an event id). Returns a promise that
+		// settles when the queue is empty or a retry is scheduled (or a falsy
+		// value when there is nothing to send). (Called with at most one
+		// argument.)
+		flush = (hide, st = state(), q = st.queue || [], body = q[0] && JSON.stringify({
+			site: opt.site,
+			session_id: q[0][0],
+			visitor_id: st.visitor,
+			sent_at: Date.now(),  // Lets the server correct a wrong client clock.
+			events: q.filter((e) => e[0] == q[0][0]).map((e) => e[1]),
+		})) => (
+			body && (hide || !busy) && (
+				hide && navigator.sendBeacon(endpoint, body) ||
+					(busy = fetch(endpoint, {method: 'POST', body, keepalive: hide}).then((r) =>
+						// 429 or 5xx: retry later.
+						/^(429|5)/.test(r.status) ? retry(r.headers.get('Retry-After')) : (
+							// 200 (rejected events are not retried) or another 4xx
+							// (a batch the server will never take): remove the batch
+							// (its event ids are in the body) from the queue, send
+							// the rest.
+							st = state(),
+							st.queue = (st.queue || []).filter((e) => !body.includes(e[1].id)),
+							state(st),
+							busy = wait = 0,
+							flush()),
+						retry))),
+			busy),
 
-	// The server answered for this batch (200, or 400/413 for a batch it will
-	// never take): remove its events (their ids are in the body) from the
-	// queue and send the rest.
-	function ack(body) {
-		var state = load()
-		state.queue = state.queue.filter((e) => !body.includes(e[1].id))
-		save(state)
-		busy = wait = 0
-		return flush()
-	}
+		// 429, 5xx or a network error: try again after Retry-After seconds,
+		// else after an exponential backoff with jitter (a random delay between
+		// half and all of 1 s, 2 s, 4 s, … up to 5 min). busy stays set until
+		// then, so nothing but a page hide is sent meanwhile.
+		retry = (after) => {
+			wait = Math.min(wait * 2 || 1e3, 3e5)
+			setTimeout(() => flush(busy = 0), after * 1e3 || wait * (1 - Math.random() / 2))
+		},
 
-	// 429, 5xx or a network error: try again after Retry-After seconds, else
-	// after an exponential backoff with jitter (1 s doubling up to 5 min).
-	// busy stays set until then, so nothing else is sent meanwhile.
-	function retry(after) {
-		wait = Math.min(wait * 2 || 1e3, 3e5)
-		setTimeout(() => flush(busy = 0), after * 1e3 || wait * (0.5 + Math.random() / 2))
-	}
+		// Update (and get) the deepest scroll fraction of this page view.
+		measure = () => depth = Math.max(depth, Math.min(1, (scrollY + innerHeight) / de.scrollHeight)),
 
-	// Update the deepest scroll fraction of this page view.
-	function measure() {
-		depth = Math.max(depth, Math.min(1, (scrollY + innerHeight) / de.scrollHeight))
-	}
+		// The page view ends: send how deep it was read, if deeper than already
+		// sent (before the first page view depth is unset, and nothing is sent).
+		// Then either the page is hidden or unloaded (hide is the event): send
+		// everything; or start a page view of the current URL.
+		view = (hide) => (
+			measure() > sent && send('scroll', {depth}),
+			sent = depth,
+			hide ? flush(1) : (
+				off = exclude.test(location.pathname),
+				pageUrl = location.href.split('#')[0],
+				sent = depth = 0,
+				send('page_view', {title: d.title, referrer: d.referrer}))),
 
-	// The page view ends (or the page is hidden): send how deep it was read.
-	function end() {
-		measure()
-		if (depth > sent)
-			send('scroll', {depth: +depth.toFixed(2)}, pageUrl)
-		sent = depth
-	}
+		// SPA navigation: a new page view if the URL changed (not counting the
+		// #fragment).
+		change = () => pageUrl != location.href.split('#')[0] && view()
 
-	// Count a page view of the current URL.
-	function pageView() {
-		if (pageUrl)
-			end()
-		off = filter()
-		pageUrl = location.href
-		depth = sent = 0
-		measure()
-		send('page_view', {title: d.title, referrer: d.referrer})
-	}
+	if (!window.analyticsTracker) {
+		opt = script.dataset
+		endpoint = opt.endpoint || new URL('/api/events', script.src)
+		// "/admin/*, /private/*" -> /^(\/admin\/.*|\/private\/.*)$/ (no
+		// data-exclude: /^()$/, which matches no path).
+		exclude = RegExp('^(' + (opt.exclude || '').replace(/\W/g, (c) =>
+			c == ',' ? '|' : c == '*' ? '.*' : c > ' ' ? '\\' + c : '') + ')$')
 
-	// A new page view if the URL changed (not counting the #fragment).
-	function change() {
-		pageUrl.split('#')[0] != location.href.split('#')[0] && pageView()
-	}
-
-	// Get a CSS selector that document.querySelector() resolves back to el:
-	// "#id", a [data-track] or [data-testid] attribute, or a path of
-	// tag.class:nth-of-type(n) steps from such an anchor or from body (or
-	// from anywhere after 5 steps, if that is enough).
-	function selector(el) {
-		for (var path = [], n = el, a, k, s; n; n = n.parentElement) {
-			a = n.id ? '#' + CSS.escape(n.id)
-				: (a = n.getAttribute(k = 'data-track') || n.getAttribute(k = 'data-testid')) &&
-					'[' + k + '="' + CSS.escape(a) + '"]'
-			s = [...n.parentNode.children].filter((c) => c.localName == n.localName)
-			path.unshift(a || n.localName +
-				(n.classList[0] ? '.' + CSS.escape(n.classList[0]) : '') +
-				(s[1] ? ':nth-of-type(' + (s.indexOf(n) + 1) + ')' : ''))
-			if (d.querySelector(s = path.join('>')) == el && (a || n == d.body || path[4]))
-				break
+		window.analyticsTracker = {
+			// Send a custom event: analyticsTracker.track('signup', {plan: 'pro'})
+			track: (name, props) => send('custom', {name, props: props || {}}),
+			// Send the queued events now; await it to know they were delivered.
+			flush,
 		}
-		return s
-	}
 
-	// Get a short label for el: its text, aria-label, title or alt. Never the
-	// value of a form field nor the content of an editable element (and no
-	// text at all from an element that holds a <select> or an editable one).
-	function label(el) {
-		return ((/^(inp|sel|tex)/.test(el.localName) || el.isContentEditable ||
-			el.querySelector('select,[contenteditable]') ? el.placeholder || el.name : el.innerText) ||
-			el.getAttribute('aria-label') || el.title || el.alt || '').replace(/\s+/g, ' ').trim().slice(0, 64)
-	}
+		// With Do Not Track, off blocks events and a truthy busy blocks flushes.
+		if (!(off = busy = opt.respectDnt == 'true' && navigator.doNotTrack == 1)) {
+			view()
 
-	// Record a click on the nearest meaningful element.
-	function click(e) {
-		try {
-			var el = e.target.closest('a,button,input,select,textarea,label,[role=button],[data-track],[data-testid],[id]') || e.target,
-				r = el.getBoundingClientRect()
-			send('click', {
-				x: Math.round(e.pageX),
-				y: Math.round(e.pageY),
-				target: {
-					selector: selector(el),
-					text: label(el),
-					box: [r.x + scrollX, r.y + scrollY, r.width, r.height].map(Math.round),
-				},
-			})
-		} catch {}
-	}
-
-	// The page is hidden or unloaded: end the page view and send everything.
-	function hidden() {
-		end()
-		flush(1)
-	}
-
-	if (!script || window.analyticsTracker)
-		return
-
-	try {
-		store = localStorage
-	} catch {}
-
-	opt = script.dataset
-	site = opt.site
-	endpoint = opt.endpoint || new URL('/api/events', script.src)
-	dnt = opt.respectDnt == 'true' && (navigator.doNotTrack == 1 || navigator.globalPrivacyControl)
-	// "/admin/*, /private/*" -> /^(\/admin\/.*|\/private\/.*)$/
-	exclude = opt.exclude && RegExp('^(' + opt.exclude.replace(/\W/g, (c) =>
-		c == ',' ? '|' : c == '*' ? '.*' : c > ' ' ? '\\' + c : '') + ')$')
-
-	window.analyticsTracker = {
-		// Send a custom event: analyticsTracker.track('signup', {plan: 'pro'})
-		track: (name, props) => send('custom', {name: name, props: props || {}}),
-		// Send the queued events now; await it to know they were delivered.
-		flush: flush,
-		// Why this page is not tracked: 'dnt', 'excluded' or ''.
-		filter: filter,
-	}
-
-	off = filter()
-	if (dnt)
-		return
-
-	pageView()
-	flush()
-
-	if (opt.spa != 'false') {
-		['pushState', 'replaceState'].forEach((m) => {
-			var orig = history[m]
-			history[m] = function () {
-				orig.apply(this, arguments)
-				change()
+			if (opt.spa != 'false') {
+				['pushState', 'replaceState'].map((m, orig) => {
+					orig = history[m]
+					history[m] = (...args) => change(orig.apply(history, args))
+				})
+				on('popstate', change)
 			}
-		})
-		addEventListener('popstate', change)
+			on('scroll', measure)
+			on('pagehide', view)
+			on('visibilitychange', view)
+
+			// A click (capture phase): page coordinates, and the nearest
+			// meaningful element around the clicked node (or the node itself)
+			// with its selector, label and page box.
+			on('click', (e, path, a, k, n, el, r) => {
+				try {
+					el = e.target.closest('a,button,[role=button],[data-track],[data-testid]') || e.target
+					r = el.getBoundingClientRect()
+
+					// The selector, which document.querySelector() resolves back to
+					// el: "#id" or a [data-track] or [data-testid] attribute when
+					// that is unique, else the shortest path of
+					// tag.class:nth-of-type(n) steps from el upwards that is.
+					a = el.id ? '#' + CSS.escape(el.id)
+						: (a = el.getAttribute(k = 'data-track') || el.getAttribute(k = 'data-testid')) &&
+							`[${k}="${CSS.escape(a)}"]`
+					for (path = a && d.querySelector(a) == el ? a : '', n = el; !path || d.querySelector(path) != el; n = n.parentNode)
+						path = n.localName +
+							(n.classList[0] ? '.' + CSS.escape(n.classList[0]) : '') +
+							`:nth-of-type(${[...n.parentNode.children].filter((c) => c.localName == n.localName).indexOf(n) + 1})` +
+							(path ? '>' + path : '')
+
+					send('click', {
+						x: Math.round(e.pageX),
+						y: Math.round(e.pageY),
+						target: {
+							selector: path,
+							// A short label: the text, else the aria-label. Never
+							// anything from a form field or an editable element.
+							text: (el.closest('input,select,textarea,[contenteditable]') ? ''
+								: el.innerText || el.ariaLabel || '').replace(/\s+/g, ' ').trim().slice(0, 64),
+							box: [r.x + scrollX, r.y + scrollY, r.width, r.height].map(Math.round),
+						},
+					})
+				} catch {}
+			}, true)
+		}
 	}
-	addEventListener('scroll', measure)
-	addEventListener('pagehide', hidden)
-	addEventListener('visibilitychange', () => d.hidden && hidden())
-	d.addEventListener('click', click, true)
-})()
+}
