@@ -48,8 +48,10 @@ pub struct Config {
     #[arg(long, env = "INGESTD_COMMIT_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub commit_bytes: usize,
 
-    /// …or this many milliseconds after the first waiting batch, whichever comes first.
-    #[arg(long, env = "INGESTD_COMMIT_DELAY_MS", default_value_t = 2)]
+    /// …or this many milliseconds after the first waiting batch, whichever
+    /// comes first. With 0 the writer commits as soon as it is free, and the
+    /// batches that arrive during one commit go together into the next.
+    #[arg(long, env = "INGESTD_COMMIT_DELAY_MS", default_value_t = 0)]
     pub commit_delay_ms: u64,
 
     /// Most open connections; further clients wait in the listen backlog.
@@ -95,7 +97,7 @@ impl Default for Config {
             queue_bytes: 32 * 1024 * 1024,
             commit_events: 4096,
             commit_bytes: 4 * 1024 * 1024,
-            commit_delay_ms: 2,
+            commit_delay_ms: 0,
             max_connections: 4096,
             header_timeout_secs: 10,
             body_timeout_secs: 10,

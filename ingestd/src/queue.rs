@@ -254,3 +254,156 @@ impl WriterLoop {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::event::{ClientInfo, Event, EventKind};
+    use shared::store::sqlite::SqliteWriter;
+    use std::sync::atomic::Ordering::Relaxed;
+
+    fn batch(id: usize) -> EventBatch {
+        EventBatch {
+            site: "demo".into(),
+            session_id: "s".into(),
+            visitor_id: "v".into(),
+            client: ClientInfo::default(),
+            events: vec![Event {
+                id: format!("e{id}"),
+                kind: EventKind::PageView,
+                ts: 1_764_000_000_000 + id as i64,
+                received_at: 1_764_000_000_000,
+                clock_adjusted: false,
+                url: "https://a.example/".into(),
+                page_key: "a.example/".into(),
+                title: None,
+                referrer: None,
+                viewport: None,
+                page: None,
+                x: None,
+                y: None,
+                target: None,
+                depth: None,
+                name: None,
+                props: None,
+            }],
+        }
+    }
+
+    fn start_queue(
+        dir: &tempfile::TempDir,
+        limits: QueueLimits,
+    ) -> (CommitQueue, JoinHandle<()>, Arc<Metrics>) {
+        let path = dir.path().join("q.db");
+        let opener: WriterOpener =
+            Box::new(move || Ok(Box::new(SqliteWriter::open(&path)?) as Box<dyn EventWriter>));
+        let metrics = Arc::new(Metrics::default());
+        let (queue, thread) =
+            start(opener, limits, Arc::clone(&metrics)).unwrap_or_else(|e| panic!("{e}"));
+        (queue, thread, metrics)
+    }
+
+    fn limits() -> QueueLimits {
+        QueueLimits {
+            max_batches: 100,
+            max_bytes: 1 << 20,
+            commit_events: 1000,
+            commit_bytes: 1 << 20,
+            commit_delay: Duration::ZERO,
+        }
+    }
+
+    /// Commits done so far (the histogram's count).
+    fn commits(metrics: &Metrics) -> u64 {
+        let text = metrics.render();
+        text.lines()
+            .find_map(|l| l.strip_prefix("ingestd_commit_batch_events_count "))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn commits_on_count_then_on_delay() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (queue, thread, metrics) = start_queue(
+            &dir,
+            QueueLimits {
+                commit_events: 3,
+                commit_delay: Duration::from_millis(300),
+                ..limits()
+            },
+        );
+        let started = Instant::now();
+        let replies: Vec<Reply> = (0..7)
+            .map(|i| queue.submit(batch(i), 10).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        for reply in replies {
+            assert_eq!(
+                reply
+                    .blocking_recv()
+                    .ok()
+                    .and_then(|r| r.ok())
+                    .map(|o| o.inserted),
+                Some(1)
+            );
+        }
+        // 3 + 3 on count, the last one alone after the delay.
+        assert_eq!(commits(&metrics), 3);
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        queue.close();
+        thread.join().unwrap_or_else(|_| panic!("writer panicked"));
+    }
+
+    #[test]
+    fn commits_on_bytes() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (queue, thread, metrics) = start_queue(
+            &dir,
+            QueueLimits {
+                commit_bytes: 100,
+                commit_delay: Duration::from_secs(30),
+                ..limits()
+            },
+        );
+        let started = Instant::now();
+        let replies: Vec<Reply> = (0..4)
+            .map(|i| queue.submit(batch(i), 50).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        for reply in replies {
+            assert!(reply.blocking_recv().is_ok_and(|r| r.is_ok()));
+        }
+        assert_eq!(commits(&metrics), 2, "two commits of 100 bytes each");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "did not wait for the delay"
+        );
+        queue.close();
+        thread.join().unwrap_or_else(|_| panic!("writer panicked"));
+    }
+
+    #[test]
+    fn bounded_by_bytes_and_closed_after_close() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (queue, thread, metrics) = start_queue(
+            &dir,
+            QueueLimits {
+                max_bytes: 100,
+                ..limits()
+            },
+        );
+        assert!(matches!(queue.submit(batch(0), 101), Err(QueueError::Full)));
+        assert_eq!(
+            metrics.queue_bytes.load(Relaxed),
+            0,
+            "a refused batch leaves no bytes counted"
+        );
+        let reply = queue
+            .submit(batch(1), 100)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(reply.blocking_recv().is_ok_and(|r| r.is_ok()));
+        queue.close();
+        assert!(matches!(queue.submit(batch(2), 1), Err(QueueError::Closed)));
+        thread.join().unwrap_or_else(|_| panic!("writer panicked"));
+        assert_eq!(metrics.queue_batches.load(Relaxed), 0);
+    }
+}
