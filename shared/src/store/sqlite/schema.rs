@@ -88,6 +88,57 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_by_ts ON events (ts);
     CREATE INDEX clicks_by_page ON events (page_id, ts) WHERE kind = 1;
     "#,
+    // 2: read-side rollups, back-filled from the version 1 tables.
+    r#"
+    CREATE TABLE page_totals (
+        page_id       INTEGER PRIMARY KEY REFERENCES pages (id),
+        views         INTEGER NOT NULL DEFAULT 0,
+        sessions      INTEGER NOT NULL DEFAULT 0,
+        visitors      INTEGER NOT NULL DEFAULT 0,
+        clicks        INTEGER NOT NULL DEFAULT 0,
+        rage_clicks   INTEGER NOT NULL DEFAULT 0,
+        scroll_sum    REAL NOT NULL DEFAULT 0,
+        scroll_err    REAL NOT NULL DEFAULT 0,
+        scroll_count  INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE page_visitors (
+        page_id      INTEGER NOT NULL REFERENCES pages (id),
+        visitor_key  TEXT NOT NULL,
+        PRIMARY KEY (page_id, visitor_key)
+    ) WITHOUT ROWID;
+    CREATE TABLE session_hours (
+        site_id       INTEGER NOT NULL REFERENCES sites (id),
+        hour          INTEGER NOT NULL,
+        device        INTEGER NOT NULL,
+        browser       TEXT NOT NULL,
+        referrer      TEXT NOT NULL,
+        sessions      INTEGER NOT NULL DEFAULT 0,
+        page_views    INTEGER NOT NULL DEFAULT 0,
+        clicks        INTEGER NOT NULL DEFAULT 0,
+        bounced       INTEGER NOT NULL DEFAULT 0,
+        viewed        INTEGER NOT NULL DEFAULT 0,
+        duration_sum  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (hour, site_id, device, browser, referrer)
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_by_duration ON sessions (end_ts - start_ts);
+    CREATE INDEX sessions_by_events ON sessions (events);
+
+    INSERT INTO page_visitors (page_id, visitor_key)
+        SELECT DISTINCT sp.page_id, s.visitor_key
+        FROM session_pages sp JOIN sessions s ON s.id = sp.session_id;
+    INSERT INTO page_totals (page_id, views, sessions, visitors, clicks, rage_clicks,
+                             scroll_sum, scroll_count)
+        SELECT sp.page_id, SUM(sp.views), COUNT(*),
+               (SELECT COUNT(*) FROM page_visitors pv WHERE pv.page_id = sp.page_id),
+               SUM(sp.clicks), SUM(sp.rage_clicks), SUM(sp.scroll_sum), SUM(sp.scroll_count)
+        FROM session_pages sp GROUP BY sp.page_id;
+    INSERT INTO session_hours (site_id, hour, device, browser, referrer, sessions, page_views,
+                               clicks, bounced, viewed, duration_sum)
+        SELECT site_id, start_ts - ((start_ts % 3600000) + 3600000) % 3600000, device, browser,
+               COALESCE(referrer, 'direct'), COUNT(*), SUM(page_views), SUM(clicks),
+               SUM(page_views = 1), SUM(page_views >= 1), SUM(end_ts - start_ts)
+        FROM sessions WHERE events > 0 GROUP BY 1, 2, 3, 4, 5;
+    "#,
 ];
 
 /// Brings the schema up to [`SCHEMA_VERSION`].

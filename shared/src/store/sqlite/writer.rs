@@ -7,6 +7,7 @@ use super::{register_functions, schema, BUSY_TIMEOUT};
 use crate::event::{EventBatch, EventKind, FLAG_CLOCK_ADJUSTED, FLAG_RAGE_CLICK};
 use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::page_key::url_host;
+use crate::store::query::DIRECT_REFERRER;
 use crate::store::{AppendOutcome, EventWriter, StoreError};
 use rusqlite::{params, Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::collections::HashMap;
@@ -307,10 +308,12 @@ impl Rollups {
         for (session_id, (lo, hi)) in spans {
             flag_rage_clicks(tx, session_id, lo, hi, &mut self)?;
         }
+        let mut visitors = HashMap::with_capacity(self.sessions.len());
         for (session_id, delta) in &self.sessions {
-            apply_session_delta(tx, *session_id, delta)?;
+            let visitor = apply_session_delta(tx, *session_id, delta)?;
+            visitors.insert(*session_id, visitor);
         }
-        apply_page_deltas(tx, &self.pages)
+        apply_page_deltas(tx, &self.pages, &visitors)
     }
 }
 
@@ -481,19 +484,115 @@ fn flag_rage_clicks(
     Ok(())
 }
 
+/// A session's contribution to `session_hours`.
+#[derive(Clone, PartialEq)]
+struct HourShare {
+    site_id: i64,
+    hour: i64,
+    device: i64,
+    browser: String,
+    referrer: String,
+    page_views: i64,
+    clicks: i64,
+    duration: i64,
+}
+
+impl HourShare {
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        let start: i64 = r.get(0)?;
+        let end: i64 = r.get(1)?;
+        Ok(Self {
+            hour: start.div_euclid(HOUR_MS) * HOUR_MS,
+            duration: end - start,
+            page_views: r.get(2)?,
+            clicks: r.get(3)?,
+            referrer: r
+                .get::<_, Option<String>>(4)?
+                .unwrap_or_else(|| DIRECT_REFERRER.to_owned()),
+            site_id: r.get(5)?,
+            device: r.get(6)?,
+            browser: r.get(7)?,
+        })
+    }
+
+    /// Adds `sign` times this share to its row.
+    fn add(&self, tx: &Transaction<'_>, sign: i64) -> rusqlite::Result<()> {
+        tx.prepare_cached(
+            "INSERT INTO session_hours (site_id, hour, device, browser, referrer, sessions,
+                 page_views, clicks, bounced, viewed, duration_sum)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (hour, site_id, device, browser, referrer) DO UPDATE SET
+                 sessions = sessions + excluded.sessions,
+                 page_views = page_views + excluded.page_views,
+                 clicks = clicks + excluded.clicks,
+                 bounced = bounced + excluded.bounced,
+                 viewed = viewed + excluded.viewed,
+                 duration_sum = duration_sum + excluded.duration_sum",
+        )?
+        .execute(params![
+            self.site_id,
+            self.hour,
+            self.device,
+            self.browser,
+            self.referrer,
+            sign,
+            sign * self.page_views,
+            sign * self.clicks,
+            sign * i64::from(self.page_views == 1),
+            sign * i64::from(self.page_views >= 1),
+            sign * self.duration,
+        ])?;
+        Ok(())
+    }
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// Applies a session's delta and moves its share of `session_hours` (its
+/// start, referrer and counts may all have changed). Returns its visitor.
 fn apply_session_delta(
     tx: &Transaction<'_>,
     session_id: i64,
     d: &SessionDelta,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<String> {
+    const SHARE: &str = "start_ts, end_ts, page_views, clicks, referrer, site_id, device, browser";
+    let (visitor, before) = tx
+        .prepare_cached(&format!(
+            "SELECT events, visitor_key, {SHARE} FROM sessions WHERE id = ?1"
+        ))?
+        .query_row([session_id], |r| {
+            let events: i64 = r.get(0)?;
+            let visitor: String = r.get(1)?;
+            let share = if events > 0 {
+                // The share columns start at index 2.
+                let start: i64 = r.get(2)?;
+                let end: i64 = r.get(3)?;
+                Some(HourShare {
+                    hour: start.div_euclid(HOUR_MS) * HOUR_MS,
+                    duration: end - start,
+                    page_views: r.get(4)?,
+                    clicks: r.get(5)?,
+                    referrer: r
+                        .get::<_, Option<String>>(6)?
+                        .unwrap_or_else(|| DIRECT_REFERRER.to_owned()),
+                    site_id: r.get(7)?,
+                    device: r.get(8)?,
+                    browser: r.get(9)?,
+                })
+            } else {
+                None
+            };
+            Ok((visitor, share))
+        })?;
     let (entry_ts, entry_page, referrer) = match &d.entry {
         Some((ts, page, referrer)) => (Some(*ts), Some(*page), referrer.as_deref()),
         None => (None, None, None),
     };
     let (exit_ts, exit_page) = d.exit.map_or((None, None), |(t, p)| (Some(t), Some(p)));
     // In SQLite every SET expression sees the row as it was before the update.
-    tx.prepare_cached(
-        "UPDATE sessions SET
+    let after = tx
+        .prepare_cached(
+            "UPDATE sessions SET
              events = events + ?2, page_views = page_views + ?3, clicks = clicks + ?4,
              rage_clicks = rage_clicks + ?5,
              start_ts = min(start_ts, ?6), end_ts = max(end_ts, ?7),
@@ -507,43 +606,67 @@ fn apply_session_delta(
                                   THEN ?12 ELSE exit_page_id END,
              exit_ts       = CASE WHEN ?11 IS NOT NULL AND (exit_ts IS NULL OR ?11 >= exit_ts)
                                   THEN ?11 ELSE exit_ts END
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        session_id,
-        d.events,
-        d.page_views,
-        d.clicks,
-        d.rage_clicks,
-        d.start,
-        d.end,
-        entry_ts,
-        entry_page,
-        referrer,
-        exit_ts,
-        exit_page
-    ])?;
-    Ok(())
+ WHERE id = ?1
+         RETURNING start_ts, end_ts, page_views, clicks, referrer, site_id, device, browser",
+        )?
+        .query_row(
+            params![
+                session_id,
+                d.events,
+                d.page_views,
+                d.clicks,
+                d.rage_clicks,
+                d.start,
+                d.end,
+                entry_ts,
+                entry_page,
+                referrer,
+                exit_ts,
+                exit_page
+            ],
+            HourShare::read,
+        )?;
+    if d.events > 0 || before.is_some() {
+        match before {
+            Some(before) if before == after => {}
+            Some(before) => {
+                before.add(tx, -1)?;
+                after.add(tx, 1)?;
+            }
+            None => after.add(tx, 1)?,
+        }
+    }
+    Ok(visitor)
 }
 
 fn apply_page_deltas(
     tx: &Transaction<'_>,
     pages: &HashMap<(i64, i64), PageDelta>,
+    visitors: &HashMap<i64, String>,
 ) -> rusqlite::Result<()> {
-    let mut upsert = tx.prepare_cached(
-        "INSERT INTO session_pages (session_id, page_id, first_ts, views, clicks, rage_clicks,
-             scroll_sum, scroll_count)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (session_id, page_id) DO UPDATE SET
-             first_ts = min(first_ts, excluded.first_ts),
-             views = views + excluded.views,
-             clicks = clicks + excluded.clicks,
-             rage_clicks = rage_clicks + excluded.rage_clicks,
-             scroll_sum = scroll_sum + excluded.scroll_sum,
-             scroll_count = scroll_count + excluded.scroll_count",
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO session_pages (session_id, page_id, first_ts, views, clicks,
+             rage_clicks, scroll_sum, scroll_count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
+    let mut update = tx.prepare_cached(
+        "UPDATE session_pages SET
+             first_ts = min(first_ts, ?3),
+             views = views + ?4,
+             clicks = clicks + ?5,
+             rage_clicks = rage_clicks + ?6,
+             scroll_sum = scroll_sum + ?7,
+             scroll_count = scroll_count + ?8
+         WHERE session_id = ?1 AND page_id = ?2",
+    )?;
+    let mut visitor = tx.prepare_cached(
+        "INSERT OR IGNORE INTO page_visitors (page_id, visitor_key) VALUES (?1, ?2)",
+    )?;
+    // Totals per page over all time; the scroll sum carries its rounding error
+    // (Neumaier) so that it stays as close to exact as SQL's own sum.
+    let mut totals: HashMap<i64, PageTotalsDelta> = HashMap::new();
     for ((session_id, page_id), d) in pages {
-        upsert.execute(params![
+        let values = params![
             session_id,
             page_id,
             d.first_ts,
@@ -552,7 +675,83 @@ fn apply_page_deltas(
             d.rage_clicks,
             d.scroll_sum,
             d.scroll_count
+        ];
+        let new_row = insert.execute(values)? > 0;
+        if !new_row {
+            update.execute(values)?;
+        }
+        let t = totals.entry(*page_id).or_default();
+        t.views += d.views;
+        t.clicks += d.clicks;
+        t.rage_clicks += d.rage_clicks;
+        t.scroll_count += d.scroll_count;
+        if d.scroll_count > 0 {
+            t.scroll.push(d.scroll_sum);
+        }
+        if new_row {
+            t.sessions += 1;
+            if let Some(key) = visitors.get(session_id) {
+                t.visitors += visitor.execute(params![page_id, key])? as i64;
+            }
+        }
+    }
+    let mut read =
+        tx.prepare_cached("SELECT scroll_sum, scroll_err FROM page_totals WHERE page_id = ?1")?;
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO page_totals (page_id, views, sessions, visitors, clicks, rage_clicks,
+             scroll_sum, scroll_err, scroll_count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (page_id) DO UPDATE SET
+             views = views + excluded.views,
+             sessions = sessions + excluded.sessions,
+             visitors = visitors + excluded.visitors,
+             clicks = clicks + excluded.clicks,
+             rage_clicks = rage_clicks + excluded.rage_clicks,
+             scroll_sum = excluded.scroll_sum,
+             scroll_err = excluded.scroll_err,
+             scroll_count = scroll_count + excluded.scroll_count",
+    )?;
+    for (page_id, t) in totals {
+        let (mut sum, mut err) = read
+            .query_row([page_id], |r| {
+                Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?))
+            })
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok((0.0, 0.0)),
+                e => Err(e),
+            })?;
+        for x in t.scroll {
+            let s = sum + x;
+            err += if sum.abs() >= x.abs() {
+                (sum - s) + x
+            } else {
+                (x - s) + sum
+            };
+            sum = s;
+        }
+        upsert.execute(params![
+            page_id,
+            t.views,
+            t.sessions,
+            t.visitors,
+            t.clicks,
+            t.rage_clicks,
+            sum,
+            err,
+            t.scroll_count
         ])?;
     }
     Ok(())
+}
+
+/// Changes to one page's all-time totals from one commit.
+#[derive(Default)]
+struct PageTotalsDelta {
+    views: i64,
+    sessions: i64,
+    visitors: i64,
+    clicks: i64,
+    rage_clicks: i64,
+    scroll: Vec<f64>,
+    scroll_count: i64,
 }
