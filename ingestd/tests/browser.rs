@@ -689,7 +689,6 @@ async fn the_tracker_raises_no_script_errors_even_without_local_storage() {
 /// Two visible tabs record events alternately, a few milliseconds apart.
 /// Every event must arrive.
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "fails: tabs writing the shared localStorage state at the same moment overwrite each other's queued events"]
 async fn tabs_recording_at_the_same_moment_lose_no_events() {
     let (daemon, chrome) = setup!();
     let window = Open {

@@ -24,31 +24,42 @@
 		depth,       // Deepest scroll fraction reached on the current page view.
 		sent,        // Scroll depth already sent for the current page view.
 		opt, endpoint, exclude,
+		// This tab's events not yet acknowledged. Tabs share the stored state
+		// without a lock, and one tab's write reaches the others a little late,
+		// so a tab can write back a queue that lacks another tab's newest event:
+		// every read adds back this tab's own events that the stored queue lost.
+		mine = [],
 
 		// Read the stored state (no argument) or write it (s):
 		// {visitor: id, session: {id, start, last}, queue: [[session id, event], …]}
 		// If localStorage cannot be read, store becomes an object in memory. A
 		// write that fails (storage full, or an event with circular props) is
 		// dropped.
-		state = (s) => {
+		state = (s, t) => {
 			try {
 				store ||= localStorage
-				return s ? store.analytics = JSON.stringify(s) : JSON.parse(store.analytics) || {}
+				if (s)
+					return store.analytics = JSON.stringify(s)
+				t = JSON.parse(store.analytics)
 			} catch {
 				store ||= {}
-				return {}
 			}
+			t ||= {}
+			// Add back this tab's unacknowledged events the stored queue lacks.
+			t.queue = (t.queue || []).concat(mine.filter((e) => !JSON.stringify(t.queue).includes(e[1].id)))
+			return t
 		},
+
 
 		// Queue an event, with the viewport and page (document) size in CSS
 		// pixels, in the current session: a new one after 30 minutes without an
 		// event or 24 hours after the session started. Flush after 1 s, or at
 		// once when 10 events wait. (Called with two arguments.)
-		send = (type, data, now = Date.now(), st = state(), s = st.session, q = st.queue || []) => off || (
+		send = (type, data, now = Date.now(), st = state(), s = st.session, q = st.queue) => off || (
 			now - s?.last < 18e5 && now - s.start < 864e5 ||
 				(st.session = s = {id: Math.random() + '' + now, start: now}),
 			s.last = now,
-			q.push([s.id, {
+			q.push(s = [s.id, {
 				id: Math.random() + '' + now,
 				type,
 				ts: now,
@@ -57,6 +68,7 @@
 				page: [de.scrollWidth, de.scrollHeight],
 				...data,
 			}]),
+			mine.push(s),
 			st.visitor ||= Math.random() + '' + now,
 			st.queue = q.slice(-200),
 			state(st),
@@ -70,13 +82,13 @@
 		// settles when the queue is empty or a retry is scheduled (or a falsy
 		// value when there is nothing to send). (Called with at most one
 		// argument.)
-		flush = (hide, st = state(), q = st.queue || [], body = q[0] && JSON.stringify({
+		flush = (hide, st = state(), q = st.queue, body = q[0] && JSON.stringify({
 			site: opt.site,
 			session_id: q[0][0],
 			visitor_id: st.visitor,
 			sent_at: Date.now(),  // Lets the server correct a wrong client clock.
 			events: q.filter((e) => e[0] == q[0][0]).map((e) => e[1]),
-		})) => (
+		}), e) => (
 			body && (hide || !busy) && (
 				hide && navigator.sendBeacon(endpoint, body) ||
 					(busy = fetch(endpoint, {method: 'POST', body, keepalive: hide}).then((r) =>
@@ -87,7 +99,8 @@
 							// (its event ids are in the body) from the queue, send
 							// the rest.
 							st = state(),
-							st.queue = (st.queue || []).filter((e) => !body.includes(e[1].id)),
+							mine = mine.filter(e = (e) => !body.includes(e[1].id)),
+							st.queue = st.queue.filter(e),
 							state(st),
 							busy = wait = 0,
 							flush()),
@@ -175,15 +188,17 @@
 							(path ? '>' + path : '')
 
 					send('click', {
-						x: Math.round(e.pageX),
-						y: Math.round(e.pageY),
+						// (The server rounds coordinates to whole pixels.)
+						x: e.pageX,
+						y: e.pageY,
 						target: {
 							selector: path,
-							// A short label: the text, else the aria-label. Never
+							// A short label: the visible text (the server collapses its
+							// whitespace and truncates it further). Never
 							// anything from a form field or an editable element.
 							text: (el.closest('input,select,textarea,[contenteditable]') ? ''
-								: el.innerText || el.ariaLabel || '').replace(/\s+/g, ' ').trim().slice(0, 64),
-							box: [r.x + scrollX, r.y + scrollY, r.width, r.height].map(Math.round),
+								: el.innerText || '').slice(0, 64),
+							box: [r.x + scrollX, r.y + scrollY, r.width, r.height],
 						},
 					})
 				} catch {}
