@@ -138,27 +138,7 @@ impl SqliteReader {
                     page_views: 0,
                 })
                 .collect();
-            let mut sc = Conditions::default();
-            let origin_p = sc.next_param(Value::Integer(origin));
-            let bucket_p = sc.next_param(Value::Integer(bucket_ms));
-            session_conditions(filter, true, &mut sc);
-            let sql = format!(
-                "SELECT (s.start_ts - {origin_p}) / {bucket_p}, COUNT(*), SUM(s.page_views)
-                 FROM sessions s{} GROUP BY 1",
-                sc.sql()
-            );
-            for (index, n, views) in self.query_rows(&sql, &sc.params, |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, u64>(1)?,
-                    r.get::<_, u64>(2)?,
-                ))
-            })? {
-                if let Some(point) = usize::try_from(index).ok().and_then(|i| series.get_mut(i)) {
-                    point.sessions = n;
-                    point.page_views = views;
-                }
-            }
+            self.fill_series(filter, origin, bucket_ms, &mut series)?;
         }
 
         let grouped = |expr: &str| -> Result<Vec<(Value, u64)>, StoreError> {

@@ -558,31 +558,16 @@ fn apply_session_delta(
     const SHARE: &str = "start_ts, end_ts, page_views, clicks, referrer, site_id, device, browser";
     let (visitor, before) = tx
         .prepare_cached(&format!(
-            "SELECT events, visitor_key, {SHARE} FROM sessions WHERE id = ?1"
+            "SELECT {SHARE}, events, visitor_key FROM sessions WHERE id = ?1"
         ))?
         .query_row([session_id], |r| {
-            let events: i64 = r.get(0)?;
-            let visitor: String = r.get(1)?;
-            let share = if events > 0 {
-                // The share columns start at index 2.
-                let start: i64 = r.get(2)?;
-                let end: i64 = r.get(3)?;
-                Some(HourShare {
-                    hour: start.div_euclid(HOUR_MS) * HOUR_MS,
-                    duration: end - start,
-                    page_views: r.get(4)?,
-                    clicks: r.get(5)?,
-                    referrer: r
-                        .get::<_, Option<String>>(6)?
-                        .unwrap_or_else(|| DIRECT_REFERRER.to_owned()),
-                    site_id: r.get(7)?,
-                    device: r.get(8)?,
-                    browser: r.get(9)?,
-                })
+            // A session without stored events has no share yet.
+            let share = if r.get::<_, i64>(8)? > 0 {
+                Some(HourShare::read(r)?)
             } else {
                 None
             };
-            Ok((visitor, share))
+            Ok((r.get::<_, String>(9)?, share))
         })?;
     let (entry_ts, entry_page, referrer) = match &d.entry {
         Some((ts, page, referrer)) => (Some(*ts), Some(*page), referrer.as_deref()),
