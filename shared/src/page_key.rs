@@ -114,7 +114,17 @@ pub struct PagePattern {
 impl PagePattern {
     /// Parses a pattern. Surrounding whitespace is ignored.
     pub fn new(text: &str) -> Self {
-        let text = text.trim();
+        let mut text = text.trim();
+        // Page keys have no trailing slash except on the root path, so neither
+        // does a pattern: `/demo/` means the page `/demo`.
+        let path_start = if text.starts_with('/') {
+            0
+        } else {
+            text.find('/').unwrap_or(text.len())
+        };
+        while text.len() > path_start + 1 && text.ends_with('/') {
+            text = &text[..text.len() - 1];
+        }
         Self {
             any_host: text.starts_with('/'),
             text: text.to_owned(),
@@ -274,5 +284,10 @@ mod tests {
         assert!(!PagePattern::new("/p/42?utm_source=y").matches("shop.example/p/42?utm_source=x"));
         assert!(PagePattern::new("**").matches("anything.example/at/all"));
         assert!(!PagePattern::new("/").matches("shop.example/a"));
+        assert!(PagePattern::new("/").matches("shop.example/"));
+        assert!(PagePattern::new("/demo/").matches("localhost:4000/demo"));
+        assert!(PagePattern::new("localhost:4000/demo//").matches("localhost:4000/demo"));
+        assert!(PagePattern::new("shop.example/").matches("shop.example/"));
+        assert_eq!(PagePattern::new("/demo/").as_str(), "/demo");
     }
 }
