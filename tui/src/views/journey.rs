@@ -33,13 +33,7 @@ fn split(body: Rect) -> (Rect, Rect, Rect) {
 }
 
 pub fn rows_area(body: Rect) -> Rect {
-    let inner = Block::bordered().inner(split(body).1);
-    Rect::new(
-        inner.x,
-        inner.y + 1,
-        inner.width,
-        inner.height.saturating_sub(1 + DETAIL),
-    )
+    super::table_rows(split(body).1, DETAIL)
 }
 
 pub fn visible_rows(body: Rect) -> u16 {

@@ -21,13 +21,7 @@ fn split(body: Rect) -> [Rect; 2] {
 }
 
 pub fn rows_area(body: Rect) -> Rect {
-    let inner = Block::bordered().inner(split(body)[1]);
-    Rect::new(
-        inner.x,
-        inner.y + 1,
-        inner.width,
-        inner.height.saturating_sub(1),
-    )
+    super::table_rows(split(body)[1], 0)
 }
 
 pub fn visible_rows(body: Rect) -> u16 {

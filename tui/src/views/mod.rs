@@ -18,6 +18,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
+/// Where a bordered table's rows go: inside `table` (the block's area),
+/// below its one header line, less `reserved` lines at the bottom.
+pub fn table_rows(table: Rect, reserved: u16) -> Rect {
+    let inner = Block::bordered().inner(table);
+    Rect::new(
+        inner.x,
+        inner.y + 1,
+        inner.width,
+        inner.height.saturating_sub(1 + reserved),
+    )
+}
+
 /// A bordered block with a title.
 pub fn block(title: String) -> Block<'static> {
     Block::bordered().title(Span::styled(title, theme::title()))

@@ -8,7 +8,7 @@ use crate::text::{count, ellipsize, percent, safe};
 use crate::theme;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::widgets::{Block, Cell, Row, Table};
+use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 use shared::store::query::PageSortKey;
 
@@ -50,13 +50,7 @@ pub fn sort_name(key: PageSortKey) -> &'static str {
 }
 
 pub fn rows_area(body: Rect) -> Rect {
-    let inner = Block::bordered().inner(body);
-    Rect::new(
-        inner.x,
-        inner.y + 1,
-        inner.width,
-        inner.height.saturating_sub(1),
-    )
+    super::table_rows(body, 0)
 }
 
 pub fn visible_rows(body: Rect) -> u16 {

@@ -15,7 +15,7 @@ use crate::theme;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Cell, Row, Table};
+use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 use shared::store::query::{SessionSortKey, SessionSummary};
 
@@ -48,19 +48,9 @@ pub fn sort_name(key: SessionSortKey) -> &'static str {
     }
 }
 
-fn inner(body: Rect) -> Rect {
-    Block::bordered().inner(body)
-}
-
 /// Where the rows are drawn.
 pub fn rows_area(body: Rect) -> Rect {
-    let inner = inner(body);
-    Rect::new(
-        inner.x,
-        inner.y + 1,
-        inner.width,
-        inner.height.saturating_sub(1),
-    )
+    super::table_rows(body, 0)
 }
 
 pub fn visible_rows(body: Rect) -> u16 {
