@@ -548,6 +548,14 @@ impl HourShare {
 
 const HOUR_MS: i64 = 3_600_000;
 
+/// The session columns [`HourShare::read`] reads, in its order; a macro so
+/// that statements can be built with `concat!` at compile time.
+macro_rules! hour_share_columns {
+    () => {
+        "start_ts, end_ts, page_views, clicks, referrer, site_id, device, browser"
+    };
+}
+
 /// Applies a session's delta and moves its share of `session_hours` (its
 /// start, referrer and counts may all have changed). Returns its visitor.
 fn apply_session_delta(
@@ -555,10 +563,11 @@ fn apply_session_delta(
     session_id: i64,
     d: &SessionDelta,
 ) -> rusqlite::Result<String> {
-    const SHARE: &str = "start_ts, end_ts, page_views, clicks, referrer, site_id, device, browser";
     let (visitor, before) = tx
-        .prepare_cached(&format!(
-            "SELECT {SHARE}, events, visitor_key FROM sessions WHERE id = ?1"
+        .prepare_cached(concat!(
+            "SELECT ",
+            hour_share_columns!(),
+            ", events, visitor_key FROM sessions WHERE id = ?1"
         ))?
         .query_row([session_id], |r| {
             // A session without stored events has no share yet.
@@ -576,7 +585,7 @@ fn apply_session_delta(
     let (exit_ts, exit_page) = d.exit.map_or((None, None), |(t, p)| (Some(t), Some(p)));
     // In SQLite every SET expression sees the row as it was before the update.
     let after = tx
-        .prepare_cached(
+        .prepare_cached(concat!(
             "UPDATE sessions SET
              events = events + ?2, page_views = page_views + ?3, clicks = clicks + ?4,
              rage_clicks = rage_clicks + ?5,
@@ -592,8 +601,9 @@ fn apply_session_delta(
              exit_ts       = CASE WHEN ?11 IS NOT NULL AND (exit_ts IS NULL OR ?11 >= exit_ts)
                                   THEN ?11 ELSE exit_ts END
  WHERE id = ?1
-         RETURNING start_ts, end_ts, page_views, clicks, referrer, site_id, device, browser",
-        )?
+         RETURNING ",
+            hour_share_columns!()
+        ))?
         .query_row(
             params![
                 session_id,
