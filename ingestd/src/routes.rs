@@ -358,24 +358,28 @@ async fn ingest_inner(
     };
     let prepared = match validate::prepare(&body, &ctx) {
         Ok(prepared) => prepared,
-        Err(BatchError::NothingValid(rejections)) => {
-            metrics.request_rejected(RequestRejection::NothingValid);
-            metrics
-                .events_received
-                .fetch_add(rejections.len() as u64, Relaxed);
-            for r in &rejections {
-                metrics.event_rejected(r.reason.code());
-            }
-            let message = BatchError::NothingValid(rejections.clone()).to_string();
+        Err(error) => {
+            let rejected: Vec<RejectedEvent> = match &error {
+                BatchError::NothingValid(rejections) => {
+                    metrics.request_rejected(RequestRejection::NothingValid);
+                    metrics
+                        .events_received
+                        .fetch_add(rejections.len() as u64, Relaxed);
+                    for r in rejections {
+                        metrics.event_rejected(r.reason.code());
+                    }
+                    rejections.iter().map(|r| r.to_wire()).collect()
+                }
+                _ => {
+                    metrics.request_rejected(RequestRejection::Malformed);
+                    Vec::new()
+                }
+            };
             return before_site(error_with(
                 StatusCode::BAD_REQUEST,
-                &message,
-                rejections.iter().map(|r| r.to_wire()).collect(),
+                &error.to_string(),
+                rejected,
             ));
-        }
-        Err(e) => {
-            metrics.request_rejected(RequestRejection::Malformed);
-            return before_site(error(StatusCode::BAD_REQUEST, &e.to_string()));
         }
     };
     let site_check = state.sites.check(&prepared.batch.site, origin);
