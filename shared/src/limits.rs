@@ -50,3 +50,12 @@ pub const RAGE_CLICK_COUNT: usize = 3;
 pub const RAGE_CLICK_WINDOW_MS: i64 = 1000;
 /// …and within this many CSS pixels of each other.
 pub const RAGE_CLICK_RADIUS_PX: f64 = 30.0;
+
+/// Heatmaps are binned on a fixed fine grid before they are scaled to the
+/// screen, so that clicks can be rolled up as they are stored: a click's x
+/// falls into one of this many equal columns of its own page width…
+pub const HEAT_GRID_X: i64 = 200;
+/// …and its y into rows of this many CSS pixels.
+pub const HEAT_GRID_Y_PX: i64 = 4;
+/// Width of one day, the time bucket of the heatmap rollups (UTC days).
+pub const HEAT_BUCKET_MS: i64 = 86_400_000;

@@ -1,7 +1,7 @@
 //! The SQLite engine: the storage conformance suite, plus what only a file
 //! database has (durability settings, reopening, schema versions, WAL readers).
 
-use shared::event::{ClientInfo, Event, EventBatch, EventKind};
+use shared::event::{ClientInfo, Event, EventBatch, EventKind, Size, Target};
 use shared::store::conformance::StoreFactory;
 use shared::store::query::*;
 use shared::store::sqlite::{SqliteReader, SqliteWriter, SCHEMA_VERSION};
@@ -319,4 +319,99 @@ fn checkpoints_happen_off_the_commit_path() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     drop(writer);
+}
+
+/// Clicks on two pages over three days, with selectors, labels, a rage burst
+/// and clicks without a page size.
+fn clicks_over_days() -> Vec<EventBatch> {
+    let mut batches = Vec::new();
+    for s in 0..9_i64 {
+        let mut batch = one_event(&format!("pv{s}"), T0 + s * 8 * 3_600_000);
+        batch.session_id = format!("s{s}");
+        for k in 0..12_i64 {
+            let mut e = batch.events[0].clone();
+            e.id = format!("c{s}-{k}");
+            e.kind = EventKind::Click;
+            e.ts += 1_000 + k * (if k < 3 { 100 } else { 5_000 });
+            e.page = (k != 7).then_some(Size {
+                width: [1280, 800, 375][(s % 3) as usize],
+                height: 4_000,
+            });
+            e.viewport = e.page.map(|p| Size {
+                width: p.width,
+                height: 700,
+            });
+            e.x = Some(((s * 131 + k * 977) % 1300) as i32);
+            e.y = Some(((s * 71 + k * 613) % 4100) as i32 + if k < 3 { 0 } else { 50 });
+            if k < 3 {
+                e.x = Some(100 + k as i32);
+                e.y = Some(100);
+            }
+            e.target = Some(Target {
+                selector: Some(["#buy", "nav>a"][(k % 2) as usize].into()),
+                label: Some(format!("label {}", k % 3)),
+                rect: None,
+            });
+            if s % 2 == 1 {
+                e.url = "https://shop.example/product/2".into();
+                e.page_key = "shop.example/product/2".into();
+            }
+            batch.events.push(e);
+        }
+        batches.push(batch);
+    }
+    batches
+}
+
+fn heatmaps(reader: &SqliteReader) -> Vec<Heatmap> {
+    let mut maps = Vec::new();
+    for segment in WidthSegment::ALL {
+        for range in [
+            TimeRange::ALL,
+            TimeRange::last(36 * 3_600_000, T0 + 3 * 86_400_000),
+        ] {
+            let query = HeatmapQuery {
+                pages: shared::page_key::PagePattern::new("shop.example/**"),
+                filter: Filter {
+                    range,
+                    ..Filter::default()
+                },
+                segment,
+                columns: 97,
+            };
+            maps.push(reader.heatmap(&query).expect("heatmap"));
+        }
+    }
+    maps
+}
+
+/// Version 3 back-fills the heatmap rollups from the stored clicks: heatmaps
+/// read after migrating a version 2 file equal those of rollups kept on write.
+#[test]
+fn migrating_to_version_3_backfills_heatmap_rollups() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    {
+        let mut writer = SqliteWriter::open(&path).expect("create");
+        writer.append(&clicks_over_days()).expect("append");
+    }
+    let before = heatmaps(&SqliteReader::open(&path).expect("reader"));
+    assert!(before[0].total_clicks > 90 && before[0].rage_clicks >= 3);
+    // Back to version 2: no heatmap rollups, the old session indexes.
+    rusqlite::Connection::open(&path)
+        .expect("open")
+        .execute_batch(
+            "DROP TABLE heat_cells; DROP TABLE heat_extents; DROP TABLE heat_elements;
+             DROP INDEX sessions_by_start; DROP INDEX sessions_by_duration;
+             DROP INDEX sessions_by_events;
+             CREATE INDEX sessions_by_start ON sessions (start_ts);
+             CREATE INDEX sessions_by_duration ON sessions (end_ts - start_ts);
+             CREATE INDEX sessions_by_events ON sessions (events);
+             PRAGMA user_version = 2;",
+        )
+        .expect("downgrade");
+    drop(SqliteWriter::open(&path).expect("migrate"));
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    let after = heatmaps(&SqliteReader::open(&path).expect("reader"));
+    assert_eq!(after, before);
 }

@@ -66,6 +66,7 @@ macro_rules! __conformance_cases {
             case_heatmap_grid,
             case_heatmap_segments_range_and_filters,
             case_heatmap_unknown_page,
+            case_heatmap_rollups_match_raw_clicks,
             case_rage_clicks,
             case_rage_clicks_across_batches,
             case_events_query,
@@ -1572,7 +1573,7 @@ fn session_sort_value(key: SessionSortKey, s: &SessionSummary) -> SortValue {
 }
 
 #[track_caller]
-fn assert_ordered(values: &[SortValue], descending: bool, what: &str) {
+fn assert_ordered<T: PartialOrd + std::fmt::Debug>(values: &[T], descending: bool, what: &str) {
     for pair in values.windows(2) {
         let ok = if descending {
             pair[0] >= pair[1]
@@ -1587,7 +1588,8 @@ fn assert_ordered(values: &[SortValue], descending: bool, what: &str) {
     }
 }
 
-/// Every session sort key, both directions.
+/// Every session sort key, both directions; ties ordered by session id,
+/// then site, in the sort's direction.
 pub fn case_sessions_sort(factory: &dyn StoreFactory) {
     let (mut w, r) = factory.open();
     load(&mut *w, &standard_batches());
@@ -1605,7 +1607,17 @@ pub fn case_sessions_sort(factory: &dyn StoreFactory) {
             let mut ids: Vec<&str> = rows.iter().map(|s| s.session_id.as_str()).collect();
             ids.sort_unstable();
             assert_eq!(ids, ["s1", "s2", "s3", "s4", "s5", "s6"], "{key:?}");
-            let values: Vec<SortValue> = rows.iter().map(|s| session_sort_value(key, s)).collect();
+            // Ties break by session id, then site, in the same direction.
+            let values: Vec<(SortValue, &str, &str)> = rows
+                .iter()
+                .map(|s| {
+                    (
+                        session_sort_value(key, s),
+                        s.session_id.as_str(),
+                        s.site.as_str(),
+                    )
+                })
+                .collect();
             assert_ordered(
                 &values,
                 descending,
@@ -2670,6 +2682,151 @@ pub fn case_heatmap_segments_range_and_filters(factory: &dyn StoreFactory) {
         (h.total_clicks, h.bins.len(), h.top_elements.len()),
         (0, 0, 0)
     );
+}
+
+/// Clicks over five days, on pages of several widths, with rage bursts
+/// completed by a later commit, loaded in three commits.
+fn multi_day_clicks() -> Vec<Vec<EventBatch>> {
+    const DAY: i64 = 24 * HOUR;
+    let mut rng = Lcg(7);
+    let clients = [
+        chrome(),
+        client(DeviceClass::Mobile, "Safari", "iOS"),
+        client(DeviceClass::Tablet, "Firefox", "Android"),
+    ];
+    let widths = [
+        (1280, 1280),
+        (1440, 1440),
+        (1024, 1100),
+        (800, 820),
+        (375, 390),
+    ];
+    let mut commits = vec![Vec::new(), Vec::new(), Vec::new()];
+    for s in 0..15_i64 {
+        let start = T0 - DAY + s * 8 * HOUR + (rng.below(3_600) as i64) * SEC;
+        let (vw, pw) = *rng.pick(&widths);
+        let url = if s % 3 == 0 { P2 } else { P1 };
+        let mut events = Vec::new();
+        let mut late = Vec::new();
+        for k in 0..20_i64 {
+            let ts = start + k * 97 * SEC;
+            let id = format!("m{s}-{k}");
+            let x = rng.below(pw as usize + 40) as i32 - 20;
+            let y = rng.below(6_000) as i32;
+            let label = *rng.pick(&["Buy", "Add", "Menu"]);
+            let c = click_sized(&id, ts, url, (x, y), vw, (pw, 5_000 + 100 * s as u32));
+            events.push(on(c, *rng.pick(&["#buy", "#add", "nav>a"]), label));
+        }
+        // A burst of three: two now, the third in a later commit.
+        let (bx, by) = (rng.below(pw as usize) as i32, rng.below(3_000) as i32);
+        for j in 0..3_i64 {
+            let id = format!("m{s}-r{j}");
+            let c = click_sized(
+                &id,
+                start + 30 * SEC + 150 * j,
+                url,
+                (bx + j as i32, by),
+                vw,
+                (pw, 5_000),
+            );
+            let c = on(c, "#buy", "Buy");
+            if j == 2 {
+                late.push(c)
+            } else {
+                events.push(c)
+            }
+        }
+        let b = batch(
+            "shop",
+            &format!("m{s}"),
+            &format!("mv{}", s % 4),
+            rng.pick(&clients),
+            events,
+        );
+        let mut later = b.clone();
+        later.events = late;
+        commits[(s % 2) as usize].push(b);
+        commits[2].push(later);
+    }
+    commits
+}
+
+/// Heatmaps read from the rollups (no session condition) equal heatmaps
+/// built from raw clicks (a session condition every session meets), for
+/// ranges cutting days anywhere, every segment and several grid widths; and
+/// fine cells are scaled to the asked grid by the documented integer rule.
+pub fn case_heatmap_rollups_match_raw_clicks(factory: &dyn StoreFactory) {
+    const DAY: i64 = 24 * HOUR;
+    let (mut w, r) = factory.open();
+    for commit in multi_day_clicks() {
+        load(&mut *w, &commit);
+    }
+    let ranges = [
+        TimeRange::ALL,
+        TimeRange {
+            from: Some(T0 + DAY / 2 + 7 * SEC),
+            to: Some(T0 + 2 * DAY + 3 * HOUR),
+        },
+        TimeRange {
+            from: Some(T0 + HOUR),
+            to: None,
+        },
+        TimeRange {
+            from: None,
+            to: Some(T0 + DAY + 5 * HOUR),
+        },
+        TimeRange {
+            from: Some(T0 + 2 * HOUR),
+            to: Some(T0 + 3 * HOUR),
+        },
+        TimeRange::last(2 * DAY, T0 + 3 * DAY),
+    ];
+    let mut compared = 0;
+    for range in ranges {
+        for segment in WidthSegment::ALL {
+            for columns in [7, 80, 333] {
+                for pages in ["/product/*", "shop.example/product/1"] {
+                    let rolled = Filter {
+                        range,
+                        ..site("shop")
+                    };
+                    let raw = Filter {
+                        min_events: Some(1),
+                        ..rolled.clone()
+                    };
+                    let a = heatmap_of(&*r, pages, rolled, segment, columns);
+                    let b = heatmap_of(&*r, pages, raw, segment, columns);
+                    let what = format!("{pages} {range:?} {segment:?} {columns}");
+                    assert_heatmap(&a, &b, &what);
+                    compared += usize::from(a.total_clicks > 0);
+                    assert!(a.rage_clicks <= a.total_clicks, "{what}");
+                }
+            }
+        }
+    }
+    assert!(
+        compared > 100,
+        "too few non-empty heatmaps compared: {compared}"
+    );
+    let all = heatmap_of(&*r, "/product/*", site("shop"), WidthSegment::All, 80);
+    assert_eq!((all.total_clicks, all.rage_clicks), (15 * 23, 15 * 3));
+
+    // The fine grid: x 997 of 1000 is fine column 199, which is column
+    // 199 × 333 / 200 = 331 of 333; y 7 is fine row 1, row 1 × 4 × 333 / 1000 = 1.
+    let (mut w, r) = factory.open();
+    load(
+        &mut *w,
+        &[batch(
+            "shop",
+            "fine",
+            "v",
+            &chrome(),
+            vec![click_sized("z", T0, P1, (997, 7), 1280, (1000, 1000))],
+        )],
+    );
+    let h = heatmap_of(&*r, "/product/*", Filter::default(), WidthSegment::All, 333);
+    assert_eq!(h.bins, vec![bin(331, 1, 1)]);
+    assert_eq!((h.page_width, h.page_height, h.rows), (1000, 1000, 333));
 }
 
 /// A page without clicks gives an empty heatmap, not an error.

@@ -5,6 +5,7 @@
 //! The SQLite engine ([`sqlite`]) is the embedded default.
 
 pub mod conformance;
+pub mod heat;
 pub mod query;
 pub mod sqlite;
 

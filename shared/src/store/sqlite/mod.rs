@@ -12,6 +12,8 @@
 //! Page keys, sites and selectors are interned in their own tables.
 
 mod checkpoint;
+mod heat_reader;
+mod heat_rollups;
 mod rage;
 mod reader;
 mod schema;

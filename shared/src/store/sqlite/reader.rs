@@ -15,7 +15,7 @@ use std::path::Path;
 
 /// A read-only connection to a SQLite database written by [`super::SqliteWriter`].
 pub struct SqliteReader {
-    conn: Connection,
+    pub(super) conn: Connection,
 }
 
 impl SqliteReader {
@@ -35,7 +35,7 @@ impl SqliteReader {
         Ok(Self { conn })
     }
 
-    fn query_rows<T>(
+    pub(super) fn query_rows<T>(
         &self,
         sql: &str,
         params: &[Value],
@@ -498,14 +498,14 @@ impl SqliteReader {
 
 /// A WHERE clause under construction, with its parameters.
 #[derive(Default, Clone)]
-struct Conditions {
+pub(super) struct Conditions {
     clauses: Vec<String>,
-    params: Vec<Value>,
+    pub(super) params: Vec<Value>,
 }
 
 impl Conditions {
     /// Adds `clause`, numbering its `?` placeholders after those already taken.
-    fn push(&mut self, clause: &str, params: impl IntoIterator<Item = Value>) {
+    pub(super) fn push(&mut self, clause: &str, params: impl IntoIterator<Item = Value>) {
         let mut params = params.into_iter();
         let mut numbered = String::with_capacity(clause.len() + 8);
         for ch in clause.chars() {
@@ -520,7 +520,7 @@ impl Conditions {
         self.clauses.push(numbered);
     }
 
-    fn sql(&self) -> String {
+    pub(super) fn sql(&self) -> String {
         if self.clauses.is_empty() {
             String::new()
         } else {
@@ -534,13 +534,13 @@ impl Conditions {
     }
 }
 
-fn text(s: &str) -> Value {
+pub(super) fn text(s: &str) -> Value {
     Value::Text(s.to_owned())
 }
 
 /// Conditions on sessions (alias `s`). `with_range` applies the time range to
 /// session start; event-scoped queries apply it to event time themselves.
-fn session_conditions(filter: &Filter, with_range: bool, c: &mut Conditions) {
+pub(super) fn session_conditions(filter: &Filter, with_range: bool, c: &mut Conditions) {
     if let Some(site) = &filter.site {
         c.push(
             "s.site_id = (SELECT id FROM sites WHERE key = ?)",
@@ -799,8 +799,6 @@ const HOUR_MS: i64 = 3_600_000;
 const SERIES_TARGET_POINTS: i64 = 60;
 /// Rows in each of the overview's top lists.
 const TOP_LIST_ROWS: u32 = 10;
-/// Rows in the heatmap's element list.
-const TOP_ELEMENT_ROWS: i64 = 10;
 
 impl EventReader for SqliteReader {
     fn overview(&self, filter: &Filter) -> Result<Overview, StoreError> {
@@ -838,9 +836,21 @@ impl EventReader for SqliteReader {
             SessionSortKey::RageClicks => "s.rage_clicks",
         };
         let dir = direction(sort.descending);
+        let order = format!("{key} {dir}, s.session_key {dir}, s.site_id {dir}");
+        let joins = match sort.key {
+            SessionSortKey::Entry => " LEFT JOIN pages pe ON pe.id = s.entry_page_id",
+            SessionSortKey::Exit => " LEFT JOIN pages px ON px.id = s.exit_page_id",
+            _ => "",
+        };
         let where_sql = c.sql();
         let paging = limit_offset(&mut c, page);
-        let sql = format!("{SESSION_SELECT}{where_sql} ORDER BY {key} {dir}, s.id {dir}{paging}");
+        // The page's rows are picked by their ids alone (an index walk for
+        // the indexed keys, however deep the offset), then read in full.
+        let sql = format!(
+            "{SESSION_SELECT} JOIN (SELECT s.id FROM sessions s{joins}{where_sql}
+                                     ORDER BY {order}{paging}) picked ON picked.id = s.id
+             ORDER BY {order}"
+        );
         let rows = self.query_rows(&sql, &c.params, session_row)?;
         Ok(SessionPage { total, rows })
     }
@@ -855,7 +865,8 @@ impl EventReader for SqliteReader {
             );
         }
         let sql = format!(
-            "SELECT s.id FROM sessions s{} ORDER BY s.id LIMIT 1",
+            "SELECT s.id FROM sessions s JOIN sites st ON st.id = s.site_id{}
+             ORDER BY st.key LIMIT 1",
             c.sql()
         );
         let Some(rowid) = self
@@ -867,7 +878,7 @@ impl EventReader for SqliteReader {
         let Some(summary) = self.session_by_rowid(rowid)? else {
             return Ok(None);
         };
-        let sql = format!("{EVENT_SELECT} WHERE e.session_id = ?1 ORDER BY e.ts, e.id");
+        let sql = format!("{EVENT_SELECT} WHERE e.session_id = ?1 ORDER BY e.ts, e.event_key");
         let steps = self.query_rows(&sql, &[Value::Integer(rowid)], event_row)?;
         Ok(Some(Journey {
             session: summary,
@@ -920,133 +931,7 @@ impl EventReader for SqliteReader {
     }
 
     fn heatmap(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
-        let columns = query.columns.clamp(1, 10_000);
-        let mut c = Conditions::default();
-        c.push("e.kind = ?", [Value::Integer(EventKind::Click.code())]);
-        let mut pages_sql = "SELECT id FROM pages WHERE page_match(?, key)".to_owned();
-        let mut page_params = vec![text(query.pages.as_str())];
-        if let Some(site) = &query.filter.site {
-            pages_sql.push_str(" AND site_id = (SELECT id FROM sites WHERE key = ?)");
-            page_params.push(text(site));
-        }
-        c.push(&format!("e.page_id IN ({pages_sql})"), page_params);
-        c.push("e.pw > 0 AND e.x IS NOT NULL AND e.y IS NOT NULL", []);
-        if let Some(from) = query.filter.range.from {
-            c.push("e.ts >= ?", [Value::Integer(from)]);
-        }
-        if let Some(to) = query.filter.range.to {
-            c.push("e.ts < ?", [Value::Integer(to)]);
-        }
-        let (min_w, max_w) = query.segment.width_bounds();
-        if query.segment != WidthSegment::All {
-            c.push(
-                "COALESCE(e.vw, e.pw) >= ? AND COALESCE(e.vw, e.pw) < ?",
-                [
-                    Value::Integer(i64::from(min_w)),
-                    Value::Integer(i64::from(max_w)),
-                ],
-            );
-        }
-        let join = if query.filter.has_session_conditions() {
-            session_conditions(&query.filter, false, &mut c);
-            " JOIN sessions s ON s.id = e.session_id"
-        } else {
-            ""
-        };
-        let where_sql = c.sql();
-        let base = format!("FROM events e{join}{where_sql}");
-
-        let (total, max_ph, max_y, rage): (u64, Option<i64>, Option<i64>, u64) = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT COUNT(*), MAX(e.ph), MAX(e.y), COALESCE(SUM(e.flags & {FLAG_RAGE_CLICK} <> 0), 0) {base}"
-            ))?
-            .query_row(params_from_iter(c.params.iter()), |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?;
-        if total == 0 {
-            return Ok(Heatmap {
-                page_width: 0,
-                page_height: 0,
-                columns,
-                rows: 0,
-                cell_px: 0.0,
-                total_clicks: 0,
-                rage_clicks: 0,
-                max_cell_clicks: 0,
-                bins: Vec::new(),
-                top_elements: Vec::new(),
-            });
-        }
-        let mut mc = c.clone();
-        let median_offset = mc.next_param(Value::Integer(((total - 1) / 2) as i64));
-        let page_width: i64 = self
-            .query_rows(
-                &format!("SELECT e.pw {base} ORDER BY e.pw LIMIT 1 OFFSET {median_offset}"),
-                &mc.params,
-                |r| r.get(0),
-            )?
-            .pop()
-            .unwrap_or(1)
-            .max(1);
-        let page_height = max_ph.unwrap_or(0).max(max_y.unwrap_or(0) + 1).max(1);
-        let cell_px = page_width as f64 / f64::from(columns);
-        let rows = ((page_height as f64 / cell_px).ceil() as u32).max(1);
-
-        let mut bc = c.clone();
-        let cols_p = bc.next_param(Value::Integer(i64::from(columns)));
-        let rows_p = bc.next_param(Value::Integer(i64::from(rows)));
-        let cell_p = bc.next_param(Value::Real(cell_px));
-        let bins = self.query_rows(
-            &format!(
-                "SELECT min({cols_p} - 1, e.x * {cols_p} / e.pw) AS col,
-                        min({rows_p} - 1, CAST(e.y / {cell_p} AS INTEGER)) AS row,
-                        COUNT(*), SUM(e.flags & {FLAG_RAGE_CLICK} <> 0)
-                 {base} GROUP BY row, col ORDER BY row, col"
-            ),
-            &bc.params,
-            |r| {
-                Ok(HeatBin {
-                    column: r.get(0)?,
-                    row: r.get(1)?,
-                    clicks: r.get(2)?,
-                    rage_clicks: r.get(3)?,
-                })
-            },
-        )?;
-        let max_cell_clicks = bins.iter().map(|b| b.clicks).max().unwrap_or(0);
-
-        let top_elements = self.query_rows(
-            &format!(
-                "SELECT sel.value, MAX(e.label), COUNT(*), SUM(e.flags & {FLAG_RAGE_CLICK} <> 0)
-                 FROM events e{join} JOIN selectors sel ON sel.id = e.selector_id{where_sql}
-                 GROUP BY e.selector_id ORDER BY 3 DESC, 1 LIMIT {TOP_ELEMENT_ROWS}"
-            ),
-            &c.params,
-            |r| {
-                let clicks: u64 = r.get(2)?;
-                Ok(ElementStat {
-                    selector: r.get(0)?,
-                    label: r.get(1)?,
-                    clicks,
-                    share: clicks as f64 / total as f64,
-                    rage_clicks: r.get(3)?,
-                })
-            },
-        )?;
-
-        Ok(Heatmap {
-            page_width: page_width as u32,
-            page_height: page_height as u32,
-            columns,
-            rows,
-            cell_px,
-            total_clicks: total,
-            rage_clicks: rage,
-            max_cell_clicks,
-            bins,
-            top_elements,
-        })
+        self.heatmap_query(query)
     }
 
     fn events(&self, filter: &Filter, page: PageRequest) -> Result<Vec<StoredEvent>, StoreError> {
@@ -1060,7 +945,8 @@ impl EventReader for SqliteReader {
         session_conditions(filter, false, &mut c);
         let where_sql = c.sql();
         let paging = limit_offset(&mut c, page);
-        let sql = format!("{EVENT_SELECT}{where_sql} ORDER BY e.ts, e.id{paging}");
+        let sql =
+            format!("{EVENT_SELECT}{where_sql} ORDER BY e.ts, e.event_key, e.site_id{paging}");
         self.query_rows(&sql, &c.params, event_row)
     }
 

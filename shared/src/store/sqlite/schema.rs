@@ -139,6 +139,69 @@ const MIGRATIONS: &[&str] = &[
                SUM(page_views = 1), SUM(page_views >= 1), SUM(end_ts - start_ts)
         FROM sessions WHERE events > 0 GROUP BY 1, 2, 3, 4, 5;
     "#,
+    // 3: heatmap rollups per page, width segment and UTC day, on the fixed
+    // grid of `limits::HEAT_GRID_X` columns and `HEAT_GRID_Y_PX` rows (their
+    // values at version 3 are written out below); the session list breaks
+    // ties by session key, then site.
+    r#"
+    CREATE TABLE heat_cells (
+        page_id      INTEGER NOT NULL,
+        segment      INTEGER NOT NULL,
+        day          INTEGER NOT NULL,
+        gx           INTEGER NOT NULL,
+        gy           INTEGER NOT NULL,
+        clicks       INTEGER NOT NULL DEFAULT 0,
+        rage_clicks  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (page_id, segment, day, gx, gy)
+    ) WITHOUT ROWID;
+    CREATE TABLE heat_extents (
+        page_id  INTEGER NOT NULL,
+        segment  INTEGER NOT NULL,
+        day      INTEGER NOT NULL,
+        pw       INTEGER NOT NULL,
+        clicks   INTEGER NOT NULL DEFAULT 0,
+        max_ph   INTEGER,
+        max_y    INTEGER NOT NULL,
+        PRIMARY KEY (page_id, segment, day, pw)
+    ) WITHOUT ROWID;
+    CREATE TABLE heat_elements (
+        page_id      INTEGER NOT NULL,
+        segment      INTEGER NOT NULL,
+        day          INTEGER NOT NULL,
+        selector_id  INTEGER NOT NULL,
+        clicks       INTEGER NOT NULL DEFAULT 0,
+        rage_clicks  INTEGER NOT NULL DEFAULT 0,
+        label        TEXT,
+        PRIMARY KEY (page_id, segment, day, selector_id)
+    ) WITHOUT ROWID;
+
+    CREATE TEMP VIEW heat_clicks AS
+        SELECT page_id, selector_id, label, x, y, pw, ph,
+               ts - ((ts % 86400000) + 86400000) % 86400000 AS day,
+               CASE WHEN COALESCE(vw, pw) >= 1024 THEN 0
+                    WHEN COALESCE(vw, pw) >= 768 THEN 1 ELSE 2 END AS segment,
+               max(0, min(199, (x * 200) / pw)) AS gx,
+               max(0, y) / 4 AS gy,
+               (flags & 2) <> 0 AS rage
+        FROM events WHERE kind = 1 AND pw > 0 AND x IS NOT NULL AND y IS NOT NULL;
+    INSERT INTO heat_cells (page_id, segment, day, gx, gy, clicks, rage_clicks)
+        SELECT page_id, segment, day, gx, gy, COUNT(*), SUM(rage)
+        FROM heat_clicks GROUP BY 1, 2, 3, 4, 5;
+    INSERT INTO heat_extents (page_id, segment, day, pw, clicks, max_ph, max_y)
+        SELECT page_id, segment, day, pw, COUNT(*), MAX(ph), MAX(y)
+        FROM heat_clicks GROUP BY 1, 2, 3, 4;
+    INSERT INTO heat_elements (page_id, segment, day, selector_id, clicks, rage_clicks, label)
+        SELECT page_id, segment, day, selector_id, COUNT(*), SUM(rage), MAX(label)
+        FROM heat_clicks WHERE selector_id IS NOT NULL GROUP BY 1, 2, 3, 4;
+    DROP VIEW heat_clicks;
+
+    DROP INDEX sessions_by_start;
+    DROP INDEX sessions_by_duration;
+    DROP INDEX sessions_by_events;
+    CREATE INDEX sessions_by_start ON sessions (start_ts, session_key, site_id);
+    CREATE INDEX sessions_by_duration ON sessions (end_ts - start_ts, session_key, site_id);
+    CREATE INDEX sessions_by_events ON sessions (events, session_key, site_id);
+    "#,
 ];
 
 /// Brings the schema up to [`SCHEMA_VERSION`].

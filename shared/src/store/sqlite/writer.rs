@@ -2,11 +2,13 @@
 //! batches, every rollup updated in that transaction.
 
 use super::checkpoint::Checkpointer;
+use super::heat_rollups::HeatDeltas;
 use super::rage::{rage_rows, ClickPoint};
 use super::{register_functions, schema, BUSY_TIMEOUT};
 use crate::event::{EventBatch, EventKind, FLAG_CLOCK_ADJUSTED, FLAG_RAGE_CLICK};
 use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::page_key::url_host;
+use crate::store::heat::FineCell;
 use crate::store::query::DIRECT_REFERRER;
 use crate::store::{AppendOutcome, EventWriter, StoreError};
 use rusqlite::{params, Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -284,6 +286,7 @@ struct PageDelta {
 struct Rollups {
     sessions: HashMap<i64, SessionDelta>,
     pages: HashMap<(i64, i64), PageDelta>,
+    heat: HeatDeltas,
 }
 
 impl Rollups {
@@ -308,6 +311,7 @@ impl Rollups {
         for (session_id, (lo, hi)) in spans {
             flag_rage_clicks(tx, session_id, lo, hi, &mut self)?;
         }
+        self.heat.apply(tx)?;
         let mut visitors = HashMap::with_capacity(self.sessions.len());
         for (session_id, delta) in &self.sessions {
             let visitor = apply_session_delta(tx, *session_id, delta)?;
@@ -403,6 +407,23 @@ fn insert_batch(
                     Some((lo, hi)) => (lo.min(event.ts), hi.max(event.ts)),
                 });
                 rollups.page(session_id, page_id, event.ts).clicks += 1;
+                if let Some(cell) = FineCell::of(
+                    event.ts,
+                    event.x,
+                    event.y,
+                    event.page.map(|s| s.width),
+                    event.viewport.map(|s| s.width),
+                ) {
+                    rollups.heat.add_click(
+                        page_id,
+                        cell,
+                        selector_id,
+                        target.and_then(|t| t.label.as_deref()),
+                        event.page.map(|s| i64::from(s.width)).unwrap_or_default(),
+                        event.page.map(|s| i64::from(s.height)),
+                        i64::from(event.y.unwrap_or_default()),
+                    );
+                }
             }
             EventKind::Scroll => {
                 let page = rollups.page(session_id, page_id, event.ts);
@@ -438,7 +459,7 @@ fn flag_rage_clicks(
     rollups: &mut Rollups,
 ) -> rusqlite::Result<()> {
     let mut select = tx.prepare_cached(
-        "SELECT id, ts, x, y, flags, page_id FROM events
+        "SELECT id, ts, x, y, flags, page_id, pw, vw, selector_id FROM events
          WHERE session_id = ?1 AND ts BETWEEN ?2 AND ?3 AND kind = ?4
          ORDER BY ts, id",
     )?;
@@ -461,17 +482,19 @@ fn flag_rage_clicks(
                 },
                 r.get::<_, i64>(4)?,
                 r.get::<_, i64>(5)?,
+                FineCell::of(r.get(1)?, r.get(2)?, r.get(3)?, r.get(6)?, r.get(7)?),
+                r.get::<_, Option<i64>>(8)?,
             ))
         },
     )?;
     for row in rows {
-        let (point, flags, page_id) = row?;
-        meta.insert(point.row, (flags, page_id, point.ts));
+        let (point, flags, page_id, cell, selector_id) = row?;
+        meta.insert(point.row, (flags, page_id, point.ts, cell, selector_id));
         clicks.push(point);
     }
     let mut flag = tx.prepare_cached("UPDATE events SET flags = flags | ?1 WHERE id = ?2")?;
     for row in rage_rows(&clicks) {
-        let Some(&(flags, page_id, ts)) = meta.get(&row) else {
+        let Some(&(flags, page_id, ts, cell, selector_id)) = meta.get(&row) else {
             continue;
         };
         if flags & FLAG_RAGE_CLICK != 0 {
@@ -480,6 +503,9 @@ fn flag_rage_clicks(
         flag.execute(params![FLAG_RAGE_CLICK, row])?;
         rollups.sessions.entry(session_id).or_default().rage_clicks += 1;
         rollups.page(session_id, page_id, ts).rage_clicks += 1;
+        if let Some(cell) = cell {
+            rollups.heat.add_rage(page_id, cell, selector_id);
+        }
     }
     Ok(())
 }

@@ -1,0 +1,209 @@
+//! Heatmap geometry shared by every engine: where a click falls on the fixed
+//! fine grid the rollups keep, and how fine cells are scaled to the grid a
+//! console asks for.
+//!
+//! A click at page `(x, y)` on a page `pw` wide falls into fine column
+//! `gx = floor(x × HEAT_GRID_X / pw)` (so positions are relative to each
+//! click's own page width: responsive layouts stretch) and fine row
+//! `gy = floor(y / HEAT_GRID_Y_PX)` (absolute page pixels). A heatmap of
+//! `columns` columns over a representative page width `w` puts fine cell
+//! `(gx, gy)` into column `floor(gx × columns / HEAT_GRID_X)` and row
+//! `floor(gy × HEAT_GRID_Y_PX × columns / w)`. Because every engine bins the
+//! same integers the same way, they answer identically whether they read
+//! rollups or raw events; a click at 50 % of the width lands in the middle
+//! column.
+
+use super::query::WidthSegment;
+use crate::limits::{HEAT_BUCKET_MS, HEAT_GRID_X, HEAT_GRID_Y_PX};
+
+/// A click's place in the rollups: width segment, day and fine cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FineCell {
+    pub segment: WidthSegment,
+    pub day: i64,
+    pub gx: i64,
+    pub gy: i64,
+}
+
+impl FineCell {
+    /// Where a click lands, or `None` when it cannot be placed (no
+    /// coordinates or no page width).
+    pub fn of(
+        ts: i64,
+        x: Option<i32>,
+        y: Option<i32>,
+        page_width: Option<u32>,
+        viewport_width: Option<u32>,
+    ) -> Option<Self> {
+        let (x, y, pw) = (i64::from(x?), i64::from(y?), i64::from(page_width?));
+        if pw <= 0 {
+            return None;
+        }
+        Some(Self {
+            segment: segment_of(viewport_width.map_or(pw, i64::from)),
+            day: day_of(ts),
+            gx: (x * HEAT_GRID_X / pw).clamp(0, HEAT_GRID_X - 1),
+            gy: y.max(0) / HEAT_GRID_Y_PX,
+        })
+    }
+}
+
+/// The width segment of a click by its viewport width (its page width when
+/// the viewport is unknown). Never [`WidthSegment::All`].
+pub fn segment_of(width: i64) -> WidthSegment {
+    [
+        WidthSegment::Desktop,
+        WidthSegment::Tablet,
+        WidthSegment::Mobile,
+    ]
+    .into_iter()
+    .find(|s| width >= i64::from(s.width_bounds().0))
+    .unwrap_or(WidthSegment::Mobile)
+}
+
+/// The number a segment is stored as (0 desktop, 1 tablet, 2 mobile).
+pub fn segment_code(segment: WidthSegment) -> i64 {
+    match segment {
+        WidthSegment::Desktop | WidthSegment::All => 0,
+        WidthSegment::Tablet => 1,
+        WidthSegment::Mobile => 2,
+    }
+}
+
+/// Start of the UTC day of `ts` (ms since the epoch), also before 1970.
+pub fn day_of(ts: i64) -> i64 {
+    ts.div_euclid(HEAT_BUCKET_MS) * HEAT_BUCKET_MS
+}
+
+/// The days wholly inside `[from, to)`: `(first, end)` such that every day
+/// start `d` with `first <= d < end` is whole; `end` is `None` when the range
+/// is open (the current day is whole, since nothing later exists yet).
+pub fn whole_days(from: Option<i64>, to: Option<i64>) -> (i64, Option<i64>) {
+    let first = from.map_or(i64::MIN, |f| {
+        let d = day_of(f);
+        if d == f {
+            d
+        } else {
+            d.saturating_add(HEAT_BUCKET_MS)
+        }
+    });
+    (first, to.map(day_of))
+}
+
+/// The scaled grid of one heatmap: how fine cells map to its columns and rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scale {
+    pub columns: u32,
+    pub rows: u32,
+    pub page_width: u32,
+    pub page_height: u32,
+    /// Width and height of one cell in page pixels.
+    pub cell_px: f64,
+}
+
+impl Scale {
+    /// The grid of `columns` columns over a page `page_width` wide (at least
+    /// 1) and `page_height` tall: square cells, as many rows as the height needs.
+    pub fn new(columns: u32, page_width: i64, page_height: i64) -> Self {
+        let page_width = page_width.clamp(1, i64::from(u32::MAX));
+        let page_height = page_height.clamp(1, i64::from(u32::MAX));
+        let spanned = page_height * i64::from(columns);
+        let rows = (spanned / page_width + i64::from(spanned % page_width != 0)).clamp(1, 1 << 20);
+        Self {
+            columns,
+            rows: rows as u32,
+            page_width: page_width as u32,
+            page_height: page_height as u32,
+            cell_px: page_width as f64 / f64::from(columns),
+        }
+    }
+
+    /// `(column, row)` of fine cell `(gx, gy)`.
+    pub fn cell(&self, gx: i64, gy: i64) -> (u32, u32) {
+        let columns = i64::from(self.columns);
+        let column = (gx.clamp(0, HEAT_GRID_X - 1) * columns / HEAT_GRID_X).clamp(0, columns - 1);
+        let row = (gy.max(0) * HEAT_GRID_Y_PX * columns / i64::from(self.page_width))
+            .clamp(0, i64::from(self.rows) - 1);
+        (column as u32, row as u32)
+    }
+}
+
+/// The lower median of a histogram of `(value, count)` pairs: the value at
+/// position `(n - 1) / 2` of the sorted values. `None` when empty.
+pub fn lower_median(histogram: &mut [(i64, u64)]) -> Option<i64> {
+    histogram.sort_unstable_by_key(|&(value, _)| value);
+    let total: u64 = histogram.iter().map(|&(_, n)| n).sum();
+    if total == 0 {
+        return None;
+    }
+    let mut position = (total - 1) / 2;
+    for &(value, n) in histogram.iter() {
+        if position < n {
+            return Some(value);
+        }
+        position -= n;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_the_width_is_the_middle_column() {
+        let cell = FineCell::of(0, Some(640), Some(0), Some(1280), None).unwrap();
+        for columns in [1, 2, 3, 10, 11, 79, 80, 160, 317] {
+            let scale = Scale::new(columns, 1280, 800);
+            assert_eq!(scale.cell(cell.gx, cell.gy).0, columns / 2, "{columns}");
+        }
+    }
+
+    #[test]
+    fn fine_cells_clamp_to_the_page() {
+        let c = FineCell::of(0, Some(-5), Some(-3), Some(100), Some(100)).unwrap();
+        assert_eq!((c.gx, c.gy), (0, 0));
+        let c = FineCell::of(0, Some(150), Some(9), Some(100), Some(100)).unwrap();
+        assert_eq!((c.gx, c.gy), (HEAT_GRID_X - 1, 2));
+        assert!(FineCell::of(0, Some(1), Some(1), Some(0), None).is_none());
+        assert!(FineCell::of(0, None, Some(1), Some(10), None).is_none());
+    }
+
+    #[test]
+    fn segments_follow_the_viewport() {
+        assert_eq!(segment_of(1024), WidthSegment::Desktop);
+        assert_eq!(segment_of(1023), WidthSegment::Tablet);
+        assert_eq!(segment_of(768), WidthSegment::Tablet);
+        assert_eq!(segment_of(767), WidthSegment::Mobile);
+        assert_eq!(segment_of(0), WidthSegment::Mobile);
+    }
+
+    #[test]
+    fn whole_days_of_ranges() {
+        let d = HEAT_BUCKET_MS;
+        assert_eq!(whole_days(None, None), (i64::MIN, None));
+        assert_eq!(whole_days(Some(d), Some(3 * d)), (d, Some(3 * d)));
+        assert_eq!(
+            whole_days(Some(d + 1), Some(3 * d - 1)),
+            (2 * d, Some(2 * d))
+        );
+        assert_eq!(day_of(-1), -d);
+    }
+
+    #[test]
+    fn rows_keep_cells_square() {
+        let s = Scale::new(10, 1000, 2050);
+        assert_eq!((s.rows, s.cell_px), (21, 100.0));
+        // y 2049 px → fine row 512 → 512 × 4 × 10 / 1000 = 20.
+        assert_eq!(s.cell(0, 2049 / HEAT_GRID_Y_PX), (0, 20));
+    }
+
+    #[test]
+    fn lower_median_of_histograms() {
+        assert_eq!(lower_median(&mut []), None);
+        assert_eq!(lower_median(&mut [(5, 1)]), Some(5));
+        assert_eq!(lower_median(&mut [(9, 1), (1, 1)]), Some(1));
+        assert_eq!(lower_median(&mut [(9, 2), (1, 1)]), Some(9));
+        assert_eq!(lower_median(&mut [(3, 2), (1, 2), (2, 1)]), Some(2));
+    }
+}
