@@ -3,11 +3,17 @@
 //! Field names here are the published contract (DESIGN §2): fields may be added,
 //! none renamed or removed. [`openapi`] renders the same contract, with every
 //! limit from [`crate::limits`], as the OpenAPI document ingestd serves.
+//!
+//! The parts of a body whose size a client chooses (the event list, custom
+//! props) are read by bounded visitors: past their limit the rest is skipped
+//! without being kept, so a body never costs much more memory than its size.
 
 use crate::limits::*;
-use serde::{Deserialize, Serialize};
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
+use std::fmt;
 
 /// The request body: one session's events.
 ///
@@ -23,7 +29,45 @@ pub struct WireBatch<'a> {
     #[serde(default)]
     pub sent_at: Option<f64>,
     #[serde(borrow)]
-    pub events: Vec<&'a RawValue>,
+    pub events: WireEvents<'a>,
+}
+
+/// The `events` array: at most [`MAX_EVENTS_PER_BATCH`] events kept as raw
+/// JSON, and how many the array held in all (the rest is skipped unread).
+#[derive(Debug, Default)]
+pub struct WireEvents<'a> {
+    pub kept: Vec<&'a RawValue>,
+    pub total: usize,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for WireEvents<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EventsVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for EventsVisitor<'a> {
+            type Value = WireEvents<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of events")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut events = WireEvents::default();
+                while events.kept.len() < MAX_EVENTS_PER_BATCH {
+                    match seq.next_element::<&'de RawValue>()? {
+                        Some(raw) => events.kept.push(raw),
+                        None => {
+                            events.total = events.kept.len();
+                            return Ok(events);
+                        }
+                    }
+                }
+                events.total = events.kept.len();
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    events.total += 1;
+                }
+                Ok(events)
+            }
+        }
+        deserializer.deserialize_seq(EventsVisitor(std::marker::PhantomData))
+    }
 }
 
 /// One event as sent by a client. Which optional fields are required depends on
@@ -54,7 +98,101 @@ pub struct WireEvent {
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
-    pub props: Option<serde_json::Map<String, Value>>,
+    pub props: Option<WireProps>,
+}
+
+/// A custom event's `props` object, read without keeping more than
+/// [`MAX_PROPS_KEYS`] entries; nested values are skipped, only noted.
+#[derive(Debug, Default, PartialEq)]
+pub struct WireProps {
+    /// The first entries, in order (a repeated key appears twice).
+    pub entries: Vec<(String, PropValue)>,
+    /// How many entries the object had in all.
+    pub total: usize,
+}
+
+/// One value of `props`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PropValue {
+    Scalar(Value),
+    /// An array or object, which props may not hold.
+    Nested,
+}
+
+impl<'de> Deserialize<'de> for PropValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ValueVisitor;
+        impl<'de> Visitor<'de> for ValueVisitor {
+            type Value = PropValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<PropValue, E> {
+                Ok(PropValue::Scalar(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<PropValue, E> {
+                Ok(PropValue::Scalar(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<PropValue, E> {
+                Ok(PropValue::Scalar(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<PropValue, E> {
+                // JSON cannot carry a non-finite number; `from` makes it null.
+                Ok(PropValue::Scalar(Value::from(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<PropValue, E> {
+                Ok(PropValue::Scalar(Value::String(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<PropValue, E> {
+                Ok(PropValue::Scalar(Value::String(v)))
+            }
+            fn visit_unit<E>(self) -> Result<PropValue, E> {
+                Ok(PropValue::Scalar(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<PropValue, E> {
+                Ok(PropValue::Scalar(Value::Null))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PropValue, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(PropValue::Nested)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PropValue, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(PropValue::Nested)
+            }
+        }
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for WireProps {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PropsVisitor;
+        impl<'de> Visitor<'de> for PropsVisitor {
+            type Value = WireProps;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of properties")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WireProps, A::Error> {
+                let mut props = WireProps::default();
+                while props.entries.len() < MAX_PROPS_KEYS + 1 {
+                    match map.next_entry::<String, PropValue>()? {
+                        Some(entry) => props.entries.push(entry),
+                        None => {
+                            props.total = props.entries.len();
+                            return Ok(props);
+                        }
+                    }
+                }
+                props.total = props.entries.len();
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {
+                    props.total += 1;
+                }
+                Ok(props)
+            }
+        }
+        deserializer.deserialize_map(PropsVisitor)
+    }
 }
 
 /// The clicked element.

@@ -3,8 +3,10 @@
 //! Envelope problems (malformed JSON, bad ids, too many events) reject the whole
 //! batch with a [`BatchError`]. Event problems reject only that event, with a
 //! [`Rejection`] naming its index and reason; the valid events are kept.
+//! Checks that need the daemon's configuration (the site's hostnames, bots)
+//! reject prepared events afterwards with [`PreparedBatch::reject_where`].
 
-use crate::contract::{RejectedEvent, WireBatch, WireEvent, WireTarget};
+use crate::contract::{PropValue, RejectedEvent, WireBatch, WireEvent, WireProps, WireTarget};
 use crate::event::{Event, EventBatch, EventKind, Rect, Size, Target};
 use crate::limits::*;
 use crate::page_key::{page_key, QueryKeepList};
@@ -13,7 +15,7 @@ use crate::user_agent;
 use serde_json::Value;
 
 /// Every rejection code, as published in the OpenAPI document.
-pub const REJECT_CODES: [&str; 7] = [
+pub const REJECT_CODES: [&str; 9] = [
     "malformed",
     "unknown_type",
     "missing_field",
@@ -21,6 +23,8 @@ pub const REJECT_CODES: [&str; 7] = [
     "invalid_url",
     "invalid_number",
     "invalid_props",
+    "host_not_allowed",
+    "bot",
 ];
 
 /// Why one event was rejected.
@@ -46,6 +50,10 @@ pub enum EventRejection {
     },
     #[error("props {0}")]
     InvalidProps(String),
+    #[error("page host {0:?} is not one of this site's hostnames")]
+    HostNotAllowed(String),
+    #[error("sent by an automated client ({0}); bot traffic is not recorded")]
+    Bot(&'static str),
 }
 
 impl EventRejection {
@@ -59,6 +67,8 @@ impl EventRejection {
             Self::InvalidUrl(_) => "invalid_url",
             Self::InvalidNumber { .. } => "invalid_number",
             Self::InvalidProps(_) => "invalid_props",
+            Self::HostNotAllowed(_) => "host_not_allowed",
+            Self::Bot(_) => "bot",
         }
     }
 }
@@ -109,7 +119,38 @@ pub struct RequestContext<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreparedBatch {
     pub batch: EventBatch,
+    /// Sorted by index.
     pub rejected: Vec<Rejection>,
+    /// The request index of each event in `batch.events`.
+    indices: Vec<usize>,
+}
+
+impl PreparedBatch {
+    /// Moves every event for which `why` gives a reason from the batch to the
+    /// rejected list (which stays sorted by request index).
+    pub fn reject_where(&mut self, mut why: impl FnMut(&Event) -> Option<EventRejection>) {
+        let events = std::mem::take(&mut self.batch.events);
+        let indices = std::mem::take(&mut self.indices);
+        let mut newly = Vec::new();
+        for (event, index) in events.into_iter().zip(indices) {
+            match why(&event) {
+                Some(reason) => newly.push(Rejection { index, reason }),
+                None => {
+                    self.batch.events.push(event);
+                    self.indices.push(index);
+                }
+            }
+        }
+        if !newly.is_empty() {
+            self.rejected.extend(newly);
+            self.rejected.sort_by_key(|r| r.index);
+        }
+    }
+
+    /// Whether no event is left to store.
+    pub fn is_empty(&self) -> bool {
+        self.batch.events.is_empty()
+    }
 }
 
 /// The oldest client timestamp kept as sent: older events get the receive time.
@@ -129,23 +170,27 @@ pub fn prepare(body: &[u8], ctx: &RequestContext<'_>) -> Result<PreparedBatch, B
     let visitor_id = checked_id(&wire.visitor_id).ok_or(BatchError::InvalidId {
         field: "visitor_id",
     })?;
-    if wire.events.is_empty() {
+    if wire.events.total == 0 {
         return Err(BatchError::Empty);
     }
-    if wire.events.len() > MAX_EVENTS_PER_BATCH {
+    if wire.events.total > MAX_EVENTS_PER_BATCH {
         return Err(BatchError::TooManyEvents {
-            count: wire.events.len(),
+            count: wire.events.total,
         });
     }
     let skew = clock_offset(wire.sent_at, ctx.received_at);
-    let mut events = Vec::with_capacity(wire.events.len());
+    let mut events = Vec::with_capacity(wire.events.kept.len());
+    let mut indices = Vec::with_capacity(wire.events.kept.len());
     let mut rejected = Vec::new();
-    for (index, raw) in wire.events.iter().enumerate() {
+    for (index, raw) in wire.events.kept.iter().enumerate() {
         let parsed = serde_json::from_str::<WireEvent>(raw.get())
             .map_err(|e| EventRejection::Malformed(e.to_string()))
             .and_then(|event| validate_event(event, skew, ctx));
         match parsed {
-            Ok(event) => events.push(event),
+            Ok(event) => {
+                events.push(event);
+                indices.push(index);
+            }
             Err(reason) => rejected.push(Rejection { index, reason }),
         }
     }
@@ -161,6 +206,7 @@ pub fn prepare(body: &[u8], ctx: &RequestContext<'_>) -> Result<PreparedBatch, B
             events,
         },
         rejected,
+        indices,
     })
 }
 
@@ -347,18 +393,18 @@ fn scroll_depth(depth: f64) -> Result<f64, EventRejection> {
     Ok(depth.min(1.0))
 }
 
-fn props_json(props: serde_json::Map<String, Value>) -> Result<String, EventRejection> {
-    if props.len() > MAX_PROPS_KEYS {
+fn props_json(props: WireProps) -> Result<String, EventRejection> {
+    if props.total > MAX_PROPS_KEYS {
         return Err(EventRejection::InvalidProps(format!(
             "has more than {MAX_PROPS_KEYS} keys"
         )));
     }
-    let mut cleaned = serde_json::Map::with_capacity(props.len());
-    for (key, value) in props {
+    let mut cleaned = serde_json::Map::with_capacity(props.entries.len());
+    for (key, value) in props.entries {
         let value = match value {
-            Value::String(s) => Value::String(clean(&s, MAX_TITLE_CHARS)),
-            v @ (Value::Number(_) | Value::Bool(_) | Value::Null) => v,
-            _ => {
+            PropValue::Scalar(Value::String(s)) => Value::String(clean(&s, MAX_TITLE_CHARS)),
+            PropValue::Scalar(v) => v,
+            PropValue::Nested => {
                 return Err(EventRejection::InvalidProps(
                     "values must be strings, numbers, booleans or null".into(),
                 ))

@@ -276,3 +276,69 @@ fn nothing_valid_lists_reasons() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn reject_where_moves_events_and_keeps_indices_in_order() {
+    let mut p = prepare_events(json!([
+        click("a"),
+        {"id": "b", "type": "nope", "ts": NOW, "url": "https://a.example/"},
+        {"id": "c", "type": "page_view", "ts": NOW, "url": "https://evil.example/"},
+        click("d"),
+    ]))
+    .unwrap();
+    p.reject_where(|e| {
+        e.url
+            .contains("evil")
+            .then(|| EventRejection::HostNotAllowed("evil.example".into()))
+    });
+    let ids: Vec<&str> = p.batch.events.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["a", "d"]);
+    let rejected: Vec<(usize, &str)> = p
+        .rejected
+        .iter()
+        .map(|r| (r.index, r.reason.code()))
+        .collect();
+    assert_eq!(rejected, [(1, "unknown_type"), (2, "host_not_allowed")]);
+    // Indices survive a second pass.
+    p.reject_where(|e| (e.id == "d").then_some(EventRejection::Bot("crawler")));
+    assert_eq!(p.rejected.last().map(|r| r.index), Some(3));
+    assert_eq!(p.rejected[2].to_wire().code, "bot");
+    assert!(!p.is_empty());
+    p.reject_where(|_| Some(EventRejection::Bot("crawler")));
+    assert!(p.is_empty());
+    let indices: Vec<usize> = p.rejected.iter().map(|r| r.index).collect();
+    assert_eq!(indices, [0, 1, 2, 3]);
+}
+
+#[test]
+fn oversized_lists_are_counted_without_being_kept() {
+    // A body of tiny events far past the limit is refused with its count.
+    let body = format!(
+        r#"{{"site":"d","session_id":"s","visitor_id":"v","events":[{}]}}"#,
+        vec!["0"; 50_000].join(",")
+    );
+    let keep = QueryKeepList::default();
+    assert_eq!(
+        prepare(body.as_bytes(), &ctx(&keep)),
+        Err(BatchError::TooManyEvents { count: 50_000 })
+    );
+    // Props past the key limit are counted, and nested values are skipped
+    // (however deep) and reported.
+    let keys: Vec<String> = (0..5_000).map(|i| format!("\"k{i}\":{i}")).collect();
+    let e: Value = serde_json::from_str(&format!(
+        r#"{{"id":"p","type":"custom","ts":{NOW},"url":"https://a.example/","name":"n","props":{{{}}}}}"#,
+        keys.join(",")
+    ))
+    .unwrap();
+    assert_eq!(
+        rejection_of(e).to_string(),
+        format!("props has more than {MAX_PROPS_KEYS} keys")
+    );
+    let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
+    let body = format!(
+        r#"{{"site":"d","session_id":"s","visitor_id":"v","events":[{{"id":"p","type":"custom","ts":{NOW},"url":"https://a.example/","name":"n","props":{{"a":{deep}}}}},{{"id":"q","type":"page_view","ts":{NOW},"url":"https://a.example/","extra":{deep}}}]}}"#
+    );
+    let p = prepare(body.as_bytes(), &ctx(&keep)).unwrap();
+    assert_eq!(p.batch.events.len(), 1);
+    assert_eq!(p.rejected[0].reason.code(), "invalid_props");
+}
