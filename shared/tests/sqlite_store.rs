@@ -20,6 +20,14 @@ impl<T: EventWriter> EventWriter for InTempDir<T> {
     fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError> {
         self.inner.append(batches)
     }
+
+    fn delete_visitor(&mut self, site: &str, visitor_id: &str) -> Result<u64, StoreError> {
+        self.inner.delete_visitor(site, visitor_id)
+    }
+
+    fn expire_before(&mut self, cutoff_ms: i64) -> Result<u64, StoreError> {
+        self.inner.expire_before(cutoff_ms)
+    }
 }
 
 impl<T: EventReader> EventReader for InTempDir<T> {

@@ -220,6 +220,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Deletes everything stored of one visitor of the site given by
+    /// `--site`: their sessions, events and their share of every figure.
+    /// The only subcommand that writes.
+    DeleteVisitor {
+        /// The visitor id, as `sessions --format json` shows it.
+        visitor_id: String,
+    },
     /// Runs ingestd in-process with simulated traffic and opens the live console.
     Demo {
         /// Port on 127.0.0.1 (a free one if taken).

@@ -34,6 +34,25 @@ fn run() -> Result<()> {
         Some(Command::Demo { port, rate }) => {
             tui::demo::run(db, port, rate, cli.filters.conditions())
         }
+        Some(Command::DeleteVisitor { visitor_id }) => {
+            let site = cli
+                .filters
+                .site
+                .context("delete-visitor needs the visitor's site: --site KEY")?;
+            if let DbUrl::Sqlite(path) = &db {
+                if !path.exists() {
+                    return Err(shared::store::StoreError::NotFound(path.clone()).into());
+                }
+            }
+            let mut writer = db.open_writer()?;
+            let events = writer.delete_visitor(&site, &visitor_id)?;
+            println!(
+                "deleted {events} events of visitor {} on site {}",
+                tui::text::safe(&visitor_id),
+                tui::text::safe(&site)
+            );
+            Ok(())
+        }
         Some(command) => {
             let store = db.open_reader()?;
             let filter = cli.filters.filter(shared::now_ms());

@@ -275,6 +275,7 @@ pub fn run(
             }
         }
         Command::Demo { .. } => Err(anyhow!("demo is not a query")),
+        Command::DeleteVisitor { .. } => Err(anyhow!("delete-visitor is not a query")),
     }
 }
 

@@ -2,10 +2,12 @@
 //! commits through, the read trait ([`EventReader`]) every console view queries,
 //! and [`DbUrl`], the one option that selects an engine for both binaries.
 //!
-//! The SQLite engine ([`sqlite`]) is the embedded default.
+//! The SQLite engine ([`sqlite`]) is the embedded default; the MongoDB engine
+//! ([`mongo`]) serves deployments of several ingestd copies.
 
 pub mod conformance;
 pub mod heat;
+pub mod mongo;
 pub mod query;
 pub mod sqlite;
 
@@ -35,6 +37,8 @@ pub enum StoreError {
     Unsupported(&'static str),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    #[error("MongoDB error: {0}")]
+    Mongo(String),
 }
 
 /// What committing one batch did.
@@ -53,6 +57,16 @@ pub trait EventWriter: Send {
     /// nothing: on `Err`, none of the batches is stored. Events whose
     /// `(site, id)` is already stored are skipped and counted as duplicates.
     fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError>;
+
+    /// Removes every session of one visitor of one site, with all its events
+    /// and every contribution to the rollups: afterwards every read answers
+    /// as if they had never been stored. Returns the number of events removed.
+    fn delete_visitor(&mut self, site: &str, visitor_id: &str) -> Result<u64, StoreError>;
+
+    /// Retention: removes, like [`Self::delete_visitor`], every session whose
+    /// last event is older than `cutoff_ms` (ms since the epoch). Returns the
+    /// number of events removed.
+    fn expire_before(&mut self, cutoff_ms: i64) -> Result<u64, StoreError>;
 }
 
 /// The read side: everything the console shows.
@@ -134,7 +148,7 @@ impl DbUrl {
     pub fn open_writer(&self) -> Result<Box<dyn EventWriter>, StoreError> {
         match self {
             Self::Sqlite(path) => Ok(Box::new(sqlite::SqliteWriter::open(path)?)),
-            Self::Mongo(_) => Err(StoreError::Unsupported("MongoDB")),
+            Self::Mongo(url) => Ok(Box::new(mongo::MongoWriter::open(url)?)),
         }
     }
 
@@ -142,7 +156,7 @@ impl DbUrl {
     pub fn open_reader(&self) -> Result<Box<dyn EventReader>, StoreError> {
         match self {
             Self::Sqlite(path) => Ok(Box::new(sqlite::SqliteReader::open(path)?)),
-            Self::Mongo(_) => Err(StoreError::Unsupported("MongoDB")),
+            Self::Mongo(url) => Ok(Box::new(mongo::MongoReader::open(url)?)),
         }
     }
 }

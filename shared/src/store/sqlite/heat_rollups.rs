@@ -2,7 +2,9 @@
 //! heights, and clicked elements, per page, width segment and day (see
 //! [`crate::store::heat`]). Gathered over a commit's batches and written once.
 
+use crate::limits::HEAT_BUCKET_MS;
 use crate::store::heat::{segment_code, FineCell};
+use crate::store::query::WidthSegment;
 use rusqlite::{params, Transaction};
 use std::collections::HashMap;
 
@@ -32,6 +34,17 @@ pub(super) struct HeatDeltas {
     extents: HashMap<(Bucket, i64), ExtentDelta>,
     /// Bucket and selector → element.
     elements: HashMap<(Bucket, i64), ElementDelta>,
+}
+
+/// The width segment code's viewport widths `[min, max)`.
+fn segment_bounds(code: i64) -> (i64, i64) {
+    let segment = match code {
+        0 => WidthSegment::Desktop,
+        1 => WidthSegment::Tablet,
+        _ => WidthSegment::Mobile,
+    };
+    let (min, max) = segment.width_bounds();
+    (i64::from(min), i64::from(max))
 }
 
 fn bucket(page_id: i64, cell: &FineCell) -> Bucket {
@@ -88,6 +101,92 @@ impl HeatDeltas {
                 .or_default()
                 .rage_clicks += 1;
         }
+    }
+
+    /// A stored click about to be removed. Its maxima and labels cannot be
+    /// subtracted: [`Self::refresh_removed`] recomputes them afterwards.
+    pub(super) fn remove_click(
+        &mut self,
+        page_id: i64,
+        cell: FineCell,
+        selector_id: Option<i64>,
+        page_width: i64,
+        rage: bool,
+    ) {
+        let b = bucket(page_id, &cell);
+        let rage = i64::from(rage);
+        let c = self.cells.entry((b, cell.gx, cell.gy)).or_default();
+        c.0 -= 1;
+        c.1 -= rage;
+        self.extents
+            .entry((b, page_width))
+            .or_insert_with(|| ExtentDelta {
+                max_y: i64::MIN,
+                ..ExtentDelta::default()
+            })
+            .clicks -= 1;
+        if let Some(selector_id) = selector_id {
+            let element = self.elements.entry((b, selector_id)).or_default();
+            element.clicks -= 1;
+            element.rage_clicks -= rage;
+        }
+    }
+
+    /// After removed clicks were applied and their events deleted: drops the
+    /// rows left without clicks and recomputes the maxima and labels of the
+    /// others from the clicks still stored.
+    pub(super) fn refresh_removed(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        let mut drop_cell = tx.prepare_cached(
+            "DELETE FROM heat_cells WHERE page_id = ?1 AND segment = ?2 AND day = ?3
+             AND gx = ?4 AND gy = ?5 AND clicks <= 0",
+        )?;
+        for ((page, segment, day), gx, gy) in self.cells.keys() {
+            drop_cell.execute(params![page, segment, day, gx, gy])?;
+        }
+        // The stored clicks of one bucket, as the rollups placed them.
+        const BUCKET_CLICKS: &str = "FROM events WHERE page_id = ?1 AND kind = 1
+             AND ts >= ?3 AND ts < ?3 + ?4 AND pw > 0 AND x IS NOT NULL AND y IS NOT NULL
+             AND COALESCE(vw, pw) >= ?5 AND COALESCE(vw, pw) < ?6";
+        let mut extent = tx.prepare_cached(&format!(
+            "UPDATE heat_extents SET
+                 max_ph = (SELECT MAX(ph) {BUCKET_CLICKS} AND pw = ?7),
+                 max_y = COALESCE((SELECT MAX(y) {BUCKET_CLICKS} AND pw = ?7), max_y)
+             WHERE page_id = ?1 AND segment = ?2 AND day = ?3 AND pw = ?7"
+        ))?;
+        let mut drop_extent = tx.prepare_cached(
+            "DELETE FROM heat_extents WHERE page_id = ?1 AND segment = ?2 AND day = ?3
+             AND pw = ?4 AND clicks <= 0",
+        )?;
+        for ((page, segment, day), pw) in self.extents.keys() {
+            if drop_extent.execute(params![page, segment, day, pw])? == 0 {
+                let (lo, hi) = segment_bounds(*segment);
+                extent.execute(params![page, segment, day, HEAT_BUCKET_MS, lo, hi, pw])?;
+            }
+        }
+        let mut element = tx.prepare_cached(&format!(
+            "UPDATE heat_elements SET label = (SELECT MAX(label) {BUCKET_CLICKS}
+                                               AND selector_id = ?7)
+             WHERE page_id = ?1 AND segment = ?2 AND day = ?3 AND selector_id = ?7"
+        ))?;
+        let mut drop_element = tx.prepare_cached(
+            "DELETE FROM heat_elements WHERE page_id = ?1 AND segment = ?2 AND day = ?3
+             AND selector_id = ?4 AND clicks <= 0",
+        )?;
+        for ((page, segment, day), selector) in self.elements.keys() {
+            if drop_element.execute(params![page, segment, day, selector])? == 0 {
+                let (lo, hi) = segment_bounds(*segment);
+                element.execute(params![
+                    page,
+                    segment,
+                    day,
+                    HEAT_BUCKET_MS,
+                    lo,
+                    hi,
+                    selector
+                ])?;
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn apply(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {

@@ -11,11 +11,20 @@
 //!
 //! Page keys, sites and selectors are interned in their own tables.
 
+/// The session columns `HourShare::read` reads, in its order; a macro so
+/// that statements can be built with `concat!` at compile time.
+macro_rules! hour_share_columns {
+    () => {
+        "start_ts, end_ts, page_views, clicks, referrer, site_id, device, browser"
+    };
+}
+
 mod checkpoint;
 mod heat_reader;
 mod heat_rollups;
-mod rage;
+pub(crate) mod rage;
 mod reader;
+mod removal;
 mod schema;
 mod writer;
 

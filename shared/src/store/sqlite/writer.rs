@@ -4,13 +4,15 @@
 use super::checkpoint::Checkpointer;
 use super::heat_rollups::HeatDeltas;
 use super::rage::{rage_rows, ClickPoint};
-use super::{register_functions, schema, BUSY_TIMEOUT};
+use super::removal::remove_sessions;
+use super::{register_functions, schema};
 use crate::event::{EventBatch, EventKind, FLAG_CLOCK_ADJUSTED, FLAG_RAGE_CLICK};
 use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::page_key::url_host;
 use crate::store::heat::FineCell;
 use crate::store::query::DIRECT_REFERRER;
 use crate::store::{AppendOutcome, EventWriter, StoreError};
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::Path;
@@ -30,6 +32,11 @@ struct InternCache {
 
 /// Beyond this many remembered ids, the cache starts over.
 const INTERN_CACHE_LIMIT: usize = 100_000;
+
+/// How long a commit waits for a write lock held by another connection
+/// before it fails. Short, because requests wait behind the commit: a lock
+/// held longer turns into quick 503s (and a reopen) instead of stalled requests.
+const WRITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl InternCache {
     fn clear(&mut self) {
@@ -168,6 +175,8 @@ impl InternCache {
 pub struct SqliteWriter {
     conn: Connection,
     cache: InternCache,
+    /// `PRAGMA data_version` when the cache was last known to be valid.
+    data_version: Option<i64>,
     _checkpointer: Checkpointer,
 }
 
@@ -186,7 +195,7 @@ impl SqliteWriter {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.busy_timeout(WRITE_BUSY_TIMEOUT)?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Corrupt(format!(
@@ -205,6 +214,7 @@ impl SqliteWriter {
         Ok(Self {
             conn,
             cache: InternCache::default(),
+            data_version: None,
             _checkpointer: checkpointer,
         })
     }
@@ -215,8 +225,51 @@ impl SqliteWriter {
     }
 }
 
+impl SqliteWriter {
+    /// Forgets remembered ids when another connection has committed since
+    /// this one last looked (it may have removed the rows they point at).
+    fn notice_other_writers(&mut self) -> rusqlite::Result<()> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if self.data_version != Some(version) {
+            self.cache.clear();
+            self.data_version = Some(version);
+        }
+        Ok(())
+    }
+
+    fn remove(&mut self, condition: &str, params: &[Value]) -> Result<u64, StoreError> {
+        self.cache.clear();
+        let removed = remove_sessions(&mut self.conn, condition, params);
+        self.cache.clear();
+        Ok(removed?)
+    }
+}
+
 impl EventWriter for SqliteWriter {
+    fn delete_visitor(&mut self, site: &str, visitor_id: &str) -> Result<u64, StoreError> {
+        self.remove(
+            "s.site_id = (SELECT id FROM sites WHERE key = ?1) AND s.visitor_key = ?2",
+            &[
+                Value::Text(site.to_owned()),
+                Value::Text(visitor_id.to_owned()),
+            ],
+        )
+    }
+
+    fn expire_before(&mut self, cutoff_ms: i64) -> Result<u64, StoreError> {
+        self.remove(
+            "s.start_ts < ?1 AND s.end_ts < ?1",
+            &[Value::Integer(cutoff_ms)],
+        )
+    }
+
     fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError> {
+        if let Err(e) = self.notice_other_writers() {
+            self.cache.clear();
+            return Err(StoreError::Sqlite(e));
+        }
         let result = (|| {
             let tx = self
                 .conn
@@ -512,7 +565,7 @@ fn flag_rage_clicks(
 
 /// A session's contribution to `session_hours`.
 #[derive(Clone, PartialEq)]
-struct HourShare {
+pub(super) struct HourShare {
     site_id: i64,
     hour: i64,
     device: i64,
@@ -524,7 +577,7 @@ struct HourShare {
 }
 
 impl HourShare {
-    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+    pub(super) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         let start: i64 = r.get(0)?;
         let end: i64 = r.get(1)?;
         Ok(Self {
@@ -542,7 +595,7 @@ impl HourShare {
     }
 
     /// Adds `sign` times this share to its row.
-    fn add(&self, tx: &Transaction<'_>, sign: i64) -> rusqlite::Result<()> {
+    pub(super) fn add(&self, tx: &Transaction<'_>, sign: i64) -> rusqlite::Result<()> {
         tx.prepare_cached(
             "INSERT INTO session_hours (site_id, hour, device, browser, referrer, sessions,
                  page_views, clicks, bounced, viewed, duration_sum)
@@ -573,14 +626,6 @@ impl HourShare {
 }
 
 const HOUR_MS: i64 = 3_600_000;
-
-/// The session columns [`HourShare::read`] reads, in its order; a macro so
-/// that statements can be built with `concat!` at compile time.
-macro_rules! hour_share_columns {
-    () => {
-        "start_ts, end_ts, page_views, clicks, referrer, site_id, device, browser"
-    };
-}
 
 /// Applies a session's delta and moves its share of `session_hours` (its
 /// start, referrer and counts may all have changed). Returns its visitor.

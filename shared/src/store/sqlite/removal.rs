@@ -1,0 +1,146 @@
+//! Removing whole sessions — one visitor's, or those past retention — with
+//! their events and every contribution they made to the rollups, so that
+//! afterwards every read answers as if they had never been stored.
+//!
+//! Sessions go in chunks, one transaction each, so that a large expiry never
+//! holds the write lock for long.
+
+use super::heat_rollups::HeatDeltas;
+use super::writer::HourShare;
+use crate::event::{EventKind, FLAG_RAGE_CLICK};
+use crate::store::heat::FineCell;
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, Transaction, TransactionBehavior};
+use std::collections::BTreeSet;
+
+/// Sessions removed per transaction.
+const SESSIONS_PER_CHUNK: i64 = 500;
+
+/// Removes every session matching `condition` (SQL over `sessions s`, with
+/// `params`), chunk by chunk. Returns the number of events removed.
+pub(super) fn remove_sessions(
+    conn: &mut Connection,
+    condition: &str,
+    params: &[Value],
+) -> rusqlite::Result<u64> {
+    let mut removed = 0;
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ids: Vec<i64> = {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT s.id FROM sessions s WHERE {condition} LIMIT {SESSIONS_PER_CHUNK}"
+            ))?;
+            let rows = stmt.query_map(params_from_iter(params.iter()), |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if ids.is_empty() {
+            tx.commit()?;
+            return Ok(removed);
+        }
+        removed += remove_chunk(&tx, &ids)?;
+        tx.commit()?;
+    }
+}
+
+fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS doomed (id INTEGER PRIMARY KEY);
+         DELETE FROM temp.doomed;",
+    )?;
+    {
+        let mut insert = tx.prepare_cached("INSERT INTO temp.doomed (id) VALUES (?1)")?;
+        for id in ids {
+            insert.execute([id])?;
+        }
+    }
+
+    // Hourly session shares.
+    {
+        let mut stmt = tx.prepare_cached(concat!(
+            "SELECT ",
+            hour_share_columns!(),
+            " FROM sessions WHERE id IN temp.doomed AND events > 0"
+        ))?;
+        let shares = stmt
+            .query_map([], HourShare::read)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for share in shares {
+            share.add(tx, -1)?;
+        }
+    }
+
+    // Heatmap rollups: take the clicks out, then redo what a sum cannot undo.
+    let mut heat = HeatDeltas::default();
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT page_id, ts, x, y, pw, vw, ph, selector_id, label, flags FROM events
+             WHERE session_id IN temp.doomed AND kind = ?1",
+        )?;
+        let mut rows = stmt.query([EventKind::Click.code()])?;
+        while let Some(r) = rows.next()? {
+            let cell = FineCell::of(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+            if let Some(cell) = cell {
+                let flags: i64 = r.get(9)?;
+                heat.remove_click(
+                    r.get(0)?,
+                    cell,
+                    r.get(7)?,
+                    r.get::<_, Option<i64>>(4)?.unwrap_or_default(),
+                    flags & FLAG_RAGE_CLICK != 0,
+                );
+            }
+        }
+    }
+
+    // Per-page rollups: which pages and visitors the sessions touched.
+    let touched: Vec<(i64, String)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT DISTINCT sp.page_id, s.visitor_key FROM session_pages sp
+             JOIN sessions s ON s.id = sp.session_id WHERE sp.session_id IN temp.doomed",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+
+    let events = tx.execute("DELETE FROM events WHERE session_id IN temp.doomed", [])? as u64;
+    tx.execute(
+        "DELETE FROM session_pages WHERE session_id IN temp.doomed",
+        [],
+    )?;
+    tx.execute("DELETE FROM sessions WHERE id IN temp.doomed", [])?;
+    heat.apply(tx)?;
+    heat.refresh_removed(tx)?;
+
+    let mut forget = tx.prepare_cached(
+        "DELETE FROM page_visitors WHERE page_id = ?1 AND visitor_key = ?2
+         AND NOT EXISTS (SELECT 1 FROM session_pages sp JOIN sessions s ON s.id = sp.session_id
+                         WHERE sp.page_id = ?1 AND s.visitor_key = ?2)",
+    )?;
+    let mut pages = BTreeSet::new();
+    for (page_id, visitor) in &touched {
+        forget.execute(params![page_id, visitor])?;
+        pages.insert(*page_id);
+    }
+    let mut recount = tx.prepare_cached(
+        "UPDATE page_totals SET
+             views = (SELECT COALESCE(SUM(views), 0) FROM session_pages WHERE page_id = ?1),
+             sessions = (SELECT COUNT(*) FROM session_pages WHERE page_id = ?1),
+             visitors = (SELECT COUNT(*) FROM page_visitors WHERE page_id = ?1),
+             clicks = (SELECT COALESCE(SUM(clicks), 0) FROM session_pages WHERE page_id = ?1),
+             rage_clicks = (SELECT COALESCE(SUM(rage_clicks), 0) FROM session_pages
+                            WHERE page_id = ?1),
+             scroll_sum = (SELECT COALESCE(SUM(scroll_sum), 0) FROM session_pages
+                           WHERE page_id = ?1),
+             scroll_err = 0,
+             scroll_count = (SELECT COALESCE(SUM(scroll_count), 0) FROM session_pages
+                             WHERE page_id = ?1)
+         WHERE page_id = ?1",
+    )?;
+    let mut drop_empty =
+        tx.prepare_cached("DELETE FROM page_totals WHERE page_id = ?1 AND sessions = 0")?;
+    for page_id in pages {
+        recount.execute([page_id])?;
+        drop_empty.execute([page_id])?;
+    }
+    Ok(events)
+}
