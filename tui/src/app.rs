@@ -234,14 +234,19 @@ impl HeatState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PagesState {
     pub rows: Remote<Vec<PageStats>>,
+    /// The request for the rows after those loaded, while one is out.
+    pub more_pending: Option<u64>,
+    /// The last answer was a full chunk: there may be more rows.
+    pub more: bool,
     pub selected: usize,
     pub scroll: usize,
     pub sort: Sort<PageSortKey>,
     pub search: Option<String>,
 }
 
-/// Rows of the page list fetched at once.
-pub const PAGES_LIMIT: u32 = 1000;
+/// Rows of the page list fetched at once; more follow as the selection
+/// nears the end of what is loaded.
+pub const PAGES_LIMIT: u32 = 500;
 /// Events kept in the live view.
 pub const LIVE_KEEP: usize = 1000;
 /// Seconds of history in the events-per-second sparkline.
@@ -284,6 +289,8 @@ pub struct Prompt {
     pub purpose: PromptFor,
     pub input: String,
     pub error: Option<String>,
+    /// What Esc puts back, for prompts that apply as they are typed.
+    pub before: Option<String>,
 }
 
 impl Prompt {
@@ -358,6 +365,8 @@ impl App {
             heat: HeatState::default(),
             pages: PagesState {
                 rows: Remote::default(),
+                more_pending: None,
+                more: false,
                 selected: 0,
                 scroll: 0,
                 sort: Sort {
@@ -601,6 +610,32 @@ impl App {
         });
         self.pages.rows.pending = Some(id);
         self.pages.rows.fresh = true;
+        self.pages.more_pending = None;
+    }
+
+    /// Fetches the next chunk of the page list when the selection is within
+    /// a screen of the end of what is loaded.
+    fn load_more_pages(&mut self) {
+        let loaded = self.pages.rows.data.as_ref().map_or(0, Vec::len);
+        let screen = views::pages::visible_rows(self.body()) as usize;
+        if !self.pages.more
+            || self.pages.more_pending.is_some()
+            || self.pages.rows.pending.is_some()
+            || self.pages.selected + 2 * screen < loaded
+        {
+            return;
+        }
+        let pattern = self.pages.search.as_deref().map(search_pattern);
+        let id = self.send(Query::Pages {
+            filter: self.query_filter(),
+            pattern,
+            sort: self.pages.sort,
+            page: PageRequest {
+                offset: loaded as u64,
+                limit: PAGES_LIMIT,
+            },
+        });
+        self.pages.more_pending = Some(id);
     }
 
     fn poll_live(&mut self) {
@@ -672,7 +707,20 @@ impl App {
                 _ => Err("unexpected answer".into()),
             }));
             let n = self.pages.rows.data.as_ref().map_or(0, Vec::len);
+            self.pages.more = n == PAGES_LIMIT as usize;
             self.pages.selected = self.pages.selected.min(n.saturating_sub(1));
+        } else if self.pages.more_pending == Some(id) {
+            self.pages.more_pending = None;
+            match result {
+                Ok(Answer::Pages(more)) => {
+                    self.pages.more = more.len() == PAGES_LIMIT as usize;
+                    if let Some(rows) = self.pages.rows.data.as_mut() {
+                        rows.extend(more);
+                    }
+                }
+                Ok(_) => self.pages.rows.error = Some("unexpected answer".into()),
+                Err(error) => self.pages.rows.error = Some(error),
+            }
         }
         // Anything else answers a request that was superseded.
     }
@@ -824,6 +872,7 @@ impl App {
                 self.pages.selected = step(self.pages.selected as u64, delta, len) as usize;
                 let rows = views::pages::visible_rows(self.body()) as usize;
                 self.pages.scroll = keep_visible(self.pages.scroll, self.pages.selected, rows);
+                self.load_more_pages();
             }
             View::Live => {
                 let len = self.live.events.len() as u64;
@@ -966,6 +1015,7 @@ impl App {
                 };
                 self.popup = Popup::Prompt(Prompt {
                     purpose: PromptFor::Search(self.view),
+                    before: input.clone(),
                     input: input.unwrap_or_default(),
                     error: None,
                 });
@@ -984,6 +1034,7 @@ impl App {
                     purpose: PromptFor::Range,
                     input: String::new(),
                     error: None,
+                    before: None,
                 })
             }
             Action::Sort => self.cycle_sort(),
@@ -1135,12 +1186,55 @@ impl App {
                     .map(|v| v.trim_start_matches('≥').to_owned())
                     .unwrap_or_default(),
                 error: None,
+                before: None,
             }),
             _ => Popup::Filters { field },
         }
     }
 
     fn prompt_key(&mut self, mut prompt: Prompt, key: KeyEvent) -> Popup {
+        let typed_before = prompt.input.clone();
+        let popup = self.prompt_edit(prompt.clone(), key);
+        // Page searches narrow the list as they are typed; Esc puts back
+        // what was there before.
+        if let PromptFor::Search(view @ (View::Heatmap | View::Pages)) = prompt.purpose {
+            match &popup {
+                Popup::Prompt(open) if open.input != typed_before => {
+                    self.apply_page_search(view, open.input.trim());
+                }
+                Popup::None if key.code == KeyCode::Esc => {
+                    let before = prompt.before.take().unwrap_or_default();
+                    if before != typed_before {
+                        self.apply_page_search(view, &before);
+                    }
+                }
+                _ => {}
+            }
+        }
+        popup
+    }
+
+    /// Shows the page list (or the heatmap's picker) narrowed to `input`.
+    fn apply_page_search(&mut self, view: View, input: &str) {
+        let search = (!input.is_empty()).then(|| input.to_owned());
+        match view {
+            View::Heatmap => {
+                self.heat.search = search;
+                self.heat.selected = 0;
+                self.heat.scroll = 0;
+                self.heat.focus = HeatFocus::Picker;
+                self.load_heat_pages();
+            }
+            _ => {
+                self.pages.search = search;
+                self.pages.selected = 0;
+                self.pages.scroll = 0;
+                self.load_pages();
+            }
+        }
+    }
+
+    fn prompt_edit(&mut self, mut prompt: Prompt, key: KeyEvent) -> Popup {
         match key.code {
             KeyCode::Esc => self.after_prompt(prompt.purpose),
             KeyCode::Enter => match self.submit(&prompt) {
@@ -1203,18 +1297,15 @@ impl App {
                     session_id: input.to_owned(),
                 });
             }
-            PromptFor::Search(View::Heatmap) => {
-                self.heat.search = (!input.is_empty()).then(|| input.to_owned());
-                self.heat.selected = 0;
-                self.heat.scroll = 0;
-                self.heat.focus = HeatFocus::Picker;
-                self.load_heat_pages();
-            }
-            PromptFor::Search(View::Pages) => {
-                self.pages.search = (!input.is_empty()).then(|| input.to_owned());
-                self.pages.selected = 0;
-                self.pages.scroll = 0;
-                self.load_pages();
+            PromptFor::Search(view @ (View::Heatmap | View::Pages)) => {
+                // Already applied while typing; Enter keeps it.
+                let applied = match view {
+                    View::Heatmap => self.heat.search.as_deref(),
+                    _ => self.pages.search.as_deref(),
+                };
+                if applied.unwrap_or_default() != input {
+                    self.apply_page_search(view, input);
+                }
             }
             PromptFor::Search(_) => {}
         }

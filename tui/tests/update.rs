@@ -356,3 +356,80 @@ fn live_polls_the_change_token_and_only_then_the_tail() {
     press(&mut app, KeyCode::Char('L'));
     assert!(!app.live.on);
 }
+
+#[test]
+fn page_search_narrows_as_it_is_typed_and_esc_puts_it_back() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Pages);
+    settle(&mut app, store.as_ref());
+    let all = app.pages.rows.data.as_ref().map_or(0, Vec::len);
+    assert!(all >= 3, "fixture pages: {all}");
+
+    press(&mut app, KeyCode::Char('/'));
+    for c in "pri".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    // Applied before Enter: the list already shows only /pricing.
+    assert_eq!(app.pages.search.as_deref(), Some("pri"));
+    settle(&mut app, store.as_ref());
+    let shown: Vec<String> = app
+        .pages
+        .rows
+        .data
+        .iter()
+        .flatten()
+        .map(|p| p.page.clone())
+        .collect();
+    assert_eq!(shown, ["shop.example/pricing"]);
+    assert!(matches!(app.popup, Popup::Prompt(_)), "still typing");
+
+    // Esc gives the whole list back.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.pages.search, None);
+    settle(&mut app, store.as_ref());
+    assert_eq!(app.pages.rows.data.as_ref().map_or(0, Vec::len), all);
+
+    // Enter keeps what was typed.
+    press(&mut app, KeyCode::Char('/'));
+    for c in "blog".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    settle(&mut app, store.as_ref());
+    assert_eq!(app.pages.search.as_deref(), Some("blog"));
+    assert!(matches!(app.popup, Popup::None));
+    assert_eq!(app.pages.rows.data.as_ref().map_or(0, Vec::len), 1);
+}
+
+#[test]
+fn the_page_list_loads_by_chunks_as_the_selection_goes_down() {
+    let mut session = SessionBuilder::new("many", DeviceClass::Desktop, "Chrome", "Linux");
+    let pages = tui::app::PAGES_LIMIT as i64 + 40;
+    for i in 0..pages {
+        session = session.view(T0 + i * 1_000, &format!("/p/{i:04}"), "Page", None);
+    }
+    let fx = fixture_with(vec![session.build()]);
+    let store = fx.reader();
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Pages);
+    settle(&mut app, store.as_ref());
+    let loaded = |app: &App| app.pages.rows.data.as_ref().map_or(0, Vec::len);
+    assert_eq!(
+        loaded(&app),
+        tui::app::PAGES_LIMIT as usize,
+        "one chunk first"
+    );
+    press(&mut app, KeyCode::Char('G'));
+    settle(&mut app, store.as_ref());
+    assert_eq!(loaded(&app), pages as usize, "the rest after moving down");
+    press(&mut app, KeyCode::Char('G'));
+    settle(&mut app, store.as_ref());
+    assert_eq!(app.pages.selected, pages as usize - 1);
+    let rows = app.pages.rows.data.as_ref().expect("rows");
+    let mut keys: Vec<&str> = rows.iter().map(|p| p.page.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), pages as usize, "no page twice");
+}
