@@ -10,7 +10,7 @@ use crate::limits::{RAGE_CLICK_COUNT, RAGE_CLICK_RADIUS_PX, RAGE_CLICK_WINDOW_MS
 
 /// A click as rage detection sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct ClickPoint {
+pub(crate) struct ClickPoint {
     pub row: i64,
     pub ts: i64,
     pub x: f64,
@@ -18,7 +18,7 @@ pub(super) struct ClickPoint {
 }
 
 /// Rows of the clicks that belong to some burst. `clicks` must be in time order.
-pub(super) fn rage_rows(clicks: &[ClickPoint]) -> Vec<i64> {
+pub(crate) fn rage_rows(clicks: &[ClickPoint]) -> Vec<i64> {
     let mut flagged = vec![false; clicks.len()];
     let near =
         |a: &ClickPoint, b: &ClickPoint| (a.x - b.x).hypot(a.y - b.y) <= RAGE_CLICK_RADIUS_PX;

@@ -1,0 +1,301 @@
+//! Filters as aggregation stages, and page patterns as anchored regular
+//! expressions.
+//!
+//! Session conditions apply to `sessions` documents, either the pipeline's
+//! own documents or the session joined into each event under `s`. Derived
+//! values (entry page, referrer, duration) are computed by `$addFields` under
+//! names starting with `_` before they are matched.
+
+use crate::page_key::PagePattern;
+use crate::store::query::{Filter, DIRECT_REFERRER};
+use mongodb::bson::{doc, Bson, Document};
+
+/// Where the session's fields are in the pipeline's documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SessionAt {
+    /// The documents are sessions.
+    Root,
+    /// The documents are events with their session joined under `s`.
+    Joined,
+}
+
+impl SessionAt {
+    fn field(self, name: &str) -> String {
+        match self {
+            Self::Root => name.to_owned(),
+            Self::Joined => format!("s.{name}"),
+        }
+    }
+
+    /// The field holding the session's key.
+    fn key_field(self) -> &'static str {
+        match self {
+            Self::Root => "_id",
+            Self::Joined => "sid",
+        }
+    }
+}
+
+/// The condition `{ $regex: … }` of a page pattern: the same keys as
+/// [`PagePattern::matches`]. `*` stays within a path segment, `**` crosses
+/// segments; a key's query is ignored unless the pattern has one.
+pub(crate) fn pattern_regex(pattern: &PagePattern) -> Document {
+    doc! { "$regex": pattern_regex_text(pattern) }
+}
+
+/// The anchored regular expression of a page pattern.
+fn pattern_regex_text(pattern: &PagePattern) -> String {
+    let text = pattern.as_str();
+    let with_query = text.contains('?');
+    let (one, many) = if with_query {
+        ("[^/]*", "[\\s\\S]*")
+    } else {
+        ("[^/?]*", "[^?]*")
+    };
+    let mut re = String::with_capacity(text.len() * 2 + 16);
+    re.push('^');
+    if text.starts_with('/') {
+        // Any host: whatever comes before the path.
+        re.push_str("[^/]*");
+    }
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '*' {
+            if chars.peek() == Some(&'*') {
+                chars.next();
+                re.push_str(many);
+            } else {
+                re.push_str(one);
+            }
+        } else {
+            if c.is_ascii_punctuation() {
+                re.push('\\');
+            }
+            re.push(c);
+        }
+    }
+    if !with_query {
+        re.push_str("(\\?[\\s\\S]*)?");
+    }
+    re.push('$');
+    re
+}
+
+/// Stages keeping the sessions that match `filter`. `with_range` applies
+/// the time range to session start (session-scoped views); `with_site`
+/// applies the site (event-scoped views match the event's own site).
+pub(crate) fn session_stages(
+    filter: &Filter,
+    at: SessionAt,
+    with_range: bool,
+    with_site: bool,
+) -> Vec<Document> {
+    let f = |name: &str| at.field(name);
+    let mut stages = Vec::new();
+    let mut plain = Document::new();
+    if with_site {
+        if let Some(site) = &filter.site {
+            plain.insert(f("site"), site);
+        }
+    }
+    if with_range {
+        let mut start = Document::new();
+        if let Some(from) = filter.range.from {
+            start.insert("$gte", from);
+        }
+        if let Some(to) = filter.range.to {
+            start.insert("$lt", to);
+        }
+        if !start.is_empty() {
+            plain.insert(f("start"), start);
+        }
+    }
+    if let Some(device) = filter.device {
+        plain.insert(f("device"), device.code());
+    }
+    if let Some(browser) = &filter.browser {
+        plain.insert(f("browser_key"), browser.to_ascii_lowercase());
+    }
+    if let Some(min) = filter.min_events {
+        plain.insert(f("events"), doc! { "$gte": i64::from(min) });
+    }
+    match filter.bounced {
+        Some(true) => {
+            plain.insert(f("page_views"), 1_i64);
+        }
+        Some(false) => {
+            plain.insert(f("page_views"), doc! { "$ne": 1_i64 });
+        }
+        None => {}
+    }
+    match filter.has_rage_clicks {
+        Some(true) => {
+            plain.insert(f("rage_clicks"), doc! { "$gt": 0_i64 });
+        }
+        Some(false) => {
+            plain.insert(f("rage_clicks"), 0_i64);
+        }
+        None => {}
+    }
+    if !plain.is_empty() {
+        stages.push(doc! { "$match": plain });
+    }
+
+    let mut derived = Document::new();
+    let mut matched = Document::new();
+    if let Some(referrer) = &filter.referrer {
+        derived.insert(
+            "_ref",
+            doc! { "$arrayElemAt": [format!("${}", f("entry")), 3] },
+        );
+        let wanted = if referrer.eq_ignore_ascii_case(DIRECT_REFERRER) {
+            Bson::Null
+        } else {
+            Bson::String(referrer.to_ascii_lowercase())
+        };
+        matched.insert("_ref", wanted);
+    }
+    if let Some(pattern) = &filter.entry_page {
+        derived.insert(
+            "_ep",
+            doc! { "$arrayElemAt": [format!("${}", f("entry")), 2] },
+        );
+        matched.insert("_ep", pattern_regex(pattern));
+    }
+    if let Some(min) = filter.min_duration_ms {
+        derived.insert(
+            "_dur",
+            doc! { "$subtract": [format!("${}", f("end")), format!("${}", f("start"))] },
+        );
+        matched.insert("_dur", doc! { "$gte": min });
+    }
+    if !derived.is_empty() {
+        stages.push(doc! { "$addFields": derived });
+        stages.push(doc! { "$match": matched });
+    }
+
+    if let Some(pattern) = &filter.clicked_page {
+        stages.push(doc! { "$lookup": {
+            "from": super::schema::PAGES,
+            "localField": at.key_field(),
+            "foreignField": "sid",
+            "as": "_cp",
+        } });
+        stages.push(doc! { "$match": { "_cp": { "$elemMatch": {
+            "clicks": { "$gt": 0_i64 },
+            "page": pattern_regex(pattern),
+        } } } });
+        stages.push(doc! { "$project": { "_cp": 0 } });
+    }
+    stages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The regex must accept exactly the keys the pattern matches; checked
+    /// against [`PagePattern::matches`] with a tiny regex evaluator for the
+    /// constructs [`pattern_regex`] emits.
+    #[test]
+    fn regexes_agree_with_patterns() {
+        let keys = [
+            "shop.example/",
+            "shop.example/a",
+            "shop.example/product/1",
+            "shop.example/product/1/reviews",
+            "shop.example/product/1?utm_source=x",
+            "other.example/product/abc",
+            "shop.example/products/1",
+            "a.b/docs/x/y/z",
+            "localhost:4000/demo",
+            "shop.example/p/42?utm_source=x",
+            "shop.example/p.42",
+        ];
+        let patterns = [
+            "/product/*",
+            "/product/**",
+            "shop.example/",
+            "/",
+            "*.example/product/*",
+            "**",
+            "/p/42",
+            "/p/42?utm_source=x",
+            "/p/42?utm_source=*",
+            "/docs/**",
+            "localhost:4000/demo",
+            "/p.42",
+        ];
+        for p in patterns {
+            let pattern = PagePattern::new(p);
+            let re = pattern_regex_text(&pattern);
+            for k in keys {
+                assert_eq!(
+                    tiny_match(&re, k),
+                    pattern.matches(k),
+                    "pattern {p} ({re}) on {k}"
+                );
+            }
+        }
+    }
+
+    /// Evaluates the regex subset `pattern_regex` produces: `^`, `$`,
+    /// escaped literals, `[^…]*`, `[\s\S]*` and a trailing `(\?[\s\S]*)?`.
+    fn tiny_match(re: &str, subject: &str) -> bool {
+        #[derive(Debug)]
+        enum Tok {
+            Lit(char),
+            Star(Vec<char>),
+            Any,
+            OptQuery,
+        }
+        let body = re.trim_start_matches('^').trim_end_matches('$');
+        let mut toks = Vec::new();
+        let mut rest = body;
+        while !rest.is_empty() {
+            if let Some(r) = rest.strip_prefix("(\\?[\\s\\S]*)?") {
+                toks.push(Tok::OptQuery);
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("[\\s\\S]*") {
+                toks.push(Tok::Any);
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("[^") {
+                let end = r.find("]*").unwrap();
+                toks.push(Tok::Star(r[..end].chars().collect()));
+                rest = &r[end + 2..];
+            } else if let Some(r) = rest.strip_prefix('\\') {
+                let c = r.chars().next().unwrap();
+                toks.push(Tok::Lit(c));
+                rest = &r[c.len_utf8()..];
+            } else {
+                let c = rest.chars().next().unwrap();
+                toks.push(Tok::Lit(c));
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        fn go(toks: &[Tok], s: &[char]) -> bool {
+            match toks.first() {
+                None => s.is_empty(),
+                Some(Tok::Lit(c)) => s.first() == Some(c) && go(&toks[1..], &s[1..]),
+                Some(Tok::Star(not)) => {
+                    let mut i = 0;
+                    loop {
+                        if go(&toks[1..], &s[i..]) {
+                            return true;
+                        }
+                        if i == s.len() || not.contains(&s[i]) {
+                            return false;
+                        }
+                        i += 1;
+                    }
+                }
+                Some(Tok::Any) => (0..=s.len()).any(|i| go(&toks[1..], &s[i..])),
+                Some(Tok::OptQuery) => {
+                    go(&toks[1..], s) || (s.first() == Some(&'?') && go(&toks[1..], &[]))
+                }
+            }
+        }
+        let chars: Vec<char> = subject.chars().collect();
+        go(&toks, &chars)
+    }
+}

@@ -1,0 +1,296 @@
+//! The heatmap query. Without session conditions, the days wholly inside the
+//! range come from the heatmap rollups and only the partial days at the
+//! range's edges from raw clicks; with session conditions, every click comes
+//! from the events joined to their sessions. Each part is grouped by the
+//! server — by fine cell, by page width, by selector — and the groups are
+//! scaled to the asked grid here, by the rules of [`crate::store::heat`].
+
+use super::codec::{count, int, text};
+use super::conditions::pattern_regex;
+use super::reader::{aggregate, joined_session_stages};
+use super::schema::{EVENTS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS};
+use crate::event::EventKind;
+use crate::store::heat::{lower_median, segment_code, whole_days, Scale};
+use crate::store::query::{ElementStat, HeatBin, Heatmap, HeatmapQuery, WidthSegment};
+use crate::store::StoreError;
+use mongodb::bson::{doc, Bson, Document};
+use mongodb::Database;
+use std::collections::{BTreeMap, HashMap};
+
+/// How many clicked elements a heatmap lists.
+const TOP_ELEMENT_ROWS: usize = 10;
+
+/// One source of clicks.
+struct Part {
+    /// Raw click events (one document per click) rather than rollups.
+    raw: bool,
+    /// Stages selecting the source's documents.
+    stages: Vec<Document>,
+}
+
+impl Part {
+    fn collection(&self, rollup: &'static str) -> &'static str {
+        if self.raw {
+            EVENTS
+        } else {
+            rollup
+        }
+    }
+
+    /// Sum of clicks and of rage clicks of the source's documents.
+    fn sums(&self) -> (Bson, Bson) {
+        if self.raw {
+            (
+                Bson::Document(doc! { "$sum": 1 }),
+                Bson::Document(doc! { "$sum": "$rage" }),
+            )
+        } else {
+            (
+                Bson::Document(doc! { "$sum": "$clicks" }),
+                Bson::Document(doc! { "$sum": "$rage_clicks" }),
+            )
+        }
+    }
+
+    fn with(&self, tail: Vec<Document>) -> Vec<Document> {
+        let mut stages = self.stages.clone();
+        stages.extend(tail);
+        stages
+    }
+}
+
+/// The parts of `query`: rollups over whole days (when there is no session
+/// condition and the range holds a whole day) and raw clicks for the rest.
+fn parts(query: &HeatmapQuery) -> Vec<Part> {
+    let filter = &query.filter;
+    let (from, to) = (filter.range.from, filter.range.to);
+    let mut common = doc! { "page": pattern_regex(&query.pages) };
+    if let Some(site) = &filter.site {
+        common.insert("site", site);
+    }
+    if query.segment != WidthSegment::All {
+        common.insert("seg", segment_code(query.segment));
+    }
+
+    let mut raw = common.clone();
+    raw.insert("kind", EventKind::Click.code());
+    // Only clicks that can be placed carry a bucket.
+    raw.insert("hk", doc! { "$exists": true });
+    let mut ts = Document::new();
+    if let Some(from) = from {
+        ts.insert("$gte", from);
+    }
+    if let Some(to) = to {
+        ts.insert("$lt", to);
+    }
+    if !ts.is_empty() {
+        raw.insert("ts", ts);
+    }
+
+    let mut parts = Vec::with_capacity(2);
+    let mut raw_stages = Vec::new();
+    if filter.has_session_conditions() {
+        raw_stages.push(doc! { "$match": raw });
+        raw_stages.extend(joined_session_stages(filter));
+    } else {
+        let (first, end) = whole_days(from, to);
+        if end.is_none_or(|end| first < end) {
+            let mut rolled = common;
+            let mut day = Document::new();
+            if first != i64::MIN {
+                day.insert("$gte", first);
+            }
+            if let Some(end) = end {
+                day.insert("$lt", end);
+            }
+            if !day.is_empty() {
+                rolled.insert("day", day);
+            }
+            parts.push(Part {
+                raw: false,
+                stages: vec![doc! { "$match": rolled }],
+            });
+            let outside = match end {
+                Some(end) => doc! { "$or": [
+                    { "ts": { "$lt": first } },
+                    { "ts": { "$gte": end } },
+                ] },
+                None => doc! { "ts": { "$lt": first } },
+            };
+            raw_stages.push(doc! { "$match": { "$and": [raw, outside] } });
+        } else {
+            raw_stages.push(doc! { "$match": raw });
+        }
+    }
+    parts.push(Part {
+        raw: true,
+        stages: raw_stages,
+    });
+    parts
+}
+
+/// A clicked element gathered over the parts.
+#[derive(Default)]
+struct ElementSum {
+    label: Option<String>,
+    clicks: u64,
+    rage_clicks: u64,
+}
+
+pub(super) async fn heatmap(db: &Database, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
+    let columns = query.columns.clamp(1, 10_000);
+    let parts = parts(query);
+
+    // Page widths and heights, by width.
+    let mut widths: HashMap<i64, u64> = HashMap::new();
+    let (mut max_ph, mut max_y): (Option<i64>, Option<i64>) = (None, None);
+    for part in &parts {
+        let (clicks, _) = part.sums();
+        let (ph, y) = if part.raw {
+            ("$ph", "$y")
+        } else {
+            ("$max_ph", "$max_y")
+        };
+        let rows = aggregate(
+            db,
+            part.collection(HEAT_EXTENTS),
+            part.with(vec![doc! { "$group": {
+                "_id": "$pw",
+                "clicks": clicks,
+                "ph": { "$max": ph },
+                "y": { "$max": y },
+            } }]),
+        )
+        .await?;
+        for d in rows {
+            let (Some(width), n) = (int(&d, "_id"), count(&d, "clicks")) else {
+                continue;
+            };
+            if n > 0 {
+                *widths.entry(width).or_default() += n;
+                max_ph = max_ph.max(int(&d, "ph"));
+                max_y = max_y.max(int(&d, "y"));
+            }
+        }
+    }
+    let mut histogram: Vec<(i64, u64)> = widths.into_iter().collect();
+    let total: u64 = histogram.iter().map(|&(_, n)| n).sum();
+    let Some(page_width) = lower_median(&mut histogram) else {
+        return Ok(empty(columns));
+    };
+    let page_height = max_ph
+        .unwrap_or(0)
+        .max(max_y.unwrap_or(0).saturating_add(1))
+        .max(1);
+    let scale = Scale::new(columns, page_width, page_height);
+
+    // Fine cells, grouped by the server under one number (gy × 256 + gx;
+    // gx < 200), scaled here.
+    let mut bins: BTreeMap<(u32, u32), (u64, u64)> = BTreeMap::new();
+    for part in &parts {
+        let (clicks, rage) = part.sums();
+        let rows = aggregate(
+            db,
+            part.collection(HEAT_CELLS),
+            part.with(vec![doc! { "$group": {
+                "_id": { "$add": [{ "$multiply": ["$gy", 256] }, "$gx"] },
+                "clicks": clicks,
+                "rage": rage,
+            } }]),
+        )
+        .await?;
+        for d in rows {
+            let Some(cell) = int(&d, "_id") else {
+                continue;
+            };
+            let (column, row) = scale.cell(cell.rem_euclid(256), cell.div_euclid(256));
+            let bin = bins.entry((row, column)).or_default();
+            bin.0 += count(&d, "clicks");
+            bin.1 += count(&d, "rage");
+        }
+    }
+    let bins: Vec<HeatBin> = bins
+        .into_iter()
+        .filter(|&(_, (clicks, _))| clicks > 0)
+        .map(|((row, column), (clicks, rage_clicks))| HeatBin {
+            column,
+            row,
+            clicks,
+            rage_clicks,
+        })
+        .collect();
+    let max_cell_clicks = bins.iter().map(|b| b.clicks).max().unwrap_or(0);
+    let rage_clicks = bins.iter().map(|b| b.rage_clicks).sum();
+
+    // Clicked elements.
+    let mut elements: HashMap<String, ElementSum> = HashMap::new();
+    for part in &parts {
+        let (clicks, rage) = part.sums();
+        let rows = aggregate(
+            db,
+            part.collection(HEAT_ELEMENTS),
+            part.with(vec![
+                doc! { "$match": { "selector": { "$exists": true } } },
+                doc! { "$group": {
+                    "_id": "$selector",
+                    "clicks": clicks,
+                    "rage": rage,
+                    "label": { "$max": "$label" },
+                } },
+            ]),
+        )
+        .await?;
+        for d in rows {
+            let Some(selector) = text(&d, "_id") else {
+                continue;
+            };
+            let e = elements.entry(selector).or_default();
+            e.label = e.label.take().max(text(&d, "label"));
+            e.clicks += count(&d, "clicks");
+            e.rage_clicks += count(&d, "rage");
+        }
+    }
+    let mut top: Vec<(String, ElementSum)> =
+        elements.into_iter().filter(|(_, e)| e.clicks > 0).collect();
+    top.sort_by(|a, b| b.1.clicks.cmp(&a.1.clicks).then_with(|| a.0.cmp(&b.0)));
+    top.truncate(TOP_ELEMENT_ROWS);
+    let top_elements = top
+        .into_iter()
+        .map(|(selector, e)| ElementStat {
+            selector,
+            label: e.label,
+            clicks: e.clicks,
+            share: e.clicks as f64 / total as f64,
+            rage_clicks: e.rage_clicks,
+        })
+        .collect();
+
+    Ok(Heatmap {
+        page_width: scale.page_width,
+        page_height: scale.page_height,
+        columns,
+        rows: scale.rows,
+        cell_px: scale.cell_px,
+        total_clicks: total,
+        rage_clicks,
+        max_cell_clicks,
+        bins,
+        top_elements,
+    })
+}
+
+/// The heatmap of no clicks.
+fn empty(columns: u32) -> Heatmap {
+    Heatmap {
+        page_width: 0,
+        page_height: 0,
+        columns,
+        rows: 0,
+        cell_px: 0.0,
+        total_clicks: 0,
+        rage_clicks: 0,
+        max_cell_clicks: 0,
+        bins: Vec::new(),
+        top_elements: Vec::new(),
+    }
+}

@@ -1,0 +1,169 @@
+//! The MongoDB engine: one database (the URL's path, `analytics` by default)
+//! shared by any number of ingestd copies and consoles.
+//!
+//! - [`MongoWriter`] inserts each commit's events unordered in one round trip
+//!   (`_id` = site and event id, so a resent event is a duplicate), then
+//!   updates the rollups (`sessions`, `pages`, `heat_cells`, `heat_extents`,
+//!   `heat_elements`) by bulk upserts with `$inc` / `$min` / `$max`, all with
+//!   write concern majority and journaling.
+//! - [`MongoReader`] answers every console query with aggregation pipelines
+//!   run by the server; only grouped rows travel to the client.
+//!
+//! The driver is asynchronous; each half owns a small private runtime and
+//! bounds every call by a deadline ([`OPERATION_TIMEOUT`]), so a dead or
+//! hung server turns into an error within seconds instead of a stuck thread.
+//!
+//! Modules: [`schema`] (collections, indexes, composite keys), [`codec`]
+//! (events to documents and back), [`rollups`] (what a commit adds to every
+//! rollup), [`conditions`] (filters and page patterns as pipeline stages),
+//! [`writer`], [`reader`] and [`heat_reader`].
+
+mod codec;
+mod conditions;
+mod heat_reader;
+mod reader;
+mod rollups;
+mod schema;
+mod writer;
+
+pub use reader::MongoReader;
+pub use writer::MongoWriter;
+
+use crate::store::StoreError;
+use mongodb::bson::Document;
+use mongodb::options::{Acknowledgment, ClientOptions, WriteConcern};
+use mongodb::{Client, Database};
+use std::future::Future;
+use std::time::Duration;
+
+/// The database used when the URL names none.
+pub const DEFAULT_DATABASE: &str = "analytics";
+
+/// Longest wait for a reachable server before an operation fails.
+const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest wait for a TCP connection and handshake.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest wait for a majority of the replica set to acknowledge a write.
+const WRITE_CONCERN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Deadline of one whole store call (a commit, a query): past it the call
+/// fails, so ingestd answers 503 rather than holding requests.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
+
+impl From<mongodb::error::Error> for StoreError {
+    fn from(error: mongodb::error::Error) -> Self {
+        StoreError::Mongo(error.to_string())
+    }
+}
+
+impl From<mongodb::bson::de::Error> for StoreError {
+    fn from(error: mongodb::bson::de::Error) -> Self {
+        StoreError::Corrupt(error.to_string())
+    }
+}
+
+/// A client, the database, and the runtime the driver runs on.
+pub(crate) struct Connection {
+    runtime: tokio::runtime::Runtime,
+    client: Client,
+    db: Database,
+}
+
+impl Connection {
+    /// Connects to `url` (`mongodb://…` or `mongodb+srv://…`) and checks that
+    /// the server answers.
+    pub(crate) fn open(url: &str) -> Result<Self, StoreError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("mongodb-driver")
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Mongo(format!("cannot start the driver runtime: {e}")))?;
+        let (client, db) = runtime.block_on(async {
+            let parsed = tokio::time::timeout(OPERATION_TIMEOUT, ClientOptions::parse(url))
+                .await
+                .map_err(|_| StoreError::Mongo(format!("timed out resolving {url}")))?;
+            let mut options = parsed.map_err(|e| StoreError::InvalidUrl(format!("{url}: {e}")))?;
+            options.server_selection_timeout = Some(SERVER_SELECTION_TIMEOUT);
+            options.connect_timeout = Some(CONNECT_TIMEOUT);
+            options.write_concern = Some(write_concern());
+            options
+                .app_name
+                .get_or_insert_with(|| "analytics".to_owned());
+            let name = options
+                .default_database
+                .clone()
+                .unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
+            let client = Client::with_options(options)?;
+            let db = client.database(&name);
+            Ok::<_, StoreError>((client, db))
+        })?;
+        let connection = Self {
+            runtime,
+            client,
+            db,
+        };
+        connection.run(async {
+            connection
+                .db
+                .run_command(mongodb::bson::doc! { "ping": 1 })
+                .await?;
+            Ok(())
+        })?;
+        Ok(connection)
+    }
+
+    /// Runs `work` on the driver's runtime, failing it after [`OPERATION_TIMEOUT`].
+    pub(crate) fn run<T>(
+        &self,
+        work: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.runtime.block_on(async {
+            tokio::time::timeout(OPERATION_TIMEOUT, work)
+                .await
+                .map_err(|_| {
+                    StoreError::Mongo(format!(
+                        "no answer from MongoDB within {} s",
+                        OPERATION_TIMEOUT.as_secs()
+                    ))
+                })?
+        })
+    }
+
+    pub(crate) fn db(&self) -> &Database {
+        &self.db
+    }
+
+    /// The name of the database in use.
+    pub fn database_name(&self) -> &str {
+        self.db.name()
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // Close pooled connections before the runtime that drives them goes.
+        let client = self.client.clone();
+        let _ = self.runtime.block_on(async {
+            tokio::time::timeout(Duration::from_secs(2), client.shutdown()).await
+        });
+    }
+}
+
+/// Majority of the replica set, journaled: an acknowledged commit survives
+/// the loss of the primary and a power cut.
+fn write_concern() -> WriteConcern {
+    WriteConcern::builder()
+        .w(Acknowledgment::Majority)
+        .journal(true)
+        .w_timeout(WRITE_CONCERN_TIMEOUT)
+        .build()
+}
+
+/// The write concern as a command field, for commands sent as documents.
+fn write_concern_doc() -> Document {
+    mongodb::bson::doc! {
+        "w": "majority",
+        "j": true,
+        "wtimeout": WRITE_CONCERN_TIMEOUT.as_millis() as i64,
+    }
+}

@@ -1,0 +1,618 @@
+//! The read side: every console query as aggregation pipelines that the
+//! server runs over the rollups (`sessions`, `pages`) or the events; only
+//! result rows and grouped counts come back.
+//!
+//! The same semantics as the SQLite engine: session-scoped views take
+//! sessions that started in the range, event-scoped views events whose time
+//! is in it; ties in every sort are broken so that pages never overlap.
+
+use super::codec::{count, float, int, session_summary, stored_event, text};
+use super::conditions::{pattern_regex, session_stages, SessionAt};
+use super::schema::{session_key, COMMIT_COUNTER, EVENTS, META, PAGES, SESSIONS};
+use super::Connection;
+use crate::event::DeviceClass;
+use crate::page_key::PagePattern;
+use crate::store::query::*;
+use crate::store::{EventReader, StoreError};
+use mongodb::bson::{doc, Bson, Document};
+use mongodb::Database;
+
+/// Most points in the overview's series (as the SQLite engine).
+const SERIES_TARGET_POINTS: i64 = 60;
+/// Rows in each of the overview's top lists.
+const TOP_LIST_ROWS: u32 = 10;
+
+/// A read-only view of a MongoDB database written by [`super::MongoWriter`].
+pub struct MongoReader {
+    pub(super) conn: Connection,
+}
+
+/// Runs `pipeline` over `collection` and collects every result document.
+pub(super) async fn aggregate(
+    db: &Database,
+    collection: &str,
+    pipeline: Vec<Document>,
+) -> Result<Vec<Document>, StoreError> {
+    let mut cursor = db
+        .collection::<Document>(collection)
+        .aggregate(pipeline)
+        .await?;
+    let mut rows = Vec::new();
+    while cursor.advance().await? {
+        rows.push(cursor.deserialize_current()?);
+    }
+    Ok(rows)
+}
+
+fn sort_direction(descending: bool) -> i32 {
+    if descending {
+        -1
+    } else {
+        1
+    }
+}
+
+/// `$skip` and `$limit` of a page, or `None` for an empty page.
+fn paging(page: PageRequest) -> Option<[Document; 2]> {
+    (page.limit > 0).then(|| {
+        [
+            doc! { "$skip": i64::try_from(page.offset).unwrap_or(i64::MAX) },
+            doc! { "$limit": i64::from(page.limit) },
+        ]
+    })
+}
+
+/// A bucket width for about `target` buckets over `span_ms`, from a list of
+/// round durations (the SQLite engine's steps).
+fn bucket_for(span_ms: i64, target: i64) -> i64 {
+    const STEPS: [i64; 10] = [
+        60_000,
+        5 * 60_000,
+        15 * 60_000,
+        30 * 60_000,
+        3_600_000,
+        3 * 3_600_000,
+        6 * 3_600_000,
+        12 * 3_600_000,
+        86_400_000,
+        7 * 86_400_000,
+    ];
+    STEPS
+        .into_iter()
+        .find(|step| span_ms / step <= target)
+        .unwrap_or_else(|| (span_ms / target).max(1))
+}
+
+/// Counts by label, most first, ties by label.
+fn top_counts(rows: Vec<Document>, label: impl Fn(&Bson) -> String) -> Vec<Count> {
+    rows.into_iter()
+        .filter_map(|d| {
+            let n = count(&d, "n");
+            (n > 0).then(|| Count {
+                label: label(d.get("_id").unwrap_or(&Bson::Null)),
+                count: n,
+            })
+        })
+        .collect()
+}
+
+impl MongoReader {
+    /// Connects to the database at `url`.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        Ok(Self {
+            conn: Connection::open(url)?,
+        })
+    }
+
+    /// The name of the database read.
+    pub fn database_name(&self) -> &str {
+        self.conn.database_name()
+    }
+}
+
+/// The grouping of `pages` rows (at `at`, e.g. `"$pg."` or `"$"`) into
+/// page statistics, sorted and paged. Distinct visitors are counted by a
+/// first grouping per page and visitor (visitor ids are printable ASCII, so
+/// `\u{1}` cannot occur in them), which keeps no set of visitors in memory.
+fn page_rows_stages(at: &str, sort: Sort<PageSortKey>, page: [Document; 2]) -> Vec<Document> {
+    const SUMS: [&str; 5] = [
+        "views",
+        "clicks",
+        "scroll_sum",
+        "scroll_count",
+        "rage_clicks",
+    ];
+    let f = |name: &str| format!("{at}{name}");
+    let dir = sort_direction(sort.descending);
+    let key = match sort.key {
+        PageSortKey::Page => "page",
+        PageSortKey::Views => "views",
+        PageSortKey::Visitors => "visitors",
+        PageSortKey::Clicks => "clicks",
+        PageSortKey::ScrollDepth => "depth",
+        PageSortKey::RageClicks => "rage_clicks",
+    };
+    let mut order = doc! { key: dir };
+    if key != "page" {
+        order.insert("page", 1);
+    }
+    order.insert("_id", 1);
+    let mut per_visitor = doc! {
+        "_id": { "$concat": [f("pid"), "\u{1}", f("visitor")] },
+        "pid": { "$max": f("pid") },
+        "page": { "$max": f("page") },
+        "sessions": { "$sum": 1 },
+    };
+    let mut per_page = doc! {
+        "_id": "$pid",
+        "page": { "$max": "$page" },
+        "visitors": { "$sum": 1 },
+        "sessions": { "$sum": "$sessions" },
+    };
+    for sum in SUMS {
+        per_visitor.insert(sum, doc! { "$sum": f(sum) });
+        per_page.insert(sum, doc! { "$sum": format!("${sum}") });
+    }
+    let [skip, limit] = page;
+    vec![
+        doc! { "$group": per_visitor },
+        doc! { "$group": per_page },
+        doc! { "$addFields": {
+            "depth": { "$cond": [
+                { "$gt": ["$scroll_count", 0] },
+                { "$divide": ["$scroll_sum", "$scroll_count"] },
+                null,
+            ] },
+        } },
+        doc! { "$sort": order },
+        skip,
+        limit,
+    ]
+}
+
+fn page_stats(d: &Document) -> Result<PageStats, StoreError> {
+    let scroll_count = count(d, "scroll_count");
+    let scroll_sum = float(d, "scroll_sum").unwrap_or(0.0);
+    Ok(PageStats {
+        page: text(d, "page")
+            .ok_or_else(|| StoreError::Corrupt(format!("page row without a page: {d}")))?,
+        views: count(d, "views"),
+        visitors: count(d, "visitors"),
+        sessions: count(d, "sessions"),
+        clicks: count(d, "clicks"),
+        mean_scroll_depth: (scroll_count > 0).then(|| scroll_sum / scroll_count as f64),
+        rage_clicks: count(d, "rage_clicks"),
+    })
+}
+
+/// Stages joining each event's session under `s` and keeping the events of
+/// sessions that meet the filter's session conditions.
+pub(super) fn joined_session_stages(filter: &Filter) -> Vec<Document> {
+    let mut stages = vec![
+        doc! { "$lookup": {
+            "from": SESSIONS,
+            "localField": "sid",
+            "foreignField": "_id",
+            "as": "s",
+        } },
+        doc! { "$unwind": "$s" },
+    ];
+    stages.extend(session_stages(filter, SessionAt::Joined, false, false));
+    stages
+}
+
+impl MongoReader {
+    async fn overview_of(db: &Database, filter: &Filter) -> Result<Overview, StoreError> {
+        let base = session_stages(filter, SessionAt::Root, true, true);
+        let with = |mut tail: Vec<Document>| {
+            let mut stages = base.clone();
+            stages.append(&mut tail);
+            stages
+        };
+        let totals = aggregate(
+            db,
+            SESSIONS,
+            with(vec![doc! { "$group": {
+                "_id": null,
+                "sessions": { "$sum": 1 },
+                "page_views": { "$sum": "$page_views" },
+                "clicks": { "$sum": "$clicks" },
+                "bounced": { "$sum": { "$cond": [{ "$eq": ["$page_views", 1] }, 1, 0] } },
+                "viewed": { "$sum": { "$cond": [{ "$gte": ["$page_views", 1] }, 1, 0] } },
+                "duration": { "$sum": { "$subtract": ["$end", "$start"] } },
+                "min_start": { "$min": "$start" },
+                "max_start": { "$max": "$start" },
+            } }]),
+        )
+        .await?;
+        let totals = totals.into_iter().next().unwrap_or_default();
+        let sessions = count(&totals, "sessions");
+        let visitors = aggregate(
+            db,
+            SESSIONS,
+            with(vec![
+                doc! { "$group": { "_id": "$visitor" } },
+                doc! { "$count": "n" },
+            ]),
+        )
+        .await?
+        .first()
+        .map_or(0, |d| count(d, "n"));
+
+        let mut series = Vec::new();
+        let mut bucket_ms = 3_600_000;
+        if let (true, Some(min_start), Some(max_start)) = (
+            sessions > 0,
+            int(&totals, "min_start"),
+            int(&totals, "max_start"),
+        ) {
+            let from = filter.range.from.unwrap_or(min_start);
+            let to = filter.range.to.unwrap_or(max_start + 1).max(from + 1);
+            bucket_ms = bucket_for(to - from, SERIES_TARGET_POINTS);
+            let origin = from.div_euclid(bucket_ms) * bucket_ms;
+            let buckets = (to - origin + bucket_ms - 1) / bucket_ms;
+            series = (0..buckets)
+                .map(|i| SeriesPoint {
+                    start: origin + i * bucket_ms,
+                    sessions: 0,
+                    page_views: 0,
+                })
+                .collect();
+            let filled = aggregate(
+                db,
+                SESSIONS,
+                with(vec![doc! { "$group": {
+                    "_id": { "$floor": { "$divide": [
+                        { "$subtract": ["$start", origin] }, bucket_ms,
+                    ] } },
+                    "sessions": { "$sum": 1 },
+                    "page_views": { "$sum": "$page_views" },
+                } }]),
+            )
+            .await?;
+            for d in filled {
+                let index = int(&d, "_id").and_then(|i| usize::try_from(i).ok());
+                if let Some(point) = index.and_then(|i| series.get_mut(i)) {
+                    point.sessions = count(&d, "sessions");
+                    point.page_views = count(&d, "page_views");
+                }
+            }
+        }
+
+        let top = |group: Bson| {
+            with(vec![
+                doc! { "$group": { "_id": group, "n": { "$sum": 1 } } },
+                doc! { "$sort": { "n": -1, "_id": 1 } },
+                doc! { "$limit": i64::from(TOP_LIST_ROWS) },
+            ])
+        };
+        let as_text = |b: &Bson| match b {
+            Bson::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let referrer = doc! { "$ifNull": [{ "$arrayElemAt": ["$entry", 3] }, DIRECT_REFERRER] };
+        let top_referrers = top_counts(
+            aggregate(db, SESSIONS, top(Bson::Document(referrer))).await?,
+            as_text,
+        );
+        let browsers = top_counts(
+            aggregate(db, SESSIONS, top(Bson::String("$browser".into()))).await?,
+            as_text,
+        );
+        let devices = top_counts(
+            aggregate(db, SESSIONS, top(Bson::String("$device".into()))).await?,
+            |b| {
+                let code = match b {
+                    Bson::Int32(v) => i64::from(*v),
+                    Bson::Int64(v) => *v,
+                    Bson::Double(v) => *v as i64,
+                    _ => -1,
+                };
+                DeviceClass::from_code(code).as_str().to_owned()
+            },
+        );
+        let top_pages = Self::pages_of(
+            db,
+            filter,
+            None,
+            Sort {
+                key: PageSortKey::Views,
+                descending: true,
+            },
+            PageRequest::first(TOP_LIST_ROWS),
+        )
+        .await?
+        .into_iter()
+        .map(|p| Count {
+            label: p.page,
+            count: p.views,
+        })
+        .collect();
+
+        let viewed = count(&totals, "viewed");
+        Ok(Overview {
+            visitors,
+            sessions,
+            page_views: count(&totals, "page_views"),
+            clicks: count(&totals, "clicks"),
+            bounce_rate: if viewed == 0 {
+                0.0
+            } else {
+                count(&totals, "bounced") as f64 / viewed as f64
+            },
+            mean_duration_ms: if sessions == 0 {
+                0.0
+            } else {
+                int(&totals, "duration").unwrap_or(0) as f64 / sessions as f64
+            },
+            bucket_ms,
+            series,
+            top_pages,
+            top_referrers,
+            devices,
+            browsers,
+        })
+    }
+
+    async fn pages_of(
+        db: &Database,
+        filter: &Filter,
+        pattern: Option<&PagePattern>,
+        sort: Sort<PageSortKey>,
+        page: PageRequest,
+    ) -> Result<Vec<PageStats>, StoreError> {
+        let Some(paging) = paging(page) else {
+            return Ok(Vec::new());
+        };
+        let rows = if filter.range == TimeRange::ALL && !filter.has_session_conditions() {
+            // Over all time, the per-session page rows hold everything.
+            let mut matched = Document::new();
+            if let Some(site) = &filter.site {
+                matched.insert("site", site);
+            }
+            if let Some(pattern) = pattern {
+                matched.insert("page", pattern_regex(pattern));
+            }
+            let mut stages = vec![doc! { "$match": matched }];
+            stages.extend(page_rows_stages("$", sort, paging));
+            aggregate(db, PAGES, stages).await?
+        } else {
+            let mut stages = session_stages(filter, SessionAt::Root, true, true);
+            stages.push(doc! { "$lookup": {
+                "from": PAGES,
+                "localField": "_id",
+                "foreignField": "sid",
+                "as": "pg",
+            } });
+            stages.push(doc! { "$unwind": "$pg" });
+            if let Some(pattern) = pattern {
+                stages.push(doc! { "$match": { "pg.page": pattern_regex(pattern) } });
+            }
+            stages.extend(page_rows_stages("$pg.", sort, paging));
+            aggregate(db, SESSIONS, stages).await?
+        };
+        rows.iter().map(page_stats).collect()
+    }
+}
+
+impl EventReader for MongoReader {
+    fn overview(&self, filter: &Filter) -> Result<Overview, StoreError> {
+        let db = self.conn.db().clone();
+        self.conn
+            .run(async move { Self::overview_of(&db, filter).await })
+    }
+
+    fn sessions(
+        &self,
+        filter: &Filter,
+        sort: Sort<SessionSortKey>,
+        page: PageRequest,
+    ) -> Result<SessionPage, StoreError> {
+        let db = self.conn.db().clone();
+        self.conn.run(async move {
+            let base = session_stages(filter, SessionAt::Root, true, true);
+            let mut counting = base.clone();
+            counting.push(doc! { "$count": "n" });
+            let total = aggregate(&db, SESSIONS, counting)
+                .await?
+                .first()
+                .map_or(0, |d| count(d, "n"));
+            let Some([skip, limit]) = paging(page) else {
+                return Ok(SessionPage {
+                    total,
+                    rows: Vec::new(),
+                });
+            };
+            let (key, derived) = match sort.key {
+                SessionSortKey::Start => ("start", None),
+                SessionSortKey::Duration => {
+                    ("_dur", Some(doc! { "$subtract": ["$end", "$start"] }))
+                }
+                SessionSortKey::Events => ("events", None),
+                SessionSortKey::Pages => ("page_views", None),
+                SessionSortKey::Clicks => ("clicks", None),
+                SessionSortKey::Entry => ("_ep", Some(doc! { "$arrayElemAt": ["$entry", 2] })),
+                SessionSortKey::Exit => ("_xp", Some(doc! { "$arrayElemAt": ["$exit", 2] })),
+                SessionSortKey::Device => ("device", None),
+                SessionSortKey::Browser => ("browser", None),
+                SessionSortKey::Referrer => ("_ref", Some(doc! { "$arrayElemAt": ["$entry", 3] })),
+                SessionSortKey::RageClicks => ("rage_clicks", None),
+            };
+            let dir = sort_direction(sort.descending);
+            let mut stages = base;
+            if let Some(expr) = derived {
+                stages.push(doc! { "$addFields": { key: expr } });
+            }
+            stages.push(doc! { "$sort": { key: dir, "session": dir, "site": dir } });
+            stages.push(skip);
+            stages.push(limit);
+            let rows = aggregate(&db, SESSIONS, stages)
+                .await?
+                .iter()
+                .map(session_summary)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(SessionPage { total, rows })
+        })
+    }
+
+    fn journey(&self, session: &SessionRef) -> Result<Option<Journey>, StoreError> {
+        let db = self.conn.db().clone();
+        self.conn.run(async move {
+            let mut filter = doc! { "session": &session.session_id };
+            if let Some(site) = &session.site {
+                filter.insert("site", site);
+            }
+            let found = db
+                .collection::<Document>(SESSIONS)
+                .find(filter)
+                .sort(doc! { "site": 1 })
+                .limit(1)
+                .await?;
+            let mut found = found;
+            if !found.advance().await? {
+                return Ok(None);
+            }
+            let d = found.deserialize_current()?;
+            let summary = session_summary(&d)?;
+            let sid = session_key(&summary.site, &summary.session_id);
+            let mut cursor = db
+                .collection::<Document>(EVENTS)
+                .find(doc! { "sid": sid })
+                .sort(doc! { "ts": 1, "id": 1 })
+                .await?;
+            let mut steps = Vec::new();
+            while cursor.advance().await? {
+                steps.push(stored_event(&cursor.deserialize_current()?)?);
+            }
+            Ok(Some(Journey {
+                session: summary,
+                steps,
+            }))
+        })
+    }
+
+    fn pages(
+        &self,
+        filter: &Filter,
+        pattern: Option<&PagePattern>,
+        sort: Sort<PageSortKey>,
+        page: PageRequest,
+    ) -> Result<Vec<PageStats>, StoreError> {
+        let db = self.conn.db().clone();
+        self.conn
+            .run(async move { Self::pages_of(&db, filter, pattern, sort, page).await })
+    }
+
+    fn heatmap(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
+        let db = self.conn.db().clone();
+        self.conn
+            .run(async move { super::heat_reader::heatmap(&db, query).await })
+    }
+
+    fn events(&self, filter: &Filter, page: PageRequest) -> Result<Vec<StoredEvent>, StoreError> {
+        let Some([skip, limit]) = paging(page) else {
+            return Ok(Vec::new());
+        };
+        let db = self.conn.db().clone();
+        self.conn.run(async move {
+            let mut matched = Document::new();
+            if let Some(site) = &filter.site {
+                matched.insert("site", site);
+            }
+            let mut ts = Document::new();
+            if let Some(from) = filter.range.from {
+                ts.insert("$gte", from);
+            }
+            if let Some(to) = filter.range.to {
+                ts.insert("$lt", to);
+            }
+            if !ts.is_empty() {
+                matched.insert("ts", ts);
+            }
+            let mut stages = vec![doc! { "$match": matched }];
+            if filter.has_session_conditions() {
+                stages.extend(joined_session_stages(filter));
+                stages.push(doc! { "$project": { "s": 0 } });
+            }
+            stages.push(doc! { "$sort": { "ts": 1, "id": 1, "site": 1 } });
+            stages.push(skip);
+            stages.push(limit);
+            aggregate(&db, EVENTS, stages)
+                .await?
+                .iter()
+                .map(stored_event)
+                .collect()
+        })
+    }
+
+    fn live_tail(&self, cursor: Option<&str>, limit: u32) -> Result<LiveTail, StoreError> {
+        let after = cursor
+            .map(|c| {
+                c.parse::<i64>()
+                    .map_err(|_| StoreError::Corrupt(format!("not a live cursor: {c:?}")))
+            })
+            .transpose()?;
+        if limit == 0 {
+            return Ok(LiveTail {
+                cursor: cursor.map(str::to_owned),
+                events: Vec::new(),
+            });
+        }
+        let db = self.conn.db().clone();
+        self.conn.run(async move {
+            let events = db.collection::<Document>(EVENTS);
+            let find = match after {
+                Some(after) => events
+                    .find(doc! { "seq": { "$gt": after } })
+                    .sort(doc! { "seq": 1 }),
+                None => events.find(doc! {}).sort(doc! { "seq": -1 }),
+            };
+            let mut found = find.limit(i64::from(limit)).await?;
+            let mut rows = Vec::new();
+            while found.advance().await? {
+                rows.push(stored_event(&found.deserialize_current()?)?);
+            }
+            if after.is_none() {
+                rows.reverse();
+            }
+            let next = match rows.last() {
+                Some(last) => Some(last.cursor.clone()),
+                None => after.map(|a| a.to_string()),
+            };
+            Ok(LiveTail {
+                cursor: next,
+                events: rows,
+            })
+        })
+    }
+
+    fn change_token(&self) -> Result<u64, StoreError> {
+        let db = self.conn.db().clone();
+        self.conn.run(async move {
+            let counter = db
+                .collection::<Document>(META)
+                .find_one(doc! { "_id": COMMIT_COUNTER })
+                .await?;
+            Ok(counter.as_ref().map_or(0, |d| count(d, "n")))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_round() {
+        assert_eq!(bucket_for(3_600_000, 60), 60_000);
+        assert_eq!(bucket_for(86_400_000, 60), 30 * 60_000);
+        assert_eq!(bucket_for(30 * 86_400_000, 60), 12 * 3_600_000);
+        assert_eq!(bucket_for(1, 60), 60_000);
+    }
+
+    #[test]
+    fn an_empty_page_asks_nothing() {
+        assert!(paging(PageRequest::first(0)).is_none());
+        assert!(paging(PageRequest::first(1)).is_some());
+    }
+}

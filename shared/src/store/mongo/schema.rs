@@ -1,0 +1,145 @@
+//! Collections, their indexes, and the composite string keys used as `_id`.
+//!
+//! | collection | one document per | `_id` |
+//! |---|---|---|
+//! | `events` | stored event | site, event id |
+//! | `sessions` | session (rollup) | site, session id |
+//! | `pages` | session × page (rollup) | site, session id, page key |
+//! | `heat_cells` | page × width segment × day × fine cell | bucket, gx, gy |
+//! | `heat_extents` | page × width segment × day × page width | bucket, width |
+//! | `heat_elements` | page × width segment × day × selector | bucket, selector |
+//! | `meta` | counter (`seq`: storage order, `commits`: change token) | name |
+//!
+//! Keys are strings with every part but the last prefixed by its length
+//! (`4:shopa1-1`), so no choice of characters in a part can make two keys meet.
+
+use super::Connection;
+use crate::store::StoreError;
+use mongodb::bson::{doc, Document};
+use mongodb::options::IndexOptions;
+use mongodb::IndexModel;
+
+pub(crate) const EVENTS: &str = "events";
+pub(crate) const SESSIONS: &str = "sessions";
+pub(crate) const PAGES: &str = "pages";
+pub(crate) const HEAT_CELLS: &str = "heat_cells";
+pub(crate) const HEAT_EXTENTS: &str = "heat_extents";
+pub(crate) const HEAT_ELEMENTS: &str = "heat_elements";
+pub(crate) const META: &str = "meta";
+
+/// The counter that numbers stored events in storage order.
+pub(crate) const SEQ_COUNTER: &str = "seq";
+/// The counter bumped after every commit and deletion: the change token.
+pub(crate) const COMMIT_COUNTER: &str = "commits";
+
+/// Name of the TTL index on `events.at`.
+pub(crate) const TTL_INDEX: &str = "events_ttl";
+
+/// A composite key: each part but the last prefixed by `len:`.
+pub(crate) fn key(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 4).sum());
+    if let Some((last, head)) = parts.split_last() {
+        for part in head {
+            out.push_str(&part.len().to_string());
+            out.push(':');
+            out.push_str(part);
+        }
+        out.push_str(last);
+    }
+    out
+}
+
+/// The key of a session.
+pub(crate) fn session_key(site: &str, session: &str) -> String {
+    key(&[site, session])
+}
+
+/// The key of a heatmap bucket: one page, width segment and day.
+pub(crate) fn bucket_key(site: &str, page: &str, segment: i64, day: i64) -> String {
+    key(&[site, &segment.to_string(), &day.to_string(), page])
+}
+
+fn index(keys: Document, name: &str) -> IndexModel {
+    IndexModel::builder()
+        .keys(keys)
+        .options(IndexOptions::builder().name(name.to_owned()).build())
+        .build()
+}
+
+fn sparse_index(keys: Document, name: &str) -> IndexModel {
+    IndexModel::builder()
+        .keys(keys)
+        .options(
+            IndexOptions::builder()
+                .name(name.to_owned())
+                .sparse(true)
+                .build(),
+        )
+        .build()
+}
+
+/// Creates every index the queries use (a no-op when they exist).
+pub(crate) fn create_indexes(conn: &Connection) -> Result<(), StoreError> {
+    let db = conn.db();
+    let plan: Vec<(&str, Vec<IndexModel>)> = vec![
+        (
+            EVENTS,
+            vec![
+                index(doc! { "sid": 1, "ts": 1 }, "events_by_session"),
+                index(doc! { "ts": 1 }, "events_by_time"),
+                index(doc! { "seq": 1 }, "events_by_seq"),
+                sparse_index(doc! { "hk": 1, "ts": 1 }, "clicks_by_bucket"),
+                sparse_index(doc! { "pending": 1 }, "events_pending"),
+            ],
+        ),
+        (
+            SESSIONS,
+            vec![
+                index(doc! { "start": 1 }, "sessions_by_start"),
+                index(doc! { "site": 1, "visitor": 1 }, "sessions_by_visitor"),
+                index(doc! { "end": 1 }, "sessions_by_end"),
+                index(doc! { "session": 1, "site": 1 }, "sessions_by_id"),
+            ],
+        ),
+        (PAGES, vec![index(doc! { "sid": 1 }, "pages_by_session")]),
+        (
+            HEAT_CELLS,
+            vec![index(doc! { "page": 1, "day": 1 }, "cells_by_page")],
+        ),
+        (
+            HEAT_EXTENTS,
+            vec![index(doc! { "page": 1, "day": 1 }, "extents_by_page")],
+        ),
+        (
+            HEAT_ELEMENTS,
+            vec![index(doc! { "page": 1, "day": 1 }, "elements_by_page")],
+        ),
+    ];
+    conn.run(async {
+        for (collection, models) in plan {
+            db.collection::<Document>(collection)
+                .create_indexes(models)
+                .await?;
+        }
+        for collection in [HEAT_CELLS, HEAT_EXTENTS, HEAT_ELEMENTS] {
+            db.collection::<Document>(collection)
+                .create_index(index(doc! { "hk": 1 }, &format!("{collection}_by_bucket")))
+                .await?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_never_meet() {
+        assert_eq!(key(&["shop", "a1"]), "4:shopa1");
+        assert_ne!(key(&["ab", "c"]), key(&["a", "bc"]));
+        assert_ne!(key(&["a:b", "c"]), key(&["a", "b:c"]));
+        assert_eq!(key(&["only"]), "only");
+        assert_ne!(bucket_key("s", "p", 0, 10), bucket_key("s", "p", 1, 0));
+    }
+}

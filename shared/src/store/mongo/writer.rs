@@ -1,0 +1,698 @@
+//! The write side. One commit:
+//!
+//! 1. numbers its events in storage order (one `$inc` of the `seq` counter);
+//! 2. inserts them unordered in one round trip, each marked `pending` with the
+//!    commit's token; duplicate keys are the events already stored;
+//! 3. re-judges rage clicks around the new clicks of each session and flags
+//!    the new bursts;
+//! 4. bulk-upserts every rollup;
+//! 5. clears the `pending` marks and bumps the change token.
+//!
+//! Every write waits for a journaled majority. MongoDB has no transaction
+//! here (they would serialise every ingestd copy on the hot rollup
+//! documents), so a commit that fails half-way leaves its events marked
+//! `pending`: before its next commit this writer — and any writer when it
+//! opens, for marks older than [`PENDING_LEASE`] — rebuilds the rollups of
+//! the sessions and heatmap buckets those events touch from the stored events,
+//! then clears the marks. A failed commit answers an error, so the client
+//! resends; the resent events are then duplicates and the repaired rollups
+//! already count them.
+
+use super::codec::{boolean, event_document, int, text};
+use super::rollups::Rollups;
+use super::schema::{
+    create_indexes, key, COMMIT_COUNTER, EVENTS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS, META,
+    PAGES, SEQ_COUNTER, SESSIONS, TTL_INDEX,
+};
+use super::{write_concern_doc, Connection};
+use crate::event::{EventBatch, EventKind};
+use crate::limits::RAGE_CLICK_WINDOW_MS;
+use crate::store::sqlite::rage::{rage_rows, ClickPoint};
+use crate::store::{AppendOutcome, EventWriter, StoreError};
+use mongodb::bson::oid::ObjectId;
+use mongodb::bson::{doc, Bson, Document};
+use mongodb::error::ErrorKind;
+use mongodb::options::{IndexOptions, ReturnDocument};
+use mongodb::{Database, IndexModel};
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+/// A `pending` mark older than this belongs to a commit that failed (no
+/// commit lasts longer than [`super::OPERATION_TIMEOUT`]).
+pub const PENDING_LEASE: Duration = Duration::from_secs(60);
+
+/// Updates and deletes sent per command.
+const WRITE_CHUNK: usize = 1_000;
+/// Sessions handled per step of a removal or repair.
+const SESSION_CHUNK: usize = 500;
+
+const DAY_MS: i64 = 86_400_000;
+/// How long the TTL index keeps events beyond the retention the purge keeps.
+const TTL_GRACE_DAYS: i64 = 2;
+
+/// The write side of a MongoDB database.
+pub struct MongoWriter {
+    conn: Connection,
+    /// Tokens of this writer's commits that failed after inserting.
+    failed: Vec<String>,
+}
+
+impl MongoWriter {
+    /// Connects, creates the indexes, and repairs what failed commits of any
+    /// writer left behind.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let conn = Connection::open(url)?;
+        create_indexes(&conn)?;
+        let mut writer = Self {
+            conn,
+            failed: Vec::new(),
+        };
+        writer.repair_stale()?;
+        Ok(writer)
+    }
+
+    /// The name of the database written.
+    pub fn database_name(&self) -> &str {
+        self.conn.database_name()
+    }
+
+    /// Rebuilds after this writer's own failed commits.
+    fn repair_failed(&mut self) -> Result<(), StoreError> {
+        if self.failed.is_empty() {
+            return Ok(());
+        }
+        let tokens = self.failed.clone();
+        let db = self.conn.db().clone();
+        self.conn.run(repair(&db, tokens))?;
+        self.failed.clear();
+        Ok(())
+    }
+
+    /// Rebuilds after failed commits of any writer, once their lease is over.
+    fn repair_stale(&mut self) -> Result<(), StoreError> {
+        let db = self.conn.db().clone();
+        self.conn.run(async move {
+            let tokens = db
+                .collection::<Document>(EVENTS)
+                .distinct("pending", doc! { "pending": { "$exists": true } })
+                .await?;
+            let now = mongodb::bson::DateTime::now().timestamp_millis();
+            let stale: Vec<String> = tokens
+                .into_iter()
+                .filter_map(|t| match t {
+                    Bson::String(s) => Some(s),
+                    _ => None,
+                })
+                .filter(|t| {
+                    ObjectId::parse_str(t).map_or(true, |id| {
+                        now - id.timestamp().timestamp_millis() > PENDING_LEASE.as_millis() as i64
+                    })
+                })
+                .collect();
+            if !stale.is_empty() {
+                repair(&db, stale).await?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Makes the TTL index keep events `retention` days plus the grace.
+    fn ensure_ttl(&self, cutoff_ms: i64) -> Result<(), StoreError> {
+        let now = mongodb::bson::DateTime::now().timestamp_millis();
+        // The retention the caller purges by, in whole days (it computes the
+        // cutoff from its own clock, a moment before this one).
+        let days = (now.saturating_sub(cutoff_ms).max(0) + DAY_MS / 2) / DAY_MS;
+        let seconds = (days + TTL_GRACE_DAYS) * DAY_MS / 1000;
+        let db = self.conn.db().clone();
+        self.conn.run(async move {
+            let events = db.collection::<Document>(EVENTS);
+            let mut cursor = events.list_indexes().await?;
+            let mut existing = None;
+            while cursor.advance().await? {
+                let index = cursor.deserialize_current()?;
+                if index.keys == doc! { "at": 1 } {
+                    let name = index.options.as_ref().and_then(|o| o.name.clone());
+                    let after = index
+                        .options
+                        .as_ref()
+                        .and_then(|o| o.expire_after)
+                        .map(|d| d.as_secs() as i64);
+                    existing = Some((name, after));
+                }
+            }
+            match existing {
+                Some((_, Some(after))) if after == seconds => {}
+                Some((Some(name), _)) => {
+                    db.run_command(doc! {
+                        "collMod": EVENTS,
+                        "index": { "name": name, "expireAfterSeconds": seconds },
+                    })
+                    .await?;
+                }
+                _ => {
+                    events
+                        .create_index(
+                            IndexModel::builder()
+                                .keys(doc! { "at": 1 })
+                                .options(
+                                    IndexOptions::builder()
+                                        .name(TTL_INDEX.to_owned())
+                                        .expire_after(Duration::from_secs(seconds as u64))
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .await?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes `sessions` (keys) with their events and rollup contributions;
+    /// returns the number of events removed.
+    fn remove_sessions(&mut self, sessions: Vec<String>) -> Result<u64, StoreError> {
+        let db = self.conn.db().clone();
+        self.conn.run(async move {
+            let mut removed = 0;
+            for chunk in sessions.chunks(SESSION_CHUNK) {
+                let sids: Vec<Bson> = chunk.iter().map(|s| Bson::String(s.clone())).collect();
+                let buckets = buckets_of(&db, &sids).await?;
+                removed += db
+                    .collection::<Document>(EVENTS)
+                    .delete_many(doc! { "sid": { "$in": &sids } })
+                    .await?
+                    .deleted_count;
+                db.collection::<Document>(PAGES)
+                    .delete_many(doc! { "sid": { "$in": &sids } })
+                    .await?;
+                db.collection::<Document>(SESSIONS)
+                    .delete_many(doc! { "_id": { "$in": &sids } })
+                    .await?;
+                recompute_buckets(&db, &buckets).await?;
+            }
+            bump(&db, COMMIT_COUNTER, 1).await?;
+            Ok(removed)
+        })
+    }
+
+    /// Keys of the sessions matching `filter`.
+    fn session_keys(&self, filter: Document) -> Result<Vec<String>, StoreError> {
+        let db = self.conn.db().clone();
+        self.conn.run(async move {
+            let mut cursor = db
+                .collection::<Document>(SESSIONS)
+                .find(filter)
+                .projection(doc! { "_id": 1 })
+                .await?;
+            let mut keys = Vec::new();
+            while cursor.advance().await? {
+                if let Some(id) = text(&cursor.deserialize_current()?, "_id") {
+                    keys.push(id);
+                }
+            }
+            Ok(keys)
+        })
+    }
+}
+
+impl EventWriter for MongoWriter {
+    fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError> {
+        self.repair_failed()?;
+        let total: usize = batches.iter().map(|b| b.events.len()).sum();
+        if total == 0 {
+            return Ok(vec![AppendOutcome::default(); batches.len()]);
+        }
+        let token = ObjectId::new().to_hex();
+        let db = self.conn.db().clone();
+        let commit_token = token.clone();
+        let result = self.conn.run(async move {
+            let last = bump(&db, SEQ_COUNTER, total as i64).await?;
+            let first = last - total as i64 + 1;
+            let docs: Vec<Document> = batches
+                .iter()
+                .flat_map(|b| b.events.iter().map(move |e| (b, e)))
+                .zip(first..)
+                .map(|((b, e), seq)| event_document(b, e, seq, &commit_token))
+                .collect();
+            let duplicates = insert_new(&db, &docs).await?;
+            let mut outcomes = Vec::with_capacity(batches.len());
+            let mut rollups = Rollups::default();
+            let mut index = 0;
+            for batch in batches {
+                let mut outcome = AppendOutcome::default();
+                for _ in &batch.events {
+                    if duplicates.contains(&index) {
+                        outcome.duplicates += 1;
+                    } else {
+                        outcome.inserted += 1;
+                        rollups.add_event(&docs[index]);
+                    }
+                    index += 1;
+                }
+                outcomes.push(outcome);
+            }
+            if outcomes.iter().all(|o| o.inserted == 0) {
+                return Ok(outcomes);
+            }
+            flag_rage_clicks(&db, &mut rollups).await?;
+            apply(&db, &rollups, None).await?;
+            db.collection::<Document>(EVENTS)
+                .update_many(
+                    doc! { "pending": &commit_token },
+                    doc! { "$unset": { "pending": "" } },
+                )
+                .await?;
+            bump(&db, COMMIT_COUNTER, 1).await?;
+            Ok(outcomes)
+        });
+        if result.is_err() {
+            self.failed.push(token);
+        }
+        result
+    }
+
+    fn delete_visitor(&mut self, site: &str, visitor_id: &str) -> Result<u64, StoreError> {
+        self.repair_failed()?;
+        let sessions = self.session_keys(doc! { "site": site, "visitor": visitor_id })?;
+        self.remove_sessions(sessions)
+    }
+
+    fn expire_before(&mut self, cutoff_ms: i64) -> Result<u64, StoreError> {
+        self.repair_failed()?;
+        self.repair_stale()?;
+        self.ensure_ttl(cutoff_ms)?;
+        let sessions = self.session_keys(doc! { "end": { "$lt": cutoff_ms } })?;
+        self.remove_sessions(sessions)
+    }
+}
+
+/// Adds `by` to counter `name` and returns its new value.
+async fn bump(db: &Database, name: &str, by: i64) -> Result<i64, StoreError> {
+    let counter = db
+        .collection::<Document>(META)
+        .find_one_and_update(doc! { "_id": name }, doc! { "$inc": { "n": by } })
+        .upsert(true)
+        .return_document(ReturnDocument::After)
+        .await?;
+    counter
+        .as_ref()
+        .and_then(|d| int(d, "n"))
+        .ok_or_else(|| StoreError::Corrupt(format!("counter {name} has no value")))
+}
+
+/// Inserts `docs` unordered; returns the positions of those already stored.
+async fn insert_new(db: &Database, docs: &[Document]) -> Result<HashSet<usize>, StoreError> {
+    let result = db
+        .collection::<Document>(EVENTS)
+        .insert_many(docs)
+        .ordered(false)
+        .await;
+    match result {
+        Ok(_) => Ok(HashSet::new()),
+        Err(error) => match error.kind.as_ref() {
+            ErrorKind::InsertMany(failure) if failure.write_concern_error.is_none() => {
+                let errors = failure.write_errors.as_deref().unwrap_or_default();
+                if errors.iter().all(|e| e.code == DUPLICATE_KEY) {
+                    Ok(errors.iter().map(|e| e.index).collect())
+                } else {
+                    Err(error.into())
+                }
+            }
+            _ => Err(error.into()),
+        },
+    }
+}
+
+const DUPLICATE_KEY: i32 = 11000;
+
+/// Sends `updates` (elements of an `update` command) unordered, in chunks,
+/// and fails on any write or write-concern error.
+async fn bulk_update(
+    db: &Database,
+    collection: &str,
+    updates: &[Document],
+) -> Result<(), StoreError> {
+    for chunk in updates.chunks(WRITE_CHUNK) {
+        let reply = db
+            .run_command(doc! {
+                "update": collection,
+                "updates": chunk.to_vec(),
+                "ordered": false,
+                "writeConcern": write_concern_doc(),
+            })
+            .await?;
+        check_write_reply(collection, &reply)?;
+    }
+    Ok(())
+}
+
+/// Errors a write command answered with `ok: 1`.
+fn check_write_reply(collection: &str, reply: &Document) -> Result<(), StoreError> {
+    if let Ok(errors) = reply.get_array("writeErrors") {
+        if let Some(first) = errors.first() {
+            return Err(StoreError::Mongo(format!(
+                "{} of the writes to {collection} failed, first: {first}",
+                errors.len()
+            )));
+        }
+    }
+    if let Ok(error) = reply.get_document("writeConcernError") {
+        return Err(StoreError::Mongo(format!(
+            "writes to {collection} not acknowledged by a majority: {error}"
+        )));
+    }
+    Ok(())
+}
+
+/// Writes the rollups; `only` restricts them to some collections.
+async fn apply(db: &Database, rollups: &Rollups, only: Option<&[&str]>) -> Result<(), StoreError> {
+    for (collection, updates) in rollups.upserts() {
+        if only.is_some_and(|only| !only.contains(&collection)) || updates.is_empty() {
+            continue;
+        }
+        bulk_update(db, collection, &updates).await?;
+    }
+    Ok(())
+}
+
+/// Clicks of the sessions in `spans` within the rage window of each span, by
+/// session, in time then storage order.
+async fn clicks_around(
+    db: &Database,
+    spans: &[(&String, Option<(i64, i64)>)],
+) -> Result<BTreeMap<String, Vec<Document>>, StoreError> {
+    let mut by_session: BTreeMap<String, Vec<Document>> = BTreeMap::new();
+    for chunk in spans.chunks(200) {
+        let clauses: Vec<Document> = chunk
+            .iter()
+            .map(|(sid, span)| {
+                let mut clause = doc! { "sid": sid.as_str(), "kind": EventKind::Click.code() };
+                if let Some((lo, hi)) = span {
+                    clause.insert(
+                        "ts",
+                        doc! {
+                            "$gte": lo - RAGE_CLICK_WINDOW_MS,
+                            "$lte": hi + RAGE_CLICK_WINDOW_MS,
+                        },
+                    );
+                }
+                clause
+            })
+            .collect();
+        let mut cursor = db
+            .collection::<Document>(EVENTS)
+            .find(doc! { "$or": clauses })
+            .await?;
+        while cursor.advance().await? {
+            let d = cursor.deserialize_current()?;
+            if let Some(sid) = text(&d, "sid") {
+                by_session.entry(sid).or_default().push(d);
+            }
+        }
+    }
+    for clicks in by_session.values_mut() {
+        clicks.sort_by_key(|d| (int(d, "ts").unwrap_or(0), int(d, "seq").unwrap_or(0)));
+    }
+    Ok(by_session)
+}
+
+/// Flags the clicks that newly belong to a burst among `clicks` (one
+/// session's, in order); returns their documents as they were.
+fn new_rage_clicks(clicks: &[Document]) -> Vec<&Document> {
+    let points: Vec<ClickPoint> = clicks
+        .iter()
+        .map(|d| ClickPoint {
+            row: int(d, "seq").unwrap_or(0),
+            ts: int(d, "ts").unwrap_or(0),
+            x: int(d, "x").unwrap_or(0) as f64,
+            y: int(d, "y").unwrap_or(0) as f64,
+        })
+        .collect();
+    let rows: HashSet<i64> = rage_rows(&points).into_iter().collect();
+    clicks
+        .iter()
+        .filter(|d| !boolean(d, "rage") && rows.contains(&int(d, "seq").unwrap_or(0)))
+        .collect()
+}
+
+async fn set_rage(db: &Database, ids: Vec<Bson>) -> Result<(), StoreError> {
+    for chunk in ids.chunks(WRITE_CHUNK) {
+        db.collection::<Document>(EVENTS)
+            .update_many(
+                doc! { "_id": { "$in": chunk.to_vec() } },
+                doc! { "$set": { "rage": 1_i32 } },
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Re-judges the clicks around each session's new clicks, flags new bursts
+/// and counts the flagged clicks into `rollups`.
+async fn flag_rage_clicks(db: &Database, rollups: &mut Rollups) -> Result<(), StoreError> {
+    let spans: Vec<(String, (i64, i64))> = rollups
+        .click_spans
+        .iter()
+        .map(|(sid, span)| (sid.clone(), *span))
+        .collect();
+    if spans.is_empty() {
+        return Ok(());
+    }
+    let windows: Vec<(&String, Option<(i64, i64)>)> =
+        spans.iter().map(|(sid, span)| (sid, Some(*span))).collect();
+    let clicks = clicks_around(db, &windows).await?;
+    let mut ids = Vec::new();
+    for session_clicks in clicks.values() {
+        for d in new_rage_clicks(session_clicks) {
+            rollups.add_rage(d);
+            if let Some(id) = d.get("_id") {
+                ids.push(id.clone());
+            }
+        }
+    }
+    set_rage(db, ids).await
+}
+
+/// A heatmap bucket: its key and the fields of its rollup documents.
+struct Bucket {
+    hk: String,
+    fields: Document,
+}
+
+/// The heatmap buckets the clicks of `sids` fall in.
+async fn buckets_of(db: &Database, sids: &[Bson]) -> Result<Vec<Bucket>, StoreError> {
+    let mut cursor = db
+        .collection::<Document>(EVENTS)
+        .aggregate([
+            doc! { "$match": { "sid": { "$in": sids }, "hk": { "$exists": true } } },
+            doc! { "$group": {
+                "_id": "$hk",
+                "site": { "$first": "$site" },
+                "page": { "$first": "$page" },
+                "seg": { "$first": "$seg" },
+                "day": { "$first": "$day" },
+            } },
+        ])
+        .await?;
+    let mut buckets = Vec::new();
+    while cursor.advance().await? {
+        let d = cursor.deserialize_current()?;
+        let Some(hk) = text(&d, "_id") else {
+            continue;
+        };
+        let mut fields = doc! { "hk": &hk };
+        for field in ["site", "page", "seg", "day"] {
+            if let Some(value) = d.get(field) {
+                fields.insert(field, value.clone());
+            }
+        }
+        buckets.push(Bucket { hk, fields });
+    }
+    Ok(buckets)
+}
+
+/// Rebuilds the heatmap rollups of `buckets` from the stored clicks.
+async fn recompute_buckets(db: &Database, buckets: &[Bucket]) -> Result<(), StoreError> {
+    let events = db.collection::<Document>(EVENTS);
+    let rage = doc! { "$sum": "$rage" };
+    for bucket in buckets {
+        let hk = bucket.hk.as_str();
+        let grouped = |pipeline: Vec<Document>| {
+            let events = events.clone();
+            async move {
+                let mut cursor = events.aggregate(pipeline).await?;
+                let mut rows = Vec::new();
+                while cursor.advance().await? {
+                    rows.push(cursor.deserialize_current()?);
+                }
+                Ok::<_, StoreError>(rows)
+            }
+        };
+        let cells = grouped(vec![
+            doc! { "$match": { "hk": hk } },
+            doc! { "$group": {
+                "_id": { "$add": [{ "$multiply": ["$gy", 256] }, "$gx"] },
+                "clicks": { "$sum": 1 },
+                "rage_clicks": rage.clone(),
+            } },
+        ])
+        .await?;
+        let extents = grouped(vec![
+            doc! { "$match": { "hk": hk } },
+            doc! { "$group": {
+                "_id": "$pw",
+                "clicks": { "$sum": 1 },
+                "max_ph": { "$max": "$ph" },
+                "max_y": { "$max": "$y" },
+            } },
+        ])
+        .await?;
+        let elements = grouped(vec![
+            doc! { "$match": { "hk": hk, "selector": { "$exists": true } } },
+            doc! { "$group": {
+                "_id": "$selector",
+                "clicks": { "$sum": 1 },
+                "rage_clicks": rage.clone(),
+                "label": { "$max": "$label" },
+            } },
+        ])
+        .await?;
+        let mut rebuilt: Vec<(&str, Vec<Document>)> = vec![
+            (HEAT_CELLS, Vec::new()),
+            (HEAT_EXTENTS, Vec::new()),
+            (HEAT_ELEMENTS, Vec::new()),
+        ];
+        for row in cells {
+            let Some(cell) = int(&row, "_id") else {
+                continue;
+            };
+            let (gx, gy) = (cell % 256, cell / 256);
+            let mut d = bucket.fields.clone();
+            d.insert("_id", key(&[hk, &gx.to_string(), &gy.to_string()]));
+            d.insert("gx", gx);
+            d.insert("gy", gy);
+            d.insert("clicks", int(&row, "clicks").unwrap_or(0));
+            d.insert("rage_clicks", int(&row, "rage_clicks").unwrap_or(0));
+            rebuilt[0].1.push(d);
+        }
+        for row in extents {
+            let Some(pw) = int(&row, "_id") else {
+                continue;
+            };
+            let mut d = bucket.fields.clone();
+            d.insert("_id", key(&[hk, &pw.to_string()]));
+            d.insert("pw", pw);
+            d.insert("clicks", int(&row, "clicks").unwrap_or(0));
+            d.insert("max_y", int(&row, "max_y").unwrap_or(0));
+            if let Some(ph) = int(&row, "max_ph") {
+                d.insert("max_ph", ph);
+            }
+            rebuilt[1].1.push(d);
+        }
+        for row in elements {
+            let Some(selector) = text(&row, "_id") else {
+                continue;
+            };
+            let mut d = bucket.fields.clone();
+            d.insert("_id", key(&[hk, &selector]));
+            d.insert("selector", selector);
+            d.insert("clicks", int(&row, "clicks").unwrap_or(0));
+            d.insert("rage_clicks", int(&row, "rage_clicks").unwrap_or(0));
+            if let Some(label) = text(&row, "label") {
+                d.insert("label", label);
+            }
+            rebuilt[2].1.push(d);
+        }
+        for (collection, docs) in rebuilt {
+            let target = db.collection::<Document>(collection);
+            target.delete_many(doc! { "hk": hk }).await?;
+            if !docs.is_empty() {
+                target.insert_many(docs).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds every rollup touched by the events pending under `tokens`, then
+/// clears their marks.
+async fn repair(db: &Database, tokens: Vec<String>) -> Result<(), StoreError> {
+    let events = db.collection::<Document>(EVENTS);
+    let pending = doc! { "pending": { "$in": &tokens } };
+    let sids: Vec<Bson> = events.distinct("sid", pending.clone()).await?;
+    for chunk in sids.chunks(SESSION_CHUNK) {
+        // Rage flags over whole sessions, as if every click were new.
+        let keys: Vec<String> = chunk
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect();
+        let windows: Vec<(&String, Option<(i64, i64)>)> =
+            keys.iter().map(|sid| (sid, None)).collect();
+        let clicks = clicks_around(db, &windows).await?;
+        let ids: Vec<Bson> = clicks
+            .values()
+            .flat_map(|c| new_rage_clicks(c))
+            .filter_map(|d| d.get("_id").cloned())
+            .collect();
+        set_rage(db, ids).await?;
+
+        // Sessions and pages, from their stored events.
+        let mut cursor = events
+            .find(doc! { "sid": { "$in": chunk } })
+            .sort(doc! { "seq": 1 })
+            .await?;
+        let mut rollups = Rollups::default();
+        while cursor.advance().await? {
+            rollups.add_event(&cursor.deserialize_current()?);
+        }
+        db.collection::<Document>(PAGES)
+            .delete_many(doc! { "sid": { "$in": chunk } })
+            .await?;
+        db.collection::<Document>(SESSIONS)
+            .delete_many(doc! { "_id": { "$in": chunk } })
+            .await?;
+        apply(db, &rollups, Some(&[SESSIONS, PAGES])).await?;
+
+        let buckets = buckets_of(db, chunk).await?;
+        recompute_buckets(db, &buckets).await?;
+    }
+    events
+        .update_many(pending, doc! { "$unset": { "pending": "" } })
+        .await?;
+    bump(db, COMMIT_COUNTER, 1).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn click(seq: i64, ts: i64, x: i32, rage: bool) -> Document {
+        doc! { "_id": seq.to_string(), "seq": seq, "ts": ts, "x": x, "y": 0, "rage": rage }
+    }
+
+    #[test]
+    fn only_unflagged_burst_clicks_are_new() {
+        let clicks = [
+            click(1, 0, 0, true),
+            click(2, 100, 2, false),
+            click(3, 200, 4, false),
+            click(4, 5_000, 4, false),
+        ];
+        let new: Vec<i64> = new_rage_clicks(&clicks)
+            .into_iter()
+            .filter_map(|d| int(d, "seq"))
+            .collect();
+        assert_eq!(new, [2, 3]);
+    }
+
+    #[test]
+    fn write_replies_with_errors_fail() {
+        assert!(check_write_reply("x", &doc! { "ok": 1, "n": 2 }).is_ok());
+        assert!(check_write_reply("x", &doc! { "ok": 1, "writeErrors": [{ "code": 2 }] }).is_err());
+        assert!(
+            check_write_reply("x", &doc! { "ok": 1, "writeConcernError": { "code": 64 } }).is_err()
+        );
+    }
+}

@@ -1,0 +1,541 @@
+//! The MongoDB engine: the storage conformance suite against the server named
+//! by `MONGODB_URI`, each case in a database of its own that is dropped
+//! afterwards, plus what only this engine has (indexes, the TTL backstop,
+//! repair after a failed commit, a dead server failing fast).
+//!
+//! Without `MONGODB_URI` every test prints why it is skipped and passes,
+//! unless `REQUIRE_MONGO=1`, when a missing server fails it.
+
+use mongodb::bson::{doc, Document};
+use shared::event::{ClientInfo, Event, EventBatch, EventKind};
+use shared::store::conformance::{StoreFactory, CASES};
+use shared::store::mongo::{MongoReader, MongoWriter};
+use shared::store::query::*;
+use shared::store::{DbUrl, EventReader, EventWriter, StoreError};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The server to test against, or `None` (after saying why) to skip.
+fn server() -> Option<String> {
+    match std::env::var("MONGODB_URI") {
+        Ok(uri) if !uri.trim().is_empty() => Some(uri.trim().to_owned()),
+        _ => {
+            let required = std::env::var("REQUIRE_MONGO").is_ok_and(|v| v == "1");
+            assert!(!required, "REQUIRE_MONGO=1 but MONGODB_URI is not set");
+            eprintln!("skipped: no MongoDB (set MONGODB_URI=mongodb://HOST:PORT to run)");
+            None
+        }
+    }
+}
+
+/// `uri` with its database replaced by `name`.
+fn with_database(uri: &str, name: &str) -> String {
+    let (scheme, rest) = uri.split_once("://").unwrap_or(("mongodb", uri));
+    let (hosts, query) = match rest.split_once('/') {
+        Some((hosts, tail)) => (hosts, tail.split_once('?').map(|(_, q)| q)),
+        None => match rest.split_once('?') {
+            Some((hosts, q)) => (hosts, Some(q)),
+            None => (rest, None),
+        },
+    };
+    match query {
+        Some(q) => format!("{scheme}://{hosts}/{name}?{q}"),
+        None => format!("{scheme}://{hosts}/{name}"),
+    }
+}
+
+static NEXT_DATABASE: AtomicU32 = AtomicU32::new(0);
+
+/// A database name no other test of this run uses.
+fn fresh_name(what: &str) -> String {
+    format!(
+        "analytics_test_{}_{}_{}",
+        std::process::id(),
+        NEXT_DATABASE.fetch_add(1, Ordering::Relaxed),
+        what
+    )
+}
+
+/// Drops databases through a connection of its own.
+fn drop_database(uri: &str, name: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let client = mongodb::Client::with_uri_str(uri).await.expect("a client");
+        client
+            .database(name)
+            .drop()
+            .await
+            .unwrap_or_else(|e| panic!("drop database {name}: {e}"));
+    });
+}
+
+/// A fresh database per `open`, each dropped by [`MongoFactory::drop_all`].
+struct MongoFactory {
+    uri: String,
+    opened: Mutex<Vec<String>>,
+}
+
+impl MongoFactory {
+    fn drop_all(&self) {
+        let names = std::mem::take(&mut *self.opened.lock().expect("lock"));
+        for name in names {
+            drop_database(&self.uri, &name);
+        }
+    }
+}
+
+impl StoreFactory for MongoFactory {
+    fn open(&self) -> (Box<dyn EventWriter>, Box<dyn EventReader>) {
+        let name = fresh_name("case");
+        self.opened.lock().expect("lock").push(name.clone());
+        let url = with_database(&self.uri, &name);
+        let db = DbUrl::parse(&url).expect("a MongoDB URL");
+        assert_eq!(db, DbUrl::Mongo(url.clone()));
+        let writer = db.open_writer().expect("open the writer");
+        let reader = db.open_reader().expect("open the reader");
+        (writer, reader)
+    }
+}
+
+/// Every conformance case, each in its own database (dropped afterwards).
+/// `MONGODB_CASES=case_a,case_b` runs only those.
+#[test]
+fn conformance_suite() {
+    let Some(uri) = server() else {
+        return;
+    };
+    let factory = MongoFactory {
+        uri,
+        opened: Mutex::new(Vec::new()),
+    };
+    let only = std::env::var("MONGODB_CASES").unwrap_or_default();
+    let mut failed = Vec::new();
+    for (name, case) in CASES {
+        if !only.is_empty() && !only.split(',').any(|c| c.trim() == *name) {
+            continue;
+        }
+        let started = Instant::now();
+        let outcome = catch_unwind(AssertUnwindSafe(|| case(&factory)));
+        factory.drop_all();
+        match outcome {
+            Ok(()) => eprintln!("ok      {name} ({} ms)", started.elapsed().as_millis()),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_default();
+                eprintln!("FAILED  {name}: {message}");
+                failed.push(*name);
+            }
+        }
+    }
+    assert!(failed.is_empty(), "failed cases: {failed:?}");
+}
+
+// ---------------------------------------------------------------------------
+// MongoDB only
+// ---------------------------------------------------------------------------
+
+const T0: i64 = 1_764_000_000_000;
+
+/// A writer and reader over a fresh database, dropped with this value.
+struct Fresh {
+    uri: String,
+    name: String,
+    url: String,
+}
+
+impl Fresh {
+    fn new(uri: &str, what: &str) -> Self {
+        let name = fresh_name(what);
+        Self {
+            url: with_database(uri, &name),
+            uri: uri.to_owned(),
+            name,
+        }
+    }
+
+    /// Runs `work` against the raw database.
+    fn raw<T>(&self, work: impl AsyncFnOnce(mongodb::Database) -> T) -> T {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let client = mongodb::Client::with_uri_str(&self.uri)
+                .await
+                .expect("a client");
+            work(client.database(&self.name)).await
+        })
+    }
+}
+
+impl Drop for Fresh {
+    fn drop(&mut self) {
+        drop_database(&self.uri, &self.name);
+    }
+}
+
+fn page_view(id: &str, ts: i64) -> Event {
+    Event {
+        id: id.into(),
+        kind: EventKind::PageView,
+        ts,
+        received_at: ts,
+        clock_adjusted: false,
+        url: "https://shop.example/".into(),
+        page_key: "shop.example/".into(),
+        title: None,
+        referrer: None,
+        viewport: None,
+        page: None,
+        x: None,
+        y: None,
+        target: None,
+        depth: None,
+        name: None,
+        props: None,
+    }
+}
+
+fn click(id: &str, ts: i64, x: i32) -> Event {
+    Event {
+        kind: EventKind::Click,
+        x: Some(x),
+        y: Some(100),
+        viewport: Some(shared::event::Size {
+            width: 1280,
+            height: 800,
+        }),
+        page: Some(shared::event::Size {
+            width: 1280,
+            height: 3000,
+        }),
+        ..page_view(id, ts)
+    }
+}
+
+fn batch(session: &str, visitor: &str, events: Vec<Event>) -> EventBatch {
+    EventBatch {
+        site: "shop".into(),
+        session_id: session.into(),
+        visitor_id: visitor.into(),
+        client: ClientInfo::default(),
+        events,
+    }
+}
+
+fn collection_docs(db: &Fresh, collection: &'static str) -> Vec<Document> {
+    db.raw(async move |db| {
+        let mut cursor = db
+            .collection::<Document>(collection)
+            .find(doc! {})
+            .await
+            .expect("find");
+        let mut docs = Vec::new();
+        while cursor.advance().await.expect("advance") {
+            docs.push(cursor.deserialize_current().expect("document"));
+        }
+        docs
+    })
+}
+
+#[test]
+fn the_writer_creates_its_indexes_and_keys_events_by_site_and_id() {
+    let Some(uri) = server() else {
+        return;
+    };
+    let db = Fresh::new(&uri, "indexes");
+    let mut writer = MongoWriter::open(&db.url).expect("writer");
+    assert_eq!(writer.database_name(), db.name);
+    writer
+        .append(&[batch("s1", "v1", vec![page_view("e1", T0)])])
+        .expect("append");
+    let names = db.raw(async |db| {
+        let names = db
+            .collection::<Document>("events")
+            .list_index_names()
+            .await
+            .expect("indexes");
+        names
+    });
+    assert!(names.len() >= 5, "{names:?}");
+    let events = collection_docs(&db, "events");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].get_str("_id").expect("an _id"), "4:shope1");
+    assert!(
+        events[0].get("pending").is_none(),
+        "a finished commit leaves no mark"
+    );
+    assert!(matches!(
+        events[0].get("at"),
+        Some(mongodb::bson::Bson::DateTime(_))
+    ));
+}
+
+#[test]
+fn expiring_creates_the_ttl_backstop_and_removes_old_sessions() {
+    let Some(uri) = server() else {
+        return;
+    };
+    let db = Fresh::new(&uri, "ttl");
+    let mut writer = MongoWriter::open(&db.url).expect("writer");
+    let reader = MongoReader::open(&db.url).expect("reader");
+    let now = shared::now_ms();
+    let day = 86_400_000;
+    writer
+        .append(&[
+            // Past the retention, within the TTL backstop's grace: the purge
+            // (not the TTL) removes it, with its rollups.
+            batch("old", "v1", vec![page_view("o1", now - 31 * day)]),
+            batch("new", "v2", vec![page_view("n1", now - day)]),
+        ])
+        .expect("append");
+    let removed = writer.expire_before(now - 30 * day).expect("expire");
+    assert_eq!(removed, 1);
+    let indexes = db.raw(async |db| {
+        let mut cursor = db
+            .collection::<Document>("events")
+            .list_indexes()
+            .await
+            .expect("indexes");
+        let mut ttl = Vec::new();
+        while cursor.advance().await.expect("advance") {
+            let index = cursor.deserialize_current().expect("index");
+            if let Some(after) = index.options.and_then(|o| o.expire_after) {
+                ttl.push((index.keys, after));
+            }
+        }
+        ttl
+    });
+    assert_eq!(
+        indexes,
+        [(doc! { "at": 1 }, Duration::from_secs(32 * 86_400))],
+        "retention plus two days"
+    );
+    let sessions = reader
+        .sessions(
+            &Filter::default(),
+            Sort {
+                key: SessionSortKey::Start,
+                descending: false,
+            },
+            PageRequest::first(10),
+        )
+        .expect("sessions");
+    let ids: Vec<&str> = sessions
+        .rows
+        .iter()
+        .map(|s| s.session_id.as_str())
+        .collect();
+    assert_eq!(ids, ["new"]);
+}
+
+#[test]
+fn a_commit_that_failed_half_way_is_repaired_before_the_next() {
+    let Some(uri) = server() else {
+        return;
+    };
+    let db = Fresh::new(&uri, "repair");
+    // A commit that stopped after its inserts: events marked pending, no
+    // rollup, and a rage burst half counted.
+    let mut writer = MongoWriter::open(&db.url).expect("writer");
+    writer
+        .append(&[batch("s1", "v1", vec![page_view("p1", T0)])])
+        .expect("append");
+    drop(writer);
+    // A token from 1970: long past its lease.
+    let stale =
+        mongodb::bson::oid::ObjectId::from_bytes([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]).to_hex();
+    db.raw(async |raw| {
+        let events = raw.collection::<Document>("events");
+        let template = events
+            .find_one(doc! {})
+            .await
+            .expect("find")
+            .expect("the event");
+        for (i, x) in [(0_i64, 10_i32), (1, 12), (2, 14)] {
+            let mut d = template.clone();
+            d.insert("_id", format!("4:shopc{i}"));
+            d.insert("id", format!("c{i}"));
+            d.insert("kind", EventKind::Click.code());
+            d.insert("ts", T0 + 1000 + 100 * i);
+            d.insert("seq", 100 + i);
+            d.insert("x", x);
+            d.insert("y", 100);
+            d.insert("pw", 1280_i64);
+            d.insert("vw", 1280_i64);
+            d.insert("ph", 3000_i64);
+            d.insert("pending", &stale);
+            d.insert("hk", "bucket");
+            d.insert("seg", 0_i64);
+            d.insert("day", T0 - T0 % 86_400_000);
+            d.insert("gx", 2_i64);
+            d.insert("gy", 25_i64);
+            events.insert_one(d).await.expect("insert");
+        }
+    });
+    let mut writer = MongoWriter::open(&db.url).expect("reopen repairs");
+    let reader = MongoReader::open(&db.url).expect("reader");
+    let journey = reader
+        .journey(&SessionRef {
+            site: Some("shop".into()),
+            session_id: "s1".into(),
+        })
+        .expect("journey")
+        .expect("the session");
+    assert_eq!(
+        (
+            journey.session.events,
+            journey.session.clicks,
+            journey.session.rage_clicks
+        ),
+        (4, 3, 3)
+    );
+    assert!(journey.steps.iter().filter(|e| e.rage_click).count() == 3);
+    assert!(collection_docs(&db, "events")
+        .iter()
+        .all(|d| d.get("pending").is_none()));
+    let cells = collection_docs(&db, "heat_cells");
+    assert_eq!(cells.len(), 1);
+    let number = |field: &str| match cells[0].get(field) {
+        Some(mongodb::bson::Bson::Int32(n)) => i64::from(*n),
+        Some(mongodb::bson::Bson::Int64(n)) => *n,
+        other => panic!("{field} is {other:?}"),
+    };
+    assert_eq!((number("clicks"), number("rage_clicks")), (3, 3));
+    // The resent events are duplicates and count nothing twice.
+    let outcome = writer
+        .append(&[batch(
+            "s1",
+            "v1",
+            vec![click("c0", T0 + 1000, 10), click("c9", T0 + 5000, 500)],
+        )])
+        .expect("append");
+    assert_eq!((outcome[0].inserted, outcome[0].duplicates), (1, 1));
+    let page = reader
+        .pages(
+            &Filter::default(),
+            None,
+            Sort {
+                key: PageSortKey::Page,
+                descending: false,
+            },
+            PageRequest::first(10),
+        )
+        .expect("pages");
+    assert_eq!((page[0].clicks, page[0].rage_clicks), (4, 3));
+}
+
+/// A TCP relay to the server that can be cut, as if the server died.
+struct Relay {
+    port: u16,
+    streams: std::sync::Arc<Mutex<Vec<std::net::TcpStream>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Relay {
+    fn start(upstream: std::net::SocketAddr) -> Self {
+        use std::sync::atomic::AtomicBool;
+        use std::sync::Arc;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let streams: Arc<Mutex<Vec<std::net::TcpStream>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (kept, stopped) = (Arc::clone(&streams), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let Ok(server) = std::net::TcpStream::connect(upstream) else {
+                    continue;
+                };
+                let mut list = kept.lock().expect("lock");
+                for s in [&client, &server] {
+                    list.push(s.try_clone().expect("clone"));
+                }
+                for (mut from, mut to) in [
+                    (
+                        client.try_clone().expect("clone"),
+                        server.try_clone().expect("clone"),
+                    ),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Self {
+            port,
+            streams,
+            stop,
+        }
+    }
+
+    /// Closes every relayed connection and refuses new ones.
+    fn cut(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for s in self.streams.lock().expect("lock").drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+        // Wake the accept loop so that it sees the stop.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+#[test]
+fn a_dead_server_fails_an_append_within_seconds() {
+    let Some(uri) = server() else {
+        return;
+    };
+    let db = Fresh::new(&uri, "dead");
+    let hosts = uri
+        .split_once("://")
+        .map_or(uri.as_str(), |(_, rest)| rest)
+        .split(['/', '?', ','])
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let upstream = std::net::ToSocketAddrs::to_socket_addrs(&hosts)
+        .expect("the server's address")
+        .next()
+        .expect("an address");
+    let relay = Relay::start(upstream);
+    let url = format!(
+        "mongodb://127.0.0.1:{}/{}?directConnection=true",
+        relay.port, db.name
+    );
+    let mut writer = MongoWriter::open(&url).expect("writer through the relay");
+    writer
+        .append(&[batch("s1", "v1", vec![page_view("e1", T0)])])
+        .expect("append while the server is up");
+    relay.cut();
+    let started = Instant::now();
+    let failed = writer.append(&[batch("s1", "v1", vec![page_view("e2", T0 + 1)])]);
+    assert!(
+        matches!(failed, Err(StoreError::Mongo(_))),
+        "{:?}",
+        failed.map(|o| o.len())
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "gave up only after {:?}",
+        started.elapsed()
+    );
+    // A server that accepts connections and never answers fails too.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    let opened = MongoWriter::open(&format!("mongodb://127.0.0.1:{port}/x"));
+    assert!(matches!(opened, Err(StoreError::Mongo(_))));
+}
