@@ -63,9 +63,29 @@ impl From<mongodb::bson::de::Error> for StoreError {
 
 /// A client, the database, and the runtime the driver runs on.
 pub(crate) struct Connection {
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped.
+    runtime: Option<tokio::runtime::Runtime>,
     client: Client,
     db: Database,
+}
+
+/// Runs `work` to completion on `runtime`. Called from inside another async
+/// runtime (ingestd opens its writer from its server task), it blocks on a
+/// thread of its own, since a runtime cannot block inside another.
+fn block_on<F>(runtime: &tokio::runtime::Runtime, work: F) -> F::Output
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    if tokio::runtime::Handle::try_current().is_err() {
+        return runtime.block_on(work);
+    }
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| runtime.block_on(work))
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 impl Connection {
@@ -78,7 +98,7 @@ impl Connection {
             .enable_all()
             .build()
             .map_err(|e| StoreError::Mongo(format!("cannot start the driver runtime: {e}")))?;
-        let (client, db) = runtime.block_on(async {
+        let (client, db) = block_on(&runtime, async {
             let parsed = tokio::time::timeout(OPERATION_TIMEOUT, ClientOptions::parse(url))
                 .await
                 .map_err(|_| StoreError::Mongo(format!("timed out resolving {url}")))?;
@@ -98,7 +118,7 @@ impl Connection {
             Ok::<_, StoreError>((client, db))
         })?;
         let connection = Self {
-            runtime,
+            runtime: Some(runtime),
             client,
             db,
         };
@@ -113,11 +133,14 @@ impl Connection {
     }
 
     /// Runs `work` on the driver's runtime, failing it after [`OPERATION_TIMEOUT`].
-    pub(crate) fn run<T>(
+    pub(crate) fn run<T: Send>(
         &self,
-        work: impl Future<Output = Result<T, StoreError>>,
+        work: impl Future<Output = Result<T, StoreError>> + Send,
     ) -> Result<T, StoreError> {
-        self.runtime.block_on(async {
+        let Some(runtime) = &self.runtime else {
+            return Err(StoreError::Mongo("the connection is closed".into()));
+        };
+        block_on(runtime, async {
             tokio::time::timeout(OPERATION_TIMEOUT, work)
                 .await
                 .map_err(|_| {
@@ -141,11 +164,18 @@ impl Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
+        let Some(runtime) = self.runtime.take() else {
+            return;
+        };
         // Close pooled connections before the runtime that drives them goes.
         let client = self.client.clone();
-        let _ = self.runtime.block_on(async {
+        let _ = block_on(&runtime, async {
             tokio::time::timeout(Duration::from_secs(2), client.shutdown()).await
         });
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // A runtime cannot be dropped inside another: let it go off-thread.
+            runtime.shutdown_background();
+        }
     }
 }
 
