@@ -2,7 +2,9 @@
 //! variable (`INGESTD_…`, and `ANALYTICS_DB` for the database, which every
 //! binary of the project reads).
 
+use crate::client_ip::parse_network;
 use clap::Parser;
+use ipnet::IpNet;
 use shared::page_key::QueryKeepList;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -26,6 +28,18 @@ pub struct Config {
     /// Without any, every site key and origin is accepted.
     #[arg(long = "site", env = "INGESTD_SITES", value_delimiter = ';')]
     pub sites: Vec<String>,
+
+    /// Sites in cookieless mode (comma-separated keys, `*` for all): the
+    /// visitor id the browser sends is replaced by a keyed hash of (site, IP,
+    /// user agent) with a random salt that lives in memory for one UTC day.
+    #[arg(long, env = "INGESTD_COOKIELESS", value_delimiter = ',')]
+    pub cookieless: Vec<String>,
+
+    /// Proxies whose `X-Forwarded-For` gives the client address (for rate
+    /// limits and cookieless ids): addresses or networks, comma-separated,
+    /// e.g. `127.0.0.1,10.0.0.0/8`. Without any, the header is ignored.
+    #[arg(long = "trusted-proxy", env = "INGESTD_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<IpNet>,
 
     /// Query parameters kept in page keys; `utm_*` keeps every utm_ parameter.
     /// Comma-separated. By default no query parameter is kept.
@@ -98,6 +112,8 @@ impl Default for Config {
             commit_events: 4096,
             commit_bytes: 4 * 1024 * 1024,
             commit_delay_ms: 0,
+            cookieless: Vec::new(),
+            trusted_proxies: Vec::new(),
             max_connections: 4096,
             header_timeout_secs: 10,
             body_timeout_secs: 10,
@@ -167,3 +183,21 @@ mod tests {
         assert_eq!(c.keep_list(), QueryKeepList::new(["utm_*", "ref"]));
     }
 }
+
+    #[test]
+    fn parses_privacy_options() {
+        let c = Config::try_parse_from([
+            "ingestd",
+            "--cookieless",
+            "shop,blog",
+            "--trusted-proxy",
+            "127.0.0.1,10.0.0.0/8",
+            "--trusted-proxy",
+            "::1",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.cookieless, vec!["shop", "blog"]);
+        let nets: Vec<String> = c.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(nets, vec!["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        assert!(Config::try_parse_from(["ingestd", "--trusted-proxy", "proxy.example"]).is_err());
+    }

@@ -15,11 +15,16 @@
 //!
 //! Modules: [`config`] (CLI and environment), [`queue`] (bounded queue and the
 //! group-commit writer), [`routes`] (HTTP handling), [`metrics`] (Prometheus
-//! text), [`rate_limit`] (per-IP token buckets), [`sites`] (site keys and CORS),
-//! [`assets`] (the embedded tracker script and demo site).
+//! text), [`rate_limit`] (per-IP token buckets), [`sites`] (site keys, CORS,
+//! hostnames), [`client_ip`] (trusted proxies), [`bots`] (bot filtering),
+//! [`cookieless`] (daily-salted visitor ids), [`assets`] (the embedded tracker
+//! script and demo site).
 
 pub mod assets;
+pub mod bots;
+pub mod client_ip;
 pub mod config;
+pub mod cookieless;
 pub mod metrics;
 pub mod queue;
 pub mod rate_limit;
@@ -65,7 +70,7 @@ pub async fn serve(
     open_writer: WriterOpener,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
-    let sites = sites::SiteRules::parse(&config.sites).map_err(ServeError::Config)?;
+    let sites = sites::SiteRules::from_config(&config).map_err(ServeError::Config)?;
     let metrics = Arc::new(Metrics::default());
     let (queue, writer_thread) = queue::start(
         open_writer,

@@ -16,10 +16,12 @@ pub enum RequestRejection {
     OriginNotAllowed,
     QueueFull,
     StoreFailed,
+    Bot,
+    UnsupportedEncoding,
 }
 
 impl RequestRejection {
-    const ALL: [RequestRejection; 9] = [
+    const ALL: [RequestRejection; 11] = [
         Self::Malformed,
         Self::NothingValid,
         Self::BodyTooLarge,
@@ -29,6 +31,8 @@ impl RequestRejection {
         Self::OriginNotAllowed,
         Self::QueueFull,
         Self::StoreFailed,
+        Self::Bot,
+        Self::UnsupportedEncoding,
     ];
 
     fn label(self) -> &'static str {
@@ -42,6 +46,8 @@ impl RequestRejection {
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::QueueFull => "queue_full",
             Self::StoreFailed => "store_failed",
+            Self::Bot => "bot",
+            Self::UnsupportedEncoding => "unsupported_encoding",
         }
     }
 }

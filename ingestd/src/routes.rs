@@ -1,19 +1,29 @@
 //! HTTP routing and the request handlers.
+//!
+//! `POST /api/events`, in order: client address (trusted proxies) → per-IP
+//! rate limit (`429`) → compressed bodies refused (`415`) → declared length
+//! (`413`) → body read under a size limit and a timeout (`413`, `408`) →
+//! parse and validate (`400`) → site and origin (`403`) → bots (`403`, every
+//! event rejected as `bot`) → page hosts of the site (per event) → cookieless
+//! visitor id → commit queue (`503`) → `200` after the commit.
 
 use crate::assets::{Asset, Assets};
+use crate::bots::BotFilter;
+use crate::client_ip::TrustedProxies;
+use crate::cookieless::VisitorHasher;
 use crate::metrics::{Metrics, RequestRejection};
 use crate::queue::{CommitQueue, QueueError};
 use crate::rate_limit::{RateLimiter, Verdict};
 use crate::sites::{SiteCheck, SiteRules};
 use crate::Config;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use shared::contract::{ErrorReply, IngestReply, RejectedEvent};
 use shared::page_key::QueryKeepList;
-use shared::validate::{self, BatchError, RequestContext};
+use shared::validate::{self, BatchError, EventRejection, Rejection, RequestContext};
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::IpAddr;
@@ -29,6 +39,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     sites: SiteRules,
     limiter: RateLimiter,
+    proxies: TrustedProxies,
+    bots: BotFilter,
+    visitors: VisitorHasher,
     keep_query: QueryKeepList,
     max_body: usize,
     body_timeout: Duration,
@@ -48,6 +61,9 @@ impl AppState {
             metrics,
             sites,
             limiter: RateLimiter::new(config.rate_limit, config.rate_burst),
+            proxies: TrustedProxies::new(&config.trusted_proxies),
+            bots: BotFilter::default(),
+            visitors: VisitorHasher::default(),
             keep_query: config.keep_list(),
             max_body: shared::limits::MAX_BODY_BYTES,
             body_timeout: config.body_timeout(),
@@ -85,11 +101,15 @@ async fn handle(state: &AppState, peer: IpAddr, request: Request<Incoming>) -> R
             "text/plain; charset=utf-8",
             Bytes::from_static(b"ok\n"),
         ),
-        (&Method::GET, "/metrics") => respond(
-            StatusCode::OK,
-            "text/plain; version=0.0.4; charset=utf-8",
-            Bytes::from(state.metrics.render()),
-        ),
+        (&Method::GET, "/metrics") => {
+            let mut text = state.metrics.render();
+            state.bots.render(&mut text);
+            respond(
+                StatusCode::OK,
+                "text/plain; version=0.0.4; charset=utf-8",
+                Bytes::from(text),
+            )
+        }
         (&Method::GET, "/openapi.json") => {
             respond(StatusCode::OK, "application/json", state.openapi.clone())
         }
@@ -294,7 +314,13 @@ async fn ingest_inner(
 ) -> (Response<Body>, Option<SiteCheck>) {
     let metrics = &state.metrics;
     let before_site = |response| (response, None);
-    if let Verdict::Limited(wait) = state.limiter.check(peer, Instant::now()) {
+    let headers = request.headers();
+    let forwarded_for = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| v.to_str().unwrap_or(""));
+    let client = state.proxies.client_ip(peer, forwarded_for);
+    if let Verdict::Limited(wait) = state.limiter.check(client, Instant::now()) {
         metrics.request_rejected(RequestRejection::RateLimited);
         let seconds = wait.as_secs_f64().ceil() as u64;
         return before_site(retry_after(
@@ -303,6 +329,18 @@ async fn ingest_inner(
                 "too many requests from this address; retry later",
             ),
             seconds,
+        ));
+    }
+    // Compressed bodies are not accepted, so a small compressed body can
+    // never expand into a large one here.
+    let encoded = headers
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
+    if encoded {
+        metrics.request_rejected(RequestRejection::UnsupportedEncoding);
+        return before_site(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "compressed bodies are not accepted; send the JSON uncompressed",
         ));
     }
     let too_large = || {
@@ -315,34 +353,29 @@ async fn ingest_inner(
             ),
         )
     };
-    let declared = request
-        .headers()
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > state.max_body as u64) {
         return before_site(too_large());
     }
-    let user_agent = request
-        .headers()
+    let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
 
-    let body = Limited::new(request.into_body(), state.max_body);
-    let body = match tokio::time::timeout(state.body_timeout, body.collect()).await {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            return before_site(too_large())
-        }
-        Ok(Err(e)) => {
+    let body = match read_body(request.into_body(), declared, state).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return before_site(too_large()),
+        Err(BodyError::Read(e)) => {
             metrics.request_rejected(RequestRejection::Malformed);
             return before_site(error(
                 StatusCode::BAD_REQUEST,
                 &format!("could not read the request body: {e}"),
             ));
         }
-        Err(_) => {
+        Err(BodyError::Timeout) => {
             metrics.request_rejected(RequestRejection::BodyTimeout);
             return before_site(error(
                 StatusCode::REQUEST_TIMEOUT,
@@ -351,53 +384,147 @@ async fn ingest_inner(
         }
     };
 
+    let received_at = shared::now_ms();
     let ctx = RequestContext {
         user_agent: user_agent.as_deref(),
-        received_at: shared::now_ms(),
+        received_at,
         keep_query: &state.keep_query,
     };
-    let prepared = match validate::prepare(&body, &ctx) {
+    let mut prepared = match validate::prepare(&body, &ctx) {
         Ok(prepared) => prepared,
+        Err(BatchError::NothingValid(rejections)) => {
+            return before_site(nothing_valid(metrics, rejections));
+        }
         Err(error) => {
-            let rejected: Vec<RejectedEvent> = match &error {
-                BatchError::NothingValid(rejections) => {
-                    metrics.request_rejected(RequestRejection::NothingValid);
-                    metrics
-                        .events_received
-                        .fetch_add(rejections.len() as u64, Relaxed);
-                    for r in rejections {
-                        metrics.event_rejected(r.reason.code());
-                    }
-                    rejections.iter().map(|r| r.to_wire()).collect()
-                }
-                _ => {
-                    metrics.request_rejected(RequestRejection::Malformed);
-                    Vec::new()
-                }
-            };
+            metrics.request_rejected(RequestRejection::Malformed);
             return before_site(error_with(
                 StatusCode::BAD_REQUEST,
                 &error.to_string(),
-                rejected,
+                Vec::new(),
             ));
         }
     };
-    let site_check = state.sites.check(&prepared.batch.site, origin);
-    let response = match site_check {
-        SiteCheck::Allowed => commit(state, prepared, body.len()).await,
+    let site = prepared.batch.site.clone();
+    let site_check = state.sites.check(&site, origin);
+    let refused = match site_check {
+        SiteCheck::Allowed => None,
         SiteCheck::UnknownSite => {
             metrics.request_rejected(RequestRejection::UnknownSite);
-            error(StatusCode::FORBIDDEN, "unknown site key")
+            Some(error(StatusCode::FORBIDDEN, "unknown site key"))
         }
         SiteCheck::OriginNotAllowed => {
             metrics.request_rejected(RequestRejection::OriginNotAllowed);
-            error(
+            Some(error(
                 StatusCode::FORBIDDEN,
                 "this origin may not send events for this site",
-            )
+            ))
         }
     };
-    (response, Some(site_check))
+    if let Some(response) = refused {
+        return (response, Some(site_check));
+    }
+
+    if let Some(reason) = state.bots.classify(user_agent.as_deref()) {
+        state.bots.count(reason);
+        metrics.request_rejected(RequestRejection::Bot);
+        prepared.reject_where(|_| Some(EventRejection::Bot(reason.label())));
+        count_rejected(metrics, &prepared.rejected);
+        let response = error_with(
+            StatusCode::FORBIDDEN,
+            &format!("requests from bots are not recorded ({})", reason.label()),
+            prepared.rejected.iter().map(Rejection::to_wire).collect(),
+        );
+        return (response, Some(site_check));
+    }
+
+    prepared.reject_where(|event| {
+        state
+            .sites
+            .page_allowed(&site, &event.url)
+            .err()
+            .map(EventRejection::HostNotAllowed)
+    });
+    if prepared.is_empty() {
+        let rejected = std::mem::take(&mut prepared.rejected);
+        return (nothing_valid(metrics, rejected), Some(site_check));
+    }
+
+    if state.sites.cookieless(&site) {
+        let ua = user_agent.as_deref().unwrap_or("");
+        match state.visitors.visitor_id(&site, client, ua, received_at) {
+            Ok(id) => prepared.batch.visitor_id = id,
+            Err(e) => {
+                tracing::error!(error = %e, "cookieless visitor id");
+                metrics.request_rejected(RequestRejection::StoreFailed);
+                let response = retry_after(
+                    error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "nothing was stored: no visitor id could be made",
+                    ),
+                    5,
+                );
+                return (response, Some(site_check));
+            }
+        }
+    }
+    (commit(state, prepared, body.len()).await, Some(site_check))
+}
+
+/// Counts events refused before reaching the queue.
+fn count_rejected(metrics: &Metrics, rejected: &[Rejection]) {
+    metrics
+        .events_received
+        .fetch_add(rejected.len() as u64, Relaxed);
+    for r in rejected {
+        metrics.event_rejected(r.reason.code());
+    }
+}
+
+/// The `400` for a batch without one valid event, with each event's reason.
+fn nothing_valid(metrics: &Metrics, rejected: Vec<Rejection>) -> Response<Body> {
+    metrics.request_rejected(RequestRejection::NothingValid);
+    count_rejected(metrics, &rejected);
+    let wire = rejected.iter().map(Rejection::to_wire).collect();
+    error_with(
+        StatusCode::BAD_REQUEST,
+        &BatchError::NothingValid(rejected).to_string(),
+        wire,
+    )
+}
+
+enum BodyError {
+    TooLarge,
+    Timeout,
+    Read(String),
+}
+
+/// Reads a body of at most the state's limit into one buffer, allocated
+/// once: of the declared length, or of the limit for a chunked body (so it
+/// never grows by reallocation), under the body timeout. The limit is checked
+/// per frame, so an endless chunked body stops at the limit.
+async fn read_body(
+    mut body: Incoming,
+    declared: Option<u64>,
+    state: &AppState,
+) -> Result<Vec<u8>, BodyError> {
+    let max = state.max_body;
+    let read = async {
+        let capacity = declared.map_or(max, |d| usize::try_from(d).unwrap_or(max).min(max));
+        let mut buffer = Vec::with_capacity(capacity);
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| BodyError::Read(e.to_string()))?;
+            if let Ok(data) = frame.into_data() {
+                if buffer.len() + data.len() > max {
+                    return Err(BodyError::TooLarge);
+                }
+                buffer.extend_from_slice(&data);
+            }
+        }
+        Ok(buffer)
+    };
+    tokio::time::timeout(state.body_timeout, read)
+        .await
+        .unwrap_or(Err(BodyError::Timeout))
 }
 
 /// Queues a validated batch and answers once it is committed (or not).

@@ -1,10 +1,19 @@
-//! Which sites may send events, and from which origins (CORS).
+//! Which sites may send events, from which origins (CORS), for which
+//! hostnames, and which sites are in cookieless mode.
 //!
 //! Without configured sites, every site key is accepted and any origin is
 //! echoed back. With sites configured, unknown site keys are refused; a site
 //! configured with origins accepts browser requests only from those origins,
 //! and the origin is echoed only then. Credentials are never allowed.
+//!
+//! A site key is public (it is in every page's HTML), and the `Origin` header
+//! is only sent by browsers, so anyone can send events for a site from a
+//! script. The origins therefore also name the site's hostnames: an event
+//! whose page URL is on another host is rejected on its own
+//! (`host_not_allowed`), whoever sent it.
 
+use crate::cookieless::CookielessSites;
+use crate::Config;
 use std::collections::HashMap;
 
 /// The outcome of checking a request's site and origin.
@@ -16,12 +25,39 @@ pub enum SiteCheck {
 }
 
 #[derive(Debug, Clone, Default)]
+struct Site {
+    /// Allowed origins, lower case without a trailing slash (empty: any).
+    origins: Vec<String>,
+    /// The hosts of those origins (empty: any).
+    hosts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct SiteRules {
-    /// Site key → allowed origins (empty: any origin).
-    sites: HashMap<String, Vec<String>>,
+    sites: HashMap<String, Site>,
+    cookieless: CookielessSites,
 }
 
 impl SiteRules {
+    /// The rules of a configuration: `--site` entries and `--cookieless` keys
+    /// (which must be configured sites, when any are).
+    pub fn from_config(config: &Config) -> Result<Self, String> {
+        let mut rules = Self::parse(&config.sites)?;
+        rules.cookieless = CookielessSites::parse(&config.cookieless);
+        if !rules.sites.is_empty() {
+            if let Some(unknown) = rules
+                .cookieless
+                .named()
+                .find(|key| !rules.sites.contains_key(*key))
+            {
+                return Err(format!(
+                    "cookieless site {unknown:?} is not one of the configured sites"
+                ));
+            }
+        }
+        Ok(rules)
+    }
+
     /// Parses `key` or `key=origin,origin` entries.
     pub fn parse(entries: &[String]) -> Result<Self, String> {
         let mut sites = HashMap::new();
@@ -38,16 +74,55 @@ impl SiteRules {
                 .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
                 .filter(|o| !o.is_empty())
                 .collect();
+            let mut hosts = Vec::with_capacity(origins.len());
             for origin in &origins {
                 if !(origin.starts_with("http://") || origin.starts_with("https://")) {
                     return Err(format!(
                         "origin {origin:?} of site {key:?} must start with http:// or https://"
                     ));
                 }
+                let host = url::Url::parse(origin)
+                    .ok()
+                    .filter(|u| u.path() == "/" && u.query().is_none())
+                    .and_then(|u| u.host_str().map(str::to_owned))
+                    .ok_or_else(|| {
+                        format!("origin {origin:?} of site {key:?} is not scheme://host[:port]")
+                    })?;
+                if !hosts.contains(&host) {
+                    hosts.push(host);
+                }
             }
-            sites.insert(key.to_owned(), origins);
+            sites.insert(key.to_owned(), Site { origins, hosts });
         }
-        Ok(Self { sites })
+        Ok(Self {
+            sites,
+            cookieless: CookielessSites::default(),
+        })
+    }
+
+    /// Whether events of `site` may be about pages on `url`'s host: always
+    /// when the site has no origins configured (or no sites are configured).
+    pub fn page_allowed(&self, site: &str, url: &str) -> Result<(), String> {
+        let Some(hosts) = self.sites.get(site).map(|s| &s.hosts) else {
+            return Ok(());
+        };
+        if hosts.is_empty() {
+            return Ok(());
+        }
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        if hosts.contains(&host) {
+            Ok(())
+        } else {
+            Err(host)
+        }
+    }
+
+    /// Whether `site` gets cookieless visitor ids.
+    pub fn cookieless(&self, site: &str) -> bool {
+        self.cookieless.contains(site)
     }
 
     /// Checks a batch for `site` sent from `origin` (absent for non-browser clients).
@@ -55,7 +130,7 @@ impl SiteRules {
         if self.sites.is_empty() {
             return SiteCheck::Allowed;
         }
-        let Some(origins) = self.sites.get(site) else {
+        let Some(origins) = self.sites.get(site).map(|s| &s.origins) else {
             return SiteCheck::UnknownSite;
         };
         match origin {
@@ -73,7 +148,7 @@ impl SiteRules {
             || self
                 .sites
                 .values()
-                .any(|origins| origins.is_empty() || Self::listed(origins, origin))
+                .any(|site| site.origins.is_empty() || Self::listed(&site.origins, origin))
     }
 
     fn listed(origins: &[String], origin: &str) -> bool {
@@ -126,5 +201,52 @@ mod tests {
     fn rejects_bad_entries() {
         assert!(SiteRules::parse(&["=https://a.example".into()]).is_err());
         assert!(SiteRules::parse(&["a=ftp://a.example".into()]).is_err());
+        assert!(SiteRules::parse(&["a=https://a.example/path".into()]).is_err());
+        assert!(SiteRules::parse(&["a=https://".into()]).is_err());
+    }
+
+    #[test]
+    fn hostnames_come_from_the_origins() {
+        let rules = SiteRules::parse(&[
+            "demo".into(),
+            "shop=https://Shop.example, https://www.shop.example:8443, http://[::1]:4000".into(),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        for url in [
+            "https://shop.example/p/1",
+            "http://SHOP.example:8080/",
+            "https://www.shop.example/",
+            "http://[::1]:4000/demo/",
+        ] {
+            assert_eq!(rules.page_allowed("shop", url), Ok(()), "{url}");
+        }
+        assert_eq!(
+            rules.page_allowed("shop", "https://evil.example/shop.example"),
+            Err("evil.example".into())
+        );
+        assert_eq!(
+            rules.page_allowed("shop", "https://shop.example.evil.example/"),
+            Err("shop.example.evil.example".into())
+        );
+        // No origins, or no sites at all: any host.
+        assert_eq!(rules.page_allowed("demo", "https://evil.example/"), Ok(()));
+        let open = SiteRules::parse(&[]).unwrap_or_default();
+        assert_eq!(open.page_allowed("x", "https://evil.example/"), Ok(()));
+    }
+
+    #[test]
+    fn cookieless_sites_must_be_configured() {
+        let config = |sites: &[&str], cookieless: &[&str]| Config {
+            sites: sites.iter().map(|s| s.to_string()).collect(),
+            cookieless: cookieless.iter().map(|s| s.to_string()).collect(),
+            ..Config::default()
+        };
+        let rules = SiteRules::from_config(&config(&["shop", "blog"], &["shop"]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(rules.cookieless("shop") && !rules.cookieless("blog"));
+        assert!(SiteRules::from_config(&config(&["shop"], &["nope"])).is_err());
+        let open =
+            SiteRules::from_config(&config(&[], &["anything"])).unwrap_or_else(|e| panic!("{e}"));
+        assert!(open.cookieless("anything") && !open.cookieless("other"));
     }
 }

@@ -242,6 +242,9 @@ impl Chrome {
                 "disable-sync",
                 "no-first-run",
                 "no-default-browser-check",
+                // ingestd refuses headless browsers as bots; present the
+                // user agent of the same Chromium with a window.
+                "user-agent=Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
             ])
             .launch_timeout(Duration::from_secs(30))
             .request_timeout(Duration::from_secs(30))
