@@ -34,7 +34,7 @@ use mongodb::bson::{doc, Bson, Document};
 use mongodb::error::ErrorKind;
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Database, IndexModel};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 /// A `pending` mark older than this belongs to a commit that failed (no
@@ -177,7 +177,11 @@ impl MongoWriter {
             let mut removed = 0;
             for chunk in sessions.chunks(SESSION_CHUNK) {
                 let sids: Vec<Bson> = chunk.iter().map(|s| Bson::String(s.clone())).collect();
+                // Heatmaps first, without these sessions' clicks, then the
+                // events, then the sessions: an interrupted removal is
+                // completed by running it again.
                 let buckets = buckets_of(&db, &sids).await?;
+                recompute_buckets(&db, &buckets, &sids).await?;
                 removed += db
                     .collection::<Document>(EVENTS)
                     .delete_many(doc! { "sid": { "$in": &sids } })
@@ -189,7 +193,6 @@ impl MongoWriter {
                 db.collection::<Document>(SESSIONS)
                     .delete_many(doc! { "_id": { "$in": &sids } })
                     .await?;
-                recompute_buckets(&db, &buckets).await?;
             }
             bump(&db, COMMIT_COUNTER, 1).await?;
             Ok(removed)
@@ -512,76 +515,126 @@ async fn buckets_of(db: &Database, sids: &[Bson]) -> Result<Vec<Bucket>, StoreEr
     Ok(buckets)
 }
 
-/// Rebuilds the heatmap rollups of `buckets` from the stored clicks.
-async fn recompute_buckets(db: &Database, buckets: &[Bucket]) -> Result<(), StoreError> {
-    let events = db.collection::<Document>(EVENTS);
-    let rage = doc! { "$sum": "$rage" };
-    for bucket in buckets {
-        let hk = bucket.hk.as_str();
-        let grouped = |pipeline: Vec<Document>| {
-            let events = events.clone();
-            async move {
-                let mut cursor = events.aggregate(pipeline).await?;
-                let mut rows = Vec::new();
-                while cursor.advance().await? {
-                    rows.push(cursor.deserialize_current()?);
-                }
-                Ok::<_, StoreError>(rows)
-            }
-        };
-        let cells = grouped(vec![
-            doc! { "$match": { "hk": hk } },
-            doc! { "$group": {
-                "_id": { "$add": [{ "$multiply": ["$gy", 256] }, "$gx"] },
-                "clicks": { "$sum": 1 },
-                "rage_clicks": rage.clone(),
-            } },
-        ])
+/// Buckets rebuilt per round of [`recompute_buckets`].
+const BUCKET_CHUNK: usize = 200;
+
+/// Groups the clicks of `hks` by bucket and `part` (a string expression) on
+/// the server; returns `(bucket key, part, row)`. The group key joins both
+/// with `\u{1}`, which neither a bucket key (page keys are URL-encoded) nor a
+/// part (numbers, or selectors cleaned of control characters) contains.
+async fn grouped_by_bucket(
+    db: &Database,
+    hks: &[&str],
+    extra: Document,
+    part: Bson,
+    mut accumulators: Document,
+) -> Result<Vec<(String, String, Document)>, StoreError> {
+    let mut matched = doc! { "hk": { "$in": hks } };
+    matched.extend(extra);
+    accumulators.insert("_id", doc! { "$concat": ["$hk", "\u{1}", part] });
+    let mut cursor = db
+        .collection::<Document>(EVENTS)
+        .aggregate([doc! { "$match": matched }, doc! { "$group": accumulators }])
         .await?;
-        let extents = grouped(vec![
-            doc! { "$match": { "hk": hk } },
-            doc! { "$group": {
-                "_id": "$pw",
+    let mut rows = Vec::new();
+    while cursor.advance().await? {
+        let row = cursor.deserialize_current()?;
+        if let Some((hk, part)) = text(&row, "_id").and_then(|id| {
+            id.split_once('\u{1}')
+                .map(|(hk, part)| (hk.to_owned(), part.to_owned()))
+        }) {
+            rows.push((hk, part, row));
+        }
+    }
+    Ok(rows)
+}
+
+/// Rebuilds the heatmap rollups of `buckets` from the stored clicks, leaving
+/// out those of the sessions `excluded` (about to be removed). Recomputed
+/// documents are written by `$set` upserts and the bucket's other documents
+/// deleted, so a rollup touched by a concurrent commit is never a conflict.
+async fn recompute_buckets(
+    db: &Database,
+    buckets: &[Bucket],
+    excluded: &[Bson],
+) -> Result<(), StoreError> {
+    let keep = if excluded.is_empty() {
+        Document::new()
+    } else {
+        doc! { "sid": { "$nin": excluded } }
+    };
+    for chunk in buckets.chunks(BUCKET_CHUNK) {
+        let fields: HashMap<&str, &Document> =
+            chunk.iter().map(|b| (b.hk.as_str(), &b.fields)).collect();
+        let hks: Vec<&str> = fields.keys().copied().collect();
+        let number = |expr: Bson| Bson::Document(doc! { "$toString": expr });
+        let cells = grouped_by_bucket(
+            db,
+            &hks,
+            keep.clone(),
+            number(Bson::Document(
+                doc! { "$add": [{ "$multiply": ["$gy", 256] }, "$gx"] },
+            )),
+            doc! { "clicks": { "$sum": 1 }, "rage_clicks": { "$sum": "$rage" } },
+        )
+        .await?;
+        let extents = grouped_by_bucket(
+            db,
+            &hks,
+            keep.clone(),
+            number(Bson::String("$pw".into())),
+            doc! {
                 "clicks": { "$sum": 1 },
                 "max_ph": { "$max": "$ph" },
                 "max_y": { "$max": "$y" },
-            } },
-        ])
+            },
+        )
         .await?;
-        let elements = grouped(vec![
-            doc! { "$match": { "hk": hk, "selector": { "$exists": true } } },
-            doc! { "$group": {
-                "_id": "$selector",
+        let elements = grouped_by_bucket(
+            db,
+            &hks,
+            {
+                let mut extra = keep.clone();
+                extra.insert("selector", doc! { "$exists": true });
+                extra
+            },
+            Bson::String("$selector".into()),
+            doc! {
                 "clicks": { "$sum": 1 },
-                "rage_clicks": rage.clone(),
+                "rage_clicks": { "$sum": "$rage" },
                 "label": { "$max": "$label" },
-            } },
-        ])
+            },
+        )
         .await?;
+        let base = |hk: &str| -> Document {
+            fields
+                .get(hk)
+                .map_or_else(|| doc! { "hk": hk }, |f| (*f).clone())
+        };
         let mut rebuilt: Vec<(&str, Vec<Document>)> = vec![
             (HEAT_CELLS, Vec::new()),
             (HEAT_EXTENTS, Vec::new()),
             (HEAT_ELEMENTS, Vec::new()),
         ];
-        for row in cells {
-            let Some(cell) = int(&row, "_id") else {
+        for (hk, part, row) in cells {
+            let Ok(cell) = part.parse::<i64>() else {
                 continue;
             };
             let (gx, gy) = (cell % 256, cell / 256);
-            let mut d = bucket.fields.clone();
-            d.insert("_id", key(&[hk, &gx.to_string(), &gy.to_string()]));
+            let mut d = base(&hk);
+            d.insert("_id", key(&[&hk, &gx.to_string(), &gy.to_string()]));
             d.insert("gx", gx);
             d.insert("gy", gy);
             d.insert("clicks", int(&row, "clicks").unwrap_or(0));
             d.insert("rage_clicks", int(&row, "rage_clicks").unwrap_or(0));
             rebuilt[0].1.push(d);
         }
-        for row in extents {
-            let Some(pw) = int(&row, "_id") else {
+        for (hk, part, row) in extents {
+            let Ok(pw) = part.parse::<i64>() else {
                 continue;
             };
-            let mut d = bucket.fields.clone();
-            d.insert("_id", key(&[hk, &pw.to_string()]));
+            let mut d = base(&hk);
+            d.insert("_id", key(&[&hk, &pw.to_string()]));
             d.insert("pw", pw);
             d.insert("clicks", int(&row, "clicks").unwrap_or(0));
             d.insert("max_y", int(&row, "max_y").unwrap_or(0));
@@ -590,12 +643,9 @@ async fn recompute_buckets(db: &Database, buckets: &[Bucket]) -> Result<(), Stor
             }
             rebuilt[1].1.push(d);
         }
-        for row in elements {
-            let Some(selector) = text(&row, "_id") else {
-                continue;
-            };
-            let mut d = bucket.fields.clone();
-            d.insert("_id", key(&[hk, &selector]));
+        for (hk, selector, row) in elements {
+            let mut d = base(&hk);
+            d.insert("_id", key(&[&hk, &selector]));
             d.insert("selector", selector);
             d.insert("clicks", int(&row, "clicks").unwrap_or(0));
             d.insert("rage_clicks", int(&row, "rage_clicks").unwrap_or(0));
@@ -605,11 +655,29 @@ async fn recompute_buckets(db: &Database, buckets: &[Bucket]) -> Result<(), Stor
             rebuilt[2].1.push(d);
         }
         for (collection, docs) in rebuilt {
-            let target = db.collection::<Document>(collection);
-            target.delete_many(doc! { "hk": hk }).await?;
-            if !docs.is_empty() {
-                target.insert_many(docs).await?;
-            }
+            let ids: Vec<Bson> = docs.iter().filter_map(|d| d.get("_id").cloned()).collect();
+            let upserts: Vec<Document> = docs
+                .into_iter()
+                .map(|mut d| {
+                    let id = d.remove("_id").unwrap_or(Bson::Null);
+                    let mut update = Document::new();
+                    // Maxima the remaining clicks no longer have go.
+                    let gone: Document = ["max_ph", "label"]
+                        .into_iter()
+                        .filter(|f| collection != HEAT_CELLS && !d.contains_key(*f))
+                        .map(|f| (f.to_owned(), Bson::String(String::new())))
+                        .collect();
+                    update.insert("$set", d);
+                    if !gone.is_empty() {
+                        update.insert("$unset", gone);
+                    }
+                    doc! { "q": { "_id": id }, "u": update, "upsert": true }
+                })
+                .collect();
+            bulk_update(db, collection, &upserts).await?;
+            db.collection::<Document>(collection)
+                .delete_many(doc! { "hk": { "$in": &hks }, "_id": { "$nin": ids } })
+                .await?;
         }
     }
     Ok(())
@@ -655,7 +723,7 @@ async fn repair(db: &Database, tokens: Vec<String>) -> Result<(), StoreError> {
         apply(db, &rollups, Some(&[SESSIONS, PAGES])).await?;
 
         let buckets = buckets_of(db, chunk).await?;
-        recompute_buckets(db, &buckets).await?;
+        recompute_buckets(db, &buckets, &[]).await?;
     }
     events
         .update_many(pending, doc! { "$unset": { "pending": "" } })
