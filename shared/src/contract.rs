@@ -272,7 +272,9 @@ pub fn openapi() -> Value {
                  maxLength are truncated, not rejected; control, bidi and zero-width \
                  characters are removed. An event whose ts is more than {} minutes from \
                  the server clock (after correcting by sent_at) gets the receive time and \
-                 a flag. A second copy of an event id (per site) is ignored.",
+                 a flag. A second copy of an event id (per site) is ignored. Events for a \
+                 page whose host is not one of the site's configured origins' hosts are \
+                 rejected (host_not_allowed).",
                 MAX_CLOCK_SKEW_MS / 60_000)
         },
         "paths": {
@@ -285,8 +287,11 @@ pub fn openapi() -> Value {
                     "200": {"description": "Valid events are committed durably; invalid ones are listed",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IngestReply"}}}},
                     "400": error_response("Malformed JSON, a bad envelope, or no valid event"),
-                    "403": error_response("Unknown site, or origin not allowed for the site"),
+                    "403": error_response("Unknown site, origin not allowed for the site, or a bot (every event listed with code bot)"),
+                    "408": error_response("The body did not arrive in time"),
                     "413": error_response("Body larger than the limit"),
+                    "415": error_response("A compressed body (Content-Encoding other than identity)"),
+                    "431": {"description": "More than 100 headers, or an oversized request head"},
                     "429": retry("Too many requests from this address"),
                     "503": retry("Queue full or database unavailable; nothing was stored")
                 }
