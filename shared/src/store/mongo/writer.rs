@@ -12,9 +12,9 @@
 //! here (they would serialise every ingestd copy on the hot rollup
 //! documents), so a commit that fails half-way leaves its events marked
 //! `pending`: before its next commit this writer — and any writer when it
-//! opens, for marks older than [`PENDING_LEASE`] — rebuilds the rollups of
-//! the sessions and heatmap buckets those events touch from the stored events,
-//! then clears the marks. A failed commit answers an error, so the client
+//! opens or every half minute, for marks older than [`PENDING_LEASE`] —
+//! rebuilds the rollups of the sessions and heatmap buckets those events
+//! touch from the stored events, then clears the marks. A failed commit answers an error, so the client
 //! resends; the resent events are then duplicates and the repaired rollups
 //! already count them.
 
@@ -35,11 +35,14 @@ use mongodb::error::ErrorKind;
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Database, IndexModel};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A `pending` mark older than this belongs to a commit that failed (no
 /// commit lasts longer than [`super::OPERATION_TIMEOUT`]).
 pub const PENDING_LEASE: Duration = Duration::from_secs(60);
+
+/// How often a writer looks for marks that other writers left behind.
+const STALE_CHECK_INTERVAL: Duration = Duration::from_secs(30);
 
 /// Updates and deletes sent per command.
 const WRITE_CHUNK: usize = 1_000;
@@ -55,6 +58,8 @@ pub struct MongoWriter {
     conn: Connection,
     /// Tokens of this writer's commits that failed after inserting.
     failed: Vec<String>,
+    /// When marks left by any writer were last looked for.
+    stale_checked: Instant,
 }
 
 impl MongoWriter {
@@ -66,6 +71,7 @@ impl MongoWriter {
         let mut writer = Self {
             conn,
             failed: Vec::new(),
+            stale_checked: Instant::now(),
         };
         writer.repair_stale()?;
         Ok(writer)
@@ -90,6 +96,7 @@ impl MongoWriter {
 
     /// Rebuilds after failed commits of any writer, once their lease is over.
     fn repair_stale(&mut self) -> Result<(), StoreError> {
+        self.stale_checked = Instant::now();
         let db = self.conn.db().clone();
         self.conn.run(async move {
             let tokens = db
@@ -222,6 +229,11 @@ impl MongoWriter {
 impl EventWriter for MongoWriter {
     fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError> {
         self.repair_failed()?;
+        // A writer that failed may have been dropped (ingestd reopens after a
+        // failure) or have crashed: its marks are found here once stale.
+        if self.stale_checked.elapsed() >= STALE_CHECK_INTERVAL {
+            self.repair_stale()?;
+        }
         let total: usize = batches.iter().map(|b| b.events.len()).sum();
         if total == 0 {
             return Ok(vec![AppendOutcome::default(); batches.len()]);
