@@ -1,7 +1,8 @@
 //! Both engines answer alike: two ingestd instances, one on a SQLite file and
 //! one on the MongoDB server named by `MONGODB_URI`, receive the same batches
 //! over HTTP; the console binary's JSON outputs (overview, sessions, journey,
-//! pages, heatmap) must then be identical.
+//! pages, heatmap) must then be identical. And an ingestd on MongoDB answers
+//! 503, never 200, once the cluster is gone.
 //!
 //! Without `MONGODB_URI` the test prints why it is skipped and passes, unless
 //! `REQUIRE_MONGO=1`, when a missing server fails it.
@@ -291,4 +292,150 @@ fn sqlite_and_mongodb_give_the_console_the_same_answers() {
     // The fixture is really there, not two empty answers.
     let overview = console(&sqlite, &["overview", "--format", "json"]);
     assert_eq!(overview["sessions"], json!(3), "{overview}");
+}
+
+/// A TCP relay to the MongoDB server that can be cut, as if the server died.
+struct Relay {
+    port: u16,
+    streams: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Relay {
+    fn start(upstream: std::net::SocketAddr) -> Self {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let streams: Arc<Mutex<Vec<std::net::TcpStream>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (kept, stopped) = (Arc::clone(&streams), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let Ok(server) = std::net::TcpStream::connect(upstream) else {
+                    continue;
+                };
+                let mut list = kept.lock().expect("lock");
+                for s in [&client, &server] {
+                    list.push(s.try_clone().expect("clone"));
+                }
+                let pairs = [
+                    (
+                        client.try_clone().expect("clone"),
+                        server.try_clone().expect("clone"),
+                    ),
+                    (server, client),
+                ];
+                for (mut from, mut to) in pairs {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Self {
+            port,
+            streams,
+            stop,
+        }
+    }
+
+    /// Closes every relayed connection and refuses new ones.
+    fn cut(&self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        for s in self.streams.lock().expect("lock").drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+        // Wake the accept loop so that it sees the stop.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+#[test]
+fn ingestd_answers_503_when_mongodb_goes_away() {
+    let Some(uri) = server() else {
+        return;
+    };
+    let database = format!("analytics_e2e_gone_{}", std::process::id());
+    let _cleanup = DropDatabase {
+        uri: uri.clone(),
+        name: database.clone(),
+    };
+    let hosts = uri
+        .split_once("://")
+        .map_or(uri.as_str(), |(_, rest)| rest)
+        .split(['/', '?', ','])
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let upstream = std::net::ToSocketAddrs::to_socket_addrs(&hosts)
+        .expect("the server's address")
+        .next()
+        .expect("an address");
+    let relay = Relay::start(upstream);
+    let url = format!(
+        "mongodb://127.0.0.1:{}/{database}?directConnection=true",
+        relay.port
+    );
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let listener = runtime
+        .block_on(TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let config = ingestd::Config {
+        listen: addr,
+        rate_limit: 0.0,
+        shutdown_grace_secs: 2,
+        ..ingestd::Config::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server_task = {
+        let _guard = runtime.enter();
+        runtime.spawn(ingestd::serve(
+            listener,
+            config,
+            ingestd::opener_for(DbUrl::parse(&url).expect("a MongoDB URL")),
+            async move {
+                let _ = stopped.await;
+            },
+        ))
+    };
+    let now = shared::now_ms();
+    let body = |id: &str| {
+        json!({"site": "shop", "session_id": "gone-1", "visitor_id": "v", "events": [
+            {"id": id, "type": "page_view", "ts": now - 1_000, "url": "https://shop.example/"}]})
+    };
+    assert_eq!(runtime.block_on(post(addr, CHROME, &body("g1"))), 200);
+    relay.cut();
+    let started = std::time::Instant::now();
+    let status = runtime.block_on(post(addr, CHROME, &body("g2")));
+    assert_eq!(
+        status, 503,
+        "a commit the cluster never saw is not accepted"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "answered only after {:?}",
+        started.elapsed()
+    );
+    let _ = stop.send(());
+    let _ = runtime
+        .block_on(async { tokio::time::timeout(Duration::from_secs(10), server_task).await });
+
+    // Only the first event reached the database.
+    let events = console(
+        &with_database(&uri, &database),
+        &["events", "--format", "json"],
+    );
+    assert_eq!(events["id"], json!("g1"), "{events}");
 }
