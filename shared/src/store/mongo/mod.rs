@@ -101,8 +101,10 @@ impl Connection {
         let (client, db) = block_on(&runtime, async {
             let parsed = tokio::time::timeout(OPERATION_TIMEOUT, ClientOptions::parse(url))
                 .await
-                .map_err(|_| StoreError::Mongo(format!("timed out resolving {url}")))?;
-            let mut options = parsed.map_err(|e| StoreError::InvalidUrl(format!("{url}: {e}")))?;
+                .map_err(|_| StoreError::Mongo("timed out resolving the MongoDB URL".into()))?;
+            // The URL may hold a password: errors never repeat it.
+            let mut options =
+                parsed.map_err(|e| StoreError::Mongo(format!("invalid MongoDB URL: {e}")))?;
             options.server_selection_timeout = Some(SERVER_SELECTION_TIMEOUT);
             options.connect_timeout = Some(CONNECT_TIMEOUT);
             options.write_concern = Some(write_concern());
