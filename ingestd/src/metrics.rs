@@ -118,6 +118,12 @@ pub struct Metrics {
     /// Seconds per commit.
     pub commit_seconds: Histogram,
     pub commit_failures: AtomicU64,
+    /// Attempts to open the database afresh after a failed commit.
+    pub store_reopens: AtomicU64,
+    /// Of those, the attempts that failed.
+    pub store_reopen_failures: AtomicU64,
+    /// 1 while the last open or commit succeeded, 0 after a failure.
+    pub store_available: AtomicI64,
     pub queue_batches: AtomicI64,
     pub queue_bytes: AtomicI64,
     pub open_connections: AtomicI64,
@@ -136,6 +142,9 @@ impl Default for Metrics {
             request_events: Histogram::new(SIZE_BOUNDS),
             commit_seconds: Histogram::new(LATENCY_BOUNDS),
             commit_failures: AtomicU64::new(0),
+            store_reopens: AtomicU64::new(0),
+            store_reopen_failures: AtomicU64::new(0),
+            store_available: AtomicI64::new(0),
             queue_batches: AtomicI64::new(0),
             queue_bytes: AtomicI64::new(0),
             open_connections: AtomicI64::new(0),
@@ -214,6 +223,24 @@ impl Metrics {
             "ingestd_commit_failures_total",
             "Commits that failed (their requests got 503).",
             self.commit_failures.load(Relaxed),
+        );
+        counter(
+            &mut out,
+            "ingestd_store_reopens_total",
+            "Times the database was opened afresh after a failed commit.",
+            self.store_reopens.load(Relaxed),
+        );
+        counter(
+            &mut out,
+            "ingestd_store_reopen_failures_total",
+            "Reopen attempts that failed (the database stayed unavailable).",
+            self.store_reopen_failures.load(Relaxed),
+        );
+        gauge(
+            &mut out,
+            "ingestd_store_available",
+            "1 while the last database open or commit succeeded, 0 after a failure.",
+            self.store_available.load(Relaxed),
         );
         self.commit_events.render(
             &mut out,

@@ -68,9 +68,18 @@ pub struct CommitQueue {
 impl CommitQueue {
     /// Queues `batch` (whose request body was `bytes` long) for commit.
     pub fn submit(&self, batch: EventBatch, bytes: usize) -> Result<Reply, QueueError> {
-        let queued = self.metrics.queue_bytes.fetch_add(bytes as i64, Relaxed) + bytes as i64;
-        if queued > self.max_bytes as i64 {
-            self.metrics.queue_bytes.fetch_sub(bytes as i64, Relaxed);
+        // Reserve the bytes only if they fit, so the gauge never shows more
+        // than the bound, even for a moment.
+        let max_bytes = self.max_bytes as i64;
+        let reserved = self
+            .metrics
+            .queue_bytes
+            .fetch_update(Relaxed, Relaxed, |queued| {
+                queued
+                    .checked_add(bytes as i64)
+                    .filter(|after| *after <= max_bytes)
+            });
+        if reserved.is_err() {
             return Err(QueueError::Full);
         }
         let (reply, receiver) = oneshot::channel();
@@ -117,6 +126,7 @@ pub fn start(
     metrics: Arc<Metrics>,
 ) -> Result<(CommitQueue, JoinHandle<()>), StoreError> {
     let writer = opener()?;
+    metrics.store_available.store(1, Relaxed);
     let (sender, receiver) = mpsc::sync_channel(limits.max_batches.max(1));
     let thread_metrics = Arc::clone(&metrics);
     let handle = std::thread::Builder::new()
@@ -156,11 +166,12 @@ struct WriterLoop {
 impl WriterLoop {
     fn run(mut self, receiver: mpsc::Receiver<Job>) {
         while let Ok(first) = receiver.recv() {
+            // Each batch leaves the batch gauge as it leaves the channel, so
+            // the gauge never counts more than the channel holds; its bytes
+            // stay reserved until the commit starts.
+            self.metrics.queue_batches.fetch_sub(1, Relaxed);
             let jobs = self.gather(first, &receiver);
             let bytes: usize = jobs.iter().map(|j| j.bytes).sum();
-            self.metrics
-                .queue_batches
-                .fetch_sub(jobs.len() as i64, Relaxed);
             self.metrics.queue_bytes.fetch_sub(bytes as i64, Relaxed);
             self.commit(jobs);
         }
@@ -188,6 +199,7 @@ impl WriterLoop {
                     }
                 }
             };
+            self.metrics.queue_batches.fetch_sub(1, Relaxed);
             events += next.batch.events.len();
             bytes += next.bytes;
             jobs.push(next);
@@ -213,6 +225,7 @@ impl WriterLoop {
         let started = Instant::now();
         match writer.append(&batches) {
             Ok(outcomes) => {
+                self.metrics.store_available.store(1, Relaxed);
                 self.metrics
                     .commit_seconds
                     .observe(started.elapsed().as_secs_f64());
@@ -224,12 +237,16 @@ impl WriterLoop {
             }
             Err(error) => {
                 self.metrics.commit_failures.fetch_add(1, Relaxed);
+                self.metrics.store_available.store(0, Relaxed);
                 tracing::error!(%error, batches = batches.len(), "commit failed; reopening the database before the next commit");
-                self.writer = None;
                 let error = CommitError::Store(error.to_string());
                 for reply in replies {
                     let _ = reply.send(Err(error.clone()));
                 }
+                // Never commit again on a handle whose write or fsync failed:
+                // the next commit opens the database afresh. Closing it (and
+                // its checkpoint thread) happens after the replies are out.
+                self.writer = None;
             }
         }
     }
@@ -242,12 +259,14 @@ impl WriterLoop {
             ));
         }
         self.next_reopen = now + REOPEN_BACKOFF;
+        self.metrics.store_reopens.fetch_add(1, Relaxed);
         match (self.opener)() {
             Ok(writer) => {
                 tracing::info!("database reopened");
                 Ok(self.writer.insert(writer))
             }
             Err(error) => {
+                self.metrics.store_reopen_failures.fetch_add(1, Relaxed);
                 tracing::error!(%error, "reopening the database failed");
                 Err(CommitError::Store(error.to_string()))
             }

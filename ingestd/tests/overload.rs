@@ -1,0 +1,272 @@
+//! Overload: requests arrive at twice the rate the daemon was just measured
+//! to sustain. The commit queue stays within its bounds, the excess is
+//! answered 503 (or 429) at once, every request gets an answer, and the
+//! daemon's memory levels off.
+//!
+//! Short version (CI): 3 s of measurement, 10 s at twice the rate over 1,024
+//! connections, queue bound 256 batches. Long version (10 s, then 60 s over
+//! 3,000 connections, queue bound 2,048 batches):
+//!
+//! ```text
+//! FAULTS_LONG=1 cargo test -p ingestd --release --test overload -- --nocapture
+//! ```
+
+mod faults_support;
+
+use faults_support::daemon::{metric_value, rss_kib, Daemon};
+use faults_support::http::{batch_body, get, post, Conn};
+use faults_support::load::{percentile_ms, sorted_latencies, Outcome, Record};
+use faults_support::{long, raise_fd_limit, runtime, IdSource};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+struct Plan {
+    queue_batches: usize,
+    queue_bytes: usize,
+    connections: usize,
+    measure: Duration,
+    overload: Duration,
+}
+
+fn plan() -> Plan {
+    if long() {
+        Plan {
+            queue_batches: 2048,
+            queue_bytes: 8 << 20,
+            connections: 3000,
+            measure: Duration::from_secs(10),
+            overload: Duration::from_secs(60),
+        }
+    } else {
+        Plan {
+            queue_batches: 256,
+            queue_bytes: 1 << 20,
+            connections: 1024,
+            measure: Duration::from_secs(3),
+            overload: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Closed loop: `connections` clients back to back; returns 2xx per second.
+async fn saturation(addr: SocketAddr, connections: usize, span: Duration) -> f64 {
+    let ids = Arc::new(IdSource::new("saturation"));
+    let acknowledged = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + span;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..connections)
+        .map(|c| {
+            let (ids, acknowledged) = (Arc::clone(&ids), Arc::clone(&acknowledged));
+            tokio::spawn(async move {
+                let Ok(mut conn) = Conn::connect(addr).await else {
+                    return;
+                };
+                let mut n = 0;
+                while Instant::now() < deadline {
+                    let body = batch_body("overload", &format!("m{c}-{}", n / 20), &ids.take(1));
+                    n += 1;
+                    match conn.send(&post(&body)).await {
+                        Ok(r) if r.status == 200 => {
+                            acknowledged.fetch_add(1, Relaxed);
+                        }
+                        Ok(_) => {}
+                        Err(_) => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        let _ = task.await;
+    }
+    acknowledged.load(Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// What the sampler saw.
+#[derive(Default)]
+struct Samples {
+    queue_batches: Vec<f64>,
+    queue_bytes: Vec<f64>,
+    rss_kib: Vec<u64>,
+}
+
+#[test]
+fn overload_at_twice_the_saturation_rate() {
+    let plan = plan();
+    raise_fd_limit();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("overload.db");
+    let mut daemon = Daemon::start(
+        &db,
+        &[
+            "--queue-batches",
+            &plan.queue_batches.to_string(),
+            "--queue-bytes",
+            &plan.queue_bytes.to_string(),
+        ],
+    );
+    let (addr, pid) = (daemon.addr, daemon.pid());
+    let record = Arc::new(Record::default());
+    let rt = runtime();
+    let (rate, offered, skipped, samples, elapsed) = rt.block_on(async {
+        let rate = 2.0 * saturation(addr, 64, plan.measure).await;
+
+        // Open loop: a ticket per request at `rate`; connections take them.
+        let tickets = Arc::new(Semaphore::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let ids = Arc::new(IdSource::new("overload"));
+        let sent = Arc::new(AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for c in 0..plan.connections {
+            let (tickets, ids, record, sent) = (
+                Arc::clone(&tickets),
+                Arc::clone(&ids),
+                Arc::clone(&record),
+                Arc::clone(&sent),
+            );
+            tasks.push(tokio::spawn(async move {
+                // Connected before the first ticket, like clients already there.
+                let mut conn: Option<Conn> = Conn::connect(addr).await.ok();
+                let mut n = 0;
+                while let Ok(ticket) = tickets.acquire().await {
+                    ticket.forget();
+                    let batch_ids = ids.take(1);
+                    let body = batch_body("overload", &format!("o{c}-{}", n / 20), &batch_ids);
+                    n += 1;
+                    if conn.is_none() {
+                        conn = Conn::connect(addr).await.ok();
+                    }
+                    let started = Instant::now();
+                    sent.fetch_add(1, Relaxed);
+                    let answer = match conn.as_mut() {
+                        Some(c) => c.send(&post(&body)).await.ok(),
+                        None => None,
+                    };
+                    if answer.is_none() {
+                        conn = None;
+                    }
+                    record.push(Outcome {
+                        sent: started,
+                        done: Instant::now(),
+                        status: answer.as_ref().map_or(0, |r| r.status),
+                        retry_after: answer.as_ref().and_then(|r| r.retry_after),
+                        ids: batch_ids,
+                        malformed: false,
+                    });
+                }
+            }));
+        }
+        // The sampler: queue gauges over a keep-alive connection, RSS from /proc.
+        let sampler = {
+            let stop = Arc::clone(&stop);
+            tokio::spawn(async move {
+                let mut samples = Samples::default();
+                let mut conn = Conn::connect(addr).await.expect("metrics connection");
+                while !stop.load(Relaxed) {
+                    if let Ok(r) = conn.send(&get("/metrics")).await {
+                        let text = String::from_utf8_lossy(&r.body);
+                        samples
+                            .queue_batches
+                            .extend(metric_value(&text, "ingestd_queue_batches"));
+                        samples
+                            .queue_bytes
+                            .extend(metric_value(&text, "ingestd_queue_bytes"));
+                    }
+                    samples.rss_kib.extend(rss_kib(pid));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                samples
+            })
+        };
+        // The ticker: tickets due so far, minus those no idle connection took.
+        let started = Instant::now();
+        let mut issued = 0u64;
+        let mut skipped = 0u64;
+        while started.elapsed() < plan.overload {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            let due = (started.elapsed().as_secs_f64() * rate) as u64;
+            let new = due.saturating_sub(issued + skipped);
+            let waiting = tickets.available_permits() as u64;
+            let take = new.min((plan.connections as u64).saturating_sub(waiting));
+            tickets.add_permits(take as usize);
+            issued += take;
+            skipped += new - take;
+        }
+        let elapsed = started.elapsed();
+        tickets.close();
+        for task in tasks {
+            task.await.expect("client task");
+        }
+        stop.store(true, Relaxed);
+        let samples = sampler.await.expect("sampler");
+        let offered = sent.load(Relaxed) as f64 / elapsed.as_secs_f64();
+        (rate, offered, skipped, samples, elapsed)
+    });
+
+    let outcomes = record.snapshot();
+    let count = |status: u16| outcomes.iter().filter(|o| o.status == status).count();
+    let (ok, busy, limited, unanswered) = (count(200), count(503), count(429), count(0));
+    let other = outcomes.len() - ok - busy - limited - unanswered;
+    let queue_full = daemon
+        .metric("ingestd_requests_rejected_total{reason=\"queue_full\"}")
+        .unwrap_or(0.0);
+    let max = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
+    let (max_batches, max_bytes) = (max(&samples.queue_batches), max(&samples.queue_bytes));
+    let half = samples.rss_kib.len() / 2;
+    let first_peak = samples.rss_kib[..half].iter().max().copied().unwrap_or(0);
+    let second_peak = samples.rss_kib[half..].iter().max().copied().unwrap_or(0);
+    let ok_latencies = sorted_latencies(outcomes.iter().filter(|o| o.status == 200));
+    let busy_latencies = sorted_latencies(outcomes.iter().filter(|o| o.status == 503));
+    println!(
+        "overload: target {rate:.0} req/s (2 x saturation {:.0}), offered {offered:.0} req/s over {:.1} s \
+         through {} connections ({skipped} tickets found every connection busy); \
+         {ok} x 200 ({:.0}/s, p50 {:.1} ms, p99 {:.1} ms), {busy} x 503 (p50 {:.1} ms, p99 {:.1} ms), \
+         {limited} x 429, {other} other, {unanswered} unanswered; \
+         queue at most {max_batches} of {} batches and {max_bytes} of {} bytes; \
+         RSS peak {:.1} MiB in the first half, {:.1} MiB in the second",
+        rate / 2.0,
+        elapsed.as_secs_f64(),
+        plan.connections,
+        ok as f64 / elapsed.as_secs_f64(),
+        percentile_ms(&ok_latencies, 0.5),
+        percentile_ms(&ok_latencies, 0.99),
+        percentile_ms(&busy_latencies, 0.5),
+        percentile_ms(&busy_latencies, 0.99),
+        plan.queue_batches,
+        plan.queue_bytes,
+        first_peak as f64 / 1024.0,
+        second_peak as f64 / 1024.0,
+    );
+    assert_eq!(unanswered, 0, "requests without an answer");
+    assert_eq!(other, 0, "answers other than 200, 503 and 429");
+    assert!(
+        busy + limited > 0 && queue_full > 0.0,
+        "no excess was refused: the load did not exceed what the daemon commits"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .filter(|o| o.status == 503)
+            .all(|o| o.retry_after.is_some()),
+        "a 503 without Retry-After"
+    );
+    assert!(
+        max_batches <= plan.queue_batches as f64,
+        "queue held {max_batches} batches, bound {}",
+        plan.queue_batches
+    );
+    assert!(
+        max_bytes <= plan.queue_bytes as f64,
+        "queue held {max_bytes} bytes, bound {}",
+        plan.queue_bytes
+    );
+    assert!(
+        second_peak as f64 <= first_peak as f64 * 1.10,
+        "RSS kept growing under overload: {first_peak} KiB then {second_peak} KiB"
+    );
+    let status = daemon.stop();
+    assert!(status.success(), "exit after SIGTERM: {status}");
+}
