@@ -19,7 +19,9 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Daemon {
     child: Option<Child>,
     pub addr: SocketAddr,
+    /// The SQLite file (empty for another engine).
     pub db: PathBuf,
+    db_url: String,
     args: Vec<String>,
     user: Option<(u32, u32)>,
     /// The log lives apart from the database, so that it neither fills nor
@@ -37,8 +39,22 @@ impl Daemon {
         Self::start_as(db, args, None)
     }
 
+    /// Starts the binary on the database `url` (any engine).
+    pub fn start_url(url: &str, args: &[&str]) -> Self {
+        Self::launch(PathBuf::new(), url.to_owned(), args, None)
+    }
+
     /// Like [`Daemon::start`], running as the user and group `user` when given.
     pub fn start_as(db: &Path, args: &[&str], user: Option<(u32, u32)>) -> Self {
+        Self::launch(
+            db.to_owned(),
+            format!("sqlite:{}", db.display()),
+            args,
+            user,
+        )
+    }
+
+    fn launch(db: PathBuf, db_url: String, args: &[&str], user: Option<(u32, u32)>) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -48,7 +64,8 @@ impl Daemon {
         let mut daemon = Self {
             child: None,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            db: db.to_owned(),
+            db,
+            db_url,
             args: args.iter().map(|a| a.to_string()).collect(),
             user,
             log_dir,
@@ -66,7 +83,7 @@ impl Daemon {
             .arg("--listen")
             .arg(self.addr.to_string())
             .arg("--db")
-            .arg(format!("sqlite:{}", self.db.display()));
+            .arg(&self.db_url);
         for (flag, value) in DEFAULT_ARGS {
             if !self.args.iter().any(|a| a == flag) {
                 command.args([flag, value]);

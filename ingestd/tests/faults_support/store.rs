@@ -65,6 +65,35 @@ pub fn inspect(db: &Path) -> Stored {
     }
 }
 
+/// Every stored event id, through the engine's own reader (any engine):
+/// the ids and the number of events listed.
+pub fn stored_ids(url: &str) -> (HashSet<String>, u64) {
+    use shared::store::query::{Filter, PageRequest};
+    let reader = shared::store::DbUrl::parse(url)
+        .and_then(|db| db.open_reader())
+        .expect("open the reader");
+    let mut ids = HashSet::new();
+    let mut listed = 0;
+    let mut offset = 0;
+    loop {
+        let page = reader
+            .events(
+                &Filter::default(),
+                PageRequest {
+                    offset,
+                    limit: 1000,
+                },
+            )
+            .expect("list events");
+        if page.is_empty() {
+            return (ids, listed);
+        }
+        offset += page.len() as u64;
+        listed += page.len() as u64;
+        ids.extend(page.into_iter().map(|e| e.event.id));
+    }
+}
+
 /// A write transaction held open on the database by a connection of this
 /// process (`BEGIN EXCLUSIVE`), released on drop.
 pub struct WriteLock {
