@@ -22,6 +22,7 @@ pub struct Daemon {
     /// The SQLite file (empty for another engine).
     pub db: PathBuf,
     db_url: String,
+    binary: PathBuf,
     args: Vec<String>,
     user: Option<(u32, u32)>,
     /// The log lives apart from the database, so that it neither fills nor
@@ -60,12 +61,24 @@ impl Daemon {
             .expect("a free port")
             .port();
         let log_dir = tempfile::tempdir().expect("log dir");
+        let built = PathBuf::from(env!("CARGO_BIN_EXE_ingestd"));
+        // Another user may not reach the build directory (it may sit in
+        // root's home): that user runs a copy kept beside its database.
+        let binary = match (user, db.parent()) {
+            (Some(_), Some(dir)) => {
+                let copy = dir.join("ingestd");
+                std::fs::copy(&built, &copy).expect("copy the ingestd binary");
+                copy
+            }
+            _ => built,
+        };
         let log = log_dir.path().join("ingestd.log");
         let mut daemon = Self {
             child: None,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             db,
             db_url,
+            binary,
             args: args.iter().map(|a| a.to_string()).collect(),
             user,
             log_dir,
@@ -78,7 +91,7 @@ impl Daemon {
     }
 
     fn spawn(&mut self) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_ingestd"));
+        let mut command = Command::new(&self.binary);
         command
             .arg("--listen")
             .arg(self.addr.to_string())
