@@ -399,29 +399,39 @@ async fn clicks_around(
 ) -> Result<BTreeMap<String, Vec<Document>>, StoreError> {
     let mut by_session: BTreeMap<String, Vec<Document>> = BTreeMap::new();
     for chunk in spans.chunks(200) {
-        let clauses: Vec<Document> = chunk
+        // One indexed query per chunk: the sessions' clicks within the
+        // union of their windows; each session's own window is applied here.
+        let sids: Vec<&str> = chunk.iter().map(|(sid, _)| sid.as_str()).collect();
+        let windows: HashMap<&str, Option<(i64, i64)>> = chunk
             .iter()
             .map(|(sid, span)| {
-                let mut clause = doc! { "sid": sid.as_str(), "kind": EventKind::Click.code() };
-                if let Some((lo, hi)) = span {
-                    clause.insert(
-                        "ts",
-                        doc! {
-                            "$gte": lo - RAGE_CLICK_WINDOW_MS,
-                            "$lte": hi + RAGE_CLICK_WINDOW_MS,
-                        },
-                    );
-                }
-                clause
+                let window =
+                    span.map(|(lo, hi)| (lo - RAGE_CLICK_WINDOW_MS, hi + RAGE_CLICK_WINDOW_MS));
+                (sid.as_str(), window)
             })
             .collect();
-        let mut cursor = db
-            .collection::<Document>(EVENTS)
-            .find(doc! { "$or": clauses })
-            .await?;
+        let mut filter = doc! { "sid": { "$in": &sids }, "kind": EventKind::Click.code() };
+        let bounded: Option<Vec<(i64, i64)>> = windows.values().copied().collect();
+        if let Some(bounds) = bounded {
+            if let (Some(lo), Some(hi)) = (
+                bounds.iter().map(|b| b.0).min(),
+                bounds.iter().map(|b| b.1).max(),
+            ) {
+                filter.insert("ts", doc! { "$gte": lo, "$lte": hi });
+            }
+        }
+        let mut cursor = db.collection::<Document>(EVENTS).find(filter).await?;
         while cursor.advance().await? {
             let d = cursor.deserialize_current()?;
-            if let Some(sid) = text(&d, "sid") {
+            let (Some(sid), Some(ts)) = (text(&d, "sid"), int(&d, "ts")) else {
+                continue;
+            };
+            let inside = match windows.get(sid.as_str()) {
+                Some(Some((lo, hi))) => (*lo..=*hi).contains(&ts),
+                Some(None) => true,
+                None => false,
+            };
+            if inside {
                 by_session.entry(sid).or_default().push(d);
             }
         }
