@@ -165,8 +165,25 @@ impl std::fmt::Display for DbUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
-            Self::Mongo(url) => f.write_str(url),
+            Self::Mongo(url) => f.write_str(&without_password(url)),
         }
+    }
+}
+
+/// A MongoDB URL fit to show: any password replaced by `***`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    // Credentials end at the last `@` before the path or options.
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let user = rest[..at].split(':').next().unwrap_or_default();
+            let hidden = if rest[..at].contains(':') { ":***" } else { "" };
+            format!("{scheme}://{user}{hidden}{}", &rest[at..])
+        }
+        None => url.to_owned(),
     }
 }
 
@@ -195,6 +212,18 @@ mod tests {
         assert_eq!(
             DbUrl::parse("mongodb://localhost:27017/a").unwrap(),
             DbUrl::Mongo("mongodb://localhost:27017/a".into())
+        );
+        assert_eq!(
+            DbUrl::parse("mongodb://ana:s3cr@t@db1:27017,db2/a?replicaSet=rs")
+                .unwrap()
+                .to_string(),
+            "mongodb://ana:***@db1:27017,db2/a?replicaSet=rs"
+        );
+        assert_eq!(
+            DbUrl::parse("mongodb+srv://db.example/a")
+                .unwrap()
+                .to_string(),
+            "mongodb+srv://db.example/a"
         );
         assert!(DbUrl::parse("").is_err());
         assert!(DbUrl::parse("postgres://x").is_err());
