@@ -65,6 +65,17 @@ pub fn inspect(db: &Path) -> Stored {
     }
 }
 
+/// A read-only connection that has read once, so that it holds its shared
+/// lock on the database file until dropped, like an open console.
+pub fn open_reader(db: &Path) -> Connection {
+    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the database read-only");
+    let _: i64 = conn
+        .query_row("SELECT COUNT(*) FROM sites", [], |r| r.get(0))
+        .expect("a first read");
+    conn
+}
+
 /// Every stored event id, through the engine's own reader (any engine):
 /// the ids and the number of events listed.
 pub fn stored_ids(url: &str) -> (HashSet<String>, u64) {
