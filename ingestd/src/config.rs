@@ -68,6 +68,12 @@ pub struct Config {
     #[arg(long, env = "INGESTD_COMMIT_DELAY_MS", default_value_t = 0)]
     pub commit_delay_ms: u64,
 
+    /// Retention: sessions whose last event is older than this many days are
+    /// deleted with their events (checked at start-up and every hour). 0
+    /// keeps everything.
+    #[arg(long, env = "INGESTD_RETENTION_DAYS", default_value_t = 0)]
+    pub retention_days: u32,
+
     /// Most open connections; further clients wait in the listen backlog.
     #[arg(long, env = "INGESTD_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
@@ -106,14 +112,15 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
             db: None,
             sites: Vec::new(),
+            cookieless: Vec::new(),
+            trusted_proxies: Vec::new(),
             keep_query: Vec::new(),
             queue_batches: 8192,
             queue_bytes: 32 * 1024 * 1024,
             commit_events: 4096,
             commit_bytes: 4 * 1024 * 1024,
             commit_delay_ms: 0,
-            cookieless: Vec::new(),
-            trusted_proxies: Vec::new(),
+            retention_days: 0,
             max_connections: 4096,
             header_timeout_secs: 10,
             body_timeout_secs: 10,
@@ -136,6 +143,12 @@ impl Config {
 
     pub fn commit_delay(&self) -> Duration {
         Duration::from_millis(self.commit_delay_ms)
+    }
+
+    /// How long events are kept, when limited.
+    pub fn retention(&self) -> Option<Duration> {
+        (self.retention_days > 0)
+            .then(|| Duration::from_secs(u64::from(self.retention_days) * 86_400))
     }
 
     pub fn shutdown_grace(&self) -> Duration {
@@ -182,7 +195,6 @@ mod tests {
         assert_eq!(c.sites, vec!["demo", "shop=https://shop.example"]);
         assert_eq!(c.keep_list(), QueryKeepList::new(["utm_*", "ref"]));
     }
-}
 
     #[test]
     fn parses_privacy_options() {
@@ -201,3 +213,4 @@ mod tests {
         assert_eq!(nets, vec!["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
         assert!(Config::try_parse_from(["ingestd", "--trusted-proxy", "proxy.example"]).is_err());
     }
+}

@@ -80,6 +80,7 @@ pub async fn serve(
             commit_events: config.commit_events,
             commit_bytes: config.commit_bytes,
             commit_delay: config.commit_delay(),
+            retention: config.retention(),
         },
         Arc::clone(&metrics),
     )?;

@@ -48,7 +48,7 @@ struct Job {
     reply: oneshot::Sender<Result<AppendOutcome, CommitError>>,
 }
 
-/// Limits of the queue and of one commit.
+/// Limits of the queue, of one commit, and of how long events are kept.
 #[derive(Debug, Clone, Copy)]
 pub struct QueueLimits {
     pub max_batches: usize,
@@ -56,7 +56,13 @@ pub struct QueueLimits {
     pub commit_events: usize,
     pub commit_bytes: usize,
     pub commit_delay: Duration,
+    /// Sessions older than this are deleted by the writer thread (at start
+    /// and every [`EXPIRY_INTERVAL`]), between commits.
+    pub retention: Option<Duration>,
 }
+
+/// How often the writer applies the retention.
+pub const EXPIRY_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// The sending side, shared by every request handler.
 pub struct CommitQueue {
@@ -138,6 +144,7 @@ pub fn start(
                 limits,
                 metrics: thread_metrics,
                 next_reopen: Instant::now(),
+                next_expiry: Instant::now(),
             }
             .run(receiver)
         })
@@ -161,11 +168,27 @@ struct WriterLoop {
     limits: QueueLimits,
     metrics: Arc<Metrics>,
     next_reopen: Instant,
+    next_expiry: Instant,
 }
 
 impl WriterLoop {
     fn run(mut self, receiver: mpsc::Receiver<Job>) {
-        while let Ok(first) = receiver.recv() {
+        loop {
+            let first = match self.limits.retention {
+                None => match receiver.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                },
+                Some(retention) => {
+                    self.expire_if_due(retention);
+                    let wait = self.next_expiry.saturating_duration_since(Instant::now());
+                    match receiver.recv_timeout(wait) {
+                        Ok(job) => job,
+                        Err(RecvTimeoutError::Timeout) => continue,
+                        Err(RecvTimeoutError::Disconnected) => break,
+                    }
+                }
+            };
             // Each batch leaves the batch gauge as it leaves the channel, so
             // the gauge never counts more than the channel holds; its bytes
             // stay reserved until the commit starts.
@@ -251,6 +274,35 @@ impl WriterLoop {
         }
     }
 
+    /// Deletes the sessions past retention when the time has come.
+    fn expire_if_due(&mut self, retention: Duration) {
+        let now = Instant::now();
+        if now < self.next_expiry {
+            return;
+        }
+        self.next_expiry = now + EXPIRY_INTERVAL;
+        let cutoff = shared::now_ms().saturating_sub(retention.as_millis() as i64);
+        let writer = match self.writer.as_mut() {
+            Some(writer) => writer,
+            None => match self.reopen() {
+                Ok(writer) => writer,
+                Err(_) => {
+                    // Try again soon rather than in an hour.
+                    self.next_expiry = now + REOPEN_BACKOFF;
+                    return;
+                }
+            },
+        };
+        match writer.expire_before(cutoff) {
+            Ok(events) => tracing::info!(events, cutoff, "retention: expired sessions deleted"),
+            Err(error) => {
+                tracing::error!(%error, "retention failed; reopening the database before the next commit");
+                self.writer = None;
+                self.next_expiry = now + REOPEN_BACKOFF;
+            }
+        }
+    }
+
     fn reopen(&mut self) -> Result<&mut Box<dyn EventWriter>, CommitError> {
         let now = Instant::now();
         if now < self.next_reopen {
@@ -329,6 +381,7 @@ mod tests {
             commit_events: 1000,
             commit_bytes: 1 << 20,
             commit_delay: Duration::ZERO,
+            retention: None,
         }
     }
 
