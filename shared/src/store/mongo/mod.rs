@@ -39,10 +39,13 @@ use std::time::Duration;
 /// The database used when the URL names none.
 pub const DEFAULT_DATABASE: &str = "analytics";
 
-/// Longest wait for a reachable server before an operation fails.
-const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(5);
-/// Longest wait for a TCP connection and handshake.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest wait for a reachable server before an operation fails, unless the
+/// URL sets `serverSelectionTimeoutMS`: short enough that ingestd answers 503
+/// within 5 s of the cluster going away.
+const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(3);
+/// Longest wait for a TCP connection and handshake, unless the URL sets
+/// `connectTimeoutMS`.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Longest wait for a majority of the replica set to acknowledge a write.
 const WRITE_CONCERN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deadline of one whole store call (a commit, a query): past it the call
@@ -105,8 +108,10 @@ impl Connection {
             // The URL may hold a password: errors never repeat it.
             let mut options =
                 parsed.map_err(|e| StoreError::Mongo(format!("invalid MongoDB URL: {e}")))?;
-            options.server_selection_timeout = Some(SERVER_SELECTION_TIMEOUT);
-            options.connect_timeout = Some(CONNECT_TIMEOUT);
+            options
+                .server_selection_timeout
+                .get_or_insert(SERVER_SELECTION_TIMEOUT);
+            options.connect_timeout.get_or_insert(CONNECT_TIMEOUT);
             options.write_concern = Some(write_concern());
             options
                 .app_name
