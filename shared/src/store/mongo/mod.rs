@@ -42,10 +42,10 @@ pub const DEFAULT_DATABASE: &str = "analytics";
 /// Longest wait for a reachable server before an operation fails, unless the
 /// URL sets `serverSelectionTimeoutMS`: short enough that ingestd answers 503
 /// within 5 s of the cluster going away.
-const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(3);
+const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(2);
 /// Longest wait for a TCP connection and handshake, unless the URL sets
 /// `connectTimeoutMS`.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Longest wait for a majority of the replica set to acknowledge a write.
 const WRITE_CONCERN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deadline of one whole store call (a commit, a query): past it the call

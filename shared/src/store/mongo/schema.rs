@@ -104,29 +104,47 @@ pub(crate) fn create_indexes(conn: &Connection) -> Result<(), StoreError> {
         (PAGES, vec![index(doc! { "sid": 1 }, "pages_by_session")]),
         (
             HEAT_CELLS,
-            vec![index(doc! { "page": 1, "day": 1 }, "cells_by_page")],
+            vec![
+                index(doc! { "page": 1, "day": 1 }, "cells_by_page"),
+                index(doc! { "hk": 1 }, &format!("{HEAT_CELLS}_by_bucket")),
+            ],
         ),
         (
             HEAT_EXTENTS,
-            vec![index(doc! { "page": 1, "day": 1 }, "extents_by_page")],
+            vec![
+                index(doc! { "page": 1, "day": 1 }, "extents_by_page"),
+                index(doc! { "hk": 1 }, &format!("{HEAT_EXTENTS}_by_bucket")),
+            ],
         ),
         (
             HEAT_ELEMENTS,
-            vec![index(doc! { "page": 1, "day": 1 }, "elements_by_page")],
+            vec![
+                index(doc! { "page": 1, "day": 1 }, "elements_by_page"),
+                index(doc! { "hk": 1 }, &format!("{HEAT_ELEMENTS}_by_bucket")),
+            ],
         ),
     ];
+    // All at once: with the cluster gone, opening fails after one server
+    // selection timeout rather than one per collection.
+    const COLLECTIONS_INDEXED: usize = 6;
+    if plan.len() != COLLECTIONS_INDEXED {
+        return Err(StoreError::Mongo(
+            "the index plan and its runner disagree".into(),
+        ));
+    }
+    let mut plan = plan.into_iter().map(|(collection, models)| {
+        let collection = db.collection::<Document>(collection);
+        async move { collection.create_indexes(models).await.map(|_| ()) }
+    });
+    let mut next = || plan.next();
     conn.run(async {
-        for (collection, models) in plan {
-            db.collection::<Document>(collection)
-                .create_indexes(models)
-                .await?;
+        match (next(), next(), next(), next(), next(), next()) {
+            (Some(a), Some(b), Some(c), Some(d), Some(e), Some(f)) => {
+                tokio::try_join!(a, b, c, d, e, f)?;
+                Ok(())
+            }
+            _ => Err(StoreError::Mongo("index plan changed shape".into())),
         }
-        for collection in [HEAT_CELLS, HEAT_EXTENTS, HEAT_ELEMENTS] {
-            db.collection::<Document>(collection)
-                .create_index(index(doc! { "hk": 1 }, &format!("{collection}_by_bucket")))
-                .await?;
-        }
-        Ok(())
     })
 }
 
