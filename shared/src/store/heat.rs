@@ -13,8 +13,23 @@
 //! rollups or raw events; a click at 50 % of the width lands in the middle
 //! column.
 
-use super::query::WidthSegment;
+use super::query::{ElementStat, HeatBin, Heatmap, WidthSegment};
 use crate::limits::{HEAT_BUCKET_MS, HEAT_GRID_X, HEAT_GRID_Y_PX};
+use std::collections::{BTreeMap, HashMap};
+
+/// How many clicked elements a heatmap lists.
+pub const TOP_ELEMENT_ROWS: usize = 10;
+
+/// Clicks and rage clicks per `(row, column)` of a scaled grid.
+pub type Bins = BTreeMap<(u32, u32), (u64, u64)>;
+
+/// A clicked element's sums, gathered over rollups and raw clicks.
+#[derive(Debug, Default)]
+pub struct ElementSum {
+    pub label: Option<String>,
+    pub clicks: u64,
+    pub rage_clicks: u64,
+}
 
 /// A click's place in the rollups: width segment, day and fine cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -125,6 +140,70 @@ impl Scale {
         let row = (gy.max(0) * HEAT_GRID_Y_PX * columns / i64::from(self.page_width))
             .clamp(0, i64::from(self.rows) - 1);
         (column as u32, row as u32)
+    }
+}
+
+impl Scale {
+    /// The heatmap of `total` clicks gathered into `bins` and `elements` on
+    /// this grid: the non-empty cells by row then column, and the most
+    /// clicked elements (ties by selector).
+    pub fn heatmap(
+        &self,
+        total: u64,
+        bins: Bins,
+        elements: HashMap<String, ElementSum>,
+    ) -> Heatmap {
+        let bins: Vec<HeatBin> = bins
+            .into_iter()
+            .filter(|&(_, (clicks, _))| clicks > 0)
+            .map(|((row, column), (clicks, rage_clicks))| HeatBin {
+                column,
+                row,
+                clicks,
+                rage_clicks,
+            })
+            .collect();
+        let mut top: Vec<(String, ElementSum)> =
+            elements.into_iter().filter(|(_, e)| e.clicks > 0).collect();
+        top.sort_by(|a, b| b.1.clicks.cmp(&a.1.clicks).then_with(|| a.0.cmp(&b.0)));
+        top.truncate(TOP_ELEMENT_ROWS);
+        Heatmap {
+            page_width: self.page_width,
+            page_height: self.page_height,
+            columns: self.columns,
+            rows: self.rows,
+            cell_px: self.cell_px,
+            total_clicks: total,
+            rage_clicks: bins.iter().map(|b| b.rage_clicks).sum(),
+            max_cell_clicks: bins.iter().map(|b| b.clicks).max().unwrap_or(0),
+            bins,
+            top_elements: top
+                .into_iter()
+                .map(|(selector, e)| ElementStat {
+                    selector,
+                    label: e.label,
+                    clicks: e.clicks,
+                    share: e.clicks as f64 / total as f64,
+                    rage_clicks: e.rage_clicks,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The heatmap of no clicks.
+pub fn empty_heatmap(columns: u32) -> Heatmap {
+    Heatmap {
+        page_width: 0,
+        page_height: 0,
+        columns,
+        rows: 0,
+        cell_px: 0.0,
+        total_clicks: 0,
+        rage_clicks: 0,
+        max_cell_clicks: 0,
+        bins: Vec::new(),
+        top_elements: Vec::new(),
     }
 }
 

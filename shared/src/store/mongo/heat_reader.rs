@@ -10,15 +10,14 @@ use super::conditions::pattern_regex;
 use super::reader::{aggregate, joined_session_stages};
 use super::schema::{EVENTS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS};
 use crate::event::EventKind;
-use crate::store::heat::{lower_median, segment_code, whole_days, Scale};
-use crate::store::query::{ElementStat, HeatBin, Heatmap, HeatmapQuery, WidthSegment};
+use crate::store::heat::{
+    empty_heatmap, lower_median, segment_code, whole_days, Bins, ElementSum, Scale,
+};
+use crate::store::query::{Heatmap, HeatmapQuery, WidthSegment};
 use crate::store::StoreError;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::Database;
-use std::collections::{BTreeMap, HashMap};
-
-/// How many clicked elements a heatmap lists.
-const TOP_ELEMENT_ROWS: usize = 10;
+use std::collections::HashMap;
 
 /// One source of clicks.
 struct Part {
@@ -129,14 +128,6 @@ fn parts(query: &HeatmapQuery) -> Vec<Part> {
     parts
 }
 
-/// A clicked element gathered over the parts.
-#[derive(Default)]
-struct ElementSum {
-    label: Option<String>,
-    clicks: u64,
-    rage_clicks: u64,
-}
-
 pub(super) async fn heatmap(db: &Database, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
     let columns = query.columns.clamp(1, 10_000);
     let parts = parts(query);
@@ -176,7 +167,7 @@ pub(super) async fn heatmap(db: &Database, query: &HeatmapQuery) -> Result<Heatm
     let mut histogram: Vec<(i64, u64)> = widths.into_iter().collect();
     let total: u64 = histogram.iter().map(|&(_, n)| n).sum();
     let Some(page_width) = lower_median(&mut histogram) else {
-        return Ok(empty(columns));
+        return Ok(empty_heatmap(columns));
     };
     let page_height = max_ph
         .unwrap_or(0)
@@ -186,7 +177,7 @@ pub(super) async fn heatmap(db: &Database, query: &HeatmapQuery) -> Result<Heatm
 
     // Fine cells, grouped by the server under one number (gy × 256 + gx;
     // gx < 200), scaled here.
-    let mut bins: BTreeMap<(u32, u32), (u64, u64)> = BTreeMap::new();
+    let mut bins = Bins::new();
     for part in &parts {
         let (clicks, rage) = part.sums();
         let rows = aggregate(
@@ -209,18 +200,6 @@ pub(super) async fn heatmap(db: &Database, query: &HeatmapQuery) -> Result<Heatm
             bin.1 += count(&d, "rage");
         }
     }
-    let bins: Vec<HeatBin> = bins
-        .into_iter()
-        .filter(|&(_, (clicks, _))| clicks > 0)
-        .map(|((row, column), (clicks, rage_clicks))| HeatBin {
-            column,
-            row,
-            clicks,
-            rage_clicks,
-        })
-        .collect();
-    let max_cell_clicks = bins.iter().map(|b| b.clicks).max().unwrap_or(0);
-    let rage_clicks = bins.iter().map(|b| b.rage_clicks).sum();
 
     // Clicked elements.
     let mut elements: HashMap<String, ElementSum> = HashMap::new();
@@ -250,47 +229,5 @@ pub(super) async fn heatmap(db: &Database, query: &HeatmapQuery) -> Result<Heatm
             e.rage_clicks += count(&d, "rage");
         }
     }
-    let mut top: Vec<(String, ElementSum)> =
-        elements.into_iter().filter(|(_, e)| e.clicks > 0).collect();
-    top.sort_by(|a, b| b.1.clicks.cmp(&a.1.clicks).then_with(|| a.0.cmp(&b.0)));
-    top.truncate(TOP_ELEMENT_ROWS);
-    let top_elements = top
-        .into_iter()
-        .map(|(selector, e)| ElementStat {
-            selector,
-            label: e.label,
-            clicks: e.clicks,
-            share: e.clicks as f64 / total as f64,
-            rage_clicks: e.rage_clicks,
-        })
-        .collect();
-
-    Ok(Heatmap {
-        page_width: scale.page_width,
-        page_height: scale.page_height,
-        columns,
-        rows: scale.rows,
-        cell_px: scale.cell_px,
-        total_clicks: total,
-        rage_clicks,
-        max_cell_clicks,
-        bins,
-        top_elements,
-    })
-}
-
-/// The heatmap of no clicks.
-fn empty(columns: u32) -> Heatmap {
-    Heatmap {
-        page_width: 0,
-        page_height: 0,
-        columns,
-        rows: 0,
-        cell_px: 0.0,
-        total_clicks: 0,
-        rage_clicks: 0,
-        max_cell_clicks: 0,
-        bins: Vec::new(),
-        top_elements: Vec::new(),
-    }
+    Ok(scale.heatmap(total, bins, elements))
 }

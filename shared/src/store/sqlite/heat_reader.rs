@@ -7,14 +7,13 @@
 use super::reader::{session_conditions, text, Conditions, SqliteReader};
 use crate::event::FLAG_RAGE_CLICK;
 use crate::limits::{HEAT_GRID_X, HEAT_GRID_Y_PX};
-use crate::store::heat::{lower_median, segment_code, whole_days, Scale};
-use crate::store::query::{ElementStat, HeatBin, Heatmap, HeatmapQuery, WidthSegment};
+use crate::store::heat::{
+    empty_heatmap, lower_median, segment_code, whole_days, Bins, ElementSum, Scale,
+};
+use crate::store::query::{Heatmap, HeatmapQuery, WidthSegment};
 use crate::store::StoreError;
 use rusqlite::types::Value;
-use std::collections::{BTreeMap, HashMap};
-
-/// How many clicked elements a heatmap lists.
-const TOP_ELEMENT_ROWS: usize = 10;
+use std::collections::HashMap;
 
 /// One source of clicks: the rollups over whole days, or raw click events.
 struct Part {
@@ -28,13 +27,6 @@ struct Part {
     rage: String,
     gx: String,
     gy: String,
-}
-
-/// A clicked element gathered over the parts.
-struct ElementSum {
-    label: Option<String>,
-    clicks: u64,
-    rage_clicks: u64,
 }
 
 impl SqliteReader {
@@ -77,7 +69,7 @@ impl SqliteReader {
         let total: u64 = histogram.iter().map(|&(_, n)| n).sum();
         let Some(page_width) = lower_median(&mut histogram) else {
             tx.finish()?;
-            return Ok(empty(columns));
+            return Ok(empty_heatmap(columns));
         };
         let page_height = max_ph
             .unwrap_or(0)
@@ -86,7 +78,7 @@ impl SqliteReader {
         let scale = Scale::new(columns, page_width, page_height);
 
         // Fine cells scaled to the grid asked for.
-        let mut bins: BTreeMap<(u32, u32), (u64, u64)> = BTreeMap::new();
+        let mut bins = Bins::new();
         for part in &parts {
             let sql = format!(
                 "SELECT {gx} * {cols} / {grid_x} AS col,
@@ -118,18 +110,6 @@ impl SqliteReader {
                 bin.1 += rage.max(0) as u64;
             }
         }
-        let bins: Vec<HeatBin> = bins
-            .into_iter()
-            .filter(|&(_, (clicks, _))| clicks > 0)
-            .map(|((row, column), (clicks, rage_clicks))| HeatBin {
-                column,
-                row,
-                clicks,
-                rage_clicks,
-            })
-            .collect();
-        let max_cell_clicks = bins.iter().map(|b| b.clicks).max().unwrap_or(0);
-        let rage_clicks = bins.iter().map(|b| b.rage_clicks).sum();
 
         // Clicked elements.
         let mut elements: HashMap<String, ElementSum> = HashMap::new();
@@ -163,44 +143,14 @@ impl SqliteReader {
                     r.get::<_, i64>(3)?,
                 ))
             })? {
-                let e = elements.entry(value).or_insert(ElementSum {
-                    label: None,
-                    clicks: 0,
-                    rage_clicks: 0,
-                });
+                let e = elements.entry(value).or_default();
                 e.label = e.label.take().max(label);
                 e.clicks += n.max(0) as u64;
                 e.rage_clicks += rage.max(0) as u64;
             }
         }
         tx.finish()?;
-        let mut top: Vec<(String, ElementSum)> =
-            elements.into_iter().filter(|(_, e)| e.clicks > 0).collect();
-        top.sort_by(|a, b| b.1.clicks.cmp(&a.1.clicks).then_with(|| a.0.cmp(&b.0)));
-        top.truncate(TOP_ELEMENT_ROWS);
-        let top_elements = top
-            .into_iter()
-            .map(|(selector, e)| ElementStat {
-                selector,
-                label: e.label,
-                clicks: e.clicks,
-                share: e.clicks as f64 / total as f64,
-                rage_clicks: e.rage_clicks,
-            })
-            .collect();
-
-        Ok(Heatmap {
-            page_width: scale.page_width,
-            page_height: scale.page_height,
-            columns,
-            rows: scale.rows,
-            cell_px: scale.cell_px,
-            total_clicks: total,
-            rage_clicks,
-            max_cell_clicks,
-            bins,
-            top_elements,
-        })
+        Ok(scale.heatmap(total, bins, elements))
     }
 
     /// The sources of the query's clicks. `{extra}` in `from_where` marks
@@ -288,21 +238,5 @@ impl SqliteReader {
             gy: format!("(max(0, e.y) / {HEAT_GRID_Y_PX})"),
         });
         parts
-    }
-}
-
-/// The heatmap of no clicks.
-fn empty(columns: u32) -> Heatmap {
-    Heatmap {
-        page_width: 0,
-        page_height: 0,
-        columns,
-        rows: 0,
-        cell_px: 0.0,
-        total_clicks: 0,
-        rage_clicks: 0,
-        max_cell_clicks: 0,
-        bins: Vec::new(),
-        top_elements: Vec::new(),
     }
 }
