@@ -17,6 +17,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// The fault harness's relay: a MongoDB server that can be cut away.
+#[path = "../../ingestd/tests/faults_support/relay.rs"]
+#[allow(dead_code)]
+mod relay;
+use relay::Relay;
+
 /// The server to test against, or `None` (after saying why) to skip.
 fn server() -> Option<String> {
     match std::env::var("MONGODB_URI") {
@@ -431,67 +437,6 @@ fn a_commit_that_failed_half_way_is_repaired_before_the_next() {
         )
         .expect("pages");
     assert_eq!((page[0].clicks, page[0].rage_clicks), (4, 3));
-}
-
-/// A TCP relay to the server that can be cut, as if the server died.
-struct Relay {
-    port: u16,
-    streams: std::sync::Arc<Mutex<Vec<std::net::TcpStream>>>,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl Relay {
-    fn start(upstream: std::net::SocketAddr) -> Self {
-        use std::sync::atomic::AtomicBool;
-        use std::sync::Arc;
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let streams: Arc<Mutex<Vec<std::net::TcpStream>>> = Arc::default();
-        let stop = Arc::new(AtomicBool::new(false));
-        let (kept, stopped) = (Arc::clone(&streams), Arc::clone(&stop));
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                if stopped.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(client) = client else { continue };
-                let Ok(server) = std::net::TcpStream::connect(upstream) else {
-                    continue;
-                };
-                let mut list = kept.lock().expect("lock");
-                for s in [&client, &server] {
-                    list.push(s.try_clone().expect("clone"));
-                }
-                for (mut from, mut to) in [
-                    (
-                        client.try_clone().expect("clone"),
-                        server.try_clone().expect("clone"),
-                    ),
-                    (server, client),
-                ] {
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(std::net::Shutdown::Both);
-                    });
-                }
-            }
-        });
-        Self {
-            port,
-            streams,
-            stop,
-        }
-    }
-
-    /// Closes every relayed connection and refuses new ones.
-    fn cut(&self) {
-        self.stop.store(true, Ordering::SeqCst);
-        for s in self.streams.lock().expect("lock").drain(..) {
-            let _ = s.shutdown(std::net::Shutdown::Both);
-        }
-        // Wake the accept loop so that it sees the stop.
-        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
-    }
 }
 
 #[test]

@@ -14,6 +14,12 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// The fault harness's relay: a MongoDB server that can be cut away.
+#[path = "../../ingestd/tests/faults_support/relay.rs"]
+#[allow(dead_code)]
+mod relay;
+use relay::Relay;
+
 const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
 
@@ -292,68 +298,6 @@ fn sqlite_and_mongodb_give_the_console_the_same_answers() {
     // The fixture is really there, not two empty answers.
     let overview = console(&sqlite, &["overview", "--format", "json"]);
     assert_eq!(overview["sessions"], json!(3), "{overview}");
-}
-
-/// A TCP relay to the MongoDB server that can be cut, as if the server died.
-struct Relay {
-    port: u16,
-    streams: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl Relay {
-    fn start(upstream: std::net::SocketAddr) -> Self {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        use std::sync::{Arc, Mutex};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let streams: Arc<Mutex<Vec<std::net::TcpStream>>> = Arc::default();
-        let stop = Arc::new(AtomicBool::new(false));
-        let (kept, stopped) = (Arc::clone(&streams), Arc::clone(&stop));
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                if stopped.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(client) = client else { continue };
-                let Ok(server) = std::net::TcpStream::connect(upstream) else {
-                    continue;
-                };
-                let mut list = kept.lock().expect("lock");
-                for s in [&client, &server] {
-                    list.push(s.try_clone().expect("clone"));
-                }
-                let pairs = [
-                    (
-                        client.try_clone().expect("clone"),
-                        server.try_clone().expect("clone"),
-                    ),
-                    (server, client),
-                ];
-                for (mut from, mut to) in pairs {
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(std::net::Shutdown::Both);
-                    });
-                }
-            }
-        });
-        Self {
-            port,
-            streams,
-            stop,
-        }
-    }
-
-    /// Closes every relayed connection and refuses new ones.
-    fn cut(&self) {
-        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        for s in self.streams.lock().expect("lock").drain(..) {
-            let _ = s.shutdown(std::net::Shutdown::Both);
-        }
-        // Wake the accept loop so that it sees the stop.
-        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
-    }
 }
 
 #[test]
