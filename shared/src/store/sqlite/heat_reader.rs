@@ -17,8 +17,10 @@ use std::collections::HashMap;
 
 /// One source of clicks: the rollups over whole days, or raw click events.
 struct Part {
-    /// Table and conditions, ready for `SELECT … {from_where}`.
-    from_where: String,
+    /// `FROM` (raw clicks: with the join) and `WHERE` clauses; rollup parts
+    /// name their table when asked, since the three rollups share keys.
+    from: String,
+    where_sql: String,
     params: Vec<Value>,
     /// Raw click events (`e`) rather than rollup rows.
     raw: bool,
@@ -27,6 +29,18 @@ struct Part {
     rage: String,
     gx: String,
     gy: String,
+}
+
+impl Part {
+    /// `FROM … WHERE …` of this part: for rollups over `rollup_table`, for
+    /// raw clicks with `raw_condition` (` AND …`) added.
+    fn source_sql(&self, rollup_table: &str, raw_condition: &str) -> String {
+        if self.raw {
+            format!("FROM {}{}{raw_condition}", self.from, self.where_sql)
+        } else {
+            format!("FROM {rollup_table}{}", self.where_sql)
+        }
+    }
 }
 
 impl SqliteReader {
@@ -45,10 +59,7 @@ impl SqliteReader {
             } else {
                 ("pw", "SUM(clicks)", "MAX(max_ph)", "MAX(max_y)")
             };
-            let from = part
-                .from_where
-                .replace("heat_cells", "heat_extents")
-                .replace("{extra}", "");
+            let from = part.source_sql("heat_extents", "");
             let sql = format!("SELECT {pw}, {clicks}, {ph}, {y} {from} GROUP BY 1");
             for (w, n, ph, y) in self.query_rows(&sql, &part.params, |r| {
                 Ok((
@@ -93,7 +104,7 @@ impl SqliteReader {
                 width = scale.page_width,
                 clicks = part.clicks,
                 rage = part.rage,
-                from = part.from_where.replace("{extra}", ""),
+                from = part.source_sql("heat_cells", ""),
             );
             for (col, row, n, rage) in self.query_rows(&sql, &part.params, |r| {
                 Ok((
@@ -114,19 +125,12 @@ impl SqliteReader {
         // Clicked elements.
         let mut elements: HashMap<String, ElementSum> = HashMap::new();
         for part in &parts {
-            let raw = part.raw;
-            let (selector, label) = if raw {
+            let (selector, label) = if part.raw {
                 ("e.selector_id", "MAX(e.label)")
             } else {
                 ("selector_id", "MAX(label)")
             };
-            let from = if raw {
-                part.from_where
-                    .replace("{extra}", " AND e.selector_id IS NOT NULL")
-            } else {
-                part.from_where.replace("heat_cells", "heat_elements")
-            }
-            .replace("{extra}", "");
+            let from = part.source_sql("heat_elements", " AND e.selector_id IS NOT NULL");
             let sql = format!(
                 "SELECT sel.value, g.label, g.clicks, g.rage FROM
                    (SELECT {selector} AS id, {label} AS label, SUM({clicks}) AS clicks,
@@ -153,8 +157,7 @@ impl SqliteReader {
         Ok(scale.heatmap(total, bins, elements))
     }
 
-    /// The sources of the query's clicks. `{extra}` in `from_where` marks
-    /// where a caller may add a condition.
+    /// The sources of the query's clicks.
     fn parts(&self, query: &HeatmapQuery) -> Vec<Part> {
         let filter = &query.filter;
         let (from, to) = (filter.range.from, filter.range.to);
@@ -207,7 +210,8 @@ impl SqliteReader {
                     rolled.push("day < ?", [Value::Integer(end)]);
                 }
                 parts.push(Part {
-                    from_where: format!("FROM heat_cells{}{{extra}}", rolled.sql()),
+                    from: String::new(),
+                    where_sql: rolled.sql(),
                     params: rolled.params,
                     raw: false,
                     clicks: "clicks".to_owned(),
@@ -226,7 +230,8 @@ impl SqliteReader {
             ""
         };
         parts.push(Part {
-            from_where: format!("FROM events e{join}{}{{extra}}", raw.sql()),
+            from: format!("events e{join}"),
+            where_sql: raw.sql(),
             params: raw.params,
             raw: true,
             clicks: "1".to_owned(),
