@@ -85,6 +85,15 @@ pub fn segment_code(segment: WidthSegment) -> i64 {
     }
 }
 
+/// The segment stored as `code` (the inverse of [`segment_code`]).
+pub fn segment_from_code(code: i64) -> WidthSegment {
+    match code {
+        0 => WidthSegment::Desktop,
+        1 => WidthSegment::Tablet,
+        _ => WidthSegment::Mobile,
+    }
+}
+
 /// Start of the UTC day of `ts` (ms since the epoch), also before 1970.
 pub fn day_of(ts: i64) -> i64 {
     ts.div_euclid(HEAT_BUCKET_MS) * HEAT_BUCKET_MS

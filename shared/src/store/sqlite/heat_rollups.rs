@@ -3,8 +3,7 @@
 //! [`crate::store::heat`]). Gathered over a commit's batches and written once.
 
 use crate::limits::HEAT_BUCKET_MS;
-use crate::store::heat::{segment_code, FineCell};
-use crate::store::query::WidthSegment;
+use crate::store::heat::{segment_code, segment_from_code, FineCell};
 use rusqlite::{params, Transaction};
 use std::collections::HashMap;
 
@@ -38,12 +37,7 @@ pub(super) struct HeatDeltas {
 
 /// The width segment code's viewport widths `[min, max)`.
 fn segment_bounds(code: i64) -> (i64, i64) {
-    let segment = match code {
-        0 => WidthSegment::Desktop,
-        1 => WidthSegment::Tablet,
-        _ => WidthSegment::Mobile,
-    };
-    let (min, max) = segment.width_bounds();
+    let (min, max) = segment_from_code(code).width_bounds();
     (i64::from(min), i64::from(max))
 }
 

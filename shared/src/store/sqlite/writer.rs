@@ -239,8 +239,8 @@ impl SqliteWriter {
         Ok(())
     }
 
+    /// Removes sessions; the ids remembered for them go too.
     fn remove(&mut self, condition: &str, params: &[Value]) -> Result<u64, StoreError> {
-        self.cache.clear();
         let removed = remove_sessions(&mut self.conn, condition, params);
         self.cache.clear();
         Ok(removed?)
