@@ -346,6 +346,7 @@ fn disk_full() {
     // room, and the next few commits (durably) use the space that freed.
     let _console = open_reader(&db);
     let name = "disk full";
+    let fs = std::sync::Arc::new(fs);
     let outcomes = run(
         name,
         Onset::FirstFailure,
@@ -353,8 +354,25 @@ fn disk_full() {
         |_| {
             let filled = fs.fill().expect("fill the filesystem");
             println!("disk full: filler took {} MiB", filled >> 20);
+            // The disk stays full while the fault lasts: space the daemon
+            // frees (a checkpoint truncating the write-ahead log) is taken
+            // back at once.
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let (refill_fs, refill_stop) =
+                (std::sync::Arc::clone(&fs), std::sync::Arc::clone(&stop));
+            let refill = std::thread::spawn(move || {
+                while !refill_stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let _ = refill_fs.fill();
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            });
+            (stop, refill)
         },
-        |_, ()| fs.free(),
+        |_, (stop, refill)| {
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = refill.join();
+            fs.free();
+        },
     );
     check_sqlite(name, &db, &outcomes);
 }
