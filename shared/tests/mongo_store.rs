@@ -355,6 +355,9 @@ fn a_commit_that_failed_half_way_is_repaired_before_the_next() {
     writer
         .append(&[batch("s1", "v1", vec![page_view("p1", T0)])])
         .expect("append");
+    writer
+        .append(&[batch("s2", "v2", vec![page_view("q1", T0)])])
+        .expect("append");
     drop(writer);
     // A token from 1970: long past its lease.
     let stale =
@@ -386,6 +389,14 @@ fn a_commit_that_failed_half_way_is_repaired_before_the_next() {
             d.insert("gy", 25_i64);
             events.insert_one(d).await.expect("insert");
         }
+        // A session with nothing pending: the repair must leave it alone.
+        raw.collection::<Document>("sessions")
+            .update_one(
+                doc! { "session": "s2" },
+                doc! { "$set": { "untouched": 1 } },
+            )
+            .await
+            .expect("mark s2");
     });
     let mut writer = MongoWriter::open(&db.url).expect("reopen repairs");
     let reader = MongoReader::open(&db.url).expect("reader");
@@ -405,6 +416,15 @@ fn a_commit_that_failed_half_way_is_repaired_before_the_next() {
         (4, 3, 3)
     );
     assert!(journey.steps.iter().filter(|e| e.rage_click).count() == 3);
+    let sessions = collection_docs(&db, "sessions");
+    let s2 = sessions
+        .iter()
+        .find(|d| d.get_str("session") == Ok("s2"))
+        .expect("session s2");
+    assert!(
+        s2.get("untouched").is_some(),
+        "the repair rebuilt a session that had nothing pending: {s2}"
+    );
     assert!(collection_docs(&db, "events")
         .iter()
         .all(|d| d.get("pending").is_none()));

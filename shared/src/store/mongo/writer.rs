@@ -99,10 +99,8 @@ impl MongoWriter {
         self.stale_checked = Instant::now();
         let db = self.conn.db().clone();
         self.conn.run(async move {
-            let tokens = db
-                .collection::<Document>(EVENTS)
-                .distinct("pending", doc! { "pending": { "$exists": true } })
-                .await?;
+            let tokens =
+                distinct_values(&db, "pending", doc! { "pending": { "$exists": true } }).await?;
             let now = mongodb::bson::DateTime::now().timestamp_millis();
             let stale: Vec<String> = tokens
                 .into_iter()
@@ -710,7 +708,7 @@ async fn recompute_buckets(
 async fn repair(db: &Database, tokens: Vec<String>) -> Result<(), StoreError> {
     let events = db.collection::<Document>(EVENTS);
     let pending = doc! { "pending": { "$in": &tokens } };
-    let sids: Vec<Bson> = events.distinct("sid", pending.clone()).await?;
+    let sids = distinct_values(db, "sid", pending.clone()).await?;
     for chunk in sids.chunks(SESSION_CHUNK) {
         // Rage flags over whole sessions, as if every click were new.
         let keys: Vec<String> = chunk
@@ -746,12 +744,41 @@ async fn repair(db: &Database, tokens: Vec<String>) -> Result<(), StoreError> {
 
         let buckets = buckets_of(db, chunk).await?;
         recompute_buckets(db, &buckets, &[]).await?;
+        // What is repaired stays repaired if a later chunk fails.
+        let mut repaired = pending.clone();
+        repaired.insert("sid", doc! { "$in": chunk });
+        events
+            .update_many(repaired, doc! { "$unset": { "pending": "" } })
+            .await?;
     }
-    events
-        .update_many(pending, doc! { "$unset": { "pending": "" } })
-        .await?;
     bump(db, COMMIT_COUNTER, 1).await?;
     Ok(())
+}
+
+/// The distinct values of `field` among the events matching `filter`,
+/// grouped on the server (`distinct` is avoided: some servers that speak the
+/// protocol ignore operators such as `$in` in its filter).
+async fn distinct_values(
+    db: &Database,
+    field: &str,
+    filter: Document,
+) -> Result<Vec<Bson>, StoreError> {
+    let mut cursor = db
+        .collection::<Document>(EVENTS)
+        .aggregate([
+            doc! { "$match": filter },
+            doc! { "$group": { "_id": format!("${field}") } },
+        ])
+        .await?;
+    let mut values = Vec::new();
+    while cursor.advance().await? {
+        if let Some(value) = cursor.deserialize_current()?.remove("_id") {
+            if value != Bson::Null {
+                values.push(value);
+            }
+        }
+    }
+    Ok(values)
 }
 
 #[cfg(test)]
