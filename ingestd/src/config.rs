@@ -46,8 +46,10 @@ pub struct Config {
     #[arg(long, env = "INGESTD_KEEP_QUERY", value_delimiter = ',')]
     pub keep_query: Vec<String>,
 
-    /// Most batches waiting for the writer; beyond it requests get 503.
-    #[arg(long, env = "INGESTD_QUEUE_BATCHES", default_value_t = 8192)]
+    /// Most batches waiting for the writer; beyond it requests get 503. Kept
+    /// below `max_connections` (each connection has one request in flight),
+    /// so that overload is answered by 503s rather than by ever longer waits.
+    #[arg(long, env = "INGESTD_QUEUE_BATCHES", default_value_t = 1024)]
     pub queue_batches: usize,
 
     /// Most request-body bytes waiting for the writer; beyond it requests get 503.
@@ -115,11 +117,12 @@ impl Default for Config {
             cookieless: Vec::new(),
             trusted_proxies: Vec::new(),
             keep_query: Vec::new(),
-            queue_batches: 8192,
+            queue_batches: 1024,
             queue_bytes: 32 * 1024 * 1024,
             commit_events: 4096,
             commit_bytes: 4 * 1024 * 1024,
             commit_delay_ms: 0,
+            commit_timeout_ms: 4000,
             retention_days: 0,
             max_connections: 4096,
             header_timeout_secs: 10,
