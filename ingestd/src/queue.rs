@@ -310,7 +310,6 @@ impl WriterLoop {
                 "reopening the database after a failure".into(),
             ));
         }
-        self.next_reopen = now + REOPEN_BACKOFF;
         self.metrics.store_reopens.fetch_add(1, Relaxed);
         match (self.opener)() {
             Ok(writer) => {
@@ -318,6 +317,10 @@ impl WriterLoop {
                 Ok(self.writer.insert(writer))
             }
             Err(error) => {
+                // Counted from the failure, not the attempt: an attempt can
+                // take seconds (a server that does not answer), and the
+                // batches that arrived meanwhile are answered at once.
+                self.next_reopen = Instant::now() + REOPEN_BACKOFF;
                 self.metrics.store_reopen_failures.fetch_add(1, Relaxed);
                 tracing::error!(%error, "reopening the database failed");
                 Err(CommitError::Store(error.to_string()))
