@@ -70,6 +70,13 @@ pub struct Config {
     #[arg(long, env = "INGESTD_COMMIT_DELAY_MS", default_value_t = 0)]
     pub commit_delay_ms: u64,
 
+    /// Longest wait, in milliseconds, for a request's commit: past it the
+    /// request gets 503 with `Retry-After` (the commit may still complete;
+    /// resending is safe, the store keeps each event id once). Bounds every
+    /// answer while the database hangs.
+    #[arg(long, env = "INGESTD_COMMIT_TIMEOUT_MS", default_value_t = 4000)]
+    pub commit_timeout_ms: u64,
+
     /// Retention: sessions whose last event is older than this many days are
     /// deleted with their events (checked at start-up and every hour). 0
     /// keeps everything.
@@ -146,6 +153,10 @@ impl Config {
 
     pub fn commit_delay(&self) -> Duration {
         Duration::from_millis(self.commit_delay_ms)
+    }
+
+    pub fn commit_timeout(&self) -> Duration {
+        Duration::from_millis(self.commit_timeout_ms.max(1))
     }
 
     /// How long events are kept, when limited.

@@ -16,12 +16,13 @@ pub enum RequestRejection {
     OriginNotAllowed,
     QueueFull,
     StoreFailed,
+    CommitTimeout,
     Bot,
     UnsupportedEncoding,
 }
 
 impl RequestRejection {
-    const ALL: [RequestRejection; 11] = [
+    const ALL: [RequestRejection; 12] = [
         Self::Malformed,
         Self::NothingValid,
         Self::BodyTooLarge,
@@ -31,6 +32,7 @@ impl RequestRejection {
         Self::OriginNotAllowed,
         Self::QueueFull,
         Self::StoreFailed,
+        Self::CommitTimeout,
         Self::Bot,
         Self::UnsupportedEncoding,
     ];
@@ -46,6 +48,7 @@ impl RequestRejection {
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::QueueFull => "queue_full",
             Self::StoreFailed => "store_failed",
+            Self::CommitTimeout => "commit_timeout",
             Self::Bot => "bot",
             Self::UnsupportedEncoding => "unsupported_encoding",
         }

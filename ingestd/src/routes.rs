@@ -45,6 +45,7 @@ pub struct AppState {
     keep_query: QueryKeepList,
     max_body: usize,
     body_timeout: Duration,
+    commit_timeout: Duration,
     openapi: Bytes,
     assets: Assets,
 }
@@ -67,6 +68,7 @@ impl AppState {
             keep_query: config.keep_list(),
             max_body: shared::limits::MAX_BODY_BYTES,
             body_timeout: config.body_timeout(),
+            commit_timeout: config.commit_timeout(),
             openapi: Bytes::from(shared::contract::openapi().to_string()),
             assets: Assets::default(),
         }
@@ -565,7 +567,17 @@ async fn commit(
             );
         }
     };
-    match reply.await {
+    let Ok(reply) = tokio::time::timeout(state.commit_timeout, reply).await else {
+        metrics.request_rejected(RequestRejection::CommitTimeout);
+        return retry_after(
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the commit was not confirmed in time; it may still complete, and resending is safe (each event id is stored once)",
+            ),
+            2,
+        );
+    };
+    match reply {
         Ok(Ok(outcome)) => {
             metrics.events_accepted.fetch_add(valid as u64, Relaxed);
             metrics

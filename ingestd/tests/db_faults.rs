@@ -22,6 +22,7 @@ mod faults_support;
 
 use faults_support::daemon::{wal_path, Daemon};
 use faults_support::disk::{give_dir, set_writable, unprivileged_user, Immutable, SmallFs};
+use faults_support::http::{batch_body, post, Conn};
 use faults_support::load::{spawn_steady, Outcome, Record, Steady};
 use faults_support::relay::Relay;
 use faults_support::store::{inspect, open_reader, stored_ids, WriteLock};
@@ -391,6 +392,61 @@ fn write_lock_held_by_another_connection() {
         |_, lock| drop(lock),
     );
     check_sqlite(name, &db, &outcomes);
+}
+
+/// A commit that outlasts `--commit-timeout-ms` (here it waits for the write
+/// lock another connection holds) is answered 503 with `Retry-After` at the
+/// timeout, saying it may still complete; once the lock is gone the same
+/// events resent are acknowledged and stored once.
+#[test]
+fn a_commit_past_its_timeout_answers_503_and_the_resend_is_stored_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("analytics.db");
+    let mut daemon = Daemon::start(&db, &["--commit-timeout-ms", "200"]);
+    let ids = IdSource::new("commit timeout").take(4);
+    let request = post(&batch_body("timeout", "s-timeout", &ids));
+    let rt = runtime();
+    let send = |request: &[u8]| {
+        rt.block_on(async {
+            let mut conn = Conn::connect(daemon.addr).await?;
+            conn.send(request).await
+        })
+        .expect("an answer")
+    };
+    let lock = WriteLock::hold(&db);
+    let first = send(&request);
+    drop(lock);
+    assert_eq!(first.status, 503, "{first:?}");
+    assert!(first.retry_after.is_some(), "503 without Retry-After");
+    let text = String::from_utf8_lossy(&first.body);
+    assert!(text.contains("not confirmed in time"), "{text}");
+    assert_eq!(
+        daemon.metric("ingestd_requests_rejected_total{reason=\"commit_timeout\"}"),
+        Some(1.0)
+    );
+    // The commit may have completed once the lock was gone, or failed (then
+    // the daemon reopens the database): either way a resend is acknowledged.
+    let deadline = Instant::now() + BOUND;
+    let resent = loop {
+        let answer = send(&request);
+        if answer.status == 200 || Instant::now() > deadline {
+            break answer;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(resent.status, 200, "{resent:?}");
+    let duplicates = resent.json_number("duplicates").expect("duplicates");
+    assert!(
+        duplicates == 0 || duplicates == ids.len() as u64,
+        "{resent:?}"
+    );
+    let stored = inspect(&db);
+    assert_eq!(stored.integrity, "ok");
+    assert_eq!(stored.rows, ids.len() as u64);
+    assert_eq!(stored.duplicated, 0);
+    assert!(ids.iter().all(|id| stored.ids.contains(id)));
+    assert_eq!(stored.session_events, ids.len() as i64);
+    daemon.stop();
 }
 
 #[test]

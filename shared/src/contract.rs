@@ -293,7 +293,7 @@ pub fn openapi() -> Value {
                     "415": error_response("A compressed body (Content-Encoding other than identity)"),
                     "431": {"description": "More than 100 headers, or an oversized request head"},
                     "429": retry("Too many requests from this address"),
-                    "503": retry("Queue full or database unavailable; nothing was stored")
+                    "503": retry("Queue full or database unavailable (nothing was stored), or the commit not confirmed in time (it may still complete; resending is safe, each event id is stored once)")
                 }
             }},
             "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
