@@ -1,7 +1,9 @@
 //! Overload: requests arrive at twice the rate the daemon was just measured
 //! to sustain. The commit queue stays within its bounds, the excess is
 //! answered 503 (or 429) at once, every request gets an answer, and the
-//! daemon's memory levels off.
+//! daemon's memory levels off. With two CPUs or more the daemon is held to
+//! one and the load generator to another, so that the generator can offer
+//! twice what the daemon sustains (sharing the CPUs, it could not).
 //!
 //! Short version (CI): 3 s of measurement, 10 s at twice the rate over 1,024
 //! connections, queue bound 256 batches. Long version (10 s, then 60 s over
@@ -16,7 +18,7 @@ mod faults_support;
 use faults_support::daemon::{metric_value, rss_kib, Daemon};
 use faults_support::http::{batch_body, get, post, Conn};
 use faults_support::load::{percentile_ms, sorted_latencies, Outcome, Record};
-use faults_support::{long, raise_fd_limit, runtime, IdSource};
+use faults_support::{long, pin_apart, raise_fd_limit, runtime, IdSource};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
@@ -112,6 +114,12 @@ fn overload_at_twice_the_saturation_rate() {
         ],
     );
     let (addr, pid) = (daemon.addr, daemon.pid());
+    let cpus = match pin_apart(pid) {
+        Some((daemon_cpu, own_cpu)) => {
+            format!("daemon on CPU {daemon_cpu}, load generator on CPU {own_cpu}")
+        }
+        None => "daemon and load generator sharing the CPUs".to_owned(),
+    };
     let record = Arc::new(Record::default());
     let rt = runtime();
     let (rate, offered, skipped, samples, elapsed) = rt.block_on(async {
@@ -224,7 +232,7 @@ fn overload_at_twice_the_saturation_rate() {
     let ok_latencies = sorted_latencies(outcomes.iter().filter(|o| o.status == 200));
     let busy_latencies = sorted_latencies(outcomes.iter().filter(|o| o.status == 503));
     println!(
-        "overload: target {rate:.0} req/s (2 x saturation {:.0}), offered {offered:.0} req/s over {:.1} s \
+        "overload ({cpus}): target {rate:.0} req/s (2 x saturation {:.0}), offered {offered:.0} req/s over {:.1} s \
          through {} connections ({skipped} tickets found every connection busy); \
          {ok} x 200 ({:.0}/s, p50 {:.1} ms, p99 {:.1} ms), {busy} x 503 (p50 {:.1} ms, p99 {:.1} ms), \
          {limited} x 429, {other} other, {unanswered} unanswered; \

@@ -106,6 +106,33 @@ pub fn raise_fd_limit() -> u64 {
     }
 }
 
+/// Holds every thread of process `daemon` to one CPU and every thread of
+/// this process (the load generator) to another, so that the generator can
+/// offer more than the daemon sustains instead of taking the daemon's CPU.
+/// Returns the two CPUs, or `None` when fewer than two are available.
+/// Threads started later inherit the CPU of the thread that starts them.
+pub fn pin_apart(daemon: u32) -> Option<(usize, usize)> {
+    use rustix::thread::{sched_getaffinity, sched_setaffinity, CpuSet, Pid};
+    let allowed = sched_getaffinity(None).ok()?;
+    let mut cpus = (0..CpuSet::MAX_CPU).filter(|&cpu| allowed.is_set(cpu));
+    let (daemon_cpu, own_cpu) = (cpus.next()?, cpus.next()?);
+    let pin = |pid: u32, cpu: usize| -> Option<()> {
+        let mut set = CpuSet::new();
+        set.set(cpu);
+        for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+            .ok()?
+            .flatten()
+        {
+            let tid = task.file_name().to_str()?.parse::<i32>().ok()?;
+            sched_setaffinity(Pid::from_raw(tid), &set).ok()?;
+        }
+        Some(())
+    };
+    pin(daemon, daemon_cpu)?;
+    pin(std::process::id(), own_cpu)?;
+    Some((daemon_cpu, own_cpu))
+}
+
 /// Unique ids for events, distinct between runs and between processes.
 pub struct IdSource {
     prefix: String,
