@@ -159,7 +159,8 @@ pub fn start(
     ))
 }
 
-/// Least time between two attempts to reopen a failed database.
+/// Least time between a failure (of a commit or of a reopen) and the next
+/// attempt to reopen the database; batches in between are answered 503.
 const REOPEN_BACKOFF: Duration = Duration::from_millis(250);
 
 struct WriterLoop {
@@ -267,9 +268,11 @@ impl WriterLoop {
                     let _ = reply.send(Err(error.clone()));
                 }
                 // Never commit again on a handle whose write or fsync failed:
-                // the next commit opens the database afresh. Closing it (and
-                // its checkpoint thread) happens after the replies are out.
+                // the next commit opens the database afresh, after a pause
+                // in which batches are answered at once. Closing it (and its
+                // checkpoint thread) happens after the replies are out.
                 self.writer = None;
+                self.next_reopen = Instant::now() + REOPEN_BACKOFF;
             }
         }
     }
@@ -298,6 +301,7 @@ impl WriterLoop {
             Err(error) => {
                 tracing::error!(%error, "retention failed; reopening the database before the next commit");
                 self.writer = None;
+                self.next_reopen = Instant::now() + REOPEN_BACKOFF;
                 self.next_expiry = now + REOPEN_BACKOFF;
             }
         }
@@ -319,7 +323,8 @@ impl WriterLoop {
             Err(error) => {
                 // Counted from the failure, not the attempt: an attempt can
                 // take seconds (a server that does not answer), and the
-                // batches that arrived meanwhile are answered at once.
+                // batches that arrived meanwhile are answered at once. The
+                // same pause follows a failed commit.
                 self.next_reopen = Instant::now() + REOPEN_BACKOFF;
                 self.metrics.store_reopen_failures.fetch_add(1, Relaxed);
                 tracing::error!(%error, "reopening the database failed");
