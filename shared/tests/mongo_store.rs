@@ -459,6 +459,79 @@ fn a_commit_that_failed_half_way_is_repaired_before_the_next() {
     assert_eq!((page[0].clicks, page[0].rage_clicks), (4, 3));
 }
 
+/// ingestd drops a writer whose commit failed and opens another: the new
+/// writer repairs that commit before its own first commit, without waiting
+/// for the lease that protects other writers' commits in flight.
+#[test]
+fn a_writer_opened_after_a_failed_one_repairs_its_commits_at_once() {
+    let Some(uri) = server() else {
+        return;
+    };
+    let db = Fresh::new(&uri, "handover");
+    let mut writer = MongoWriter::open(&db.url).expect("writer");
+    writer
+        .append(&[batch("s1", "v1", vec![page_view("p1", T0)])])
+        .expect("append");
+    // Two sessions of one site can no longer be stored: the next commit
+    // inserts its events, then fails on its session rollup.
+    db.raw(async |raw| {
+        raw.collection::<Document>("sessions")
+            .create_index(
+                mongodb::IndexModel::builder()
+                    .keys(doc! { "site": 1 })
+                    .options(
+                        mongodb::options::IndexOptions::builder()
+                            .unique(true)
+                            .name("one_session_per_site".to_owned())
+                            .build(),
+                    )
+                    .build(),
+            )
+            .await
+            .expect("unique index");
+    });
+    let failed = writer.append(&[batch(
+        "s2",
+        "v2",
+        vec![page_view("q1", T0 + 1000), click("c1", T0 + 2000, 10)],
+    )]);
+    assert!(failed.is_err(), "the commit should fail: {failed:?}");
+    let pending = |db: &Fresh| {
+        collection_docs(db, "events")
+            .iter()
+            .filter(|d| d.get("pending").is_some())
+            .count()
+    };
+    assert_eq!(pending(&db), 2, "the failed commit's events stay marked");
+    drop(writer);
+    db.raw(async |raw| {
+        // Found by its key: some servers rename the indexes they are given.
+        let sessions = raw.collection::<Document>("sessions");
+        let mut indexes = sessions.list_indexes().await.expect("indexes");
+        while indexes.advance().await.expect("next index") {
+            let index = indexes.deserialize_current().expect("an index");
+            if index.keys == doc! { "site": 1 } {
+                let name = index.options.and_then(|o| o.name).expect("its name");
+                sessions.drop_index(name).await.expect("drop the index");
+            }
+        }
+    });
+    let mut writer = MongoWriter::open(&db.url).expect("a new writer");
+    writer
+        .append(&[batch("s3", "v3", vec![page_view("r1", T0 + 3000)])])
+        .expect("the next commit");
+    assert_eq!(pending(&db), 0, "the new writer repaired the failed commit");
+    let reader = MongoReader::open(&db.url).expect("reader");
+    let journey = reader
+        .journey(&SessionRef {
+            site: Some("shop".into()),
+            session_id: "s2".into(),
+        })
+        .expect("journey")
+        .expect("session s2 rebuilt from its events");
+    assert_eq!((journey.session.events, journey.session.clicks), (2, 1));
+}
+
 #[test]
 fn a_dead_server_fails_an_append_within_seconds() {
     let Some(uri) = server() else {

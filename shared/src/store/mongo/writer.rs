@@ -11,9 +11,11 @@
 //! Every write waits for a journaled majority. MongoDB has no transaction
 //! here (they would serialise every ingestd copy on the hot rollup
 //! documents), so a commit that fails half-way leaves its events marked
-//! `pending`: before its next commit this writer — and any writer when it
-//! opens or every half minute, for marks older than [`PENDING_LEASE`] —
-//! rebuilds the rollups of the sessions and heatmap buckets those events
+//! `pending`: before its next commit this writer — or, if it is dropped
+//! first (ingestd opens a new writer after a failure), the next writer opened
+//! on the same database in this process; and any writer when it opens or
+//! every half minute, for marks older than [`PENDING_LEASE`] — rebuilds the
+//! rollups of the sessions and heatmap buckets those events
 //! touch from the stored events, then clears the marks. A failed commit answers an error, so the client
 //! resends; the resent events are then duplicates and the repaired rollups
 //! already count them.
@@ -35,6 +37,7 @@ use mongodb::error::ErrorKind;
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Database, IndexModel};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// A `pending` mark older than this belongs to a commit that failed (no
@@ -53,9 +56,17 @@ const DAY_MS: i64 = 86_400_000;
 /// How long the TTL index keeps events beyond the retention the purge keeps.
 const TTL_GRACE_DAYS: i64 = 2;
 
+/// Failed commits left by writers dropped before they repaired them, as
+/// (database URL, commit token): the next writer opened on that URL takes
+/// them over and repairs them before its first commit, rather than after the
+/// lease.
+static LEFT_BEHIND: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
 /// The write side of a MongoDB database.
 pub struct MongoWriter {
     conn: Connection,
+    /// The URL this writer was opened with: the key of [`LEFT_BEHIND`].
+    url: String,
     /// Tokens of this writer's commits that failed after inserting.
     failed: Vec<String>,
     /// When marks left by any writer were last looked for.
@@ -68,9 +79,19 @@ impl MongoWriter {
     pub fn open(url: &str) -> Result<Self, StoreError> {
         let conn = Connection::open(url)?;
         create_indexes(&conn)?;
+        let failed = {
+            let mut left = LEFT_BEHIND.lock().unwrap_or_else(|p| p.into_inner());
+            let (mine, others) = std::mem::take(&mut *left)
+                .into_iter()
+                .partition(|(u, _)| u == url);
+            *left = others;
+            mine.into_iter().map(|(_, token)| token).collect()
+        };
+        // From here on, a failure hands the tokens back through `Drop`.
         let mut writer = Self {
             conn,
-            failed: Vec::new(),
+            url: url.to_owned(),
+            failed,
             stale_checked: Instant::now(),
         };
         writer.repair_stale()?;
@@ -221,6 +242,16 @@ impl MongoWriter {
             }
             Ok(keys)
         })
+    }
+}
+
+impl Drop for MongoWriter {
+    fn drop(&mut self) {
+        if self.failed.is_empty() {
+            return;
+        }
+        let mut left = LEFT_BEHIND.lock().unwrap_or_else(|p| p.into_inner());
+        left.extend(self.failed.drain(..).map(|t| (self.url.clone(), t)));
     }
 }
 
