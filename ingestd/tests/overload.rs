@@ -17,9 +17,8 @@ mod faults_support;
 
 use faults_support::daemon::{metric_value, rss_kib, Daemon};
 use faults_support::http::{batch_body, get, post, Conn};
-use faults_support::load::{percentile_ms, sorted_latencies, Outcome, Record};
+use faults_support::load::{percentile_ms, saturation, sorted_latencies, Outcome, Record};
 use faults_support::{long, pin_apart, raise_fd_limit, runtime, IdSource};
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -56,40 +55,6 @@ fn plan() -> Plan {
     }
 }
 
-/// Closed loop: `connections` clients back to back; returns 2xx per second.
-async fn saturation(addr: SocketAddr, connections: usize, span: Duration) -> f64 {
-    let ids = Arc::new(IdSource::new("saturation"));
-    let acknowledged = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + span;
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..connections)
-        .map(|c| {
-            let (ids, acknowledged) = (Arc::clone(&ids), Arc::clone(&acknowledged));
-            tokio::spawn(async move {
-                let Ok(mut conn) = Conn::connect(addr).await else {
-                    return;
-                };
-                let mut n = 0;
-                while Instant::now() < deadline {
-                    let body = batch_body("overload", &format!("m{c}-{}", n / 20), &ids.take(1));
-                    n += 1;
-                    match conn.send(&post(&body)).await {
-                        Ok(r) if r.status == 200 => {
-                            acknowledged.fetch_add(1, Relaxed);
-                        }
-                        Ok(_) => {}
-                        Err(_) => return,
-                    }
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        let _ = task.await;
-    }
-    acknowledged.load(Relaxed) as f64 / started.elapsed().as_secs_f64()
-}
-
 /// What the sampler saw.
 #[derive(Default)]
 struct Samples {
@@ -123,7 +88,7 @@ fn overload_at_twice_the_saturation_rate() {
     let record = Arc::new(Record::default());
     let rt = runtime();
     let (rate, offered, skipped, samples, elapsed) = rt.block_on(async {
-        let rate = 2.0 * saturation(addr, 64, plan.measure).await;
+        let rate = 2.0 * saturation(addr, "overload", 64, plan.measure).await;
 
         // Open loop: a ticket per request at `rate`; connections take them.
         let tickets = Arc::new(Semaphore::new(0));

@@ -4,9 +4,46 @@
 use super::http::{batch_body, malformed_body, post, Conn};
 use super::IdSource;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// The rate the daemon sustains: `connections` keep-alive clients sending
+/// single-event batches for `site` back to back for `span`; returns
+/// acknowledged requests per second.
+pub async fn saturation(addr: SocketAddr, site: &str, connections: usize, span: Duration) -> f64 {
+    let ids = Arc::new(IdSource::new("saturation"));
+    let acknowledged = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + span;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..connections)
+        .map(|c| {
+            let (ids, acknowledged, site) =
+                (Arc::clone(&ids), Arc::clone(&acknowledged), site.to_owned());
+            tokio::spawn(async move {
+                let Ok(mut conn) = Conn::connect(addr).await else {
+                    return;
+                };
+                let mut n = 0;
+                while Instant::now() < deadline {
+                    let body = batch_body(&site, &format!("m{c}-{}", n / 20), &ids.take(1));
+                    n += 1;
+                    match conn.send(&post(&body)).await {
+                        Ok(r) if r.status == 200 => {
+                            acknowledged.fetch_add(1, Relaxed);
+                        }
+                        Ok(_) => {}
+                        Err(_) => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        let _ = task.await;
+    }
+    acknowledged.load(Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
 
 /// One request and its answer.
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@
 
 use super::daemon::{fd_count, file_size, rss_kib, wal_path, Daemon};
 use super::http::{batch_body, malformed_body, post, Conn};
+use super::load::saturation;
 use super::IdSource;
 use shared::store::sqlite::SqliteReader;
 use shared::store::EventReader;
@@ -299,40 +300,6 @@ fn wal_checkpoint_sequence(db: &Path) -> u32 {
         .unwrap_or(0)
 }
 
-/// Closed loop over 64 connections for `span`: acknowledged requests per second.
-async fn measure_saturation(addr: SocketAddr, span: Duration) -> f64 {
-    let ids = Arc::new(IdSource::new("saturation"));
-    let acknowledged = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let deadline = started + span;
-    let tasks: Vec<_> = (0..64)
-        .map(|c| {
-            let (ids, acknowledged) = (Arc::clone(&ids), Arc::clone(&acknowledged));
-            tokio::spawn(async move {
-                let Ok(mut conn) = Conn::connect(addr).await else {
-                    return;
-                };
-                let mut n = 0;
-                while Instant::now() < deadline {
-                    let body = batch_body("soak", &format!("m{c}-{}", n / 20), &ids.take(1));
-                    n += 1;
-                    match conn.send(&post(&body)).await {
-                        Ok(r) if r.status == 200 => {
-                            acknowledged.fetch_add(1, Relaxed);
-                        }
-                        Ok(_) => {}
-                        Err(_) => return,
-                    }
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        let _ = task.await;
-    }
-    acknowledged.load(Relaxed) as f64 / started.elapsed().as_secs_f64()
-}
-
 /// Paced keep-alive clients; every `malformed_every`-th request is malformed.
 fn spawn_clients(
     addr: SocketAddr,
@@ -539,7 +506,7 @@ pub fn run(db: &Path, options: SoakOptions) -> SoakReport {
     let rt = super::runtime();
     let saturation = match options.rate {
         Some(_) => None,
-        None => Some(rt.block_on(measure_saturation(addr, options.measure))),
+        None => Some(rt.block_on(saturation(addr, "soak", 64, options.measure))),
     };
     let rate = options
         .rate
