@@ -8,19 +8,17 @@
 
 #![cfg(unix)]
 
-use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
-use rustix::termios::{tcsetwinsize, Winsize};
+mod common;
+
+use common::console_pty::ConsolePty;
+
 use serde_json::{json, Value};
 use shared::sanitize::is_forbidden;
 use shared::store::DbUrl;
-use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 const UA: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const SESSION: &str = "s-inject";
@@ -227,122 +225,10 @@ fn check_console_stream(raw: &[u8]) -> Result<usize, String> {
 // ---------------------------------------------------------------------------
 // The console in a pseudo-terminal
 
-struct Pty {
-    child: Child,
-    input: File,
-    output: Arc<Mutex<Vec<u8>>>,
-}
-
-impl Pty {
-    fn start(db: &Path, rows: u16, cols: u16) -> Self {
-        let master: OwnedFd = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("a pty");
-        grantpt(&master).expect("grantpt");
-        unlockpt(&master).expect("unlockpt");
-        let name = ptsname(&master, Vec::new()).expect("ptsname");
-        tcsetwinsize(
-            &master,
-            Winsize {
-                ws_row: rows,
-                ws_col: cols,
-                ws_xpixel: 0,
-                ws_ypixel: 0,
-            },
-        )
-        .expect("window size");
-        let slave = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(name.to_str().expect("a utf-8 pty name"))
-            .expect("open the pty's slave side");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_analytics-tui"));
-        command
-            .args(["--since", "all"])
-            .env("ANALYTICS_DB", db)
-            .env("TERM", "xterm-256color")
-            .env("COLORTERM", "truecolor")
-            .env_remove("NO_COLOR")
-            .stdin(Stdio::from(slave.try_clone().expect("dup")))
-            .stdout(Stdio::from(slave.try_clone().expect("dup")))
-            .stderr(Stdio::from(slave));
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            command.pre_exec(|| {
-                rustix::process::setsid().map_err(std::io::Error::from)?;
-                rustix::process::ioctl_tiocsctty(std::io::stdin().as_fd())
-                    .map_err(std::io::Error::from)?;
-                Ok(())
-            });
-        }
-        let child = command.spawn().expect("start analytics-tui");
-        let input = File::from(master.try_clone().expect("dup the master"));
-        let mut reader = File::from(master);
-        let output = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&output);
-        std::thread::spawn(move || {
-            let mut chunk = [0u8; 4096];
-            while let Ok(n) = reader.read(&mut chunk) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().expect("lock").extend_from_slice(&chunk[..n]);
-            }
-        });
-        Self {
-            child,
-            input,
-            output,
-        }
-    }
-
-    fn raw(&self) -> Vec<u8> {
-        self.output.lock().expect("lock").clone()
-    }
-
-    fn screen(&self, rows: u16, cols: u16) -> String {
-        let mut parser = vt100::Parser::new(rows, cols, 0);
-        parser.process(&self.raw());
-        parser.screen().contents()
-    }
-
-    fn wait_for(&self, text: &str, rows: u16, cols: u16) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen(rows, cols);
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{text:?} never appeared; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn send(&mut self, keys: &str) {
-        self.input.write_all(keys.as_bytes()).expect("type");
-        self.input.flush().expect("flush");
-        // Let the console draw the result before the next key.
-        std::thread::sleep(Duration::from_millis(250));
-    }
-
-    fn wait_exit(&mut self) -> std::process::ExitStatus {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "the console did not exit");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Pty {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Types `keys` and lets the console draw the result before the next.
+fn type_keys(tui: &mut ConsolePty, keys: &str) {
+    tui.send(keys);
+    std::thread::sleep(Duration::from_millis(250));
 }
 
 // ---------------------------------------------------------------------------
@@ -435,16 +321,16 @@ fn hostile_strings_never_reach_the_terminal() {
     // The interactive console: every view, a journey stepped through, the
     // heatmap of the hostile page, the live tail and the help screen.
     let (rows, cols) = (40, 160);
-    let mut tui = Pty::start(&db, rows, cols);
-    tui.wait_for("visitors 1", rows, cols);
+    let mut tui = ConsolePty::start(&db, rows, cols);
+    tui.wait_for("visitors 1");
     for keys in [
         "2", "\r", "j", "j", "j", "j", "j", "G", "1", "5", "\r", "b", "w", "5", "j", "\r", "6",
         "?", "?", "3", "4",
     ] {
-        tui.send(keys);
+        type_keys(&mut tui, keys);
     }
-    let screen = tui.screen(rows, cols);
-    tui.send("q");
+    let screen = tui.screen();
+    type_keys(&mut tui, "q");
     let status = tui.wait_exit();
     assert!(status.success(), "{status:?}\n{screen}");
     let raw = tui.raw();
@@ -460,7 +346,7 @@ fn hostile_strings_never_reach_the_terminal() {
         .windows(8)
         .any(|w| w[0] != 0x1b && &w[1..] == b"[31mred");
     assert!(shown, "the console never drew the hostile title");
-    let whole = tui.screen(rows, cols);
+    let whole = tui.screen();
     assert!(
         bad_chars(&whole, &['\n']).is_empty(),
         "the screen holds {:?}",

@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+#[cfg(unix)]
+pub mod console_pty;
+
 use shared::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Rect, Size, Target};
 use shared::store::sqlite::{SqliteReader, SqliteWriter};
 use shared::store::{EventReader, EventWriter};

@@ -1,0 +1,142 @@
+//! The real `analytics-tui` binary in a pseudo-terminal: keys typed into it,
+//! its output kept whole and read as a screen through a terminal emulator.
+
+use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+use rustix::termios::{tcsetwinsize, Winsize};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct ConsolePty {
+    pub child: Child,
+    input: File,
+    output: Arc<Mutex<Vec<u8>>>,
+    rows: u16,
+    cols: u16,
+}
+
+impl ConsolePty {
+    /// Starts the console on `db` (all time) in a `rows` × `cols` terminal
+    /// that declares 256 colours and true colour.
+    pub fn start(db: &Path, rows: u16, cols: u16) -> Self {
+        let master: OwnedFd = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("a pty");
+        grantpt(&master).expect("grantpt");
+        unlockpt(&master).expect("unlockpt");
+        let name = ptsname(&master, Vec::new()).expect("ptsname");
+        tcsetwinsize(
+            &master,
+            Winsize {
+                ws_row: rows,
+                ws_col: cols,
+                ws_xpixel: 0,
+                ws_ypixel: 0,
+            },
+        )
+        .expect("window size");
+        let slave = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(name.to_str().expect("a utf-8 pty name"))
+            .expect("open the pty's slave side");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_analytics-tui"));
+        command
+            .args(["--since", "all"])
+            .env("ANALYTICS_DB", db)
+            .env("TERM", "xterm-256color")
+            .env("COLORTERM", "truecolor")
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::from(slave.try_clone().expect("dup")))
+            .stdout(Stdio::from(slave.try_clone().expect("dup")))
+            .stderr(Stdio::from(slave));
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                rustix::process::setsid().map_err(std::io::Error::from)?;
+                rustix::process::ioctl_tiocsctty(std::io::stdin().as_fd())
+                    .map_err(std::io::Error::from)?;
+                Ok(())
+            });
+        }
+        let child = command.spawn().expect("start analytics-tui");
+        let input = File::from(master.try_clone().expect("dup the master"));
+        let mut reader = File::from(master);
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&output);
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .expect("output lock")
+                    .extend_from_slice(&chunk[..n]);
+            }
+        });
+        Self {
+            child,
+            input,
+            output,
+            rows,
+            cols,
+        }
+    }
+
+    /// Every byte the console wrote so far.
+    pub fn raw(&self) -> Vec<u8> {
+        self.output.lock().expect("output lock").clone()
+    }
+
+    /// The screen as a terminal of this size shows it now.
+    pub fn screen(&self) -> String {
+        let mut parser = vt100::Parser::new(self.rows, self.cols, 0);
+        parser.process(&self.raw());
+        parser.screen().contents()
+    }
+
+    /// Waits (up to 20 s) until the screen shows `text`; returns the screen.
+    pub fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{text:?} never appeared; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Types `keys`.
+    pub fn send(&mut self, keys: &str) {
+        self.input.write_all(keys.as_bytes()).expect("type");
+        self.input.flush().expect("flush");
+    }
+
+    /// Waits (up to 10 s) for the console to exit.
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the console did not exit");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for ConsolePty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
