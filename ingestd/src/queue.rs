@@ -67,11 +67,20 @@ pub const EXPIRY_INTERVAL: Duration = Duration::from_secs(3600);
 /// The sending side, shared by every request handler.
 pub struct CommitQueue {
     sender: RwLock<Option<SyncSender<Job>>>,
+    max_batches: usize,
     max_bytes: usize,
     metrics: Arc<Metrics>,
 }
 
 impl CommitQueue {
+    /// Whether a batch of `bytes` would find the queue full now. A hint for
+    /// shedding load before a body is parsed; [`CommitQueue::submit`] is what
+    /// enforces the bounds.
+    pub fn looks_full(&self, bytes: usize) -> bool {
+        self.metrics.queue_batches.load(Relaxed) >= self.max_batches as i64
+            || self.metrics.queue_bytes.load(Relaxed) + bytes as i64 > self.max_bytes as i64
+    }
+
     /// Queues `batch` (whose request body was `bytes` long) for commit.
     pub fn submit(&self, batch: EventBatch, bytes: usize) -> Result<Reply, QueueError> {
         // Reserve the bytes only if they fit, so the gauge never shows more
@@ -152,6 +161,7 @@ pub fn start(
     Ok((
         CommitQueue {
             sender: RwLock::new(Some(sender)),
+            max_batches: limits.max_batches.max(1),
             max_bytes: limits.max_bytes,
             metrics,
         },

@@ -386,6 +386,13 @@ async fn ingest_inner(
         }
     };
 
+    // Under overload the excess is refused before it is parsed, so that it
+    // costs the daemon little more than reading it.
+    if state.queue.looks_full(body.len()) {
+        metrics.request_rejected(RequestRejection::QueueFull);
+        return before_site(queue_full());
+    }
+
     let received_at = shared::now_ms();
     let ctx = RequestContext {
         user_agent: user_agent.as_deref(),
@@ -529,6 +536,17 @@ async fn read_body(
         .unwrap_or(Err(BodyError::Timeout))
 }
 
+/// 503: the commit queue is at its bound.
+fn queue_full() -> Response<Body> {
+    retry_after(
+        error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is busy; nothing was stored, retry later",
+        ),
+        1,
+    )
+}
+
 /// Queues a validated batch and answers once it is committed (or not).
 async fn commit(
     state: &AppState,
@@ -548,13 +566,7 @@ async fn commit(
         Ok(reply) => reply,
         Err(QueueError::Full) => {
             metrics.request_rejected(RequestRejection::QueueFull);
-            return retry_after(
-                error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the server is busy; nothing was stored, retry later",
-                ),
-                1,
-            );
+            return queue_full();
         }
         Err(QueueError::Closed) => {
             metrics.request_rejected(RequestRejection::QueueFull);

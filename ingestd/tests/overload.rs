@@ -16,8 +16,9 @@
 mod faults_support;
 
 use faults_support::daemon::{metric_value, rss_kib, Daemon};
-use faults_support::http::{batch_body, get, post, Conn};
+use faults_support::http::{batch_body, get, malformed_body, post, Conn};
 use faults_support::load::{percentile_ms, saturation, sorted_latencies, Outcome, Record};
+use faults_support::store::WriteLock;
 use faults_support::{long, pin_apart, raise_fd_limit, runtime, IdSource};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
@@ -245,4 +246,57 @@ fn overload_at_twice_the_saturation_rate() {
     );
     let status = daemon.stop();
     assert!(status.success(), "exit after SIGTERM: {status}");
+}
+
+/// With the queue at its bound, a request is refused 503 before its body is
+/// parsed: even a malformed one gets "busy", not 400, so the excess costs
+/// the daemon little more than reading it. The writer is held on a write
+/// lock (it waits up to 1 s for it) while one batch fills a one-batch queue.
+#[test]
+fn the_excess_is_refused_before_it_is_parsed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("shed.db");
+    let daemon = Daemon::start(&db, &["--queue-batches", "1"]);
+    let addr = daemon.addr;
+    let ids = IdSource::new("shed");
+    let rt = runtime();
+    let lock = WriteLock::hold(&db);
+    let (held, queued, malformed) = rt.block_on(async {
+        let send = |body: String| {
+            tokio::spawn(async move {
+                let mut conn = Conn::connect(addr).await.expect("connect");
+                conn.send(&post(&body)).await.expect("an answer")
+            })
+        };
+        // The writer takes the first batch and waits for the lock; the
+        // second waits in the queue, which is then full.
+        let held = send(batch_body("shed", "s1", &ids.take(1)));
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let queued = send(batch_body("shed", "s2", &ids.take(1)));
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let malformed = send(malformed_body(0)).await.expect("malformed request");
+        (held, queued, malformed)
+    });
+    assert_eq!(malformed.status, 503, "{malformed:?}");
+    assert!(malformed.retry_after.is_some(), "503 without Retry-After");
+    let text = String::from_utf8_lossy(&malformed.body);
+    assert!(text.contains("busy"), "{text}");
+    drop(lock);
+    let (held, queued) = rt.block_on(async { (held.await, queued.await) });
+    let statuses = (
+        held.expect("first request").status,
+        queued.expect("second request").status,
+    );
+    assert!(
+        [200, 503].contains(&statuses.0) && [200, 503].contains(&statuses.1),
+        "{statuses:?}"
+    );
+    // Once the queue has room, the same malformed body is judged: 400.
+    let judged = rt.block_on(async {
+        let mut conn = Conn::connect(addr).await.expect("connect");
+        conn.send(&post(&malformed_body(0)))
+            .await
+            .expect("an answer")
+    });
+    assert_eq!(judged.status, 400, "{judged:?}");
 }
