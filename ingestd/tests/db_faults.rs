@@ -20,6 +20,11 @@
 
 mod faults_support;
 
+/// The MongoDB test server's address, as the engine tests find it.
+#[path = "../../shared/tests/support/mongo_server.rs"]
+#[allow(dead_code)]
+mod mongo_server;
+
 use faults_support::daemon::{wal_path, Daemon};
 use faults_support::disk::{give_dir, set_writable, unprivileged_user, Immutable, SmallFs};
 use faults_support::http::{batch_body, post, Conn};
@@ -27,6 +32,7 @@ use faults_support::load::{spawn_steady, Outcome, Record, Steady};
 use faults_support::relay::Relay;
 use faults_support::store::{inspect, open_reader, stored_ids, WriteLock};
 use faults_support::{long, runtime, skip, IdSource};
+use mongo_server::server_address;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -461,21 +467,7 @@ fn mongodb_goes_away() {
             return;
         }
     };
-    let host = uri
-        .split_once("://")
-        .map_or(uri.as_str(), |(_, rest)| rest)
-        .rsplit('@')
-        .next()
-        .unwrap_or_default()
-        .split(['/', '?', ','])
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let upstream = std::net::ToSocketAddrs::to_socket_addrs(&host)
-        .expect("the server's address")
-        .next()
-        .expect("an address");
-    let relay = Relay::start(upstream);
+    let relay = Relay::start(server_address(&uri));
     let url = format!(
         "mongodb://127.0.0.1:{}/faults_{}_{}?directConnection=true",
         relay.port,

@@ -23,34 +23,9 @@ use std::time::{Duration, Instant};
 mod relay;
 use relay::Relay;
 
-/// The server to test against, or `None` (after saying why) to skip.
-fn server() -> Option<String> {
-    match std::env::var("MONGODB_URI") {
-        Ok(uri) if !uri.trim().is_empty() => Some(uri.trim().to_owned()),
-        _ => {
-            let required = std::env::var("REQUIRE_MONGO").is_ok_and(|v| v == "1");
-            assert!(!required, "REQUIRE_MONGO=1 but MONGODB_URI is not set");
-            eprintln!("skipped: no MongoDB (set MONGODB_URI=mongodb://HOST:PORT to run)");
-            None
-        }
-    }
-}
-
-/// `uri` with its database replaced by `name`.
-fn with_database(uri: &str, name: &str) -> String {
-    let (scheme, rest) = uri.split_once("://").unwrap_or(("mongodb", uri));
-    let (hosts, query) = match rest.split_once('/') {
-        Some((hosts, tail)) => (hosts, tail.split_once('?').map(|(_, q)| q)),
-        None => match rest.split_once('?') {
-            Some((hosts, q)) => (hosts, Some(q)),
-            None => (rest, None),
-        },
-    };
-    match query {
-        Some(q) => format!("{scheme}://{hosts}/{name}?{q}"),
-        None => format!("{scheme}://{hosts}/{name}"),
-    }
-}
+#[path = "support/mongo_server.rs"]
+mod mongo_server;
+use mongo_server::{server, server_address, with_database};
 
 static NEXT_DATABASE: AtomicU32 = AtomicU32::new(0);
 
@@ -538,18 +513,7 @@ fn a_dead_server_fails_an_append_within_seconds() {
         return;
     };
     let db = Fresh::new(&uri, "dead");
-    let hosts = uri
-        .split_once("://")
-        .map_or(uri.as_str(), |(_, rest)| rest)
-        .split(['/', '?', ','])
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let upstream = std::net::ToSocketAddrs::to_socket_addrs(&hosts)
-        .expect("the server's address")
-        .next()
-        .expect("an address");
-    let relay = Relay::start(upstream);
+    let relay = Relay::start(server_address(&uri));
     let url = format!(
         "mongodb://127.0.0.1:{}/{}?directConnection=true",
         relay.port, db.name

@@ -20,31 +20,12 @@ use tokio::net::{TcpListener, TcpStream};
 mod relay;
 use relay::Relay;
 
+#[path = "../../shared/tests/support/mongo_server.rs"]
+mod mongo_server;
+use mongo_server::{server, server_address, with_database};
+
 const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
-
-fn server() -> Option<String> {
-    match std::env::var("MONGODB_URI") {
-        Ok(uri) if !uri.trim().is_empty() => Some(uri.trim().to_owned()),
-        _ => {
-            let required = std::env::var("REQUIRE_MONGO").is_ok_and(|v| v == "1");
-            assert!(!required, "REQUIRE_MONGO=1 but MONGODB_URI is not set");
-            eprintln!("skipped: no MongoDB (set MONGODB_URI=mongodb://HOST:PORT to run)");
-            None
-        }
-    }
-}
-
-/// `uri` with its database replaced by `name`.
-fn with_database(uri: &str, name: &str) -> String {
-    let (scheme, rest) = uri.split_once("://").unwrap_or(("mongodb", uri));
-    let hosts = rest.split(['/', '?']).next().unwrap_or(rest);
-    let query = rest.split_once('?').map(|(_, q)| q);
-    match query {
-        Some(q) => format!("{scheme}://{hosts}/{name}?{q}"),
-        None => format!("{scheme}://{hosts}/{name}"),
-    }
-}
 
 /// The batches both instances receive: three sessions over two pages, with
 /// clicks on elements, a rage burst, scrolls, a custom event and referrers.
@@ -310,18 +291,7 @@ fn ingestd_answers_503_when_mongodb_goes_away() {
         uri: uri.clone(),
         name: database.clone(),
     };
-    let hosts = uri
-        .split_once("://")
-        .map_or(uri.as_str(), |(_, rest)| rest)
-        .split(['/', '?', ','])
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let upstream = std::net::ToSocketAddrs::to_socket_addrs(&hosts)
-        .expect("the server's address")
-        .next()
-        .expect("an address");
-    let relay = Relay::start(upstream);
+    let relay = Relay::start(server_address(&uri));
     let url = format!(
         "mongodb://127.0.0.1:{}/{database}?directConnection=true",
         relay.port
