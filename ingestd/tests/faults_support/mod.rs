@@ -20,6 +20,9 @@ pub mod daemon;
 pub mod disk;
 pub mod http;
 pub mod load;
+/// The console harness's pseudo-terminal, for the soak's live console.
+#[path = "../../../tui/tests/common/pty_spawn.rs"]
+pub mod pty_spawn;
 pub mod relay;
 pub mod soak;
 pub mod store;

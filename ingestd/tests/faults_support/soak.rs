@@ -12,6 +12,7 @@
 use super::daemon::{fd_count, file_size, rss_kib, wal_path, Daemon};
 use super::http::{batch_body, malformed_body, post, Conn};
 use super::load::saturation;
+use super::pty_spawn::spawn_in_pty;
 use super::IdSource;
 use shared::store::sqlite::SqliteReader;
 use shared::store::EventReader;
@@ -409,50 +410,13 @@ struct ConsoleProcess {
 
 impl ConsoleProcess {
     fn start(binary: &Path, db: &Path) -> Self {
-        use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
-        use rustix::termios::{tcsetwinsize, Winsize};
         use std::io::{Read, Write};
-        use std::os::fd::AsFd;
-        use std::os::unix::process::CommandExt;
-        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("a pty");
-        grantpt(&master).expect("grantpt");
-        unlockpt(&master).expect("unlockpt");
-        let name = ptsname(&master, Vec::new()).expect("ptsname");
-        tcsetwinsize(
-            &master,
-            Winsize {
-                ws_row: 40,
-                ws_col: 120,
-                ws_xpixel: 0,
-                ws_ypixel: 0,
-            },
-        )
-        .expect("window size");
-        let slave = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(name.to_str().expect("a utf-8 pty name"))
-            .expect("open the pty's slave side");
         let mut command = std::process::Command::new(binary);
         command
             .arg("--db")
             .arg(format!("sqlite:{}", db.display()))
-            .env("TERM", "xterm-256color")
-            .stdin(slave.try_clone().expect("dup"))
-            .stdout(slave.try_clone().expect("dup"))
-            .stderr(slave);
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            command.pre_exec(|| {
-                rustix::process::setsid().map_err(std::io::Error::from)?;
-                rustix::process::ioctl_tiocsctty(std::io::stdin().as_fd())
-                    .map_err(std::io::Error::from)?;
-                Ok(())
-            });
-        }
-        let child = command.spawn().expect("start analytics-tui");
-        let mut input = std::fs::File::from(master.try_clone().expect("dup the master"));
-        let mut reader = std::fs::File::from(master);
+            .env("TERM", "xterm-256color");
+        let (child, mut input, mut reader) = spawn_in_pty(&mut command, 40, 120);
         let output_bytes = Arc::new(AtomicU64::new(0));
         let counted = Arc::clone(&output_bytes);
         std::thread::spawn(move || {

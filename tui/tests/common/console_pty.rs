@@ -1,14 +1,11 @@
 //! The real `analytics-tui` binary in a pseudo-terminal: keys typed into it,
 //! its output kept whole and read as a screen through a terminal emulator.
 
-use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
-use rustix::termios::{tcsetwinsize, Winsize};
+use super::pty_spawn::spawn_in_pty;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,47 +21,14 @@ impl ConsolePty {
     /// Starts the console on `db` (all time) in a `rows` × `cols` terminal
     /// that declares 256 colours and true colour.
     pub fn start(db: &Path, rows: u16, cols: u16) -> Self {
-        let master: OwnedFd = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("a pty");
-        grantpt(&master).expect("grantpt");
-        unlockpt(&master).expect("unlockpt");
-        let name = ptsname(&master, Vec::new()).expect("ptsname");
-        tcsetwinsize(
-            &master,
-            Winsize {
-                ws_row: rows,
-                ws_col: cols,
-                ws_xpixel: 0,
-                ws_ypixel: 0,
-            },
-        )
-        .expect("window size");
-        let slave = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(name.to_str().expect("a utf-8 pty name"))
-            .expect("open the pty's slave side");
         let mut command = Command::new(env!("CARGO_BIN_EXE_analytics-tui"));
         command
             .args(["--since", "all"])
             .env("ANALYTICS_DB", db)
             .env("TERM", "xterm-256color")
             .env("COLORTERM", "truecolor")
-            .env_remove("NO_COLOR")
-            .stdin(Stdio::from(slave.try_clone().expect("dup")))
-            .stdout(Stdio::from(slave.try_clone().expect("dup")))
-            .stderr(Stdio::from(slave));
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            command.pre_exec(|| {
-                rustix::process::setsid().map_err(std::io::Error::from)?;
-                rustix::process::ioctl_tiocsctty(std::io::stdin().as_fd())
-                    .map_err(std::io::Error::from)?;
-                Ok(())
-            });
-        }
-        let child = command.spawn().expect("start analytics-tui");
-        let input = File::from(master.try_clone().expect("dup the master"));
-        let mut reader = File::from(master);
+            .env_remove("NO_COLOR");
+        let (child, input, mut reader) = spawn_in_pty(&mut command, rows, cols);
         let output = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&output);
         std::thread::spawn(move || {

@@ -4,6 +4,8 @@
 
 #[cfg(unix)]
 pub mod console_pty;
+#[cfg(unix)]
+pub mod pty_spawn;
 
 use shared::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Rect, Size, Target};
 use shared::store::sqlite::{SqliteReader, SqliteWriter};
