@@ -167,6 +167,31 @@ pub struct SessionPage {
     pub rows: Vec<SessionSummary>,
 }
 
+/// Most points in the overview's series.
+const SERIES_TARGET_POINTS: i64 = 60;
+
+/// The bucket width of the overview's series over a range of `span_ms`: the
+/// first round duration (1 min … 1 week) that gives at most 60 points, else
+/// the range split evenly into 60. Every engine uses it, so series agree.
+pub fn series_bucket_ms(span_ms: i64) -> i64 {
+    const STEPS: [i64; 10] = [
+        60_000,
+        5 * 60_000,
+        15 * 60_000,
+        30 * 60_000,
+        3_600_000,
+        3 * 3_600_000,
+        6 * 3_600_000,
+        12 * 3_600_000,
+        86_400_000,
+        7 * 86_400_000,
+    ];
+    STEPS
+        .into_iter()
+        .find(|step| span_ms / step <= SERIES_TARGET_POINTS)
+        .unwrap_or_else(|| (span_ms / SERIES_TARGET_POINTS).max(1))
+}
+
 /// One bucket of the overview's time series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeriesPoint {
@@ -339,4 +364,17 @@ pub struct LiveTail {
     /// Pass back to get what came after.
     pub cursor: Option<String>,
     pub events: Vec<StoredEvent>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::series_bucket_ms;
+
+    #[test]
+    fn series_buckets_are_round() {
+        assert_eq!(series_bucket_ms(3_600_000), 60_000);
+        assert_eq!(series_bucket_ms(86_400_000), 30 * 60_000);
+        assert_eq!(series_bucket_ms(30 * 86_400_000), 12 * 3_600_000);
+        assert_eq!(series_bucket_ms(1), 60_000);
+    }
 }

@@ -17,8 +17,6 @@ use crate::store::{EventReader, StoreError};
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::Database;
 
-/// Most points in the overview's series (as the SQLite engine).
-const SERIES_TARGET_POINTS: i64 = 60;
 /// Rows in each of the overview's top lists.
 const TOP_LIST_ROWS: u32 = 10;
 
@@ -60,27 +58,6 @@ fn paging(page: PageRequest) -> Option<[Document; 2]> {
             doc! { "$limit": i64::from(page.limit) },
         ]
     })
-}
-
-/// A bucket width for about `target` buckets over `span_ms`, from a list of
-/// round durations (the SQLite engine's steps).
-fn bucket_for(span_ms: i64, target: i64) -> i64 {
-    const STEPS: [i64; 10] = [
-        60_000,
-        5 * 60_000,
-        15 * 60_000,
-        30 * 60_000,
-        3_600_000,
-        3 * 3_600_000,
-        6 * 3_600_000,
-        12 * 3_600_000,
-        86_400_000,
-        7 * 86_400_000,
-    ];
-    STEPS
-        .into_iter()
-        .find(|step| span_ms / step <= target)
-        .unwrap_or_else(|| (span_ms / target).max(1))
 }
 
 /// Counts by label, most first, ties by label.
@@ -248,7 +225,7 @@ impl MongoReader {
         ) {
             let from = filter.range.from.unwrap_or(min_start);
             let to = filter.range.to.unwrap_or(max_start + 1).max(from + 1);
-            bucket_ms = bucket_for(to - from, SERIES_TARGET_POINTS);
+            bucket_ms = series_bucket_ms(to - from);
             let origin = from.div_euclid(bucket_ms) * bucket_ms;
             let buckets = (to - origin + bucket_ms - 1) / bucket_ms;
             series = (0..buckets)
@@ -601,14 +578,6 @@ impl EventReader for MongoReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn buckets_are_round() {
-        assert_eq!(bucket_for(3_600_000, 60), 60_000);
-        assert_eq!(bucket_for(86_400_000, 60), 30 * 60_000);
-        assert_eq!(bucket_for(30 * 86_400_000, 60), 12 * 3_600_000);
-        assert_eq!(bucket_for(1, 60), 60_000);
-    }
 
     #[test]
     fn an_empty_page_asks_nothing() {

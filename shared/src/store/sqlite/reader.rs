@@ -128,7 +128,7 @@ impl SqliteReader {
         if let (Some(min_start), Some(max_start)) = (min_start, max_start) {
             let from = filter.range.from.unwrap_or(min_start);
             let to = filter.range.to.unwrap_or(max_start + 1).max(from + 1);
-            bucket_ms = bucket_for(to - from, SERIES_TARGET_POINTS);
+            bucket_ms = series_bucket_ms(to - from);
             let origin = from.div_euclid(bucket_ms) * bucket_ms;
             let buckets = (to - origin + bucket_ms - 1) / bucket_ms;
             series = (0..buckets)
@@ -348,7 +348,7 @@ impl SqliteReader {
             if let (Some(min_start), Some(max_start)) = (min_start, max_start) {
                 let from = filter.range.from.unwrap_or(min_start);
                 let to = filter.range.to.unwrap_or(max_start + 1).max(from + 1);
-                bucket_ms = bucket_for(to - from, SERIES_TARGET_POINTS);
+                bucket_ms = series_bucket_ms(to - from);
                 let origin = from.div_euclid(bucket_ms) * bucket_ms;
                 series = self.series(filter, origin, bucket_ms, to)?;
                 if bucket_ms % HOUR_MS == 0 {
@@ -740,27 +740,6 @@ fn direction(descending: bool) -> &'static str {
     }
 }
 
-/// A bucket width for about `target` buckets over `span_ms`, from a list of
-/// round durations.
-fn bucket_for(span_ms: i64, target: i64) -> i64 {
-    const STEPS: [i64; 10] = [
-        60_000,
-        5 * 60_000,
-        15 * 60_000,
-        30 * 60_000,
-        3_600_000,
-        3 * 3_600_000,
-        6 * 3_600_000,
-        12 * 3_600_000,
-        86_400_000,
-        7 * 86_400_000,
-    ];
-    STEPS
-        .into_iter()
-        .find(|step| span_ms / step <= target)
-        .unwrap_or_else(|| (span_ms / target).max(1))
-}
-
 /// A group of sessions for the overview: a whole hour of `session_hours`, or
 /// one session of a partial hour.
 struct HourShare {
@@ -795,8 +774,6 @@ fn hour_share_row(r: &Row<'_>) -> rusqlite::Result<HourShare> {
 /// The granularity of `session_hours`.
 const HOUR_MS: i64 = 3_600_000;
 
-/// Most points in the overview's series.
-const SERIES_TARGET_POINTS: i64 = 60;
 /// Rows in each of the overview's top lists.
 const TOP_LIST_ROWS: u32 = 10;
 
@@ -1115,14 +1092,6 @@ mod tests {
                 "pages by {key:?}"
             );
         }
-    }
-
-    #[test]
-    fn buckets_are_round() {
-        assert_eq!(bucket_for(3_600_000, 60), 60_000);
-        assert_eq!(bucket_for(86_400_000, 60), 30 * 60_000);
-        assert_eq!(bucket_for(30 * 86_400_000, 60), 12 * 3_600_000);
-        assert_eq!(bucket_for(1, 60), 60_000);
     }
 
     #[test]
