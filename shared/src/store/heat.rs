@@ -114,6 +114,43 @@ pub fn whole_days(from: Option<i64>, to: Option<i64>) -> (i64, Option<i64>) {
     (first, to.map(day_of))
 }
 
+/// A heatmap's clicks by page width, with the tallest page and the lowest
+/// click among them: what its grid is scaled from.
+#[derive(Debug, Default)]
+pub struct Extents {
+    widths: HashMap<i64, u64>,
+    max_ph: Option<i64>,
+    max_y: Option<i64>,
+}
+
+impl Extents {
+    /// Adds `clicks` clicks on pages `width` wide, at most `ph` tall, the
+    /// lowest at `y` (nothing when `clicks` is 0).
+    pub fn add(&mut self, width: i64, clicks: u64, ph: Option<i64>, y: Option<i64>) {
+        if clicks == 0 {
+            return;
+        }
+        *self.widths.entry(width).or_default() += clicks;
+        self.max_ph = self.max_ph.max(ph);
+        self.max_y = self.max_y.max(y);
+    }
+
+    /// The number of clicks and the grid of `columns` columns over the
+    /// median page width, as tall as the tallest page or the lowest click;
+    /// `None` without clicks.
+    pub fn scale(self, columns: u32) -> Option<(u64, Scale)> {
+        let mut histogram: Vec<(i64, u64)> = self.widths.into_iter().collect();
+        let total: u64 = histogram.iter().map(|&(_, n)| n).sum();
+        let page_width = lower_median(&mut histogram)?;
+        let page_height = self
+            .max_ph
+            .unwrap_or(0)
+            .max(self.max_y.unwrap_or(0).saturating_add(1))
+            .max(1);
+        Some((total, Scale::new(columns, page_width, page_height)))
+    }
+}
+
 /// The scaled grid of one heatmap: how fine cells map to its columns and rows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scale {

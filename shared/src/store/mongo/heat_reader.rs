@@ -10,9 +10,7 @@ use super::conditions::pattern_regex;
 use super::reader::{aggregate, joined_session_stages};
 use super::schema::{EVENTS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS};
 use crate::event::EventKind;
-use crate::store::heat::{
-    empty_heatmap, lower_median, segment_code, whole_days, Bins, ElementSum, Scale,
-};
+use crate::store::heat::{empty_heatmap, segment_code, whole_days, Bins, ElementSum, Extents};
 use crate::store::query::{Heatmap, HeatmapQuery, WidthSegment};
 use crate::store::StoreError;
 use mongodb::bson::{doc, Bson, Document};
@@ -133,8 +131,7 @@ pub(super) async fn heatmap(db: &Database, query: &HeatmapQuery) -> Result<Heatm
     let parts = parts(query);
 
     // Page widths and heights, by width.
-    let mut widths: HashMap<i64, u64> = HashMap::new();
-    let (mut max_ph, mut max_y): (Option<i64>, Option<i64>) = (None, None);
+    let mut extents = Extents::default();
     for part in &parts {
         let (clicks, _) = part.sums();
         let (ph, y) = if part.raw {
@@ -154,26 +151,14 @@ pub(super) async fn heatmap(db: &Database, query: &HeatmapQuery) -> Result<Heatm
         )
         .await?;
         for d in rows {
-            let (Some(width), n) = (int(&d, "_id"), count(&d, "clicks")) else {
-                continue;
-            };
-            if n > 0 {
-                *widths.entry(width).or_default() += n;
-                max_ph = max_ph.max(int(&d, "ph"));
-                max_y = max_y.max(int(&d, "y"));
+            if let Some(width) = int(&d, "_id") {
+                extents.add(width, count(&d, "clicks"), int(&d, "ph"), int(&d, "y"));
             }
         }
     }
-    let mut histogram: Vec<(i64, u64)> = widths.into_iter().collect();
-    let total: u64 = histogram.iter().map(|&(_, n)| n).sum();
-    let Some(page_width) = lower_median(&mut histogram) else {
+    let Some((total, scale)) = extents.scale(columns) else {
         return Ok(empty_heatmap(columns));
     };
-    let page_height = max_ph
-        .unwrap_or(0)
-        .max(max_y.unwrap_or(0).saturating_add(1))
-        .max(1);
-    let scale = Scale::new(columns, page_width, page_height);
 
     // Fine cells, grouped by the server under one number (gy × 256 + gx;
     // gx < 200), scaled here.

@@ -7,9 +7,7 @@
 use super::reader::{session_conditions, text, Conditions, SqliteReader};
 use crate::event::FLAG_RAGE_CLICK;
 use crate::limits::{HEAT_GRID_X, HEAT_GRID_Y_PX};
-use crate::store::heat::{
-    empty_heatmap, lower_median, segment_code, whole_days, Bins, ElementSum, Scale,
-};
+use crate::store::heat::{empty_heatmap, segment_code, whole_days, Bins, ElementSum, Extents};
 use crate::store::query::{Heatmap, HeatmapQuery, WidthSegment};
 use crate::store::StoreError;
 use rusqlite::types::Value;
@@ -51,8 +49,7 @@ impl SqliteReader {
         let parts = self.parts(query);
 
         // Page widths and heights, by width.
-        let mut widths: HashMap<i64, u64> = HashMap::new();
-        let (mut max_ph, mut max_y): (Option<i64>, Option<i64>) = (None, None);
+        let mut extents = Extents::default();
         for part in &parts {
             let (pw, clicks, ph, y) = if part.raw {
                 ("e.pw", "COUNT(*)", "MAX(e.ph)", "MAX(e.y)")
@@ -69,24 +66,13 @@ impl SqliteReader {
                     r.get::<_, Option<i64>>(3)?,
                 ))
             })? {
-                if n > 0 {
-                    *widths.entry(w).or_default() += n as u64;
-                    max_ph = max_ph.max(ph);
-                    max_y = max_y.max(y);
-                }
+                extents.add(w, u64::try_from(n).unwrap_or(0), ph, y);
             }
         }
-        let mut histogram: Vec<(i64, u64)> = widths.into_iter().collect();
-        let total: u64 = histogram.iter().map(|&(_, n)| n).sum();
-        let Some(page_width) = lower_median(&mut histogram) else {
+        let Some((total, scale)) = extents.scale(columns) else {
             tx.finish()?;
             return Ok(empty_heatmap(columns));
         };
-        let page_height = max_ph
-            .unwrap_or(0)
-            .max(max_y.unwrap_or(0).saturating_add(1))
-            .max(1);
-        let scale = Scale::new(columns, page_width, page_height);
 
         // Fine cells scaled to the grid asked for.
         let mut bins = Bins::new();
