@@ -139,6 +139,34 @@ pub struct Target {
     pub rect: Option<Rect>,
 }
 
+impl Target {
+    /// The target a store keeps as separate fields: the box only when all
+    /// four of its parts are there; `None` when nothing is.
+    pub fn from_fields(
+        selector: Option<String>,
+        label: Option<String>,
+        x: Option<i32>,
+        y: Option<i32>,
+        width: Option<u32>,
+        height: Option<u32>,
+    ) -> Option<Self> {
+        let rect = match (x, y, width, height) {
+            (Some(x), Some(y), Some(width), Some(height)) => Some(Rect {
+                x,
+                y,
+                width,
+                height,
+            }),
+            _ => None,
+        };
+        (selector.is_some() || label.is_some() || rect.is_some()).then_some(Self {
+            selector,
+            label,
+            rect,
+        })
+    }
+}
+
 /// Set on an event whose client timestamp was replaced by the server's.
 pub const FLAG_CLOCK_ADJUSTED: i64 = 1;
 /// Set on a click that belongs to a rage-click burst.

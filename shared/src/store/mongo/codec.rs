@@ -7,7 +7,7 @@
 //! widen them.
 
 use super::schema::{bucket_key, key, session_key};
-use crate::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Rect, Size, Target};
+use crate::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Size, Target};
 use crate::store::heat::{segment_code, FineCell};
 use crate::store::query::{SessionSummary, StoredEvent};
 use crate::store::StoreError;
@@ -151,27 +151,14 @@ pub(crate) fn stored_event(d: &Document) -> Result<StoredEvent, StoreError> {
     let code = required_int(d, "kind")?;
     let kind = EventKind::from_code(code)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown event kind {code}")))?;
-    let selector = text(d, "selector");
-    let label = text(d, "label");
-    let rect = match (
+    let target = Target::from_fields(
+        text(d, "selector"),
+        text(d, "label"),
         small(d, "bx"),
         small(d, "by"),
         int(d, "bw").and_then(|v| u32::try_from(v).ok()),
         int(d, "bh").and_then(|v| u32::try_from(v).ok()),
-    ) {
-        (Some(x), Some(y), Some(width), Some(height)) => Some(Rect {
-            x,
-            y,
-            width,
-            height,
-        }),
-        _ => None,
-    };
-    let target = (selector.is_some() || label.is_some() || rect.is_some()).then_some(Target {
-        selector,
-        label,
-        rect,
-    });
+    );
     Ok(StoredEvent {
         cursor: required_int(d, "seq")?.to_string(),
         site: required_text(d, "site")?,

@@ -2,8 +2,7 @@
 
 use super::{register_functions, schema, BUSY_TIMEOUT};
 use crate::event::{
-    ClientInfo, DeviceClass, Event, EventKind, Rect, Size, Target, FLAG_CLOCK_ADJUSTED,
-    FLAG_RAGE_CLICK,
+    ClientInfo, DeviceClass, Event, EventKind, Size, Target, FLAG_CLOCK_ADJUSTED, FLAG_RAGE_CLICK,
 };
 use crate::page_key::PagePattern;
 use crate::store::query::*;
@@ -661,27 +660,14 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
             },
         )
     };
-    let selector: Option<String> = r.get(19)?;
-    let label: Option<String> = r.get(20)?;
-    let rect = match (
-        r.get::<_, Option<i32>>(21)?,
-        r.get::<_, Option<i32>>(22)?,
-        r.get::<_, Option<u32>>(23)?,
-        r.get::<_, Option<u32>>(24)?,
-    ) {
-        (Some(x), Some(y), Some(width), Some(height)) => Some(Rect {
-            x,
-            y,
-            width,
-            height,
-        }),
-        _ => None,
-    };
-    let target = (selector.is_some() || label.is_some() || rect.is_some()).then_some(Target {
-        selector,
-        label,
-        rect,
-    });
+    let target = Target::from_fields(
+        r.get(19)?,
+        r.get(20)?,
+        r.get(21)?,
+        r.get(22)?,
+        r.get(23)?,
+        r.get(24)?,
+    );
     Ok(StoredEvent {
         cursor: r.get::<_, i64>(0)?.to_string(),
         site: r.get(1)?,
