@@ -15,7 +15,7 @@ mod faults_support;
 use faults_support::daemon::Daemon;
 use faults_support::http::{batch_body, post, Conn};
 use faults_support::store::inspect;
-use faults_support::{env_number, long, raise_fd_limit, runtime, seed, IdSource, Rng};
+use faults_support::{env_number, long, raise_fd_limit, runtime, seed, IdSource};
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -138,7 +138,7 @@ async fn client(
 fn acknowledged_events_survive_kill_9() {
     let kills: u32 = env_number("FAULTS_KILLS", if long() { 50 } else { 5 });
     let clients = if long() { 16 } else { 8 };
-    let mut rng = Rng::new(seed());
+    let mut rng = fastrand::Rng::with_seed(seed());
     raise_fd_limit();
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("crash.db");
@@ -166,7 +166,7 @@ fn acknowledged_events_survive_kill_9() {
         for _ in 0..kills {
             let before = ledger.acked();
             // A random moment of sustained load.
-            tokio::time::sleep(Duration::from_millis(rng.between(100, 700))).await;
+            tokio::time::sleep(Duration::from_millis(rng.u64(100..=700))).await;
             tokio::task::block_in_place(|| {
                 daemon.kill9();
                 daemon.restart();

@@ -70,29 +70,6 @@ pub fn seed() -> u64 {
     seed
 }
 
-/// A small deterministic generator (xorshift64*), enough to pick kill moments.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed.max(1))
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A number in `lo..=hi`.
-    pub fn between(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next_u64() % (hi - lo + 1)
-    }
-}
-
 /// Raises this process's open-file limit to its hard limit; the daemon,
 /// started from here, inherits it. Returns the new soft limit.
 pub fn raise_fd_limit() -> u64 {
