@@ -10,32 +10,16 @@
 #[path = "support/workload.rs"]
 mod workload;
 
+#[path = "../tests/support/mongo_server.rs"]
+#[allow(dead_code)]
+mod mongo_server;
+use mongo_server::with_database;
+
+#[path = "../tests/support/mongo_database.rs"]
+mod mongo_database;
+use mongo_database::drop_database;
+
 use shared::store::mongo::MongoWriter;
-
-/// `uri` with its database replaced by `name`.
-fn with_database(uri: &str, name: &str) -> String {
-    let (scheme, rest) = uri.split_once("://").unwrap_or(("mongodb", uri));
-    let hosts = rest.split(['/', '?']).next().unwrap_or(rest);
-    match rest.split_once('?') {
-        Some((_, query)) => format!("{scheme}://{hosts}/{name}?{query}"),
-        None => format!("{scheme}://{hosts}/{name}"),
-    }
-}
-
-fn drop_database(uri: &str, name: &str) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
-        let client = mongodb::Client::with_uri_str(uri).await.expect("a client");
-        client
-            .database(name)
-            .drop()
-            .await
-            .expect("drop the database");
-    });
-}
 
 fn run(uri: &str, label: &str, batches_per_commit: usize, events_per_batch: usize, commits: usize) {
     let name = format!(
@@ -51,7 +35,7 @@ fn run(uri: &str, label: &str, batches_per_commit: usize, events_per_batch: usiz
         commits,
     );
     drop(writer);
-    drop_database(uri, &name);
+    drop_database(uri, &name).expect("drop the database");
 }
 
 fn main() {

@@ -27,6 +27,9 @@ use relay::Relay;
 mod mongo_server;
 use mongo_server::{server, server_address, with_database};
 
+#[path = "support/mongo_database.rs"]
+mod mongo_database;
+
 static NEXT_DATABASE: AtomicU32 = AtomicU32::new(0);
 
 /// A database name no other test of this run uses.
@@ -37,22 +40,6 @@ fn fresh_name(what: &str) -> String {
         NEXT_DATABASE.fetch_add(1, Ordering::Relaxed),
         what
     )
-}
-
-/// Drops databases through a connection of its own.
-fn drop_database(uri: &str, name: &str) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
-        let client = mongodb::Client::with_uri_str(uri).await.expect("a client");
-        client
-            .database(name)
-            .drop()
-            .await
-            .unwrap_or_else(|e| panic!("drop database {name}: {e}"));
-    });
 }
 
 /// A fresh database per `open`, each dropped by [`MongoFactory::drop_all`].
@@ -540,4 +527,9 @@ fn a_dead_server_fails_an_append_within_seconds() {
     let port = silent.local_addr().expect("addr").port();
     let opened = MongoWriter::open(&format!("mongodb://127.0.0.1:{port}/x"));
     assert!(matches!(opened, Err(StoreError::Mongo(_))));
+}
+
+/// Drops database `name`; a test fails if its database cannot be dropped.
+fn drop_database(uri: &str, name: &str) {
+    mongo_database::drop_database(uri, name).unwrap_or_else(|e| panic!("{e}"));
 }

@@ -24,6 +24,9 @@ use relay::Relay;
 mod mongo_server;
 use mongo_server::{server, server_address, with_database};
 
+#[path = "../../shared/tests/support/mongo_database.rs"]
+mod mongo_database;
+
 const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
 
@@ -144,17 +147,8 @@ struct DropDatabase {
 
 impl Drop for DropDatabase {
     fn drop(&mut self) {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        runtime.block_on(async {
-            if let Ok(client) = mongodb::Client::with_uri_str(&self.uri).await {
-                let _ = client.database(&self.name).drop().await;
-            }
-        });
+        // Best effort: a database left behind only takes space.
+        let _ = mongo_database::drop_database(&self.uri, &self.name);
     }
 }
 
