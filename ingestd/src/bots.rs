@@ -73,7 +73,7 @@ impl BotFilter {
         let Some(ua) = user_agent.map(str::trim).filter(|ua| !ua.is_empty()) else {
             return Some(BotReason::NoUserAgent);
         };
-        let ua = prefix(ua, MAX_USER_AGENT_BYTES);
+        let ua = shared::user_agent::truncate(ua, MAX_USER_AGENT_BYTES);
         if shared::user_agent::classify(Some(ua)).device == DeviceClass::Bot {
             return Some(BotReason::Crawler);
         }
@@ -106,17 +106,6 @@ impl BotFilter {
             );
         }
     }
-}
-
-fn prefix(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 #[cfg(test)]

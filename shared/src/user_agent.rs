@@ -41,7 +41,9 @@ pub fn classify(user_agent: Option<&str>) -> ClientInfo {
     info
 }
 
-fn truncate(s: &str, max: usize) -> &str {
+/// At most the first `max` bytes of `s`, cut on a character boundary
+/// (user agents are looked at only so far).
+pub fn truncate(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }
