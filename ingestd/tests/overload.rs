@@ -17,7 +17,7 @@ mod faults_support;
 
 use faults_support::daemon::{metric_value, rss_kib, Daemon};
 use faults_support::http::{batch_body, get, malformed_body, post, Conn};
-use faults_support::load::{percentile_ms, saturation, sorted_latencies, Outcome, Record};
+use faults_support::load::{percentile_ms, saturation, send_recorded, sorted_latencies, Record};
 use faults_support::store::WriteLock;
 use faults_support::{long, pin_apart, raise_fd_limit, runtime, IdSource};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -113,26 +113,8 @@ fn overload_at_twice_the_saturation_rate() {
                     let batch_ids = ids.take(1);
                     let body = batch_body("overload", &format!("o{c}-{}", n / 20), &batch_ids);
                     n += 1;
-                    if conn.is_none() {
-                        conn = Conn::connect(addr).await.ok();
-                    }
-                    let started = Instant::now();
                     sent.fetch_add(1, Relaxed);
-                    let answer = match conn.as_mut() {
-                        Some(c) => c.send(&post(&body)).await.ok(),
-                        None => None,
-                    };
-                    if answer.is_none() {
-                        conn = None;
-                    }
-                    record.push(Outcome {
-                        sent: started,
-                        done: Instant::now(),
-                        status: answer.as_ref().map_or(0, |r| r.status),
-                        retry_after: answer.as_ref().and_then(|r| r.retry_after),
-                        ids: batch_ids,
-                        malformed: false,
-                    });
+                    send_recorded(&mut conn, addr, &body, batch_ids, false, &record).await;
                 }
             }));
         }

@@ -141,32 +141,48 @@ pub fn spawn_steady(
                         (batch_body("faults", &session, &batch_ids), batch_ids)
                     };
                     sequence += 1;
-                    if conn.is_none() {
-                        conn = Conn::connect(addr).await.ok();
-                    }
-                    let sent = Instant::now();
-                    let answer = match conn.as_mut() {
-                        Some(c) => c.send(&post(&body)).await.ok(),
-                        None => None,
-                    };
-                    if answer.is_none() {
-                        conn = None;
-                    }
-                    record.push(Outcome {
-                        sent,
-                        done: Instant::now(),
-                        status: answer.as_ref().map_or(0, |r| r.status),
-                        retry_after: answer.as_ref().and_then(|r| r.retry_after),
-                        ids: batch_ids,
-                        malformed,
-                    });
-                    if answer.is_none() {
+                    let answered =
+                        send_recorded(&mut conn, addr, &body, batch_ids, malformed, &record).await;
+                    if !answered {
                         tokio::time::sleep(Duration::from_millis(10)).await;
                     }
                 }
             })
         })
         .collect()
+}
+
+/// Posts `body` over `conn` (connecting first when there is none, dropping
+/// it when the exchange fails) and records what came back for the events
+/// `ids`; returns whether an answer came.
+pub async fn send_recorded(
+    conn: &mut Option<Conn>,
+    addr: SocketAddr,
+    body: &str,
+    ids: Vec<String>,
+    malformed: bool,
+    record: &Record,
+) -> bool {
+    if conn.is_none() {
+        *conn = Conn::connect(addr).await.ok();
+    }
+    let sent = Instant::now();
+    let answer = match conn.as_mut() {
+        Some(c) => c.send(&post(body)).await.ok(),
+        None => None,
+    };
+    if answer.is_none() {
+        *conn = None;
+    }
+    record.push(Outcome {
+        sent,
+        done: Instant::now(),
+        status: answer.as_ref().map_or(0, |r| r.status),
+        retry_after: answer.as_ref().and_then(|r| r.retry_after),
+        ids,
+        malformed,
+    });
+    answer.is_some()
 }
 
 /// The `p`-quantile (0..=1) of sorted durations, in milliseconds.
