@@ -431,13 +431,40 @@ async fn health_metrics_and_openapi() {
     let reply = client.get("/openapi.json").await;
     let doc: Value = reply.json();
     assert_eq!(doc["openapi"], "3.1.0");
-    let event = &doc["components"]["schemas"]["Event"]["properties"];
-    for field in [
-        "id", "type", "ts", "url", "title", "referrer", "viewport", "page", "x", "y", "target",
-        "depth", "name", "props",
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["Event"]["discriminator"]["propertyName"], "type",
+        "events are one schema per type"
+    );
+    for (schema, kind, own) in [
+        ("PageView", "page_view", &[][..]),
+        ("Click", "click", &["x", "y", "page_left", "target"][..]),
+        ("Scroll", "scroll", &["depth"][..]),
+        ("Custom", "custom", &["name", "props"][..]),
     ] {
-        assert!(event.get(field).is_some(), "OpenAPI Event lacks {field}");
+        let s = &schemas[schema];
+        assert_eq!(s["properties"]["type"]["const"], kind);
+        let common = [
+            "id", "type", "ts", "url", "title", "referrer", "viewport", "page",
+        ];
+        for field in common.iter().chain(own) {
+            assert!(
+                s["properties"].get(field).is_some(),
+                "{schema} lacks {field}"
+            );
+        }
+        let required = s["required"].as_array().unwrap();
+        for field in ["x", "y", "depth", "name"]
+            .iter()
+            .filter(|f| own.contains(f))
+        {
+            assert!(
+                required.iter().any(|r| r == field),
+                "{schema}: {field} required"
+            );
+        }
     }
+    assert_eq!(schemas["Scroll"]["properties"]["depth"]["maximum"], 1.05);
     assert_eq!(
         doc["components"]["schemas"]["Batch"]["properties"]["events"]["maxItems"],
         shared::limits::MAX_EVENTS_PER_BATCH

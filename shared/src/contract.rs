@@ -15,6 +15,38 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use std::fmt;
 
+/// A value that must be a JSON object.
+///
+/// serde's derived structs also take an array of their fields in declaration
+/// order, which would make the order of the fields here part of the contract;
+/// the document promises objects, so only objects are read.
+#[derive(Debug)]
+pub struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = Object<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Object)
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor(std::marker::PhantomData))
+    }
+}
+
+/// An optional object field: absent or `null` is `None`; anything but an
+/// object is an error.
+fn optional_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    Ok(Option::<Object<T>>::deserialize(deserializer)?.map(|o| o.0))
+}
+
 /// The request body: one session's events.
 ///
 /// Events are kept as raw JSON so that each is parsed on its own: one malformed
@@ -95,7 +127,7 @@ pub struct WireEvent {
     /// right-to-left page wider than the window. Stored x is `x - page_left`.
     #[serde(default)]
     pub page_left: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object")]
     pub target: Option<WireTarget>,
     #[serde(default)]
     pub depth: Option<f64>,
@@ -240,13 +272,41 @@ pub struct ErrorReply {
     pub rejected: Vec<RejectedEvent>,
 }
 
+/// The schema of one event type: the fields every event has, then its own.
+/// Optional fields may be `null`, which means absent.
+fn event_schema(kind: &str, required: &[&str], own: Value) -> Value {
+    let dim = json!({"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION});
+    let pair = json!({"type": ["array", "null"], "prefixItems": [dim, dim], "minItems": 2, "maxItems": 2,
+                      "description": "[width, height] in CSS pixels"});
+    let mut properties = json!({
+        "id": {"type": "string", "minLength": 1, "maxLength": MAX_ID_CHARS, "pattern": "^[\\x21-\\x7e]+$",
+               "description": "Unique per site: a second copy of an id is stored once"},
+        "type": {"type": "string", "const": kind},
+        "ts": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": MAX_TS_MS,
+               "description": format!("Client time, ms since the Unix epoch. More than {} minutes from the \
+               server clock (after correcting by sent_at), or older than 7 days: replaced by the receive \
+               time and flagged", MAX_CLOCK_SKEW_MS / 60_000)},
+        "url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+",
+                "description": format!("The page's absolute http(s) URL; truncated to {MAX_URL_CHARS} \
+                characters; control characters removed")},
+        "title": {"type": ["string", "null"],
+                  "description": format!("Truncated to {MAX_TITLE_CHARS} characters")},
+        "referrer": {"type": ["string", "null"],
+                     "description": format!("Truncated to {MAX_URL_CHARS} characters")},
+        "viewport": pair, "page": pair,
+    });
+    if let (Some(all), Value::Object(own)) = (properties.as_object_mut(), own) {
+        all.extend(own);
+    }
+    let mut required_fields = vec!["id", "type", "ts", "url"];
+    required_fields.extend_from_slice(required);
+    json!({"type": "object", "required": required_fields, "properties": properties})
+}
+
 /// The OpenAPI 3.1 document for the ingestion API.
 pub fn openapi() -> Value {
     let id = json!({"type": "string", "minLength": 1, "maxLength": MAX_ID_CHARS,
                     "pattern": "^[\\x21-\\x7e]+$"});
-    let dim = json!({"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION});
-    let pair = json!({"type": "array", "items": dim, "minItems": 2, "maxItems": 2,
-                      "description": "[width, height] in CSS pixels"});
     let rejected = json!({"type": "object", "required": ["index", "code", "reason"], "properties": {
         "index": {"type": "integer", "minimum": 0},
         "code": {"type": "string", "enum": crate::validate::REJECT_CODES},
@@ -272,10 +332,11 @@ pub fn openapi() -> Value {
             "description": format!(
                 "Events from the browser tracker. Bodies are JSON whatever the Content-Type \
                  (sendBeacon sends text/plain). Limits: body ≤ {MAX_BODY_BYTES} bytes, \
-                 ≤ {MAX_EVENTS_PER_BATCH} events per batch. Strings longer than their \
-                 maxLength are truncated on a character boundary, not rejected; control, \
-                 bidi and zero-width characters are removed (selectors excepted: they are \
-                 stored as sent). A lone UTF-16 surrogate escape (half of a character, \
+                 ≤ {MAX_EVENTS_PER_BATCH} events per batch; every object must be a JSON object \
+                 (not an array), and an optional field that is null counts as absent. \
+                 Strings that the schemas say are truncated are cut on a character \
+                 boundary, not rejected; control, bidi and zero-width characters are \
+                 removed from them (selectors excepted: they are stored as sent). A lone UTF-16 surrogate escape (half of a character, \
                  as JSON.stringify writes it) is replaced by U+FFFD. An event whose ts is more than {} minutes from \
                  the server clock (after correcting by sent_at) gets the receive time and \
                  a flag. A second copy of an event id (per site) is ignored. Events for a \
@@ -309,41 +370,63 @@ pub fn openapi() -> Value {
         "components": {"schemas": {
             "Batch": {"type": "object", "required": ["site", "session_id", "visitor_id", "events"], "properties": {
                 "site": id, "session_id": id, "visitor_id": id,
-                "sent_at": {"type": "number", "description": "Client clock when sent (ms since epoch)"},
-                "events": {"type": "array", "maxItems": MAX_EVENTS_PER_BATCH,
+                "sent_at": {"type": ["number", "null"], "description": "Client clock when sent (ms since epoch): \
+                    lets the server correct a skewed client clock"},
+                "events": {"type": "array", "minItems": 1, "maxItems": MAX_EVENTS_PER_BATCH,
                            "items": {"$ref": "#/components/schemas/Event"}}}},
-            "Event": {"type": "object", "required": ["id", "type", "ts", "url"], "properties": {
-                "id": id,
-                "type": {"type": "string", "enum": ["page_view", "click", "scroll", "custom"]},
-                "ts": {"type": "number", "exclusiveMinimum": 0, "description": "Client time, ms since epoch"},
-                "url": {"type": "string", "maxLength": MAX_URL_CHARS, "description": "Absolute http(s) URL"},
-                "title": {"type": "string", "maxLength": MAX_TITLE_CHARS},
-                "referrer": {"type": "string", "maxLength": MAX_URL_CHARS},
-                "viewport": pair, "page": pair,
-                "x": {"type": "number", "description": "Page X of a click in CSS pixels (required for click): \
-                    the browser's pageX. Stored as x - page_left, the distance from the document's left edge, \
-                    which must lie in [0, page width + 10000]"},
-                "page_left": {"type": "number", "minimum": -MAX_PAGE_DIMENSION, "maximum": 0,
-                    "description": "Page X of the document's left edge (default 0): negative on a right-to-left \
+            "Event": {
+                "description": "One event; its type names the schema it follows. An event that breaks its schema \
+                    is rejected alone (listed in the reply's rejected with a code); the others are kept.",
+                "oneOf": [
+                    {"$ref": "#/components/schemas/PageView"}, {"$ref": "#/components/schemas/Click"},
+                    {"$ref": "#/components/schemas/Scroll"}, {"$ref": "#/components/schemas/Custom"}],
+                "discriminator": {"propertyName": "type", "mapping": {
+                    "page_view": "#/components/schemas/PageView", "click": "#/components/schemas/Click",
+                    "scroll": "#/components/schemas/Scroll", "custom": "#/components/schemas/Custom"}}},
+            "PageView": event_schema("page_view", &[], json!({})),
+            "Click": event_schema("click", &["x", "y"], json!({
+                "x": {"type": "number", "minimum": -MAX_PAGE_DIMENSION, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK,
+                    "description": format!("Page X in CSS pixels: the browser's pageX. Stored as x - page_left, the \
+                    distance from the document's left edge, which must lie in [0, page width + {COORDINATE_SLACK}] \
+                    (or [0, {}] without page); checked before rounding to whole pixels",
+                    MAX_PAGE_DIMENSION + COORDINATE_SLACK)},
+                "y": {"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK,
+                    "description": format!("Page Y in CSS pixels; must be at most page height + {COORDINATE_SLACK}")},
+                "page_left": {"type": ["number", "null"], "minimum": -MAX_PAGE_DIMENSION, "maximum": 0,
+                    "description": "Page X of the document's left edge (absent: 0): negative on a right-to-left \
                     page wider than the window, where pageX and element boxes are negative. Stored x and \
                     target.box x are measured from this edge"},
-                "y": {"type": "number", "minimum": 0, "description": "Page Y of a click (required for click)"},
-                "target": {"$ref": "#/components/schemas/Target"},
-                "depth": {"type": "number", "minimum": 0, "maximum": 1, "description": "Deepest scroll fraction (required for scroll)"},
-                "name": {"type": "string", "minLength": 1, "maxLength": MAX_EVENT_NAME_CHARS, "description": "Required for custom"},
-                "props": {"type": "object", "maxProperties": MAX_PROPS_KEYS,
-                          "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
-                          "description": format!("At most {MAX_PROPS_BYTES} bytes as JSON")}}},
+                "target": {"oneOf": [{"$ref": "#/components/schemas/Target"}, {"type": "null"}]}})),
+            "Scroll": event_schema("scroll", &["depth"], json!({
+                "depth": {"type": "number", "minimum": 0, "maximum": MAX_SCROLL_DEPTH,
+                    "description": "Deepest scroll fraction of the page view; values past 1 (zoom, sub-pixel \
+                    layout) are stored as 1"}})),
+            "Custom": event_schema("custom", &["name"], json!({
+                "name": {"type": "string", "pattern": "\\S",
+                    "description": format!("The event's name: whitespace collapsed, truncated to \
+                    {MAX_EVENT_NAME_CHARS} characters; must keep at least one visible character")},
+                "props": {"type": ["object", "null"], "maxProperties": MAX_PROPS_KEYS,
+                    "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+                    "description": format!("A flat object of at most {MAX_PROPS_KEYS} scalar values; keys are \
+                    truncated to {MAX_EVENT_NAME_CHARS} characters and string values to \
+                    {MAX_PROP_VALUE_CHARS}; refused (the event rejected) when larger than {MAX_PROPS_BYTES} \
+                    bytes as JSON after that")}})),
             "Target": {"type": "object", "properties": {
-                "selector": {"type": "string", "maxLength": MAX_SELECTOR_CHARS,
+                "selector": {"type": ["string", "null"], "maxLength": MAX_SELECTOR_CHARS,
                     "description": "A CSS selector that resolves to the element, stored exactly as sent. One longer \
                     than maxLength, blank, or holding an ASCII control character is dropped (the click is kept). \
                     Inside open shadow roots: HOST_SELECTOR >>> INNER_SELECTOR, repeated per nested root, each \
                     part after the first resolved in the shadow root of the element the previous part names"},
-                "text": {"type": "string", "maxLength": MAX_LABEL_CHARS,
-                    "description": "A short visible label (whitespace collapsed, truncated)"},
-                "box": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4,
-                        "description": "[x, y, width, height] of the element in page coordinates (x as the click's x)"}}},
+                "text": {"type": ["string", "null"],
+                    "description": format!("A short visible label: whitespace collapsed, truncated to \
+                    {MAX_LABEL_CHARS} characters")},
+                "box": {"type": ["array", "null"], "minItems": 4, "maxItems": 4, "prefixItems": [
+                        {"type": "number", "minimum": -MAX_PAGE_DIMENSION - COORDINATE_SLACK, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK},
+                        {"type": "number", "minimum": -MAX_PAGE_DIMENSION - COORDINATE_SLACK, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK},
+                        {"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK},
+                        {"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK}],
+                    "description": "[x, y, width, height] of the element in page coordinates (x as the click's x, \
+                    moved by page_left)"}}},
             "IngestReply": {"type": "object", "required": ["accepted", "duplicates", "rejected"], "properties": {
                 "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},
                 "rejected": {"type": "array", "items": {"$ref": "#/components/schemas/RejectedEvent"}}}},

@@ -25,6 +25,8 @@ pub const MAX_LABEL_CHARS: usize = 128;
 pub const MAX_EVENT_NAME_CHARS: usize = 64;
 /// Largest custom `props` object, serialised as JSON (bytes).
 pub const MAX_PROPS_BYTES: usize = 2048;
+/// Longest string value in a custom `props` object (longer ones are truncated).
+pub const MAX_PROP_VALUE_CHARS: usize = 256;
 /// Most keys in a custom `props` object.
 pub const MAX_PROPS_KEYS: usize = 32;
 
@@ -34,6 +36,12 @@ pub const MAX_PAGE_DIMENSION: f64 = 200_000.0;
 /// How far a coordinate may sit outside the page box (CSS pixels): elements can be
 /// positioned slightly off-page, and pages can grow between measurement and click.
 pub const COORDINATE_SLACK: f64 = 10_000.0;
+
+/// Deepest scroll fraction accepted: zoom and sub-pixel layout can put a fully
+/// scrolled page slightly past 1. Stored depths are capped at 1.
+pub const MAX_SCROLL_DEPTH: f64 = 1.05;
+/// Timestamps (ms) at or past this, the year 33658, are not timestamps.
+pub const MAX_TS_MS: f64 = 1e15;
 
 /// A client timestamp further than this from the server clock is replaced by the
 /// receive time and the event is flagged (milliseconds).

@@ -6,7 +6,9 @@
 //! Checks that need the daemon's configuration (the site's hostnames, bots)
 //! reject prepared events afterwards with [`PreparedBatch::reject_where`].
 
-use crate::contract::{PropValue, RejectedEvent, WireBatch, WireEvent, WireProps, WireTarget};
+use crate::contract::{
+    Object, PropValue, RejectedEvent, WireBatch, WireEvent, WireProps, WireTarget,
+};
 use crate::event::{Event, EventBatch, EventKind, Rect, Size, Target};
 use crate::limits::*;
 use crate::page_key::{page_key, QueryKeepList};
@@ -160,13 +162,11 @@ impl PreparedBatch {
 /// The oldest client timestamp kept as sent: older events get the receive time.
 /// Trackers keep undelivered events for a while, so this is generous.
 const MAX_EVENT_AGE_MS: i64 = 7 * 24 * 60 * 60 * 1000;
-/// Timestamps past this (the year 33658) are not timestamps.
-const MAX_TS: f64 = 1e15;
 
 /// Parses and validates a request body.
 pub fn prepare(body: &[u8], ctx: &RequestContext<'_>) -> Result<PreparedBatch, BatchError> {
     let body = crate::json_text::replace_lone_surrogates(body);
-    let wire: WireBatch<'_> =
+    let Object::<WireBatch<'_>>(wire) =
         serde_json::from_slice(&body).map_err(|e| BatchError::Malformed(e.to_string()))?;
     let site = checked_id(&wire.site).ok_or(BatchError::InvalidId { field: "site" })?;
     let session_id = checked_id(&wire.session_id).ok_or(BatchError::InvalidId {
@@ -188,7 +188,8 @@ pub fn prepare(body: &[u8], ctx: &RequestContext<'_>) -> Result<PreparedBatch, B
     let mut indices = Vec::with_capacity(wire.events.kept.len());
     let mut rejected = Vec::new();
     for (index, raw) in wire.events.kept.iter().enumerate() {
-        let parsed = serde_json::from_str::<WireEvent>(raw.get())
+        let parsed = serde_json::from_str::<Object<WireEvent>>(raw.get())
+            .map(|o| o.0)
             .map_err(|e| EventRejection::Malformed(e.to_string()))
             .and_then(|event| validate_event(event, skew, ctx));
         match parsed {
@@ -229,7 +230,7 @@ fn checked_id(id: &str) -> Option<&str> {
 /// client's send time, when they differ by more than the allowed skew.
 fn clock_offset(sent_at: Option<f64>, received_at: i64) -> i64 {
     match sent_at {
-        Some(sent) if sent.is_finite() && sent > 0.0 && sent < MAX_TS => {
+        Some(sent) if sent.is_finite() && sent > 0.0 && sent < MAX_TS_MS => {
             let offset = received_at - sent.round() as i64;
             if offset.abs() > MAX_CLOCK_SKEW_MS {
                 offset
@@ -255,7 +256,7 @@ fn validate_event(
         field,
     };
 
-    if !(wire.ts > 0.0 && wire.ts < MAX_TS) {
+    if !(wire.ts > 0.0 && wire.ts < MAX_TS_MS) {
         return Err(EventRejection::InvalidNumber {
             field: "ts",
             problem: "must be milliseconds since the Unix epoch".into(),
@@ -428,8 +429,7 @@ fn selector_as_sent(selector: Option<String>) -> Option<String> {
 }
 
 fn scroll_depth(depth: f64) -> Result<f64, EventRejection> {
-    // Zoom and sub-pixel layout can put a fully scrolled page slightly past 1.
-    if !(0.0..=1.05).contains(&depth) {
+    if !(0.0..=MAX_SCROLL_DEPTH).contains(&depth) {
         return Err(number_error("depth", "must be a fraction between 0 and 1"));
     }
     Ok(depth.min(1.0))
@@ -444,7 +444,7 @@ fn props_json(props: WireProps) -> Result<String, EventRejection> {
     let mut cleaned = serde_json::Map::with_capacity(props.entries.len());
     for (key, value) in props.entries {
         let value = match value {
-            PropValue::Scalar(Value::String(s)) => Value::String(clean(&s, MAX_TITLE_CHARS)),
+            PropValue::Scalar(Value::String(s)) => Value::String(clean(&s, MAX_PROP_VALUE_CHARS)),
             PropValue::Scalar(v) => v,
             PropValue::Nested => {
                 return Err(EventRejection::InvalidProps(

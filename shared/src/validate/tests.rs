@@ -419,3 +419,46 @@ fn oversized_lists_are_counted_without_being_kept() {
     assert_eq!(p.batch.events.len(), 1);
     assert_eq!(p.rejected[0].reason.code(), "invalid_props");
 }
+
+#[test]
+fn objects_only_where_the_contract_says_object() {
+    let keep = QueryKeepList::default();
+    let c = ctx(&keep);
+    // serde would read these arrays as the fields in declaration order.
+    let envelope = json!(["demo", "s1", "v1", null, [click("a")]]);
+    assert!(matches!(
+        prepare(envelope.to_string().as_bytes(), &c),
+        Err(BatchError::Malformed(_))
+    ));
+    let as_array = json!(["e", "page_view", NOW, "https://shop.example/"]);
+    assert_eq!(rejection_of(as_array).code(), "malformed");
+    let mut e = click("t");
+    e["target"] = json!(["main>button", "Buy", [1, 2, 3, 4]]);
+    assert_eq!(rejection_of(e).code(), "malformed");
+}
+
+#[test]
+fn null_optional_fields_count_as_absent() {
+    let mut e = click("n");
+    for field in [
+        "title",
+        "referrer",
+        "viewport",
+        "page",
+        "page_left",
+        "target",
+    ] {
+        e[field] = Value::Null;
+    }
+    let mut custom = json!({"id": "c", "type": "custom", "ts": NOW, "url": "https://shop.example/",
+                            "name": "signup", "props": null});
+    custom["title"] = Value::Null;
+    let p = prepare_events(json!([e, custom])).unwrap();
+    assert!(p.rejected.is_empty(), "{:?}", p.rejected);
+    assert_eq!(p.batch.events[0].target, None);
+    assert_eq!(p.batch.events[1].props, None);
+    // A required field that is null is missing.
+    let mut e = click("x");
+    e["x"] = Value::Null;
+    assert_eq!(rejection_of(e).code(), "missing_field");
+}
