@@ -743,7 +743,7 @@ async fn resolves_to(tab: &Tab, selector: &str, element: &str) -> bool {
 }
 
 /// How many code points the tracker keeps of a label.
-const LABEL_CODE_POINTS: usize = 99;
+const LABEL_CODE_POINTS: usize = 128;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn labels_leave_out_typed_text_and_form_fields_and_are_cut_on_code_points() {

@@ -220,8 +220,9 @@
 							target: {
 								// None when over 512 characters (the server's limit).
 								selector: [selector(el)].find((s) => !s[512]),
-								// At most 99 code points (never half a character).
-								text: [...text(el)].slice(0, 99).join(''),
+								// At most 128 code points, the server's limit (never half a
+								// character).
+								text: [...text(el)].slice(0, 128).join(''),
 								box: [r.x + scrollX, r.y + scrollY, r.width, r.height],
 							},
 						}))
