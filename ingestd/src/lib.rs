@@ -28,6 +28,7 @@ pub mod cookieless;
 pub mod metrics;
 pub mod queue;
 pub mod rate_limit;
+pub mod reject_log;
 pub mod routes;
 pub mod sites;
 

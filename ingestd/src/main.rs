@@ -15,6 +15,8 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("invalid --log filter {:?}", config.log))?,
         )
         .with_writer(std::io::stderr)
+        // Colour only on a terminal: journald and log files get plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let db = DbUrl::resolve(config.db.as_deref())?;
     tracing::info!(%db, "database");

@@ -37,7 +37,8 @@ impl RequestRejection {
         Self::UnsupportedEncoding,
     ];
 
-    fn label(self) -> &'static str {
+    /// The metrics label, also used in log lines.
+    pub fn label(self) -> &'static str {
         match self {
             Self::Malformed => "malformed",
             Self::NothingValid => "nothing_valid",

@@ -14,6 +14,7 @@ use crate::cookieless::VisitorHasher;
 use crate::metrics::{Metrics, RequestRejection};
 use crate::queue::{CommitQueue, QueueError};
 use crate::rate_limit::{RateLimiter, Verdict};
+use crate::reject_log::RejectLog;
 use crate::sites::{SiteCheck, SiteRules};
 use crate::Config;
 use bytes::Bytes;
@@ -48,6 +49,7 @@ pub struct AppState {
     commit_timeout: Duration,
     openapi: Bytes,
     assets: Assets,
+    reject_log: RejectLog,
 }
 
 impl AppState {
@@ -71,7 +73,37 @@ impl AppState {
             commit_timeout: config.commit_timeout(),
             openapi: Bytes::from(shared::contract::openapi().to_string()),
             assets: Assets::default(),
+            reject_log: RejectLog::default(),
         }
+    }
+
+    /// Counts and logs a refused request (`site` once the body named one).
+    fn refuse(
+        &self,
+        reason: RequestRejection,
+        site: Option<&str>,
+        response: Response<Body>,
+    ) -> Response<Body> {
+        self.metrics.request_rejected(reason);
+        self.reject_log
+            .request(reason.label(), response.status().as_u16(), site);
+        response
+    }
+
+    /// Counts and logs events rejected before reaching the queue.
+    fn reject_events(&self, site: Option<&str>, rejected: &[Rejection]) {
+        self.metrics
+            .events_received
+            .fetch_add(rejected.len() as u64, Relaxed);
+        self.count_rejected_events(site, rejected);
+    }
+
+    /// Counts and logs rejected events by reason (receipt counted elsewhere).
+    fn count_rejected_events(&self, site: Option<&str>, rejected: &[Rejection]) {
+        for r in rejected {
+            self.metrics.event_rejected(r.reason.code());
+        }
+        self.reject_log.events(site, rejected);
     }
 }
 
@@ -314,8 +346,7 @@ async fn ingest_inner(
     request: Request<Incoming>,
     origin: Option<&str>,
 ) -> (Response<Body>, Option<SiteCheck>) {
-    let metrics = &state.metrics;
-    let before_site = |response| (response, None);
+    let before_site = |reason, response| (state.refuse(reason, None, response), None);
     let headers = request.headers();
     let forwarded_for = headers
         .get_all("x-forwarded-for")
@@ -323,15 +354,17 @@ async fn ingest_inner(
         .map(|v| v.to_str().unwrap_or(""));
     let client = state.proxies.client_ip(peer, forwarded_for);
     if let Verdict::Limited(wait) = state.limiter.check(client, Instant::now()) {
-        metrics.request_rejected(RequestRejection::RateLimited);
         let seconds = wait.as_secs_f64().ceil() as u64;
-        return before_site(retry_after(
-            error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many requests from this address; retry later",
+        return before_site(
+            RequestRejection::RateLimited,
+            retry_after(
+                error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too many requests from this address; retry later",
+                ),
+                seconds,
             ),
-            seconds,
-        ));
+        );
     }
     // Compressed bodies are not accepted, so a small compressed body can
     // never expand into a large one here.
@@ -339,19 +372,23 @@ async fn ingest_inner(
         .get(header::CONTENT_ENCODING)
         .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
     if encoded {
-        metrics.request_rejected(RequestRejection::UnsupportedEncoding);
-        return before_site(error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "compressed bodies are not accepted; send the JSON uncompressed",
-        ));
+        return before_site(
+            RequestRejection::UnsupportedEncoding,
+            error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "compressed bodies are not accepted; send the JSON uncompressed",
+            ),
+        );
     }
     let too_large = || {
-        metrics.request_rejected(RequestRejection::BodyTooLarge);
-        error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!(
-                "body is larger than {} bytes; send fewer events per request",
-                state.max_body
+        before_site(
+            RequestRejection::BodyTooLarge,
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "body is larger than {} bytes; send fewer events per request",
+                    state.max_body
+                ),
             ),
         )
     };
@@ -360,7 +397,7 @@ async fn ingest_inner(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > state.max_body as u64) {
-        return before_site(too_large());
+        return too_large();
     }
     let user_agent = headers
         .get(header::USER_AGENT)
@@ -369,28 +406,31 @@ async fn ingest_inner(
 
     let body = match read_body(request.into_body(), declared, state).await {
         Ok(body) => body,
-        Err(BodyError::TooLarge) => return before_site(too_large()),
+        Err(BodyError::TooLarge) => return too_large(),
         Err(BodyError::Read(e)) => {
-            metrics.request_rejected(RequestRejection::Malformed);
-            return before_site(error(
-                StatusCode::BAD_REQUEST,
-                &format!("could not read the request body: {e}"),
-            ));
+            return before_site(
+                RequestRejection::Malformed,
+                error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("could not read the request body: {e}"),
+                ),
+            );
         }
         Err(BodyError::Timeout) => {
-            metrics.request_rejected(RequestRejection::BodyTimeout);
-            return before_site(error(
-                StatusCode::REQUEST_TIMEOUT,
-                "the request body did not arrive in time",
-            ));
+            return before_site(
+                RequestRejection::BodyTimeout,
+                error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "the request body did not arrive in time",
+                ),
+            );
         }
     };
 
     // Under overload the excess is refused before it is parsed, so that it
     // costs the daemon little more than reading it.
     if state.queue.looks_full(body.len()) {
-        metrics.request_rejected(RequestRejection::QueueFull);
-        return before_site(queue_full());
+        return before_site(RequestRejection::QueueFull, queue_full());
     }
 
     let received_at = shared::now_ms();
@@ -401,49 +441,52 @@ async fn ingest_inner(
     };
     let mut prepared = match validate::prepare(&body, &ctx) {
         Ok(prepared) => prepared,
-        Err(BatchError::NothingValid(rejections)) => {
-            return before_site(nothing_valid(metrics, rejections));
+        Err(BatchError::NothingValid { site, rejected }) => {
+            return (nothing_valid(state, &site, rejected), None);
         }
         Err(error) => {
-            metrics.request_rejected(RequestRejection::Malformed);
-            return before_site(error_with(
-                StatusCode::BAD_REQUEST,
-                &error.to_string(),
-                Vec::new(),
-            ));
+            return before_site(
+                RequestRejection::Malformed,
+                error_with(StatusCode::BAD_REQUEST, &error.to_string(), Vec::new()),
+            );
         }
     };
     let site = prepared.batch.site.clone();
     let site_check = state.sites.check(&site, origin);
     let refused = match site_check {
         SiteCheck::Allowed => None,
-        SiteCheck::UnknownSite => {
-            metrics.request_rejected(RequestRejection::UnknownSite);
-            Some(error(StatusCode::FORBIDDEN, "unknown site key"))
-        }
-        SiteCheck::OriginNotAllowed => {
-            metrics.request_rejected(RequestRejection::OriginNotAllowed);
-            Some(error(
+        SiteCheck::UnknownSite => Some((
+            RequestRejection::UnknownSite,
+            error(StatusCode::FORBIDDEN, "unknown site key"),
+        )),
+        SiteCheck::OriginNotAllowed => Some((
+            RequestRejection::OriginNotAllowed,
+            error(
                 StatusCode::FORBIDDEN,
                 "this origin may not send events for this site",
-            ))
-        }
+            ),
+        )),
     };
-    if let Some(response) = refused {
-        return (response, Some(site_check));
+    if let Some((reason, response)) = refused {
+        return (
+            state.refuse(reason, Some(&site), response),
+            Some(site_check),
+        );
     }
 
     if let Some(reason) = state.bots.classify(user_agent.as_deref()) {
         state.bots.count(reason);
-        metrics.request_rejected(RequestRejection::Bot);
         prepared.reject_where(|_| Some(EventRejection::Bot(reason.label())));
-        count_rejected(metrics, &prepared.rejected);
+        state.reject_events(Some(&site), &prepared.rejected);
         let response = error_with(
             StatusCode::FORBIDDEN,
             &format!("requests from bots are not recorded ({})", reason.label()),
             prepared.rejected.iter().map(Rejection::to_wire).collect(),
         );
-        return (response, Some(site_check));
+        return (
+            state.refuse(RequestRejection::Bot, Some(&site), response),
+            Some(site_check),
+        );
     }
 
     prepared.reject_where(|event| {
@@ -455,7 +498,7 @@ async fn ingest_inner(
     });
     if prepared.is_empty() {
         let rejected = std::mem::take(&mut prepared.rejected);
-        return (nothing_valid(metrics, rejected), Some(site_check));
+        return (nothing_valid(state, &site, rejected), Some(site_check));
     }
 
     if state.sites.cookieless(&site) {
@@ -464,7 +507,6 @@ async fn ingest_inner(
             Ok(id) => prepared.batch.visitor_id = id,
             Err(e) => {
                 tracing::error!(error = %e, "cookieless visitor id");
-                metrics.request_rejected(RequestRejection::StoreFailed);
                 let response = retry_after(
                     error(
                         StatusCode::SERVICE_UNAVAILABLE,
@@ -472,32 +514,28 @@ async fn ingest_inner(
                     ),
                     5,
                 );
-                return (response, Some(site_check));
+                return (
+                    state.refuse(RequestRejection::StoreFailed, Some(&site), response),
+                    Some(site_check),
+                );
             }
         }
     }
-    (commit(state, prepared, body.len()).await, Some(site_check))
-}
-
-/// Counts events refused before reaching the queue.
-fn count_rejected(metrics: &Metrics, rejected: &[Rejection]) {
-    metrics
-        .events_received
-        .fetch_add(rejected.len() as u64, Relaxed);
-    for r in rejected {
-        metrics.event_rejected(r.reason.code());
-    }
+    (
+        commit(state, &site, prepared, body.len()).await,
+        Some(site_check),
+    )
 }
 
 /// The `400` for a batch without one valid event, with each event's reason.
-fn nothing_valid(metrics: &Metrics, rejected: Vec<Rejection>) -> Response<Body> {
-    metrics.request_rejected(RequestRejection::NothingValid);
-    count_rejected(metrics, &rejected);
+fn nothing_valid(state: &AppState, site: &str, rejected: Vec<Rejection>) -> Response<Body> {
+    state.reject_events(Some(site), &rejected);
     let wire = rejected.iter().map(Rejection::to_wire).collect();
-    error_with(
-        StatusCode::BAD_REQUEST,
-        &BatchError::NothingValid(rejected).to_string(),
-        wire,
+    let message = format!("no valid event in the batch ({} rejected)", rejected.len());
+    state.refuse(
+        RequestRejection::NothingValid,
+        Some(site),
+        error_with(StatusCode::BAD_REQUEST, &message, wire),
     )
 }
 
@@ -550,43 +588,46 @@ fn queue_full() -> Response<Body> {
 /// Queues a validated batch and answers once it is committed (or not).
 async fn commit(
     state: &AppState,
+    site: &str,
     prepared: validate::PreparedBatch,
     body_len: usize,
 ) -> Response<Body> {
     let metrics = &state.metrics;
+    let refuse = |reason, response| state.refuse(reason, Some(site), response);
 
     let valid = prepared.batch.events.len();
     metrics
         .events_received
         .fetch_add((valid + prepared.rejected.len()) as u64, Relaxed);
-    for r in &prepared.rejected {
-        metrics.event_rejected(r.reason.code());
-    }
+    state.count_rejected_events(Some(site), &prepared.rejected);
     let reply = match state.queue.submit(prepared.batch, body_len) {
         Ok(reply) => reply,
         Err(QueueError::Full) => {
-            metrics.request_rejected(RequestRejection::QueueFull);
-            return queue_full();
+            return refuse(RequestRejection::QueueFull, queue_full());
         }
         Err(QueueError::Closed) => {
-            metrics.request_rejected(RequestRejection::QueueFull);
-            return retry_after(
-                error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the server is shutting down; nothing was stored",
+            return refuse(
+                RequestRejection::QueueFull,
+                retry_after(
+                    error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the server is shutting down; nothing was stored",
+                    ),
+                    5,
                 ),
-                5,
             );
         }
     };
     let Ok(reply) = tokio::time::timeout(state.commit_timeout, reply).await else {
-        metrics.request_rejected(RequestRejection::CommitTimeout);
-        return retry_after(
-            error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the commit was not confirmed in time; it may still complete, and resending is safe (each event id is stored once)",
+        return refuse(
+            RequestRejection::CommitTimeout,
+            retry_after(
+                error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the commit was not confirmed in time; it may still complete, and resending is safe (each event id is stored once)",
+                ),
+                2,
             ),
-            2,
         );
     };
     match reply {
@@ -605,26 +646,26 @@ async fn commit(
                 },
             )
         }
-        Ok(Err(e)) => {
-            metrics.request_rejected(RequestRejection::StoreFailed);
+        Ok(Err(e)) => refuse(
+            RequestRejection::StoreFailed,
             retry_after(
                 error(
                     StatusCode::SERVICE_UNAVAILABLE,
                     &format!("nothing was stored: {e}"),
                 ),
                 2,
-            )
-        }
-        Err(_) => {
-            metrics.request_rejected(RequestRejection::StoreFailed);
+            ),
+        ),
+        Err(_) => refuse(
+            RequestRejection::StoreFailed,
             retry_after(
                 error(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "nothing was stored: the writer stopped",
                 ),
                 2,
-            )
-        }
+            ),
+        ),
     }
 }
 

@@ -18,12 +18,17 @@ fn free_port() -> u16 {
 
 /// Starts the binary configured only through environment variables.
 fn spawn(db: &std::path::Path, port: u16) -> Child {
+    spawn_with_stderr(db, port, Stdio::inherit())
+}
+
+fn spawn_with_stderr(db: &std::path::Path, port: u16, stderr: Stdio) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_ingestd"))
         .env("INGESTD_LISTEN", format!("127.0.0.1:{port}"))
         .env("ANALYTICS_DB", format!("sqlite:{}", db.display()))
         .env("INGESTD_RATE_LIMIT", "0")
         .env("INGESTD_LOG", "warn")
         .stdout(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .expect("spawn ingestd");
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -81,6 +86,64 @@ async fn run_and_stop(signal_name: &str) {
             .len(),
         10
     );
+}
+
+/// Refused requests and rejected events are logged with their reason and
+/// site, and a flood of them costs a few lines per reason, not one each.
+#[tokio::test]
+async fn logs_refusals_by_reason_and_site_within_a_budget() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("log.db");
+    let port = free_port();
+    let mut child = spawn_with_stderr(&db, port, Stdio::piped());
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut client = Client::connect(addr).await;
+    let now = now_ms();
+    for i in 0..40 {
+        let body = batch(
+            "shop",
+            "s1",
+            vec![click(&format!("c{i}"), "https://a.example/", now, -5, 10)],
+        );
+        assert_eq!(client.post_json(&body).await.status, 400);
+    }
+    let mixed = batch(
+        "shop",
+        "s1",
+        vec![
+            page_view("ok", "https://a.example/", now),
+            page_view("bad", "ftp://a.example/", now),
+        ],
+    );
+    assert_eq!(client.post_json(&mixed).await.status, 200);
+    drop(client);
+    signal(&child, "TERM");
+    assert_eq!(wait_exit(&mut child).code(), Some(0));
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut log)
+        .expect("read stderr");
+
+    let lines = |what: &str, reason: &str| {
+        log.lines()
+            .filter(|l| l.contains(what) && l.contains(&format!("reason=\"{reason}\"")))
+            .collect::<Vec<_>>()
+    };
+    let invalid = lines("event rejected", "invalid_number");
+    assert!(
+        (1..=5).contains(&invalid.len()),
+        "40 rejected clicks gave {} lines:\n{log}",
+        invalid.len()
+    );
+    assert!(invalid
+        .iter()
+        .all(|l| l.contains("site=\"shop\"") && l.contains("x must be")));
+    let refused = lines("request refused", "nothing_valid");
+    assert!((1..=5).contains(&refused.len()), "{log}");
+    assert!(refused[0].contains("status=400"), "{}", refused[0]);
+    // The bucket reports what it held back.
+    assert!(log.contains("suppressed=0"), "{log}");
+    // An event rejected from an accepted request is logged too.
+    assert_eq!(lines("event rejected", "invalid_url").len(), 1, "{log}");
 }
 
 #[tokio::test]

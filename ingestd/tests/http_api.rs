@@ -469,7 +469,20 @@ async fn shutdown_drains_the_queue_and_answers_every_request() {
             client.post_json(&body).await.status.as_u16()
         }));
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Stop once every request is queued (however slowly the clients start on
+    // a loaded machine): each then waits for the commit that shutdown makes.
+    let mut probe = server.client().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !String::from_utf8_lossy(&probe.get("/metrics").await.body)
+        .contains("ingestd_events_received_total 20\n")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "requests never queued"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(probe);
     server.stop().await;
     for task in tasks {
         assert_eq!(task.await.unwrap(), 200);

@@ -91,6 +91,10 @@ pub struct WireEvent {
     pub x: Option<f64>,
     #[serde(default)]
     pub y: Option<f64>,
+    /// The page x of the document's left edge (≤ 0): negative on a
+    /// right-to-left page wider than the window. Stored x is `x - page_left`.
+    #[serde(default)]
+    pub page_left: Option<f64>,
     #[serde(default)]
     pub target: Option<WireTarget>,
     #[serde(default)]
@@ -269,8 +273,10 @@ pub fn openapi() -> Value {
                 "Events from the browser tracker. Bodies are JSON whatever the Content-Type \
                  (sendBeacon sends text/plain). Limits: body ≤ {MAX_BODY_BYTES} bytes, \
                  ≤ {MAX_EVENTS_PER_BATCH} events per batch. Strings longer than their \
-                 maxLength are truncated, not rejected; control, bidi and zero-width \
-                 characters are removed. An event whose ts is more than {} minutes from \
+                 maxLength are truncated on a character boundary, not rejected; control, \
+                 bidi and zero-width characters are removed (selectors excepted: they are \
+                 stored as sent). A lone UTF-16 surrogate escape (half of a character, \
+                 as JSON.stringify writes it) is replaced by U+FFFD. An event whose ts is more than {} minutes from \
                  the server clock (after correcting by sent_at) gets the receive time and \
                  a flag. A second copy of an event id (per site) is ignored. Events for a \
                  page whose host is not one of the site's configured origins' hosts are \
@@ -314,7 +320,13 @@ pub fn openapi() -> Value {
                 "title": {"type": "string", "maxLength": MAX_TITLE_CHARS},
                 "referrer": {"type": "string", "maxLength": MAX_URL_CHARS},
                 "viewport": pair, "page": pair,
-                "x": {"type": "number", "minimum": 0, "description": "Page X of a click (required for click)"},
+                "x": {"type": "number", "description": "Page X of a click in CSS pixels (required for click): \
+                    the browser's pageX. Stored as x - page_left, the distance from the document's left edge, \
+                    which must lie in [0, page width + 10000]"},
+                "page_left": {"type": "number", "minimum": -MAX_PAGE_DIMENSION, "maximum": 0,
+                    "description": "Page X of the document's left edge (default 0): negative on a right-to-left \
+                    page wider than the window, where pageX and element boxes are negative. Stored x and \
+                    target.box x are measured from this edge"},
                 "y": {"type": "number", "minimum": 0, "description": "Page Y of a click (required for click)"},
                 "target": {"$ref": "#/components/schemas/Target"},
                 "depth": {"type": "number", "minimum": 0, "maximum": 1, "description": "Deepest scroll fraction (required for scroll)"},
@@ -323,10 +335,15 @@ pub fn openapi() -> Value {
                           "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
                           "description": format!("At most {MAX_PROPS_BYTES} bytes as JSON")}}},
             "Target": {"type": "object", "properties": {
-                "selector": {"type": "string", "maxLength": MAX_SELECTOR_CHARS},
-                "text": {"type": "string", "maxLength": MAX_LABEL_CHARS},
+                "selector": {"type": "string", "maxLength": MAX_SELECTOR_CHARS,
+                    "description": "A CSS selector that resolves to the element, stored exactly as sent. One longer \
+                    than maxLength, blank, or holding an ASCII control character is dropped (the click is kept). \
+                    Inside open shadow roots: HOST_SELECTOR >>> INNER_SELECTOR, repeated per nested root, each \
+                    part after the first resolved in the shadow root of the element the previous part names"},
+                "text": {"type": "string", "maxLength": MAX_LABEL_CHARS,
+                    "description": "A short visible label (whitespace collapsed, truncated)"},
                 "box": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4,
-                        "description": "[x, y, width, height] of the element in page coordinates"}}},
+                        "description": "[x, y, width, height] of the element in page coordinates (x as the click's x)"}}},
             "IngestReply": {"type": "object", "required": ["accepted", "duplicates", "rejected"], "properties": {
                 "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},
                 "rejected": {"type": "array", "items": {"$ref": "#/components/schemas/RejectedEvent"}}}},

@@ -4,12 +4,14 @@
 //! - [`contract`] — the v1 wire types of `POST /api/events` and the OpenAPI document;
 //! - [`limits`] — every limit of the contract, in one place;
 //! - [`validate`] — body → [`event::EventBatch`], with a reason per rejected event;
+//! - [`json_text`] — lone surrogate escapes in a body made valid before parsing;
 //! - [`sanitize`], [`page_key`], [`user_agent`] — cleaning, URL normalisation, UA classes;
 //! - [`event`] — the stored event model;
 //! - [`store`] — the write and read traits, [`store::DbUrl`], and the SQLite engine.
 
 pub mod contract;
 pub mod event;
+pub mod json_text;
 pub mod limits;
 pub mod page_key;
 pub mod sanitize;

@@ -102,8 +102,12 @@ pub enum BatchError {
     TooManyEvents { count: usize },
     #[error("batch has no events")]
     Empty,
-    #[error("no valid event in the batch ({} rejected)", .0.len())]
-    NothingValid(Vec<Rejection>),
+    #[error("no valid event in the batch ({} rejected)", .rejected.len())]
+    NothingValid {
+        /// The batch's site key (checked before the events).
+        site: String,
+        rejected: Vec<Rejection>,
+    },
 }
 
 /// What the request carried besides its body.
@@ -161,8 +165,9 @@ const MAX_TS: f64 = 1e15;
 
 /// Parses and validates a request body.
 pub fn prepare(body: &[u8], ctx: &RequestContext<'_>) -> Result<PreparedBatch, BatchError> {
+    let body = crate::json_text::replace_lone_surrogates(body);
     let wire: WireBatch<'_> =
-        serde_json::from_slice(body).map_err(|e| BatchError::Malformed(e.to_string()))?;
+        serde_json::from_slice(&body).map_err(|e| BatchError::Malformed(e.to_string()))?;
     let site = checked_id(&wire.site).ok_or(BatchError::InvalidId { field: "site" })?;
     let session_id = checked_id(&wire.session_id).ok_or(BatchError::InvalidId {
         field: "session_id",
@@ -195,7 +200,10 @@ pub fn prepare(body: &[u8], ctx: &RequestContext<'_>) -> Result<PreparedBatch, B
         }
     }
     if events.is_empty() {
-        return Err(BatchError::NothingValid(rejected));
+        return Err(BatchError::NothingValid {
+            site: site.to_owned(),
+            rejected,
+        });
     }
     Ok(PreparedBatch {
         batch: EventBatch {
@@ -270,10 +278,11 @@ fn validate_event(
         (None, None, None, None, None, None);
     match kind {
         EventKind::Click => {
+            let left = page_left(wire.page_left)?;
             let limit = page.map(|p| (p.width, p.height));
             x = Some(coordinate(
                 "x",
-                wire.x.ok_or_else(|| missing("x"))?,
+                wire.x.ok_or_else(|| missing("x"))? - left,
                 limit.map(|l| l.0),
             )?);
             y = Some(coordinate(
@@ -281,7 +290,7 @@ fn validate_event(
                 wire.y.ok_or_else(|| missing("y"))?,
                 limit.map(|l| l.1),
             )?);
-            target = wire.target.map(target_of).transpose()?;
+            target = wire.target.map(|t| target_of(t, left)).transpose()?;
         }
         EventKind::Scroll => {
             depth = Some(scroll_depth(wire.depth.ok_or_else(|| missing("depth"))?)?);
@@ -346,22 +355,40 @@ fn size(field: &'static str, [w, h]: [f64; 2]) -> Result<Size, EventRejection> {
     })
 }
 
-fn coordinate(field: &'static str, v: f64, extent: Option<u32>) -> Result<i32, EventRejection> {
-    let max = extent.map_or(MAX_PAGE_DIMENSION, |e| f64::from(e) + COORDINATE_SLACK);
-    let rounded = v.round();
-    if !(0.0..=max).contains(&rounded) {
-        return Err(number_error(
-            field,
-            format!("must be between 0 and {max} (page coordinates)"),
-        ));
+/// The page x of the document's left edge (`page_left`, 0 when absent).
+///
+/// On a right-to-left page wider than the window the document extends left
+/// of the page origin, so `pageX` and element boxes are negative there.
+/// Stored x is measured from the document's left edge instead: `x - page_left`.
+fn page_left(sent: Option<f64>) -> Result<f64, EventRejection> {
+    match sent {
+        None => Ok(0.0),
+        Some(v) if (-MAX_PAGE_DIMENSION..=0.0).contains(&v) => Ok(v),
+        Some(_) => Err(number_error(
+            "page_left",
+            format!("must be between -{MAX_PAGE_DIMENSION} and 0 (the page x of the document's left edge)"),
+        )),
     }
-    Ok(rounded as i32)
 }
 
-fn target_of(wire: WireTarget) -> Result<Target, EventRejection> {
+/// A click coordinate, checked before it is rounded (so `-0.4` is refused).
+fn coordinate(field: &'static str, v: f64, extent: Option<u32>) -> Result<i32, EventRejection> {
+    let max = extent.map_or(MAX_PAGE_DIMENSION, |e| f64::from(e) + COORDINATE_SLACK);
+    if !(0.0..=max).contains(&v) {
+        return Err(number_error(
+            field,
+            format!("must be between 0 and {max} (page coordinates from the document's left edge)"),
+        ));
+    }
+    Ok(v.round() as i32)
+}
+
+/// The clicked element; its box moves with x by `left` (see [`page_left`]).
+fn target_of(wire: WireTarget, left: f64) -> Result<Target, EventRejection> {
     let rect = match wire.rect {
         None => None,
         Some([x, y, w, h]) => {
+            let x = x - left;
             let pos = |v: f64| v.abs() <= MAX_PAGE_DIMENSION + COORDINATE_SLACK;
             let len = |v: f64| (0.0..=MAX_PAGE_DIMENSION + COORDINATE_SLACK).contains(&v);
             if !(pos(x) && pos(y) && len(w) && len(h)) {
@@ -379,9 +406,24 @@ fn target_of(wire: WireTarget) -> Result<Target, EventRejection> {
         }
     };
     Ok(Target {
-        selector: clean_opt(wire.selector.as_deref(), MAX_SELECTOR_CHARS),
+        selector: selector_as_sent(wire.selector),
         label: clean_opt(wire.text.as_deref(), MAX_LABEL_CHARS),
         rect,
+    })
+}
+
+/// A selector is stored exactly as sent, so that it still resolves: ids may
+/// end in a space or hold a no-break space or an invisible character, which
+/// cleaning would remove. One that cannot be a selector the tracker built (too
+/// long, blank, or holding an ASCII control, which `CSS.escape` always
+/// escapes) is dropped rather than cut, since a cut selector no longer
+/// parses; the click keeps everything else. Strings are made safe for a
+/// terminal where they are drawn.
+fn selector_as_sent(selector: Option<String>) -> Option<String> {
+    selector.filter(|s| {
+        !s.trim().is_empty()
+            && s.chars().count() <= MAX_SELECTOR_CHARS
+            && !s.chars().any(|c| c.is_ascii_control())
     })
 }
 

@@ -37,6 +37,23 @@ const NASTY: &str = concat!(
     "zero\u{200b}width\u{200d}joiner\u{feff}\u{2060}end", // invisible
 );
 
+/// What a selector can carry past ingestd, which stores selectors as sent
+/// (so they still resolve) and drops only those with ASCII controls: C1
+/// controls, bidi and invisible characters, and a selector at the limit.
+fn nasty_selector(long: bool) -> String {
+    let attack = concat!(
+        "#a\u{9b}31m\u{9d}0;c1\u{9c}",
+        "\u{202e}reversed\u{202c} \u{2066}isolate\u{2069}",
+        "zero\u{200b}width\u{200d}joiner\u{feff}\u{2060}end",
+    );
+    if long {
+        let pad = shared::limits::MAX_SELECTOR_CHARS - attack.chars().count();
+        format!("{attack}{}", "L".repeat(pad))
+    } else {
+        attack.to_owned()
+    }
+}
+
 /// About 10 KB around the attack.
 fn long_nasty() -> String {
     format!("{}{NASTY}{}", "L".repeat(5000), "R".repeat(5000))
@@ -129,7 +146,7 @@ fn hostile_batch() -> Value {
         events.push(json!({"id": format!("ck{i}"), "type": "click", "ts": now - 20_000 + i * 2000,
             "url": if i % 2 == 0 { &page } else { &long_page }, "x": 100 + i * 150, "y": 200 + i * 300,
             "viewport": [1280, 720], "page": [1280, 3000],
-            "target": {"selector": if i % 2 == 0 { NASTY.to_owned() } else { long.clone() },
+            "target": {"selector": nasty_selector(i % 2 == 1),
                        "text": if i % 2 == 0 { long.clone() } else { NASTY.to_owned() },
                        "box": [90 + i * 150, 190 + i * 300, 40, 20]}}));
     }

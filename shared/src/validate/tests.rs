@@ -146,7 +146,7 @@ fn rejects_absurd_numbers() {
     let raw = br#"{"site":"demo","session_id":"s","visitor_id":"v","events":[{"id":"a","type":"click","ts":1e400,"url":"https://a.example/","x":1,"y":1}]}"#;
     let err = prepare(raw, &ctx(&QueryKeepList::default())).unwrap_err();
     assert!(
-        matches!(err, BatchError::NothingValid(ref r) if r[0].reason.code() == "malformed"),
+        matches!(err, BatchError::NothingValid { rejected: ref r, .. } if r[0].reason.code() == "malformed"),
         "{err:?}"
     );
 }
@@ -215,7 +215,7 @@ fn batch_level_errors() {
     let nested = format!(r#"{{"site":"d","session_id":"s","visitor_id":"v","events":[{deep}]}}"#);
     let err = prepare(nested.as_bytes(), &c).unwrap_err();
     assert!(
-        matches!(err, BatchError::NothingValid(ref r) if r[0].reason.code() == "malformed"),
+        matches!(err, BatchError::NothingValid { rejected: ref r, .. } if r[0].reason.code() == "malformed"),
         "{err:?}"
     );
     let nested_envelope =
@@ -242,7 +242,82 @@ fn truncates_and_cleans_strings() {
     let t = ev.target.as_ref().unwrap();
     assert_eq!(t.label.as_ref().unwrap().chars().count(), MAX_LABEL_CHARS);
     assert!(t.label.as_ref().unwrap().starts_with('L'));
-    assert_eq!(t.selector.as_ref().unwrap().len(), MAX_SELECTOR_CHARS);
+    // A selector is never cut (a cut one no longer parses): too long, it is dropped.
+    assert_eq!(t.selector, None);
+}
+
+#[test]
+fn stores_selectors_as_sent() {
+    for selector in [
+        "#a\\ b ",
+        "#nb\u{a0}sp",
+        "#zero\u{200b}width",
+        "[data-testid=\"x  y\"]",
+        "x-card#h >>> button.buy",
+    ] {
+        let mut e = click("s");
+        e["target"]["selector"] = json!(selector);
+        let p = prepare_events(json!([e])).unwrap();
+        let t = p.batch.events[0].target.as_ref().unwrap();
+        assert_eq!(t.selector.as_deref(), Some(selector));
+    }
+    let exact = "a".repeat(MAX_SELECTOR_CHARS);
+    for (sent, kept) in [
+        (exact.clone(), Some(exact.as_str())),
+        (format!("{exact}b"), None),
+        ("main>\nbutton".to_owned(), None),
+        ("   ".to_owned(), None),
+    ] {
+        let mut e = click("s");
+        e["target"]["selector"] = json!(sent);
+        e["target"]["text"] = json!("Buy");
+        let p = prepare_events(json!([e])).unwrap();
+        let t = p.batch.events[0].target.as_ref().unwrap();
+        assert_eq!(t.selector.as_deref(), kept, "{sent:?}");
+        assert_eq!(t.label.as_deref(), Some("Buy"), "the click keeps its label");
+    }
+}
+
+#[test]
+fn a_lone_surrogate_costs_a_character_not_the_event() {
+    // JSON.stringify writes half an emoji (a label cut between its two
+    // UTF-16 units) as an escape that strict parsers refuse.
+    let text = String::from_utf8(body(json!([click("a")]))).unwrap();
+    let text = text.replace("Buy\\nnow", "Buy \\ud83d");
+    let p = prepare(text.as_bytes(), &ctx(&QueryKeepList::default())).unwrap();
+    assert!(p.rejected.is_empty());
+    let t = p.batch.events[0].target.as_ref().unwrap();
+    assert_eq!(t.label.as_deref(), Some("Buy \u{fffd}"));
+}
+
+#[test]
+fn clicks_on_right_to_left_pages_are_measured_from_the_left_edge() {
+    // A page 3000 px wide in a 1000 px window, scrolled to its far left: the
+    // document's left edge is at page x -2000.
+    let mut e = click("r");
+    e["page"] = json!([3000, 4200]);
+    e["page_left"] = json!(-2000);
+    e["x"] = json!(-1990.4);
+    e["target"]["box"] = json!([-2000, 1780, 120, 40]);
+    let p = prepare_events(json!([e])).unwrap();
+    let ev = &p.batch.events[0];
+    assert_eq!(ev.x, Some(10));
+    assert_eq!(ev.target.as_ref().unwrap().rect.unwrap().x, 0);
+
+    // Without page_left a negative x cannot be placed; page_left must be ≤ 0.
+    let mut e = click("n");
+    e["x"] = json!(-5);
+    assert_eq!(rejection_of(e).code(), "invalid_number");
+    let mut e = click("p");
+    e["page_left"] = json!(5);
+    assert_eq!(rejection_of(e).code(), "invalid_number");
+}
+
+#[test]
+fn checks_coordinates_before_rounding() {
+    let mut e = click("m");
+    e["x"] = json!(-0.4);
+    assert_eq!(rejection_of(e).code(), "invalid_number");
 }
 
 #[test]
@@ -272,7 +347,9 @@ fn nothing_valid_lists_reasons() {
     match prepare_events(
         json!([{"id": "a", "type": "nope", "ts": NOW, "url": "https://a.example/"}]),
     ) {
-        Err(BatchError::NothingValid(r)) => assert_eq!(r[0].to_wire().code, "unknown_type"),
+        Err(BatchError::NothingValid { rejected: r, .. }) => {
+            assert_eq!(r[0].to_wire().code, "unknown_type")
+        }
         other => panic!("{other:?}"),
     }
 }
