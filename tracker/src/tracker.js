@@ -23,6 +23,7 @@
 		pageUrl,     // URL of the current page view, without the #fragment.
 		depth,       // Deepest scroll fraction reached on the current page view.
 		sent,        // Scroll depth already sent for the current page view.
+		skip,        // A click is being recorded in this task (a timer id).
 		opt, endpoint, exclude,
 		// This tab's events not yet acknowledged. Tabs share the stored state
 		// without a lock, and one tab's write reaches the others a little late,
@@ -72,16 +73,16 @@
 			st.visitor ||= Math.random() + '' + now,
 			st.queue = q.slice(-200),
 			state(st),
-			setTimeout(flush, q[9] ? 0 : 1e3)),
+			setTimeout(flush, !q[9] * 1e3)),
 
 		// Send the queued events of the oldest session. While a request is in
-		// flight or a retry waits, only page hide (hide = 1) sends: by
-		// sendBeacon, else by a keepalive fetch. Sent events stay queued until
-		// the server answers, so a beacon's events are sent again later (the
-		// server ignores a second copy of an event id). Returns a promise that
-		// settles when the queue is empty or a retry is scheduled (or a falsy
-		// value when there is nothing to send). (Called with at most one
-		// argument.)
+		// flight or a retry waits, only page hide (hide = 1) sends, by
+		// sendBeacon (if the browser refuses the beacon, the events go with a
+		// later flush). Sent events stay queued until the server answers, so a
+		// beacon's events are sent again later (the server ignores a second
+		// copy of an event id). Returns a promise that settles when the queue
+		// is empty or a retry is scheduled (or a falsy value when there is
+		// nothing to send). (Called with at most one argument.)
 		flush = (hide, st = state(), q = st.queue, body = q[0] && JSON.stringify({
 			site: opt.site,
 			session_id: q[0][0],
@@ -89,9 +90,9 @@
 			sent_at: Date.now(),  // Lets the server correct a wrong client clock.
 			events: q.filter((e) => e[0] == q[0][0]).map((e) => e[1]),
 		}), e) => (
-			body && (hide || !busy) && (
-				hide && navigator.sendBeacon(endpoint, body) ||
-					(busy = fetch(endpoint, {method: 'POST', body, keepalive: hide}).then((r) =>
+			body && (
+				hide ? navigator.sendBeacon(endpoint, body) :
+					(busy ||= fetch(endpoint, {method: 'POST', body}).then((r) =>
 						// 429 or 5xx: retry later.
 						/^(429|5)/.test(r.status) ? retry(r.headers.get('Retry-After')) : (
 							// 200 (rejected events are not retried) or another 4xx
@@ -132,9 +133,37 @@
 				sent = depth = 0,
 				send('page_view', {title: d.title, referrer: d.referrer}))),
 
+		// The visible text of element n, never anything from a form field or
+		// an editable element: the text nodes of n and of its descendants that
+		// have a layout box (offsetWidth > 0: not display:none nor inside one,
+		// not <script> or <style>; SVG elements have none), leaving out every
+		// input, select, textarea and element with a contenteditable attribute
+		// (whatever its value), with everything inside them, and n itself when
+		// it is or is inside one. Text nodes are joined with spaces so that
+		// block boundaries separate words (the server collapses whitespace).
+		// Open shadow roots inside n are not read: a click inside one gets the
+		// label of the element clicked there.
+		text = (n) => n.splitText ? n.data
+			: !n.offsetWidth || n.closest('input,select,textarea,[contenteditable]') ? ''
+			: [...n.childNodes].map(text).join(' '),
+
+		// A selector for element el: the shortest path of steps from el
+		// upwards that resolves to it with querySelector() on its root r (the
+		// document or a shadow root); a step is "#id" (escaped), else
+		// tag:nth-child(n), and ':host' for the shadow root itself (the top of
+		// a path that is not unique without it). In a shadow root it is
+		// preceded by the host's selector and ' >>> '.
+		selector = (el, r = el.getRootNode(), p = '', n = el) => {
+			for (; !p || r.querySelector(p) != el; n = n.parentNode)
+				p = (n == r ? ':host' : n.id ? '#' + CSS.escape(n.id)
+					: n.localName + `:nth-child(${[...n.parentNode.children].indexOf(n) + 1})`) +
+					(p && '>' + p)
+			return (r.host ? selector(r.host) + ' >>> ' : '') + p
+		},
+
 		// SPA navigation: a new page view if the URL changed (not counting the
-		// #fragment).
-		change = () => pageUrl != location.href.split('#')[0] && view()
+		// #fragment), unless data-spa="false".
+		change = () => opt.spa != 'false' && pageUrl != location.href.split('#')[0] && view()
 
 	if (!window.analyticsTracker) {
 		opt = script.dataset
@@ -151,56 +180,52 @@
 			flush,
 		}
 
-		// With Do Not Track, off blocks events and a truthy busy blocks flushes.
-		if (!(off = busy = opt.respectDnt == 'true' && navigator.doNotTrack == 1)) {
+		// With Do Not Track (data-respect-dnt="true"), off blocks events and a
+		// truthy busy blocks flushes.
+		if (!(off = busy = opt.respectDnt > 't' && navigator.doNotTrack > 0)) {
 			view()
 
-			if (opt.spa != 'false') {
-				['pushState', 'replaceState'].map((m, orig) => {
-					orig = history[m]
-					history[m] = (...args) => change(orig.apply(history, args))
-				})
-				on('popstate', change)
-			}
+			// History API navigations (pushState, replaceState, back and
+			// forward, also by a router that kept its own reference to
+			// pushState): the URL is checked 10 times a second, and before
+			// every click.
+			setInterval(change, 99)
 			on('scroll', measure)
-			on('pagehide', view)
 			on('visibilitychange', view)
 
 			// A click (capture phase): page coordinates, and the nearest
 			// meaningful element around the clicked node (or the node itself)
-			// with its selector, label and page box.
-			on('click', (e, path, a, k, n, el, r) => {
+			// with its selector, label and page box. The clicked node is the
+			// innermost one, also inside open shadow roots (composedPath).
+			//
+			// Only the first click of a task is recorded: a click on a <label>
+			// makes the browser send a second, synthetic click to its control in
+			// the same task (as does a script calling click() in a click
+			// handler). The first one is the physical one: where the pointer
+			// was, and what the user read.
+			on('click', (e, t = e.composedPath()[0], el, r) => {
 				try {
-					el = e.target.closest('a,button,[role=button],[data-track],[data-testid]') || e.target
-					r = el.getBoundingClientRect()
-
-					// The selector, which document.querySelector() resolves back to
-					// el: "#id" or a [data-track] or [data-testid] attribute when
-					// that is unique, else the shortest path of
-					// tag.class:nth-of-type(n) steps from el upwards that is.
-					a = el.id ? '#' + CSS.escape(el.id)
-						: (a = el.getAttribute(k = 'data-track') || el.getAttribute(k = 'data-testid')) &&
-							`[${k}="${CSS.escape(a)}"]`
-					for (path = a && d.querySelector(a) == el ? a : '', n = el; !path || d.querySelector(path) != el; n = n.parentNode)
-						path = n.localName +
-							(n.classList[0] ? '.' + CSS.escape(n.classList[0]) : '') +
-							`:nth-of-type(${[...n.parentNode.children].filter((c) => c.localName == n.localName).indexOf(n) + 1})` +
-							(path ? '>' + path : '')
-
-					send('click', {
-						// (The server rounds coordinates to whole pixels.)
-						x: e.pageX,
-						y: e.pageY,
-						target: {
-							selector: path,
-							// A short label: the visible text (the server collapses its
-							// whitespace and truncates it further). Never
-							// anything from a form field or an editable element.
-							text: (el.closest('input,select,textarea,[contenteditable]') ? ''
-								: el.innerText || '').slice(0, 64),
-							box: [r.x + scrollX, r.y + scrollY, r.width, r.height],
-						},
-					})
+					change()
+					skip || (
+						skip = setTimeout(() => skip = 0),
+						r = (el = t.closest('a,button,[role=button],[data-track],[data-testid]') || t).getBoundingClientRect(),
+						send('click', {
+							// (The server rounds coordinates to whole pixels.)
+							x: e.pageX,
+							y: e.pageY,
+							// The page x of the document's left edge: on a right-to-left
+							// page wider than the viewport, the page extends to the
+							// left of its initial view (pageX < 0 there).
+							page_left: d.dir > 'r' ? de.clientWidth - de.scrollWidth : 0,
+							target: {
+								// None when over 512 characters (the server's limit).
+								selector: [selector(el)].find((s) => !s[512]),
+								// At most 128 code points, the server's limit (never half a
+								// character).
+								text: [...text(el)].slice(0, 128).join(''),
+								box: [r.x + scrollX, r.y + scrollY, r.width, r.height],
+							},
+						}))
 				} catch {}
 			}, true)
 		}

@@ -1,9 +1,11 @@
 //! Support for the real-browser tests: a headless Chromium driven over the
 //! DevTools protocol, an in-process ingestd that can stop and restart on its
-//! port, and polling of the store.
+//! port, a web server for the test pages of `tests/fixtures/` (another origin
+//! that embeds the daemon's tracker), and polling of the store.
 #![allow(dead_code)]
 
 use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
 use chromiumoxide::cdp::browser_protocol::target::CreateTargetParams;
 use chromiumoxide::cdp::js_protocol::runtime::{
     EnableParams, EvaluateParams, EventConsoleApiCalled, EventExceptionThrown, StackTrace,
@@ -207,6 +209,81 @@ pub fn named<'a>(events: &'a [StoredEvent], name: &str) -> Vec<&'a StoredEvent> 
         .iter()
         .filter(|e| e.event.kind == EventKind::Custom && e.event.name.as_deref() == Some(name))
         .collect()
+}
+
+// ---------------------------------------------------------------------------
+// The test pages
+
+/// A web server on its own loopback port (so another origin than the
+/// daemon's, as on a real site) for the pages of `tests/fixtures/`. Each page
+/// embeds the tracker with `<script src="{{DAEMON}}/tracker.js">`; the server
+/// replaces `{{DAEMON}}` with the daemon's origin, so events go to the daemon
+/// cross-origin.
+pub struct Pages {
+    pub addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Pages {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Pages {
+    pub async fn start(daemon: &Daemon) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the pages server");
+        let addr = listener.local_addr().expect("addr");
+        let origin = format!("http://{}", daemon.addr);
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve_page(stream, origin.clone()));
+            }
+        });
+        Self { addr, task }
+    }
+
+    /// The URL of `tests/fixtures/NAME`.
+    pub fn url(&self, name: &str) -> String {
+        format!("http://{}/{name}", self.addr)
+    }
+}
+
+/// Answers one request (`GET /NAME.html`) and closes the connection.
+async fn serve_page(mut stream: tokio::net::TcpStream, origin: String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let path = head.split(' ').nth(1).unwrap_or("/");
+    let name = path.trim_start_matches('/');
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let page = (!name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.'))
+    .then(|| std::fs::read_to_string(&file).ok())
+    .flatten();
+    let (status, body) = match page {
+        Some(page) => ("200 OK", page.replace("{{DAEMON}}", &origin)),
+        None => ("404 Not Found", String::new()),
+    };
+    let reply = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(reply.as_bytes()).await;
+    let _ = stream.shutdown().await;
 }
 
 // ---------------------------------------------------------------------------
@@ -417,6 +494,9 @@ pub struct Clicked {
     /// The element's page rectangle: x, y, width, height, rounded.
     #[serde(rename = "box")]
     pub rect: [i64; 4],
+    /// The click point in the viewport (`clientX`, `clientY`).
+    #[serde(default)]
+    pub viewport_point: [f64; 2],
 }
 
 /// A browser tab, with the exceptions and console messages it has seen.
@@ -532,21 +612,47 @@ impl Tab {
     /// Scrolls the element `selector` into the middle of the viewport and
     /// clicks its centre with real mouse events (`Input.dispatchMouseEvent`).
     pub async fn click(&self, selector: &str) -> Clicked {
-        let sel = Value::from(selector);
+        let element = format!("document.querySelector({})", Value::from(selector));
+        self.click_element(&element, true).await
+    }
+
+    /// Clicks the centre of the element that the JavaScript expression
+    /// `element` evaluates to (also inside a shadow root) with real mouse
+    /// events, after scrolling it into the middle of the viewport when
+    /// `scroll` is true (else where the page is scrolled now).
+    pub async fn click_element(&self, element: &str, scroll: bool) -> Clicked {
+        self.click_element_at(element, scroll, None).await
+    }
+
+    /// Like [`Tab::click_element`], at `offset` CSS pixels from the element's
+    /// top left corner instead of its centre.
+    pub async fn click_element_at(
+        &self,
+        element: &str,
+        scroll: bool,
+        offset: Option<[f64; 2]>,
+    ) -> Clicked {
+        let offset = serde_json::to_string(&offset).expect("offset");
         let point: Value = self
             .js(&format!(
                 "(async () => {{
-                    const el = document.querySelector({sel})
-                    el.scrollIntoView({{block: 'center', inline: 'center', behavior: 'instant'}})
+                    const el = {element}, offset = {offset}
+                    if ({scroll}) el.scrollIntoView({{block: 'center', inline: 'center', behavior: 'instant'}})
                     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))
                     const r = el.getBoundingClientRect()
-                    const x = Math.round(r.left + r.width / 2), y = Math.round(r.top + r.height / 2)
-                    const hit = document.elementFromPoint(x, y)
+                    const [dx, dy] = offset || [r.width / 2, r.height / 2]
+                    const x = Math.round(r.left + dx), y = Math.round(r.top + dy)
+                    let hit = document.elementFromPoint(x, y)
+                    while (hit?.shadowRoot?.elementFromPoint(x, y) && hit.shadowRoot.elementFromPoint(x, y) != hit)
+                        hit = hit.shadowRoot.elementFromPoint(x, y)
                     return {{x, y, hit: el.contains(hit)}}
                 }})()"
             ))
             .await;
-        assert_eq!(point["hit"], true, "{selector} is covered at its centre");
+        assert_eq!(
+            point["hit"], true,
+            "{element} is covered where it is clicked"
+        );
         let (vx, vy) = (
             point["x"].as_f64().expect("x"),
             point["y"].as_f64().expect("y"),
@@ -555,7 +661,7 @@ impl Tab {
         let mut clicked: Clicked = self
             .js(&format!(
                 "(() => {{
-                    const el = document.querySelector({sel}), r = el.getBoundingClientRect()
+                    const el = {element}, r = el.getBoundingClientRect()
                     return {{scroll: [scrollX, scrollY],
                         size: {{page: [document.documentElement.scrollWidth, document.documentElement.scrollHeight],
                                 viewport: [innerWidth, innerHeight]}},
@@ -569,7 +675,19 @@ impl Tab {
             .expect("mouse click");
         clicked.x = clicked.scroll[0] + vx;
         clicked.y = clicked.scroll[1] + vy;
+        clicked.viewport_point = [vx, vy];
         clicked
+    }
+
+    /// Focuses the element `element` (a JavaScript expression) and types
+    /// `text` into it through the browser's input pipeline
+    /// (`Input.insertText`, as an input method commits text).
+    pub async fn type_into(&self, element: &str, text: &str) {
+        self.js::<Value>(&format!("({element}).focus()")).await;
+        self.page
+            .execute(InsertTextParams::new(text))
+            .await
+            .expect("Input.insertText");
     }
 
     /// Everything seen so far that may come from the tracker.
