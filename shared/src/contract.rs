@@ -412,11 +412,12 @@ pub fn openapi() -> Value {
                     {MAX_PROP_VALUE_CHARS}; refused (the event rejected) when larger than {MAX_PROPS_BYTES} \
                     bytes as JSON after that")}})),
             "Target": {"type": "object", "properties": {
-                "selector": {"type": ["string", "null"], "maxLength": MAX_SELECTOR_CHARS,
-                    "description": "A CSS selector that resolves to the element, stored exactly as sent. One longer \
-                    than maxLength, blank, or holding an ASCII control character is dropped (the click is kept). \
+                "selector": {"type": ["string", "null"],
+                    "description": format!("A CSS selector that resolves to the element, stored exactly as sent. One \
+                    longer than {MAX_SELECTOR_CHARS} characters, blank, or holding an ASCII control character is \
+                    dropped (the click is kept). \
                     Inside open shadow roots: HOST_SELECTOR >>> INNER_SELECTOR, repeated per nested root, each \
-                    part after the first resolved in the shadow root of the element the previous part names"},
+                    part after the first resolved in the shadow root of the element the previous part names")},
                 "text": {"type": ["string", "null"],
                     "description": format!("A short visible label: whitespace collapsed, truncated to \
                     {MAX_LABEL_CHARS} characters")},
