@@ -25,9 +25,11 @@ pub mod bots;
 pub mod client_ip;
 pub mod config;
 pub mod cookieless;
+pub mod host_header;
 pub mod metrics;
 pub mod queue;
 pub mod rate_limit;
+pub mod refused_body;
 pub mod routes;
 pub mod sites;
 
