@@ -187,11 +187,13 @@ fn answer(state: &AppState, route: Option<Route>, request: &Request<()>) -> Resp
     }
 }
 
+/// A `301` with a short text body: a non-empty body keeps `Content-Length` in
+/// the answer to HEAD too (hyper leaves out an implicit zero there).
 fn redirect(location: &'static str) -> Response<Body> {
     let mut response = respond(
         StatusCode::MOVED_PERMANENTLY,
         "text/plain; charset=utf-8",
-        Bytes::new(),
+        Bytes::from(format!("moved to {location}\n")),
     );
     response
         .headers_mut()

@@ -11,12 +11,15 @@
 //! take the upstream out of rotation and give the next requests `502`.
 //!
 //! Needs `nginx`, `openssl` and `curl`; skipped with a message when nginx is
-//! missing unless `REQUIRE_NGINX=1`.
+//! missing unless `REQUIRE_NGINX=1`. The drain behind it (`refused_body`) is
+//! also checked on a raw socket, without nginx: a refused body is read and the
+//! connection serves the next request; a body past the drain bound, or one
+//! the client holds back for `100 Continue`, is not waited for.
 
 mod common;
 mod proxy_support;
 
-use common::{batch, config, page_view, Client, TestServer};
+use common::{batch, config, page_view, raw_exchange, split_head, Client, TestServer};
 use flate2::write::GzEncoder;
 use proxy_support::{curl, nginx_binary, Nginx, Protocol};
 use shared::limits::MAX_BODY_BYTES;
@@ -204,4 +207,72 @@ fn refused_requests(nginx: &Nginx) -> Vec<Refused> {
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// A refusal from the headers, its body sent in full, and a second request
+/// pipelined behind it: the body is read and discarded (not taken for the
+/// next request, not answered by closing), so both are answered.
+#[tokio::test]
+async fn a_refused_body_is_read_and_the_connection_serves_the_next_request() {
+    let mut server = TestServer::start(config()).await;
+    let next = "GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
+    // Both bodies are larger than what the server reads in one go.
+    for (extra, length, status) in [
+        (
+            "content-encoding: gzip\r\n",
+            200 * 1024,
+            "HTTP/1.1 415 Unsupported Media Type",
+        ),
+        (
+            "",
+            MAX_BODY_BYTES + 64 * 1024,
+            "HTTP/1.1 413 Payload Too Large",
+        ),
+    ] {
+        let mut request = format!(
+            "POST /api/events HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\n{extra}content-length: {length}\r\n\r\n"
+        )
+        .into_bytes();
+        request.resize(request.len() + length, b'x');
+        request.extend_from_slice(next.as_bytes());
+        let reply = raw_exchange(server.addr, &request).await;
+        let (first, _, rest) = split_head(&reply);
+        assert_eq!(first, status);
+        let after = rest
+            .windows(9)
+            .position(|w| w == b"HTTP/1.1 ")
+            .map(|at| split_head(&rest[at..]).0);
+        assert_eq!(after.as_deref(), Some("HTTP/1.1 200 OK"), "after {status}");
+    }
+    server.stop().await;
+}
+
+/// Bodies the server will not wait for: one declared past the drain bound,
+/// and one the client holds back until `100 Continue`. Both get their answer
+/// and a closed connection at once (the body timeout is an hour, so waiting
+/// for either body would hang the exchange).
+#[tokio::test]
+async fn bodies_past_the_bound_or_held_back_are_not_waited_for() {
+    let mut server = TestServer::start(ingestd::Config {
+        body_timeout_secs: 3600,
+        ..config()
+    })
+    .await;
+    let bound = ingestd::refused_body::DRAIN_MAX_BYTES;
+    for extra in [
+        format!("content-length: {}\r\n", bound + 1),
+        "content-length: 1000\r\nexpect: 100-continue\r\n".to_owned(),
+    ] {
+        let request = format!(
+            "POST /api/events HTTP/1.1\r\nhost: x\r\ncontent-encoding: gzip\r\n{extra}\r\n"
+        );
+        let reply = raw_exchange(server.addr, request.as_bytes()).await;
+        let (status, _, _) = split_head(&reply);
+        assert_eq!(status, "HTTP/1.1 415 Unsupported Media Type", "{extra}");
+        assert!(
+            !String::from_utf8_lossy(&reply).contains("100 Continue"),
+            "{extra}"
+        );
+    }
+    server.stop().await;
 }
