@@ -6,6 +6,10 @@
 //! parse and validate (`400`) → site and origin (`403`) → bots (`403`, every
 //! event rejected as `bot`) → page hosts of the site (per event) → cookieless
 //! visitor id → commit queue (`503`) → `200` after the commit.
+//!
+//! Before any route: the `Host` rule (`400`, [`crate::host_header`]). Every
+//! answer given before the body is read to its end hands the body to
+//! [`crate::refused_body`], which drains it so proxies see the answer.
 
 use crate::assets::{Asset, Assets};
 use crate::bots::BotFilter;
