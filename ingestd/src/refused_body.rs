@@ -4,6 +4,8 @@
 //! Several answers are given before the body is read: `429` (rate limit),
 //! `415` (compressed body), `413` (declared too large, or a chunked body cut
 //! off at the limit while streaming), `400` for a bad `Host`, and `404`/`405`.
+//! (A `503` for a full queue comes after the whole body was read: nothing is
+//! left to drain. A `408` is not drained: that client is the slow one.)
 //! If the connection were closed then, with the sender still writing, the
 //! kernel would answer the bytes nobody reads with a reset. A proxy writes
 //! the body it buffered after the headers (nginx does), so it gets `EPIPE` (or
