@@ -216,24 +216,39 @@ fn tail(text: &str, lines: usize) -> String {
 async fn a_refused_body_is_read_and_the_connection_serves_the_next_request() {
     let mut server = TestServer::start(config()).await;
     let next = "GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
-    // Both bodies are larger than what the server reads in one go.
-    for (extra, length, status) in [
+    // Every body is larger than what the server reads in one go; the chunked
+    // one is refused while streaming, with most of it still unread.
+    let sized = |length: usize| {
+        let mut head = format!("content-length: {length}\r\n\r\n").into_bytes();
+        head.resize(head.len() + length, b'x');
+        head
+    };
+    let chunked = {
+        let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "x".repeat(64 * 1024));
+        let mut body = b"transfer-encoding: chunked\r\n\r\n".to_vec();
+        for _ in 0..(MAX_BODY_BYTES / (64 * 1024) + 4) {
+            body.extend_from_slice(chunk.as_bytes());
+        }
+        body.extend_from_slice(b"0\r\n\r\n");
+        body
+    };
+    for (extra, rest_of_request, status) in [
         (
             "content-encoding: gzip\r\n",
-            200 * 1024,
+            sized(200 * 1024),
             "HTTP/1.1 415 Unsupported Media Type",
         ),
         (
             "",
-            MAX_BODY_BYTES + 64 * 1024,
+            sized(MAX_BODY_BYTES + 64 * 1024),
             "HTTP/1.1 413 Payload Too Large",
         ),
+        ("", chunked, "HTTP/1.1 413 Payload Too Large"),
     ] {
-        let mut request = format!(
-            "POST /api/events HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\n{extra}content-length: {length}\r\n\r\n"
-        )
-        .into_bytes();
-        request.resize(request.len() + length, b'x');
+        let mut request =
+            format!("POST /api/events HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\n{extra}")
+                .into_bytes();
+        request.extend_from_slice(&rest_of_request);
         request.extend_from_slice(next.as_bytes());
         let reply = raw_exchange(server.addr, &request).await;
         let (first, _, rest) = split_head(&reply);
