@@ -5,7 +5,7 @@
 //! POST /api/events ─▶ parse ─▶ validate (per-event reasons) ─▶ enrich ─▶ CommitQueue (bounded)
 //!         ▲                                                                  │
 //!         └──────── reply after commit (or 503 + Retry-After) ◀── writer thread: group commit
-//! GET /healthz · GET /metrics · GET /openapi.json · GET /tracker.js · GET /demo/…
+//! GET|HEAD /healthz · /metrics · /openapi.json · /tracker.js · /demo/…
 //! ```
 //!
 //! [`serve`] runs the whole daemon on a listener until a shutdown future
@@ -18,16 +18,20 @@
 //! text), [`rate_limit`] (per-IP token buckets), [`sites`] (site keys, CORS,
 //! hostnames), [`client_ip`] (trusted proxies), [`bots`] (bot filtering),
 //! [`cookieless`] (daily-salted visitor ids), [`assets`] (the embedded tracker
-//! script and demo site).
+//! script and demo site), [`refused_body`] (draining refused bodies so that
+//! early answers reach clients through proxies), [`host_header`] (the
+//! HTTP/1.1 `Host` rule).
 
 pub mod assets;
 pub mod bots;
 pub mod client_ip;
 pub mod config;
 pub mod cookieless;
+pub mod host_header;
 pub mod metrics;
 pub mod queue;
 pub mod rate_limit;
+pub mod refused_body;
 pub mod reject_log;
 pub mod routes;
 pub mod sites;

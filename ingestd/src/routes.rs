@@ -6,14 +6,20 @@
 //! parse and validate (`400`) → site and origin (`403`) → bots (`403`, every
 //! event rejected as `bot`) → page hosts of the site (per event) → cookieless
 //! visitor id → commit queue (`503`) → `200` after the commit.
+//!
+//! Before any route: the `Host` rule (`400`, [`crate::host_header`]). Every
+//! answer given before the body is read to its end hands the body to
+//! [`crate::refused_body`], which drains it so proxies see the answer.
 
 use crate::assets::{Asset, Assets};
 use crate::bots::BotFilter;
 use crate::client_ip::TrustedProxies;
 use crate::cookieless::VisitorHasher;
+use crate::host_header;
 use crate::metrics::{Metrics, RequestRejection};
 use crate::queue::{CommitQueue, QueueError};
 use crate::rate_limit::{RateLimiter, Verdict};
+use crate::refused_body;
 use crate::reject_log::RejectLog;
 use crate::sites::{SiteCheck, SiteRules};
 use crate::Config;
@@ -123,19 +129,82 @@ pub fn service(
     })
 }
 
+/// Every route and the methods it takes: one table drives dispatch and the
+/// `Allow` header of its `405`, so the two cannot drift apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route<'a> {
+    Events,
+    Health,
+    Metrics,
+    OpenApi,
+    Tracker,
+    DemoRoot,
+    Demo(&'a str),
+}
+
+impl<'a> Route<'a> {
+    fn of(path: &'a str) -> Option<Self> {
+        Some(match path {
+            "/api/events" => Self::Events,
+            "/healthz" => Self::Health,
+            "/metrics" => Self::Metrics,
+            "/openapi.json" => Self::OpenApi,
+            "/tracker.js" => Self::Tracker,
+            "/demo" => Self::DemoRoot,
+            p => Self::Demo(p.strip_prefix("/demo/")?),
+        })
+    }
+
+    /// The methods this route answers, as the `Allow` header lists them.
+    /// HEAD goes wherever GET does (hyper sends the headers without the body).
+    fn allow(self) -> &'static str {
+        match self {
+            Self::Events => "POST, OPTIONS",
+            _ => "GET, HEAD",
+        }
+    }
+
+    fn allows(self, method: &Method) -> bool {
+        self.allow().split(", ").any(|m| m == method.as_str())
+    }
+}
+
 async fn handle(state: &AppState, peer: IpAddr, request: Request<Incoming>) -> Response<Body> {
     state.metrics.requests.fetch_add(1, Relaxed);
-    let path = request.uri().path();
-    match (request.method(), path) {
-        (&Method::POST, "/api/events") => ingest(state, peer, request).await,
-        (&Method::OPTIONS, "/api/events") => preflight(state, &request),
-        (_, "/api/events") => method_not_allowed("POST, OPTIONS"),
-        (&Method::GET | &Method::HEAD, "/healthz") => respond(
+    let (parts, body) = request.into_parts();
+    let request = Request::from_parts(parts, ());
+    let route = Route::of(request.uri().path());
+    let response = if let Err(e) = host_header::check(request.version(), request.headers()) {
+        error(StatusCode::BAD_REQUEST, &e.to_string())
+    } else if route == Some(Route::Events) && request.method() == Method::POST {
+        // The only handler that reads the body; it drains what it refuses.
+        return ingest(state, peer, &request, body).await;
+    } else {
+        answer(state, route, &request)
+    };
+    refused_body::discard_unread(body, request.headers(), state.body_timeout);
+    response
+}
+
+/// Every answer that does not read the request body.
+fn answer(state: &AppState, route: Option<Route>, request: &Request<()>) -> Response<Body> {
+    let Some(route) = route else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "no such route; events go to POST /api/events",
+        );
+    };
+    if !route.allows(request.method()) {
+        return method_not_allowed(route.allow());
+    }
+    match route {
+        Route::Events => preflight(state, request),
+        Route::Health => respond(
             StatusCode::OK,
             "text/plain; charset=utf-8",
             Bytes::from_static(b"ok\n"),
         ),
-        (&Method::GET, "/metrics") => {
+        Route::Metrics => {
             let mut text = state.metrics.render();
             state.bots.render(&mut text);
             respond(
@@ -144,30 +213,23 @@ async fn handle(state: &AppState, peer: IpAddr, request: Request<Incoming>) -> R
                 Bytes::from(text),
             )
         }
-        (&Method::GET, "/openapi.json") => {
-            respond(StatusCode::OK, "application/json", state.openapi.clone())
-        }
-        (&Method::GET | &Method::HEAD, "/tracker.js") => asset(&state.assets.tracker, &request),
-        (&Method::GET | &Method::HEAD, "/demo") => redirect("/demo/"),
-        (&Method::GET | &Method::HEAD, p) if p.starts_with("/demo/") => {
-            match state.assets.demo(&p["/demo/".len()..]) {
-                Some(file) => asset(file, &request),
-                None => error(StatusCode::NOT_FOUND, "no such page in the demo site"),
-            }
-        }
-        (_, "/healthz" | "/metrics" | "/openapi.json" | "/tracker.js") => method_not_allowed("GET"),
-        _ => error(
-            StatusCode::NOT_FOUND,
-            "no such route; events go to POST /api/events",
-        ),
+        Route::OpenApi => respond(StatusCode::OK, "application/json", state.openapi.clone()),
+        Route::Tracker => asset(&state.assets.tracker, request),
+        Route::DemoRoot => redirect("/demo/"),
+        Route::Demo(file) => match state.assets.demo(file) {
+            Some(file) => asset(file, request),
+            None => error(StatusCode::NOT_FOUND, "no such page in the demo site"),
+        },
     }
 }
 
+/// A `301` with a short text body: a non-empty body keeps `Content-Length` in
+/// the answer to HEAD too (hyper leaves out an implicit zero there).
 fn redirect(location: &'static str) -> Response<Body> {
     let mut response = respond(
         StatusCode::MOVED_PERMANENTLY,
         "text/plain; charset=utf-8",
-        Bytes::new(),
+        Bytes::from(format!("moved to {location}\n")),
     );
     response
         .headers_mut()
@@ -326,24 +388,28 @@ fn preflight<B>(state: &AppState, request: &Request<B>) -> Response<Body> {
     response
 }
 
-async fn ingest(state: &AppState, peer: IpAddr, request: Request<Incoming>) -> Response<Body> {
-    let origin = origin_of(&request).map(str::to_owned);
-    let (response, site_check) = ingest_inner(state, peer, request, origin.as_deref()).await;
+async fn ingest(
+    state: &AppState,
+    peer: IpAddr,
+    request: &Request<()>,
+    body: Incoming,
+) -> Response<Body> {
+    let origin = origin_of(request);
+    let (response, site_check) = ingest_inner(state, peer, request, body, origin).await;
     // Before the site is known, echo any origin some site accepts, so that a
     // browser can read the error; after, only origins that site accepts.
     let allowed = match site_check {
         Some(check) => check == SiteCheck::Allowed,
-        None => origin
-            .as_deref()
-            .is_some_and(|o| state.sites.origin_allowed(o)),
+        None => origin.is_some_and(|o| state.sites.origin_allowed(o)),
     };
-    with_cors(origin.as_deref(), allowed, response)
+    with_cors(origin, allowed, response)
 }
 
 async fn ingest_inner(
     state: &AppState,
     peer: IpAddr,
-    request: Request<Incoming>,
+    request: &Request<()>,
+    mut body: Incoming,
     origin: Option<&str>,
 ) -> (Response<Body>, Option<SiteCheck>) {
     let before_site = |reason, response| (state.refuse(reason, None, response), None);
@@ -353,7 +419,10 @@ async fn ingest_inner(
         .iter()
         .map(|v| v.to_str().unwrap_or(""));
     let client = state.proxies.client_ip(peer, forwarded_for);
+    // Refusals from the headers alone drain the body: see `refused_body`.
+    let refuse_unread = |body| refused_body::discard_unread(body, headers, state.body_timeout);
     if let Verdict::Limited(wait) = state.limiter.check(client, Instant::now()) {
+        refuse_unread(body);
         let seconds = wait.as_secs_f64().ceil() as u64;
         return before_site(
             RequestRejection::RateLimited,
@@ -372,6 +441,7 @@ async fn ingest_inner(
         .get(header::CONTENT_ENCODING)
         .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
     if encoded {
+        refuse_unread(body);
         return before_site(
             RequestRejection::UnsupportedEncoding,
             error(
@@ -397,6 +467,7 @@ async fn ingest_inner(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > state.max_body as u64) {
+        refuse_unread(body);
         return too_large();
     }
     let user_agent = headers
@@ -404,9 +475,12 @@ async fn ingest_inner(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
 
-    let body = match read_body(request.into_body(), declared, state).await {
+    let body = match read_body(&mut body, declared, state).await {
         Ok(body) => body,
-        Err(BodyError::TooLarge) => return too_large(),
+        Err(BodyError::TooLarge) => {
+            refused_body::discard_rest(body, state.body_timeout);
+            return too_large();
+        }
         Err(BodyError::Read(e)) => {
             return before_site(
                 RequestRejection::Malformed,
@@ -550,7 +624,7 @@ enum BodyError {
 /// never grows by reallocation), under the body timeout. The limit is checked
 /// per frame, so an endless chunked body stops at the limit.
 async fn read_body(
-    mut body: Incoming,
+    body: &mut Incoming,
     declared: Option<u64>,
     state: &AppState,
 ) -> Result<Vec<u8>, BodyError> {

@@ -692,3 +692,157 @@ async fn connections_beyond_the_cap_wait_for_a_free_slot() {
     drop(second);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn head_answers_like_get_without_a_body() {
+    let mut server = TestServer::start(config()).await;
+    for path in [
+        "/healthz",
+        "/metrics",
+        "/openapi.json",
+        "/tracker.js",
+        "/demo/",
+        "/demo/style.css",
+        "/demo",
+    ] {
+        let get = raw_exchange(
+            server.addr,
+            format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").as_bytes(),
+        )
+        .await;
+        // A second request pipelined behind the HEAD: had the HEAD answer
+        // carried a body, the second answer would not start right after it.
+        let head = raw_exchange(
+            server.addr,
+            format!(
+                "HEAD {path} HTTP/1.1\r\nhost: x\r\n\r\nGET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await;
+        let (get_status, mut get_fields, get_body) = split_head(&get);
+        let (head_status, mut head_fields, after_head) = split_head(&head);
+        assert_eq!(head_status, get_status, "{path}");
+        assert!(!get_body.is_empty(), "{path}");
+        let (next_status, _, next_body) = split_head(after_head);
+        assert_eq!(
+            next_status, "HTTP/1.1 200 OK",
+            "{path}: bytes after the HEAD answer"
+        );
+        assert_eq!(next_body, b"ok\n", "{path}");
+        // Same fields, bar the date, `connection: close` (asked for on the
+        // GET only) and the length of the metrics text, which counts the
+        // requests themselves.
+        for fields in [&mut get_fields, &mut head_fields] {
+            fields.retain(|(name, _)| {
+                name != "date"
+                    && name != "connection"
+                    && !(path == "/metrics" && name == "content-length")
+            });
+            fields.sort();
+        }
+        assert_eq!(head_fields, get_fields, "{path}");
+        assert!(
+            path == "/metrics" || head_fields.iter().any(|(n, _)| n == "content-length"),
+            "{path}: HEAD states the length GET would send"
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn allow_lists_every_method_a_route_takes() {
+    let mut server = TestServer::start(config()).await;
+    let mut client = server.client().await;
+    for path in [
+        "/api/events",
+        "/healthz",
+        "/metrics",
+        "/openapi.json",
+        "/tracker.js",
+        "/demo",
+        "/demo/index.html",
+    ] {
+        let request = hyper::Request::delete(path)
+            .header("host", "localhost")
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .unwrap();
+        let reply = client.send(request).await;
+        assert_eq!(reply.status, 405, "{path}");
+        let allow = reply.header("allow").unwrap_or("").to_owned();
+        let methods: Vec<&str> = allow.split(", ").collect();
+        let expected: &[&str] = if path == "/api/events" {
+            &["POST", "OPTIONS"]
+        } else {
+            &["GET", "HEAD"]
+        };
+        assert_eq!(methods, expected, "{path}");
+        // Every method listed is answered by something other than 405.
+        for method in methods {
+            let request = hyper::Request::builder()
+                .method(method)
+                .uri(path)
+                .header("host", "localhost")
+                .body(http_body_util::Full::new(bytes::Bytes::new()))
+                .unwrap();
+            let status = client.send(request).await.status;
+            assert_ne!(status, 405, "{method} {path}");
+        }
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn http_1_1_requests_need_exactly_one_valid_host() {
+    let mut server = TestServer::start(config()).await;
+    let status_of = |reply: Vec<u8>| split_head(&reply).0;
+    for (request, expected) in [
+        (&b"GET /healthz HTTP/1.1\r\nconnection: close\r\n\r\n"[..], "HTTP/1.1 400 Bad Request"),
+        (
+            b"GET /healthz HTTP/1.1\r\nhost: a.example\r\nhost: a.example\r\nconnection: close\r\n\r\n",
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET /healthz HTTP/1.1\r\nhost: a.example\r\nconnection: close\r\nhost: b.example\r\n\r\n",
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET /healthz HTTP/1.1\r\nhost: a b\r\nconnection: close\r\n\r\n",
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET /healthz HTTP/1.1\r\nhost: a.example:8080\r\nconnection: close\r\n\r\n",
+            "HTTP/1.1 200 OK",
+        ),
+        // HTTP/1.0 predates Host.
+        (b"GET /healthz HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK"),
+    ] {
+        let reply = raw_exchange(server.addr, request).await;
+        assert_eq!(
+            status_of(reply),
+            expected,
+            "{}",
+            String::from_utf8_lossy(request)
+        );
+    }
+
+    // A POST without Host is refused before its body is read; the body is
+    // read and dropped, and the connection serves the next request.
+    let body = batch("demo", "s", vec![page_view("a", URL, now_ms())]).to_string();
+    let request = format!(
+        "POST /api/events HTTP/1.1\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\r\n{body}GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let reply = raw_exchange(server.addr, request.as_bytes()).await;
+    let (status, _, rest) = split_head(&reply);
+    assert_eq!(status, "HTTP/1.1 400 Bad Request");
+    let text = String::from_utf8_lossy(rest);
+    assert!(text.contains("Host"), "{text}");
+    assert!(text.contains("HTTP/1.1 200 OK"), "{text}");
+    assert!(server
+        .reader()
+        .events(&Filter::default(), PageRequest::first(10))
+        .unwrap()
+        .is_empty());
+    server.stop().await;
+}

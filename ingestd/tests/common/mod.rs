@@ -1,5 +1,5 @@
 //! Test support: an in-process ingestd on 127.0.0.1:0 over a temporary SQLite
-//! file, and a small HTTP/1.1 client.
+//! file, a small HTTP/1.1 client, and raw exchanges over a socket.
 #![allow(dead_code)]
 
 use bytes::Bytes;
@@ -13,6 +13,7 @@ use shared::store::sqlite::SqliteReader;
 use shared::store::DbUrl;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -168,4 +169,37 @@ pub fn click(id: &str, url: &str, ts: i64, x: i64, y: i64) -> Value {
 
 pub fn batch(site: &str, session: &str, events: Vec<Value>) -> Value {
     json!({"site": site, "session_id": session, "visitor_id": format!("v-{session}"), "events": events})
+}
+
+/// Writes `request` on a fresh connection and reads until the server closes
+/// it (the last request says `connection: close`).
+pub async fn raw_exchange(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request).await.expect("write");
+    let mut reply = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut reply),
+    )
+    .await
+    .expect("the server closes the connection")
+    .expect("read");
+    reply
+}
+
+/// One response head off the front of `bytes`: the status line, the header
+/// fields (names lower-cased), and what follows the blank line.
+pub fn split_head(bytes: &[u8]) -> (String, Vec<(String, String)>, &[u8]) {
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no response head in {:?}", String::from_utf8_lossy(bytes)));
+    let head = String::from_utf8_lossy(&bytes[..end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap_or("").to_owned();
+    let fields = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, fields, &bytes[end + 4..])
 }
