@@ -417,13 +417,16 @@ fn clients(server: &TestServer) -> std::collections::HashMap<String, (String, St
         .collect()
 }
 
+/// Extra request headers, as (name, value).
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
 #[tokio::test]
 async fn agents_are_read_lossily_and_client_hints_refine_them() {
     let mut server = TestServer::start(config()).await;
     let mut client = server.client().await;
     let now = now_ms();
     let reduced_android = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
-    let cases: [(&str, &[u8], &[(&str, &str)]); 4] = [
+    let cases: [(&str, &[u8], Headers); 4] = [
         // A Latin-1 byte (not UTF-8) in an otherwise ordinary agent.
         (
             "latin1",
