@@ -1,13 +1,14 @@
 //! Bot filtering by user agent, and its counters.
 //!
 //! A request is from a bot when it has no user agent (every browser sends
-//! one), when woothee's crawler list knows the agent, when the agent names a
-//! headless or automation browser, or when it matches the `isbot` crate's
-//! maintained pattern list (crawlers, link previews, monitoring, HTTP
-//! libraries). Bot requests are refused with the reason in the reply and
-//! counted per reason in `/metrics`; nothing is dropped silently.
+//! one), when the agent names a headless or automation browser, or when it
+//! matches the maintained bot pattern list that [`shared::user_agent`] pins
+//! (crawlers, AI assistants, link previews, monitors, scanners, HTTP
+//! libraries): a match on a word that calls itself a bot, crawler or spider is
+//! a `crawler`, any other match a `bot_pattern`. Bot requests are refused with
+//! the reason in the reply and counted per reason in `/metrics`; nothing is
+//! dropped silently.
 
-use shared::event::DeviceClass;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -54,14 +55,12 @@ impl BotReason {
 
 /// The filter and its per-reason counters.
 pub struct BotFilter {
-    patterns: isbot::Bots,
     counts: [AtomicU64; BotReason::ALL.len()],
 }
 
 impl Default for BotFilter {
     fn default() -> Self {
         Self {
-            patterns: isbot::Bots::default(),
             counts: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
@@ -74,14 +73,21 @@ impl BotFilter {
             return Some(BotReason::NoUserAgent);
         };
         let ua = shared::user_agent::truncate(ua, MAX_USER_AGENT_BYTES);
-        if shared::user_agent::classify(Some(ua)).device == DeviceClass::Bot {
-            return Some(BotReason::Crawler);
-        }
         let lower = ua.to_ascii_lowercase();
         if AUTOMATION_TOKENS.iter().any(|t| lower.contains(t)) {
             return Some(BotReason::Automation);
         }
-        self.patterns.is_bot(&lower).then_some(BotReason::Pattern)
+        let word = shared::user_agent::bot_word(ua)?.to_ascii_lowercase();
+        Some(
+            if shared::user_agent::CRAWLER_WORDS
+                .iter()
+                .any(|w| word.contains(w))
+            {
+                BotReason::Crawler
+            } else {
+                BotReason::Pattern
+            },
+        )
     }
 
     /// Counts one refused request.

@@ -30,6 +30,7 @@ use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use shared::contract::{ErrorReply, IngestReply, RejectedEvent};
 use shared::page_key::QueryKeepList;
+use shared::user_agent::ClientHints;
 use shared::validate::{self, BatchError, EventRejection, Rejection, RequestContext};
 use std::convert::Infallible;
 use std::future::Future;
@@ -470,10 +471,21 @@ async fn ingest_inner(
         refuse_unread(body);
         return too_large();
     }
+    // Read lossily: one non-ASCII byte must not make the agent "missing".
     let user_agent = headers
         .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let hint = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (brands, mobile, platform) = (
+        hint("sec-ch-ua"),
+        hint("sec-ch-ua-mobile"),
+        hint("sec-ch-ua-platform"),
+    );
 
     let body = match read_body(&mut body, declared, state).await {
         Ok(body) => body,
@@ -510,6 +522,11 @@ async fn ingest_inner(
     let received_at = shared::now_ms();
     let ctx = RequestContext {
         user_agent: user_agent.as_deref(),
+        client_hints: ClientHints {
+            brands: brands.as_deref(),
+            mobile: mobile.as_deref(),
+            platform: platform.as_deref(),
+        },
         received_at,
         keep_query: &state.keep_query,
     };

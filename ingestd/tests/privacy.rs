@@ -390,3 +390,100 @@ async fn bots_are_refused_with_reasons_and_counted() {
     }
     server.stop().await;
 }
+
+/// The device, browser and OS stored for each session id.
+fn clients(server: &TestServer) -> std::collections::HashMap<String, (String, String, String)> {
+    let sessions = server
+        .reader()
+        .sessions(
+            &Filter::default(),
+            Sort {
+                key: SessionSortKey::Start,
+                descending: true,
+            },
+            PageRequest::first(100),
+        )
+        .unwrap();
+    sessions
+        .rows
+        .into_iter()
+        .map(|s| {
+            let c = s.client;
+            (
+                s.session_id,
+                (c.device.as_str().to_owned(), c.browser, c.os),
+            )
+        })
+        .collect()
+}
+
+/// Extra request headers, as (name, value).
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
+#[tokio::test]
+async fn agents_are_read_lossily_and_client_hints_refine_them() {
+    let mut server = TestServer::start(config()).await;
+    let mut client = server.client().await;
+    let now = now_ms();
+    let reduced_android = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+    let cases: [(&str, &[u8], Headers); 4] = [
+        // A Latin-1 byte (not UTF-8) in an otherwise ordinary agent.
+        (
+            "latin1",
+            b"Mozilla/5.0 (Windows NT 10.0; Win64; x64; Caf\xe9) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+            &[],
+        ),
+        // An Android tablet's reduced agent, told apart by its hints.
+        (
+            "hinted",
+            reduced_android.as_bytes(),
+            &[
+                ("sec-ch-ua", r#""Chromium";v="131", "Not_A Brand";v="24", "Brave";v="131""#),
+                ("sec-ch-ua-mobile", "?0"),
+                ("sec-ch-ua-platform", r#""Android""#),
+            ],
+        ),
+        (
+            "phone",
+            reduced_android.as_bytes(),
+            &[("sec-ch-ua-mobile", "?1"), ("sec-ch-ua-platform", r#""Android""#)],
+        ),
+        (
+            "tv",
+            b"Mozilla/5.0 (SMART-TV; LINUX; Tizen 6.5) AppleWebKit/537.36 (KHTML, like Gecko) 85.0.4183.93/6.5 TV Safari/537.36",
+            &[],
+        ),
+    ];
+    for (session, ua, hints) in cases {
+        let body = batch(
+            "demo",
+            session,
+            vec![page_view(&format!("p-{session}"), SHOP, now)],
+        );
+        let mut builder = Request::post("/api/events")
+            .header("host", "localhost")
+            .header("content-type", "text/plain")
+            .header(
+                "user-agent",
+                hyper::header::HeaderValue::from_bytes(ua).unwrap(),
+            );
+        for (name, value) in hints {
+            builder = builder.header(*name, *value);
+        }
+        let request = builder
+            .body(Full::new(Bytes::from(body.to_string())))
+            .unwrap();
+        let reply = client.send(request).await;
+        assert_eq!(reply.status, 200, "{session}: {:?}", reply.body);
+    }
+    let clients = clients(&server);
+    let got = |s: &str| {
+        let (d, b, o) = &clients[s];
+        (d.as_str(), b.as_str(), o.as_str())
+    };
+    assert_eq!(got("latin1"), ("desktop", "Chrome", "Windows 10"));
+    assert_eq!(got("hinted"), ("tablet", "Brave", "Android"));
+    assert_eq!(got("phone"), ("mobile", "Chrome", "Android"));
+    assert_eq!(got("tv").0, "tv");
+    server.stop().await;
+}

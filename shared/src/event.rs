@@ -47,7 +47,10 @@ impl EventKind {
     }
 }
 
-/// The class of device, derived from the user agent.
+/// The class of device, derived from the user agent (and the client hints).
+///
+/// Declaration order is storage-code order, and so the sort order: a class
+/// added later goes last, so that stored codes keep their meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceClass {
@@ -56,16 +59,20 @@ pub enum DeviceClass {
     Mobile,
     Bot,
     Unknown,
+    /// A screen that is no computer, tablet or phone: smart TVs, set-top boxes
+    /// and media sticks, games consoles, and cars' browsers.
+    Tv,
 }
 
 impl DeviceClass {
     /// Every class, in storage-code order.
-    pub const ALL: [DeviceClass; 5] = [
+    pub const ALL: [DeviceClass; 6] = [
         Self::Desktop,
         Self::Tablet,
         Self::Mobile,
         Self::Bot,
         Self::Unknown,
+        Self::Tv,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +82,7 @@ impl DeviceClass {
             Self::Mobile => "mobile",
             Self::Bot => "bot",
             Self::Unknown => "unknown",
+            Self::Tv => "tv",
         }
     }
 

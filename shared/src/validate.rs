@@ -116,6 +116,8 @@ pub enum BatchError {
 #[derive(Debug, Clone, Copy)]
 pub struct RequestContext<'a> {
     pub user_agent: Option<&'a str>,
+    /// The User-Agent Client Hints the request carried (none when not sent).
+    pub client_hints: user_agent::ClientHints<'a>,
     /// Server receive time, ms since the Unix epoch.
     pub received_at: i64,
     pub keep_query: &'a QueryKeepList,
@@ -211,7 +213,7 @@ pub fn prepare(body: &[u8], ctx: &RequestContext<'_>) -> Result<PreparedBatch, B
             site: site.to_owned(),
             session_id: session_id.to_owned(),
             visitor_id: visitor_id.to_owned(),
-            client: user_agent::classify(ctx.user_agent),
+            client: user_agent::classify_with(ctx.user_agent, &ctx.client_hints),
             events,
         },
         rejected,

@@ -16,6 +16,7 @@ const NOW: i64 = 1_764_000_000_000;
 fn ctx(keep: &QueryKeepList) -> RequestContext<'_> {
     RequestContext {
         user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"),
+        client_hints: Default::default(),
         received_at: NOW,
         keep_query: keep,
     }

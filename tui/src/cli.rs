@@ -34,7 +34,7 @@ pub struct FilterArgs {
     /// Only this site key.
     #[arg(long, global = true)]
     pub site: Option<String>,
-    /// desktop, tablet, mobile, bot or unknown.
+    /// desktop, tablet, mobile, tv, bot or unknown.
     #[arg(long, global = true, value_parser = parse_device)]
     pub device: Option<DeviceClass>,
     /// Browser name, e.g. Chrome.
@@ -70,8 +70,9 @@ fn parse_range(text: &str) -> Result<Range, String> {
 }
 
 fn parse_device(text: &str) -> Result<DeviceClass, String> {
-    DeviceClass::parse(text)
-        .ok_or_else(|| format!("{text:?} is not a device (desktop, tablet, mobile, bot, unknown)"))
+    DeviceClass::parse(text).ok_or_else(|| {
+        format!("{text:?} is not a device (desktop, tablet, mobile, tv, bot, unknown)")
+    })
 }
 
 fn parse_duration(text: &str) -> Result<i64, String> {
@@ -281,5 +282,13 @@ mod tests {
             })
         ));
         assert!(Cli::try_parse_from(["analytics-tui", "--since", "soon"]).is_err());
+    }
+
+    #[test]
+    fn device_takes_tv() {
+        let cli = Cli::try_parse_from(["analytics-tui", "sessions", "--device", "tv"]);
+        let cli = cli.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cli.filters.filter(0).device, Some(DeviceClass::Tv));
+        assert!(Cli::try_parse_from(["analytics-tui", "--device", "fridge"]).is_err());
     }
 }

@@ -568,6 +568,7 @@ mod tests {
                 let body = serde_json::to_vec(batch).unwrap_or_default();
                 let ctx = shared::validate::RequestContext {
                     user_agent: Some(&agent),
+                    client_hints: Default::default(),
                     received_at: 1_700_000_000_000,
                     keep_query: &Default::default(),
                 };

@@ -193,6 +193,7 @@ impl Field {
                     None => Some(DeviceClass::Desktop),
                     Some(DeviceClass::Desktop) => Some(DeviceClass::Tablet),
                     Some(DeviceClass::Tablet) => Some(DeviceClass::Mobile),
+                    Some(DeviceClass::Mobile) => Some(DeviceClass::Tv),
                     Some(_) => None,
                 }
             }
@@ -322,5 +323,22 @@ mod tests {
         );
         Field::EntryPage.clear(&mut filter);
         assert!(filter.entry_page.is_none());
+    }
+
+    #[test]
+    fn device_cycles_through_every_screen_class_and_back_to_any() {
+        let mut filter = Filter::default();
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            Field::Device.cycle(&mut filter);
+            seen.push(filter.device);
+        }
+        use DeviceClass::{Desktop, Mobile, Tablet, Tv};
+        assert_eq!(
+            seen,
+            [Some(Desktop), Some(Tablet), Some(Mobile), Some(Tv), None]
+        );
+        assert!(Field::Device.set(&mut filter, "tv").is_ok());
+        assert_eq!(filter.device, Some(Tv));
     }
 }

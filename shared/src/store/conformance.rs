@@ -3493,6 +3493,7 @@ pub fn case_strings_round_trip(factory: &dyn StoreFactory) {
         user_agent: Some(
             "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
         ),
+        client_hints: Default::default(),
         received_at: T0 + MIN,
         keep_query: &keep,
     };

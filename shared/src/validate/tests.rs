@@ -7,6 +7,7 @@ const NOW: i64 = 1_764_000_000_000;
 fn ctx(keep: &QueryKeepList) -> RequestContext<'_> {
     RequestContext {
         user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"),
+        client_hints: Default::default(),
         received_at: NOW,
         keep_query: keep,
     }

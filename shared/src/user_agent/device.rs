@@ -1,0 +1,270 @@
+//! The device class of an agent string, and how the client hints refine it.
+//!
+//! Rules, strongest first: a screen that is no computer, tablet or phone (TV,
+//! set-top box, media stick, games console, car) is `tv` whatever else the
+//! agent claims; a Chromebook is a desktop even when an Android app names
+//! Android; tablet tokens and tablet model numbers win over "Mobile" (many
+//! Android tablets send a phone agent); then phone tokens; then Google's
+//! convention that Android without "Mobile" is a tablet; then desktop systems.
+//! Cars are put in `tv`: like a TV, a car's browser is a fixed screen that is
+//! used in passing, and neither carried nor worked at.
+
+use super::hints::{ClientHints, Platform};
+use crate::event::DeviceClass;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// Tokens (lower case) of TVs, set-top boxes, media sticks, consoles and cars.
+const TV_TOKENS: &[&str] = &[
+    "smart-tv",
+    "smarttv",
+    "smart tv",
+    "smart_tv",
+    "googletv",
+    "google tv",
+    "android tv",
+    "androidtv",
+    "; tv;",
+    " tv build",
+    "tv bro",
+    "hbbtv",
+    "netcast",
+    "web0s",
+    "webos.tv",
+    "webostv",
+    "bravia",
+    "viera",
+    "philipstv",
+    "nettv",
+    "aquos",
+    "appletv",
+    "apple tv",
+    "tvos",
+    "crkey",
+    "vidaa",
+    "tizen tv",
+    "tizen; tv",
+    "opera tv",
+    "inettvbrowser",
+    "nintendo",
+    "playstation",
+    "xbox",
+    "ouya",
+    "shield android tv",
+    "mibox",
+    "mi box",
+    "firetv",
+    "fire tv",
+    "set-top",
+    "settop",
+    "kylo",
+    "sonydtv",
+    "qtcarbrowser",
+    "tesla/",
+    "android automotive",
+    "carplay",
+];
+
+/// Tokens (lower case) that name a tablet outright.
+const TABLET_TOKENS: &[&str] = &[
+    "ipad",
+    "tablet",
+    "kindle",
+    "silk/",
+    "playbook",
+    "galaxy tab",
+    "mediapad",
+    "matepad",
+    "lenovo tab",
+    "ideatab",
+    "yoga tab",
+    "xiaomi pad",
+    "redmi pad",
+    "mi pad",
+    "oppo pad",
+    "realme pad",
+    "honor pad",
+    "nexus 7",
+    "nexus 9",
+    "nexus 10",
+    "pixel c",
+    "pixel tablet",
+    "xoom",
+];
+
+/// Tokens (lower case) of phones and other pocket devices, for agents whose
+/// "Mobile" token is missing or spelled otherwise.
+const PHONE_TOKENS: &[&str] = &[
+    "mobile",
+    "iphone",
+    "ipod",
+    "kaios",
+    "opera mini",
+    "opera mobi",
+    "blackberry",
+    "bb10",
+    "windows phone",
+    "windows ce",
+    "iemobile",
+    "symbian",
+    "series40",
+    "series60",
+    "s60",
+    "midp",
+    "j2me",
+    "nokia",
+    "ucweb",
+    "ucbrowser",
+    "phone",
+    "wap",
+    "webos",
+    "bada",
+    "tizen",
+    "watch",
+    "wear os",
+    "sonyericsson",
+    "samsung-",
+    "docomo",
+    "up.browser",
+    "netfront",
+    "obigo",
+    "teleca",
+    "fennec",
+    "palmos",
+    "maemo",
+    "meego",
+    "sailfish",
+    "harmonyos",
+];
+
+/// Tokens (lower case) of desktop systems.
+const DESKTOP_TOKENS: &[&str] = &[
+    "windows",
+    "win64",
+    "win32",
+    "macintosh",
+    "mac os x",
+    "mac_powerpc",
+    "x11",
+    "linux",
+    "cros",
+    "freebsd",
+    "openbsd",
+    "netbsd",
+    "sunos",
+    "haiku",
+];
+
+struct Models {
+    /// Tablet model numbers that come with a phone agent.
+    tablet: Option<Regex>,
+    /// TV, stick and set-top box names that need word boundaries.
+    tv: Option<Regex>,
+    /// A ChromeOS build number ("Build/R80-12739"), given to Android apps on
+    /// Chromebooks.
+    chromeos_build: Option<Regex>,
+}
+
+fn models() -> &'static Models {
+    static MODELS: OnceLock<Models> = OnceLock::new();
+    MODELS.get_or_init(|| Models {
+        // Samsung Galaxy Tab (SM-T, SM-X, SM-P, GT-P, GT-N8), Lenovo Tab
+        // (TB-X606F, TB3-710F), Huawei MediaPad and MatePad codes (BAH3-W09),
+        // Amazon Fire (KFxx), Sony Xperia Tablet (SGP), Acer Iconia (B1-730).
+        tablet: Regex::new(
+            r"(?i)\b(?:sm-[tpx]\d{3}|gt-(?:p\d{4}|n8\d{2}|n51\d{2})|sch-i[89]\d{2}|tb\d?-?[a-z]?\d{3,4}|lenovo ?tb|kf[a-z]{2,6}\b|(?:bah|ags|kob|scm|dby|mrx|bzt|cmr|gem|jdn|agr|agm)\d?-[a-z]\d{2}|iplay ?\d+|nokia t\d{2}|tab ?[a-z]?\d+|sgp\d{3}|a3-a\d{2}|b[1-3]-[a-z0-9]{3})",
+        )
+        .ok(),
+        // Amazon Fire TV (AFTMM, AFTB), Nvidia Shield, Xiaomi boxes and TVs,
+        // and generic set-top box and digital TV tokens.
+        tv: Regex::new(r"\bAFT[A-Z0-9]{1,6}\b|\bSHIELD Android TV|\bMiTV|\bMIBOX|(?i:\b(?:stb|dtv|roku|maple)\b)").ok(),
+        chromeos_build: Regex::new(r"Build/R\d{2,3}-\d").ok(),
+    })
+}
+
+/// Whether every rule's regular expression compiled.
+#[cfg(test)]
+pub(super) fn rules_compile() -> bool {
+    let m = models();
+    m.tablet.is_some() && m.tv.is_some() && m.chromeos_build.is_some()
+}
+
+fn matches(re: &Option<Regex>, text: &str) -> bool {
+    re.as_ref().is_some_and(|re| re.is_match(text))
+}
+
+fn has_any(lower: &str, tokens: &[&str]) -> bool {
+    tokens.iter().any(|t| lower.contains(t))
+}
+
+/// The class the agent string alone gives (bots are found before this).
+pub fn from_agent(ua: &str, lower: &str) -> DeviceClass {
+    let models = models();
+    if has_any(lower, TV_TOKENS) || matches(&models.tv, ua) {
+        return DeviceClass::Tv;
+    }
+    if lower.contains("chromebook")
+        || lower.contains("cros ")
+        || matches(&models.chromeos_build, ua)
+    {
+        return DeviceClass::Desktop;
+    }
+    if has_any(lower, TABLET_TOKENS) && !lower.contains("tablet pc") {
+        return DeviceClass::Tablet;
+    }
+    let android = lower.contains("android") || lower.contains("adr ");
+    if android && matches(&models.tablet, ua) {
+        return DeviceClass::Tablet;
+    }
+    if has_any(lower, PHONE_TOKENS) {
+        return DeviceClass::Mobile;
+    }
+    if android {
+        // Google's convention: Android browsers on tablets leave out "Mobile".
+        return DeviceClass::Tablet;
+    }
+    if has_any(lower, DESKTOP_TOKENS) {
+        return DeviceClass::Desktop;
+    }
+    if lower.contains("darwin") || lower.contains("cfnetwork") {
+        return darwin(lower);
+    }
+    DeviceClass::Unknown
+}
+
+/// An app's networking stack on Apple systems ("CFNetwork/1410 Darwin/22.6.0")
+/// names no device; a Mac is named by its model or architecture, and anything
+/// else is most often an iPhone, the commonest Apple device.
+fn darwin(lower: &str) -> DeviceClass {
+    if [
+        "macbook", "imac", "macmini", "mac mini", "macpro", "x86_64", "macos",
+    ]
+    .iter()
+    .any(|t| lower.contains(t))
+    {
+        DeviceClass::Desktop
+    } else if lower.contains("ipad") {
+        DeviceClass::Tablet
+    } else {
+        DeviceClass::Mobile
+    }
+}
+
+/// Refines the agent's class with the client hints, which only Chromium
+/// browsers send and which are exact about phone versus not-phone.
+pub fn with_hints(class: DeviceClass, hints: &ClientHints<'_>) -> DeviceClass {
+    // A TV, console or bot is known from its agent; the hints (a TV's Chromium
+    // says "Android", "?0") would make it a tablet.
+    if matches!(class, DeviceClass::Tv | DeviceClass::Bot) {
+        return class;
+    }
+    let mobile = hints.is_mobile();
+    match (hints.platform(), mobile) {
+        (_, Some(true)) => DeviceClass::Mobile,
+        (Some(Platform::Android), Some(false)) => DeviceClass::Tablet,
+        (Some(Platform::Windows | Platform::MacOs | Platform::Linux | Platform::ChromeOs), _) => {
+            DeviceClass::Desktop
+        }
+        _ => class,
+    }
+}

@@ -1,0 +1,166 @@
+//! User agent → device class, browser and OS, and whether it is a bot's.
+//!
+//! Bots are found with a pinned copy of a maintained pattern list
+//! ([`crawlers`]); device classes, browsers and systems with the rules in
+//! [`device`] and [`names`]; the client hints ([`hints`]) refine both where a
+//! Chromium browser sends them. Readings are memoised per thread, since one
+//! client sends many requests.
+
+mod crawlers;
+mod device;
+pub mod hints;
+mod names;
+#[cfg(test)]
+mod tests;
+
+pub use hints::ClientHints;
+
+use crate::event::{ClientInfo, DeviceClass};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// How many distinct user agents each thread remembers.
+const CACHE_CAPACITY: usize = 1024;
+/// Longest user agent looked at; longer headers are cut (on a char boundary).
+const MAX_USER_AGENT_BYTES: usize = 512;
+/// Words (lower case) by which an agent calls itself a crawler.
+pub const CRAWLER_WORDS: [&str; 4] = ["bot", "crawl", "spider", "slurp"];
+/// Longest stored browser or OS name, in characters.
+const MAX_NAME_CHARS: usize = 64;
+
+/// What one agent (with its hints) was read as.
+#[derive(Debug, Clone)]
+struct Reading {
+    info: ClientInfo,
+    /// The agent's own word that a bot pattern matched (e.g. "Googlebot").
+    bot: Option<String>,
+}
+
+thread_local! {
+    static CACHE: RefCell<HashMap<String, Reading>> = RefCell::new(HashMap::new());
+}
+
+/// Describes the client behind `user_agent`. An absent or unrecognised agent
+/// gives [`DeviceClass::Unknown`].
+pub fn classify(user_agent: Option<&str>) -> ClientInfo {
+    classify_with(user_agent, &ClientHints::default())
+}
+
+/// Describes the client behind `user_agent` and the client hints it sent.
+pub fn classify_with(user_agent: Option<&str>, hints: &ClientHints<'_>) -> ClientInfo {
+    read(user_agent, hints).map(|r| r.info).unwrap_or_default()
+}
+
+/// The word of `user_agent` that marks it as a bot's (a crawler's name, a
+/// tool's or library's), or `None` when the pattern list does not know it.
+pub fn bot_word(user_agent: &str) -> Option<String> {
+    read(Some(user_agent), &ClientHints::default()).and_then(|r| r.bot)
+}
+
+fn read(user_agent: Option<&str>, hints: &ClientHints<'_>) -> Option<Reading> {
+    let ua = user_agent.map(str::trim).filter(|ua| !ua.is_empty())?;
+    let ua = truncate(ua, MAX_USER_AGENT_BYTES);
+    let key = format!("{ua}\u{0}{}", hints.key());
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+        return Some(hit);
+    }
+    let reading = parse(ua, hints);
+    CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        if cache.len() >= CACHE_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(key, reading.clone());
+    });
+    Some(reading)
+}
+
+/// At most the first `max` bytes of `s`, cut on a character boundary
+/// (user agents are looked at only so far).
+pub fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn parse(ua: &str, hints: &ClientHints<'_>) -> Reading {
+    let lower = ua.to_ascii_lowercase();
+    let from_agent = device::from_agent(ua, &lower);
+    // TV tokens win over the bot list, which takes some TVs' own app agents
+    // ("WebAppManager", "Roku/DVP") for tools.
+    let bot = (from_agent != DeviceClass::Tv)
+        .then(|| crawlers::find(ua))
+        .flatten()
+        .map(|m| bot_name(ua, m));
+    let device = if bot.is_some() {
+        DeviceClass::Bot
+    } else {
+        device::with_hints(from_agent, hints)
+    };
+    let clean = |name: Option<String>| match name {
+        Some(name) if !name.trim().is_empty() => crate::sanitize::clean(&name, MAX_NAME_CHARS),
+        _ => "unknown".to_owned(),
+    };
+    let browser = match &bot {
+        Some(word) => Some(word.clone()),
+        None => names::browser(&lower, hints),
+    };
+    let os = match &bot {
+        Some(_) => None,
+        None => names::os(&lower, hints),
+    };
+    Reading {
+        info: ClientInfo {
+            device,
+            browser: clean(browser),
+            os: clean(os),
+        },
+        bot: bot.map(|word| clean(Some(word))),
+    }
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '-' | '_' | '.')
+}
+
+/// A bot's name: its first word that calls it a crawler ("Googlebot", not the
+/// "www.google.com" of its address), else the word around what the list
+/// matched.
+fn bot_name(ua: &str, matched: Range<usize>) -> String {
+    ua.split(|c: char| !is_word(c))
+        .find(|word| {
+            let lower = word.to_ascii_lowercase();
+            CRAWLER_WORDS.iter().any(|w| lower.contains(w))
+        })
+        .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric()).to_owned())
+        .filter(|word| !word.is_empty())
+        .unwrap_or_else(|| word_around(ua, matched))
+}
+
+/// The whole word of `ua` around the `matched` bytes; the match itself when
+/// it is not inside a word.
+fn word_around(ua: &str, matched: Range<usize>) -> String {
+    let (start, end) = (matched.start, matched.end);
+    let from = ua[..start]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_word(*c))
+        .last()
+        .map_or(start, |(i, _)| i);
+    let to = ua[end..]
+        .char_indices()
+        .find(|(_, c)| !is_word(*c))
+        .map_or(ua.len(), |(i, _)| end + i);
+    let word = ua[from..to].trim_matches(|c: char| !c.is_alphanumeric());
+    if word.is_empty() {
+        ua[start..end].trim().to_owned()
+    } else {
+        word.to_owned()
+    }
+}
