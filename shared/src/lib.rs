@@ -6,12 +6,14 @@
 //! - [`validate`] — body → [`event::EventBatch`], with a reason per rejected event;
 //! - [`sanitize`], [`page_key`], [`user_agent`] — cleaning, URL normalisation, UA classes;
 //! - [`event`] — the stored event model;
+//! - [`progress`] — how long store operations report their progress;
 //! - [`store`] — the write and read traits, [`store::DbUrl`], and the SQLite engine.
 
 pub mod contract;
 pub mod event;
 pub mod limits;
 pub mod page_key;
+pub mod progress;
 pub mod sanitize;
 pub mod store;
 pub mod user_agent;
