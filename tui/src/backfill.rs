@@ -36,6 +36,9 @@ const QUIET_END_MS: i64 = 15 * 60_000;
 /// Events per group commit, about what ingestd gathers under load.
 const GROUP_EVENTS: usize = 4_096;
 
+/// The demo's sessions on an average weekday of its history.
+pub const SESSIONS_PER_DAY: u32 = 360;
+
 /// How much history to simulate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Plan {
@@ -49,12 +52,13 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The demo's history: two weeks ending now, in the local time zone.
-    pub fn two_weeks() -> Self {
+    /// The demo's history: two weeks ending now, in the local time zone,
+    /// with `sessions_per_day` on an average weekday.
+    pub fn two_weeks(sessions_per_day: u32) -> Self {
         let offset = chrono::Local::now().offset().local_minus_utc();
         Self {
             days: 14,
-            sessions_per_day: 360,
+            sessions_per_day,
             seed: 0x00DE_7015_7021,
             utc_offset_ms: i64::from(offset) * 1000,
         }
@@ -87,6 +91,12 @@ pub fn fill_if_empty(
     }
     let mut rng = Rng::with_seed(plan.seed);
     let starts = session_starts(&mut rng, plan, now);
+    if starts.is_empty() {
+        return Ok(Outcome::Filled {
+            sessions: 0,
+            events: 0,
+        });
+    }
     progress.begin(
         &format!("back-filling {} days of simulated traffic", plan.days),
         Some(starts.len() as u64),
@@ -190,7 +200,7 @@ mod tests {
     fn plan() -> Plan {
         Plan {
             days: 14,
-            sessions_per_day: 360,
+            sessions_per_day: SESSIONS_PER_DAY,
             seed: 1,
             utc_offset_ms: 0,
         }

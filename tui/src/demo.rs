@@ -26,7 +26,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Runs the demo until the console quits.
-pub fn run(db: DbUrl, port: u16, sessions_per_minute: u32, filter: Filter) -> Result<()> {
+/// `history`: sessions a weekday in the back-filled fortnight (0: none).
+pub fn run(
+    db: DbUrl,
+    port: u16,
+    sessions_per_minute: u32,
+    history: u32,
+    filter: Filter,
+) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -35,7 +42,9 @@ pub fn run(db: DbUrl, port: u16, sessions_per_minute: u32, filter: Filter) -> Re
     let listener = runtime.block_on(bind(port))?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}/demo/");
-    fill_history(&db, &url)?;
+    if history > 0 {
+        fill_history(&db, &url, history)?;
+    }
     let config = ingestd::Config {
         listen: addr,
         db: Some(db.to_string()),
@@ -87,7 +96,7 @@ pub fn run(db: DbUrl, port: u16, sessions_per_minute: u32, filter: Filter) -> Re
 
 /// Back-fills the demo's history into an empty database, through a writer
 /// closed again before ingestd opens its own.
-fn fill_history(db: &DbUrl, site_url: &str) -> Result<()> {
+fn fill_history(db: &DbUrl, site_url: &str, sessions_per_day: u32) -> Result<()> {
     let progress = crate::progress::reporter();
     let mut writer = db.open_writer_reporting(progress.as_ref())?;
     let reader = db.open_reader()?;
@@ -96,7 +105,7 @@ fn fill_history(db: &DbUrl, site_url: &str) -> Result<()> {
         reader.as_ref(),
         site_url,
         shared::now_ms(),
-        &Plan::two_weeks(),
+        &Plan::two_weeks(sessions_per_day),
         progress.as_ref(),
     )?;
     if let Outcome::Filled { sessions, events } = outcome {

@@ -31,9 +31,11 @@ fn run() -> Result<()> {
                 source: db.to_string(),
             },
         ),
-        Some(Command::Demo { port, rate }) => {
-            tui::demo::run(db, port, rate, cli.filters.conditions())
-        }
+        Some(Command::Demo {
+            port,
+            rate,
+            history,
+        }) => tui::demo::run(db, port, rate, history, cli.filters.conditions()),
         Some(Command::DeleteVisitor { visitor_id }) => {
             let site = cli
                 .filters
