@@ -70,7 +70,10 @@ impl Plan {
 pub enum Outcome {
     /// The database already held events.
     AlreadyFilled,
-    Filled { sessions: u64, events: u64 },
+    Filled {
+        sessions: u64,
+        events: u64,
+    },
 }
 
 /// Back-fills `plan`'s history ending at `now` (ms) into an empty database,
@@ -84,7 +87,13 @@ pub fn fill_if_empty(
     progress: &dyn Progress,
 ) -> Result<Outcome> {
     let any = reader
-        .events(&Filter::default(), PageRequest { offset: 0, limit: 1 })
+        .events(
+            &Filter::default(),
+            PageRequest {
+                offset: 0,
+                limit: 1,
+            },
+        )
         .context("cannot tell whether the database is empty")?;
     if !any.is_empty() {
         return Ok(Outcome::AlreadyFilled);
@@ -120,8 +129,7 @@ fn session_starts(rng: &mut Rng, plan: &Plan, now: i64) -> Vec<i64> {
         let weekday = (local.div_euclid(DAY_MS) + 3).rem_euclid(7);
         let weekend = if weekday >= 5 { WEEKEND } else { 1.0 };
         let growth = 0.8 + 0.4 * (hour - first_hour) as f64 / (plan.days * DAY_MS) as f64;
-        let expected = f64::from(plan.sessions_per_day)
-            * f64::from(RHYTHM[hour_of_day as usize])
+        let expected = f64::from(plan.sessions_per_day) * f64::from(RHYTHM[hour_of_day as usize])
             / f64::from(rhythm_total)
             * weekend
             * growth;

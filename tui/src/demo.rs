@@ -109,7 +109,9 @@ fn fill_history(db: &DbUrl, site_url: &str, sessions_per_day: u32) -> Result<()>
         progress.as_ref(),
     )?;
     if let Outcome::Filled { sessions, events } = outcome {
-        println!("history: {sessions} simulated sessions ({events} events) over the last two weeks");
+        println!(
+            "history: {sessions} simulated sessions ({events} events) over the last two weeks"
+        );
     }
     Ok(())
 }

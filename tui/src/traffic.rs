@@ -203,29 +203,38 @@ const BLOG: &[Element] = &[
     },
 ];
 
+/// The account page: its side navigation (client-side views) and the
+/// dashboard's actions.
 const APP: &[Element] = &[
     NAV[0],
     NAV[1],
     Element {
-        selector: "main>section>div.wrap>form>input[name=email]",
-        label: "",
+        selector: "main.wrap>nav.side>a:nth-of-type(2)",
+        label: "Orders",
+        goes_to: None,
+        weight: 7,
+        boxes: [(40, 180, 180, 36), (24, 180, 160, 36), (24, 140, 110, 36)],
+    },
+    Element {
+        selector: "main.wrap>nav.side>a:nth-of-type(3)",
+        label: "Settings",
+        goes_to: None,
+        weight: 4,
+        boxes: [(40, 220, 180, 36), (24, 220, 160, 36), (140, 140, 110, 36)],
+    },
+    Element {
+        selector: "#view>p>a.btn",
+        label: "Track your orders",
         goes_to: None,
         weight: 6,
-        boxes: [(420, 360, 440, 44), (190, 360, 440, 44), (24, 380, 342, 44)],
+        boxes: [(300, 520, 190, 48), (220, 520, 190, 48), (24, 700, 342, 48)],
     },
     Element {
-        selector: "main>section>div.wrap>form>input[name=password]",
-        label: "",
+        selector: "#view>p>button.btn.alt",
+        label: "Skip this month",
         goes_to: None,
-        weight: 5,
-        boxes: [(420, 430, 440, 44), (190, 430, 440, 44), (24, 450, 342, 44)],
-    },
-    Element {
-        selector: "main>section>div.wrap>form>button.btn",
-        label: "Sign in",
-        goes_to: None,
-        weight: 8,
-        boxes: [(420, 500, 440, 48), (190, 500, 440, 48), (24, 520, 342, 48)],
+        weight: 3,
+        boxes: [(506, 520, 170, 48), (426, 520, 170, 48), (24, 760, 342, 48)],
     },
 ];
 
@@ -250,7 +259,7 @@ const PAGES: &[Page] = &[
     },
     Page {
         path: "app",
-        title: "Your account — Northwind Tea",
+        title: "Dashboard — Your account — Northwind Tea",
         heights: [1000, 1100, 1200],
         elements: APP,
     },
@@ -291,13 +300,13 @@ fn page_index(path: &str) -> usize {
     PAGES.iter().position(|p| p.path == path).unwrap_or(0)
 }
 
-/// The custom event a click on `element` sends, as the demo site's own
-/// script does: a name and its props.
+/// The custom event a click on `element` stands for: the demo site's own
+/// `newsletter_signup` on Subscribe, and what a shop's code would track when
+/// a product goes into the cart or a Tea Club plan is chosen.
 fn custom_event(element: &Element) -> Option<(&'static str, Value)> {
     match element.label {
-        "Add to cart" => Some(("add_to_cart", json!({ "source": "shop grid" }))),
-        "Subscribe" => Some(("newsletter_signup", json!({}))),
-        "Sign in" => Some(("sign_in", json!({}))),
+        "Add to cart" => Some(("add_to_cart", json!({ "source": "home" }))),
+        "Subscribe" => Some(("newsletter_signup", json!({ "source": "home" }))),
         label => label
             .strip_prefix("Choose ")
             .map(|plan| ("plan_selected", json!({ "plan": plan.to_lowercase() }))),

@@ -107,8 +107,8 @@ fn the_back_fill_gives_two_weeks_to_every_view_and_only_once() {
     let mut writer = SqliteWriter::open(&path).expect("open the writer");
     let reader = SqliteReader::open(&path).expect("open the reader");
     let tally = Tally::default();
-    let outcome = fill_if_empty(&mut writer, &reader, SITE, NOW, &plan(120), &tally)
-        .expect("back-fill");
+    let outcome =
+        fill_if_empty(&mut writer, &reader, SITE, NOW, &plan(120), &tally).expect("back-fill");
     let Outcome::Filled { sessions, events } = outcome else {
         panic!("a new database is empty: {outcome:?}");
     };
@@ -131,7 +131,9 @@ fn the_back_fill_gives_two_weeks_to_every_view_and_only_once() {
     assert_eq!(rows.len() as u64, sessions);
     let days: BTreeSet<i64> = rows.iter().map(|s| s.start.div_euclid(DAY)).collect();
     assert!(days.len() >= 14, "sessions on {} days", days.len());
-    assert!(rows.iter().all(|s| s.start >= NOW - 15 * DAY && s.end <= NOW));
+    assert!(rows
+        .iter()
+        .all(|s| s.start >= NOW - 15 * DAY && s.end <= NOW));
     let visitors: BTreeSet<&str> = rows.iter().map(|s| s.visitor_id.as_str()).collect();
     assert!(visitors.len() < rows.len(), "some visitors return");
     let devices: BTreeSet<String> = rows
@@ -221,7 +223,9 @@ fn the_back_fill_gives_two_weeks_to_every_view_and_only_once() {
         .expect("events");
     let mut names: BTreeMap<String, u32> = BTreeMap::new();
     for e in stored.iter().filter(|e| e.event.kind == EventKind::Custom) {
-        *names.entry(e.event.name.clone().unwrap_or_default()).or_default() += 1;
+        *names
+            .entry(e.event.name.clone().unwrap_or_default())
+            .or_default() += 1;
     }
     assert!(
         names.contains_key("add_to_cart") && names.contains_key("plan_selected"),
@@ -229,23 +233,19 @@ fn the_back_fill_gives_two_weeks_to_every_view_and_only_once() {
     );
 
     // Again, with the same and with a reopened writer: nothing is added.
-    let again = fill_if_empty(&mut writer, &reader, SITE, NOW, &plan(120), &tally)
-        .expect("second run");
+    let again =
+        fill_if_empty(&mut writer, &reader, SITE, NOW, &plan(120), &tally).expect("second run");
     assert_eq!(again, Outcome::AlreadyFilled);
     drop(writer);
     let mut reopened = SqliteWriter::open(&path).expect("reopen the writer");
-    let later = fill_if_empty(
-        &mut reopened,
-        &reader,
-        SITE,
-        NOW + DAY,
-        &plan(120),
-        &tally,
-    )
-    .expect("a later run");
+    let later = fill_if_empty(&mut reopened, &reader, SITE, NOW + DAY, &plan(120), &tally)
+        .expect("a later run");
     assert_eq!(later, Outcome::AlreadyFilled);
     assert_eq!(every_session(&reader).len() as u64, sessions);
-    assert_eq!(reader.overview(&all()).expect("overview").page_views, overview.page_views);
+    assert_eq!(
+        reader.overview(&all()).expect("overview").page_views,
+        overview.page_views
+    );
     assert_eq!(tally.0.lock().expect("tally").0.len(), 1, "no second task");
     assert!(events > sessions);
 }
@@ -344,7 +344,12 @@ mod on_a_terminal {
     /// Runs the demo (no live traffic, a free port) until its console shows
     /// the overview, then quits it; returns everything it wrote.
     fn demo_until_overview(db: &Path) -> String {
-        let mut demo = ConsolePty::start_with(&["demo", "--port", "0", "--rate", "0", "--history", "30"], db, 30, 110);
+        let mut demo = ConsolePty::start_with(
+            &["demo", "--port", "0", "--rate", "0", "--history", "30"],
+            db,
+            30,
+            110,
+        );
         demo.wait_for("Live");
         demo.send("1");
         let screen = demo.wait_for("visitors");

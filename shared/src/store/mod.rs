@@ -176,9 +176,7 @@ impl DbUrl {
             Self::Sqlite(path) => Ok(Box::new(sqlite::SqliteWriter::open_reporting(
                 path, progress,
             )?)),
-            Self::Mongo(url) => Ok(Box::new(mongo::MongoWriter::open_reporting(
-                url, progress,
-            )?)),
+            Self::Mongo(url) => Ok(Box::new(mongo::MongoWriter::open_reporting(url, progress)?)),
         }
     }
 

@@ -144,7 +144,10 @@ pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Resu
         }
     });
     let mut next = || plan.next();
-    progress.begin("creating the MongoDB indexes", Some(COLLECTIONS_INDEXED as u64));
+    progress.begin(
+        "creating the MongoDB indexes",
+        Some(COLLECTIONS_INDEXED as u64),
+    );
     let created = conn.run(async {
         match (next(), next(), next(), next(), next(), next()) {
             (Some(a), Some(b), Some(c), Some(d), Some(e), Some(f)) => {

@@ -282,13 +282,15 @@ mod tests {
     fn upgrading_a_database_reports_one_step_per_migration() {
         let mut conn = Connection::open_in_memory().expect("a database");
         conn.execute_batch(MIGRATIONS[0]).expect("schema 1");
-        conn.pragma_update(None, "user_version", 1).expect("version 1");
+        conn.pragma_update(None, "user_version", 1)
+            .expect("version 1");
         let progress = Recorder::default();
         migrate(&mut conn, &progress).expect("migrate");
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let steps = (SCHEMA_VERSION - 1) as usize;
-        let mut expected =
-            vec![format!("begin migrating the database from schema 1 to {SCHEMA_VERSION} (Some({steps}))")];
+        let mut expected = vec![format!(
+            "begin migrating the database from schema 1 to {SCHEMA_VERSION} (Some({steps}))"
+        )];
         expected.extend(std::iter::repeat_n("advance 1".to_owned(), steps));
         expected.push("end".into());
         assert_eq!(progress.log(), expected);
