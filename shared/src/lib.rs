@@ -7,6 +7,7 @@
 //! - [`json_text`] — lone surrogate escapes in a body made valid before parsing;
 //! - [`sanitize`], [`page_key`], [`user_agent`] — cleaning, URL normalisation, UA classes;
 //! - [`event`] — the stored event model;
+//! - [`progress`] — how long store operations report their progress;
 //! - [`store`] — the write and read traits, [`store::DbUrl`], and the SQLite engine.
 
 pub mod contract;
@@ -14,6 +15,7 @@ pub mod event;
 pub mod json_text;
 pub mod limits;
 pub mod page_key;
+pub mod progress;
 pub mod sanitize;
 pub mod store;
 pub mod user_agent;

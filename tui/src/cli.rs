@@ -236,6 +236,10 @@ pub enum Command {
         /// Simulated sessions per minute (0: none; click the demo site yourself).
         #[arg(long, default_value_t = 40)]
         rate: u32,
+        /// Simulated sessions per weekday in the two weeks of history written
+        /// into an empty database on the first run (0: none).
+        #[arg(long, default_value_t = crate::backfill::SESSIONS_PER_DAY)]
+        history: u32,
     },
 }
 

@@ -3,13 +3,16 @@
 //! live mode. Quitting the console stops the traffic, then ingestd (which
 //! commits what it has queued).
 //!
-//! The simulated visitors post the same wire batches as `tracker.js` would,
-//! with device-specific user agents, viewports and page sizes, clicks on the
-//! demo site's real elements (their boxes measured at each layout), scroll
-//! depths, custom events and the occasional rage-click burst.
+//! Before ingestd starts, an empty database gets two weeks of history
+//! ([`crate::backfill`], with a progress bar on a terminal), so every view
+//! has something to show at once. Then the simulated visitors
+//! ([`crate::traffic`]) post their wire batches to ingestd over HTTP, as
+//! `tracker.js` would, in real time.
 
 use crate::app::View;
+use crate::backfill::{self, Outcome, Plan};
 use crate::runtime::{self, Options};
+use crate::traffic::{session_batches, Visitor};
 use crate::worker::Source;
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
@@ -23,7 +26,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Runs the demo until the console quits.
-pub fn run(db: DbUrl, port: u16, sessions_per_minute: u32, filter: Filter) -> Result<()> {
+/// `history`: sessions a weekday in the back-filled fortnight (0: none).
+pub fn run(
+    db: DbUrl,
+    port: u16,
+    sessions_per_minute: u32,
+    history: u32,
+    filter: Filter,
+) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -31,6 +41,10 @@ pub fn run(db: DbUrl, port: u16, sessions_per_minute: u32, filter: Filter) -> Re
         .context("cannot start the async runtime")?;
     let listener = runtime.block_on(bind(port))?;
     let addr = listener.local_addr()?;
+    let url = format!("http://{addr}/demo/");
+    if history > 0 {
+        fill_history(&db, &url, history)?;
+    }
     let config = ingestd::Config {
         listen: addr,
         db: Some(db.to_string()),
@@ -51,7 +65,6 @@ pub fn run(db: DbUrl, port: u16, sessions_per_minute: u32, filter: Filter) -> Re
     let traffic = (sessions_per_minute > 0)
         .then(|| runtime.spawn(simulate(addr, sessions_per_minute, Arc::clone(&running))));
 
-    let url = format!("http://{addr}/demo/");
     println!("demo site: {url}  (database {db})");
     let result = runtime::run(
         Source::Url(db.clone()),
@@ -81,6 +94,28 @@ pub fn run(db: DbUrl, port: u16, sessions_per_minute: u32, filter: Filter) -> Re
     Ok(())
 }
 
+/// Back-fills the demo's history into an empty database, through a writer
+/// closed again before ingestd opens its own.
+fn fill_history(db: &DbUrl, site_url: &str, sessions_per_day: u32) -> Result<()> {
+    let progress = crate::progress::reporter();
+    let mut writer = db.open_writer_reporting(progress.as_ref())?;
+    let reader = db.open_reader()?;
+    let outcome = backfill::fill_if_empty(
+        writer.as_mut(),
+        reader.as_ref(),
+        site_url,
+        shared::now_ms(),
+        &Plan::two_weeks(sessions_per_day),
+        progress.as_ref(),
+    )?;
+    if let Outcome::Filled { sessions, events } = outcome {
+        println!(
+            "history: {sessions} simulated sessions ({events} events) over the last two weeks"
+        );
+    }
+    Ok(())
+}
+
 async fn bind(port: u16) -> Result<TcpListener> {
     match TcpListener::bind(("127.0.0.1", port)).await {
         Ok(listener) => Ok(listener),
@@ -90,424 +125,24 @@ async fn bind(port: u16) -> Result<TcpListener> {
     }
 }
 
-/// A small deterministic random number generator (xorshift64*).
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed.max(1))
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A number in `0..n`.
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next_u64() % n
-        }
-    }
-
-    /// True with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 1.0 < p
-    }
-
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-
-    pub fn id(&mut self) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        (0..16).map(|_| char::from(*self.pick(ALPHABET))).collect()
-    }
-}
-
-/// A simulated client.
-#[derive(Clone, Copy)]
-struct Device {
-    user_agent: &'static str,
-    viewport: (u32, u32),
-    /// Index into an element's layouts: 0 desktop, 1 tablet, 2 mobile.
-    layout: usize,
-}
-
-const DEVICES: &[(u32, Device)] = &[
-    (30, Device { user_agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36", viewport: (1440, 900), layout: 0 }),
-    (14, Device { user_agent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15", viewport: (1280, 800), layout: 0 }),
-    (10, Device { user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0", viewport: (1366, 768), layout: 0 }),
-    (8, Device { user_agent: "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", viewport: (820, 1180), layout: 1 }),
-    (24, Device { user_agent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", viewport: (390, 844), layout: 2 }),
-    (14, Device { user_agent: "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36", viewport: (412, 915), layout: 2 }),
-];
-
-const REFERRERS: &[(u32, Option<&str>)] = &[
-    (40, None),
-    (25, Some("https://www.google.com/")),
-    (8, Some("https://duckduckgo.com/")),
-    (10, Some("https://news.ycombinator.com/")),
-    (7, Some("https://www.reddit.com/r/tea/")),
-    (6, Some("https://t.co/x1y2z3")),
-    (4, Some("https://newsletter.example/issue-12")),
-];
-
-/// A clickable element: selector, label, where it goes, and its page box
-/// `(x, y, w, h)` at each layout (desktop, tablet, mobile).
-#[derive(Clone, Copy)]
-struct Element {
-    selector: &'static str,
-    label: &'static str,
-    goes_to: Option<&'static str>,
-    weight: u32,
-    boxes: [(i32, i32, u32, u32); 3],
-}
-
-/// A page of the demo site with its height at each layout.
-struct Page {
-    path: &'static str,
-    title: &'static str,
-    heights: [u32; 3],
-    elements: &'static [Element],
-}
-
-const NAV: [Element; 4] = [
-    Element {
-        selector: "header.nav>div.wrap>ul.links>li:nth-of-type(2)>a",
-        label: "Tea Club",
-        goes_to: Some("pricing.html"),
-        weight: 6,
-        boxes: [(820, 60, 70, 20), (560, 60, 70, 20), (20, 120, 350, 40)],
-    },
-    Element {
-        selector: "header.nav>div.wrap>ul.links>li:nth-of-type(3)>a",
-        label: "Journal",
-        goes_to: Some("blog.html"),
-        weight: 5,
-        boxes: [(918, 60, 62, 20), (640, 60, 62, 20), (20, 160, 350, 40)],
-    },
-    Element {
-        selector: "header.nav>div.wrap>ul.links>li:nth-of-type(4)>a",
-        label: "Account",
-        goes_to: Some("app"),
-        weight: 3,
-        boxes: [(1008, 60, 66, 20), (716, 60, 66, 20), (20, 200, 350, 40)],
-    },
-    Element {
-        selector: "header.nav>div.wrap>button.cart",
-        label: "Cart 0",
-        goes_to: None,
-        weight: 4,
-        boxes: [(1180, 52, 86, 36), (700, 52, 86, 36), (290, 50, 60, 36)],
-    },
-];
-
-const HOME: &[Element] = &[
-    NAV[0], NAV[1], NAV[2], NAV[3],
-    Element { selector: "#hero-cta", label: "Shop the collection", goes_to: None, weight: 14, boxes: [(184, 470, 210, 52), (48, 470, 210, 52), (24, 560, 342, 52)] },
-    Element { selector: "section.hero>div.wrap>div>div.actions>a.btn.alt", label: "Join the Tea Club", goes_to: Some("pricing.html"), weight: 8, boxes: [(410, 470, 190, 52), (274, 470, 190, 52), (24, 624, 342, 52)] },
-    Element { selector: "main>section#shop>div.wrap>div.grid>article.card:nth-of-type(1)>div.body>div.buy>button", label: "Add to cart", goes_to: None, weight: 12, boxes: [(370, 1180, 110, 40), (290, 1200, 110, 40), (250, 1500, 110, 40)] },
-    Element { selector: "main>section#shop>div.wrap>div.grid>article.card:nth-of-type(2)>div.body>div.buy>button", label: "Add to cart", goes_to: None, weight: 9, boxes: [(730, 1180, 110, 40), (640, 1200, 110, 40), (250, 1980, 110, 40)] },
-    Element { selector: "main>section#shop>div.wrap>div.grid>article.card:nth-of-type(3)>div.body>div.buy>button", label: "Add to cart", goes_to: None, weight: 10, boxes: [(1090, 1180, 110, 40), (290, 1700, 110, 40), (250, 2460, 110, 40)] },
-    Element { selector: "main>section#shop>div.wrap>div.grid>article.card:nth-of-type(4)>div.body>div.buy>button", label: "Add to cart", goes_to: None, weight: 5, boxes: [(370, 1660, 110, 40), (640, 1700, 110, 40), (250, 2940, 110, 40)] },
-    Element { selector: "main>section#shop>div.wrap>div.grid>article.card:nth-of-type(5)>div.body>div.buy>button", label: "Add to cart", goes_to: None, weight: 4, boxes: [(730, 1660, 110, 40), (290, 2200, 110, 40), (250, 3420, 110, 40)] },
-    Element { selector: "main>section#shop>div.wrap>div.grid>article.card:nth-of-type(6)>div.body>div.buy>button", label: "Add to cart", goes_to: None, weight: 3, boxes: [(1090, 1660, 110, 40), (640, 2200, 110, 40), (250, 3900, 110, 40)] },
-    Element { selector: "main>section#shop>div.wrap>div.section-head>a", label: "Get them monthly →", goes_to: Some("pricing.html"), weight: 3, boxes: [(1010, 790, 160, 24), (600, 790, 160, 24), (24, 820, 160, 24)] },
-    Element { selector: "#newsletter>input", label: "", goes_to: None, weight: 4, boxes: [(700, 2330, 300, 48), (380, 2830, 260, 48), (24, 4900, 342, 48)] },
-    Element { selector: "#newsletter>button.btn.amber", label: "Subscribe", goes_to: None, weight: 4, boxes: [(1012, 2330, 130, 48), (652, 2830, 130, 48), (24, 4960, 342, 48)] },
-];
-
-const PRICING: &[Element] = &[
-    NAV[1],
-    NAV[2],
-    NAV[3],
-    Element {
-        selector: "main>section>div.wrap>div.plans>div.plan:nth-of-type(1)>button",
-        label: "Choose Sampler",
-        goes_to: Some("app"),
-        weight: 5,
-        boxes: [(190, 820, 300, 48), (60, 820, 320, 48), (24, 900, 342, 48)],
-    },
-    Element {
-        selector: "main>section>div.wrap>div.plans>div.plan:nth-of-type(2)>button",
-        label: "Choose Daily Steeper",
-        goes_to: Some("app"),
-        weight: 12,
-        boxes: [
-            (570, 820, 300, 48),
-            (430, 820, 320, 48),
-            (24, 1500, 342, 48),
-        ],
-    },
-    Element {
-        selector: "main>section>div.wrap>div.plans>div.plan:nth-of-type(3)>button",
-        label: "Choose Tea Gardener",
-        goes_to: Some("app"),
-        weight: 6,
-        boxes: [
-            (950, 820, 300, 48),
-            (60, 1420, 320, 48),
-            (24, 2100, 342, 48),
-        ],
-    },
-    Element {
-        selector: "#faq>details:nth-of-type(1)>summary",
-        label: "Can I skip a month?",
-        goes_to: None,
-        weight: 4,
-        boxes: [
-            (200, 1240, 900, 40),
-            (60, 1820, 700, 40),
-            (24, 2600, 342, 56),
-        ],
-    },
-    Element {
-        selector: "form>button.btn",
-        label: "Send message",
-        goes_to: None,
-        weight: 2,
-        boxes: [
-            (200, 1820, 160, 48),
-            (60, 2400, 160, 48),
-            (24, 3300, 342, 48),
-        ],
-    },
-];
-
-const BLOG: &[Element] = &[
-    NAV[0],
-    NAV[2],
-    NAV[3],
-    Element {
-        selector: "article.article>nav.toc>ol>li:nth-of-type(3)>a",
-        label: "How long to steep",
-        goes_to: None,
-        weight: 6,
-        boxes: [(420, 520, 170, 24), (160, 520, 170, 24), (48, 640, 170, 24)],
-    },
-    Element {
-        selector: "article.article>nav.toc>ol>li:nth-of-type(1)>a",
-        label: "Start with the leaves",
-        goes_to: None,
-        weight: 3,
-        boxes: [(420, 460, 190, 24), (160, 460, 190, 24), (48, 580, 190, 24)],
-    },
-    Element {
-        selector: "article.article>p>a:nth-of-type(1)",
-        label: "Iron Goddess Oolong",
-        goes_to: Some(""),
-        weight: 4,
-        boxes: [
-            (560, 2300, 180, 24),
-            (300, 2500, 180, 24),
-            (100, 4200, 180, 24),
-        ],
-    },
-    Element {
-        selector: "article.article>a.btn",
-        label: "Join the Tea Club",
-        goes_to: Some("pricing.html"),
-        weight: 7,
-        boxes: [
-            (420, 3900, 200, 52),
-            (160, 4200, 200, 52),
-            (24, 7100, 342, 52),
-        ],
-    },
-];
-
-const APP: &[Element] = &[
-    NAV[0],
-    NAV[1],
-    Element {
-        selector: "main>section>div.wrap>form>input[name=email]",
-        label: "",
-        goes_to: None,
-        weight: 6,
-        boxes: [(420, 360, 440, 44), (190, 360, 440, 44), (24, 380, 342, 44)],
-    },
-    Element {
-        selector: "main>section>div.wrap>form>input[name=password]",
-        label: "",
-        goes_to: None,
-        weight: 5,
-        boxes: [(420, 430, 440, 44), (190, 430, 440, 44), (24, 450, 342, 44)],
-    },
-    Element {
-        selector: "main>section>div.wrap>form>button.btn",
-        label: "Sign in",
-        goes_to: None,
-        weight: 8,
-        boxes: [(420, 500, 440, 48), (190, 500, 440, 48), (24, 520, 342, 48)],
-    },
-];
-
-const PAGES: &[Page] = &[
-    Page {
-        path: "",
-        title: "Northwind Tea — small-batch loose leaf tea",
-        heights: [2700, 3300, 5600],
-        elements: HOME,
-    },
-    Page {
-        path: "pricing.html",
-        title: "Tea Club — Northwind Tea",
-        heights: [2200, 2900, 3900],
-        elements: PRICING,
-    },
-    Page {
-        path: "blog.html",
-        title: "How to brew better tea — Northwind Journal",
-        heights: [4400, 4800, 7800],
-        elements: BLOG,
-    },
-    Page {
-        path: "app",
-        title: "Your account — Northwind Tea",
-        heights: [1000, 1100, 1200],
-        elements: APP,
-    },
-];
-
-fn weighted<T: Copy>(rng: &mut Rng, items: &[(u32, T)]) -> T {
-    let total: u64 = items.iter().map(|(w, _)| u64::from(*w)).sum();
-    let mut at = rng.below(total);
-    for (w, item) in items {
-        if at < u64::from(*w) {
-            return *item;
-        }
-        at -= u64::from(*w);
-    }
-    items[0].1
-}
-
-fn page_index(path: &str) -> usize {
-    PAGES.iter().position(|p| p.path == path).unwrap_or(0)
-}
-
-/// One simulated visit: a list of wire batches (one per page) with the pause
-/// before each.
-pub fn session_batches(rng: &mut Rng, base: &str, now: i64) -> (String, Vec<(u64, Value)>) {
-    let device = weighted(rng, DEVICES);
-    let referrer = weighted(rng, REFERRERS);
-    let session_id = rng.id();
-    let visitor_id = rng.id();
-    let entry_weights: &[(u32, usize)] = &[(60, 0), (18, 1), (18, 2), (4, 3)];
-    let mut page = weighted(rng, entry_weights);
-    let mut batches = Vec::new();
-    let mut ts = now;
-    let mut referrer = referrer.map(str::to_owned);
-    let pages_in_visit = 1 + rng.below(5);
-    let width = device.viewport.0;
-    for visit in 0..pages_in_visit {
-        let p = &PAGES[page];
-        let height = p.heights[device.layout];
-        let url = format!("{base}{}", p.path);
-        let mut events = vec![json!({
-            "id": rng.id(), "type": "page_view", "ts": ts, "url": url, "title": p.title,
-            "referrer": referrer.clone().unwrap_or_default(),
-            "viewport": [device.viewport.0, device.viewport.1], "page": [width, height],
-        })];
-        let mut next_page = None;
-        let clicks = if visit + 1 == pages_in_visit {
-            rng.below(3)
-        } else {
-            1 + rng.below(3)
-        };
-        for _ in 0..clicks {
-            let weights: Vec<(u32, usize)> = p
-                .elements
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (e.weight, i))
-                .collect();
-            let element = &p.elements[weighted(rng, &weights)];
-            let (bx, by, bw, bh) = element.boxes[device.layout];
-            let bx = bx.min(width as i32 - bw as i32).max(0);
-            ts += 1500 + rng.below(12_000) as i64;
-            let x = bx + rng.below(u64::from(bw)) as i32;
-            let y = by + rng.below(u64::from(bh)) as i32;
-            let click = |id: String, ts: i64, dx: i32, dy: i32| {
-                json!({
-                    "id": id, "type": "click", "ts": ts, "url": url,
-                    "x": x + dx, "y": y + dy,
-                    "viewport": [device.viewport.0, device.viewport.1], "page": [width, height],
-                    "target": {"selector": element.selector, "text": element.label, "box": [bx, by, bw, bh]},
-                })
-            };
-            events.push(click(rng.id(), ts, 0, 0));
-            // Now and then a frustrated visitor hammers an element that does nothing.
-            if element.goes_to.is_none() && rng.chance(0.06) {
-                for k in 1..=3 + rng.below(3) as i64 {
-                    let (dx, dy) = (rng.below(9) as i32 - 4, rng.below(9) as i32 - 4);
-                    events.push(click(rng.id(), ts + k * 180, dx, dy));
-                }
-                ts += 1000;
-            }
-            if let Some(target) = element.goes_to {
-                next_page = Some(page_index(target));
-                break;
-            }
-        }
-        ts += 800 + rng.below(4000) as i64;
-        events.push(json!({
-            "id": rng.id(), "type": "scroll", "ts": ts, "url": url,
-            "depth": ((30 + rng.below(71)) as f64 / 100.0),
-        }));
-        if page == 1 && rng.chance(0.2) {
-            events.push(json!({
-                "id": rng.id(), "type": "custom", "ts": ts, "url": url,
-                "name": "plan_selected", "props": {"plan": *rng.pick(&["sampler", "steeper", "gardener"])},
-            }));
-        }
-        let batch = json!({
-            "site": "demo", "session_id": session_id, "visitor_id": visitor_id,
-            "sent_at": ts, "events": events,
-        });
-        let pause = if visit == 0 {
-            0
-        } else {
-            1500 + rng.below(6000)
-        };
-        batches.push((pause, batch));
-        referrer = Some(url);
-        page = next_page.unwrap_or_else(|| rng.below(PAGES.len() as u64) as usize);
-    }
-    (device.user_agent.to_owned(), batches)
-}
-
 /// Feeds simulated sessions to the daemon at `addr` until `running` is false.
 async fn simulate(addr: SocketAddr, per_minute: u32, running: Arc<AtomicBool>) {
-    let seed = shared::now_ms() as u64 ^ 0x9E37_79B9_7F4A_7C15;
-    let mut rng = Rng::new(seed);
+    let mut rng = fastrand::Rng::new();
     let base = format!("http://{addr}/demo/");
     let gap_ms = 60_000 / u64::from(per_minute.max(1));
-    let mut started = 0u32;
     while running.load(Ordering::Relaxed) {
-        let (agent, batches) = session_batches(&mut rng, &base, shared::now_ms());
+        let visitor = Visitor::new(&mut rng);
+        let batches = session_batches(&mut rng, &base, shared::now_ms(), &visitor);
         tokio::spawn(async move {
             for (pause, mut batch) in batches {
                 tokio::time::sleep(Duration::from_millis(pause)).await;
                 // Real time, so the events appear when they are sent.
                 retime(&mut batch, shared::now_ms());
-                let _ = post(addr, &agent, &batch).await;
+                let _ = post(addr, visitor.user_agent(), &batch).await;
             }
         });
-        started += 1;
-        // A first burst so the views are not empty, then a steady stream.
-        let wait = if started < 12 {
-            50
-        } else {
-            gap_ms / 2 + rng.below(gap_ms)
-        };
-        tokio::time::sleep(Duration::from_millis(wait)).await;
+        // The history fills the views; the live stream is steady.
+        tokio::time::sleep(Duration::from_millis(gap_ms / 2 + rng.u64(..gap_ms.max(1)))).await;
     }
 }
 
@@ -550,31 +185,4 @@ async fn post(addr: SocketAddr, user_agent: &str, batch: &Value) -> std::io::Res
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     Ok(status)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn simulated_sessions_are_valid_batches() {
-        let mut rng = Rng::new(7);
-        for _ in 0..50 {
-            let (agent, batches) =
-                session_batches(&mut rng, "http://127.0.0.1:4000/demo/", 1_700_000_000_000);
-            assert!(!agent.is_empty());
-            assert!(!batches.is_empty());
-            for (_, batch) in &batches {
-                let body = serde_json::to_vec(batch).unwrap_or_default();
-                let ctx = shared::validate::RequestContext {
-                    user_agent: Some(&agent),
-                    client_hints: Default::default(),
-                    received_at: 1_700_000_000_000,
-                    keep_query: &Default::default(),
-                };
-                let prepared = shared::validate::prepare(&body, &ctx);
-                assert!(prepared.is_ok(), "{prepared:?}");
-            }
-        }
-    }
 }

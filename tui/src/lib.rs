@@ -16,19 +16,24 @@
 //! - [`filters`] — time ranges, filter fields and chips;
 //! - [`runtime`] — the terminal loop (events, ticks, SIGTERM, restore);
 //! - [`cli`] and [`output`] — the command line and the non-interactive output;
-//! - [`demo`] — ingestd in-process plus simulated traffic;
+//! - [`demo`] — ingestd in-process plus simulated traffic ([`traffic`]), on
+//!   two weeks of history back-filled into an empty database ([`backfill`]);
+//! - [`progress`] — progress bars for long operations, on a terminal only;
 //! - [`text`] and [`theme`] — sanitising and formatting; colours and depth.
 
 pub mod app;
+pub mod backfill;
 pub mod cli;
 pub mod demo;
 pub mod filters;
 pub mod keys;
 pub mod output;
+pub mod progress;
 pub mod render;
 pub mod runtime;
 pub mod text;
 pub mod theme;
+pub mod traffic;
 pub mod views;
 pub mod widgets;
 pub mod worker;

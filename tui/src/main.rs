@@ -31,9 +31,11 @@ fn run() -> Result<()> {
                 source: db.to_string(),
             },
         ),
-        Some(Command::Demo { port, rate }) => {
-            tui::demo::run(db, port, rate, cli.filters.conditions())
-        }
+        Some(Command::Demo {
+            port,
+            rate,
+            history,
+        }) => tui::demo::run(db, port, rate, history, cli.filters.conditions()),
         Some(Command::DeleteVisitor { visitor_id }) => {
             let site = cli
                 .filters
@@ -44,8 +46,9 @@ fn run() -> Result<()> {
                     return Err(shared::store::StoreError::NotFound(path.clone()).into());
                 }
             }
-            let mut writer = db.open_writer()?;
-            let events = writer.delete_visitor(&site, &visitor_id)?;
+            let progress = tui::progress::reporter();
+            let mut writer = db.open_writer_reporting(progress.as_ref())?;
+            let events = writer.delete_visitor_reporting(&site, &visitor_id, progress.as_ref())?;
             println!(
                 "deleted {events} events of visitor {} on site {}",
                 tui::text::safe(&visitor_id),

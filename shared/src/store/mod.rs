@@ -12,6 +12,7 @@ pub mod query;
 pub mod sqlite;
 
 use crate::event::EventBatch;
+use crate::progress::{Progress, Silent};
 use query::*;
 use std::path::PathBuf;
 
@@ -63,6 +64,19 @@ pub trait EventWriter: Send {
     /// as if they had never been stored. Returns the number of events removed.
     fn delete_visitor(&mut self, site: &str, visitor_id: &str) -> Result<u64, StoreError>;
 
+    /// [`Self::delete_visitor`], reporting the sessions removed to `progress`.
+    /// An engine that removes in steps overrides it; by default nothing is
+    /// reported.
+    fn delete_visitor_reporting(
+        &mut self,
+        site: &str,
+        visitor_id: &str,
+        progress: &dyn Progress,
+    ) -> Result<u64, StoreError> {
+        let _ = progress;
+        self.delete_visitor(site, visitor_id)
+    }
+
     /// Retention: removes, like [`Self::delete_visitor`], every session whose
     /// last event is older than `cutoff_ms` (ms since the epoch). Returns the
     /// number of events removed.
@@ -102,6 +116,9 @@ pub enum DbUrl {
     Sqlite(PathBuf),
     Mongo(String),
 }
+
+/// How the engines name the removal of a visitor's sessions to a [`Progress`].
+pub(crate) const DELETING_VISITOR: &str = "deleting the visitor's sessions";
 
 /// Environment variable read by every binary for the database location.
 pub const DB_ENV: &str = "ANALYTICS_DB";
@@ -146,9 +163,20 @@ impl DbUrl {
 
     /// Opens the write side, creating and migrating the database as needed.
     pub fn open_writer(&self) -> Result<Box<dyn EventWriter>, StoreError> {
+        self.open_writer_reporting(&Silent)
+    }
+
+    /// [`Self::open_writer`], reporting the progress of a migration (SQLite)
+    /// or of the index set-up (MongoDB) to `progress`.
+    pub fn open_writer_reporting(
+        &self,
+        progress: &dyn Progress,
+    ) -> Result<Box<dyn EventWriter>, StoreError> {
         match self {
-            Self::Sqlite(path) => Ok(Box::new(sqlite::SqliteWriter::open(path)?)),
-            Self::Mongo(url) => Ok(Box::new(mongo::MongoWriter::open(url)?)),
+            Self::Sqlite(path) => Ok(Box::new(sqlite::SqliteWriter::open_reporting(
+                path, progress,
+            )?)),
+            Self::Mongo(url) => Ok(Box::new(mongo::MongoWriter::open_reporting(url, progress)?)),
         }
     }
 

@@ -21,9 +21,14 @@ impl ConsolePty {
     /// Starts the console on `db` (all time) in a `rows` × `cols` terminal
     /// that declares 256 colours and true colour.
     pub fn start(db: &Path, rows: u16, cols: u16) -> Self {
+        Self::start_with(&["--since", "all"], db, rows, cols)
+    }
+
+    /// Starts `analytics-tui ARGS` on `db` in the same kind of terminal.
+    pub fn start_with(args: &[&str], db: &Path, rows: u16, cols: u16) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_analytics-tui"));
         command
-            .args(["--since", "all"])
+            .args(args)
             .env("ANALYTICS_DB", db)
             .env("TERM", "xterm-256color")
             .env("COLORTERM", "truecolor")

@@ -14,6 +14,7 @@
 //! (`4:shopa1-1`), so no choice of characters in a part can make two keys meet.
 
 use super::Connection;
+use crate::progress::Progress;
 use crate::store::StoreError;
 use mongodb::bson::{doc, Document};
 use mongodb::options::IndexOptions;
@@ -78,8 +79,10 @@ fn sparse_index(keys: Document, name: &str) -> IndexModel {
         .build()
 }
 
-/// Creates every index the queries use (a no-op when they exist).
-pub(crate) fn create_indexes(conn: &Connection) -> Result<(), StoreError> {
+/// Creates every index the queries use (a no-op when they exist), reporting
+/// one step per collection indexed. Building an index over a large existing
+/// collection is the long part of setting a database up.
+pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Result<(), StoreError> {
     let db = conn.db();
     let plan: Vec<(&str, Vec<IndexModel>)> = vec![
         (
@@ -134,10 +137,18 @@ pub(crate) fn create_indexes(conn: &Connection) -> Result<(), StoreError> {
     }
     let mut plan = plan.into_iter().map(|(collection, models)| {
         let collection = db.collection::<Document>(collection);
-        async move { collection.create_indexes(models).await.map(|_| ()) }
+        async move {
+            collection.create_indexes(models).await?;
+            progress.advance(1);
+            Ok::<_, mongodb::error::Error>(())
+        }
     });
     let mut next = || plan.next();
-    conn.run(async {
+    progress.begin(
+        "creating the MongoDB indexes",
+        Some(COLLECTIONS_INDEXED as u64),
+    );
+    let created = conn.run(async {
         match (next(), next(), next(), next(), next(), next()) {
             (Some(a), Some(b), Some(c), Some(d), Some(e), Some(f)) => {
                 tokio::try_join!(a, b, c, d, e, f)?;
@@ -145,7 +156,9 @@ pub(crate) fn create_indexes(conn: &Connection) -> Result<(), StoreError> {
             }
             _ => Err(StoreError::Mongo("index plan changed shape".into())),
         }
-    })
+    });
+    progress.end();
+    created
 }
 
 #[cfg(test)]

@@ -29,8 +29,9 @@ use super::schema::{
 use super::{write_concern_doc, Connection};
 use crate::event::{EventBatch, EventKind};
 use crate::limits::RAGE_CLICK_WINDOW_MS;
+use crate::progress::{Progress, Silent};
 use crate::store::sqlite::rage::{rage_rows, ClickPoint};
-use crate::store::{AppendOutcome, EventWriter, StoreError};
+use crate::store::{AppendOutcome, EventWriter, StoreError, DELETING_VISITOR};
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::error::ErrorKind;
@@ -77,8 +78,13 @@ impl MongoWriter {
     /// Connects, creates the indexes, and repairs what failed commits of any
     /// writer left behind.
     pub fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_reporting(url, &Silent)
+    }
+
+    /// [`Self::open`], reporting the index set-up to `progress`.
+    pub fn open_reporting(url: &str, progress: &dyn Progress) -> Result<Self, StoreError> {
         let conn = Connection::open(url)?;
-        create_indexes(&conn)?;
+        create_indexes(&conn, progress)?;
         let failed = {
             let mut left = LEFT_BEHIND.lock().unwrap_or_else(|p| p.into_inner());
             let (mine, others) = std::mem::take(&mut *left)
@@ -195,9 +201,29 @@ impl MongoWriter {
         })
     }
 
-    /// Removes `sessions` (keys) with their events and rollup contributions;
-    /// returns the number of events removed.
-    fn remove_sessions(&mut self, sessions: Vec<String>) -> Result<u64, StoreError> {
+    /// Removes `sessions` (keys) with their events and rollup contributions,
+    /// reporting them as `task` a chunk at a time; returns the number of
+    /// events removed.
+    fn remove_sessions(
+        &mut self,
+        sessions: Vec<String>,
+        task: &str,
+        progress: &dyn Progress,
+    ) -> Result<u64, StoreError> {
+        if sessions.is_empty() {
+            return Ok(0);
+        }
+        progress.begin(task, Some(sessions.len() as u64));
+        let removed = self.remove_in_chunks(sessions, progress);
+        progress.end();
+        removed
+    }
+
+    fn remove_in_chunks(
+        &mut self,
+        sessions: Vec<String>,
+        progress: &dyn Progress,
+    ) -> Result<u64, StoreError> {
         let db = self.conn.db().clone();
         self.conn.run(async move {
             let mut removed = 0;
@@ -219,6 +245,7 @@ impl MongoWriter {
                 db.collection::<Document>(SESSIONS)
                     .delete_many(doc! { "_id": { "$in": &sids } })
                     .await?;
+                progress.advance(chunk.len() as u64);
             }
             bump(&db, COMMIT_COUNTER, 1).await?;
             Ok(removed)
@@ -317,9 +344,18 @@ impl EventWriter for MongoWriter {
     }
 
     fn delete_visitor(&mut self, site: &str, visitor_id: &str) -> Result<u64, StoreError> {
+        self.delete_visitor_reporting(site, visitor_id, &Silent)
+    }
+
+    fn delete_visitor_reporting(
+        &mut self,
+        site: &str,
+        visitor_id: &str,
+        progress: &dyn Progress,
+    ) -> Result<u64, StoreError> {
         self.repair_failed()?;
         let sessions = self.session_keys(doc! { "site": site, "visitor": visitor_id })?;
-        self.remove_sessions(sessions)
+        self.remove_sessions(sessions, DELETING_VISITOR, progress)
     }
 
     fn expire_before(&mut self, cutoff_ms: i64) -> Result<u64, StoreError> {
@@ -327,7 +363,7 @@ impl EventWriter for MongoWriter {
         self.repair_stale()?;
         self.ensure_ttl(cutoff_ms)?;
         let sessions = self.session_keys(doc! { "end": { "$lt": cutoff_ms } })?;
-        self.remove_sessions(sessions)
+        self.remove_sessions(sessions, "removing expired sessions", &Silent)
     }
 }
 

@@ -3,11 +3,13 @@
 //! afterwards every read answers as if they had never been stored.
 //!
 //! Sessions go in chunks, one transaction each, so that a large expiry never
-//! holds the write lock for long.
+//! holds the write lock for long; each chunk is reported to the caller's
+//! [`Progress`] in sessions, out of the count taken before the first.
 
 use super::heat_rollups::HeatDeltas;
 use super::writer::HourShare;
 use crate::event::{EventKind, FLAG_RAGE_CLICK};
+use crate::progress::Progress;
 use crate::store::heat::FineCell;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, Transaction, TransactionBehavior};
@@ -17,11 +19,34 @@ use std::collections::BTreeSet;
 const SESSIONS_PER_CHUNK: i64 = 500;
 
 /// Removes every session matching `condition` (SQL over `sessions s`, with
-/// `params`), chunk by chunk. Returns the number of events removed.
+/// `params`), chunk by chunk, reporting them as `task`. Returns the number
+/// of events removed.
 pub(super) fn remove_sessions(
     conn: &mut Connection,
     condition: &str,
     params: &[Value],
+    task: &str,
+    progress: &dyn Progress,
+) -> rusqlite::Result<u64> {
+    let total: u64 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM sessions s WHERE {condition}"),
+        params_from_iter(params.iter()),
+        |r| r.get(0),
+    )?;
+    if total == 0 {
+        return Ok(0);
+    }
+    progress.begin(task, Some(total));
+    let removed = remove_in_chunks(conn, condition, params, progress);
+    progress.end();
+    removed
+}
+
+fn remove_in_chunks(
+    conn: &mut Connection,
+    condition: &str,
+    params: &[Value],
+    progress: &dyn Progress,
 ) -> rusqlite::Result<u64> {
     let mut removed = 0;
     loop {
@@ -39,6 +64,7 @@ pub(super) fn remove_sessions(
         }
         removed += remove_chunk(&tx, &ids)?;
         tx.commit()?;
+        progress.advance(ids.len() as u64);
     }
 }
 

@@ -1,8 +1,11 @@
 //! The schema and its forward migrations, tracked by `PRAGMA user_version`.
 //!
 //! Each entry of [`MIGRATIONS`] takes the schema from version `i` to `i + 1`;
-//! the writer applies the missing ones in one transaction at start-up.
+//! the writer applies the missing ones in one transaction at start-up,
+//! reporting one step per migration when it upgrades a database that holds
+//! data (creating a new one is instant, so it reports nothing).
 
+use crate::progress::Progress;
 use crate::store::StoreError;
 use rusqlite::Connection;
 
@@ -205,7 +208,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// Brings the schema up to [`SCHEMA_VERSION`].
-pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+pub(super) fn migrate(conn: &mut Connection, progress: &dyn Progress) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::SchemaTooNew {
@@ -216,10 +219,34 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     if found == SCHEMA_VERSION {
         return Ok(());
     }
+    // Version 0 is a new file: nothing to back-fill, nothing to report.
+    let report = found > 0;
+    if report {
+        progress.begin(
+            &format!("migrating the database from schema {found} to {SCHEMA_VERSION}"),
+            Some((SCHEMA_VERSION - found) as u64),
+        );
+    }
+    let result = apply(conn, found, progress, report);
+    if report {
+        progress.end();
+    }
+    result
+}
+
+fn apply(
+    conn: &mut Connection,
+    found: i64,
+    progress: &dyn Progress,
+    report: bool,
+) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
     for (version, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", version as i64 + 1)?;
+        if report {
+            progress.advance(1);
+        }
     }
     tx.commit()?;
     Ok(())
@@ -238,5 +265,48 @@ pub(super) fn check(conn: &Connection) -> Result<(), StoreError> {
             found,
             supported: SCHEMA_VERSION,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::Recorder;
+
+    fn version(conn: &Connection) -> i64 {
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap_or(-1)
+    }
+
+    #[test]
+    fn upgrading_a_database_reports_one_step_per_migration() {
+        let mut conn = Connection::open_in_memory().expect("a database");
+        conn.execute_batch(MIGRATIONS[0]).expect("schema 1");
+        conn.pragma_update(None, "user_version", 1)
+            .expect("version 1");
+        let progress = Recorder::default();
+        migrate(&mut conn, &progress).expect("migrate");
+        assert_eq!(version(&conn), SCHEMA_VERSION);
+        let steps = (SCHEMA_VERSION - 1) as usize;
+        let mut expected = vec![format!(
+            "begin migrating the database from schema 1 to {SCHEMA_VERSION} (Some({steps}))"
+        )];
+        expected.extend(std::iter::repeat_n("advance 1".to_owned(), steps));
+        expected.push("end".into());
+        assert_eq!(progress.log(), expected);
+
+        // Up to date: nothing to do, nothing reported.
+        let again = Recorder::default();
+        migrate(&mut conn, &again).expect("migrate again");
+        assert!(again.log().is_empty());
+    }
+
+    #[test]
+    fn creating_a_database_reports_nothing() {
+        let mut conn = Connection::open_in_memory().expect("a database");
+        let progress = Recorder::default();
+        migrate(&mut conn, &progress).expect("migrate");
+        assert_eq!(version(&conn), SCHEMA_VERSION);
+        assert!(progress.log().is_empty());
     }
 }

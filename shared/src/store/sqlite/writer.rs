@@ -9,9 +9,10 @@ use super::{register_functions, schema};
 use crate::event::{EventBatch, EventKind, FLAG_CLOCK_ADJUSTED, FLAG_RAGE_CLICK};
 use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::page_key::url_host;
+use crate::progress::{Progress, Silent};
 use crate::store::heat::FineCell;
 use crate::store::query::DIRECT_REFERRER;
-use crate::store::{AppendOutcome, EventWriter, StoreError};
+use crate::store::{AppendOutcome, EventWriter, StoreError, DELETING_VISITOR};
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::collections::HashMap;
@@ -183,6 +184,11 @@ pub struct SqliteWriter {
 impl SqliteWriter {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_reporting(path, &Silent)
+    }
+
+    /// [`Self::open`], reporting the progress of a migration to `progress`.
+    pub fn open_reporting(path: &Path, progress: &dyn Progress) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
                 path: dir.to_owned(),
@@ -209,7 +215,7 @@ impl SqliteWriter {
         conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         register_functions(&conn)?;
-        schema::migrate(&mut conn)?;
+        schema::migrate(&mut conn, progress)?;
         let checkpointer = Checkpointer::start(path)?;
         Ok(Self {
             conn,
@@ -239,9 +245,15 @@ impl SqliteWriter {
         Ok(())
     }
 
-    /// Removes sessions; the ids remembered for them go too.
-    fn remove(&mut self, condition: &str, params: &[Value]) -> Result<u64, StoreError> {
-        let removed = remove_sessions(&mut self.conn, condition, params);
+    /// Removes sessions, reported as `task`; the ids remembered for them go too.
+    fn remove(
+        &mut self,
+        condition: &str,
+        params: &[Value],
+        task: &str,
+        progress: &dyn Progress,
+    ) -> Result<u64, StoreError> {
+        let removed = remove_sessions(&mut self.conn, condition, params, task, progress);
         self.cache.clear();
         Ok(removed?)
     }
@@ -249,12 +261,23 @@ impl SqliteWriter {
 
 impl EventWriter for SqliteWriter {
     fn delete_visitor(&mut self, site: &str, visitor_id: &str) -> Result<u64, StoreError> {
+        self.delete_visitor_reporting(site, visitor_id, &Silent)
+    }
+
+    fn delete_visitor_reporting(
+        &mut self,
+        site: &str,
+        visitor_id: &str,
+        progress: &dyn Progress,
+    ) -> Result<u64, StoreError> {
         self.remove(
             "s.site_id = (SELECT id FROM sites WHERE key = ?1) AND s.visitor_key = ?2",
             &[
                 Value::Text(site.to_owned()),
                 Value::Text(visitor_id.to_owned()),
             ],
+            DELETING_VISITOR,
+            progress,
         )
     }
 
@@ -262,6 +285,8 @@ impl EventWriter for SqliteWriter {
         self.remove(
             "s.start_ts < ?1 AND s.end_ts < ?1",
             &[Value::Integer(cutoff_ms)],
+            "removing expired sessions",
+            &Silent,
         )
     }
 
