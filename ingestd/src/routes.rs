@@ -66,6 +66,8 @@ impl AppState {
         queue: CommitQueue,
         metrics: Arc<Metrics>,
     ) -> Self {
+        // Before the first request, not during it.
+        shared::user_agent::prepare();
         Self {
             queue,
             metrics,

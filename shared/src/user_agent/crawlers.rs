@@ -20,6 +20,11 @@ struct Compiled {
 
 static COMPILED: OnceLock<Compiled> = OnceLock::new();
 
+/// Compiles the list now rather than on first use.
+pub fn prepare() {
+    COMPILED.get_or_init(compile);
+}
+
 /// Where in `ua` a bot pattern matched, or `None` for an agent the list does
 /// not know.
 pub fn find(ua: &str) -> Option<Range<usize>> {

@@ -165,6 +165,11 @@ struct Models {
     chromeos_build: Option<Regex>,
 }
 
+/// Compiles the rules now rather than on first use.
+pub fn prepare() {
+    models();
+}
+
 fn models() -> &'static Models {
     static MODELS: OnceLock<Models> = OnceLock::new();
     MODELS.get_or_init(|| Models {

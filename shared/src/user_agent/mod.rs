@@ -41,6 +41,14 @@ thread_local! {
     static CACHE: RefCell<HashMap<String, Reading>> = RefCell::new(HashMap::new());
 }
 
+/// Compiles the bot list and the device rules now. They are otherwise
+/// compiled by the first agent classified, which would make a daemon's first
+/// request after a start wait for them (most of a second in a debug build).
+pub fn prepare() {
+    crawlers::prepare();
+    device::prepare();
+}
+
 /// Describes the client behind `user_agent`. An absent or unrecognised agent
 /// gives [`DeviceClass::Unknown`].
 pub fn classify(user_agent: Option<&str>) -> ClientInfo {
