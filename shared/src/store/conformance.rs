@@ -3468,7 +3468,11 @@ pub fn case_strings_round_trip(factory: &dyn StoreFactory) {
     let long_id = |n: u32| format!("{n}-evt~!@#$%^&*()[]{{}}|;:'\",.<>/?{}", "x".repeat(64));
     let url = format!("https://shop.example/wiki/{}", "Ω".repeat(2100));
     let title = format!("Grüße — 日本語 🎉 {}", "é".repeat(300));
-    let selector = format!("main>div.card:nth-of-type(2)>button{}", ">span".repeat(200));
+    // Selectors are stored as sent up to the limit (a longer one is dropped).
+    let selector = format!("main>div.card:nth-of-type(2)>button{}", ">span".repeat(200))
+        .chars()
+        .take(MAX_SELECTOR_CHARS)
+        .collect::<String>();
     let label = format!("Купить сейчас {}", "ж".repeat(200));
     let name = "注册".repeat(40);
     let referrer = "https://bücher.example/straße?q=日本";
