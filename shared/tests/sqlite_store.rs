@@ -21,8 +21,14 @@ impl<T: EventWriter> EventWriter for InTempDir<T> {
         self.inner.append(batches)
     }
 
-    fn delete_visitor(&mut self, site: &str, visitor_id: &str) -> Result<u64, StoreError> {
-        self.inner.delete_visitor(site, visitor_id)
+    fn delete_visitor_reporting(
+        &mut self,
+        site: &str,
+        visitor_id: &str,
+        progress: &dyn shared::progress::Progress,
+    ) -> Result<u64, StoreError> {
+        self.inner
+            .delete_visitor_reporting(site, visitor_id, progress)
     }
 
     fn expire_before(&mut self, cutoff_ms: i64) -> Result<u64, StoreError> {

@@ -62,20 +62,17 @@ pub trait EventWriter: Send {
     /// Removes every session of one visitor of one site, with all its events
     /// and every contribution to the rollups: afterwards every read answers
     /// as if they had never been stored. Returns the number of events removed.
-    fn delete_visitor(&mut self, site: &str, visitor_id: &str) -> Result<u64, StoreError>;
+    fn delete_visitor(&mut self, site: &str, visitor_id: &str) -> Result<u64, StoreError> {
+        self.delete_visitor_reporting(site, visitor_id, &Silent)
+    }
 
     /// [`Self::delete_visitor`], reporting the sessions removed to `progress`.
-    /// An engine that removes in steps overrides it; by default nothing is
-    /// reported.
     fn delete_visitor_reporting(
         &mut self,
         site: &str,
         visitor_id: &str,
         progress: &dyn Progress,
-    ) -> Result<u64, StoreError> {
-        let _ = progress;
-        self.delete_visitor(site, visitor_id)
-    }
+    ) -> Result<u64, StoreError>;
 
     /// Retention: removes, like [`Self::delete_visitor`], every session whose
     /// last event is older than `cutoff_ms` (ms since the epoch). Returns the

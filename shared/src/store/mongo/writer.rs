@@ -343,10 +343,6 @@ impl EventWriter for MongoWriter {
         result
     }
 
-    fn delete_visitor(&mut self, site: &str, visitor_id: &str) -> Result<u64, StoreError> {
-        self.delete_visitor_reporting(site, visitor_id, &Silent)
-    }
-
     fn delete_visitor_reporting(
         &mut self,
         site: &str,

@@ -260,10 +260,6 @@ impl SqliteWriter {
 }
 
 impl EventWriter for SqliteWriter {
-    fn delete_visitor(&mut self, site: &str, visitor_id: &str) -> Result<u64, StoreError> {
-        self.delete_visitor_reporting(site, visitor_id, &Silent)
-    }
-
     fn delete_visitor_reporting(
         &mut self,
         site: &str,
