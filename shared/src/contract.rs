@@ -274,6 +274,20 @@ pub struct ErrorReply {
 
 /// The schema of one event type: the fields every event has, then its own.
 /// Optional fields may be `null`, which means absent.
+/// What an event's `url` must look like. A browser's `location.href` always
+/// has an ASCII host (an internationalised name in its `xn--` form). A name
+/// whose last label starts with a digit is read as an IPv4 address by the URL
+/// standard, so names must end in a label that does not, and addresses are
+/// written out in full. Whether an `xn--` label is valid punycode is beyond a
+/// pattern; the description says it.
+const URL_PATTERN: &str = concat!(
+    "^[Hh][Tt][Tt][Pp][Ss]?://",
+    "(([A-Za-z0-9_-]+\\.)*[A-Za-z_-][A-Za-z0-9_-]*\\.?",
+    "|((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9]))",
+    "(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?",
+    "([/?#].*)?$"
+);
+
 fn event_schema(kind: &str, required: &[&str], own: Value) -> Value {
     let dim = json!({"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION});
     let pair = json!({"type": ["array", "null"], "prefixItems": [dim, dim], "minItems": 2, "maxItems": 2,
@@ -286,9 +300,11 @@ fn event_schema(kind: &str, required: &[&str], own: Value) -> Value {
                "description": format!("Client time, ms since the Unix epoch. More than {} minutes from the \
                server clock (after correcting by sent_at), or older than 7 days: replaced by the receive \
                time and flagged", MAX_CLOCK_SKEW_MS / 60_000)},
-        "url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+",
-                "description": format!("The page's absolute http(s) URL; truncated to {MAX_URL_CHARS} \
-                characters; control characters removed")},
+        "url": {"type": "string", "pattern": URL_PATTERN,
+                "description": format!("The page's absolute http(s) URL, as a browser's location gives it: the \
+                host an ASCII name (internationalised names in their xn-- form, which must be valid \
+                punycode) or an IPv4 address, then an optional port up to 65535 and path, query and \
+                fragment. Control characters removed; truncated to {MAX_URL_CHARS} characters")},
         "title": {"type": ["string", "null"],
                   "description": format!("Truncated to {MAX_TITLE_CHARS} characters")},
         "referrer": {"type": ["string", "null"],
@@ -435,4 +451,70 @@ pub fn openapi() -> Value {
             "Error": error
         }}
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::URL_PATTERN;
+    use crate::page_key::{page_key, QueryKeepList};
+
+    /// The `url` pattern allows only URLs the server reads, and allows the
+    /// URLs browsers send.
+    #[test]
+    fn the_url_pattern_agrees_with_the_server() {
+        let pattern = regex::Regex::new(URL_PATTERN).expect("URL_PATTERN compiles");
+        let keep = QueryKeepList::default();
+        let browsers_send = [
+            "https://shop.example/",
+            "http://localhost:8080/p?q=1#top",
+            "https://xn--mnchen-3ya.example/stra%C3%9Fe",
+            "https://www.example.co.uk",
+            "http://127.0.0.1:4000/a b",
+            "HTTPS://A.EXAMPLE/Upper",
+            "https://a_b.example/",
+            "https://example.com./trailing-dot",
+            "https://a.example:65535/",
+        ];
+        for url in browsers_send {
+            assert!(pattern.is_match(url), "pattern refuses {url}");
+            assert!(page_key(url, &keep).is_ok(), "server refuses {url}");
+        }
+        let unreadable = [
+            "https://a.1/",
+            "https://1.2.3.256/",
+            "https://a.0x1/",
+            "https://a.example:65536/",
+            "https://a.example:99999/",
+            "https://a b.example/",
+            "https:///path",
+            "https://[::1/",
+            "ftp://a.example/",
+            "/relative",
+        ];
+        for url in unreadable {
+            assert!(!pattern.is_match(url), "pattern allows {url}");
+        }
+        // A sample the pattern allows is read by the server.
+        let hosts = [
+            "a",
+            "a-b",
+            "_x",
+            "a.b",
+            "b-1.c",
+            "x.y.z.",
+            "0.0.0.0",
+            "255.255.255.255",
+        ];
+        let ports = ["", ":0", ":80", ":6553", ":65535"];
+        let tails = ["", "/", "?q", "#f", "/p/ä?x=1#y", "/a\\b"];
+        for host in hosts {
+            for port in ports {
+                for tail in tails {
+                    let url = format!("http://{host}{port}{tail}");
+                    assert!(pattern.is_match(&url), "pattern refuses {url}");
+                    assert!(page_key(&url, &keep).is_ok(), "server refuses {url}");
+                }
+            }
+        }
+    }
 }
