@@ -6,6 +6,7 @@
 //! ([`mongo`]) serves deployments of several ingestd copies.
 
 pub mod conformance;
+pub mod core;
 pub mod heat;
 pub mod mongo;
 pub mod query;

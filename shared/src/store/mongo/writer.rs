@@ -20,17 +20,17 @@
 //! resends; the resent events are then duplicates and the repaired rollups
 //! already count them.
 
-use super::codec::{boolean, event_document, int, text};
-use super::rollups::Rollups;
+use super::codec::{event_document, int, text};
+use super::rollups::{candidate_of, Rollups};
 use super::schema::{
     create_indexes, key, COMMIT_COUNTER, EVENTS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS, META,
     PAGES, SEQ_COUNTER, SESSIONS, TTL_INDEX,
 };
 use super::{write_concern_doc, Connection};
 use crate::event::{EventBatch, EventKind};
-use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::progress::{Progress, Silent};
-use crate::store::sqlite::rage::{rage_rows, ClickPoint};
+use crate::store::core::fold::Fold;
+use crate::store::core::rage;
 use crate::store::{AppendOutcome, EventWriter, StoreError, DELETING_VISITOR};
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Bson, Document};
@@ -452,24 +452,20 @@ async fn apply(db: &Database, rollups: &Rollups, only: Option<&[&str]>) -> Resul
     Ok(())
 }
 
-/// Clicks of the sessions in `spans` within the rage window of each span, by
-/// session, in time then storage order.
+/// Clicks of the sessions in `windows` within each session's window (`None`:
+/// all its clicks), by session.
 async fn clicks_around(
     db: &Database,
-    spans: &[(&String, Option<(i64, i64)>)],
+    windows: &[(String, Option<(i64, i64)>)],
 ) -> Result<BTreeMap<String, Vec<Document>>, StoreError> {
     let mut by_session: BTreeMap<String, Vec<Document>> = BTreeMap::new();
-    for chunk in spans.chunks(200) {
+    for chunk in windows.chunks(200) {
         // One indexed query per chunk: the sessions' clicks within the
         // union of their windows; each session's own window is applied here.
         let sids: Vec<&str> = chunk.iter().map(|(sid, _)| sid.as_str()).collect();
         let windows: HashMap<&str, Option<(i64, i64)>> = chunk
             .iter()
-            .map(|(sid, span)| {
-                let window =
-                    span.map(|(lo, hi)| (lo - RAGE_CLICK_WINDOW_MS, hi + RAGE_CLICK_WINDOW_MS));
-                (sid.as_str(), window)
-            })
+            .map(|(sid, window)| (sid.as_str(), *window))
             .collect();
         let mut filter = doc! { "sid": { "$in": &sids }, "kind": EventKind::Click.code() };
         let bounded: Option<Vec<(i64, i64)>> = windows.values().copied().collect();
@@ -497,29 +493,17 @@ async fn clicks_around(
             }
         }
     }
-    for clicks in by_session.values_mut() {
-        clicks.sort_by_key(|d| (int(d, "ts").unwrap_or(0), int(d, "seq").unwrap_or(0)));
-    }
     Ok(by_session)
 }
 
-/// Flags the clicks that newly belong to a burst among `clicks` (one
-/// session's, in order); returns their documents as they were.
-fn new_rage_clicks(clicks: &[Document]) -> Vec<&Document> {
-    let points: Vec<ClickPoint> = clicks
-        .iter()
-        .map(|d| ClickPoint {
-            row: int(d, "seq").unwrap_or(0),
-            ts: int(d, "ts").unwrap_or(0),
-            x: int(d, "x").unwrap_or(0) as f64,
-            y: int(d, "y").unwrap_or(0) as f64,
-        })
-        .collect();
-    let rows: HashSet<i64> = rage_rows(&points).into_iter().collect();
-    clicks
-        .iter()
-        .filter(|d| !boolean(d, "rage") && rows.contains(&int(d, "seq").unwrap_or(0)))
-        .collect()
+/// Judges `clicks` (by session) and returns the `_id`s of the clicks newly
+/// found in a burst, counting them into `fold`.
+fn judge_clicks(
+    fold: &mut Fold<super::rollups::MongoKeys>,
+    clicks: &BTreeMap<String, Vec<Document>>,
+) -> Vec<Bson> {
+    let candidates = clicks.values().flatten().filter_map(candidate_of).collect();
+    rage::judge(fold, candidates)
 }
 
 async fn set_rage(db: &Database, ids: Vec<Bson>) -> Result<(), StoreError> {
@@ -537,26 +521,17 @@ async fn set_rage(db: &Database, ids: Vec<Bson>) -> Result<(), StoreError> {
 /// Re-judges the clicks around each session's new clicks, flags new bursts
 /// and counts the flagged clicks into `rollups`.
 async fn flag_rage_clicks(db: &Database, rollups: &mut Rollups) -> Result<(), StoreError> {
-    let spans: Vec<(String, (i64, i64))> = rollups
-        .click_spans
-        .iter()
-        .map(|(sid, span)| (sid.clone(), *span))
+    let windows: Vec<(String, Option<(i64, i64)>)> = rollups
+        .fold
+        .rage_windows()
+        .into_iter()
+        .map(|(sid, lo, hi)| (sid, Some((lo, hi))))
         .collect();
-    if spans.is_empty() {
+    if windows.is_empty() {
         return Ok(());
     }
-    let windows: Vec<(&String, Option<(i64, i64)>)> =
-        spans.iter().map(|(sid, span)| (sid, Some(*span))).collect();
     let clicks = clicks_around(db, &windows).await?;
-    let mut ids = Vec::new();
-    for session_clicks in clicks.values() {
-        for d in new_rage_clicks(session_clicks) {
-            rollups.add_rage(d);
-            if let Some(id) = d.get("_id") {
-                ids.push(id.clone());
-            }
-        }
-    }
+    let ids = judge_clicks(&mut rollups.fold, &clicks);
     set_rage(db, ids).await
 }
 
@@ -778,14 +753,11 @@ async fn repair(db: &Database, tokens: Vec<String>) -> Result<(), StoreError> {
             .iter()
             .filter_map(|s| s.as_str().map(str::to_owned))
             .collect();
-        let windows: Vec<(&String, Option<(i64, i64)>)> =
-            keys.iter().map(|sid| (sid, None)).collect();
+        let windows: Vec<(String, Option<(i64, i64)>)> =
+            keys.into_iter().map(|sid| (sid, None)).collect();
         let clicks = clicks_around(db, &windows).await?;
-        let ids: Vec<Bson> = clicks
-            .values()
-            .flat_map(|c| new_rage_clicks(c))
-            .filter_map(|d| d.get("_id").cloned())
-            .collect();
+        // The rollups are rebuilt below from the flagged events.
+        let ids = judge_clicks(&mut Fold::default(), &clicks);
         set_rage(db, ids).await?;
 
         // Sessions and pages, from their stored events.
@@ -849,7 +821,10 @@ mod tests {
     use super::*;
 
     fn click(seq: i64, ts: i64, x: i32, rage: bool) -> Document {
-        doc! { "_id": seq.to_string(), "seq": seq, "ts": ts, "x": x, "y": 0, "rage": rage }
+        doc! {
+            "_id": seq.to_string(), "sid": "s", "site": "a", "page": "a.example/",
+            "kind": EventKind::Click.code(), "seq": seq, "ts": ts, "x": x, "y": 0, "rage": rage,
+        }
     }
 
     #[test]
@@ -860,11 +835,9 @@ mod tests {
             click(3, 200, 4, false),
             click(4, 5_000, 4, false),
         ];
-        let new: Vec<i64> = new_rage_clicks(&clicks)
-            .into_iter()
-            .filter_map(|d| int(d, "seq"))
-            .collect();
-        assert_eq!(new, [2, 3]);
+        let by_session = BTreeMap::from([("s".to_owned(), clicks.to_vec())]);
+        let new: Vec<Bson> = judge_clicks(&mut Fold::default(), &by_session);
+        assert_eq!(new, [Bson::from("2"), Bson::from("3")]);
     }
 
     #[test]
