@@ -29,4 +29,5 @@
 
 pub mod fold;
 pub mod heat_deltas;
+pub mod overview;
 pub mod rage;

@@ -10,15 +10,14 @@ use super::codec::{count, float, int, session_summary, stored_event, text};
 use super::conditions::{pattern_regex, session_stages, SessionAt};
 use super::schema::{session_key, COMMIT_COUNTER, EVENTS, META, PAGES, SESSIONS};
 use super::Connection;
-use crate::event::DeviceClass;
 use crate::page_key::PagePattern;
+use crate::store::core::overview::{
+    assemble, device_label, SeriesGrid, SessionTotals, TopLists, TOP_LIST_ROWS,
+};
 use crate::store::query::*;
 use crate::store::{EventReader, StoreError};
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::Database;
-
-/// Rows in each of the overview's top lists.
-const TOP_LIST_ROWS: u32 = 10;
 
 /// A read-only view of a MongoDB database written by [`super::MongoWriter`].
 pub struct MongoReader {
@@ -203,7 +202,14 @@ impl MongoReader {
         )
         .await?;
         let totals = totals.into_iter().next().unwrap_or_default();
-        let sessions = count(&totals, "sessions");
+        let sums = SessionTotals {
+            sessions: count(&totals, "sessions"),
+            page_views: count(&totals, "page_views"),
+            clicks: count(&totals, "clicks"),
+            bounced: count(&totals, "bounced"),
+            viewed: count(&totals, "viewed"),
+            duration_ms: int(&totals, "duration").unwrap_or(0),
+        };
         let visitors = aggregate(
             db,
             SESSIONS,
@@ -216,31 +222,19 @@ impl MongoReader {
         .first()
         .map_or(0, |d| count(d, "n"));
 
-        let mut series = Vec::new();
-        let mut bucket_ms = 3_600_000;
+        let mut series = None;
         if let (true, Some(min_start), Some(max_start)) = (
-            sessions > 0,
+            sums.sessions > 0,
             int(&totals, "min_start"),
             int(&totals, "max_start"),
         ) {
-            let from = filter.range.from.unwrap_or(min_start);
-            let to = filter.range.to.unwrap_or(max_start + 1).max(from + 1);
-            bucket_ms = series_bucket_ms(to - from);
-            let origin = from.div_euclid(bucket_ms) * bucket_ms;
-            let buckets = (to - origin + bucket_ms - 1) / bucket_ms;
-            series = (0..buckets)
-                .map(|i| SeriesPoint {
-                    start: origin + i * bucket_ms,
-                    sessions: 0,
-                    page_views: 0,
-                })
-                .collect();
+            let mut grid = SeriesGrid::new(filter.range, min_start, max_start);
             let filled = aggregate(
                 db,
                 SESSIONS,
                 with(vec![doc! { "$group": {
                     "_id": { "$floor": { "$divide": [
-                        { "$subtract": ["$start", origin] }, bucket_ms,
+                        { "$subtract": ["$start", grid.origin] }, grid.bucket_ms,
                     ] } },
                     "sessions": { "$sum": 1 },
                     "page_views": { "$sum": "$page_views" },
@@ -248,12 +242,11 @@ impl MongoReader {
             )
             .await?;
             for d in filled {
-                let index = int(&d, "_id").and_then(|i| usize::try_from(i).ok());
-                if let Some(point) = index.and_then(|i| series.get_mut(i)) {
-                    point.sessions = count(&d, "sessions");
-                    point.page_views = count(&d, "page_views");
+                if let Some(index) = int(&d, "_id") {
+                    grid.add(index, count(&d, "sessions"), count(&d, "page_views"));
                 }
             }
+            series = Some(grid);
         }
 
         let top = |group: Bson| {
@@ -279,16 +272,15 @@ impl MongoReader {
         let devices = top_counts(
             aggregate(db, SESSIONS, top(Bson::String("$device".into()))).await?,
             |b| {
-                let code = match b {
+                device_label(match b {
                     Bson::Int32(v) => i64::from(*v),
                     Bson::Int64(v) => *v,
                     Bson::Double(v) => *v as i64,
                     _ => -1,
-                };
-                DeviceClass::from_code(code).as_str().to_owned()
+                })
             },
         );
-        let top_pages = Self::pages_of(
+        let pages = Self::pages_of(
             db,
             filter,
             None,
@@ -305,30 +297,13 @@ impl MongoReader {
             count: p.views,
         })
         .collect();
-
-        let viewed = count(&totals, "viewed");
-        Ok(Overview {
-            visitors,
-            sessions,
-            page_views: count(&totals, "page_views"),
-            clicks: count(&totals, "clicks"),
-            bounce_rate: if viewed == 0 {
-                0.0
-            } else {
-                count(&totals, "bounced") as f64 / viewed as f64
-            },
-            mean_duration_ms: if sessions == 0 {
-                0.0
-            } else {
-                int(&totals, "duration").unwrap_or(0) as f64 / sessions as f64
-            },
-            bucket_ms,
-            series,
-            top_pages,
-            top_referrers,
+        let lists = TopLists {
+            pages,
+            referrers: top_referrers,
             devices,
             browsers,
-        })
+        };
+        Ok(assemble(visitors, sums, series, lists))
     }
 
     async fn pages_of(

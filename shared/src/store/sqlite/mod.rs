@@ -23,6 +23,7 @@ mod checkpoint;
 mod heat_reader;
 mod heat_rollups;
 mod intern;
+mod overview;
 mod reader;
 mod removal;
 mod rollups;
