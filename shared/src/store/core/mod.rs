@@ -29,5 +29,6 @@
 
 pub mod fold;
 pub mod heat_deltas;
+pub mod heatmap;
 pub mod overview;
 pub mod rage;

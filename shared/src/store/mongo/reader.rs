@@ -456,9 +456,8 @@ impl EventReader for MongoReader {
     }
 
     fn heatmap(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
-        let db = self.conn.db().clone();
-        self.conn
-            .run(async move { super::heat_reader::heatmap(&db, query).await })
+        let source = super::heat_reader::MongoHeat { conn: &self.conn };
+        crate::store::core::heatmap::heatmap(&source, query)
     }
 
     fn events(&self, filter: &Filter, page: PageRequest) -> Result<Vec<StoredEvent>, StoreError> {
