@@ -7,6 +7,7 @@
 
 pub mod conformance;
 pub mod core;
+mod error;
 pub mod heat;
 pub mod mongo;
 pub mod query;
@@ -17,31 +18,7 @@ use crate::progress::{Progress, Silent};
 use query::*;
 use std::path::PathBuf;
 
-/// Errors of a store.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("cannot prepare the database directory {path}: {source}")]
-    Directory {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("no database at {0} (start ingestd to create it, or pass --db)")]
-    NotFound(PathBuf),
-    #[error("the database schema is version {found}, newer than this program understands ({supported}); upgrade the program")]
-    SchemaTooNew { found: i64, supported: i64 },
-    #[error("the database schema is version {found}; open it once with ingestd to migrate it to {supported}")]
-    SchemaTooOld { found: i64, supported: i64 },
-    #[error("invalid database URL {0:?}: expected sqlite:PATH, a file path, or mongodb://…")]
-    InvalidUrl(String),
-    #[error("the {0} engine is not available in this build")]
-    Unsupported(&'static str),
-    #[error("stored data is inconsistent: {0}")]
-    Corrupt(String),
-    #[error("MongoDB error: {0}")]
-    Mongo(String),
-}
+pub use error::{DriverError, Engine, StoreError};
 
 /// What committing one batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -500,7 +500,7 @@ impl EventReader for MongoReader {
         let after = cursor
             .map(|c| {
                 c.parse::<i64>()
-                    .map_err(|_| StoreError::Corrupt(format!("not a live cursor: {c:?}")))
+                    .map_err(|_| StoreError::InvalidCursor(c.to_owned()))
             })
             .transpose()?;
         if limit == 0 {

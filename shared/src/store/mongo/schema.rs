@@ -84,7 +84,7 @@ fn sparse_index(keys: Document, name: &str) -> IndexModel {
 /// collection is the long part of setting a database up.
 pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Result<(), StoreError> {
     let db = conn.db();
-    let plan: Vec<(&str, Vec<IndexModel>)> = vec![
+    let plan: [(&str, Vec<IndexModel>); 6] = [
         (
             EVENTS,
             vec![
@@ -129,13 +129,7 @@ pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Resu
     ];
     // All at once: with the cluster gone, opening fails after one server
     // selection timeout rather than one per collection.
-    const COLLECTIONS_INDEXED: usize = 6;
-    if plan.len() != COLLECTIONS_INDEXED {
-        return Err(StoreError::Mongo(
-            "the index plan and its runner disagree".into(),
-        ));
-    }
-    let mut plan = plan.into_iter().map(|(collection, models)| {
+    let [a, b, c, d, e, f] = plan.map(|(collection, models)| {
         let collection = db.collection::<Document>(collection);
         async move {
             collection.create_indexes(models).await?;
@@ -143,19 +137,10 @@ pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Resu
             Ok::<_, mongodb::error::Error>(())
         }
     });
-    let mut next = || plan.next();
-    progress.begin(
-        "creating the MongoDB indexes",
-        Some(COLLECTIONS_INDEXED as u64),
-    );
+    progress.begin("creating the MongoDB indexes", Some(6));
     let created = conn.run(async {
-        match (next(), next(), next(), next(), next(), next()) {
-            (Some(a), Some(b), Some(c), Some(d), Some(e), Some(f)) => {
-                tokio::try_join!(a, b, c, d, e, f)?;
-                Ok(())
-            }
-            _ => Err(StoreError::Mongo("index plan changed shape".into())),
-        }
+        tokio::try_join!(a, b, c, d, e, f)?;
+        Ok(())
     });
     progress.end();
     created

@@ -31,7 +31,7 @@ use crate::event::{EventBatch, EventKind};
 use crate::progress::{Progress, Silent};
 use crate::store::core::fold::Fold;
 use crate::store::core::rage;
-use crate::store::{AppendOutcome, EventWriter, StoreError, DELETING_VISITOR};
+use crate::store::{AppendOutcome, Engine, EventWriter, StoreError, DELETING_VISITOR};
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::error::ErrorKind;
@@ -427,16 +427,20 @@ async fn bulk_update(
 fn check_write_reply(collection: &str, reply: &Document) -> Result<(), StoreError> {
     if let Ok(errors) = reply.get_array("writeErrors") {
         if let Some(first) = errors.first() {
-            return Err(StoreError::Mongo(format!(
-                "{} of the writes to {collection} failed, first: {first}",
-                errors.len()
-            )));
+            return Err(StoreError::WriteFailed {
+                engine: Engine::Mongo,
+                detail: format!(
+                    "{} of the writes to {collection} failed, first: {first}",
+                    errors.len()
+                ),
+            });
         }
     }
     if let Ok(error) = reply.get_document("writeConcernError") {
-        return Err(StoreError::Mongo(format!(
-            "writes to {collection} not acknowledged by a majority: {error}"
-        )));
+        return Err(StoreError::WriteFailed {
+            engine: Engine::Mongo,
+            detail: format!("writes to {collection} not acknowledged by a majority: {error}"),
+        });
     }
     Ok(())
 }

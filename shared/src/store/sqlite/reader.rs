@@ -481,7 +481,7 @@ impl EventReader for SqliteReader {
             Some(cursor) => {
                 let after: i64 = cursor
                     .parse()
-                    .map_err(|_| StoreError::Corrupt(format!("not a live cursor: {cursor:?}")))?;
+                    .map_err(|_| StoreError::InvalidCursor(cursor.to_owned()))?;
                 let sql = format!("{EVENT_SELECT} WHERE e.id > ?1 ORDER BY e.id LIMIT ?2");
                 self.query_rows(&sql, &[Value::Integer(after), limit], event_row)?
             }

@@ -9,7 +9,7 @@ use super::{register_functions, schema};
 use crate::event::{EventBatch, FLAG_CLOCK_ADJUSTED};
 use crate::progress::{Progress, Silent};
 use crate::store::core::fold::{Fact, Fold};
-use crate::store::{AppendOutcome, EventWriter, StoreError, DELETING_VISITOR};
+use crate::store::{AppendOutcome, Engine, EventWriter, StoreError, DELETING_VISITOR};
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::Path;
@@ -51,9 +51,10 @@ impl SqliteWriter {
         conn.busy_timeout(WRITE_BUSY_TIMEOUT)?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Corrupt(format!(
-                "could not switch the journal to WAL (got {mode})"
-            )));
+            return Err(StoreError::Unsupported {
+                engine: Engine::Sqlite,
+                detail: format!("could not switch the journal to WAL (got {mode})"),
+            });
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "cache_size", -8192)?;
@@ -136,9 +137,9 @@ impl EventWriter for SqliteWriter {
     fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError> {
         if let Err(e) = self.notice_other_writers() {
             self.cache.clear();
-            return Err(StoreError::Sqlite(e));
+            return Err(e.into());
         }
-        let result = (|| {
+        let result = (|| -> rusqlite::Result<Vec<AppendOutcome>> {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -154,7 +155,7 @@ impl EventWriter for SqliteWriter {
         if result.is_err() {
             self.cache.clear();
         }
-        result.map_err(StoreError::Sqlite)
+        Ok(result?)
     }
 }
 
