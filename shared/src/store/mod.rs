@@ -7,10 +7,13 @@
 
 pub mod conformance;
 pub mod core;
+mod engines;
 mod error;
 pub mod heat;
+#[cfg(feature = "mongodb")]
 pub mod mongo;
 pub mod query;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 
 use crate::event::EventBatch;
@@ -100,20 +103,32 @@ pub const DB_ENV: &str = "ANALYTICS_DB";
 
 impl DbUrl {
     /// Parses `sqlite:PATH`, `sqlite://PATH`, `mongodb://…`, `mongodb+srv://…` or a
-    /// plain file path.
+    /// plain file path. The scheme picks the engine ([`engines`]).
     pub fn parse(text: &str) -> Result<Self, StoreError> {
         let text = text.trim();
-        if text.starts_with("mongodb://") || text.starts_with("mongodb+srv://") {
-            return Ok(Self::Mongo(text.to_owned()));
+        let scheme = text.split_once(':').map(|(scheme, _)| scheme);
+        match scheme.and_then(engines::by_scheme) {
+            Some(Engine::Mongo) if text.contains("://") => Ok(Self::Mongo(text.to_owned())),
+            Some(Engine::Mongo) => Err(StoreError::InvalidUrl(text.to_owned())),
+            Some(Engine::Sqlite) | None => {
+                let path = text
+                    .strip_prefix("sqlite://")
+                    .or_else(|| text.strip_prefix("sqlite:"))
+                    .unwrap_or(text);
+                if path.is_empty() || (path.contains("://") && !text.starts_with("sqlite")) {
+                    return Err(StoreError::InvalidUrl(text.to_owned()));
+                }
+                Ok(Self::Sqlite(PathBuf::from(path)))
+            }
         }
-        let path = text
-            .strip_prefix("sqlite://")
-            .or_else(|| text.strip_prefix("sqlite:"))
-            .unwrap_or(text);
-        if path.is_empty() || (path.contains("://") && !text.starts_with("sqlite")) {
-            return Err(StoreError::InvalidUrl(text.to_owned()));
+    }
+
+    /// The engine this URL selects.
+    pub fn engine(&self) -> Engine {
+        match self {
+            Self::Sqlite(_) => Engine::Sqlite,
+            Self::Mongo(_) => Engine::Mongo,
         }
-        Ok(Self::Sqlite(PathBuf::from(path)))
     }
 
     /// The default: `analytics.db` in the user's data directory
@@ -147,20 +162,12 @@ impl DbUrl {
         &self,
         progress: &dyn Progress,
     ) -> Result<Box<dyn EventWriter>, StoreError> {
-        match self {
-            Self::Sqlite(path) => Ok(Box::new(sqlite::SqliteWriter::open_reporting(
-                path, progress,
-            )?)),
-            Self::Mongo(url) => Ok(Box::new(mongo::MongoWriter::open_reporting(url, progress)?)),
-        }
+        engines::open_writer(self, progress)
     }
 
     /// Opens the read side (read-only).
     pub fn open_reader(&self) -> Result<Box<dyn EventReader>, StoreError> {
-        match self {
-            Self::Sqlite(path) => Ok(Box::new(sqlite::SqliteReader::open(path)?)),
-            Self::Mongo(url) => Ok(Box::new(mongo::MongoReader::open(url)?)),
-        }
+        engines::open_reader(self)
     }
 }
 
@@ -228,10 +235,27 @@ mod tests {
                 .to_string(),
             "mongodb+srv://db.example/a"
         );
+        assert_eq!(
+            DbUrl::parse("mongodb+srv://db.example/a").unwrap().engine(),
+            Engine::Mongo
+        );
+        assert_eq!(DbUrl::parse("a.db").unwrap().engine(), Engine::Sqlite);
+        assert!(DbUrl::parse("mongodb:x").is_err());
         assert!(DbUrl::parse("").is_err());
         assert!(DbUrl::parse("postgres://x").is_err());
         assert!(
             matches!(DbUrl::default_location(), DbUrl::Sqlite(p) if p.ends_with("analytics-tui/analytics.db"))
         );
+    }
+
+    /// A URL of an engine left out of the build says so.
+    #[cfg(not(feature = "mongodb"))]
+    #[test]
+    fn engines_left_out_are_named() {
+        let url = DbUrl::parse("mongodb://db.example/a").unwrap();
+        assert!(matches!(
+            url.open_reader(),
+            Err(StoreError::EngineMissing(Engine::Mongo))
+        ));
     }
 }
