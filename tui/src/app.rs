@@ -8,6 +8,7 @@
 
 use crate::filters::{self, Field, Range};
 use crate::keys::{self, Action};
+use crate::layout;
 use crate::views;
 use crate::widgets::heatmap::{self, HeatMode};
 use crate::worker::{Answer, Loaded, Query, Request, LIVE_BATCH};
@@ -418,7 +419,7 @@ impl App {
 
     /// The area of the view body for the current terminal size.
     pub fn body(&self) -> Rect {
-        crate::render::body_area(Rect::new(0, 0, self.size.0, self.size.1))
+        layout::screen(Rect::new(0, 0, self.size.0, self.size.1)).body
     }
 
     /// Whether anything is being fetched (for the header's spinner).
@@ -486,7 +487,7 @@ impl App {
     /// Fetches the window of sessions around the visible rows, unless loaded
     /// (or `force`).
     fn load_sessions_window(&mut self, force: bool) {
-        let visible = u64::from(views::sessions::visible_rows(self.body()));
+        let visible = u64::from(layout::sessions::visible_rows(self.body()));
         let first = self.sessions.scroll;
         let last = first + visible.max(1);
         let s = &self.sessions;
@@ -543,7 +544,7 @@ impl App {
             .map(|j| j.session.client.device);
         let columns = self
             .journey
-            .heat_columns_for(views::journey::map_area(self.body()), self.heat.mode);
+            .heat_columns_for(layout::journey::map_area(self.body()), self.heat.mode);
         if self.journey.heat_page.as_deref() == Some(page.as_str())
             && self.journey.heat.fresh
             && self.journey.heat_columns == columns
@@ -586,7 +587,7 @@ impl App {
         let Some(pattern) = self.heat.current.clone() else {
             return;
         };
-        let area = views::heatmap::map_area(self.body());
+        let area = layout::heatmap::map_area(self.body());
         let columns = self.heat.mode.columns_for(area.width);
         let query = HeatmapQuery {
             pages: pattern,
@@ -617,7 +618,7 @@ impl App {
     /// a screen of the end of what is loaded.
     fn load_more_pages(&mut self) {
         let loaded = self.pages.rows.data.as_ref().map_or(0, Vec::len);
-        let screen = views::pages::visible_rows(self.body()) as usize;
+        let screen = layout::pages::visible_rows(self.body()) as usize;
         if !self.pages.more
             || self.pages.more_pending.is_some()
             || self.pages.rows.pending.is_some()
@@ -850,7 +851,7 @@ impl App {
             View::Journey => {
                 let len = self.journey.len() as u64;
                 self.journey.step = step(self.journey.step as u64, delta, len) as usize;
-                let rows = views::journey::visible_rows(self.body()) as usize;
+                let rows = layout::journey::visible_rows(self.body()) as usize;
                 self.journey.scroll = keep_visible(self.journey.scroll, self.journey.step, rows);
                 self.load_step_heatmap();
             }
@@ -858,7 +859,7 @@ impl App {
                 HeatFocus::Picker => {
                     let len = self.heat.picker_rows().len() as u64;
                     self.heat.selected = step(self.heat.selected as u64, delta, len) as usize;
-                    let rows = views::heatmap::picker_rows(self.body()) as usize;
+                    let rows = layout::heatmap::picker_rows(self.body()) as usize;
                     self.heat.scroll = keep_visible(self.heat.scroll, self.heat.selected, rows);
                 }
                 HeatFocus::Map => {
@@ -870,14 +871,14 @@ impl App {
             View::Pages => {
                 let len = self.pages.rows.data.as_ref().map_or(0, Vec::len) as u64;
                 self.pages.selected = step(self.pages.selected as u64, delta, len) as usize;
-                let rows = views::pages::visible_rows(self.body()) as usize;
+                let rows = layout::pages::visible_rows(self.body()) as usize;
                 self.pages.scroll = keep_visible(self.pages.scroll, self.pages.selected, rows);
                 self.load_more_pages();
             }
             View::Live => {
                 let len = self.live.events.len() as u64;
                 self.live.selected = step(self.live.selected as u64, delta, len) as usize;
-                let rows = views::live::visible_rows(self.body()) as usize;
+                let rows = layout::live::visible_rows(self.body()) as usize;
                 self.live.scroll = keep_visible(self.live.scroll, self.live.selected, rows);
             }
             View::Overview => {}
@@ -894,7 +895,7 @@ impl App {
         if self.sessions.window.data.is_some() {
             self.sessions.selected = self.sessions.selected.min(total - 1);
         }
-        let rows = u64::from(views::sessions::visible_rows(self.body())).max(1);
+        let rows = u64::from(layout::sessions::visible_rows(self.body())).max(1);
         let s = &mut self.sessions;
         if s.selected < s.scroll {
             s.scroll = s.selected;
@@ -904,7 +905,7 @@ impl App {
     }
 
     fn clamp_map_scroll(&mut self) {
-        let area = views::heatmap::map_area(self.body());
+        let area = layout::heatmap::map_area(self.body());
         let content = self
             .heat
             .map
@@ -918,14 +919,14 @@ impl App {
     fn page_size(&self) -> i64 {
         let body = self.body();
         let rows = match self.view {
-            View::Sessions => views::sessions::visible_rows(body),
-            View::Journey => views::journey::visible_rows(body),
+            View::Sessions => layout::sessions::visible_rows(body),
+            View::Journey => layout::journey::visible_rows(body),
             View::Heatmap => match self.heat.focus {
-                HeatFocus::Picker => views::heatmap::picker_rows(body),
-                HeatFocus::Map => views::heatmap::map_area(body).height,
+                HeatFocus::Picker => layout::heatmap::picker_rows(body),
+                HeatFocus::Map => layout::heatmap::map_area(body).height,
             },
-            View::Pages => views::pages::visible_rows(body),
-            View::Live => views::live::visible_rows(body),
+            View::Pages => layout::pages::visible_rows(body),
+            View::Live => layout::live::visible_rows(body),
             View::Overview => 1,
         };
         i64::from(rows.max(2) - 1)
@@ -1325,7 +1326,7 @@ impl App {
                     return None;
                 }
                 let screen = Rect::new(0, 0, self.size.0, self.size.1);
-                if let Some(view) = crate::render::tab_at(screen, at) {
+                if let Some(view) = layout::tab_at(screen, at) {
                     self.show(view);
                     return None;
                 }
@@ -1340,13 +1341,13 @@ impl App {
         let body = self.body();
         let (area, first) = match self.view {
             View::Sessions => (
-                views::sessions::rows_area(body),
+                layout::sessions::rows_area(body),
                 self.sessions.scroll as usize,
             ),
-            View::Journey => (views::journey::rows_area(body), self.journey.scroll),
-            View::Heatmap => (views::heatmap::picker_area(body), self.heat.scroll),
-            View::Pages => (views::pages::rows_area(body), self.pages.scroll),
-            View::Live => (views::live::rows_area(body), self.live.scroll),
+            View::Journey => (layout::journey::rows_area(body), self.journey.scroll),
+            View::Heatmap => (layout::heatmap::picker_area(body), self.heat.scroll),
+            View::Pages => (layout::pages::rows_area(body), self.pages.scroll),
+            View::Live => (layout::live::rows_area(body), self.live.scroll),
             View::Overview => return None,
         };
         if !area.contains(at) {
@@ -1442,7 +1443,7 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Msg> {
             app.clamp_map_scroll();
             match app.view {
                 View::Heatmap => {
-                    let area = views::heatmap::map_area(app.body());
+                    let area = layout::heatmap::map_area(app.body());
                     if app.heat.current.is_some()
                         && app.heat.columns != app.heat.mode.columns_for(area.width)
                     {

@@ -11,6 +11,8 @@
 //! - [`worker`] — the thread that owns the store reader and answers queries
 //!   with `Msg::Loaded`, so the UI never waits on the database;
 //! - [`render`] and [`views`] — pure drawing of the state, one module per view;
+//! - [`layout`] — where every part of the screen goes, asked by both `update`
+//!   (paging, mouse clicks, heatmap sizes) and the drawing code;
 //! - [`widgets::heatmap`] — the click-density widget (braille or half blocks);
 //! - [`keys`] — the one key table behind dispatch, the footer and the help;
 //! - [`filters`] — time ranges, filter fields and chips;
@@ -27,6 +29,7 @@ pub mod cli;
 pub mod demo;
 pub mod filters;
 pub mod keys;
+pub mod layout;
 pub mod output;
 pub mod progress;
 pub mod render;

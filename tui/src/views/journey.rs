@@ -12,44 +12,16 @@
 
 use super::{block, placeholder};
 use crate::app::App;
+use crate::layout;
 use crate::text::{duration, ellipsize, offset, safe, safe_or, short_datetime};
 use crate::theme;
 use crate::views::live::{detail, glyph};
 use crate::widgets::heatmap::{self, HeatOptions, HeatmapWidget};
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 use shared::event::EventKind;
-
-const HEADER: u16 = 4;
-const DETAIL: u16 = 2;
-
-fn split(body: Rect) -> (Rect, Rect, Rect) {
-    let [header, rest] =
-        Layout::vertical([Constraint::Length(HEADER), Constraint::Fill(1)]).areas(body);
-    let [steps, map] = Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(rest);
-    (header, steps, map)
-}
-
-pub fn rows_area(body: Rect) -> Rect {
-    super::table_rows(split(body).1, DETAIL)
-}
-
-pub fn visible_rows(body: Rect) -> u16 {
-    rows_area(body).height
-}
-
-/// Where the step's heatmap is drawn (inside its box, above the legend).
-pub fn map_area(body: Rect) -> Rect {
-    let inner = Block::bordered().inner(split(body).2);
-    Rect::new(
-        inner.x,
-        inner.y,
-        inner.width,
-        inner.height.saturating_sub(1),
-    )
-}
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let state = &app.journey;
@@ -82,7 +54,11 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         );
         return;
     };
-    let (header, steps_area, map_box) = split(area);
+    let layout::journey::Regions {
+        header,
+        steps: steps_area,
+        map: map_box,
+    } = layout::journey::regions(area);
     let s = &journey.session;
     let flags = match (s.bounced, s.rage_clicks) {
         (true, 0) => " · bounced".to_owned(),
@@ -124,7 +100,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     );
 
     let start = journey.steps.first().map_or(s.start, |e| e.event.ts);
-    let visible = usize::from(visible_rows(area));
+    let visible = usize::from(layout::journey::visible_rows(area));
     let rows = journey
         .steps
         .iter()
@@ -156,9 +132,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
                 row
             }
         });
-    let steps_inner = Block::bordered().inner(steps_area);
-    let [table_area, detail_area] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(DETAIL)]).areas(steps_inner);
+    let (table_area, detail_area) = layout::journey::steps_parts(steps_area);
     frame.render_widget(
         block(format!(
             " step {} of {} · j/k ",
@@ -221,14 +195,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         return;
     };
     frame.render_widget(block(title), area);
-    let inner = Block::bordered().inner(area);
-    let map_rect = Rect::new(
-        inner.x,
-        inner.y,
-        inner.width,
-        inner.height.saturating_sub(1),
-    );
-    let legend_rect = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
+    let (map_rect, legend_rect) = layout::map_and_legend(area);
     if map.total_clicks == 0 {
         frame.render_widget(
             Paragraph::new(Line::styled("no clicks on this page", theme::muted())),

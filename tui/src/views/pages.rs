@@ -4,6 +4,7 @@
 
 use super::{block, empty_hint, message, placeholder, sort_mark};
 use crate::app::App;
+use crate::layout::pages::visible_rows;
 use crate::text::{count, ellipsize, percent, safe};
 use crate::theme;
 use ratatui::layout::{Constraint, Rect};
@@ -47,14 +48,6 @@ pub fn sort_name(key: PageSortKey) -> &'static str {
         .into_iter()
         .find(|c| c.0 == Some(key))
         .map_or("?", |c| c.1)
-}
-
-pub fn rows_area(body: Rect) -> Rect {
-    super::table_rows(body, 0)
-}
-
-pub fn visible_rows(body: Rect) -> u16 {
-    rows_area(body).height
 }
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
