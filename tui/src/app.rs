@@ -11,7 +11,7 @@ use crate::keys::{self, Action};
 use crate::layout;
 use crate::views;
 use crate::widgets::heatmap::{self, HeatMode};
-use crate::worker::{Answer, Loaded, Query, Request, LIVE_BATCH};
+use crate::worker::{Answer, Loaded, Pane, Query, Request, RequestId, LIVE_BATCH};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -81,7 +81,8 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Remote<T> {
     pub data: Option<T>,
-    /// The id of the request in flight.
+    /// The generation of the request in flight; answers with another one
+    /// were superseded.
     pub pending: Option<u64>,
     pub error: Option<String>,
     /// False when the filter changed since the data was requested.
@@ -102,6 +103,16 @@ impl<T> Default for Remote<T> {
 impl<T> Remote<T> {
     pub fn loading(&self) -> bool {
         self.pending.is_some()
+    }
+
+    /// Takes the answer to request `generation` if it is the one in flight
+    /// (true), and drops it if a newer request superseded it (false).
+    fn accept(&mut self, generation: u64, result: Result<T, String>) -> bool {
+        if self.pending != Some(generation) {
+            return false;
+        }
+        self.settle(result);
+        true
     }
 
     fn settle(&mut self, result: Result<T, String>) {
@@ -334,7 +345,8 @@ pub struct App {
     pub popup: Popup,
     /// Requests for the worker, drained by the runtime.
     pub outbox: Vec<Request>,
-    next_id: u64,
+    /// The generation the next request gets; every request gets a new one.
+    next_generation: u64,
     pub quit: bool,
     /// Draw with colours (false under `NO_COLOR`).
     pub color: bool,
@@ -379,7 +391,7 @@ impl App {
             live: LiveState::default(),
             popup: Popup::None,
             outbox: Vec::new(),
-            next_id: 1,
+            next_generation: 1,
             quit: false,
             color: true,
             source: String::new(),
@@ -410,11 +422,14 @@ impl App {
         std::mem::take(&mut self.outbox)
     }
 
-    fn send(&mut self, query: Query) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
+    /// Queues `query` for `pane`; returns the generation its answer will
+    /// carry, which the pane keeps as the one it waits for.
+    fn send(&mut self, pane: Pane, query: Query) -> u64 {
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        let id = RequestId { pane, generation };
         self.outbox.push(Request { id, query });
-        id
+        generation
     }
 
     /// The area of the view body for the current terminal size.
@@ -479,7 +494,7 @@ impl App {
     }
 
     fn load_overview(&mut self) {
-        let id = self.send(Query::Overview(self.query_filter()));
+        let id = self.send(Pane::Overview, Query::Overview(self.query_filter()));
         self.overview.pending = Some(id);
         self.overview.fresh = true;
     }
@@ -514,7 +529,7 @@ impl App {
                 limit: SESSION_WINDOW,
             },
         };
-        let id = self.send(query);
+        let id = self.send(Pane::Sessions, query);
         self.sessions.window.pending = Some(id);
         self.sessions.window.fresh = true;
         self.sessions.pending_offset = Some(offset);
@@ -522,7 +537,7 @@ impl App {
 
     fn load_journey(&mut self) {
         if let Some(target) = self.journey.target.clone() {
-            let id = self.send(Query::Journey(target));
+            let id = self.send(Pane::Journey, Query::Journey(target));
             self.journey.data.pending = Some(id);
             self.journey.data.fresh = true;
         }
@@ -566,7 +581,7 @@ impl App {
             segment,
             columns,
         };
-        let id = self.send(Query::StepHeatmap(query));
+        let id = self.send(Pane::StepHeatmap, Query::StepHeatmap(query));
         self.journey.heat.pending = Some(id);
         self.journey.heat.fresh = true;
         self.journey.heat_page = Some(page);
@@ -575,10 +590,13 @@ impl App {
 
     fn load_heat_pages(&mut self) {
         let pattern = self.heat.search.as_deref().map(search_pattern);
-        let id = self.send(Query::HeatPages {
-            filter: self.query_filter(),
-            pattern,
-        });
+        let id = self.send(
+            Pane::HeatPages,
+            Query::HeatPages {
+                filter: self.query_filter(),
+                pattern,
+            },
+        );
         self.heat.pages.pending = Some(id);
         self.heat.pages.fresh = true;
     }
@@ -595,7 +613,7 @@ impl App {
             segment: self.heat.segment.0,
             columns,
         };
-        let id = self.send(Query::Heatmap(query));
+        let id = self.send(Pane::Heatmap, Query::Heatmap(query));
         self.heat.map.pending = Some(id);
         self.heat.map.fresh = true;
         self.heat.columns = columns;
@@ -603,12 +621,15 @@ impl App {
 
     fn load_pages(&mut self) {
         let pattern = self.pages.search.as_deref().map(search_pattern);
-        let id = self.send(Query::Pages {
-            filter: self.query_filter(),
-            pattern,
-            sort: self.pages.sort,
-            page: PageRequest::first(PAGES_LIMIT),
-        });
+        let id = self.send(
+            Pane::Pages,
+            Query::Pages {
+                filter: self.query_filter(),
+                pattern,
+                sort: self.pages.sort,
+                page: PageRequest::first(PAGES_LIMIT),
+            },
+        );
         self.pages.rows.pending = Some(id);
         self.pages.rows.fresh = true;
         self.pages.more_pending = None;
@@ -627,15 +648,18 @@ impl App {
             return;
         }
         let pattern = self.pages.search.as_deref().map(search_pattern);
-        let id = self.send(Query::Pages {
-            filter: self.query_filter(),
-            pattern,
-            sort: self.pages.sort,
-            page: PageRequest {
-                offset: loaded as u64,
-                limit: PAGES_LIMIT,
+        let id = self.send(
+            Pane::MorePages,
+            Query::Pages {
+                filter: self.query_filter(),
+                pattern,
+                sort: self.pages.sort,
+                page: PageRequest {
+                    offset: loaded as u64,
+                    limit: PAGES_LIMIT,
+                },
             },
-        });
+        );
         self.pages.more_pending = Some(id);
     }
 
@@ -643,87 +667,121 @@ impl App {
         if self.live.pending.is_some() {
             return;
         }
-        let id = self.send(Query::LivePoll {
-            token: self.live.token,
-            cursor: self.live.cursor.clone(),
-        });
+        let id = self.send(
+            Pane::Live,
+            Query::LivePoll {
+                token: self.live.token,
+                cursor: self.live.cursor.clone(),
+            },
+        );
         self.live.pending = Some(id);
         self.live.last_poll = self.now;
     }
 
     // ----- answers -------------------------------------------------------
 
+    /// Hands an answer to the pane its id names. The pane takes it only if
+    /// it is the answer to its newest request; an older one was superseded
+    /// (by a newer request, or by a reset) and is dropped.
     fn loaded(&mut self, loaded: Loaded) {
         let Loaded { id, result } = loaded;
-        if self.live.pending == Some(id) {
-            self.live.pending = None;
-            match result {
-                Ok(Answer::Live { token, tail }) => self.live_answer(token, tail),
-                Ok(_) => {}
-                Err(error) => self.live.error = Some(error),
-            }
-            return;
-        }
-        if self.overview.pending == Some(id) {
-            self.overview.settle(result.and_then(|a| match a {
-                Answer::Overview(o) => Ok(o),
-                _ => Err("unexpected answer".into()),
-            }));
-        } else if self.sessions.window.pending == Some(id) {
-            let offset = self.sessions.pending_offset.take().unwrap_or(0);
-            self.sessions.window.settle(result.and_then(|a| match a {
-                Answer::Sessions(p) => Ok((offset, p)),
-                _ => Err("unexpected answer".into()),
-            }));
-            self.clamp_sessions();
-        } else if self.journey.data.pending == Some(id) {
-            self.journey.data.settle(result.and_then(|a| match a {
-                Answer::Journey(j) => Ok(j),
-                _ => Err("unexpected answer".into()),
-            }));
-            let len = self.journey.len();
-            self.journey.step = self.journey.step.min(len.saturating_sub(1));
-            self.load_step_heatmap();
-        } else if self.journey.heat.pending == Some(id) {
-            self.journey.heat.settle(result.and_then(|a| match a {
-                Answer::StepHeatmap(h) => Ok(h),
-                _ => Err("unexpected answer".into()),
-            }));
-        } else if self.heat.pages.pending == Some(id) {
-            self.heat.pages.settle(result.and_then(|a| match a {
-                Answer::HeatPages(p) => Ok(p),
-                _ => Err("unexpected answer".into()),
-            }));
-            let n = self.heat.picker_rows().len();
-            self.heat.selected = self.heat.selected.min(n.saturating_sub(1));
-        } else if self.heat.map.pending == Some(id) {
-            self.heat.map.settle(result.and_then(|a| match a {
-                Answer::Heatmap(h) => Ok(h),
-                _ => Err("unexpected answer".into()),
-            }));
-            self.clamp_map_scroll();
-        } else if self.pages.rows.pending == Some(id) {
-            self.pages.rows.settle(result.and_then(|a| match a {
-                Answer::Pages(p) => Ok(p),
-                _ => Err("unexpected answer".into()),
-            }));
-            let n = self.pages.rows.data.as_ref().map_or(0, Vec::len);
-            self.pages.more = n == PAGES_LIMIT as usize;
-            self.pages.selected = self.pages.selected.min(n.saturating_sub(1));
-        } else if self.pages.more_pending == Some(id) {
-            self.pages.more_pending = None;
-            match result {
-                Ok(Answer::Pages(more)) => {
-                    self.pages.more = more.len() == PAGES_LIMIT as usize;
-                    if let Some(rows) = self.pages.rows.data.as_mut() {
-                        rows.extend(more);
-                    }
+        let generation = id.generation;
+        match id.pane {
+            Pane::Live => {
+                if self.live.pending != Some(generation) {
+                    return;
                 }
-                Ok(_) => self.pages.rows.error = Some("unexpected answer".into()),
-                Err(error) => self.pages.rows.error = Some(error),
+                self.live.pending = None;
+                match result {
+                    Ok(Answer::Live { token, tail }) => self.live_answer(token, tail),
+                    Ok(_) => {}
+                    Err(error) => self.live.error = Some(error),
+                }
+            }
+            Pane::Overview => {
+                let result = unpack(result, |a| match a {
+                    Answer::Overview(o) => Some(o),
+                    _ => None,
+                });
+                self.overview.accept(generation, result);
+            }
+            Pane::Sessions => {
+                if self.sessions.window.pending != Some(generation) {
+                    return;
+                }
+                let offset = self.sessions.pending_offset.take().unwrap_or(0);
+                let result = unpack(result, |a| match a {
+                    Answer::Sessions(p) => Some((offset, p)),
+                    _ => None,
+                });
+                self.sessions.window.accept(generation, result);
+                self.clamp_sessions();
+            }
+            Pane::Journey => {
+                let result = unpack(result, |a| match a {
+                    Answer::Journey(j) => Some(j),
+                    _ => None,
+                });
+                if self.journey.data.accept(generation, result) {
+                    let len = self.journey.len();
+                    self.journey.step = self.journey.step.min(len.saturating_sub(1));
+                    self.load_step_heatmap();
+                }
+            }
+            Pane::StepHeatmap => {
+                let result = unpack(result, |a| match a {
+                    Answer::StepHeatmap(h) => Some(h),
+                    _ => None,
+                });
+                self.journey.heat.accept(generation, result);
+            }
+            Pane::HeatPages => {
+                let result = unpack(result, |a| match a {
+                    Answer::HeatPages(p) => Some(p),
+                    _ => None,
+                });
+                if self.heat.pages.accept(generation, result) {
+                    let n = self.heat.picker_rows().len();
+                    self.heat.selected = self.heat.selected.min(n.saturating_sub(1));
+                }
+            }
+            Pane::Heatmap => {
+                let result = unpack(result, |a| match a {
+                    Answer::Heatmap(h) => Some(h),
+                    _ => None,
+                });
+                if self.heat.map.accept(generation, result) {
+                    self.clamp_map_scroll();
+                }
+            }
+            Pane::Pages => {
+                let result = unpack(result, |a| match a {
+                    Answer::Pages(p) => Some(p),
+                    _ => None,
+                });
+                if self.pages.rows.accept(generation, result) {
+                    let n = self.pages.rows.data.as_ref().map_or(0, Vec::len);
+                    self.pages.more = n == PAGES_LIMIT as usize;
+                    self.pages.selected = self.pages.selected.min(n.saturating_sub(1));
+                }
+            }
+            Pane::MorePages => {
+                if self.pages.more_pending != Some(generation) {
+                    return;
+                }
+                self.pages.more_pending = None;
+                match result {
+                    Ok(Answer::Pages(more)) => {
+                        self.pages.more = more.len() == PAGES_LIMIT as usize;
+                        if let Some(rows) = self.pages.rows.data.as_mut() {
+                            rows.extend(more);
+                        }
+                    }
+                    Ok(_) => self.pages.rows.error = Some("unexpected answer".into()),
+                    Err(error) => self.pages.rows.error = Some(error),
+                }
             }
         }
-        // Anything else answers a request that was superseded.
     }
 
     fn live_answer(&mut self, token: u64, tail: Option<LiveTail>) {
@@ -1399,6 +1457,15 @@ pub fn search_pattern(input: &str) -> PagePattern {
     } else {
         PagePattern::new(&format!("**{input}**"))
     }
+}
+
+/// The answer's data if it is the kind `pick` takes; an answer of another
+/// kind is an error.
+fn unpack<T>(
+    result: Result<Answer, String>,
+    pick: impl FnOnce(Answer) -> Option<T>,
+) -> Result<T, String> {
+    pick(result?).ok_or_else(|| "unexpected answer".to_owned())
 }
 
 /// `from + delta` within `0..len`.

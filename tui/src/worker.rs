@@ -2,6 +2,11 @@
 //! [`Request`]s with [`Msg::Loaded`] over a channel, so the UI never waits for
 //! the database.
 //!
+//! Each request carries a [`RequestId`] — the [`Pane`] that asked and a
+//! generation — which the worker hands back untouched with the answer, so the
+//! console routes the answer to the pane that asked without knowing anything
+//! else about it.
+//!
 //! When several requests of the same kind queue up (fast scrolling, typing),
 //! only the newest runs. A missing database is not fatal: every request
 //! retries opening it and answers with the error until it exists.
@@ -54,10 +59,41 @@ impl Query {
     }
 }
 
+/// Which part of the console asked for a query; its answer goes back there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Overview,
+    /// The loaded window of session rows.
+    Sessions,
+    /// The chosen session's steps.
+    Journey,
+    /// The heatmap beside the current journey step.
+    StepHeatmap,
+    /// The heatmap view's page picker.
+    HeatPages,
+    /// The heatmap view's map.
+    Heatmap,
+    /// The page list, from its first row.
+    Pages,
+    /// The page list's next chunk, appended to what is loaded.
+    MorePages,
+    /// The live view's poll of the change token and tail.
+    Live,
+}
+
+/// Names a request and, handed back with it, its answer: the pane that asked
+/// and the generation of the asking. A pane keeps the generation it waits
+/// for; an answer with any other generation was superseded and is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestId {
+    pub pane: Pane,
+    pub generation: u64,
+}
+
 /// A query with the id its answer will carry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
-    pub id: u64,
+    pub id: RequestId,
     pub query: Query,
 }
 
@@ -81,7 +117,7 @@ pub enum Answer {
 /// An answer (or the error) to request `id`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Loaded {
-    pub id: u64,
+    pub id: RequestId,
     pub result: Result<Answer, String>,
 }
 
