@@ -13,16 +13,6 @@ use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 use shared::store::query::PageSortKey;
 
-/// The columns `s` cycles through.
-pub const SORT_KEYS: [PageSortKey; 6] = [
-    PageSortKey::Views,
-    PageSortKey::Visitors,
-    PageSortKey::Clicks,
-    PageSortKey::ScrollDepth,
-    PageSortKey::RageClicks,
-    PageSortKey::Page,
-];
-
 fn columns() -> [(Option<PageSortKey>, &'static str, Constraint); 7] {
     [
         (Some(PageSortKey::Page), "page", Constraint::Fill(1)),
