@@ -23,7 +23,7 @@
 //! ```
 //! Sessions and Pages are one bordered table filling the body.
 
-use crate::app::View;
+use crate::view::View;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::widgets::Block;
 

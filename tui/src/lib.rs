@@ -15,6 +15,7 @@
 //!   (paging, mouse clicks, heatmap sizes) and the drawing code;
 //! - [`widgets::heatmap`] — the click-density widget (braille or half blocks);
 //! - [`keys`] — the one key table behind dispatch, the footer and the help;
+//! - [`view`] — the views by name, which the state, keys and layout share;
 //! - [`filters`] — time ranges, filter fields and chips;
 //! - [`runtime`] — the terminal loop (events, ticks, SIGTERM, restore);
 //! - [`cli`] and [`output`] — the command line and the non-interactive output;
@@ -37,6 +38,7 @@ pub mod runtime;
 pub mod text;
 pub mod theme;
 pub mod traffic;
+pub mod view;
 pub mod views;
 pub mod widgets;
 pub mod worker;

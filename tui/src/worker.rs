@@ -1,6 +1,6 @@
 //! The query worker: a thread that owns the store reader and answers
-//! [`Request`]s with [`Msg::Loaded`] over a channel, so the UI never waits for
-//! the database.
+//! [`Request`]s with [`Loaded`] messages over a channel (the console's
+//! `Msg::Loaded`), so the UI never waits for the database.
 //!
 //! Each request carries a [`RequestId`] — the [`Pane`] that asked and a
 //! generation — which the worker hands back untouched with the answer, so the
@@ -11,7 +11,6 @@
 //! only the newest runs. A missing database is not fatal: every request
 //! retries opening it and answers with the error until it exists.
 
-use crate::app::Msg;
 use shared::page_key::PagePattern;
 use shared::store::query::*;
 use shared::store::{DbUrl, EventReader, StoreError};
@@ -127,18 +126,19 @@ pub enum Source {
     Reader(Box<dyn EventReader>),
 }
 
-/// Starts the worker. It stops when `requests` is closed.
-pub fn spawn(
+/// Starts the worker. It stops when `requests` is closed or nobody listens
+/// to `replies` any more.
+pub fn spawn<M: From<Loaded> + Send + 'static>(
     source: Source,
     requests: Receiver<Request>,
-    replies: Sender<Msg>,
+    replies: Sender<M>,
 ) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("queries".into())
         .spawn(move || run(source, requests, replies))
 }
 
-fn run(source: Source, requests: Receiver<Request>, replies: Sender<Msg>) {
+fn run<M: From<Loaded>>(source: Source, requests: Receiver<Request>, replies: Sender<M>) {
     let (url, mut reader) = match source {
         Source::Url(url) => (Some(url), None),
         Source::Reader(reader) => (None, Some(reader)),
@@ -160,7 +160,7 @@ fn run(source: Source, requests: Receiver<Request>, replies: Sender<Msg>) {
                                 id: request.id,
                                 result: Err(error.to_string()),
                             };
-                            if replies.send(Msg::Loaded(Box::new(reply))).is_err() {
+                            if replies.send(reply.into()).is_err() {
                                 return;
                             }
                             continue;
@@ -172,13 +172,11 @@ fn run(source: Source, requests: Receiver<Request>, replies: Sender<Msg>) {
                 return;
             };
             let result = execute(store, request.query).map_err(|e| e.to_string());
-            if replies
-                .send(Msg::Loaded(Box::new(Loaded {
-                    id: request.id,
-                    result,
-                })))
-                .is_err()
-            {
+            let reply = Loaded {
+                id: request.id,
+                result,
+            };
+            if replies.send(reply.into()).is_err() {
                 return;
             }
         }

@@ -31,8 +31,8 @@ mod remote;
 mod replies;
 mod selection;
 mod sessions;
-mod view;
 
+pub use crate::view::View;
 pub use heatmap::{HeatFocus, HeatState, PickerRow, Segment};
 pub use journey::JourneyState;
 pub use live::{LiveState, AUTO_REFRESH_MS, LIVE_KEEP, POLL_MS, SPARK_SECONDS};
@@ -40,7 +40,6 @@ pub use pages::{PagesState, PAGES_LIMIT, SORT_KEYS};
 pub use popup::{search_pattern, Popup, Prompt, PromptFor};
 pub use remote::Remote;
 pub use sessions::{SessionsState, SESSION_WINDOW};
-pub use view::View;
 
 use crate::filters::{self, Range};
 use crate::keys::{self, Action};
@@ -63,6 +62,13 @@ pub enum Msg {
     /// The clock moved (milliseconds since the epoch); drives live polling.
     Tick(i64),
     Quit,
+}
+
+/// The worker sends its answers as messages.
+impl From<Loaded> for Msg {
+    fn from(loaded: Loaded) -> Self {
+        Self::Loaded(Box::new(loaded))
+    }
 }
 
 /// The whole state of the console.

@@ -1,4 +1,7 @@
-//! The screens, in tab order.
+//! The console's views by name, in tab order. The state ([`crate::app`]),
+//! the key table ([`crate::keys`]) and the layout ([`crate::layout`]) all
+//! name them, so they live on their own; how each is drawn is in
+//! [`crate::views`].
 
 /// The screens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,7 +40,7 @@ impl View {
     }
 
     /// The view `by` tabs away, wrapping around.
-    pub(super) fn step(self, by: isize) -> Self {
+    pub fn step(self, by: isize) -> Self {
         let n = Self::ALL.len() as isize;
         Self::ALL[(self.index() as isize + by).rem_euclid(n) as usize]
     }
