@@ -22,6 +22,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 use shared::event::EventKind;
+use shared::store::query::{Journey, SessionSummary, StoredEvent};
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let state = &app.journey;
@@ -54,12 +55,15 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         );
         return;
     };
-    let layout::journey::Regions {
-        header,
-        steps: steps_area,
-        map: map_box,
-    } = layout::journey::regions(area);
-    let s = &journey.session;
+    let regions = layout::journey::regions(area);
+    render_session(frame, &journey.session, regions.header);
+    let visible = usize::from(layout::journey::visible_rows(area));
+    render_steps(frame, app, journey, regions.steps, visible);
+    render_map(frame, app, regions.map);
+}
+
+/// The session's header: when, how long, on what, from where.
+fn render_session(frame: &mut Frame, s: &SessionSummary, area: Rect) {
     let flags = match (s.bounced, s.rage_clicks) {
         (true, 0) => " · bounced".to_owned(),
         (true, n) => format!(" · bounced · {n} rage clicks"),
@@ -96,11 +100,18 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             &title,
             area.width.saturating_sub(2).into(),
         ))),
-        header,
+        area,
     );
+}
 
-    let start = journey.steps.first().map_or(s.start, |e| e.event.ts);
-    let visible = usize::from(layout::journey::visible_rows(area));
+/// The steps box: `visible` rows of the steps table from the scroll offset,
+/// and the current step's details below it.
+fn render_steps(frame: &mut Frame, app: &App, journey: &Journey, area: Rect, visible: usize) {
+    let state = &app.journey;
+    let start = journey
+        .steps
+        .first()
+        .map_or(journey.session.start, |e| e.event.ts);
     let rows = journey
         .steps
         .iter()
@@ -112,34 +123,21 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
                 .checked_sub(1)
                 .and_then(|p| journey.steps.get(p))
                 .map_or(e.event.ts, |p| p.event.ts);
-            let page = safe(&e.event.page_key);
-            let path = page
-                .find('/')
-                .map_or(page.clone(), |i| page[i..].to_owned());
-            let what = match e.event.kind {
-                EventKind::PageView => path,
-                _ => format!("{path} {}", detail(e)),
-            };
-            let row = Row::new(vec![
-                Cell::from(offset(e.event.ts - start)),
-                Cell::from(offset(e.event.ts - previous)),
-                Cell::from(glyph(e.event.kind)),
-                Cell::from(what),
-            ]);
+            let row = step_row(e, start, previous);
             if i == state.step {
                 row.style(theme::selected())
             } else {
                 row
             }
         });
-    let (table_area, detail_area) = layout::journey::steps_parts(steps_area);
+    let (table_area, detail_area) = layout::journey::steps_parts(area);
     frame.render_widget(
         block(format!(
             " step {} of {} · j/k ",
             state.step + 1,
             journey.steps.len()
         )),
-        steps_area,
+        area,
     );
     frame.render_widget(
         Table::new(
@@ -155,27 +153,50 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         table_area,
     );
     if let Some(e) = state.current() {
-        let selector = e
-            .event
-            .target
-            .as_ref()
-            .and_then(|t| t.selector.as_deref())
-            .map(safe)
-            .unwrap_or_default();
-        let at = match (e.event.x, e.event.y) {
-            (Some(x), Some(y)) => format!("at {x},{y} px"),
-            _ => String::new(),
-        };
-        let lines = vec![
-            Line::styled(format!("{selector} {at}"), theme::muted()),
-            Line::styled(
-                safe_or(e.event.title.as_deref().or(e.event.url.as_str().into()), ""),
-                theme::muted(),
-            ),
-        ];
-        frame.render_widget(Paragraph::new(lines), detail_area);
+        render_step_detail(frame, e, detail_area);
     }
-    render_map(frame, app, map_box);
+}
+
+/// A step: its time from the session's `start` and from the `previous`
+/// step, its kind, its page's path and what it did there.
+fn step_row(e: &StoredEvent, start: i64, previous: i64) -> Row<'static> {
+    let page = safe(&e.event.page_key);
+    let path = page
+        .find('/')
+        .map_or(page.clone(), |i| page[i..].to_owned());
+    let what = match e.event.kind {
+        EventKind::PageView => path,
+        _ => format!("{path} {}", detail(e)),
+    };
+    Row::new(vec![
+        Cell::from(offset(e.event.ts - start)),
+        Cell::from(offset(e.event.ts - previous)),
+        Cell::from(glyph(e.event.kind)),
+        Cell::from(what),
+    ])
+}
+
+/// The current step's element and position, and its page's title.
+fn render_step_detail(frame: &mut Frame, e: &StoredEvent, area: Rect) {
+    let selector = e
+        .event
+        .target
+        .as_ref()
+        .and_then(|t| t.selector.as_deref())
+        .map(safe)
+        .unwrap_or_default();
+    let at = match (e.event.x, e.event.y) {
+        (Some(x), Some(y)) => format!("at {x},{y} px"),
+        _ => String::new(),
+    };
+    let lines = vec![
+        Line::styled(format!("{selector} {at}"), theme::muted()),
+        Line::styled(
+            safe_or(e.event.title.as_deref().or(e.event.url.as_str().into()), ""),
+            theme::muted(),
+        ),
+    ];
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn render_map(frame: &mut Frame, app: &App, area: Rect) {
