@@ -1,5 +1,6 @@
 //! Answers from the query worker, routed by the [`Pane`] named in their
-//! [`RequestId`] to the state of the view that asked.
+//! [`RequestId`](crate::worker::RequestId) to the state of the view that
+//! asked.
 //!
 //! Staleness is the pane's call: it takes an answer only if its generation is
 //! the one it still waits for. Asking again (a new filter, a moved window),
