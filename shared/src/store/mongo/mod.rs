@@ -22,6 +22,7 @@ mod codec;
 mod conditions;
 mod heat_reader;
 mod reader;
+mod repair;
 mod rollups;
 mod schema;
 mod writer;

@@ -222,39 +222,55 @@ impl MongoReader {
         .first()
         .map_or(0, |d| count(d, "n"));
 
-        let mut series = None;
-        if let (true, Some(min_start), Some(max_start)) = (
-            sums.sessions > 0,
-            int(&totals, "min_start"),
-            int(&totals, "max_start"),
-        ) {
-            let mut grid = SeriesGrid::new(filter.range, min_start, max_start);
-            let filled = aggregate(
-                db,
-                SESSIONS,
-                with(vec![doc! { "$group": {
-                    "_id": { "$floor": { "$divide": [
-                        { "$subtract": ["$start", grid.origin] }, grid.bucket_ms,
-                    ] } },
-                    "sessions": { "$sum": 1 },
-                    "page_views": { "$sum": "$page_views" },
-                } }]),
-            )
-            .await?;
-            for d in filled {
-                if let Some(index) = int(&d, "_id") {
-                    grid.add(index, count(&d, "sessions"), count(&d, "page_views"));
-                }
+        let series = match (int(&totals, "min_start"), int(&totals, "max_start")) {
+            (Some(min), Some(max)) if sums.sessions > 0 => {
+                Some(Self::series_of(db, &base, filter, min, max).await?)
             }
-            series = Some(grid);
-        }
+            _ => None,
+        };
+        let lists = Self::top_lists_of(db, &base, filter).await?;
+        Ok(assemble(visitors, sums, series, lists))
+    }
 
+    /// The overview's series over the sessions `base` keeps.
+    async fn series_of(
+        db: &Database,
+        base: &[Document],
+        filter: &Filter,
+        min_start: i64,
+        max_start: i64,
+    ) -> Result<SeriesGrid, StoreError> {
+        let mut grid = SeriesGrid::new(filter.range, min_start, max_start);
+        let mut stages = base.to_vec();
+        stages.push(doc! { "$group": {
+            "_id": { "$floor": { "$divide": [
+                { "$subtract": ["$start", grid.origin] }, grid.bucket_ms,
+            ] } },
+            "sessions": { "$sum": 1 },
+            "page_views": { "$sum": "$page_views" },
+        } });
+        for d in aggregate(db, SESSIONS, stages).await? {
+            if let Some(index) = int(&d, "_id") {
+                grid.add(index, count(&d, "sessions"), count(&d, "page_views"));
+            }
+        }
+        Ok(grid)
+    }
+
+    /// The overview's top lists over the sessions `base` keeps.
+    async fn top_lists_of(
+        db: &Database,
+        base: &[Document],
+        filter: &Filter,
+    ) -> Result<TopLists, StoreError> {
         let top = |group: Bson| {
-            with(vec![
+            let mut stages = base.to_vec();
+            stages.extend([
                 doc! { "$group": { "_id": group, "n": { "$sum": 1 } } },
                 doc! { "$sort": { "n": -1, "_id": 1 } },
                 doc! { "$limit": i64::from(TOP_LIST_ROWS) },
-            ])
+            ]);
+            stages
         };
         let as_text = |b: &Bson| match b {
             Bson::String(s) => s.clone(),
@@ -297,13 +313,12 @@ impl MongoReader {
             count: p.views,
         })
         .collect();
-        let lists = TopLists {
+        Ok(TopLists {
             pages,
             referrers: top_referrers,
             devices,
             browsers,
-        };
-        Ok(assemble(visitors, sums, series, lists))
+        })
     }
 
     async fn pages_of(

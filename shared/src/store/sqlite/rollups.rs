@@ -282,6 +282,14 @@ fn apply_page_deltas(
             }
         }
     }
+    apply_page_totals(tx, totals)
+}
+
+/// Adds each page's share of the commit to its all-time totals.
+fn apply_page_totals(
+    tx: &Transaction<'_>,
+    totals: HashMap<i64, PageTotalsDelta>,
+) -> rusqlite::Result<()> {
     let mut read =
         tx.prepare_cached("SELECT scroll_sum, scroll_err FROM page_totals WHERE page_id = ?1")?;
     let mut upsert = tx.prepare_cached(
