@@ -30,5 +30,6 @@
 pub mod fold;
 pub mod heat_deltas;
 pub mod heatmap;
+pub mod live;
 pub mod overview;
 pub mod rage;

@@ -11,6 +11,7 @@ use super::conditions::{pattern_regex, session_stages, SessionAt};
 use super::schema::{session_key, COMMIT_COUNTER, EVENTS, META, PAGES, SESSIONS};
 use super::Connection;
 use crate::page_key::PagePattern;
+use crate::store::core::live;
 use crate::store::core::overview::{
     assemble, device_label, SeriesGrid, SessionTotals, TopLists, TOP_LIST_ROWS,
 };
@@ -512,15 +513,10 @@ impl EventReader for MongoReader {
     }
 
     fn live_tail(&self, cursor: Option<&str>, limit: u32) -> Result<LiveTail, StoreError> {
-        let after = cursor
-            .map(|c| {
-                c.parse::<i64>()
-                    .map_err(|_| StoreError::InvalidCursor(c.to_owned()))
-            })
-            .transpose()?;
+        let after = live::position(cursor)?;
         if limit == 0 {
             return Ok(LiveTail {
-                cursor: cursor.map(str::to_owned),
+                cursor: live::next(&[], after),
                 events: Vec::new(),
             });
         }
@@ -541,12 +537,8 @@ impl EventReader for MongoReader {
             if after.is_none() {
                 rows.reverse();
             }
-            let next = match rows.last() {
-                Some(last) => Some(last.cursor.clone()),
-                None => after.map(|a| a.to_string()),
-            };
             Ok(LiveTail {
-                cursor: next,
+                cursor: live::next(&rows, after),
                 events: rows,
             })
         })

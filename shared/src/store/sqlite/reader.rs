@@ -5,6 +5,7 @@ use crate::event::{
     ClientInfo, DeviceClass, Event, EventKind, Size, Target, FLAG_CLOCK_ADJUSTED, FLAG_RAGE_CLICK,
 };
 use crate::page_key::PagePattern;
+use crate::store::core::live;
 use crate::store::query::*;
 use crate::store::{EventReader, StoreError};
 use rusqlite::types::Value;
@@ -476,12 +477,10 @@ impl EventReader for SqliteReader {
     }
 
     fn live_tail(&self, cursor: Option<&str>, limit: u32) -> Result<LiveTail, StoreError> {
+        let after = live::position(cursor)?;
         let limit = Value::Integer(i64::from(limit));
-        let mut events = match cursor {
-            Some(cursor) => {
-                let after: i64 = cursor
-                    .parse()
-                    .map_err(|_| StoreError::InvalidCursor(cursor.to_owned()))?;
+        let mut events = match after {
+            Some(after) => {
                 let sql = format!("{EVENT_SELECT} WHERE e.id > ?1 ORDER BY e.id LIMIT ?2");
                 self.query_rows(&sql, &[Value::Integer(after), limit], event_row)?
             }
@@ -492,12 +491,11 @@ impl EventReader for SqliteReader {
                 newest
             }
         };
-        let cursor = match events.last() {
-            Some(last) => Some(last.cursor.clone()),
-            None => cursor.map(str::to_owned),
-        };
         events.shrink_to_fit();
-        Ok(LiveTail { cursor, events })
+        Ok(LiveTail {
+            cursor: live::next(&events, after),
+            events,
+        })
     }
 
     fn change_token(&self) -> Result<u64, StoreError> {
