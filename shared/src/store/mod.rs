@@ -34,10 +34,17 @@ pub struct AppendOutcome {
 
 /// The write side. One writer per database.
 pub trait EventWriter: Send {
-    /// Commits `batches` in one transaction, with every rollup, durably: when
-    /// this returns `Ok`, the events survive a crash or power cut. All or
-    /// nothing: on `Err`, none of the batches is stored. Events whose
-    /// `(site, id)` is already stored are skipped and counted as duplicates.
+    /// Commits `batches` with every rollup, durably: when this returns `Ok`,
+    /// the events survive a crash or power cut. Events whose `(site, id)` is
+    /// already stored are skipped and counted as duplicates. On `Err` the
+    /// caller answers an error and the client resends, which is always safe;
+    /// what stays behind depends on the engine:
+    /// - SQLite: all or nothing (one transaction): none of the batches is
+    ///   stored;
+    /// - MongoDB: no transaction: some events may be stored, marked pending;
+    ///   the writer rebuilds the rollups they touch before its next commit
+    ///   (or any writer, once the mark is stale), so every read counts each
+    ///   stored event once, and the resent copies are duplicates.
     fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError>;
 
     /// Removes every session of one visitor of one site, with all its events
