@@ -5,7 +5,7 @@
 use super::codec::{count, int, text};
 use super::conditions::pattern_regex;
 use super::reader::{aggregate, joined_session_stages};
-use super::schema::{EVENTS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS};
+use super::schema::{cell_group, cell_of_group, EVENTS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS};
 use super::Connection;
 use crate::event::EventKind;
 use crate::store::core::heatmap::{CellRow, ElementRow, ExtentRow, HeatPart, HeatSource};
@@ -171,13 +171,12 @@ impl HeatSource for MongoHeat<'_> {
     ) -> Result<Vec<CellRow>, StoreError> {
         let part = source(query, part);
         let (clicks, rage) = part.sums();
-        // Fine cells grouped by the server under one number (gy × 256 + gx;
-        // gx < 200), scaled here.
+        // Fine cells grouped by the server under one number, scaled here.
         let rows = self.grouped(
             &part,
             HEAT_CELLS,
             vec![doc! { "$group": {
-                "_id": { "$add": [{ "$multiply": ["$gy", 256] }, "$gx"] },
+                "_id": cell_group(),
                 "clicks": clicks,
                 "rage": rage,
             } }],
@@ -186,7 +185,8 @@ impl HeatSource for MongoHeat<'_> {
             .iter()
             .filter_map(|d| {
                 let cell = int(d, "_id")?;
-                let (column, row) = scale.cell(cell.rem_euclid(256), cell.div_euclid(256));
+                let (gx, gy) = cell_of_group(cell);
+                let (column, row) = scale.cell(gx, gy);
                 Some(CellRow {
                     column,
                     row,

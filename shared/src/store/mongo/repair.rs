@@ -6,7 +6,8 @@
 use super::codec::{int, text};
 use super::rollups::Rollups;
 use super::schema::{
-    key, COMMIT_COUNTER, EVENTS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS, PAGES, SESSIONS,
+    cell_group, cell_of_group, key, COMMIT_COUNTER, EVENTS, HEAT_CELLS, HEAT_ELEMENTS,
+    HEAT_EXTENTS, PAGES, SESSIONS,
 };
 use super::writer::{
     apply, bulk_update, bump, clicks_around, judge_clicks, set_rage, SESSION_CHUNK,
@@ -112,9 +113,7 @@ pub(super) async fn recompute_buckets(
             db,
             &hks,
             keep.clone(),
-            number(Bson::Document(
-                doc! { "$add": [{ "$multiply": ["$gy", 256] }, "$gx"] },
-            )),
+            number(Bson::Document(cell_group())),
             doc! { "clicks": { "$sum": 1 }, "rage_clicks": { "$sum": "$rage" } },
         )
         .await?;
@@ -172,7 +171,7 @@ fn cell_documents(cells: Groups, base: &impl Fn(&str) -> Document) -> Vec<Docume
         let Ok(cell) = part.parse::<i64>() else {
             continue;
         };
-        let (gx, gy) = (cell % 256, cell / 256);
+        let (gx, gy) = cell_of_group(cell);
         let mut d = base(&hk);
         d.insert("_id", key(&[&hk, &gx.to_string(), &gy.to_string()]));
         d.insert("gx", gx);

@@ -60,6 +60,22 @@ pub(crate) fn bucket_key(site: &str, page: &str, segment: i64, day: i64) -> Stri
     key(&[site, &segment.to_string(), &day.to_string(), page])
 }
 
+/// Fine cells are grouped by the server under one number, `gy × 256 + gx`
+/// (`gx` < [`crate::limits::HEAT_GRID_X`] ≤ 256): this expression…
+pub(crate) fn cell_group() -> Document {
+    doc! { "$add": [{ "$multiply": ["$gy", CELL_GROUP_BASE] }, "$gx"] }
+}
+
+/// …and its inverse, `(gx, gy)`.
+pub(crate) fn cell_of_group(group: i64) -> (i64, i64) {
+    (
+        group.rem_euclid(CELL_GROUP_BASE),
+        group.div_euclid(CELL_GROUP_BASE),
+    )
+}
+
+const CELL_GROUP_BASE: i64 = 256;
+
 fn index(keys: Document, name: &str) -> IndexModel {
     IndexModel::builder()
         .keys(keys)
