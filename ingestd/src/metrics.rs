@@ -1,6 +1,6 @@
 //! Prometheus text metrics, kept in atomics so the ingest path never takes a lock.
 
-use shared::validate::REJECT_CODES;
+use shared::reject_code::RejectCode;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
@@ -112,7 +112,7 @@ pub struct Metrics {
     pub events_received: AtomicU64,
     pub events_accepted: AtomicU64,
     pub events_duplicate: AtomicU64,
-    events_rejected: [AtomicU64; REJECT_CODES.len()],
+    events_rejected: [AtomicU64; RejectCode::ALL.len()],
     requests_rejected: [AtomicU64; RequestRejection::ALL.len()],
     pub requests: AtomicU64,
     /// Events per committed transaction (group commit size).
@@ -157,9 +157,9 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    pub fn event_rejected(&self, code: &str) {
-        if let Some(i) = REJECT_CODES.iter().position(|c| *c == code) {
-            self.events_rejected[i].fetch_add(1, Relaxed);
+    pub fn event_rejected(&self, code: RejectCode) {
+        if let Some(n) = self.events_rejected.get(code.index()) {
+            n.fetch_add(1, Relaxed);
         }
     }
 
@@ -206,7 +206,7 @@ impl Metrics {
             self.events_duplicate.load(Relaxed),
         );
         let _ = writeln!(out, "# HELP ingestd_events_rejected_total Events rejected by validation, by reason.\n# TYPE ingestd_events_rejected_total counter");
-        for (code, n) in REJECT_CODES.iter().zip(&self.events_rejected) {
+        for (code, n) in RejectCode::ALL.iter().zip(&self.events_rejected) {
             let _ = writeln!(
                 out,
                 "ingestd_events_rejected_total{{reason=\"{code}\"}} {}",
@@ -291,7 +291,7 @@ mod tests {
     fn renders_counters_and_histograms() {
         let m = Metrics::default();
         m.events_received.fetch_add(3, Relaxed);
-        m.event_rejected("invalid_url");
+        m.event_rejected(RejectCode::InvalidUrl);
         m.request_rejected(RequestRejection::QueueFull);
         m.commit_seconds.observe(0.003);
         m.commit_events.observe(64.0);

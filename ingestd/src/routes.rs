@@ -110,7 +110,7 @@ impl AppState {
     /// Counts and logs rejected events by reason (receipt counted elsewhere).
     fn count_rejected_events(&self, site: Option<&str>, rejected: &[Rejection]) {
         for r in rejected {
-            self.metrics.event_rejected(r.reason.code());
+            self.metrics.event_rejected(r.reason.reject_code());
         }
         self.reject_log.events(site, rejected);
     }

@@ -9,6 +9,7 @@
 //! without being kept, so a body never costs much more memory than its size.
 
 use crate::limits::*;
+use crate::reject_code::RejectCode;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
@@ -248,7 +249,7 @@ pub struct RejectedEvent {
     /// Position of the event in the request's `events` array.
     pub index: usize,
     /// A stable, machine-readable reason code (also a metrics label).
-    pub code: String,
+    pub code: RejectCode,
     /// What is wrong, for a person.
     pub reason: String,
 }
@@ -325,7 +326,7 @@ pub fn openapi() -> Value {
                     "pattern": "^[\\x21-\\x7e]+$"});
     let rejected = json!({"type": "object", "required": ["index", "code", "reason"], "properties": {
         "index": {"type": "integer", "minimum": 0},
-        "code": {"type": "string", "enum": crate::validate::REJECT_CODES},
+        "code": {"type": "string", "enum": RejectCode::ALL.map(RejectCode::as_str)},
         "reason": {"type": "string"}}});
     let error = json!({"type": "object", "required": ["error"], "properties": {
         "error": {"type": "string"},
