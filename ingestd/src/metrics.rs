@@ -1,60 +1,13 @@
 //! Prometheus text metrics, kept in atomics so the ingest path never takes a lock.
+//!
+//! Counters by reason are arrays indexed by the reason enums
+//! ([`RejectCode`], [`RequestRejection`]), rendered by iterating their
+//! `ALL`, so every reason is listed, at zero until it happens.
 
+use crate::refusal::RequestRejection;
 use shared::reject_code::RejectCode;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
-
-/// Why a whole request was refused (a metrics label).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestRejection {
-    Malformed,
-    NothingValid,
-    BodyTooLarge,
-    BodyTimeout,
-    RateLimited,
-    UnknownSite,
-    OriginNotAllowed,
-    QueueFull,
-    StoreFailed,
-    CommitTimeout,
-    Bot,
-    UnsupportedEncoding,
-}
-
-impl RequestRejection {
-    const ALL: [RequestRejection; 12] = [
-        Self::Malformed,
-        Self::NothingValid,
-        Self::BodyTooLarge,
-        Self::BodyTimeout,
-        Self::RateLimited,
-        Self::UnknownSite,
-        Self::OriginNotAllowed,
-        Self::QueueFull,
-        Self::StoreFailed,
-        Self::CommitTimeout,
-        Self::Bot,
-        Self::UnsupportedEncoding,
-    ];
-
-    /// The metrics label, also used in log lines.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Malformed => "malformed",
-            Self::NothingValid => "nothing_valid",
-            Self::BodyTooLarge => "body_too_large",
-            Self::BodyTimeout => "body_timeout",
-            Self::RateLimited => "rate_limited",
-            Self::UnknownSite => "unknown_site",
-            Self::OriginNotAllowed => "origin_not_allowed",
-            Self::QueueFull => "queue_full",
-            Self::StoreFailed => "store_failed",
-            Self::CommitTimeout => "commit_timeout",
-            Self::Bot => "bot",
-            Self::UnsupportedEncoding => "unsupported_encoding",
-        }
-    }
-}
 
 /// A histogram with fixed upper bounds.
 pub struct Histogram {
@@ -164,8 +117,8 @@ impl Metrics {
     }
 
     pub fn request_rejected(&self, why: RequestRejection) {
-        if let Some(i) = RequestRejection::ALL.iter().position(|r| *r == why) {
-            self.requests_rejected[i].fetch_add(1, Relaxed);
+        if let Some(n) = self.requests_rejected.get(why.index()) {
+            n.fetch_add(1, Relaxed);
         }
     }
 
