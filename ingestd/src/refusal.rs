@@ -122,7 +122,8 @@ impl Refusal {
             Self::UnknownSite => RequestRejection::UnknownSite,
             Self::OriginNotAllowed => RequestRejection::OriginNotAllowed,
             Self::Bot { .. } => RequestRejection::Bot,
-            Self::QueueFull | Self::ShuttingDown => RequestRejection::QueueFull,
+            Self::QueueFull => RequestRejection::QueueFull,
+            Self::ShuttingDown => RequestRejection::ShuttingDown,
             Self::CommitTimeout => RequestRejection::CommitTimeout,
             Self::NoVisitorId | Self::StoreFailed(_) | Self::WriterGone => {
                 RequestRejection::StoreFailed
@@ -176,6 +177,9 @@ shared::code_enum! {
         CommitTimeout => "commit_timeout",
         Bot => "bot",
         UnsupportedEncoding => "unsupported_encoding",
+        /// The queue was closed for shutdown: not an overload, so not
+        /// counted as `queue_full`.
+        ShuttingDown => "shutting_down",
     }
 }
 

@@ -2,7 +2,7 @@
 //! dashboards have always seen them.
 
 use super::*;
-use crate::queue::CommitError;
+use crate::queue::{CommitError, QueueError};
 use http_body_util::BodyExt;
 use shared::reject_code::RejectCode;
 
@@ -103,7 +103,7 @@ fn each_refusal_answers_with_its_status_header_label_and_message() {
         ),
         (
             Refusal::ShuttingDown,
-            (503, retry("5"), "queue_full"),
+            (503, retry("5"), "shutting_down"),
             r#"{"error":"the server is shutting down; nothing was stored"}"#,
         ),
         (
@@ -155,6 +155,19 @@ fn refusals_of_events_list_every_event() {
     );
 }
 
+/// A closed queue is the daemon stopping, not an overload: still `503` with
+/// `Retry-After: 5`, but counted apart from `queue_full`.
+#[test]
+fn a_closed_queue_is_shutting_down_not_full() {
+    let closed = Refusal::from(QueueError::Closed);
+    assert_eq!(closed.reason(), RequestRejection::ShuttingDown);
+    assert_eq!(closed.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(closed.retry_after_secs(), Some(5));
+    let full = Refusal::from(QueueError::Full);
+    assert_eq!(full.reason(), RequestRejection::QueueFull);
+    assert_eq!(full.retry_after_secs(), Some(1));
+}
+
 #[test]
 fn request_labels_are_the_published_ones_in_order() {
     assert_eq!(
@@ -172,6 +185,7 @@ fn request_labels_are_the_published_ones_in_order() {
             "commit_timeout",
             "bot",
             "unsupported_encoding",
+            "shutting_down",
         ]
     );
 }
