@@ -14,7 +14,9 @@
 //! SIGINT/SIGTERM to the shutdown.
 //!
 //! Modules: [`config`] (CLI and environment), [`queue`] (bounded queue and the
-//! group-commit writer), [`routes`] (HTTP handling), [`metrics`] (Prometheus
+//! group-commit writer), [`routes`] (HTTP handling), [`refusal`] (every
+//! refusal of an ingest request and its answer), [`http_reply`] (answer and
+//! error bodies), [`reject_log`] (bounded log lines of refusals), [`metrics`] (Prometheus
 //! text), [`rate_limit`] (per-IP token buckets), [`sites`] (site keys, CORS,
 //! hostnames), [`client_ip`] (trusted proxies), [`bots`] (bot filtering),
 //! [`cookieless`] (daily-salted visitor ids), [`assets`] (the embedded tracker
@@ -28,9 +30,11 @@ pub mod client_ip;
 pub mod config;
 pub mod cookieless;
 pub mod host_header;
+pub mod http_reply;
 pub mod metrics;
 pub mod queue;
 pub mod rate_limit;
+pub mod refusal;
 pub mod refused_body;
 pub mod reject_log;
 pub mod routes;

@@ -1,60 +1,13 @@
 //! Prometheus text metrics, kept in atomics so the ingest path never takes a lock.
+//!
+//! Counters by reason are arrays indexed by the reason enums
+//! ([`RejectCode`], [`RequestRejection`]), rendered by iterating their
+//! `ALL`, so every reason is listed, at zero until it happens.
 
-use shared::validate::REJECT_CODES;
+use crate::refusal::RequestRejection;
+use shared::reject_code::RejectCode;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
-
-/// Why a whole request was refused (a metrics label).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestRejection {
-    Malformed,
-    NothingValid,
-    BodyTooLarge,
-    BodyTimeout,
-    RateLimited,
-    UnknownSite,
-    OriginNotAllowed,
-    QueueFull,
-    StoreFailed,
-    CommitTimeout,
-    Bot,
-    UnsupportedEncoding,
-}
-
-impl RequestRejection {
-    const ALL: [RequestRejection; 12] = [
-        Self::Malformed,
-        Self::NothingValid,
-        Self::BodyTooLarge,
-        Self::BodyTimeout,
-        Self::RateLimited,
-        Self::UnknownSite,
-        Self::OriginNotAllowed,
-        Self::QueueFull,
-        Self::StoreFailed,
-        Self::CommitTimeout,
-        Self::Bot,
-        Self::UnsupportedEncoding,
-    ];
-
-    /// The metrics label, also used in log lines.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Malformed => "malformed",
-            Self::NothingValid => "nothing_valid",
-            Self::BodyTooLarge => "body_too_large",
-            Self::BodyTimeout => "body_timeout",
-            Self::RateLimited => "rate_limited",
-            Self::UnknownSite => "unknown_site",
-            Self::OriginNotAllowed => "origin_not_allowed",
-            Self::QueueFull => "queue_full",
-            Self::StoreFailed => "store_failed",
-            Self::CommitTimeout => "commit_timeout",
-            Self::Bot => "bot",
-            Self::UnsupportedEncoding => "unsupported_encoding",
-        }
-    }
-}
 
 /// A histogram with fixed upper bounds.
 pub struct Histogram {
@@ -112,7 +65,7 @@ pub struct Metrics {
     pub events_received: AtomicU64,
     pub events_accepted: AtomicU64,
     pub events_duplicate: AtomicU64,
-    events_rejected: [AtomicU64; REJECT_CODES.len()],
+    events_rejected: [AtomicU64; RejectCode::ALL.len()],
     requests_rejected: [AtomicU64; RequestRejection::ALL.len()],
     pub requests: AtomicU64,
     /// Events per committed transaction (group commit size).
@@ -157,129 +110,165 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    pub fn event_rejected(&self, code: &str) {
-        if let Some(i) = REJECT_CODES.iter().position(|c| *c == code) {
-            self.events_rejected[i].fetch_add(1, Relaxed);
+    pub fn event_rejected(&self, code: RejectCode) {
+        if let Some(n) = self.events_rejected.get(code.index()) {
+            n.fetch_add(1, Relaxed);
         }
     }
 
     pub fn request_rejected(&self, why: RequestRejection) {
-        if let Some(i) = RequestRejection::ALL.iter().position(|r| *r == why) {
-            self.requests_rejected[i].fetch_add(1, Relaxed);
+        if let Some(n) = self.requests_rejected.get(why.index()) {
+            n.fetch_add(1, Relaxed);
         }
     }
 
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
-        let counter = |out: &mut String, name: &str, help: &str, v: u64| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
-            );
-        };
-        let gauge = |out: &mut String, name: &str, help: &str, v: i64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
-        };
+        self.render_events(&mut out);
+        self.render_rejections(&mut out);
+        self.render_store(&mut out);
+        self.render_queue(&mut out);
+        out
+    }
+
+    /// Requests and events received, accepted and duplicated.
+    fn render_events(&self, out: &mut String) {
         counter(
-            &mut out,
+            out,
             "ingestd_http_requests_total",
             "HTTP requests received.",
             self.requests.load(Relaxed),
         );
         counter(
-            &mut out,
+            out,
             "ingestd_events_received_total",
             "Events received in request bodies.",
             self.events_received.load(Relaxed),
         );
         counter(
-            &mut out,
+            out,
             "ingestd_events_accepted_total",
             "Events committed (including duplicates of stored events).",
             self.events_accepted.load(Relaxed),
         );
         counter(
-            &mut out,
+            out,
             "ingestd_events_duplicate_total",
             "Accepted events that were already stored.",
             self.events_duplicate.load(Relaxed),
         );
-        let _ = writeln!(out, "# HELP ingestd_events_rejected_total Events rejected by validation, by reason.\n# TYPE ingestd_events_rejected_total counter");
-        for (code, n) in REJECT_CODES.iter().zip(&self.events_rejected) {
-            let _ = writeln!(
-                out,
-                "ingestd_events_rejected_total{{reason=\"{code}\"}} {}",
-                n.load(Relaxed)
-            );
-        }
-        let _ = writeln!(out, "# HELP ingestd_requests_rejected_total Requests refused as a whole, by reason.\n# TYPE ingestd_requests_rejected_total counter");
-        for (why, n) in RequestRejection::ALL.iter().zip(&self.requests_rejected) {
-            let _ = writeln!(
-                out,
-                "ingestd_requests_rejected_total{{reason=\"{}\"}} {}",
-                why.label(),
-                n.load(Relaxed)
-            );
-        }
+    }
+
+    /// Rejected events and refused requests, one line per reason.
+    fn render_rejections(&self, out: &mut String) {
+        counter_by_reason(
+            out,
+            "ingestd_events_rejected_total",
+            "Events rejected by validation, by reason.",
+            RejectCode::ALL.map(RejectCode::as_str),
+            &self.events_rejected,
+        );
+        counter_by_reason(
+            out,
+            "ingestd_requests_rejected_total",
+            "Requests refused as a whole, by reason.",
+            RequestRejection::ALL.map(RequestRejection::label),
+            &self.requests_rejected,
+        );
+    }
+
+    /// Commits and the database's health.
+    fn render_store(&self, out: &mut String) {
         counter(
-            &mut out,
+            out,
             "ingestd_commit_failures_total",
             "Commits that failed (their requests got 503).",
             self.commit_failures.load(Relaxed),
         );
         counter(
-            &mut out,
+            out,
             "ingestd_store_reopens_total",
             "Times the database was opened afresh after a failed commit.",
             self.store_reopens.load(Relaxed),
         );
         counter(
-            &mut out,
+            out,
             "ingestd_store_reopen_failures_total",
             "Reopen attempts that failed (the database stayed unavailable).",
             self.store_reopen_failures.load(Relaxed),
         );
         gauge(
-            &mut out,
+            out,
             "ingestd_store_available",
             "1 while the last database open or commit succeeded, 0 after a failure.",
             self.store_available.load(Relaxed),
         );
         self.commit_events.render(
-            &mut out,
+            out,
             "ingestd_commit_batch_events",
             "Events per committed transaction.",
         );
         self.request_events.render(
-            &mut out,
+            out,
             "ingestd_request_batch_events",
             "Valid events per request.",
         );
         self.commit_seconds.render(
-            &mut out,
+            out,
             "ingestd_commit_duration_seconds",
             "Time to commit one transaction durably.",
         );
+    }
+
+    /// What waits for the writer, and the open connections.
+    fn render_queue(&self, out: &mut String) {
         gauge(
-            &mut out,
+            out,
             "ingestd_queue_batches",
             "Batches waiting for the writer.",
             self.queue_batches.load(Relaxed),
         );
         gauge(
-            &mut out,
+            out,
             "ingestd_queue_bytes",
             "Body bytes waiting for the writer.",
             self.queue_bytes.load(Relaxed),
         );
         gauge(
-            &mut out,
+            out,
             "ingestd_open_connections",
             "Open client connections.",
             self.open_connections.load(Relaxed),
         );
-        out
+    }
+}
+
+fn counter(out: &mut String, name: &str, help: &str, value: u64) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+    );
+}
+
+fn gauge(out: &mut String, name: &str, help: &str, value: i64) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+    );
+}
+
+/// A counter with a `reason` label: one line per reason, in `reasons`' order.
+fn counter_by_reason<const N: usize>(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    reasons: [&str; N],
+    counts: &[AtomicU64; N],
+) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+    for (reason, n) in reasons.iter().zip(counts) {
+        let _ = writeln!(out, "{name}{{reason=\"{reason}\"}} {}", n.load(Relaxed));
     }
 }
 
@@ -291,7 +280,7 @@ mod tests {
     fn renders_counters_and_histograms() {
         let m = Metrics::default();
         m.events_received.fetch_add(3, Relaxed);
-        m.event_rejected("invalid_url");
+        m.event_rejected(RejectCode::InvalidUrl);
         m.request_rejected(RequestRejection::QueueFull);
         m.commit_seconds.observe(0.003);
         m.commit_events.observe(64.0);

@@ -9,6 +9,7 @@
 //! without being kept, so a body never costs much more memory than its size.
 
 use crate::limits::*;
+use crate::reject_code::RejectCode;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
@@ -248,7 +249,7 @@ pub struct RejectedEvent {
     /// Position of the event in the request's `events` array.
     pub index: usize,
     /// A stable, machine-readable reason code (also a metrics label).
-    pub code: String,
+    pub code: RejectCode,
     /// What is wrong, for a person.
     pub reason: String,
 }
@@ -272,8 +273,6 @@ pub struct ErrorReply {
     pub rejected: Vec<RejectedEvent>,
 }
 
-/// The schema of one event type: the fields every event has, then its own.
-/// Optional fields may be `null`, which means absent.
 /// What an event's `url` must look like. A browser's `location.href` always
 /// has an ASCII host (an internationalised name in its `xn--` form). A name
 /// whose last label starts with a digit is read as an IPv4 address by the URL
@@ -288,6 +287,8 @@ const URL_PATTERN: &str = concat!(
     "([/?#].*)?$"
 );
 
+/// The schema of one event type: the fields every event has, then its own.
+/// Optional fields may be `null`, which means absent.
 fn event_schema(kind: &str, required: &[&str], own: Value) -> Value {
     let dim = json!({"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION});
     let pair = json!({"type": ["array", "null"], "prefixItems": [dim, dim], "minItems": 2, "maxItems": 2,
@@ -321,15 +322,68 @@ fn event_schema(kind: &str, required: &[&str], own: Value) -> Value {
 
 /// The OpenAPI 3.1 document for the ingestion API.
 pub fn openapi() -> Value {
-    let id = json!({"type": "string", "minLength": 1, "maxLength": MAX_ID_CHARS,
-                    "pattern": "^[\\x21-\\x7e]+$"});
-    let rejected = json!({"type": "object", "required": ["index", "code", "reason"], "properties": {
-        "index": {"type": "integer", "minimum": 0},
-        "code": {"type": "string", "enum": crate::validate::REJECT_CODES},
-        "reason": {"type": "string"}}});
-    let error = json!({"type": "object", "required": ["error"], "properties": {
-        "error": {"type": "string"},
-        "rejected": {"type": "array", "items": {"$ref": "#/components/schemas/RejectedEvent"}}}});
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ingestd event API",
+            "version": "1",
+            "description": api_description()
+        },
+        "paths": {
+            "/api/events": {"post": {
+                "summary": "Store a batch of one session's events",
+                "requestBody": {"required": true, "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Batch"}},
+                    "text/plain": {"schema": {"$ref": "#/components/schemas/Batch"}}}},
+                "responses": events_responses()
+            }},
+            "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
+            "/metrics": {"get": {"summary": "Prometheus text metrics", "responses": {"200": {"description": "metrics"}}}},
+            "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI"}}}}
+        },
+        "components": {"schemas": {
+            "Batch": batch_schema(),
+            "Event": event_union_schema(),
+            "PageView": event_schema("page_view", &[], json!({})),
+            "Click": click_schema(),
+            "Scroll": scroll_schema(),
+            "Custom": custom_schema(),
+            "Target": target_schema(),
+            "IngestReply": {"type": "object", "required": ["accepted", "duplicates", "rejected"], "properties": {
+                "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},
+                "rejected": {"type": "array", "items": {"$ref": "#/components/schemas/RejectedEvent"}}}},
+            "RejectedEvent": {"type": "object", "required": ["index", "code", "reason"], "properties": {
+                "index": {"type": "integer", "minimum": 0},
+                "code": {"type": "string", "enum": RejectCode::ALL.map(RejectCode::as_str)},
+                "reason": {"type": "string"}}},
+            "Error": {"type": "object", "required": ["error"], "properties": {
+                "error": {"type": "string"},
+                "rejected": {"type": "array", "items": {"$ref": "#/components/schemas/RejectedEvent"}}}}
+        }}
+    })
+}
+
+/// The document's overview: the rules every request follows.
+fn api_description() -> String {
+    format!(
+        "Events from the browser tracker. Bodies are JSON whatever the Content-Type \
+         (sendBeacon sends text/plain). Limits: body ≤ {MAX_BODY_BYTES} bytes, \
+         ≤ {MAX_EVENTS_PER_BATCH} events per batch; every object must be a JSON object \
+         (not an array), and an optional field that is null counts as absent. \
+         Strings that the schemas say are truncated are cut on a character \
+         boundary, not rejected; control, bidi and zero-width characters are \
+         removed from them (selectors excepted: they are stored as sent). A lone UTF-16 surrogate escape (half of a character, \
+         as JSON.stringify writes it) is replaced by U+FFFD. An event whose ts is more than {} minutes from \
+         the server clock (after correcting by sent_at) gets the receive time and \
+         a flag. A second copy of an event id (per site) is ignored. Events for a \
+         page whose host is not one of the site's configured origins' hosts are \
+         rejected (host_not_allowed).",
+        MAX_CLOCK_SKEW_MS / 60_000
+    )
+}
+
+/// Every answer of `POST /api/events`.
+fn events_responses() -> Value {
     let error_response = |description: &str| {
         json!({"description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
@@ -341,116 +395,111 @@ pub fn openapi() -> Value {
         r
     };
     json!({
-        "openapi": "3.1.0",
-        "info": {
-            "title": "ingestd event API",
-            "version": "1",
-            "description": format!(
-                "Events from the browser tracker. Bodies are JSON whatever the Content-Type \
-                 (sendBeacon sends text/plain). Limits: body ≤ {MAX_BODY_BYTES} bytes, \
-                 ≤ {MAX_EVENTS_PER_BATCH} events per batch; every object must be a JSON object \
-                 (not an array), and an optional field that is null counts as absent. \
-                 Strings that the schemas say are truncated are cut on a character \
-                 boundary, not rejected; control, bidi and zero-width characters are \
-                 removed from them (selectors excepted: they are stored as sent). A lone UTF-16 surrogate escape (half of a character, \
-                 as JSON.stringify writes it) is replaced by U+FFFD. An event whose ts is more than {} minutes from \
-                 the server clock (after correcting by sent_at) gets the receive time and \
-                 a flag. A second copy of an event id (per site) is ignored. Events for a \
-                 page whose host is not one of the site's configured origins' hosts are \
-                 rejected (host_not_allowed).",
-                MAX_CLOCK_SKEW_MS / 60_000)
-        },
-        "paths": {
-            "/api/events": {"post": {
-                "summary": "Store a batch of one session's events",
-                "requestBody": {"required": true, "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/Batch"}},
-                    "text/plain": {"schema": {"$ref": "#/components/schemas/Batch"}}}},
-                "responses": {
-                    "200": {"description": "Valid events are committed durably; invalid ones are listed",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IngestReply"}}}},
-                    "400": error_response("Malformed JSON, a bad envelope, or no valid event"),
-                    "403": error_response("Unknown site, origin not allowed for the site, or a bot (every event listed with code bot)"),
-                    "408": error_response("The body did not arrive in time"),
-                    "413": error_response("Body larger than the limit"),
-                    "415": error_response("A compressed body (Content-Encoding other than identity)"),
-                    "431": {"description": "More than 100 headers, or an oversized request head"},
-                    "429": retry("Too many requests from this address"),
-                    "503": retry("Queue full or database unavailable (nothing was stored), or the commit not confirmed in time (it may still complete; resending is safe, each event id is stored once)")
-                }
-            }},
-            "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
-            "/metrics": {"get": {"summary": "Prometheus text metrics", "responses": {"200": {"description": "metrics"}}}},
-            "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI"}}}}
-        },
-        "components": {"schemas": {
-            "Batch": {"type": "object", "required": ["site", "session_id", "visitor_id", "events"], "properties": {
-                "site": id, "session_id": id, "visitor_id": id,
-                "sent_at": {"type": ["number", "null"], "description": "Client clock when sent (ms since epoch): \
-                    lets the server correct a skewed client clock"},
-                "events": {"type": "array", "minItems": 1, "maxItems": MAX_EVENTS_PER_BATCH,
-                           "items": {"$ref": "#/components/schemas/Event"}}}},
-            "Event": {
-                "description": "One event; its type names the schema it follows. An event that breaks its schema \
-                    is rejected alone (listed in the reply's rejected with a code); the others are kept.",
-                "oneOf": [
-                    {"$ref": "#/components/schemas/PageView"}, {"$ref": "#/components/schemas/Click"},
-                    {"$ref": "#/components/schemas/Scroll"}, {"$ref": "#/components/schemas/Custom"}],
-                "discriminator": {"propertyName": "type", "mapping": {
-                    "page_view": "#/components/schemas/PageView", "click": "#/components/schemas/Click",
-                    "scroll": "#/components/schemas/Scroll", "custom": "#/components/schemas/Custom"}}},
-            "PageView": event_schema("page_view", &[], json!({})),
-            "Click": event_schema("click", &["x", "y"], json!({
-                "x": {"type": "number", "minimum": -MAX_PAGE_DIMENSION, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK,
-                    "description": format!("Page X in CSS pixels: the browser's pageX. Stored as x - page_left, the \
-                    distance from the document's left edge, which must lie in [0, page width + {COORDINATE_SLACK}] \
-                    (or [0, {MAX_PAGE_DIMENSION}] without page); checked before rounding to whole pixels")},
-                "y": {"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK,
-                    "description": format!("Page Y in CSS pixels; must be at most page height + {COORDINATE_SLACK} \
-                    (or {MAX_PAGE_DIMENSION} without page)")},
-                "page_left": {"type": ["number", "null"], "minimum": -MAX_PAGE_DIMENSION, "maximum": 0,
-                    "description": "Page X of the document's left edge (absent: 0): negative on a right-to-left \
-                    page wider than the window, where pageX and element boxes are negative. Stored x and \
-                    target.box x are measured from this edge"},
-                "target": {"oneOf": [{"$ref": "#/components/schemas/Target"}, {"type": "null"}]}})),
-            "Scroll": event_schema("scroll", &["depth"], json!({
-                "depth": {"type": "number", "minimum": 0, "maximum": MAX_SCROLL_DEPTH,
-                    "description": "Deepest scroll fraction of the page view; values past 1 (zoom, sub-pixel \
-                    layout) are stored as 1"}})),
-            "Custom": event_schema("custom", &["name"], json!({
-                "name": {"type": "string", "pattern": "\\S",
-                    "description": format!("The event's name: whitespace collapsed, truncated to \
-                    {MAX_EVENT_NAME_CHARS} characters; must keep at least one visible character")},
-                "props": {"type": ["object", "null"], "maxProperties": MAX_PROPS_KEYS,
-                    "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
-                    "description": format!("A flat object of at most {MAX_PROPS_KEYS} scalar values; keys are \
-                    truncated to {MAX_EVENT_NAME_CHARS} characters and string values to \
-                    {MAX_PROP_VALUE_CHARS}; refused (the event rejected) when larger than {MAX_PROPS_BYTES} \
-                    bytes as JSON after that")}})),
-            "Target": {"type": "object", "properties": {
-                "selector": {"type": ["string", "null"],
-                    "description": format!("A CSS selector that resolves to the element, stored exactly as sent. One \
-                    longer than {MAX_SELECTOR_CHARS} characters, blank, or holding an ASCII control character is \
-                    dropped (the click is kept). \
-                    Inside open shadow roots: HOST_SELECTOR >>> INNER_SELECTOR, repeated per nested root, each \
-                    part after the first resolved in the shadow root of the element the previous part names")},
-                "text": {"type": ["string", "null"],
-                    "description": format!("A short visible label: whitespace collapsed, truncated to \
-                    {MAX_LABEL_CHARS} characters")},
-                "box": {"type": ["array", "null"], "minItems": 4, "maxItems": 4, "prefixItems": [
-                        {"type": "number", "minimum": -MAX_PAGE_DIMENSION - COORDINATE_SLACK, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK},
-                        {"type": "number", "minimum": -MAX_PAGE_DIMENSION - COORDINATE_SLACK, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK},
-                        {"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK},
-                        {"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK}],
-                    "description": "[x, y, width, height] of the element in page coordinates (x as the click's x, \
-                    moved by page_left)"}}},
-            "IngestReply": {"type": "object", "required": ["accepted", "duplicates", "rejected"], "properties": {
-                "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},
-                "rejected": {"type": "array", "items": {"$ref": "#/components/schemas/RejectedEvent"}}}},
-            "RejectedEvent": rejected,
-            "Error": error
-        }}
+        "200": {"description": "Valid events are committed durably; invalid ones are listed",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IngestReply"}}}},
+        "400": error_response("Malformed JSON, a bad envelope, or no valid event"),
+        "403": error_response("Unknown site, origin not allowed for the site, or a bot (every event listed with code bot)"),
+        "408": error_response("The body did not arrive in time"),
+        "413": error_response("Body larger than the limit"),
+        "415": error_response("A compressed body (Content-Encoding other than identity)"),
+        "431": {"description": "More than 100 headers, or an oversized request head"},
+        "429": retry("Too many requests from this address"),
+        "503": retry("Queue full or database unavailable (nothing was stored), or the commit not confirmed in time (it may still complete; resending is safe, each event id is stored once)")
     })
+}
+
+/// The request body: the envelope around one session's events.
+fn batch_schema() -> Value {
+    let id = json!({"type": "string", "minLength": 1, "maxLength": MAX_ID_CHARS,
+                    "pattern": "^[\\x21-\\x7e]+$"});
+    json!({"type": "object", "required": ["site", "session_id", "visitor_id", "events"], "properties": {
+        "site": id, "session_id": id, "visitor_id": id,
+        "sent_at": {"type": ["number", "null"], "description": "Client clock when sent (ms since epoch): \
+            lets the server correct a skewed client clock"},
+        "events": {"type": "array", "minItems": 1, "maxItems": MAX_EVENTS_PER_BATCH,
+                   "items": {"$ref": "#/components/schemas/Event"}}}})
+}
+
+/// One event: the schema its `type` names.
+fn event_union_schema() -> Value {
+    json!({
+        "description": "One event; its type names the schema it follows. An event that breaks its schema \
+            is rejected alone (listed in the reply's rejected with a code); the others are kept.",
+        "oneOf": [
+            {"$ref": "#/components/schemas/PageView"}, {"$ref": "#/components/schemas/Click"},
+            {"$ref": "#/components/schemas/Scroll"}, {"$ref": "#/components/schemas/Custom"}],
+        "discriminator": {"propertyName": "type", "mapping": {
+            "page_view": "#/components/schemas/PageView", "click": "#/components/schemas/Click",
+            "scroll": "#/components/schemas/Scroll", "custom": "#/components/schemas/Custom"}}})
+}
+
+fn click_schema() -> Value {
+    event_schema(
+        "click",
+        &["x", "y"],
+        json!({
+            "x": {"type": "number", "minimum": -MAX_PAGE_DIMENSION, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK,
+                "description": format!("Page X in CSS pixels: the browser's pageX. Stored as x - page_left, the \
+                distance from the document's left edge, which must lie in [0, page width + {COORDINATE_SLACK}] \
+                (or [0, {MAX_PAGE_DIMENSION}] without page); checked before rounding to whole pixels")},
+            "y": {"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK,
+                "description": format!("Page Y in CSS pixels; must be at most page height + {COORDINATE_SLACK} \
+                (or {MAX_PAGE_DIMENSION} without page)")},
+            "page_left": {"type": ["number", "null"], "minimum": -MAX_PAGE_DIMENSION, "maximum": 0,
+                "description": "Page X of the document's left edge (absent: 0): negative on a right-to-left \
+                page wider than the window, where pageX and element boxes are negative. Stored x and \
+                target.box x are measured from this edge"},
+            "target": {"oneOf": [{"$ref": "#/components/schemas/Target"}, {"type": "null"}]}}),
+    )
+}
+
+fn scroll_schema() -> Value {
+    event_schema(
+        "scroll",
+        &["depth"],
+        json!({
+            "depth": {"type": "number", "minimum": 0, "maximum": MAX_SCROLL_DEPTH,
+                "description": "Deepest scroll fraction of the page view; values past 1 (zoom, sub-pixel \
+                layout) are stored as 1"}}),
+    )
+}
+
+fn custom_schema() -> Value {
+    event_schema(
+        "custom",
+        &["name"],
+        json!({
+            "name": {"type": "string", "pattern": "\\S",
+                "description": format!("The event's name: whitespace collapsed, truncated to \
+                {MAX_EVENT_NAME_CHARS} characters; must keep at least one visible character")},
+            "props": {"type": ["object", "null"], "maxProperties": MAX_PROPS_KEYS,
+                "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+                "description": format!("A flat object of at most {MAX_PROPS_KEYS} scalar values; keys are \
+                truncated to {MAX_EVENT_NAME_CHARS} characters and string values to \
+                {MAX_PROP_VALUE_CHARS}; refused (the event rejected) when larger than {MAX_PROPS_BYTES} \
+                bytes as JSON after that")}}),
+    )
+}
+
+/// A click's element: selector, label and page rectangle.
+fn target_schema() -> Value {
+    json!({"type": "object", "properties": {
+        "selector": {"type": ["string", "null"],
+            "description": format!("A CSS selector that resolves to the element, stored exactly as sent. One \
+            longer than {MAX_SELECTOR_CHARS} characters, blank, or holding an ASCII control character is \
+            dropped (the click is kept). \
+            Inside open shadow roots: HOST_SELECTOR >>> INNER_SELECTOR, repeated per nested root, each \
+            part after the first resolved in the shadow root of the element the previous part names")},
+        "text": {"type": ["string", "null"],
+            "description": format!("A short visible label: whitespace collapsed, truncated to \
+            {MAX_LABEL_CHARS} characters")},
+        "box": {"type": ["array", "null"], "minItems": 4, "maxItems": 4, "prefixItems": [
+                {"type": "number", "minimum": -MAX_PAGE_DIMENSION - COORDINATE_SLACK, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK},
+                {"type": "number", "minimum": -MAX_PAGE_DIMENSION - COORDINATE_SLACK, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK},
+                {"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK},
+                {"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK}],
+            "description": "[x, y, width, height] of the element in page coordinates (x as the click's x, \
+            moved by page_left)"}}})
 }
 
 #[cfg(test)]

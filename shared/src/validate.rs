@@ -12,22 +12,10 @@ use crate::contract::{
 use crate::event::{Event, EventBatch, EventKind, Rect, Size, Target};
 use crate::limits::*;
 use crate::page_key::{page_key, QueryKeepList};
+use crate::reject_code::RejectCode;
 use crate::sanitize::{clean, clean_opt};
 use crate::user_agent;
 use serde_json::Value;
-
-/// Every rejection code, as published in the OpenAPI document.
-pub const REJECT_CODES: [&str; 9] = [
-    "malformed",
-    "unknown_type",
-    "missing_field",
-    "invalid_id",
-    "invalid_url",
-    "invalid_number",
-    "invalid_props",
-    "host_not_allowed",
-    "bot",
-];
 
 /// Why one event was rejected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -59,19 +47,24 @@ pub enum EventRejection {
 }
 
 impl EventRejection {
-    /// The machine-readable code (one of [`REJECT_CODES`]).
-    pub fn code(&self) -> &'static str {
+    /// The reason's code, as replies, documents and metrics name it.
+    pub fn reject_code(&self) -> RejectCode {
         match self {
-            Self::Malformed(_) => "malformed",
-            Self::UnknownType(_) => "unknown_type",
-            Self::MissingField { .. } => "missing_field",
-            Self::InvalidId => "invalid_id",
-            Self::InvalidUrl(_) => "invalid_url",
-            Self::InvalidNumber { .. } => "invalid_number",
-            Self::InvalidProps(_) => "invalid_props",
-            Self::HostNotAllowed(_) => "host_not_allowed",
-            Self::Bot(_) => "bot",
+            Self::Malformed(_) => RejectCode::Malformed,
+            Self::UnknownType(_) => RejectCode::UnknownType,
+            Self::MissingField { .. } => RejectCode::MissingField,
+            Self::InvalidId => RejectCode::InvalidId,
+            Self::InvalidUrl(_) => RejectCode::InvalidUrl,
+            Self::InvalidNumber { .. } => RejectCode::InvalidNumber,
+            Self::InvalidProps(_) => RejectCode::InvalidProps,
+            Self::HostNotAllowed(_) => RejectCode::HostNotAllowed,
+            Self::Bot(_) => RejectCode::Bot,
         }
+    }
+
+    /// The code as a string (log lines, messages).
+    pub fn code(&self) -> &'static str {
+        self.reject_code().as_str()
     }
 }
 
@@ -87,7 +80,7 @@ impl Rejection {
     pub fn to_wire(&self) -> RejectedEvent {
         RejectedEvent {
             index: self.index,
-            code: self.reason.code().to_owned(),
+            code: self.reason.reject_code(),
             reason: self.reason.to_string(),
         }
     }

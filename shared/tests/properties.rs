@@ -8,8 +8,9 @@ use serde_json::{json, Value};
 use shared::event::Event;
 use shared::limits::*;
 use shared::page_key::QueryKeepList;
+use shared::reject_code::RejectCode;
 use shared::sanitize::{clean, is_clean, is_forbidden};
-use shared::validate::{prepare, BatchError, RequestContext, REJECT_CODES};
+use shared::validate::{prepare, BatchError, RequestContext};
 
 const NOW: i64 = 1_764_000_000_000;
 
@@ -240,7 +241,7 @@ proptest! {
                 prop_assert!(indices.windows(2).all(|w| w[0] < w[1]), "{:?}", indices);
                 prop_assert!(indices.iter().all(|i| *i < events.len()));
                 for r in &prepared.rejected {
-                    prop_assert!(REJECT_CODES.contains(&r.reason.code()));
+                    prop_assert!(RejectCode::ALL.map(RejectCode::as_str).contains(&r.reason.code()));
                 }
                 for e in &prepared.batch.events {
                     assert_event_is_clean(e);
