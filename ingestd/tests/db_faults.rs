@@ -20,24 +20,19 @@
 
 mod faults_support;
 
-/// The MongoDB test server's address, as the engine tests find it.
-#[path = "../../shared/tests/support/mongo_server.rs"]
-#[allow(dead_code)]
-mod mongo_server;
-
 use faults_support::daemon::{wal_path, Daemon};
 use faults_support::disk::{give_dir, set_writable, unprivileged_user, Immutable, SmallFs};
 use faults_support::http::{batch_body, post, Conn};
 use faults_support::load::{spawn_steady, Outcome, Record, Steady};
-use faults_support::relay::Relay;
 use faults_support::store::{inspect, open_reader, stored_ids, WriteLock};
 use faults_support::{long, runtime, skip, IdSource};
-use mongo_server::server_address;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use testkit::mongo::server_address;
+use testkit::relay::Relay;
 
 /// The bound the requirement sets on answering during a fault and on
 /// recovering after it.

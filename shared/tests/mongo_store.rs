@@ -13,34 +13,10 @@ use shared::store::mongo::{MongoReader, MongoWriter};
 use shared::store::query::*;
 use shared::store::{DbUrl, EventReader, EventWriter, StoreError};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// The fault harness's relay: a MongoDB server that can be cut away.
-#[path = "../../ingestd/tests/faults_support/relay.rs"]
-#[allow(dead_code)]
-mod relay;
-use relay::Relay;
-
-#[path = "support/mongo_server.rs"]
-mod mongo_server;
-use mongo_server::{server, server_address, with_database};
-
-#[path = "support/mongo_database.rs"]
-mod mongo_database;
-
-static NEXT_DATABASE: AtomicU32 = AtomicU32::new(0);
-
-/// A database name no other test of this run uses.
-fn fresh_name(what: &str) -> String {
-    format!(
-        "analytics_test_{}_{}_{}",
-        std::process::id(),
-        NEXT_DATABASE.fetch_add(1, Ordering::Relaxed),
-        what
-    )
-}
+use testkit::mongo::{fresh_name, server, server_address, with_database};
+use testkit::relay::Relay;
 
 /// A fresh database per `open`, each dropped by [`MongoFactory::drop_all`].
 struct MongoFactory {
@@ -531,5 +507,5 @@ fn a_dead_server_fails_an_append_within_seconds() {
 
 /// Drops database `name`; a test fails if its database cannot be dropped.
 fn drop_database(uri: &str, name: &str) {
-    mongo_database::drop_database(uri, name).unwrap_or_else(|e| panic!("{e}"));
+    testkit::mongo::drop_database(uri, name).unwrap_or_else(|e| panic!("{e}"));
 }

@@ -8,7 +8,6 @@
 //! - [`store`]: what the database holds after the fact (integrity, ids,
 //!   duplicates) and a write lock held by another connection;
 //! - [`disk`]: read-only files and a full filesystem;
-//! - [`relay`]: a database server that goes away and comes back;
 //! - [`load`]: steady clients and the record of every request they sent;
 //! - [`soak`]: the soak run (steady load, malformed requests, a live reader).
 //!
@@ -20,10 +19,6 @@ pub mod daemon;
 pub mod disk;
 pub mod http;
 pub mod load;
-/// The console harness's pseudo-terminal, for the soak's live console.
-#[path = "../../../tui/tests/common/pty_spawn.rs"]
-pub mod pty_spawn;
-pub mod relay;
 pub mod soak;
 pub mod store;
 

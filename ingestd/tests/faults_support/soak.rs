@@ -12,7 +12,6 @@
 use super::daemon::{fd_count, file_size, rss_kib, wal_path, Daemon};
 use super::http::{batch_body, malformed_body, post, Conn};
 use super::load::saturation;
-use super::pty_spawn::spawn_in_pty;
 use super::IdSource;
 use shared::store::sqlite::SqliteReader;
 use shared::store::EventReader;
@@ -21,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use testkit::pty::spawn_in_pty;
 
 /// What reads the database while the load runs.
 #[derive(Debug, Clone)]

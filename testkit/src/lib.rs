@@ -1,0 +1,14 @@
+//! Test code the workspace's tests and benchmarks share, kept out of the
+//! shipped crates: every crate takes it as a dev-dependency only, so nothing
+//! here is compiled into `ingestd` or `analytics-tui`.
+//!
+//! - [`mongo`] — the MongoDB test server (`MONGODB_URI`, `REQUIRE_MONGO`),
+//!   database names on it and dropping them;
+//! - [`relay`] — a TCP relay in front of a database server that can be cut
+//!   away and restored;
+//! - [`pty`] — a program started in a pseudo-terminal of a given size.
+
+pub mod mongo;
+#[cfg(unix)]
+pub mod pty;
+pub mod relay;
