@@ -2,13 +2,19 @@
 //! shipped crates: every crate takes it as a dev-dependency only, so nothing
 //! here is compiled into `ingestd` or `analytics-tui`.
 //!
+//! - [`conformance`] — the storage conformance suite every engine passes
+//!   ([`conformance_tests!`], [`conformance::CASES`]);
+//! - [`stores`] — fresh, empty stores for it: SQLite files in temporary
+//!   directories, databases on the MongoDB test server;
 //! - [`mongo`] — the MongoDB test server (`MONGODB_URI`, `REQUIRE_MONGO`),
 //!   database names on it and dropping them;
 //! - [`relay`] — a TCP relay in front of a database server that can be cut
 //!   away and restored;
 //! - [`pty`] — a program started in a pseudo-terminal of a given size.
 
+pub mod conformance;
 pub mod mongo;
 #[cfg(unix)]
 pub mod pty;
 pub mod relay;
+pub mod stores;
