@@ -6,6 +6,8 @@
 //!   ([`conformance_tests!`], [`conformance::CASES`]);
 //! - [`stores`] — fresh, empty stores for it: SQLite files in temporary
 //!   directories, databases on the MongoDB test server;
+//! - [`faults`] — the fault-injection harness of ingestd's reliability tests
+//!   and soak benchmark: the real binary as a process, load, disk faults;
 //! - [`mongo`] — the MongoDB test server (`MONGODB_URI`, `REQUIRE_MONGO`),
 //!   database names on it and dropping them;
 //! - [`relay`] — a TCP relay in front of a database server that can be cut
@@ -13,6 +15,7 @@
 //! - [`pty`] — a program started in a pseudo-terminal of a given size.
 
 pub mod conformance;
+pub mod faults;
 pub mod mongo;
 #[cfg(unix)]
 pub mod pty;

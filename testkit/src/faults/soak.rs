@@ -13,6 +13,7 @@ use super::daemon::{fd_count, file_size, rss_kib, wal_path, Daemon};
 use super::http::{batch_body, malformed_body, post, Conn};
 use super::load::saturation;
 use super::IdSource;
+use crate::pty::spawn_in_pty;
 use shared::store::sqlite::SqliteReader;
 use shared::store::EventReader;
 use std::net::SocketAddr;
@@ -20,7 +21,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use testkit::pty::spawn_in_pty;
 
 /// What reads the database while the load runs.
 #[derive(Debug, Clone)]
@@ -33,6 +33,8 @@ pub enum Console {
 
 #[derive(Debug, Clone)]
 pub struct SoakOptions {
+    /// The `ingestd` binary under load.
+    pub daemon: PathBuf,
     pub duration: Duration,
     pub warm_up: Duration,
     /// Requests per second; `None`: half of the rate measured first.
@@ -484,7 +486,7 @@ impl ConsoleProcess {
 
 /// Runs the soak against a daemon started on `db` and reports.
 pub fn run(db: &Path, options: SoakOptions) -> SoakReport {
-    let mut daemon = Daemon::start(db, &[]);
+    let mut daemon = Daemon::start(&options.daemon, db, &[]);
     let addr = daemon.addr;
     let pid = daemon.pid();
     let rt = super::runtime();
