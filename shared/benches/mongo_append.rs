@@ -7,11 +7,9 @@
 //! MONGODB_URI=mongodb://127.0.0.1:27017 cargo bench -p shared --bench mongo_append
 //! ```
 
-#[path = "support/workload.rs"]
-mod workload;
-
 use shared::store::mongo::MongoWriter;
 use testkit::mongo::{drop_database, with_database};
+use testkit::workload;
 
 fn run(uri: &str, label: &str, batches_per_commit: usize, events_per_batch: usize, commits: usize) {
     let name = format!(

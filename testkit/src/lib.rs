@@ -12,7 +12,9 @@
 //!   database names on it and dropping them;
 //! - [`relay`] — a TCP relay in front of a database server that can be cut
 //!   away and restored;
-//! - [`pty`] — a program started in a pseudo-terminal of a given size.
+//! - [`pty`] — a program started in a pseudo-terminal of a given size;
+//! - [`workload`] — the write workload of the store benchmarks;
+//! - [`shop`] — a shop's generated traffic, the console benchmark's data.
 
 pub mod conformance;
 pub mod faults;
@@ -20,4 +22,6 @@ pub mod mongo;
 #[cfg(unix)]
 pub mod pty;
 pub mod relay;
+pub mod shop;
 pub mod stores;
+pub mod workload;

@@ -1,9 +1,10 @@
-//! A generator of realistic traffic for benchmarks: sessions of 5–40 events
-//! navigating a small shop (home, product and category pages, a blog, pricing,
-//! cart and checkout), with clicks at plausible element positions for the
-//! device's page size, scroll depths, some custom events, a few rage bursts,
-//! a mix of devices, browsers and referrers, spread over 30 days with a daily
-//! rhythm. Everything is written through `SqliteWriter::append` in large group
+//! A generator of realistic traffic for the console benchmark
+//! (`tui/benches/console.rs`): sessions of 5–40 events navigating a small
+//! shop (home, product and category pages, a blog, pricing, cart and
+//! checkout), with clicks at plausible element positions for the device's
+//! page size, scroll depths, some custom events, a few rage bursts, a mix of
+//! devices, browsers and referrers, spread over 30 days with a daily rhythm.
+//! Everything is written through `SqliteWriter::append` in large group
 //! commits. Deterministic: the same size gives the same database.
 
 use shared::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Rect, Size, Target};
