@@ -63,9 +63,10 @@ fn data_dir() -> PathBuf {
 fn database(events: u64) -> PathBuf {
     let dir = data_dir();
     std::fs::create_dir_all(&dir).expect("create the bench data directory");
-    let path = dir.join(format!("console-g1-{}.db", size_name(events)));
+    // `g2`: the generator's version (a changed generator gets a new cache).
+    let path = dir.join(format!("console-g2-{}.db", size_name(events)));
     if !path.exists() {
-        let tmp = dir.join(format!("console-g1-{}.tmp.db", size_name(events)));
+        let tmp = dir.join(format!("console-g2-{}.tmp.db", size_name(events)));
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", tmp.display()));
         }

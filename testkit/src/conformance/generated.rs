@@ -1,36 +1,30 @@
 //! Pseudo-random sessions from a fixed seed, with the session and page rows
-//! their raw events give: the fixture of the rollup and removal cases.
+//! their raw events give: the fixture of the rollup and removal cases. The
+//! draws come from a seeded [`fastrand::Rng`]; the cases assert what the
+//! generated events give, never the numbers a seed draws.
 
 use super::fixtures::*;
+use fastrand::Rng;
 use shared::event::{DeviceClass, Event, EventBatch, EventKind};
 use shared::page_key::url_host;
 use shared::store::query::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-/// A fixed-seed generator (PCG multiplier), so fixtures need no crate.
-pub(super) struct Lcg(pub(super) u64);
+/// The draws the fixtures make on a seeded [`Rng`].
+pub(super) trait Draws {
+    /// Uniform in `[0, n)`.
+    fn below(&mut self, n: usize) -> usize;
+    /// One of `items`, uniformly.
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T;
+}
 
-impl Lcg {
-    pub(super) fn next(&mut self) -> u32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) as u32
+impl Draws for Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.usize(..n)
     }
 
-    pub(super) fn below(&mut self, n: usize) -> usize {
-        self.next() as usize % n
-    }
-
-    pub(super) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
-    }
-
-    pub(super) fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            items.swap(i, self.below(i + 1));
-        }
     }
 }
 
@@ -41,7 +35,7 @@ impl Lcg {
 /// are at least 1.6 s apart, and a burst is 3 or 4 clicks 160 ms apart within
 /// 8 px of each other, so the rage clicks are exactly the burst clicks however
 /// the events arrive.
-pub(super) fn generate_sessions(rng: &mut Lcg) -> (Vec<EventBatch>, HashSet<String>) {
+pub(super) fn generate_sessions(rng: &mut Rng) -> (Vec<EventBatch>, HashSet<String>) {
     const SESSIONS: i64 = 12;
     let shop_paths = [
         "/",

@@ -2,9 +2,10 @@
 //! rollups against raw clicks over several days.
 
 use super::fixtures::*;
-use super::generated::Lcg;
+use super::generated::Draws;
 use super::reading::*;
 use super::StoreFactory;
+use fastrand::Rng;
 use shared::event::{DeviceClass, EventBatch};
 use shared::page_key::PagePattern;
 use shared::store::query::*;
@@ -417,7 +418,7 @@ pub fn case_heatmap_segments_range_and_filters(factory: &dyn StoreFactory) {
 /// completed by a later commit, loaded in three commits.
 pub(super) fn multi_day_clicks() -> Vec<Vec<EventBatch>> {
     const DAY: i64 = 24 * HOUR;
-    let mut rng = Lcg(7);
+    let mut rng = Rng::with_seed(7);
     let clients = [
         chrome(),
         client(DeviceClass::Mobile, "Safari", "iOS"),

@@ -2,9 +2,10 @@
 //! rows of pseudo-random sessions against what their raw events give.
 
 use super::fixtures::*;
-use super::generated::{expected_pages, expected_summary, generate_sessions, Lcg};
+use super::generated::{expected_pages, expected_summary, generate_sessions, Draws};
 use super::reading::*;
 use super::StoreFactory;
+use fastrand::Rng;
 use shared::event::{Event, EventBatch};
 use shared::store::query::*;
 use shared::store::EventReader;
@@ -157,7 +158,7 @@ pub fn case_out_of_order_batches(factory: &dyn StoreFactory) {
 /// row, every event and the overview's totals equal what the raw events give.
 pub fn case_rollups_match_raw_events(factory: &dyn StoreFactory) {
     let (mut w, r) = factory.open();
-    let mut rng = Lcg(0x5eed_2025);
+    let mut rng = Rng::with_seed(0x5eed_2025);
     let (sessions, rage) = generate_sessions(&mut rng);
     let total_events: usize = sessions.iter().map(|b| b.events.len()).sum();
     assert!(total_events >= 200, "fixture too small: {total_events}");
