@@ -157,7 +157,10 @@ pub fn start(
             }
             .run(receiver)
         })
-        .map_err(|e| StoreError::Corrupt(format!("cannot start the writer thread: {e}")))?;
+        .map_err(|source| StoreError::Spawn {
+            what: "writer thread",
+            source,
+        })?;
     Ok((
         CommitQueue {
             sender: RwLock::new(Some(sender)),

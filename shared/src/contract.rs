@@ -404,10 +404,10 @@ pub fn openapi() -> Value {
                 "x": {"type": "number", "minimum": -MAX_PAGE_DIMENSION, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK,
                     "description": format!("Page X in CSS pixels: the browser's pageX. Stored as x - page_left, the \
                     distance from the document's left edge, which must lie in [0, page width + {COORDINATE_SLACK}] \
-                    (or [0, {}] without page); checked before rounding to whole pixels",
-                    MAX_PAGE_DIMENSION + COORDINATE_SLACK)},
+                    (or [0, {MAX_PAGE_DIMENSION}] without page); checked before rounding to whole pixels")},
                 "y": {"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK,
-                    "description": format!("Page Y in CSS pixels; must be at most page height + {COORDINATE_SLACK}")},
+                    "description": format!("Page Y in CSS pixels; must be at most page height + {COORDINATE_SLACK} \
+                    (or {MAX_PAGE_DIMENSION} without page)")},
                 "page_left": {"type": ["number", "null"], "minimum": -MAX_PAGE_DIMENSION, "maximum": 0,
                     "description": "Page X of the document's left edge (absent: 0): negative on a right-to-left \
                     page wider than the window, where pageX and element boxes are negative. Stored x and \

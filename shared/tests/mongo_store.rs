@@ -11,7 +11,7 @@ use mongodb::bson::{doc, Document};
 use shared::event::{ClientInfo, Event, EventBatch, EventKind};
 use shared::store::mongo::{MongoReader, MongoWriter};
 use shared::store::query::*;
-use shared::store::{EventReader, EventWriter, StoreError};
+use shared::store::{Engine, EventReader, EventWriter, StoreError};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 use testkit::conformance::CASES;
@@ -459,7 +459,7 @@ fn a_dead_server_fails_an_append_within_seconds() {
     let started = Instant::now();
     let failed = writer.append(&[batch("s1", "v1", vec![page_view("e2", T0 + 1)])]);
     assert!(
-        matches!(failed, Err(StoreError::Mongo(_))),
+        failed.as_ref().err().and_then(StoreError::engine) == Some(Engine::Mongo),
         "{:?}",
         failed.map(|o| o.len())
     );
@@ -472,7 +472,10 @@ fn a_dead_server_fails_an_append_within_seconds() {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = silent.local_addr().expect("addr").port();
     let opened = MongoWriter::open(&format!("mongodb://127.0.0.1:{port}/x"));
-    assert!(matches!(opened, Err(StoreError::Mongo(_))));
+    assert_eq!(
+        opened.as_ref().err().and_then(StoreError::engine),
+        Some(Engine::Mongo)
+    );
 }
 
 /// Drops database `name`; a test fails if its database cannot be dropped.

@@ -6,7 +6,7 @@
 //! apart. Text prompts (search, custom range, filter values) take keys before
 //! this table does; see `app::update`.
 
-use crate::app::View;
+use crate::view::View;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What a key does.

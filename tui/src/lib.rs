@@ -11,8 +11,11 @@
 //! - [`worker`] — the thread that owns the store reader and answers queries
 //!   with `Msg::Loaded`, so the UI never waits on the database;
 //! - [`render`] and [`views`] — pure drawing of the state, one module per view;
+//! - [`layout`] — where every part of the screen goes, asked by both `update`
+//!   (paging, mouse clicks, heatmap sizes) and the drawing code;
 //! - [`widgets::heatmap`] — the click-density widget (braille or half blocks);
 //! - [`keys`] — the one key table behind dispatch, the footer and the help;
+//! - [`view`] — the views by name, which the state, keys and layout share;
 //! - [`filters`] — time ranges, filter fields and chips;
 //! - [`runtime`] — the terminal loop (events, ticks, SIGTERM, restore);
 //! - [`cli`] and [`output`] — the command line and the non-interactive output;
@@ -27,6 +30,7 @@ pub mod cli;
 pub mod demo;
 pub mod filters;
 pub mod keys;
+pub mod layout;
 pub mod output;
 pub mod progress;
 pub mod render;
@@ -34,6 +38,7 @@ pub mod runtime;
 pub mod text;
 pub mod theme;
 pub mod traffic;
+pub mod view;
 pub mod views;
 pub mod widgets;
 pub mod worker;

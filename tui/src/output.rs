@@ -26,43 +26,7 @@ pub fn run(
     out: &mut dyn Write,
 ) -> Result<()> {
     match command {
-        Command::Overview { format } => {
-            let o = store.overview(filter)?;
-            match format {
-                Format::Json => json(out, &o),
-                Format::Table | Format::Csv => {
-                    let rows = vec![
-                        vec!["visitors".into(), o.visitors.to_string()],
-                        vec!["sessions".into(), o.sessions.to_string()],
-                        vec!["page_views".into(), o.page_views.to_string()],
-                        vec!["clicks".into(), o.clicks.to_string()],
-                        vec!["bounce_rate".into(), format!("{:.4}", o.bounce_rate)],
-                        vec![
-                            "mean_duration_ms".into(),
-                            format!("{:.0}", o.mean_duration_ms),
-                        ],
-                    ];
-                    if *format == Format::Csv {
-                        return csv(out, &["metric", "value"], &rows);
-                    }
-                    table(out, &["metric", "value"], &rows)?;
-                    for (title, list) in [
-                        ("top pages", &o.top_pages),
-                        ("referrers", &o.top_referrers),
-                        ("devices", &o.devices),
-                        ("browsers", &o.browsers),
-                    ] {
-                        writeln!(out)?;
-                        let rows: Vec<Vec<String>> = list
-                            .iter()
-                            .map(|c| vec![safe(&c.label), count(c.count)])
-                            .collect();
-                        table(out, &[title, "count"], &rows)?;
-                    }
-                    Ok(())
-                }
-            }
-        }
+        Command::Overview { format } => overview(out, &store.overview(filter)?, *format),
         Command::Sessions {
             limit,
             offset,
@@ -81,45 +45,7 @@ pub fn run(
                     limit: *limit,
                 },
             )?;
-            if *format == Format::Json {
-                return json(out, &page);
-            }
-            let head = [
-                "session", "site", "start", "duration", "events", "pages", "clicks", "rage",
-                "entry", "exit", "device", "browser", "os", "referrer", "bounced",
-            ];
-            let rows: Vec<Vec<String>> = page
-                .rows
-                .iter()
-                .map(|s| {
-                    vec![
-                        safe(&s.session_id),
-                        safe(&s.site),
-                        datetime(s.start),
-                        if *format == Format::Csv {
-                            s.duration_ms.to_string()
-                        } else {
-                            duration(s.duration_ms)
-                        },
-                        s.events.to_string(),
-                        s.page_views.to_string(),
-                        s.clicks.to_string(),
-                        s.rage_clicks.to_string(),
-                        safe_or(s.entry_page.as_deref(), ""),
-                        safe_or(s.exit_page.as_deref(), ""),
-                        s.client.device.as_str().into(),
-                        safe(&s.client.browser),
-                        safe(&s.client.os),
-                        safe_or(s.referrer.as_deref(), DIRECT_REFERRER),
-                        s.bounced.to_string(),
-                    ]
-                })
-                .collect();
-            tabular(out, *format, &head, &rows)?;
-            if *format == Format::Table {
-                writeln!(out, "{} of {} sessions", rows.len(), count(page.total))?;
-            }
-            Ok(())
+            sessions(out, &page, *format)
         }
         Command::Journey { session_id, format } => {
             let session = SessionRef {
@@ -129,32 +55,7 @@ pub fn run(
             let journey = store
                 .journey(&session)?
                 .ok_or_else(|| anyhow!("no session {:?}", safe(session_id)))?;
-            if *format == Format::Json {
-                return json(out, &journey);
-            }
-            let start = journey.steps.first().map_or(0, |e| e.event.ts);
-            let rows: Vec<Vec<String>> = journey
-                .steps
-                .iter()
-                .map(|e| {
-                    let selector = e.event.target.as_ref().and_then(|t| t.selector.as_deref());
-                    vec![
-                        (e.event.ts - start).to_string(),
-                        e.event.kind.as_str().into(),
-                        safe(&e.event.page_key),
-                        detail(e),
-                        safe_or(selector, ""),
-                        e.event.x.map_or_else(String::new, |x| x.to_string()),
-                        e.event.y.map_or_else(String::new, |y| y.to_string()),
-                    ]
-                })
-                .collect();
-            tabular(
-                out,
-                *format,
-                &["ms", "type", "page", "what", "selector", "x", "y"],
-                &rows,
-            )
+            journey_steps(out, &journey, *format)
         }
         Command::Pages {
             page,
@@ -173,37 +74,7 @@ pub fn run(
                 },
                 PageRequest::first(*limit),
             )?;
-            if *format == Format::Json {
-                return json(out, &pages);
-            }
-            let rows: Vec<Vec<String>> = pages
-                .iter()
-                .map(|p| {
-                    vec![
-                        safe(&p.page),
-                        p.views.to_string(),
-                        p.visitors.to_string(),
-                        p.sessions.to_string(),
-                        p.clicks.to_string(),
-                        p.mean_scroll_depth.map_or_else(String::new, |d| {
-                            if *format == Format::Csv {
-                                format!("{d:.4}")
-                            } else {
-                                percent(d)
-                            }
-                        }),
-                        p.rage_clicks.to_string(),
-                    ]
-                })
-                .collect();
-            tabular(
-                out,
-                *format,
-                &[
-                    "page", "views", "visitors", "sessions", "clicks", "scroll", "rage",
-                ],
-                &rows,
-            )
+            page_list(out, &pages, *format)
         }
         Command::Heatmap {
             page,
@@ -223,13 +94,7 @@ pub fn run(
                 segment: (*segment).into(),
                 columns: mode.columns_for(width),
             };
-            let map = store.heatmap(&query)?;
-            match format {
-                HeatFormat::Json => json(out, &map),
-                HeatFormat::Text | HeatFormat::Ansi => {
-                    heatmap_text(out, &map, mode, width, *format == HeatFormat::Ansi)
-                }
-            }
+            heatmap(out, &store.heatmap(&query)?, mode, width, *format)
         }
         Command::Events {
             limit,
@@ -243,39 +108,201 @@ pub fn run(
                     limit: *limit,
                 },
             )?;
-            match format {
-                Format::Json => {
-                    for e in &events {
-                        let value = clean_value(serde_json::to_value(e)?);
-                        writeln!(out, "{}", serde_json::to_string(&value)?)?;
-                    }
-                    Ok(())
-                }
-                _ => {
-                    let rows: Vec<Vec<String>> = events
-                        .iter()
-                        .map(|e| {
-                            vec![
-                                datetime(e.event.ts),
-                                e.event.kind.as_str().into(),
-                                safe(&e.site),
-                                safe(&e.session_id),
-                                safe(&e.event.page_key),
-                                detail(e),
-                            ]
-                        })
-                        .collect();
-                    tabular(
-                        out,
-                        *format,
-                        &["time", "type", "site", "session", "page", "what"],
-                        &rows,
-                    )
-                }
-            }
+            event_list(out, &events, *format)
         }
         Command::Demo { .. } => Err(anyhow!("demo is not a query")),
         Command::DeleteVisitor { .. } => Err(anyhow!("delete-visitor is not a query")),
+    }
+}
+
+/// The headline figures; as a table, followed by the top lists.
+fn overview(out: &mut dyn Write, o: &Overview, format: Format) -> Result<()> {
+    if format == Format::Json {
+        return json(out, o);
+    }
+    let rows = vec![
+        vec!["visitors".into(), o.visitors.to_string()],
+        vec!["sessions".into(), o.sessions.to_string()],
+        vec!["page_views".into(), o.page_views.to_string()],
+        vec!["clicks".into(), o.clicks.to_string()],
+        vec!["bounce_rate".into(), format!("{:.4}", o.bounce_rate)],
+        vec![
+            "mean_duration_ms".into(),
+            format!("{:.0}", o.mean_duration_ms),
+        ],
+    ];
+    if format == Format::Csv {
+        return csv(out, &["metric", "value"], &rows);
+    }
+    table(out, &["metric", "value"], &rows)?;
+    for (title, list) in [
+        ("top pages", &o.top_pages),
+        ("referrers", &o.top_referrers),
+        ("devices", &o.devices),
+        ("browsers", &o.browsers),
+    ] {
+        writeln!(out)?;
+        let rows: Vec<Vec<String>> = list
+            .iter()
+            .map(|c| vec![safe(&c.label), count(c.count)])
+            .collect();
+        table(out, &[title, "count"], &rows)?;
+    }
+    Ok(())
+}
+
+/// One row per session; the table ends with how many there are in all.
+fn sessions(out: &mut dyn Write, page: &SessionPage, format: Format) -> Result<()> {
+    if format == Format::Json {
+        return json(out, page);
+    }
+    let head = [
+        "session", "site", "start", "duration", "events", "pages", "clicks", "rage", "entry",
+        "exit", "device", "browser", "os", "referrer", "bounced",
+    ];
+    let rows: Vec<Vec<String>> = page
+        .rows
+        .iter()
+        .map(|s| {
+            vec![
+                safe(&s.session_id),
+                safe(&s.site),
+                datetime(s.start),
+                if format == Format::Csv {
+                    s.duration_ms.to_string()
+                } else {
+                    duration(s.duration_ms)
+                },
+                s.events.to_string(),
+                s.page_views.to_string(),
+                s.clicks.to_string(),
+                s.rage_clicks.to_string(),
+                safe_or(s.entry_page.as_deref(), ""),
+                safe_or(s.exit_page.as_deref(), ""),
+                s.client.device.as_str().into(),
+                safe(&s.client.browser),
+                safe(&s.client.os),
+                safe_or(s.referrer.as_deref(), DIRECT_REFERRER),
+                s.bounced.to_string(),
+            ]
+        })
+        .collect();
+    tabular(out, format, &head, &rows)?;
+    if format == Format::Table {
+        writeln!(out, "{} of {} sessions", rows.len(), count(page.total))?;
+    }
+    Ok(())
+}
+
+/// One row per step, timed in milliseconds from the first.
+fn journey_steps(out: &mut dyn Write, journey: &Journey, format: Format) -> Result<()> {
+    if format == Format::Json {
+        return json(out, journey);
+    }
+    let start = journey.steps.first().map_or(0, |e| e.event.ts);
+    let rows: Vec<Vec<String>> = journey
+        .steps
+        .iter()
+        .map(|e| {
+            let selector = e.event.target.as_ref().and_then(|t| t.selector.as_deref());
+            vec![
+                (e.event.ts - start).to_string(),
+                e.event.kind.as_str().into(),
+                safe(&e.event.page_key),
+                detail(e),
+                safe_or(selector, ""),
+                e.event.x.map_or_else(String::new, |x| x.to_string()),
+                e.event.y.map_or_else(String::new, |y| y.to_string()),
+            ]
+        })
+        .collect();
+    tabular(
+        out,
+        format,
+        &["ms", "type", "page", "what", "selector", "x", "y"],
+        &rows,
+    )
+}
+
+/// One row per page; CSV gives the scroll depth as a fraction.
+fn page_list(out: &mut dyn Write, pages: &[PageStats], format: Format) -> Result<()> {
+    if format == Format::Json {
+        return json(out, &pages);
+    }
+    let rows: Vec<Vec<String>> = pages
+        .iter()
+        .map(|p| {
+            vec![
+                safe(&p.page),
+                p.views.to_string(),
+                p.visitors.to_string(),
+                p.sessions.to_string(),
+                p.clicks.to_string(),
+                p.mean_scroll_depth.map_or_else(String::new, |d| {
+                    if format == Format::Csv {
+                        format!("{d:.4}")
+                    } else {
+                        percent(d)
+                    }
+                }),
+                p.rage_clicks.to_string(),
+            ]
+        })
+        .collect();
+    tabular(
+        out,
+        format,
+        &[
+            "page", "views", "visitors", "sessions", "clicks", "scroll", "rage",
+        ],
+        &rows,
+    )
+}
+
+/// One row per event; JSON is one object per line, so it streams.
+fn event_list(out: &mut dyn Write, events: &[StoredEvent], format: Format) -> Result<()> {
+    if format == Format::Json {
+        for e in events {
+            let value = clean_value(serde_json::to_value(e)?);
+            writeln!(out, "{}", serde_json::to_string(&value)?)?;
+        }
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = events
+        .iter()
+        .map(|e| {
+            vec![
+                datetime(e.event.ts),
+                e.event.kind.as_str().into(),
+                safe(&e.site),
+                safe(&e.session_id),
+                safe(&e.event.page_key),
+                detail(e),
+            ]
+        })
+        .collect();
+    tabular(
+        out,
+        format,
+        &["time", "type", "site", "session", "page", "what"],
+        &rows,
+    )
+}
+
+/// The map as JSON, or drawn as text (with ANSI colours if asked) `width`
+/// columns wide.
+fn heatmap(
+    out: &mut dyn Write,
+    map: &Heatmap,
+    mode: HeatMode,
+    width: u16,
+    format: HeatFormat,
+) -> Result<()> {
+    match format {
+        HeatFormat::Json => json(out, map),
+        HeatFormat::Text | HeatFormat::Ansi => {
+            heatmap_text(out, map, mode, width, format == HeatFormat::Ansi)
+        }
     }
 }
 

@@ -10,25 +10,35 @@
 //! │ q quit  ? help  f filter  t time …                           │ footer (key table)
 //! └──────────────────────────────────────────────────────────────┘
 //! ```
-//! Popups (help, filter bar, prompts) are drawn over the body.
+//! Popups (help, filter bar, prompts) are drawn over the body. Where each
+//! part goes is [`crate::layout`]'s answer, shared with `update`.
 
-use crate::app::{chips, App, Popup, View};
+use crate::app::{chips, App, Popup, Prompt, View};
 use crate::filters::Field;
 use crate::keys;
+use crate::layout::{self, centered, Screen};
 use crate::theme;
 use crate::views;
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Row, Table};
 use ratatui::Frame;
 
+/// Re-exported beside the header that draws them; the geometry is
+/// [`layout`]'s.
+pub use crate::layout::tabs;
+
 /// Draws the whole screen.
 pub fn render(app: &App, frame: &mut Frame) {
-    let area = frame.area();
-    let [header, chip_row, body, footer] = split(area);
+    let Screen {
+        header,
+        chips,
+        body,
+        footer,
+    } = layout::screen(frame.area());
     render_header(app, frame, header);
-    render_chips(app, frame, chip_row);
+    render_chips(app, frame, chips);
     match app.view {
         View::Overview => views::overview::render(frame, app, body),
         View::Sessions => views::sessions::render(frame, app, body),
@@ -42,70 +52,32 @@ pub fn render(app: &App, frame: &mut Frame) {
         Popup::None => {}
         Popup::Help { scroll } => render_help(app, frame, body, *scroll),
         Popup::Filters { field } => render_filters(app, frame, body, *field),
-        Popup::Prompt(prompt) => {
-            let width = body.width.saturating_sub(4).min(72);
-            let area = centered(body, width, 4);
-            frame.render_widget(Clear, area);
-            let mut lines = vec![Line::from(vec![
-                Span::styled("› ", theme::key()),
-                Span::raw(prompt.input.clone()),
-                Span::styled("█", Style::new().add_modifier(Modifier::SLOW_BLINK)),
-            ])];
-            if let Some(error) = &prompt.error {
-                lines.push(Line::styled(error.clone(), theme::error()));
-            } else {
-                lines.push(Line::styled("Enter apply · Esc cancel", theme::muted()));
-            }
-            frame.render_widget(
-                Paragraph::new(lines).block(
-                    Block::bordered()
-                        .title(prompt.title())
-                        .title_style(theme::title()),
-                ),
-                area,
-            );
-        }
+        Popup::Prompt(prompt) => render_prompt(prompt, frame, body),
     }
 }
 
-fn split(area: Rect) -> [Rect; 4] {
-    Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(1),
-    ])
-    .areas(area)
-}
-
-/// The body's area on a screen of `area`.
-pub fn body_area(area: Rect) -> Rect {
-    split(area)[2]
-}
-
-/// The tabs of the header and where they are.
-pub fn tabs(area: Rect) -> Vec<(View, Rect)> {
-    let header = split(area)[0];
-    let mut x = header.x + 1;
-    let mut out = Vec::new();
-    for (i, view) in View::ALL.into_iter().enumerate() {
-        let width = (view.title().len() + 2) as u16;
-        if x + width > header.right() {
-            break;
-        }
-        out.push((view, Rect::new(x, header.y, width, 1)));
-        x += width + 2;
-        let _ = i;
+fn render_prompt(prompt: &Prompt, frame: &mut Frame, body: Rect) {
+    let width = body.width.saturating_sub(4).min(72);
+    let area = centered(body, width, 4);
+    frame.render_widget(Clear, area);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("› ", theme::key()),
+        Span::raw(prompt.input.clone()),
+        Span::styled("█", Style::new().add_modifier(Modifier::SLOW_BLINK)),
+    ])];
+    if let Some(error) = &prompt.error {
+        lines.push(Line::styled(error.clone(), theme::error()));
+    } else {
+        lines.push(Line::styled("Enter apply · Esc cancel", theme::muted()));
     }
-    out
-}
-
-/// The view whose tab is at `at`.
-pub fn tab_at(area: Rect, at: Position) -> Option<View> {
-    tabs(area)
-        .into_iter()
-        .find(|(_, r)| r.contains(at))
-        .map(|(v, _)| v)
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .title(prompt.title())
+                .title_style(theme::title()),
+        ),
+        area,
+    );
 }
 
 fn render_header(app: &App, frame: &mut Frame, area: Rect) {
@@ -232,16 +204,4 @@ fn render_filters(app: &App, frame: &mut Frame, body: Rect, selected: usize) {
             )),
     );
     frame.render_widget(table, area);
-}
-
-/// A `width` × `height` rectangle in the middle of `area`.
-pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let width = width.min(area.width);
-    let height = height.min(area.height);
-    Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + (area.height - height) / 2,
-        width,
-        height,
-    )
 }

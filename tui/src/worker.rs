@@ -1,12 +1,16 @@
 //! The query worker: a thread that owns the store reader and answers
-//! [`Request`]s with [`Msg::Loaded`] over a channel, so the UI never waits for
-//! the database.
+//! [`Request`]s with [`Loaded`] messages over a channel (the console's
+//! `Msg::Loaded`), so the UI never waits for the database.
+//!
+//! Each request carries a [`RequestId`] — the [`Pane`] that asked and a
+//! generation — which the worker hands back untouched with the answer, so the
+//! console routes the answer to the pane that asked without knowing anything
+//! else about it.
 //!
 //! When several requests of the same kind queue up (fast scrolling, typing),
 //! only the newest runs. A missing database is not fatal: every request
 //! retries opening it and answers with the error until it exists.
 
-use crate::app::Msg;
 use shared::page_key::PagePattern;
 use shared::store::query::*;
 use shared::store::{DbUrl, EventReader, StoreError};
@@ -54,10 +58,41 @@ impl Query {
     }
 }
 
+/// Which part of the console asked for a query; its answer goes back there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Overview,
+    /// The loaded window of session rows.
+    Sessions,
+    /// The chosen session's steps.
+    Journey,
+    /// The heatmap beside the current journey step.
+    StepHeatmap,
+    /// The heatmap view's page picker.
+    HeatPages,
+    /// The heatmap view's map.
+    Heatmap,
+    /// The page list, from its first row.
+    Pages,
+    /// The page list's next chunk, appended to what is loaded.
+    MorePages,
+    /// The live view's poll of the change token and tail.
+    Live,
+}
+
+/// Names a request and, handed back with it, its answer: the pane that asked
+/// and the generation of the asking. A pane keeps the generation it waits
+/// for; an answer with any other generation was superseded and is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestId {
+    pub pane: Pane,
+    pub generation: u64,
+}
+
 /// A query with the id its answer will carry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
-    pub id: u64,
+    pub id: RequestId,
     pub query: Query,
 }
 
@@ -81,7 +116,7 @@ pub enum Answer {
 /// An answer (or the error) to request `id`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Loaded {
-    pub id: u64,
+    pub id: RequestId,
     pub result: Result<Answer, String>,
 }
 
@@ -91,18 +126,19 @@ pub enum Source {
     Reader(Box<dyn EventReader>),
 }
 
-/// Starts the worker. It stops when `requests` is closed.
-pub fn spawn(
+/// Starts the worker. It stops when `requests` is closed or nobody listens
+/// to `replies` any more.
+pub fn spawn<M: From<Loaded> + Send + 'static>(
     source: Source,
     requests: Receiver<Request>,
-    replies: Sender<Msg>,
+    replies: Sender<M>,
 ) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("queries".into())
         .spawn(move || run(source, requests, replies))
 }
 
-fn run(source: Source, requests: Receiver<Request>, replies: Sender<Msg>) {
+fn run<M: From<Loaded>>(source: Source, requests: Receiver<Request>, replies: Sender<M>) {
     let (url, mut reader) = match source {
         Source::Url(url) => (Some(url), None),
         Source::Reader(reader) => (None, Some(reader)),
@@ -124,7 +160,7 @@ fn run(source: Source, requests: Receiver<Request>, replies: Sender<Msg>) {
                                 id: request.id,
                                 result: Err(error.to_string()),
                             };
-                            if replies.send(Msg::Loaded(Box::new(reply))).is_err() {
+                            if replies.send(reply.into()).is_err() {
                                 return;
                             }
                             continue;
@@ -136,13 +172,11 @@ fn run(source: Source, requests: Receiver<Request>, replies: Sender<Msg>) {
                 return;
             };
             let result = execute(store, request.query).map_err(|e| e.to_string());
-            if replies
-                .send(Msg::Loaded(Box::new(Loaded {
-                    id: request.id,
-                    result,
-                })))
-                .is_err()
-            {
+            let reply = Loaded {
+                id: request.id,
+                result,
+            };
+            if replies.send(reply.into()).is_err() {
                 return;
             }
         }

@@ -3,8 +3,8 @@
 The OpenAPI document states every rule the server enforces, but a JSON
 Schema pattern or bound cannot state two of them, so they are written in the
 field descriptions: a click's stored x is `x - page_left`, which must lie
-between 0 and the page width plus the slack, with its y within the page
-height plus the slack; and a URL host label in the `xn--` form must be valid
+between 0 and the page width plus the slack (the largest page without a
+page size), with its y within the page height plus the slack; and a URL host label in the `xn--` form must be valid
 punycode. A positive case that breaks one of these is not a valid event, so
 it is left out of the positive run; negative cases are untouched.
 """
@@ -26,12 +26,10 @@ def _number(value, default):
 def _click_fits_its_page(event):
     left = _number(event.get("page_left"), 0.0)
     page = event.get("page")
+    # Without a page size, coordinates are bounded by the largest page.
     width = height = MAX_PAGE_DIMENSION
     if isinstance(page, list) and len(page) == 2:
-        width, height = (_number(v, MAX_PAGE_DIMENSION) for v in page)
-        width, height = width + COORDINATE_SLACK, height + COORDINATE_SLACK
-    else:
-        width, height = width + COORDINATE_SLACK, height + COORDINATE_SLACK
+        width, height = (_number(v, MAX_PAGE_DIMENSION) + COORDINATE_SLACK for v in page)
     x = _number(event.get("x"), 0.0) - left
     y = _number(event.get("y"), 0.0)
     if not (0.0 <= x <= width and 0.0 <= y <= height):

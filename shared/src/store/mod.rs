@@ -5,9 +5,14 @@
 //! The SQLite engine ([`sqlite`]) is the embedded default; the MongoDB engine
 //! ([`mongo`]) serves deployments of several ingestd copies.
 
+pub mod core;
+mod engines;
+mod error;
 pub mod heat;
+#[cfg(feature = "mongodb")]
 pub mod mongo;
 pub mod query;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 
 use crate::event::EventBatch;
@@ -15,31 +20,7 @@ use crate::progress::{Progress, Silent};
 use query::*;
 use std::path::PathBuf;
 
-/// Errors of a store.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("cannot prepare the database directory {path}: {source}")]
-    Directory {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("no database at {0} (start ingestd to create it, or pass --db)")]
-    NotFound(PathBuf),
-    #[error("the database schema is version {found}, newer than this program understands ({supported}); upgrade the program")]
-    SchemaTooNew { found: i64, supported: i64 },
-    #[error("the database schema is version {found}; open it once with ingestd to migrate it to {supported}")]
-    SchemaTooOld { found: i64, supported: i64 },
-    #[error("invalid database URL {0:?}: expected sqlite:PATH, a file path, or mongodb://…")]
-    InvalidUrl(String),
-    #[error("the {0} engine is not available in this build")]
-    Unsupported(&'static str),
-    #[error("stored data is inconsistent: {0}")]
-    Corrupt(String),
-    #[error("MongoDB error: {0}")]
-    Mongo(String),
-}
+pub use error::{DriverError, Engine, StoreError};
 
 /// What committing one batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -52,10 +33,17 @@ pub struct AppendOutcome {
 
 /// The write side. One writer per database.
 pub trait EventWriter: Send {
-    /// Commits `batches` in one transaction, with every rollup, durably: when
-    /// this returns `Ok`, the events survive a crash or power cut. All or
-    /// nothing: on `Err`, none of the batches is stored. Events whose
-    /// `(site, id)` is already stored are skipped and counted as duplicates.
+    /// Commits `batches` with every rollup, durably: when this returns `Ok`,
+    /// the events survive a crash or power cut. Events whose `(site, id)` is
+    /// already stored are skipped and counted as duplicates. On `Err` the
+    /// caller answers an error and the client resends, which is always safe;
+    /// what stays behind depends on the engine:
+    /// - SQLite: all or nothing (one transaction): none of the batches is
+    ///   stored;
+    /// - MongoDB: no transaction: some events may be stored, marked pending;
+    ///   the writer rebuilds the rollups they touch before its next commit
+    ///   (or any writer, once the mark is stale), so every read counts each
+    ///   stored event once, and the resent copies are duplicates.
     fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError>;
 
     /// Removes every session of one visitor of one site, with all its events
@@ -121,20 +109,32 @@ pub const DB_ENV: &str = "ANALYTICS_DB";
 
 impl DbUrl {
     /// Parses `sqlite:PATH`, `sqlite://PATH`, `mongodb://…`, `mongodb+srv://…` or a
-    /// plain file path.
+    /// plain file path. The scheme picks the engine ([`engines`]).
     pub fn parse(text: &str) -> Result<Self, StoreError> {
         let text = text.trim();
-        if text.starts_with("mongodb://") || text.starts_with("mongodb+srv://") {
-            return Ok(Self::Mongo(text.to_owned()));
+        let scheme = text.split_once(':').map(|(scheme, _)| scheme);
+        match scheme.and_then(engines::by_scheme) {
+            Some(Engine::Mongo) if text.contains("://") => Ok(Self::Mongo(text.to_owned())),
+            Some(Engine::Mongo) => Err(StoreError::InvalidUrl(text.to_owned())),
+            Some(Engine::Sqlite) | None => {
+                let path = text
+                    .strip_prefix("sqlite://")
+                    .or_else(|| text.strip_prefix("sqlite:"))
+                    .unwrap_or(text);
+                if path.is_empty() || (path.contains("://") && !text.starts_with("sqlite")) {
+                    return Err(StoreError::InvalidUrl(text.to_owned()));
+                }
+                Ok(Self::Sqlite(PathBuf::from(path)))
+            }
         }
-        let path = text
-            .strip_prefix("sqlite://")
-            .or_else(|| text.strip_prefix("sqlite:"))
-            .unwrap_or(text);
-        if path.is_empty() || (path.contains("://") && !text.starts_with("sqlite")) {
-            return Err(StoreError::InvalidUrl(text.to_owned()));
+    }
+
+    /// The engine this URL selects.
+    pub fn engine(&self) -> Engine {
+        match self {
+            Self::Sqlite(_) => Engine::Sqlite,
+            Self::Mongo(_) => Engine::Mongo,
         }
-        Ok(Self::Sqlite(PathBuf::from(path)))
     }
 
     /// The default: `analytics.db` in the user's data directory
@@ -168,20 +168,12 @@ impl DbUrl {
         &self,
         progress: &dyn Progress,
     ) -> Result<Box<dyn EventWriter>, StoreError> {
-        match self {
-            Self::Sqlite(path) => Ok(Box::new(sqlite::SqliteWriter::open_reporting(
-                path, progress,
-            )?)),
-            Self::Mongo(url) => Ok(Box::new(mongo::MongoWriter::open_reporting(url, progress)?)),
-        }
+        engines::open_writer(self, progress)
     }
 
     /// Opens the read side (read-only).
     pub fn open_reader(&self) -> Result<Box<dyn EventReader>, StoreError> {
-        match self {
-            Self::Sqlite(path) => Ok(Box::new(sqlite::SqliteReader::open(path)?)),
-            Self::Mongo(url) => Ok(Box::new(mongo::MongoReader::open(url)?)),
-        }
+        engines::open_reader(self)
     }
 }
 
@@ -249,10 +241,27 @@ mod tests {
                 .to_string(),
             "mongodb+srv://db.example/a"
         );
+        assert_eq!(
+            DbUrl::parse("mongodb+srv://db.example/a").unwrap().engine(),
+            Engine::Mongo
+        );
+        assert_eq!(DbUrl::parse("a.db").unwrap().engine(), Engine::Sqlite);
+        assert!(DbUrl::parse("mongodb:x").is_err());
         assert!(DbUrl::parse("").is_err());
         assert!(DbUrl::parse("postgres://x").is_err());
         assert!(
             matches!(DbUrl::default_location(), DbUrl::Sqlite(p) if p.ends_with("analytics-tui/analytics.db"))
         );
+    }
+
+    /// A URL of an engine left out of the build says so.
+    #[cfg(not(feature = "mongodb"))]
+    #[test]
+    fn engines_left_out_are_named() {
+        let url = DbUrl::parse("mongodb://db.example/a").unwrap();
+        assert!(matches!(
+            url.open_reader(),
+            Err(StoreError::EngineMissing(Engine::Mongo))
+        ));
     }
 }

@@ -14,46 +14,18 @@
 
 use super::{block, empty_hint, message, placeholder};
 use crate::app::{App, HeatFocus, PickerRow};
+use crate::layout;
 use crate::text::{count, ellipsize, percent, safe};
 use crate::theme;
 use crate::widgets::heatmap::{self, HeatOptions, HeatmapWidget};
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-const ELEMENTS: u16 = 6;
-
-fn split(body: Rect) -> (Rect, Rect, Rect) {
-    let picker_width = (body.width / 3).clamp(20, 40);
-    let [picker, right] =
-        Layout::horizontal([Constraint::Length(picker_width), Constraint::Fill(1)]).areas(body);
-    let elements = if right.height >= 16 { ELEMENTS } else { 0 };
-    let [map, elements] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(elements)]).areas(right);
-    (picker, map, elements)
-}
-
-/// The rows of the page picker.
-pub fn picker_area(body: Rect) -> Rect {
-    Block::bordered().inner(split(body).0)
-}
-
-pub fn picker_rows(body: Rect) -> u16 {
-    picker_area(body).height
-}
-
-/// Where the density map is drawn (inside its box, above the legend).
-pub fn map_area(body: Rect) -> Rect {
-    let inner = Block::bordered().inner(split(body).1);
-    Rect::new(
-        inner.x,
-        inner.y,
-        inner.width,
-        inner.height.saturating_sub(1),
-    )
-}
+/// Re-exported beside the drawing code; the geometry is [`crate::layout`]'s.
+pub use crate::layout::heatmap::map_area;
 
 fn focus_style(focused: bool) -> Style {
     if focused {
@@ -64,11 +36,11 @@ fn focus_style(focused: bool) -> Style {
 }
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
-    let (picker, map_box, elements) = split(area);
-    render_picker(frame, app, picker);
-    render_map(frame, app, map_box);
-    if elements.height > 0 {
-        render_elements(frame, app, elements);
+    let regions = layout::heatmap::regions(area);
+    render_picker(frame, app, regions.picker);
+    render_map(frame, app, regions.map);
+    if regions.elements.height > 0 {
+        render_elements(frame, app, regions.elements);
     }
 }
 
@@ -168,14 +140,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         block(title).border_style(focus_style(state.focus == HeatFocus::Map)),
         area,
     );
-    let inner = Block::bordered().inner(area);
-    let map_rect = Rect::new(
-        inner.x,
-        inner.y,
-        inner.width,
-        inner.height.saturating_sub(1),
-    );
-    let legend_rect = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
+    let (map_rect, legend_rect) = layout::map_and_legend(area);
     if map.total_clicks == 0 {
         frame.render_widget(
             Paragraph::new(vec![

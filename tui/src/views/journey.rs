@@ -12,44 +12,17 @@
 
 use super::{block, placeholder};
 use crate::app::App;
+use crate::layout;
 use crate::text::{duration, ellipsize, offset, safe, safe_or, short_datetime};
 use crate::theme;
 use crate::views::live::{detail, glyph};
 use crate::widgets::heatmap::{self, HeatOptions, HeatmapWidget};
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 use shared::event::EventKind;
-
-const HEADER: u16 = 4;
-const DETAIL: u16 = 2;
-
-fn split(body: Rect) -> (Rect, Rect, Rect) {
-    let [header, rest] =
-        Layout::vertical([Constraint::Length(HEADER), Constraint::Fill(1)]).areas(body);
-    let [steps, map] = Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(rest);
-    (header, steps, map)
-}
-
-pub fn rows_area(body: Rect) -> Rect {
-    super::table_rows(split(body).1, DETAIL)
-}
-
-pub fn visible_rows(body: Rect) -> u16 {
-    rows_area(body).height
-}
-
-/// Where the step's heatmap is drawn (inside its box, above the legend).
-pub fn map_area(body: Rect) -> Rect {
-    let inner = Block::bordered().inner(split(body).2);
-    Rect::new(
-        inner.x,
-        inner.y,
-        inner.width,
-        inner.height.saturating_sub(1),
-    )
-}
+use shared::store::query::{Journey, SessionSummary, StoredEvent};
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let state = &app.journey;
@@ -82,8 +55,15 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         );
         return;
     };
-    let (header, steps_area, map_box) = split(area);
-    let s = &journey.session;
+    let regions = layout::journey::regions(area);
+    render_session(frame, &journey.session, regions.header);
+    let visible = usize::from(layout::journey::visible_rows(area));
+    render_steps(frame, app, journey, regions.steps, visible);
+    render_map(frame, app, regions.map);
+}
+
+/// The session's header: when, how long, on what, from where.
+fn render_session(frame: &mut Frame, s: &SessionSummary, area: Rect) {
     let flags = match (s.bounced, s.rage_clicks) {
         (true, 0) => " · bounced".to_owned(),
         (true, n) => format!(" · bounced · {n} rage clicks"),
@@ -120,11 +100,18 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             &title,
             area.width.saturating_sub(2).into(),
         ))),
-        header,
+        area,
     );
+}
 
-    let start = journey.steps.first().map_or(s.start, |e| e.event.ts);
-    let visible = usize::from(visible_rows(area));
+/// The steps box: `visible` rows of the steps table from the scroll offset,
+/// and the current step's details below it.
+fn render_steps(frame: &mut Frame, app: &App, journey: &Journey, area: Rect, visible: usize) {
+    let state = &app.journey;
+    let start = journey
+        .steps
+        .first()
+        .map_or(journey.session.start, |e| e.event.ts);
     let rows = journey
         .steps
         .iter()
@@ -136,36 +123,21 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
                 .checked_sub(1)
                 .and_then(|p| journey.steps.get(p))
                 .map_or(e.event.ts, |p| p.event.ts);
-            let page = safe(&e.event.page_key);
-            let path = page
-                .find('/')
-                .map_or(page.clone(), |i| page[i..].to_owned());
-            let what = match e.event.kind {
-                EventKind::PageView => path,
-                _ => format!("{path} {}", detail(e)),
-            };
-            let row = Row::new(vec![
-                Cell::from(offset(e.event.ts - start)),
-                Cell::from(offset(e.event.ts - previous)),
-                Cell::from(glyph(e.event.kind)),
-                Cell::from(what),
-            ]);
+            let row = step_row(e, start, previous);
             if i == state.step {
                 row.style(theme::selected())
             } else {
                 row
             }
         });
-    let steps_inner = Block::bordered().inner(steps_area);
-    let [table_area, detail_area] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(DETAIL)]).areas(steps_inner);
+    let (table_area, detail_area) = layout::journey::steps_parts(area);
     frame.render_widget(
         block(format!(
             " step {} of {} · j/k ",
             state.step + 1,
             journey.steps.len()
         )),
-        steps_area,
+        area,
     );
     frame.render_widget(
         Table::new(
@@ -181,27 +153,50 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         table_area,
     );
     if let Some(e) = state.current() {
-        let selector = e
-            .event
-            .target
-            .as_ref()
-            .and_then(|t| t.selector.as_deref())
-            .map(safe)
-            .unwrap_or_default();
-        let at = match (e.event.x, e.event.y) {
-            (Some(x), Some(y)) => format!("at {x},{y} px"),
-            _ => String::new(),
-        };
-        let lines = vec![
-            Line::styled(format!("{selector} {at}"), theme::muted()),
-            Line::styled(
-                safe_or(e.event.title.as_deref().or(e.event.url.as_str().into()), ""),
-                theme::muted(),
-            ),
-        ];
-        frame.render_widget(Paragraph::new(lines), detail_area);
+        render_step_detail(frame, e, detail_area);
     }
-    render_map(frame, app, map_box);
+}
+
+/// A step: its time from the session's `start` and from the `previous`
+/// step, its kind, its page's path and what it did there.
+fn step_row(e: &StoredEvent, start: i64, previous: i64) -> Row<'static> {
+    let page = safe(&e.event.page_key);
+    let path = page
+        .find('/')
+        .map_or(page.clone(), |i| page[i..].to_owned());
+    let what = match e.event.kind {
+        EventKind::PageView => path,
+        _ => format!("{path} {}", detail(e)),
+    };
+    Row::new(vec![
+        Cell::from(offset(e.event.ts - start)),
+        Cell::from(offset(e.event.ts - previous)),
+        Cell::from(glyph(e.event.kind)),
+        Cell::from(what),
+    ])
+}
+
+/// The current step's element and position, and its page's title.
+fn render_step_detail(frame: &mut Frame, e: &StoredEvent, area: Rect) {
+    let selector = e
+        .event
+        .target
+        .as_ref()
+        .and_then(|t| t.selector.as_deref())
+        .map(safe)
+        .unwrap_or_default();
+    let at = match (e.event.x, e.event.y) {
+        (Some(x), Some(y)) => format!("at {x},{y} px"),
+        _ => String::new(),
+    };
+    let lines = vec![
+        Line::styled(format!("{selector} {at}"), theme::muted()),
+        Line::styled(
+            safe_or(e.event.title.as_deref().or(e.event.url.as_str().into()), ""),
+            theme::muted(),
+        ),
+    ];
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn render_map(frame: &mut Frame, app: &App, area: Rect) {
@@ -221,14 +216,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         return;
     };
     frame.render_widget(block(title), area);
-    let inner = Block::bordered().inner(area);
-    let map_rect = Rect::new(
-        inner.x,
-        inner.y,
-        inner.width,
-        inner.height.saturating_sub(1),
-    );
-    let legend_rect = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
+    let (map_rect, legend_rect) = layout::map_and_legend(area);
     if map.total_clicks == 0 {
         frame.render_widget(
             Paragraph::new(Line::styled("no clicks on this page", theme::muted())),

@@ -4,29 +4,16 @@
 
 use super::block;
 use crate::app::{App, SPARK_SECONDS};
+use crate::layout;
 use crate::text::{clock, ellipsize, safe, safe_or};
 use crate::theme;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table};
 use ratatui::Frame;
 use shared::event::EventKind;
 use shared::store::query::StoredEvent;
-
-const SPARK_HEIGHT: u16 = 5;
-
-fn split(body: Rect) -> [Rect; 2] {
-    Layout::vertical([Constraint::Length(SPARK_HEIGHT), Constraint::Fill(1)]).areas(body)
-}
-
-pub fn rows_area(body: Rect) -> Rect {
-    super::table_rows(split(body)[1], 0)
-}
-
-pub fn visible_rows(body: Rect) -> u16 {
-    rows_area(body).height
-}
 
 /// The glyph of an event kind.
 pub fn glyph(kind: EventKind) -> &'static str {
@@ -79,7 +66,10 @@ pub fn per_second(arrivals: impl Iterator<Item = i64>, now: i64, seconds: usize)
 }
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
-    let [spark, table_area] = split(area);
+    let layout::live::Regions {
+        spark,
+        table: table_area,
+    } = layout::live::regions(area);
     let live = &app.live;
     let width = Block::bordered().inner(spark).width as usize;
     let seconds = width.clamp(1, SPARK_SECONDS as usize);
@@ -124,7 +114,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(Paragraph::new(lines).block(block(title)), table_area);
         return;
     }
-    let visible = usize::from(visible_rows(area));
+    let visible = usize::from(layout::live::visible_rows(area));
     let rows = live
         .events
         .iter()

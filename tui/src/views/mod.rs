@@ -1,6 +1,7 @@
-//! One module per view; each has `render(frame, app, area)` and the geometry
-//! helpers (`rows_area`, `visible_rows`) that `app::update` uses for paging
-//! and mouse clicks, so drawing and hit-testing agree.
+//! One module per view, each with `render(frame, app, area)`, and the pieces
+//! they share (placeholders, messages, sort marks). Where a view's parts go
+//! is [`crate::layout`]'s, which `update` asks too, so drawing and
+//! hit-testing agree.
 
 pub mod heatmap;
 pub mod journey;
@@ -17,18 +18,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
-
-/// Where a bordered table's rows go: inside `table` (the block's area),
-/// below its one header line, less `reserved` lines at the bottom.
-pub fn table_rows(table: Rect, reserved: u16) -> Rect {
-    let inner = Block::bordered().inner(table);
-    Rect::new(
-        inner.x,
-        inner.y + 1,
-        inner.width,
-        inner.height.saturating_sub(1 + reserved),
-    )
-}
 
 /// A bordered block with a title.
 pub fn block(title: String) -> Block<'static> {

@@ -13,9 +13,10 @@
 
 use super::{block, empty_hint, message, placeholder};
 use crate::app::App;
+use crate::layout;
 use crate::text::{count, duration, ellipsize, percent, safe, short_datetime};
 use crate::theme;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
@@ -34,20 +35,14 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         message(frame, area, "Overview", empty_hint("sessions"));
         return;
     }
-    let lists_height = if area.height >= 20 { 8 } else { 6 };
-    let [figures, chart, lists] = Layout::vertical([
-        Constraint::Length(4),
-        Constraint::Fill(1),
-        Constraint::Length(lists_height),
-    ])
-    .areas(area);
-    render_figures(frame, o, figures, &app.range.label());
-    render_chart(frame, o, chart);
-    let columns: [Rect; 4] = Layout::horizontal([Constraint::Fill(1); 4]).areas(lists);
-    top_list(frame, columns[0], "top pages", &o.top_pages, true);
-    top_list(frame, columns[1], "referrers", &o.top_referrers, false);
-    top_list(frame, columns[2], "devices", &o.devices, false);
-    top_list(frame, columns[3], "browsers", &o.browsers, false);
+    let regions = layout::overview::regions(area);
+    render_figures(frame, o, regions.figures, &app.range.label());
+    render_chart(frame, o, regions.chart);
+    let [pages, referrers, devices, browsers] = regions.lists;
+    top_list(frame, pages, "top pages", &o.top_pages, true);
+    top_list(frame, referrers, "referrers", &o.top_referrers, false);
+    top_list(frame, devices, "devices", &o.devices, false);
+    top_list(frame, browsers, "browsers", &o.browsers, false);
     placeholder(frame, area, "Overview", &app.overview);
 }
 

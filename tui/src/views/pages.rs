@@ -4,6 +4,7 @@
 
 use super::{block, empty_hint, message, placeholder, sort_mark};
 use crate::app::App;
+use crate::layout::pages::visible_rows;
 use crate::text::{count, ellipsize, percent, safe};
 use crate::theme;
 use ratatui::layout::{Constraint, Rect};
@@ -11,16 +12,6 @@ use ratatui::style::Style;
 use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 use shared::store::query::PageSortKey;
-
-/// The columns `s` cycles through.
-pub const SORT_KEYS: [PageSortKey; 6] = [
-    PageSortKey::Views,
-    PageSortKey::Visitors,
-    PageSortKey::Clicks,
-    PageSortKey::ScrollDepth,
-    PageSortKey::RageClicks,
-    PageSortKey::Page,
-];
 
 fn columns() -> [(Option<PageSortKey>, &'static str, Constraint); 7] {
     [
@@ -47,14 +38,6 @@ pub fn sort_name(key: PageSortKey) -> &'static str {
         .into_iter()
         .find(|c| c.0 == Some(key))
         .map_or("?", |c| c.1)
-}
-
-pub fn rows_area(body: Rect) -> Rect {
-    super::table_rows(body, 0)
-}
-
-pub fn visible_rows(body: Rect) -> u16 {
-    rows_area(body).height
 }
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {

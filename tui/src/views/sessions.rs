@@ -10,6 +10,7 @@
 
 use super::{block, empty_hint, message, placeholder, sort_mark};
 use crate::app::App;
+use crate::layout::sessions::visible_rows;
 use crate::text::{duration, ellipsize, safe, safe_or, short_datetime};
 use crate::theme;
 use ratatui::layout::{Constraint, Rect};
@@ -18,6 +19,9 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 use shared::store::query::{SessionSortKey, SessionSummary};
+
+/// Re-exported beside the drawing code; the geometry is [`crate::layout`]'s.
+pub use crate::layout::sessions::rows_area;
 
 /// Column names, in the order of [`SessionSortKey::ALL`]'s columns.
 fn columns() -> [(SessionSortKey, &'static str, Constraint); 10] {
@@ -46,15 +50,6 @@ pub fn sort_name(key: SessionSortKey) -> &'static str {
             .find(|c| c.0 == other)
             .map_or("?", |c| c.1),
     }
-}
-
-/// Where the rows are drawn.
-pub fn rows_area(body: Rect) -> Rect {
-    super::table_rows(body, 0)
-}
-
-pub fn visible_rows(body: Rect) -> u16 {
-    rows_area(body).height
 }
 
 fn page_path(key: Option<&str>) -> String {

@@ -14,7 +14,7 @@
 //! pages scroll.
 
 use crate::theme;
-use ratatui::buffer::Buffer;
+use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -272,20 +272,8 @@ impl Widget for HeatmapWidget<'_> {
             return;
         }
         let opts = self.options;
-        let grid = Grid::new(map);
-        let s = scale(map, opts.mode, area.width);
-        let (dx, dy) = opts.mode.dots();
-        let dot_rows = (f64::from(map.rows) * s).ceil() as u32;
+        let dots = Dots::new(map, opts.mode, area.width);
         let max = map.max_cell_clicks.max(1);
-        // The bin under a dot, if the dot lies on the page.
-        let bin = |dot_x: u32, dot_y: u32| -> Option<usize> {
-            if dot_y >= dot_rows {
-                return None;
-            }
-            let column = (f64::from(dot_x) / s).floor() as u32;
-            let row = (f64::from(dot_y) / s).floor() as u32;
-            grid.index(column, row)
-        };
         let page_bg = if opts.color {
             theme::PAGE_BG
         } else {
@@ -293,92 +281,168 @@ impl Widget for HeatmapWidget<'_> {
         };
         for y in 0..area.height {
             let term_row = u32::from(y) + u32::from(opts.scroll);
-            if term_row * dy >= dot_rows {
+            if !dots.on_page(term_row) {
                 break;
             }
             for x in 0..area.width {
-                let mut densest = 0u64;
-                let mut rage = false;
-                let mut bits = 0u32;
-                let mut halves = [0u64; 2];
-                for j in 0..dy {
-                    for i in 0..dx {
-                        let Some(index) = bin(u32::from(x) * dx + i, term_row * dy + j) else {
-                            continue;
-                        };
-                        let clicks = grid.clicks[index];
-                        rage |= grid.rage[index];
-                        densest = densest.max(clicks);
-                        if clicks > 0 {
-                            bits |= braille_bit(i, j);
-                            if let Some(h) = halves.get_mut(j as usize) {
-                                *h = (*h).max(clicks);
-                            }
-                        }
-                    }
-                }
+                let under = dots.under(x, term_row);
                 let Some(cell) = buf.cell_mut((area.x + x, area.y + y)) else {
                     continue;
                 };
-                cell.reset();
-                cell.bg = page_bg;
-                if rage {
-                    cell.set_symbol("×").set_style(rage_style(opts.color));
+                paint(cell, &under, opts, max, page_bg);
+            }
+        }
+        if let Some(marker) = opts.marker {
+            draw_marker(buf, area, map, opts, marker);
+        }
+    }
+}
+
+/// The dots of a map drawn some width across, each looked up in the grid.
+struct Dots {
+    grid: Grid,
+    /// Dots per bin.
+    scale: f64,
+    /// Dots per terminal cell, across and down.
+    per_cell: (u32, u32),
+    /// Dot rows the whole page takes.
+    rows: u32,
+}
+
+/// What the dots under one terminal cell hold.
+#[derive(Default)]
+struct CellDots {
+    /// The clicks of the densest dot.
+    densest: u64,
+    /// A dot has rage clicks.
+    rage: bool,
+    /// The braille pattern of the dots with clicks.
+    bits: u32,
+    /// The densest dot of the upper and of the lower half.
+    halves: [u64; 2],
+}
+
+impl Dots {
+    fn new(map: &Heatmap, mode: HeatMode, width: u16) -> Self {
+        let scale = scale(map, mode, width);
+        Self {
+            grid: Grid::new(map),
+            scale,
+            per_cell: mode.dots(),
+            rows: (f64::from(map.rows) * scale).ceil() as u32,
+        }
+    }
+
+    /// Whether terminal row `term_row` (before scrolling) still shows page.
+    fn on_page(&self, term_row: u32) -> bool {
+        term_row * self.per_cell.1 < self.rows
+    }
+
+    /// The bin under a dot, if the dot lies on the page.
+    fn bin(&self, dot_x: u32, dot_y: u32) -> Option<usize> {
+        if dot_y >= self.rows {
+            return None;
+        }
+        let column = (f64::from(dot_x) / self.scale).floor() as u32;
+        let row = (f64::from(dot_y) / self.scale).floor() as u32;
+        self.grid.index(column, row)
+    }
+
+    /// The dots under the terminal cell in column `x`, row `term_row`.
+    fn under(&self, x: u16, term_row: u32) -> CellDots {
+        let (dx, dy) = self.per_cell;
+        let mut under = CellDots::default();
+        for j in 0..dy {
+            for i in 0..dx {
+                let Some(index) = self.bin(u32::from(x) * dx + i, term_row * dy + j) else {
                     continue;
-                }
-                if densest == 0 {
-                    cell.set_symbol(" ");
-                    continue;
-                }
-                if !opts.color {
-                    let l = level(densest, max);
-                    cell.set_symbol(SHADES[(l.max(1) - 1) as usize]);
-                    continue;
-                }
-                match opts.mode {
-                    HeatMode::Braille => {
-                        let ch = char::from_u32(0x2800 + bits).unwrap_or(' ');
-                        cell.set_char(ch);
-                        cell.fg = ramp(densest, max);
-                    }
-                    HeatMode::HalfBlock => {
-                        let top = (halves[0] > 0).then(|| ramp(halves[0], max));
-                        let bottom = (halves[1] > 0).then(|| ramp(halves[1], max));
-                        match (top, bottom) {
-                            (Some(t), Some(b)) => {
-                                cell.set_symbol("▀");
-                                cell.fg = t;
-                                cell.bg = b;
-                            }
-                            (Some(t), None) => {
-                                cell.set_symbol("▀");
-                                cell.fg = t;
-                            }
-                            (None, Some(b)) => {
-                                cell.set_symbol("▄");
-                                cell.fg = b;
-                            }
-                            (None, None) => {
-                                cell.set_symbol(" ");
-                            }
-                        }
+                };
+                let clicks = self.grid.clicks[index];
+                under.rage |= self.grid.rage[index];
+                under.densest = under.densest.max(clicks);
+                if clicks > 0 {
+                    under.bits |= braille_bit(i, j);
+                    if let Some(h) = under.halves.get_mut(j as usize) {
+                        *h = (*h).max(clicks);
                     }
                 }
             }
         }
-        if let Some((column, row)) = opts.marker {
-            let (x, y) = cell_of(map, opts.mode, area.width, column, row);
-            let y = i64::from(y) - i64::from(opts.scroll);
-            if x < area.width && (0..i64::from(area.height)).contains(&y) {
-                if let Some(cell) = buf.cell_mut((area.x + x, area.y + y as u16)) {
-                    cell.set_symbol("◆").set_style(
-                        Style::new()
-                            .fg(Color::Rgb(255, 255, 255))
-                            .bg(Color::Rgb(0, 0, 0))
-                            .add_modifier(Modifier::BOLD | Modifier::REVERSED),
-                    );
-                }
-            }
+        under
+    }
+}
+
+/// Draws one terminal cell: rage wins, then the density — as a shade
+/// without colour, else a coloured braille pattern or two half blocks.
+fn paint(cell: &mut Cell, under: &CellDots, opts: HeatOptions, max: u64, page_bg: Color) {
+    cell.reset();
+    cell.bg = page_bg;
+    if under.rage {
+        cell.set_symbol("×").set_style(rage_style(opts.color));
+        return;
+    }
+    if under.densest == 0 {
+        cell.set_symbol(" ");
+        return;
+    }
+    if !opts.color {
+        let l = level(under.densest, max);
+        cell.set_symbol(SHADES[(l.max(1) - 1) as usize]);
+        return;
+    }
+    match opts.mode {
+        HeatMode::Braille => {
+            let ch = char::from_u32(0x2800 + under.bits).unwrap_or(' ');
+            cell.set_char(ch);
+            cell.fg = ramp(under.densest, max);
+        }
+        HeatMode::HalfBlock => paint_halves(cell, under.halves, max),
+    }
+}
+
+/// ▀ with the upper colour in front and the lower behind; ▄ when only the
+/// lower half has clicks.
+fn paint_halves(cell: &mut Cell, halves: [u64; 2], max: u64) {
+    let top = (halves[0] > 0).then(|| ramp(halves[0], max));
+    let bottom = (halves[1] > 0).then(|| ramp(halves[1], max));
+    match (top, bottom) {
+        (Some(t), Some(b)) => {
+            cell.set_symbol("▀");
+            cell.fg = t;
+            cell.bg = b;
+        }
+        (Some(t), None) => {
+            cell.set_symbol("▀");
+            cell.fg = t;
+        }
+        (None, Some(b)) => {
+            cell.set_symbol("▄");
+            cell.fg = b;
+        }
+        (None, None) => {
+            cell.set_symbol(" ");
+        }
+    }
+}
+
+/// Marks grid bin `(column, row)` with ◆, if it is in view.
+fn draw_marker(
+    buf: &mut Buffer,
+    area: Rect,
+    map: &Heatmap,
+    opts: HeatOptions,
+    (column, row): (u32, u32),
+) {
+    let (x, y) = cell_of(map, opts.mode, area.width, column, row);
+    let y = i64::from(y) - i64::from(opts.scroll);
+    if x < area.width && (0..i64::from(area.height)).contains(&y) {
+        if let Some(cell) = buf.cell_mut((area.x + x, area.y + y as u16)) {
+            cell.set_symbol("◆").set_style(
+                Style::new()
+                    .fg(Color::Rgb(255, 255, 255))
+                    .bg(Color::Rgb(0, 0, 0))
+                    .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            );
         }
     }
 }

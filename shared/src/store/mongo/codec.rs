@@ -142,7 +142,7 @@ fn size(d: &Document, w: &str, h: &str) -> Option<Size> {
     Some(Size { width, height })
 }
 
-fn small(d: &Document, field: &str) -> Option<i32> {
+pub(crate) fn small(d: &Document, field: &str) -> Option<i32> {
     int(d, field).and_then(|v| i32::try_from(v).ok())
 }
 

@@ -90,8 +90,31 @@ pub(crate) fn session_stages(
     with_range: bool,
     with_site: bool,
 ) -> Vec<Document> {
-    let f = |name: &str| at.field(name);
     let mut stages = Vec::new();
+    let plain = plain_conditions(filter, at, with_range, with_site);
+    if !plain.is_empty() {
+        stages.push(doc! { "$match": plain });
+    }
+    stages.extend(derived_stages(filter, at));
+    if let Some(pattern) = &filter.clicked_page {
+        stages.push(doc! { "$lookup": {
+            "from": super::schema::PAGES,
+            "localField": at.key_field(),
+            "foreignField": "sid",
+            "as": "_cp",
+        } });
+        stages.push(doc! { "$match": { "_cp": { "$elemMatch": {
+            "clicks": { "$gt": 0_i64 },
+            "page": pattern_regex(pattern),
+        } } } });
+        stages.push(doc! { "$project": { "_cp": 0 } });
+    }
+    stages
+}
+
+/// The conditions on the session document's own fields.
+fn plain_conditions(filter: &Filter, at: SessionAt, with_range: bool, with_site: bool) -> Document {
+    let f = |name: &str| at.field(name);
     let mut plain = Document::new();
     if with_site {
         if let Some(site) = &filter.site {
@@ -137,10 +160,13 @@ pub(crate) fn session_stages(
         }
         None => {}
     }
-    if !plain.is_empty() {
-        stages.push(doc! { "$match": plain });
-    }
+    plain
+}
 
+/// The conditions on values derived from the session document (referrer
+/// and entry page from the entry array, duration).
+fn derived_stages(filter: &Filter, at: SessionAt) -> Vec<Document> {
+    let f = |name: &str| at.field(name);
     let mut derived = Document::new();
     let mut matched = Document::new();
     if let Some(referrer) = &filter.referrer {
@@ -169,25 +195,10 @@ pub(crate) fn session_stages(
         );
         matched.insert("_dur", doc! { "$gte": min });
     }
-    if !derived.is_empty() {
-        stages.push(doc! { "$addFields": derived });
-        stages.push(doc! { "$match": matched });
+    if derived.is_empty() {
+        return Vec::new();
     }
-
-    if let Some(pattern) = &filter.clicked_page {
-        stages.push(doc! { "$lookup": {
-            "from": super::schema::PAGES,
-            "localField": at.key_field(),
-            "foreignField": "sid",
-            "as": "_cp",
-        } });
-        stages.push(doc! { "$match": { "_cp": { "$elemMatch": {
-            "clicks": { "$gt": 0_i64 },
-            "page": pattern_regex(pattern),
-        } } } });
-        stages.push(doc! { "$project": { "_cp": 0 } });
-    }
-    stages
+    vec![doc! { "$addFields": derived }, doc! { "$match": matched }]
 }
 
 #[cfg(test)]

@@ -1,21 +1,18 @@
-//! The heatmap query. Without session conditions, the days wholly inside the
-//! range come from the heatmap rollups and only the partial days at the
-//! range's edges from raw clicks; with session conditions, every click comes
-//! from the events joined to their sessions. Each part is grouped by the
-//! server — by fine cell, by page width, by selector — and the groups are
-//! scaled to the asked grid here, by the rules of [`crate::store::heat`].
+//! The heatmap's grouped queries on MongoDB ([`HeatSource`]): each source
+//! is grouped by the server — by fine cell, by page width, by selector — and
+//! the driver ([`crate::store::core::heatmap`]) assembles the answer.
 
 use super::codec::{count, int, text};
 use super::conditions::pattern_regex;
 use super::reader::{aggregate, joined_session_stages};
-use super::schema::{EVENTS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS};
+use super::schema::{cell_group, cell_of_group, EVENTS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS};
+use super::Connection;
 use crate::event::EventKind;
-use crate::store::heat::{empty_heatmap, segment_code, whole_days, Bins, ElementSum, Extents};
-use crate::store::query::{Heatmap, HeatmapQuery, WidthSegment};
+use crate::store::core::heatmap::{CellRow, ElementRow, ExtentRow, HeatPart, HeatSource};
+use crate::store::heat::{segment_code, Scale};
+use crate::store::query::{HeatmapQuery, WidthSegment};
 use crate::store::StoreError;
 use mongodb::bson::{doc, Bson, Document};
-use mongodb::Database;
-use std::collections::HashMap;
 
 /// One source of clicks.
 struct Part {
@@ -56,11 +53,9 @@ impl Part {
     }
 }
 
-/// The parts of `query`: rollups over whole days (when there is no session
-/// condition and the range holds a whole day) and raw clicks for the rest.
-fn parts(query: &HeatmapQuery) -> Vec<Part> {
+/// The stages of one source of `query`'s clicks.
+fn source(query: &HeatmapQuery, part: HeatPart) -> Part {
     let filter = &query.filter;
-    let (from, to) = (filter.range.from, filter.range.to);
     let mut common = doc! { "page": pattern_regex(&query.pages) };
     if let Some(site) = &filter.site {
         common.insert("site", site);
@@ -68,31 +63,8 @@ fn parts(query: &HeatmapQuery) -> Vec<Part> {
     if query.segment != WidthSegment::All {
         common.insert("seg", segment_code(query.segment));
     }
-
-    let mut raw = common.clone();
-    raw.insert("kind", EventKind::Click.code());
-    // Only clicks that can be placed carry a bucket.
-    raw.insert("hk", doc! { "$exists": true });
-    let mut ts = Document::new();
-    if let Some(from) = from {
-        ts.insert("$gte", from);
-    }
-    if let Some(to) = to {
-        ts.insert("$lt", to);
-    }
-    if !ts.is_empty() {
-        raw.insert("ts", ts);
-    }
-
-    let mut parts = Vec::with_capacity(2);
-    let mut raw_stages = Vec::new();
-    if filter.has_session_conditions() {
-        raw_stages.push(doc! { "$match": raw });
-        raw_stages.extend(joined_session_stages(filter));
-    } else {
-        let (first, end) = whole_days(from, to);
-        if end.is_none_or(|end| first < end) {
-            let mut rolled = common;
+    match part {
+        HeatPart::Rollups { first, end } => {
             let mut day = Document::new();
             if first != i64::MIN {
                 day.insert("$gte", first);
@@ -101,99 +73,141 @@ fn parts(query: &HeatmapQuery) -> Vec<Part> {
                 day.insert("$lt", end);
             }
             if !day.is_empty() {
-                rolled.insert("day", day);
+                common.insert("day", day);
             }
-            parts.push(Part {
+            Part {
                 raw: false,
-                stages: vec![doc! { "$match": rolled }],
-            });
-            let outside = match end {
-                Some(end) => doc! { "$or": [
+                stages: vec![doc! { "$match": common }],
+            }
+        }
+        HeatPart::Raw { outside, joined } => {
+            let mut raw = common;
+            raw.insert("kind", EventKind::Click.code());
+            // Only clicks that can be placed carry a bucket.
+            raw.insert("hk", doc! { "$exists": true });
+            let mut ts = Document::new();
+            if let Some(from) = filter.range.from {
+                ts.insert("$gte", from);
+            }
+            if let Some(to) = filter.range.to {
+                ts.insert("$lt", to);
+            }
+            if !ts.is_empty() {
+                raw.insert("ts", ts);
+            }
+            let matched = match outside {
+                Some((first, Some(end))) => doc! { "$and": [raw, { "$or": [
                     { "ts": { "$lt": first } },
                     { "ts": { "$gte": end } },
-                ] },
-                None => doc! { "ts": { "$lt": first } },
+                ] }] },
+                Some((first, None)) => doc! { "$and": [raw, { "ts": { "$lt": first } }] },
+                None => raw,
             };
-            raw_stages.push(doc! { "$match": { "$and": [raw, outside] } });
-        } else {
-            raw_stages.push(doc! { "$match": raw });
+            let mut stages = vec![doc! { "$match": matched }];
+            if joined {
+                stages.extend(joined_session_stages(filter));
+            }
+            Part { raw: true, stages }
         }
     }
-    parts.push(Part {
-        raw: true,
-        stages: raw_stages,
-    });
-    parts
 }
 
-pub(super) async fn heatmap(db: &Database, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
-    let columns = query.columns.clamp(1, 10_000);
-    let parts = parts(query);
+/// The grouped queries of the heatmap driver, run on the connection.
+pub(super) struct MongoHeat<'a> {
+    pub(super) conn: &'a Connection,
+}
 
-    // Page widths and heights, by width.
-    let mut extents = Extents::default();
-    for part in &parts {
+impl MongoHeat<'_> {
+    fn grouped(
+        &self,
+        part: &Part,
+        rollup: &'static str,
+        tail: Vec<Document>,
+    ) -> Result<Vec<Document>, StoreError> {
+        let db = self.conn.db().clone();
+        let (collection, stages) = (part.collection(rollup), part.with(tail));
+        self.conn
+            .run(async move { aggregate(&db, collection, stages).await })
+    }
+}
+
+impl HeatSource for MongoHeat<'_> {
+    fn extents(&self, query: &HeatmapQuery, part: HeatPart) -> Result<Vec<ExtentRow>, StoreError> {
+        let part = source(query, part);
         let (clicks, _) = part.sums();
         let (ph, y) = if part.raw {
             ("$ph", "$y")
         } else {
             ("$max_ph", "$max_y")
         };
-        let rows = aggregate(
-            db,
-            part.collection(HEAT_EXTENTS),
-            part.with(vec![doc! { "$group": {
+        let rows = self.grouped(
+            &part,
+            HEAT_EXTENTS,
+            vec![doc! { "$group": {
                 "_id": "$pw",
                 "clicks": clicks,
                 "ph": { "$max": ph },
                 "y": { "$max": y },
-            } }]),
-        )
-        .await?;
-        for d in rows {
-            if let Some(width) = int(&d, "_id") {
-                extents.add(width, count(&d, "clicks"), int(&d, "ph"), int(&d, "y"));
-            }
-        }
+            } }],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|d| {
+                Some(ExtentRow {
+                    width: int(d, "_id")?,
+                    clicks: count(d, "clicks"),
+                    max_ph: int(d, "ph"),
+                    max_y: int(d, "y"),
+                })
+            })
+            .collect())
     }
-    let Some((total, scale)) = extents.scale(columns) else {
-        return Ok(empty_heatmap(columns));
-    };
 
-    // Fine cells, grouped by the server under one number (gy × 256 + gx;
-    // gx < 200), scaled here.
-    let mut bins = Bins::new();
-    for part in &parts {
+    fn cells(
+        &self,
+        query: &HeatmapQuery,
+        part: HeatPart,
+        scale: &Scale,
+    ) -> Result<Vec<CellRow>, StoreError> {
+        let part = source(query, part);
         let (clicks, rage) = part.sums();
-        let rows = aggregate(
-            db,
-            part.collection(HEAT_CELLS),
-            part.with(vec![doc! { "$group": {
-                "_id": { "$add": [{ "$multiply": ["$gy", 256] }, "$gx"] },
+        // Fine cells grouped by the server under one number, scaled here.
+        let rows = self.grouped(
+            &part,
+            HEAT_CELLS,
+            vec![doc! { "$group": {
+                "_id": cell_group(),
                 "clicks": clicks,
                 "rage": rage,
-            } }]),
-        )
-        .await?;
-        for d in rows {
-            let Some(cell) = int(&d, "_id") else {
-                continue;
-            };
-            let (column, row) = scale.cell(cell.rem_euclid(256), cell.div_euclid(256));
-            let bin = bins.entry((row, column)).or_default();
-            bin.0 += count(&d, "clicks");
-            bin.1 += count(&d, "rage");
-        }
+            } }],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|d| {
+                let cell = int(d, "_id")?;
+                let (gx, gy) = cell_of_group(cell);
+                let (column, row) = scale.cell(gx, gy);
+                Some(CellRow {
+                    column,
+                    row,
+                    clicks: count(d, "clicks"),
+                    rage_clicks: count(d, "rage"),
+                })
+            })
+            .collect())
     }
 
-    // Clicked elements.
-    let mut elements: HashMap<String, ElementSum> = HashMap::new();
-    for part in &parts {
+    fn elements(
+        &self,
+        query: &HeatmapQuery,
+        part: HeatPart,
+    ) -> Result<Vec<ElementRow>, StoreError> {
+        let part = source(query, part);
         let (clicks, rage) = part.sums();
-        let rows = aggregate(
-            db,
-            part.collection(HEAT_ELEMENTS),
-            part.with(vec![
+        let rows = self.grouped(
+            &part,
+            HEAT_ELEMENTS,
+            vec![
                 doc! { "$match": { "selector": { "$exists": true } } },
                 doc! { "$group": {
                     "_id": "$selector",
@@ -201,18 +215,18 @@ pub(super) async fn heatmap(db: &Database, query: &HeatmapQuery) -> Result<Heatm
                     "rage": rage,
                     "label": { "$max": "$label" },
                 } },
-            ]),
-        )
-        .await?;
-        for d in rows {
-            let Some(selector) = text(&d, "_id") else {
-                continue;
-            };
-            let e = elements.entry(selector).or_default();
-            e.label = e.label.take().max(text(&d, "label"));
-            e.clicks += count(&d, "clicks");
-            e.rage_clicks += count(&d, "rage");
-        }
+            ],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|d| {
+                Some(ElementRow {
+                    selector: text(d, "_id")?,
+                    label: text(d, "label"),
+                    clicks: count(d, "clicks"),
+                    rage_clicks: count(d, "rage"),
+                })
+            })
+            .collect())
     }
-    Ok(scale.heatmap(total, bins, elements))
 }

@@ -22,6 +22,7 @@ mod codec;
 mod conditions;
 mod heat_reader;
 mod reader;
+mod repair;
 mod rollups;
 mod schema;
 mod writer;
@@ -29,7 +30,7 @@ mod writer;
 pub use reader::MongoReader;
 pub use writer::MongoWriter;
 
-use crate::store::StoreError;
+use crate::store::{Engine, StoreError};
 use mongodb::bson::Document;
 use mongodb::options::{Acknowledgment, ClientOptions, WriteConcern};
 use mongodb::{Client, Database};
@@ -54,7 +55,10 @@ pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
 
 impl From<mongodb::error::Error> for StoreError {
     fn from(error: mongodb::error::Error) -> Self {
-        StoreError::Mongo(error.to_string())
+        StoreError::Driver {
+            engine: Engine::Mongo,
+            source: Box::new(error),
+        }
     }
 }
 
@@ -100,14 +104,19 @@ impl Connection {
             .thread_name("mongodb-driver")
             .enable_all()
             .build()
-            .map_err(|e| StoreError::Mongo(format!("cannot start the driver runtime: {e}")))?;
+            .map_err(|source| StoreError::Spawn {
+                what: "MongoDB driver runtime",
+                source,
+            })?;
         let (client, db) = block_on(&runtime, async {
             let parsed = tokio::time::timeout(OPERATION_TIMEOUT, ClientOptions::parse(url))
                 .await
-                .map_err(|_| StoreError::Mongo("timed out resolving the MongoDB URL".into()))?;
+                .map_err(|_| StoreError::Timeout {
+                    engine: Engine::Mongo,
+                    seconds: OPERATION_TIMEOUT.as_secs(),
+                })?;
             // The URL may hold a password: errors never repeat it.
-            let mut options =
-                parsed.map_err(|e| StoreError::Mongo(format!("invalid MongoDB URL: {e}")))?;
+            let mut options = parsed?;
             options
                 .server_selection_timeout
                 .get_or_insert(SERVER_SELECTION_TIMEOUT);
@@ -145,16 +154,14 @@ impl Connection {
         work: impl Future<Output = Result<T, StoreError>> + Send,
     ) -> Result<T, StoreError> {
         let Some(runtime) = &self.runtime else {
-            return Err(StoreError::Mongo("the connection is closed".into()));
+            return Err(StoreError::Closed(Engine::Mongo));
         };
         block_on(runtime, async {
             tokio::time::timeout(OPERATION_TIMEOUT, work)
                 .await
-                .map_err(|_| {
-                    StoreError::Mongo(format!(
-                        "no answer from MongoDB within {} s",
-                        OPERATION_TIMEOUT.as_secs()
-                    ))
+                .map_err(|_| StoreError::Timeout {
+                    engine: Engine::Mongo,
+                    seconds: OPERATION_TIMEOUT.as_secs(),
                 })?
         })
     }

@@ -10,15 +10,15 @@ use super::codec::{count, float, int, session_summary, stored_event, text};
 use super::conditions::{pattern_regex, session_stages, SessionAt};
 use super::schema::{session_key, COMMIT_COUNTER, EVENTS, META, PAGES, SESSIONS};
 use super::Connection;
-use crate::event::DeviceClass;
 use crate::page_key::PagePattern;
+use crate::store::core::live;
+use crate::store::core::overview::{
+    assemble, device_label, SeriesGrid, SessionTotals, TopLists, TOP_LIST_ROWS,
+};
 use crate::store::query::*;
 use crate::store::{EventReader, StoreError};
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::Database;
-
-/// Rows in each of the overview's top lists.
-const TOP_LIST_ROWS: u32 = 10;
 
 /// A read-only view of a MongoDB database written by [`super::MongoWriter`].
 pub struct MongoReader {
@@ -203,7 +203,14 @@ impl MongoReader {
         )
         .await?;
         let totals = totals.into_iter().next().unwrap_or_default();
-        let sessions = count(&totals, "sessions");
+        let sums = SessionTotals {
+            sessions: count(&totals, "sessions"),
+            page_views: count(&totals, "page_views"),
+            clicks: count(&totals, "clicks"),
+            bounced: count(&totals, "bounced"),
+            viewed: count(&totals, "viewed"),
+            duration_ms: int(&totals, "duration").unwrap_or(0),
+        };
         let visitors = aggregate(
             db,
             SESSIONS,
@@ -216,52 +223,55 @@ impl MongoReader {
         .first()
         .map_or(0, |d| count(d, "n"));
 
-        let mut series = Vec::new();
-        let mut bucket_ms = 3_600_000;
-        if let (true, Some(min_start), Some(max_start)) = (
-            sessions > 0,
-            int(&totals, "min_start"),
-            int(&totals, "max_start"),
-        ) {
-            let from = filter.range.from.unwrap_or(min_start);
-            let to = filter.range.to.unwrap_or(max_start + 1).max(from + 1);
-            bucket_ms = series_bucket_ms(to - from);
-            let origin = from.div_euclid(bucket_ms) * bucket_ms;
-            let buckets = (to - origin + bucket_ms - 1) / bucket_ms;
-            series = (0..buckets)
-                .map(|i| SeriesPoint {
-                    start: origin + i * bucket_ms,
-                    sessions: 0,
-                    page_views: 0,
-                })
-                .collect();
-            let filled = aggregate(
-                db,
-                SESSIONS,
-                with(vec![doc! { "$group": {
-                    "_id": { "$floor": { "$divide": [
-                        { "$subtract": ["$start", origin] }, bucket_ms,
-                    ] } },
-                    "sessions": { "$sum": 1 },
-                    "page_views": { "$sum": "$page_views" },
-                } }]),
-            )
-            .await?;
-            for d in filled {
-                let index = int(&d, "_id").and_then(|i| usize::try_from(i).ok());
-                if let Some(point) = index.and_then(|i| series.get_mut(i)) {
-                    point.sessions = count(&d, "sessions");
-                    point.page_views = count(&d, "page_views");
-                }
+        let series = match (int(&totals, "min_start"), int(&totals, "max_start")) {
+            (Some(min), Some(max)) if sums.sessions > 0 => {
+                Some(Self::series_of(db, &base, filter, min, max).await?)
+            }
+            _ => None,
+        };
+        let lists = Self::top_lists_of(db, &base, filter).await?;
+        Ok(assemble(visitors, sums, series, lists))
+    }
+
+    /// The overview's series over the sessions `base` keeps.
+    async fn series_of(
+        db: &Database,
+        base: &[Document],
+        filter: &Filter,
+        min_start: i64,
+        max_start: i64,
+    ) -> Result<SeriesGrid, StoreError> {
+        let mut grid = SeriesGrid::new(filter.range, min_start, max_start);
+        let mut stages = base.to_vec();
+        stages.push(doc! { "$group": {
+            "_id": { "$floor": { "$divide": [
+                { "$subtract": ["$start", grid.origin] }, grid.bucket_ms,
+            ] } },
+            "sessions": { "$sum": 1 },
+            "page_views": { "$sum": "$page_views" },
+        } });
+        for d in aggregate(db, SESSIONS, stages).await? {
+            if let Some(index) = int(&d, "_id") {
+                grid.add(index, count(&d, "sessions"), count(&d, "page_views"));
             }
         }
+        Ok(grid)
+    }
 
+    /// The overview's top lists over the sessions `base` keeps.
+    async fn top_lists_of(
+        db: &Database,
+        base: &[Document],
+        filter: &Filter,
+    ) -> Result<TopLists, StoreError> {
         let top = |group: Bson| {
-            with(vec![
+            let mut stages = base.to_vec();
+            stages.extend([
                 doc! { "$group": { "_id": group, "n": { "$sum": 1 } } },
                 doc! { "$sort": { "n": -1, "_id": 1 } },
                 doc! { "$limit": i64::from(TOP_LIST_ROWS) },
-            ])
+            ]);
+            stages
         };
         let as_text = |b: &Bson| match b {
             Bson::String(s) => s.clone(),
@@ -279,16 +289,15 @@ impl MongoReader {
         let devices = top_counts(
             aggregate(db, SESSIONS, top(Bson::String("$device".into()))).await?,
             |b| {
-                let code = match b {
+                device_label(match b {
                     Bson::Int32(v) => i64::from(*v),
                     Bson::Int64(v) => *v,
                     Bson::Double(v) => *v as i64,
                     _ => -1,
-                };
-                DeviceClass::from_code(code).as_str().to_owned()
+                })
             },
         );
-        let top_pages = Self::pages_of(
+        let pages = Self::pages_of(
             db,
             filter,
             None,
@@ -305,27 +314,9 @@ impl MongoReader {
             count: p.views,
         })
         .collect();
-
-        let viewed = count(&totals, "viewed");
-        Ok(Overview {
-            visitors,
-            sessions,
-            page_views: count(&totals, "page_views"),
-            clicks: count(&totals, "clicks"),
-            bounce_rate: if viewed == 0 {
-                0.0
-            } else {
-                count(&totals, "bounced") as f64 / viewed as f64
-            },
-            mean_duration_ms: if sessions == 0 {
-                0.0
-            } else {
-                int(&totals, "duration").unwrap_or(0) as f64 / sessions as f64
-            },
-            bucket_ms,
-            series,
-            top_pages,
-            top_referrers,
+        Ok(TopLists {
+            pages,
+            referrers: top_referrers,
             devices,
             browsers,
         })
@@ -481,9 +472,8 @@ impl EventReader for MongoReader {
     }
 
     fn heatmap(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
-        let db = self.conn.db().clone();
-        self.conn
-            .run(async move { super::heat_reader::heatmap(&db, query).await })
+        let source = super::heat_reader::MongoHeat { conn: &self.conn };
+        crate::store::core::heatmap::heatmap(&source, query)
     }
 
     fn events(&self, filter: &Filter, page: PageRequest) -> Result<Vec<StoredEvent>, StoreError> {
@@ -523,15 +513,10 @@ impl EventReader for MongoReader {
     }
 
     fn live_tail(&self, cursor: Option<&str>, limit: u32) -> Result<LiveTail, StoreError> {
-        let after = cursor
-            .map(|c| {
-                c.parse::<i64>()
-                    .map_err(|_| StoreError::Corrupt(format!("not a live cursor: {c:?}")))
-            })
-            .transpose()?;
+        let after = live::position(cursor)?;
         if limit == 0 {
             return Ok(LiveTail {
-                cursor: cursor.map(str::to_owned),
+                cursor: live::next(&[], after),
                 events: Vec::new(),
             });
         }
@@ -552,12 +537,8 @@ impl EventReader for MongoReader {
             if after.is_none() {
                 rows.reverse();
             }
-            let next = match rows.last() {
-                Some(last) => Some(last.cursor.clone()),
-                None => after.map(|a| a.to_string()),
-            };
             Ok(LiveTail {
-                cursor: next,
+                cursor: live::next(&rows, after),
                 events: rows,
             })
         })

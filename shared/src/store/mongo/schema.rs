@@ -60,6 +60,22 @@ pub(crate) fn bucket_key(site: &str, page: &str, segment: i64, day: i64) -> Stri
     key(&[site, &segment.to_string(), &day.to_string(), page])
 }
 
+/// Fine cells are grouped by the server under one number, `gy × 256 + gx`
+/// (`gx` < [`crate::limits::HEAT_GRID_X`] ≤ 256): this expression…
+pub(crate) fn cell_group() -> Document {
+    doc! { "$add": [{ "$multiply": ["$gy", CELL_GROUP_BASE] }, "$gx"] }
+}
+
+/// …and its inverse, `(gx, gy)`.
+pub(crate) fn cell_of_group(group: i64) -> (i64, i64) {
+    (
+        group.rem_euclid(CELL_GROUP_BASE),
+        group.div_euclid(CELL_GROUP_BASE),
+    )
+}
+
+const CELL_GROUP_BASE: i64 = 256;
+
 fn index(keys: Document, name: &str) -> IndexModel {
     IndexModel::builder()
         .keys(keys)
@@ -84,7 +100,7 @@ fn sparse_index(keys: Document, name: &str) -> IndexModel {
 /// collection is the long part of setting a database up.
 pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Result<(), StoreError> {
     let db = conn.db();
-    let plan: Vec<(&str, Vec<IndexModel>)> = vec![
+    let plan: [(&str, Vec<IndexModel>); 6] = [
         (
             EVENTS,
             vec![
@@ -129,13 +145,7 @@ pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Resu
     ];
     // All at once: with the cluster gone, opening fails after one server
     // selection timeout rather than one per collection.
-    const COLLECTIONS_INDEXED: usize = 6;
-    if plan.len() != COLLECTIONS_INDEXED {
-        return Err(StoreError::Mongo(
-            "the index plan and its runner disagree".into(),
-        ));
-    }
-    let mut plan = plan.into_iter().map(|(collection, models)| {
+    let [a, b, c, d, e, f] = plan.map(|(collection, models)| {
         let collection = db.collection::<Document>(collection);
         async move {
             collection.create_indexes(models).await?;
@@ -143,19 +153,10 @@ pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Resu
             Ok::<_, mongodb::error::Error>(())
         }
     });
-    let mut next = || plan.next();
-    progress.begin(
-        "creating the MongoDB indexes",
-        Some(COLLECTIONS_INDEXED as u64),
-    );
+    progress.begin("creating the MongoDB indexes", Some(6));
     let created = conn.run(async {
-        match (next(), next(), next(), next(), next(), next()) {
-            (Some(a), Some(b), Some(c), Some(d), Some(e), Some(f)) => {
-                tokio::try_join!(a, b, c, d, e, f)?;
-                Ok(())
-            }
-            _ => Err(StoreError::Mongo("index plan changed shape".into())),
-        }
+        tokio::try_join!(a, b, c, d, e, f)?;
+        Ok(())
     });
     progress.end();
     created

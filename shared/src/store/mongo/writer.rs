@@ -20,18 +20,18 @@
 //! resends; the resent events are then duplicates and the repaired rollups
 //! already count them.
 
-use super::codec::{boolean, event_document, int, text};
-use super::rollups::Rollups;
+use super::codec::{event_document, int, text};
+use super::repair::{buckets_of, distinct_values, recompute_buckets, repair};
+use super::rollups::{candidate_of, Rollups};
 use super::schema::{
-    create_indexes, key, COMMIT_COUNTER, EVENTS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS, META,
-    PAGES, SEQ_COUNTER, SESSIONS, TTL_INDEX,
+    create_indexes, COMMIT_COUNTER, EVENTS, META, PAGES, SEQ_COUNTER, SESSIONS, TTL_INDEX,
 };
 use super::{write_concern_doc, Connection};
 use crate::event::{EventBatch, EventKind};
-use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::progress::{Progress, Silent};
-use crate::store::sqlite::rage::{rage_rows, ClickPoint};
-use crate::store::{AppendOutcome, EventWriter, StoreError, DELETING_VISITOR};
+use crate::store::core::fold::Fold;
+use crate::store::core::rage;
+use crate::store::{AppendOutcome, Engine, EventWriter, StoreError, DELETING_VISITOR};
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::error::ErrorKind;
@@ -51,7 +51,7 @@ const STALE_CHECK_INTERVAL: Duration = Duration::from_secs(30);
 /// Updates and deletes sent per command.
 const WRITE_CHUNK: usize = 1_000;
 /// Sessions handled per step of a removal or repair.
-const SESSION_CHUNK: usize = 500;
+pub(super) const SESSION_CHUNK: usize = 500;
 
 const DAY_MS: i64 = 86_400_000;
 /// How long the TTL index keeps events beyond the retention the purge keeps.
@@ -364,7 +364,7 @@ impl EventWriter for MongoWriter {
 }
 
 /// Adds `by` to counter `name` and returns its new value.
-async fn bump(db: &Database, name: &str, by: i64) -> Result<i64, StoreError> {
+pub(super) async fn bump(db: &Database, name: &str, by: i64) -> Result<i64, StoreError> {
     let counter = db
         .collection::<Document>(META)
         .find_one_and_update(doc! { "_id": name }, doc! { "$inc": { "n": by } })
@@ -404,7 +404,7 @@ const DUPLICATE_KEY: i32 = 11000;
 
 /// Sends `updates` (elements of an `update` command) unordered, in chunks,
 /// and fails on any write or write-concern error.
-async fn bulk_update(
+pub(super) async fn bulk_update(
     db: &Database,
     collection: &str,
     updates: &[Document],
@@ -427,22 +427,30 @@ async fn bulk_update(
 fn check_write_reply(collection: &str, reply: &Document) -> Result<(), StoreError> {
     if let Ok(errors) = reply.get_array("writeErrors") {
         if let Some(first) = errors.first() {
-            return Err(StoreError::Mongo(format!(
-                "{} of the writes to {collection} failed, first: {first}",
-                errors.len()
-            )));
+            return Err(StoreError::WriteFailed {
+                engine: Engine::Mongo,
+                detail: format!(
+                    "{} of the writes to {collection} failed, first: {first}",
+                    errors.len()
+                ),
+            });
         }
     }
     if let Ok(error) = reply.get_document("writeConcernError") {
-        return Err(StoreError::Mongo(format!(
-            "writes to {collection} not acknowledged by a majority: {error}"
-        )));
+        return Err(StoreError::WriteFailed {
+            engine: Engine::Mongo,
+            detail: format!("writes to {collection} not acknowledged by a majority: {error}"),
+        });
     }
     Ok(())
 }
 
 /// Writes the rollups; `only` restricts them to some collections.
-async fn apply(db: &Database, rollups: &Rollups, only: Option<&[&str]>) -> Result<(), StoreError> {
+pub(super) async fn apply(
+    db: &Database,
+    rollups: &Rollups,
+    only: Option<&[&str]>,
+) -> Result<(), StoreError> {
     for (collection, updates) in rollups.upserts() {
         if only.is_some_and(|only| !only.contains(&collection)) || updates.is_empty() {
             continue;
@@ -452,24 +460,20 @@ async fn apply(db: &Database, rollups: &Rollups, only: Option<&[&str]>) -> Resul
     Ok(())
 }
 
-/// Clicks of the sessions in `spans` within the rage window of each span, by
-/// session, in time then storage order.
-async fn clicks_around(
+/// Clicks of the sessions in `windows` within each session's window (`None`:
+/// all its clicks), by session.
+pub(super) async fn clicks_around(
     db: &Database,
-    spans: &[(&String, Option<(i64, i64)>)],
+    windows: &[(String, Option<(i64, i64)>)],
 ) -> Result<BTreeMap<String, Vec<Document>>, StoreError> {
     let mut by_session: BTreeMap<String, Vec<Document>> = BTreeMap::new();
-    for chunk in spans.chunks(200) {
+    for chunk in windows.chunks(200) {
         // One indexed query per chunk: the sessions' clicks within the
         // union of their windows; each session's own window is applied here.
         let sids: Vec<&str> = chunk.iter().map(|(sid, _)| sid.as_str()).collect();
         let windows: HashMap<&str, Option<(i64, i64)>> = chunk
             .iter()
-            .map(|(sid, span)| {
-                let window =
-                    span.map(|(lo, hi)| (lo - RAGE_CLICK_WINDOW_MS, hi + RAGE_CLICK_WINDOW_MS));
-                (sid.as_str(), window)
-            })
+            .map(|(sid, window)| (sid.as_str(), *window))
             .collect();
         let mut filter = doc! { "sid": { "$in": &sids }, "kind": EventKind::Click.code() };
         let bounded: Option<Vec<(i64, i64)>> = windows.values().copied().collect();
@@ -497,32 +501,20 @@ async fn clicks_around(
             }
         }
     }
-    for clicks in by_session.values_mut() {
-        clicks.sort_by_key(|d| (int(d, "ts").unwrap_or(0), int(d, "seq").unwrap_or(0)));
-    }
     Ok(by_session)
 }
 
-/// Flags the clicks that newly belong to a burst among `clicks` (one
-/// session's, in order); returns their documents as they were.
-fn new_rage_clicks(clicks: &[Document]) -> Vec<&Document> {
-    let points: Vec<ClickPoint> = clicks
-        .iter()
-        .map(|d| ClickPoint {
-            row: int(d, "seq").unwrap_or(0),
-            ts: int(d, "ts").unwrap_or(0),
-            x: int(d, "x").unwrap_or(0) as f64,
-            y: int(d, "y").unwrap_or(0) as f64,
-        })
-        .collect();
-    let rows: HashSet<i64> = rage_rows(&points).into_iter().collect();
-    clicks
-        .iter()
-        .filter(|d| !boolean(d, "rage") && rows.contains(&int(d, "seq").unwrap_or(0)))
-        .collect()
+/// Judges `clicks` (by session) and returns the `_id`s of the clicks newly
+/// found in a burst, counting them into `fold`.
+pub(super) fn judge_clicks(
+    fold: &mut Fold<super::rollups::MongoKeys>,
+    clicks: &BTreeMap<String, Vec<Document>>,
+) -> Vec<Bson> {
+    let candidates = clicks.values().flatten().filter_map(candidate_of).collect();
+    rage::judge(fold, candidates)
 }
 
-async fn set_rage(db: &Database, ids: Vec<Bson>) -> Result<(), StoreError> {
+pub(super) async fn set_rage(db: &Database, ids: Vec<Bson>) -> Result<(), StoreError> {
     for chunk in ids.chunks(WRITE_CHUNK) {
         db.collection::<Document>(EVENTS)
             .update_many(
@@ -537,311 +529,18 @@ async fn set_rage(db: &Database, ids: Vec<Bson>) -> Result<(), StoreError> {
 /// Re-judges the clicks around each session's new clicks, flags new bursts
 /// and counts the flagged clicks into `rollups`.
 async fn flag_rage_clicks(db: &Database, rollups: &mut Rollups) -> Result<(), StoreError> {
-    let spans: Vec<(String, (i64, i64))> = rollups
-        .click_spans
-        .iter()
-        .map(|(sid, span)| (sid.clone(), *span))
+    let windows: Vec<(String, Option<(i64, i64)>)> = rollups
+        .fold
+        .rage_windows()
+        .into_iter()
+        .map(|(sid, lo, hi)| (sid, Some((lo, hi))))
         .collect();
-    if spans.is_empty() {
+    if windows.is_empty() {
         return Ok(());
     }
-    let windows: Vec<(&String, Option<(i64, i64)>)> =
-        spans.iter().map(|(sid, span)| (sid, Some(*span))).collect();
     let clicks = clicks_around(db, &windows).await?;
-    let mut ids = Vec::new();
-    for session_clicks in clicks.values() {
-        for d in new_rage_clicks(session_clicks) {
-            rollups.add_rage(d);
-            if let Some(id) = d.get("_id") {
-                ids.push(id.clone());
-            }
-        }
-    }
+    let ids = judge_clicks(&mut rollups.fold, &clicks);
     set_rage(db, ids).await
-}
-
-/// A heatmap bucket: its key and the fields of its rollup documents.
-struct Bucket {
-    hk: String,
-    fields: Document,
-}
-
-/// The heatmap buckets the clicks of `sids` fall in.
-async fn buckets_of(db: &Database, sids: &[Bson]) -> Result<Vec<Bucket>, StoreError> {
-    let mut cursor = db
-        .collection::<Document>(EVENTS)
-        .aggregate([
-            doc! { "$match": { "sid": { "$in": sids }, "hk": { "$exists": true } } },
-            doc! { "$group": {
-                "_id": "$hk",
-                "site": { "$first": "$site" },
-                "page": { "$first": "$page" },
-                "seg": { "$first": "$seg" },
-                "day": { "$first": "$day" },
-            } },
-        ])
-        .await?;
-    let mut buckets = Vec::new();
-    while cursor.advance().await? {
-        let d = cursor.deserialize_current()?;
-        let Some(hk) = text(&d, "_id") else {
-            continue;
-        };
-        let mut fields = doc! { "hk": &hk };
-        for field in ["site", "page", "seg", "day"] {
-            if let Some(value) = d.get(field) {
-                fields.insert(field, value.clone());
-            }
-        }
-        buckets.push(Bucket { hk, fields });
-    }
-    Ok(buckets)
-}
-
-/// Buckets rebuilt per round of [`recompute_buckets`].
-const BUCKET_CHUNK: usize = 200;
-
-/// Groups the clicks of `hks` by bucket and `part` (a string expression) on
-/// the server; returns `(bucket key, part, row)`. The group key joins both
-/// with `\u{1}`, which neither a bucket key (page keys are URL-encoded) nor a
-/// part (numbers, or selectors cleaned of control characters) contains.
-async fn grouped_by_bucket(
-    db: &Database,
-    hks: &[&str],
-    extra: Document,
-    part: Bson,
-    mut accumulators: Document,
-) -> Result<Vec<(String, String, Document)>, StoreError> {
-    let mut matched = doc! { "hk": { "$in": hks } };
-    matched.extend(extra);
-    accumulators.insert("_id", doc! { "$concat": ["$hk", "\u{1}", part] });
-    let mut cursor = db
-        .collection::<Document>(EVENTS)
-        .aggregate([doc! { "$match": matched }, doc! { "$group": accumulators }])
-        .await?;
-    let mut rows = Vec::new();
-    while cursor.advance().await? {
-        let row = cursor.deserialize_current()?;
-        if let Some((hk, part)) = text(&row, "_id").and_then(|id| {
-            id.split_once('\u{1}')
-                .map(|(hk, part)| (hk.to_owned(), part.to_owned()))
-        }) {
-            rows.push((hk, part, row));
-        }
-    }
-    Ok(rows)
-}
-
-/// Rebuilds the heatmap rollups of `buckets` from the stored clicks, leaving
-/// out those of the sessions `excluded` (about to be removed). Recomputed
-/// documents are written by `$set` upserts and the bucket's other documents
-/// deleted, so a rollup touched by a concurrent commit is never a conflict.
-async fn recompute_buckets(
-    db: &Database,
-    buckets: &[Bucket],
-    excluded: &[Bson],
-) -> Result<(), StoreError> {
-    let keep = if excluded.is_empty() {
-        Document::new()
-    } else {
-        doc! { "sid": { "$nin": excluded } }
-    };
-    for chunk in buckets.chunks(BUCKET_CHUNK) {
-        let fields: HashMap<&str, &Document> =
-            chunk.iter().map(|b| (b.hk.as_str(), &b.fields)).collect();
-        let hks: Vec<&str> = fields.keys().copied().collect();
-        let number = |expr: Bson| Bson::Document(doc! { "$toString": expr });
-        let cells = grouped_by_bucket(
-            db,
-            &hks,
-            keep.clone(),
-            number(Bson::Document(
-                doc! { "$add": [{ "$multiply": ["$gy", 256] }, "$gx"] },
-            )),
-            doc! { "clicks": { "$sum": 1 }, "rage_clicks": { "$sum": "$rage" } },
-        )
-        .await?;
-        let extents = grouped_by_bucket(
-            db,
-            &hks,
-            keep.clone(),
-            number(Bson::String("$pw".into())),
-            doc! {
-                "clicks": { "$sum": 1 },
-                "max_ph": { "$max": "$ph" },
-                "max_y": { "$max": "$y" },
-            },
-        )
-        .await?;
-        let elements = grouped_by_bucket(
-            db,
-            &hks,
-            {
-                let mut extra = keep.clone();
-                extra.insert("selector", doc! { "$exists": true });
-                extra
-            },
-            Bson::String("$selector".into()),
-            doc! {
-                "clicks": { "$sum": 1 },
-                "rage_clicks": { "$sum": "$rage" },
-                "label": { "$max": "$label" },
-            },
-        )
-        .await?;
-        let base = |hk: &str| -> Document {
-            fields
-                .get(hk)
-                .map_or_else(|| doc! { "hk": hk }, |f| (*f).clone())
-        };
-        let mut rebuilt: Vec<(&str, Vec<Document>)> = vec![
-            (HEAT_CELLS, Vec::new()),
-            (HEAT_EXTENTS, Vec::new()),
-            (HEAT_ELEMENTS, Vec::new()),
-        ];
-        for (hk, part, row) in cells {
-            let Ok(cell) = part.parse::<i64>() else {
-                continue;
-            };
-            let (gx, gy) = (cell % 256, cell / 256);
-            let mut d = base(&hk);
-            d.insert("_id", key(&[&hk, &gx.to_string(), &gy.to_string()]));
-            d.insert("gx", gx);
-            d.insert("gy", gy);
-            d.insert("clicks", int(&row, "clicks").unwrap_or(0));
-            d.insert("rage_clicks", int(&row, "rage_clicks").unwrap_or(0));
-            rebuilt[0].1.push(d);
-        }
-        for (hk, part, row) in extents {
-            let Ok(pw) = part.parse::<i64>() else {
-                continue;
-            };
-            let mut d = base(&hk);
-            d.insert("_id", key(&[&hk, &pw.to_string()]));
-            d.insert("pw", pw);
-            d.insert("clicks", int(&row, "clicks").unwrap_or(0));
-            d.insert("max_y", int(&row, "max_y").unwrap_or(0));
-            if let Some(ph) = int(&row, "max_ph") {
-                d.insert("max_ph", ph);
-            }
-            rebuilt[1].1.push(d);
-        }
-        for (hk, selector, row) in elements {
-            let mut d = base(&hk);
-            d.insert("_id", key(&[&hk, &selector]));
-            d.insert("selector", selector);
-            d.insert("clicks", int(&row, "clicks").unwrap_or(0));
-            d.insert("rage_clicks", int(&row, "rage_clicks").unwrap_or(0));
-            if let Some(label) = text(&row, "label") {
-                d.insert("label", label);
-            }
-            rebuilt[2].1.push(d);
-        }
-        for (collection, docs) in rebuilt {
-            let ids: Vec<Bson> = docs.iter().filter_map(|d| d.get("_id").cloned()).collect();
-            let upserts: Vec<Document> = docs
-                .into_iter()
-                .map(|mut d| {
-                    let id = d.remove("_id").unwrap_or(Bson::Null);
-                    let mut update = Document::new();
-                    // Maxima the remaining clicks no longer have go.
-                    let gone: Document = ["max_ph", "label"]
-                        .into_iter()
-                        .filter(|f| collection != HEAT_CELLS && !d.contains_key(*f))
-                        .map(|f| (f.to_owned(), Bson::String(String::new())))
-                        .collect();
-                    update.insert("$set", d);
-                    if !gone.is_empty() {
-                        update.insert("$unset", gone);
-                    }
-                    doc! { "q": { "_id": id }, "u": update, "upsert": true }
-                })
-                .collect();
-            bulk_update(db, collection, &upserts).await?;
-            db.collection::<Document>(collection)
-                .delete_many(doc! { "hk": { "$in": &hks }, "_id": { "$nin": ids } })
-                .await?;
-        }
-    }
-    Ok(())
-}
-
-/// Rebuilds every rollup touched by the events pending under `tokens`, then
-/// clears their marks.
-async fn repair(db: &Database, tokens: Vec<String>) -> Result<(), StoreError> {
-    let events = db.collection::<Document>(EVENTS);
-    let pending = doc! { "pending": { "$in": &tokens } };
-    let sids = distinct_values(db, "sid", pending.clone()).await?;
-    for chunk in sids.chunks(SESSION_CHUNK) {
-        // Rage flags over whole sessions, as if every click were new.
-        let keys: Vec<String> = chunk
-            .iter()
-            .filter_map(|s| s.as_str().map(str::to_owned))
-            .collect();
-        let windows: Vec<(&String, Option<(i64, i64)>)> =
-            keys.iter().map(|sid| (sid, None)).collect();
-        let clicks = clicks_around(db, &windows).await?;
-        let ids: Vec<Bson> = clicks
-            .values()
-            .flat_map(|c| new_rage_clicks(c))
-            .filter_map(|d| d.get("_id").cloned())
-            .collect();
-        set_rage(db, ids).await?;
-
-        // Sessions and pages, from their stored events.
-        let mut cursor = events
-            .find(doc! { "sid": { "$in": chunk } })
-            .sort(doc! { "seq": 1 })
-            .await?;
-        let mut rollups = Rollups::default();
-        while cursor.advance().await? {
-            rollups.add_event(&cursor.deserialize_current()?);
-        }
-        db.collection::<Document>(PAGES)
-            .delete_many(doc! { "sid": { "$in": chunk } })
-            .await?;
-        db.collection::<Document>(SESSIONS)
-            .delete_many(doc! { "_id": { "$in": chunk } })
-            .await?;
-        apply(db, &rollups, Some(&[SESSIONS, PAGES])).await?;
-
-        let buckets = buckets_of(db, chunk).await?;
-        recompute_buckets(db, &buckets, &[]).await?;
-        // What is repaired stays repaired if a later chunk fails.
-        let mut repaired = pending.clone();
-        repaired.insert("sid", doc! { "$in": chunk });
-        events
-            .update_many(repaired, doc! { "$unset": { "pending": "" } })
-            .await?;
-    }
-    bump(db, COMMIT_COUNTER, 1).await?;
-    Ok(())
-}
-
-/// The distinct values of `field` among the events matching `filter`,
-/// grouped on the server (`distinct` is avoided: some servers that speak the
-/// protocol ignore operators such as `$in` in its filter).
-async fn distinct_values(
-    db: &Database,
-    field: &str,
-    filter: Document,
-) -> Result<Vec<Bson>, StoreError> {
-    let mut cursor = db
-        .collection::<Document>(EVENTS)
-        .aggregate([
-            doc! { "$match": filter },
-            doc! { "$group": { "_id": format!("${field}") } },
-        ])
-        .await?;
-    let mut values = Vec::new();
-    while cursor.advance().await? {
-        if let Some(value) = cursor.deserialize_current()?.remove("_id") {
-            if value != Bson::Null {
-                values.push(value);
-            }
-        }
-    }
-    Ok(values)
 }
 
 #[cfg(test)]
@@ -849,7 +548,10 @@ mod tests {
     use super::*;
 
     fn click(seq: i64, ts: i64, x: i32, rage: bool) -> Document {
-        doc! { "_id": seq.to_string(), "seq": seq, "ts": ts, "x": x, "y": 0, "rage": rage }
+        doc! {
+            "_id": seq.to_string(), "sid": "s", "site": "a", "page": "a.example/",
+            "kind": EventKind::Click.code(), "seq": seq, "ts": ts, "x": x, "y": 0, "rage": rage,
+        }
     }
 
     #[test]
@@ -860,11 +562,9 @@ mod tests {
             click(3, 200, 4, false),
             click(4, 5_000, 4, false),
         ];
-        let new: Vec<i64> = new_rage_clicks(&clicks)
-            .into_iter()
-            .filter_map(|d| int(d, "seq"))
-            .collect();
-        assert_eq!(new, [2, 3]);
+        let by_session = BTreeMap::from([("s".to_owned(), clicks.to_vec())]);
+        let new: Vec<Bson> = judge_clicks(&mut Fold::default(), &by_session);
+        assert_eq!(new, [Bson::from("2"), Bson::from("3")]);
     }
 
     #[test]

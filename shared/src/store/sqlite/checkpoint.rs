@@ -38,7 +38,10 @@ impl Checkpointer {
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || run(&conn, &signal))
-            .map_err(|e| StoreError::Corrupt(format!("cannot start the checkpoint thread: {e}")))?;
+            .map_err(|source| StoreError::Spawn {
+                what: "checkpoint thread",
+                source,
+            })?;
         Ok(Self {
             stop,
             thread: Some(thread),

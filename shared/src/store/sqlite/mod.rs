@@ -22,9 +22,11 @@ macro_rules! hour_share_columns {
 mod checkpoint;
 mod heat_reader;
 mod heat_rollups;
-pub(crate) mod rage;
+mod intern;
+mod overview;
 mod reader;
 mod removal;
+mod rollups;
 mod schema;
 mod writer;
 

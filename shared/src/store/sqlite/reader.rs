@@ -5,11 +5,11 @@ use crate::event::{
     ClientInfo, DeviceClass, Event, EventKind, Size, Target, FLAG_CLOCK_ADJUSTED, FLAG_RAGE_CLICK,
 };
 use crate::page_key::PagePattern;
+use crate::store::core::live;
 use crate::store::query::*;
 use crate::store::{EventReader, StoreError};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OpenFlags, Row};
-use std::collections::HashMap;
 use std::path::Path;
 
 /// A read-only connection to a SQLite database written by [`super::SqliteWriter`].
@@ -91,402 +91,6 @@ impl SqliteReader {
         self.query_rows(&sql, &c.params, page_stats_row)
     }
 
-    /// The overview by the general queries over `sessions` (any filter).
-    fn overview_exact(&self, filter: &Filter) -> Result<Overview, StoreError> {
-        let mut c = Conditions::default();
-
-        session_conditions(filter, true, &mut c);
-        let where_sql = c.sql();
-        let totals_sql = format!(
-            "SELECT COUNT(*), COUNT(DISTINCT s.visitor_key), COALESCE(SUM(s.page_views), 0),
-                    COALESCE(SUM(s.clicks), 0), COALESCE(SUM(s.page_views = 1), 0),
-                    COALESCE(SUM(s.page_views >= 1), 0), AVG(s.end_ts - s.start_ts),
-                    MIN(s.start_ts), MAX(s.start_ts)
-             FROM sessions s{where_sql}"
-        );
-        let (sessions, visitors, page_views, clicks, bounced, viewed, mean, min_start, max_start) =
-            self.conn.prepare_cached(&totals_sql)?.query_row(
-                params_from_iter(c.params.iter()),
-                |r| {
-                    Ok((
-                        r.get::<_, u64>(0)?,
-                        r.get::<_, u64>(1)?,
-                        r.get::<_, u64>(2)?,
-                        r.get::<_, u64>(3)?,
-                        r.get::<_, u64>(4)?,
-                        r.get::<_, u64>(5)?,
-                        r.get::<_, Option<f64>>(6)?,
-                        r.get::<_, Option<i64>>(7)?,
-                        r.get::<_, Option<i64>>(8)?,
-                    ))
-                },
-            )?;
-
-        let mut series = Vec::new();
-        let mut bucket_ms = 3_600_000;
-        if let (Some(min_start), Some(max_start)) = (min_start, max_start) {
-            let from = filter.range.from.unwrap_or(min_start);
-            let to = filter.range.to.unwrap_or(max_start + 1).max(from + 1);
-            bucket_ms = series_bucket_ms(to - from);
-            let origin = from.div_euclid(bucket_ms) * bucket_ms;
-            let buckets = (to - origin + bucket_ms - 1) / bucket_ms;
-            series = (0..buckets)
-                .map(|i| SeriesPoint {
-                    start: origin + i * bucket_ms,
-                    sessions: 0,
-                    page_views: 0,
-                })
-                .collect();
-            self.fill_series(filter, origin, bucket_ms, &mut series)?;
-        }
-
-        let grouped = |expr: &str| -> Result<Vec<(Value, u64)>, StoreError> {
-            let sql = format!(
-                "SELECT {expr}, COUNT(*) FROM sessions s{where_sql}
-                 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP_LIST_ROWS}"
-            );
-            self.query_rows(&sql, &c.params, |r| Ok((r.get::<_, Value>(0)?, r.get(1)?)))
-        };
-        let label = |v: Value| match v {
-            Value::Text(t) => t,
-            Value::Integer(i) => i.to_string(),
-            _ => String::new(),
-        };
-        let counts = |rows: Vec<(Value, u64)>| -> Vec<Count> {
-            rows.into_iter()
-                .map(|(v, count)| Count {
-                    label: label(v),
-                    count,
-                })
-                .collect()
-        };
-        let top_referrers = counts(grouped(&format!(
-            "COALESCE(s.referrer, '{DIRECT_REFERRER}')"
-        ))?);
-        let browsers = counts(grouped("s.browser")?);
-        let devices = grouped("s.device")?
-            .into_iter()
-            .map(|(v, count)| Count {
-                label: match v {
-                    Value::Integer(code) => DeviceClass::from_code(code).as_str().to_owned(),
-                    _ => DeviceClass::Unknown.as_str().to_owned(),
-                },
-                count,
-            })
-            .collect();
-        let top_pages = self
-            .pages(
-                filter,
-                None,
-                Sort {
-                    key: PageSortKey::Views,
-                    descending: true,
-                },
-                PageRequest::first(TOP_LIST_ROWS),
-            )?
-            .into_iter()
-            .map(|p| Count {
-                label: p.page,
-                count: p.views,
-            })
-            .collect();
-
-        Ok(Overview {
-            visitors,
-            sessions,
-            page_views,
-            clicks,
-            bounce_rate: if viewed == 0 {
-                0.0
-            } else {
-                bounced as f64 / viewed as f64
-            },
-            mean_duration_ms: mean.unwrap_or(0.0),
-            bucket_ms,
-            series,
-            top_pages,
-            top_referrers,
-            devices,
-            browsers,
-        })
-    }
-
-    /// The overview without session conditions: whole hours of the range come
-    /// from `session_hours`, the partial hours at its edges from `sessions`.
-    fn overview_from_rollup(&self, filter: &Filter) -> Result<Overview, StoreError> {
-        let (from, to) = (filter.range.from, filter.range.to);
-        let lo = from.map(|f| {
-            f.div_euclid(HOUR_MS) * HOUR_MS
-                + if f.rem_euclid(HOUR_MS) == 0 {
-                    0
-                } else {
-                    HOUR_MS
-                }
-        });
-        let hi = to.map(|t| t.div_euclid(HOUR_MS) * HOUR_MS);
-        let site_filter = Filter {
-            site: filter.site.clone(),
-            ..Filter::default()
-        };
-        let mut shares: Vec<HourShare> = Vec::new();
-        let whole_hours = match (lo, hi) {
-            (Some(lo), Some(hi)) => lo < hi,
-            _ => true,
-        };
-        let mut edges: Vec<TimeRange> = Vec::new();
-        if whole_hours {
-            let mut c = Conditions::default();
-            if let Some(site) = &filter.site {
-                c.push(
-                    "h.site_id = (SELECT id FROM sites WHERE key = ?)",
-                    [text(site)],
-                );
-            }
-            if let Some(lo) = lo {
-                c.push("h.hour >= ?", [Value::Integer(lo)]);
-            }
-            if let Some(hi) = hi {
-                c.push("h.hour < ?", [Value::Integer(hi)]);
-            }
-            c.push("h.sessions > 0", []);
-            shares = self.query_rows(
-                &format!(
-                    "SELECT h.hour, h.device, h.browser, h.referrer, h.sessions, h.page_views,
-                            h.clicks, h.bounced, h.viewed, h.duration_sum
-                     FROM session_hours h{}",
-                    c.sql()
-                ),
-                &c.params,
-                hour_share_row,
-            )?;
-            if let (Some(from), Some(lo)) = (from, lo) {
-                if from < lo {
-                    edges.push(TimeRange {
-                        from: Some(from),
-                        to: Some(lo),
-                    });
-                }
-            }
-            if let (Some(hi), Some(to)) = (hi, to) {
-                if hi < to {
-                    edges.push(TimeRange {
-                        from: Some(hi),
-                        to: Some(to),
-                    });
-                }
-            }
-        } else {
-            edges.push(filter.range);
-        }
-        for range in edges {
-            let mut c = Conditions::default();
-            session_conditions(
-                &Filter {
-                    range,
-                    ..site_filter.clone()
-                },
-                true,
-                &mut c,
-            );
-            shares.extend(self.query_rows(
-                &format!(
-                    "SELECT s.start_ts, s.device, s.browser, COALESCE(s.referrer, '{DIRECT_REFERRER}'),
-                            1, s.page_views, s.clicks, s.page_views = 1, s.page_views >= 1,
-                            s.end_ts - s.start_ts
-                     FROM sessions s{}",
-                    c.sql()
-                ),
-                &c.params,
-                hour_share_row,
-            )?);
-        }
-
-        let mut c = Conditions::default();
-        session_conditions(filter, true, &mut c);
-        let where_sql = c.sql();
-        let one = |sql: String| -> Result<Option<i64>, StoreError> {
-            Ok(self
-                .conn
-                .prepare_cached(&sql)?
-                .query_row(params_from_iter(c.params.iter()), |r| r.get(0))?)
-        };
-        // A bounded range reads its sessions by start; otherwise the visitor
-        // index gives the distinct count without sorting.
-        let by_start = if from.is_some() || to.is_some() {
-            " INDEXED BY sessions_by_start"
-        } else {
-            ""
-        };
-        let visitors = one(format!(
-            "SELECT COUNT(DISTINCT s.visitor_key) FROM sessions s{by_start}{where_sql}"
-        ))?
-        .unwrap_or(0) as u64;
-
-        let (mut sessions, mut page_views, mut clicks, mut bounced, mut viewed) = (0, 0, 0, 0, 0);
-        let mut duration: i64 = 0;
-        let mut referrers: HashMap<&str, u64> = HashMap::new();
-        let mut browsers: HashMap<&str, u64> = HashMap::new();
-        let mut devices: HashMap<i64, u64> = HashMap::new();
-        for share in &shares {
-            sessions += share.sessions;
-            page_views += share.page_views;
-            clicks += share.clicks;
-            bounced += share.bounced;
-            viewed += share.viewed;
-            duration += share.duration;
-            *referrers.entry(&share.referrer).or_default() += share.sessions;
-            *browsers.entry(&share.browser).or_default() += share.sessions;
-            *devices.entry(share.device).or_default() += share.sessions;
-        }
-
-        let mut series = Vec::new();
-        let mut bucket_ms = 3_600_000;
-        if sessions > 0 {
-            let min_start = one(format!("SELECT MIN(s.start_ts) FROM sessions s{where_sql}"))?;
-            let max_start = one(format!("SELECT MAX(s.start_ts) FROM sessions s{where_sql}"))?;
-            if let (Some(min_start), Some(max_start)) = (min_start, max_start) {
-                let from = filter.range.from.unwrap_or(min_start);
-                let to = filter.range.to.unwrap_or(max_start + 1).max(from + 1);
-                bucket_ms = series_bucket_ms(to - from);
-                let origin = from.div_euclid(bucket_ms) * bucket_ms;
-                series = self.series(filter, origin, bucket_ms, to)?;
-                if bucket_ms % HOUR_MS == 0 {
-                    for share in &shares {
-                        let index = (share.at - origin) / bucket_ms;
-                        if let Some(point) =
-                            usize::try_from(index).ok().and_then(|i| series.get_mut(i))
-                        {
-                            point.sessions += share.sessions;
-                            point.page_views += share.page_views;
-                        }
-                    }
-                } else {
-                    self.fill_series(filter, origin, bucket_ms, &mut series)?;
-                }
-            }
-        }
-
-        let top = |counts: Vec<(String, u64)>| -> Vec<Count> {
-            let mut counts: Vec<Count> = counts
-                .into_iter()
-                .filter(|(_, count)| *count > 0)
-                .map(|(label, count)| Count { label, count })
-                .collect();
-            counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
-            counts.truncate(TOP_LIST_ROWS as usize);
-            counts
-        };
-        let to_owned = |m: HashMap<&str, u64>| -> Vec<(String, u64)> {
-            m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-        };
-        let top_referrers = top(to_owned(referrers));
-        let browsers = top(to_owned(browsers));
-        let mut devices: Vec<(i64, u64)> = devices.into_iter().filter(|d| d.1 > 0).collect();
-        devices.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        devices.truncate(TOP_LIST_ROWS as usize);
-        let devices = devices
-            .into_iter()
-            .map(|(code, count)| Count {
-                label: DeviceClass::from_code(code).as_str().to_owned(),
-                count,
-            })
-            .collect();
-        let top_pages = self.top_pages(filter)?;
-
-        Ok(Overview {
-            visitors,
-            sessions,
-            page_views,
-            clicks,
-            bounce_rate: if viewed == 0 {
-                0.0
-            } else {
-                bounced as f64 / viewed as f64
-            },
-            mean_duration_ms: if sessions == 0 {
-                0.0
-            } else {
-                duration as f64 / sessions as f64
-            },
-            bucket_ms,
-            series,
-            top_pages,
-            top_referrers,
-            devices,
-            browsers,
-        })
-    }
-
-    /// Empty buckets from `origin` up to `to`.
-    fn series(
-        &self,
-        _filter: &Filter,
-        origin: i64,
-        bucket_ms: i64,
-        to: i64,
-    ) -> Result<Vec<SeriesPoint>, StoreError> {
-        let buckets = (to - origin + bucket_ms - 1) / bucket_ms;
-        Ok((0..buckets)
-            .map(|i| SeriesPoint {
-                start: origin + i * bucket_ms,
-                sessions: 0,
-                page_views: 0,
-            })
-            .collect())
-    }
-
-    /// Counts sessions and page views into `series` from the sessions table.
-    fn fill_series(
-        &self,
-        filter: &Filter,
-        origin: i64,
-        bucket_ms: i64,
-        series: &mut [SeriesPoint],
-    ) -> Result<(), StoreError> {
-        let mut sc = Conditions::default();
-        let origin_p = sc.next_param(Value::Integer(origin));
-        let bucket_p = sc.next_param(Value::Integer(bucket_ms));
-        session_conditions(filter, true, &mut sc);
-        let sql = format!(
-            "SELECT (s.start_ts - {origin_p}) / {bucket_p}, COUNT(*), SUM(s.page_views)
-             FROM sessions s{} GROUP BY 1",
-            sc.sql()
-        );
-        for (index, n, views) in self.query_rows(&sql, &sc.params, |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, u64>(1)?,
-                r.get::<_, u64>(2)?,
-            ))
-        })? {
-            if let Some(point) = usize::try_from(index).ok().and_then(|i| series.get_mut(i)) {
-                point.sessions = n;
-                point.page_views = views;
-            }
-        }
-        Ok(())
-    }
-
-    /// The overview's most viewed pages.
-    fn top_pages(&self, filter: &Filter) -> Result<Vec<Count>, StoreError> {
-        Ok(self
-            .pages(
-                filter,
-                None,
-                Sort {
-                    key: PageSortKey::Views,
-                    descending: true,
-                },
-                PageRequest::first(TOP_LIST_ROWS),
-            )?
-            .into_iter()
-            .map(|p| Count {
-                label: p.page,
-                count: p.views,
-            })
-            .collect())
-    }
-
     fn session_by_rowid(&self, id: i64) -> Result<Option<SessionSummary>, StoreError> {
         let sql = format!("{SESSION_SELECT} WHERE s.id = ?1");
         Ok(self
@@ -527,7 +131,7 @@ impl Conditions {
         }
     }
 
-    fn next_param(&mut self, value: Value) -> String {
+    pub(super) fn next_param(&mut self, value: Value) -> String {
         self.params.push(value);
         format!("?{}", self.params.len())
     }
@@ -726,50 +330,9 @@ fn direction(descending: bool) -> &'static str {
     }
 }
 
-/// A group of sessions for the overview: a whole hour of `session_hours`, or
-/// one session of a partial hour.
-struct HourShare {
-    /// The hour, or the session's start.
-    at: i64,
-    device: i64,
-    browser: String,
-    referrer: String,
-    sessions: u64,
-    page_views: u64,
-    clicks: u64,
-    bounced: u64,
-    viewed: u64,
-    duration: i64,
-}
-
-fn hour_share_row(r: &Row<'_>) -> rusqlite::Result<HourShare> {
-    Ok(HourShare {
-        at: r.get(0)?,
-        device: r.get(1)?,
-        browser: r.get(2)?,
-        referrer: r.get(3)?,
-        sessions: r.get(4)?,
-        page_views: r.get(5)?,
-        clicks: r.get(6)?,
-        bounced: r.get(7)?,
-        viewed: r.get(8)?,
-        duration: r.get(9)?,
-    })
-}
-
-/// The granularity of `session_hours`.
-const HOUR_MS: i64 = 3_600_000;
-
-/// Rows in each of the overview's top lists.
-const TOP_LIST_ROWS: u32 = 10;
-
 impl EventReader for SqliteReader {
     fn overview(&self, filter: &Filter) -> Result<Overview, StoreError> {
-        if filter.has_session_conditions() {
-            self.overview_exact(filter)
-        } else {
-            self.overview_from_rollup(filter)
-        }
+        self.overview_of(filter)
     }
 
     fn sessions(
@@ -914,12 +477,10 @@ impl EventReader for SqliteReader {
     }
 
     fn live_tail(&self, cursor: Option<&str>, limit: u32) -> Result<LiveTail, StoreError> {
+        let after = live::position(cursor)?;
         let limit = Value::Integer(i64::from(limit));
-        let mut events = match cursor {
-            Some(cursor) => {
-                let after: i64 = cursor
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt(format!("not a live cursor: {cursor:?}")))?;
+        let mut events = match after {
+            Some(after) => {
                 let sql = format!("{EVENT_SELECT} WHERE e.id > ?1 ORDER BY e.id LIMIT ?2");
                 self.query_rows(&sql, &[Value::Integer(after), limit], event_row)?
             }
@@ -930,12 +491,11 @@ impl EventReader for SqliteReader {
                 newest
             }
         };
-        let cursor = match events.last() {
-            Some(last) => Some(last.cursor.clone()),
-            None => cursor.map(str::to_owned),
-        };
         events.shrink_to_fit();
-        Ok(LiveTail { cursor, events })
+        Ok(LiveTail {
+            cursor: live::next(&events, after),
+            events,
+        })
     }
 
     fn change_token(&self) -> Result<u64, StoreError> {
@@ -951,6 +511,8 @@ mod tests {
     use crate::event::{EventBatch, Size};
     use crate::store::sqlite::SqliteWriter;
     use crate::store::EventWriter;
+
+    const HOUR_MS: i64 = 3_600_000;
 
     /// Sessions at odd times, some sent out of order over several commits.
     fn rollup_fixture(dir: &Path) -> SqliteReader {

@@ -6,8 +6,8 @@
 //! holds the write lock for long; each chunk is reported to the caller's
 //! [`Progress`] in sessions, out of the count taken before the first.
 
-use super::heat_rollups::HeatDeltas;
-use super::writer::HourShare;
+use super::heat_rollups::{self, SqliteHeat};
+use super::rollups::HourShare;
 use crate::event::{EventKind, FLAG_RAGE_CLICK};
 use crate::progress::Progress;
 use crate::store::heat::FineCell;
@@ -96,27 +96,7 @@ fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
     }
 
     // Heatmap rollups: take the clicks out, then redo what a sum cannot undo.
-    let mut heat = HeatDeltas::default();
-    {
-        let mut stmt = tx.prepare_cached(
-            "SELECT page_id, ts, x, y, pw, vw, ph, selector_id, label, flags FROM events
-             WHERE session_id IN temp.doomed AND kind = ?1",
-        )?;
-        let mut rows = stmt.query([EventKind::Click.code()])?;
-        while let Some(r) = rows.next()? {
-            let cell = FineCell::of(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
-            if let Some(cell) = cell {
-                let flags: i64 = r.get(9)?;
-                heat.remove_click(
-                    r.get(0)?,
-                    cell,
-                    r.get(7)?,
-                    r.get::<_, Option<i64>>(4)?.unwrap_or_default(),
-                    flags & FLAG_RAGE_CLICK != 0,
-                );
-            }
-        }
-    }
+    let heat = removed_clicks(tx)?;
 
     // Per-page rollups: which pages and visitors the sessions touched.
     let touched: Vec<(i64, String)> = {
@@ -134,8 +114,8 @@ fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
         [],
     )?;
     tx.execute("DELETE FROM sessions WHERE id IN temp.doomed", [])?;
-    heat.apply(tx)?;
-    heat.refresh_removed(tx)?;
+    heat_rollups::apply(tx, &heat)?;
+    heat_rollups::refresh_removed(&heat, tx)?;
 
     let mut forget = tx.prepare_cached(
         "DELETE FROM page_visitors WHERE page_id = ?1 AND visitor_key = ?2
@@ -169,4 +149,29 @@ fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
         drop_empty.execute([page_id])?;
     }
     Ok(events)
+}
+
+/// The heatmap deltas of taking out the clicks of the doomed sessions.
+fn removed_clicks(tx: &Transaction<'_>) -> rusqlite::Result<SqliteHeat> {
+    let mut heat = SqliteHeat::default();
+    let mut stmt = tx.prepare_cached(
+        "SELECT page_id, ts, x, y, pw, vw, ph, selector_id, label, flags FROM events
+         WHERE session_id IN temp.doomed AND kind = ?1",
+    )?;
+    let mut rows = stmt.query([EventKind::Click.code()])?;
+    while let Some(r) = rows.next()? {
+        let cell = FineCell::of(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+        if let Some(cell) = cell {
+            let flags: i64 = r.get(9)?;
+            let selector: Option<i64> = r.get(7)?;
+            heat.remove_click(
+                &r.get(0)?,
+                cell,
+                selector.as_ref(),
+                r.get::<_, Option<i64>>(4)?.unwrap_or_default(),
+                flags & FLAG_RAGE_CLICK != 0,
+            );
+        }
+    }
+    Ok(heat)
 }

@@ -3,14 +3,64 @@
 //!
 //! Bursts are found greedily in time order: from each click, later clicks within
 //! the window join when they are within the radius of every click already in
-//! the burst. The writer runs this over a session's clicks around each new
-//! click, so clicks arriving late or out of order are still judged together.
+//! the burst. A commit runs this over each session's clicks around its new
+//! clicks ([`super::fold::Fold::rage_windows`]), so clicks arriving late or
+//! out of order are still judged together.
 
+use super::fold::{Fact, Fold, Keys};
 use crate::limits::{RAGE_CLICK_COUNT, RAGE_CLICK_RADIUS_PX, RAGE_CLICK_WINDOW_MS};
+use std::collections::HashMap;
+
+/// A stored click as an engine read it for judging: `row` is how the engine
+/// flags it.
+pub struct Candidate<'a, K: Keys, R> {
+    pub row: R,
+    /// Already flagged as a rage click.
+    pub flagged: bool,
+    pub fact: Fact<'a, K>,
+}
+
+/// Judges the clicks of each session (given in any order, at least every
+/// click within a rage window of a new one) and returns the rows of the
+/// clicks newly found in a burst, counting each into `fold`.
+pub fn judge<K: Keys, R>(fold: &mut Fold<K>, clicks: Vec<Candidate<'_, K, R>>) -> Vec<R> {
+    let mut by_session: HashMap<K::Session, Vec<Candidate<'_, K, R>>> = HashMap::new();
+    for click in clicks {
+        by_session
+            .entry(click.fact.session.clone())
+            .or_default()
+            .push(click);
+    }
+    let mut rows = Vec::new();
+    for mut clicks in by_session.into_values() {
+        clicks.sort_by_key(|c| (c.fact.ts, c.fact.order));
+        let points: Vec<ClickPoint> = clicks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ClickPoint {
+                row: i as i64,
+                ts: c.fact.ts,
+                x: f64::from(c.fact.x.unwrap_or_default()),
+                y: f64::from(c.fact.y.unwrap_or_default()),
+            })
+            .collect();
+        let mut burst = vec![false; clicks.len()];
+        for i in rage_rows(&points) {
+            burst[i as usize] = true;
+        }
+        for (click, in_burst) in clicks.into_iter().zip(burst) {
+            if in_burst && !click.flagged {
+                fold.add_rage(&click.fact);
+                rows.push(click.row);
+            }
+        }
+    }
+    rows
+}
 
 /// A click as rage detection sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct ClickPoint {
+pub struct ClickPoint {
     pub row: i64,
     pub ts: i64,
     pub x: f64,
@@ -18,7 +68,7 @@ pub(crate) struct ClickPoint {
 }
 
 /// Rows of the clicks that belong to some burst. `clicks` must be in time order.
-pub(crate) fn rage_rows(clicks: &[ClickPoint]) -> Vec<i64> {
+pub fn rage_rows(clicks: &[ClickPoint]) -> Vec<i64> {
     let mut flagged = vec![false; clicks.len()];
     let near =
         |a: &ClickPoint, b: &ClickPoint| (a.x - b.x).hypot(a.y - b.y) <= RAGE_CLICK_RADIUS_PX;

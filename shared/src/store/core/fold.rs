@@ -1,0 +1,313 @@
+//! The fold of a commit into every rollup delta.
+//!
+//! Each newly stored event is one [`Fact`]; [`Fold::add`] counts it into the
+//! delta of its session, of its (session, page) row and of the heatmap
+//! rollups. The rules:
+//! - a session's start is its earliest event, its end its latest;
+//! - its **entry** is its earliest page view, by `(ts, order)` (on equal
+//!   times the first stored), with the page view's *external* referrer (see
+//!   [`external_referrer`]); its **exit** is its latest page view (on equal
+//!   times the last stored);
+//! - a (session, page) row's first view is the earliest event on that page;
+//!   scroll events add their depth to a sum and a count (the mean is taken
+//!   when read);
+//! - a click counts into the heatmap when it can be placed
+//!   ([`FineCell::of`]); a click already flagged as a rage click (an engine
+//!   re-folding stored events) counts as one too.
+//!
+//! Engines apply the deltas by the same rules across commits: counts add,
+//! minima and maxima combine, entry and exit compare `(ts, order)` where
+//! `order` grows with storage order.
+
+use super::heat_deltas::HeatDeltas;
+use crate::event::{EventKind, Size};
+use crate::limits::RAGE_CLICK_WINDOW_MS;
+use crate::page_key::url_host;
+use crate::store::heat::FineCell;
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// The keys an engine names sessions, pages and selectors by.
+pub trait Keys {
+    type Session: Clone + Eq + Hash;
+    type Page: Clone + Eq + Hash;
+    type Selector: Clone + Eq + Hash;
+}
+
+/// A stored event as the rollups see it.
+pub struct Fact<'a, K: Keys> {
+    pub session: K::Session,
+    pub page: K::Page,
+    /// Grows with storage order: ties in time go by it.
+    pub order: i64,
+    pub kind: EventKind,
+    pub ts: i64,
+    pub url: &'a str,
+    pub referrer: Option<&'a str>,
+    pub viewport_width: Option<u32>,
+    pub page_size: Option<Size>,
+    pub x: Option<i32>,
+    pub y: Option<i32>,
+    pub selector: Option<K::Selector>,
+    pub label: Option<&'a str>,
+    pub depth: Option<f64>,
+    /// Already flagged as a rage click.
+    pub rage: bool,
+}
+
+impl<K: Keys> Fact<'_, K> {
+    /// Where the click falls on the heatmap grid, if it can be placed.
+    pub fn cell(&self) -> Option<FineCell> {
+        FineCell::of(
+            self.ts,
+            self.x,
+            self.y,
+            self.page_size.map(|s| s.width),
+            self.viewport_width,
+        )
+    }
+}
+
+/// A page view that is a session's entry or exit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Landmark<P> {
+    pub ts: i64,
+    pub order: i64,
+    pub page: P,
+    /// The external referrer host (entries only).
+    pub referrer: Option<String>,
+}
+
+/// Changes to one session's rollup.
+#[derive(Debug, Clone)]
+pub struct SessionDelta<P> {
+    pub events: i64,
+    pub page_views: i64,
+    pub clicks: i64,
+    pub rage_clicks: i64,
+    /// Earliest and latest event time (`i64::MAX` / `i64::MIN` when none).
+    pub start: i64,
+    pub end: i64,
+    pub entry: Option<Landmark<P>>,
+    pub exit: Option<Landmark<P>>,
+    /// Time span of the clicks newly stored, for rage judging.
+    pub click_span: Option<(i64, i64)>,
+}
+
+impl<P> Default for SessionDelta<P> {
+    fn default() -> Self {
+        Self {
+            events: 0,
+            page_views: 0,
+            clicks: 0,
+            rage_clicks: 0,
+            start: i64::MAX,
+            end: i64::MIN,
+            entry: None,
+            exit: None,
+            click_span: None,
+        }
+    }
+}
+
+/// Changes to one (session, page) rollup row.
+#[derive(Debug, Clone, Default)]
+pub struct PageDelta {
+    pub first_ts: i64,
+    pub views: i64,
+    pub clicks: i64,
+    pub rage_clicks: i64,
+    pub scroll_sum: f64,
+    pub scroll_count: i64,
+}
+
+/// Every rollup change of one commit, gathered over all its batches so that
+/// a session or page touched by several batches is written once.
+pub struct Fold<K: Keys> {
+    pub sessions: HashMap<K::Session, SessionDelta<K::Page>>,
+    pub pages: HashMap<(K::Session, K::Page), PageDelta>,
+    pub heat: HeatDeltas<K::Page, K::Selector>,
+}
+
+impl<K: Keys> Default for Fold<K> {
+    fn default() -> Self {
+        Self {
+            sessions: HashMap::new(),
+            pages: HashMap::new(),
+            heat: HeatDeltas::default(),
+        }
+    }
+}
+
+impl<K: Keys> Fold<K> {
+    /// Counts a newly stored event.
+    pub fn add(&mut self, f: &Fact<'_, K>) {
+        let rage = i64::from(f.rage);
+        let session = self.sessions.entry(f.session.clone()).or_default();
+        session.events += 1;
+        session.start = session.start.min(f.ts);
+        session.end = session.end.max(f.ts);
+        match f.kind {
+            EventKind::PageView => {
+                session.page_views += 1;
+                let at = (f.ts, f.order);
+                if session.entry.as_ref().is_none_or(|e| at < (e.ts, e.order)) {
+                    session.entry = Some(Landmark {
+                        ts: f.ts,
+                        order: f.order,
+                        page: f.page.clone(),
+                        referrer: external_referrer(f.referrer, f.url),
+                    });
+                }
+                if session.exit.as_ref().is_none_or(|e| at > (e.ts, e.order)) {
+                    session.exit = Some(Landmark {
+                        ts: f.ts,
+                        order: f.order,
+                        page: f.page.clone(),
+                        referrer: None,
+                    });
+                }
+                self.page(f).views += 1;
+            }
+            EventKind::Click => {
+                session.clicks += 1;
+                session.rage_clicks += rage;
+                session.click_span = Some(match session.click_span {
+                    None => (f.ts, f.ts),
+                    Some((lo, hi)) => (lo.min(f.ts), hi.max(f.ts)),
+                });
+                let page = self.page(f);
+                page.clicks += 1;
+                page.rage_clicks += rage;
+                if let (Some(cell), Some(size)) = (f.cell(), f.page_size) {
+                    self.heat.add_click(
+                        &f.page,
+                        cell,
+                        f.selector.as_ref(),
+                        f.label,
+                        i64::from(size.width),
+                        Some(i64::from(size.height)),
+                        i64::from(f.y.unwrap_or_default()),
+                        f.rage,
+                    );
+                }
+            }
+            EventKind::Scroll => {
+                let page = self.page(f);
+                page.scroll_sum += f.depth.unwrap_or_default();
+                page.scroll_count += 1;
+            }
+            EventKind::Custom => {
+                self.page(f);
+            }
+        }
+    }
+
+    /// Counts a stored click newly flagged as a rage click.
+    pub fn add_rage(&mut self, f: &Fact<'_, K>) {
+        self.sessions
+            .entry(f.session.clone())
+            .or_default()
+            .rage_clicks += 1;
+        self.page(f).rage_clicks += 1;
+        if let Some(cell) = f.cell() {
+            self.heat.add_rage(&f.page, cell, f.selector.as_ref());
+        }
+    }
+
+    /// Per session with new clicks, the times whose clicks must be judged
+    /// again: the span of its new clicks widened by the rage window.
+    pub fn rage_windows(&self) -> Vec<(K::Session, i64, i64)> {
+        self.sessions
+            .iter()
+            .filter_map(|(session, d)| {
+                d.click_span.map(|(lo, hi)| {
+                    (
+                        session.clone(),
+                        lo - RAGE_CLICK_WINDOW_MS,
+                        hi + RAGE_CLICK_WINDOW_MS,
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn page(&mut self, f: &Fact<'_, K>) -> &mut PageDelta {
+        let page = self
+            .pages
+            .entry((f.session.clone(), f.page.clone()))
+            .or_insert_with(|| PageDelta {
+                first_ts: f.ts,
+                ..PageDelta::default()
+            });
+        page.first_ts = page.first_ts.min(f.ts);
+        page
+    }
+}
+
+/// The referrer's host when it is not the page's own host (internal
+/// navigation is not a referrer).
+pub fn external_referrer(referrer: Option<&str>, url: &str) -> Option<String> {
+    let referrer = url_host(referrer?)?;
+    (Some(&referrer) != url_host(url).as_ref()).then_some(referrer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Test;
+    impl Keys for Test {
+        type Session = u8;
+        type Page = &'static str;
+        type Selector = u8;
+    }
+
+    fn view(page: &'static str, ts: i64, order: i64) -> Fact<'static, Test> {
+        Fact {
+            session: 1,
+            page,
+            order,
+            kind: EventKind::PageView,
+            ts,
+            url: "https://a.example/",
+            referrer: Some("https://b.example/x"),
+            viewport_width: None,
+            page_size: None,
+            x: None,
+            y: None,
+            selector: None,
+            label: None,
+            depth: None,
+            rage: false,
+        }
+    }
+
+    #[test]
+    fn entry_is_the_earliest_and_exit_the_latest_page_view() {
+        let mut fold = Fold::<Test>::default();
+        fold.add(&view("/b", 20, 1));
+        fold.add(&view("/a", 10, 2));
+        fold.add(&view("/c", 20, 3));
+        fold.add(&view("/d", 10, 4));
+        let s = &fold.sessions[&1];
+        let entry = s.entry.as_ref().map(|e| (e.page, e.referrer.clone()));
+        assert_eq!(entry, Some(("/a", Some("b.example".to_owned()))));
+        assert_eq!(s.exit.as_ref().map(|e| e.page), Some("/c"));
+        assert_eq!((s.start, s.end, s.page_views), (10, 20, 4));
+        assert_eq!(fold.pages[&(1, "/b")].first_ts, 20);
+    }
+
+    #[test]
+    fn internal_navigation_is_not_a_referrer() {
+        assert_eq!(
+            external_referrer(Some("https://a.example/x"), "https://a.example/y"),
+            None
+        );
+        assert_eq!(
+            external_referrer(Some("https://b.example/"), "https://a.example/"),
+            Some("b.example".to_owned())
+        );
+        assert_eq!(external_referrer(None, "https://a.example/"), None);
+    }
+}

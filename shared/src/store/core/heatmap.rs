@@ -1,0 +1,135 @@
+//! The heatmap driver: which sources answer a heatmap query, and how their
+//! grouped rows become the answer.
+//!
+//! Without session conditions, the days wholly inside the range are read
+//! from the heatmap rollups and only the partial days at the range's edges
+//! from raw clicks; with session conditions, every click comes from the raw
+//! clicks joined to their sessions. Both kinds of source bin on the same fine
+//! grid ([`crate::store::heat`]), so the answer does not depend on the split.
+//! An engine answers three grouped queries per source ([`HeatSource`]);
+//! everything else happens here.
+
+use crate::store::heat::{empty_heatmap, whole_days, Bins, ElementSum, Extents, Scale};
+use crate::store::query::{Heatmap, HeatmapQuery};
+use crate::store::StoreError;
+use std::collections::HashMap;
+
+/// One source of a heatmap's clicks. Both kinds also take the query's pages,
+/// site and width segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeatPart {
+    /// The heatmap rollups of the days `first <= day < end` (`first` is
+    /// `i64::MIN` and `end` `None` when open).
+    Rollups { first: i64, end: Option<i64> },
+    /// Raw click events in the query's range, outside the whole days
+    /// `[first, end)` when `outside` is set, and of sessions that meet the
+    /// filter's session conditions when `joined`.
+    Raw {
+        outside: Option<(i64, Option<i64>)>,
+        joined: bool,
+    },
+}
+
+/// The sources of `query`'s clicks.
+pub fn parts(query: &HeatmapQuery) -> Vec<HeatPart> {
+    let filter = &query.filter;
+    if filter.has_session_conditions() {
+        return vec![HeatPart::Raw {
+            outside: None,
+            joined: true,
+        }];
+    }
+    let (first, end) = whole_days(filter.range.from, filter.range.to);
+    if end.is_none_or(|end| first < end) {
+        vec![
+            HeatPart::Rollups { first, end },
+            HeatPart::Raw {
+                outside: Some((first, end)),
+                joined: false,
+            },
+        ]
+    } else {
+        vec![HeatPart::Raw {
+            outside: None,
+            joined: false,
+        }]
+    }
+}
+
+/// Clicks on pages of one width.
+pub struct ExtentRow {
+    pub width: i64,
+    pub clicks: u64,
+    pub max_ph: Option<i64>,
+    pub max_y: Option<i64>,
+}
+
+/// Clicks in one cell of the scaled grid.
+pub struct CellRow {
+    pub column: u32,
+    pub row: u32,
+    pub clicks: u64,
+    pub rage_clicks: u64,
+}
+
+/// Clicks on one element.
+pub struct ElementRow {
+    pub selector: String,
+    pub label: Option<String>,
+    pub clicks: u64,
+    pub rage_clicks: u64,
+}
+
+/// The grouped queries an engine answers for one source.
+pub trait HeatSource {
+    /// Clicks by page width, with the tallest page and lowest click.
+    fn extents(&self, query: &HeatmapQuery, part: HeatPart) -> Result<Vec<ExtentRow>, StoreError>;
+    /// Clicks by cell of `scale` ([`Scale::cell`] of their fine cell).
+    fn cells(
+        &self,
+        query: &HeatmapQuery,
+        part: HeatPart,
+        scale: &Scale,
+    ) -> Result<Vec<CellRow>, StoreError>;
+    /// Clicks by selector (clicks without one left out), with the greatest label.
+    fn elements(&self, query: &HeatmapQuery, part: HeatPart)
+        -> Result<Vec<ElementRow>, StoreError>;
+}
+
+/// The heatmap of `query` from `source`.
+pub fn heatmap(source: &impl HeatSource, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
+    let columns = query.columns.clamp(1, 10_000);
+    let parts = parts(query);
+
+    let mut extents = Extents::default();
+    for &part in &parts {
+        for e in source.extents(query, part)? {
+            extents.add(e.width, e.clicks, e.max_ph, e.max_y);
+        }
+    }
+    let Some((total, scale)) = extents.scale(columns) else {
+        return Ok(empty_heatmap(columns));
+    };
+
+    let mut bins = Bins::new();
+    for &part in &parts {
+        for c in source.cells(query, part, &scale)? {
+            let column = c.column.min(scale.columns - 1);
+            let row = c.row.min(scale.rows - 1);
+            let bin = bins.entry((row, column)).or_default();
+            bin.0 += c.clicks;
+            bin.1 += c.rage_clicks;
+        }
+    }
+
+    let mut elements: HashMap<String, ElementSum> = HashMap::new();
+    for &part in &parts {
+        for e in source.elements(query, part)? {
+            let sum = elements.entry(e.selector).or_default();
+            sum.label = sum.label.take().max(e.label);
+            sum.clicks += e.clicks;
+            sum.rage_clicks += e.rage_clicks;
+        }
+    }
+    Ok(scale.heatmap(total, bins, elements))
+}

@@ -1,0 +1,35 @@
+//! The store core: every engine-neutral rule of the store, written once above
+//! the engines.
+//!
+//! - [`fold`]: what a commit adds to every rollup (sessions, session pages,
+//!   heatmaps): entry, exit and referrer rules, counts, spans.
+//! - [`rage`]: rage-click judging around new clicks.
+//! - [`heat_deltas`]: the heatmap rollup deltas of a commit or a removal.
+//!
+//! # The engine adapter contract
+//!
+//! An engine does only what its database must do natively:
+//! 1. **insert skipping duplicates**: store each event of a commit unless its
+//!    `(site, id)` is stored, and say which were new;
+//! 2. **fold** each new event into a [`fold::Fold`] (as a [`fold::Fact`] with
+//!    the engine's own keys for sessions, pages and selectors, and an order
+//!    that grows with storage order);
+//! 3. **judge rage**: read the clicks of each session within
+//!    [`fold::Fold::rage_windows`], hand them to [`rage::judge`], and set
+//!    the rage flag on the rows it returns (it counts them into the fold);
+//! 4. **apply deltas**: add the fold's session, page and heatmap deltas to
+//!    the engine's rollups (counts add, start and first view take the
+//!    minimum, end the maximum, entry the earliest `(ts, order)`, exit the
+//!    latest, heatmap maxima and labels the greatest);
+//! 5. **answer a small set of grouped queries** for the read side (see
+//!    [`crate::store::EventReader`]); how an engine uses its rollups to
+//!    answer them (pushdown) is its own affair.
+//!
+//! An engine passing the conformance suite is a correct engine.
+
+pub mod fold;
+pub mod heat_deltas;
+pub mod heatmap;
+pub mod live;
+pub mod overview;
+pub mod rage;

@@ -1,0 +1,258 @@
+//! The Heatmap view's state and update: a page picker (pages by clicks,
+//! narrowed by a typed search; a `*` pattern merges template pages) and the
+//! click map of the chosen page, fetched at the map's width in dots.
+
+use super::context::Ctx;
+use super::popup::search_pattern;
+use super::remote::{unpack, Remote};
+use super::selection::{keep_visible, step_index};
+use crate::layout;
+use crate::widgets::heatmap::{content_rows, HeatMode};
+use crate::worker::{Answer, Pane, Query};
+use ratatui::layout::Rect;
+use shared::page_key::PagePattern;
+use shared::store::query::{Heatmap, HeatmapQuery, PageStats, WidthSegment};
+
+/// Where keys go in the heatmap view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeatFocus {
+    #[default]
+    Picker,
+    Map,
+}
+
+/// A row of the heatmap's page picker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PickerRow<'a> {
+    /// The typed wildcard pattern itself, merging every page it matches.
+    Pattern(&'a str),
+    Page(&'a PageStats),
+}
+
+/// Width segment, with a default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment(pub WidthSegment);
+
+impl Default for Segment {
+    fn default() -> Self {
+        Self(WidthSegment::All)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HeatState {
+    pub pages: Remote<Vec<PageStats>>,
+    /// The typed pattern narrowing the picker.
+    pub search: Option<String>,
+    pub selected: usize,
+    pub scroll: usize,
+    pub focus: HeatFocus,
+    pub current: Option<PagePattern>,
+    pub map: Remote<Heatmap>,
+    pub segment: Segment,
+    pub mode: HeatMode,
+    pub map_scroll: u16,
+    pub columns: u32,
+}
+
+impl HeatState {
+    pub fn picker_rows(&self) -> Vec<PickerRow<'_>> {
+        let mut rows = Vec::new();
+        if let Some(search) = self.search.as_deref().filter(|s| s.contains('*')) {
+            rows.push(PickerRow::Pattern(search));
+        }
+        if let Some(pages) = &self.pages.data {
+            rows.extend(pages.iter().map(PickerRow::Page));
+        }
+        rows
+    }
+
+    fn pattern_at(&self, i: usize) -> Option<PagePattern> {
+        match self.picker_rows().get(i)? {
+            PickerRow::Pattern(p) => Some(PagePattern::new(p)),
+            PickerRow::Page(p) => Some(PagePattern::new(&p.page)),
+        }
+    }
+
+    /// The page the cross-filter would use: the map's, or the picked row's.
+    pub(super) fn chosen_page(&self) -> Option<PagePattern> {
+        match self.focus {
+            HeatFocus::Map => self.current.clone(),
+            HeatFocus::Picker => self.pattern_at(self.selected),
+        }
+    }
+
+    /// The picked row's page, when the picker has the keys (Enter opens it).
+    pub(super) fn picked(&self) -> Option<PagePattern> {
+        match self.focus {
+            HeatFocus::Picker => self.pattern_at(self.selected),
+            HeatFocus::Map => None,
+        }
+    }
+
+    /// Shows the map of `pattern` from its top; it is fetched when shown.
+    pub(super) fn open(&mut self, pattern: PagePattern) {
+        self.current = Some(pattern);
+        self.focus = HeatFocus::Map;
+        self.map_scroll = 0;
+        self.map.fresh = false;
+        self.map.data = None;
+    }
+
+    /// Esc on the map gives the keys back to the picker; true if it did.
+    pub(super) fn leave_map(&mut self) -> bool {
+        if self.focus != HeatFocus::Map {
+            return false;
+        }
+        self.focus = HeatFocus::Picker;
+        true
+    }
+
+    /// Back to the first row of the picker.
+    pub(super) fn reset_selection(&mut self) {
+        self.selected = 0;
+        self.scroll = 0;
+    }
+
+    /// Marks the page list and the map out of date.
+    pub(super) fn invalidate(&mut self) {
+        self.pages.fresh = false;
+        self.map.fresh = false;
+    }
+
+    /// The next width segment; the map is fetched again when shown.
+    pub(super) fn next_segment(&mut self) {
+        let all = WidthSegment::ALL;
+        let i = all.iter().position(|s| *s == self.segment.0).unwrap_or(0);
+        self.segment = Segment(all[(i + 1) % all.len()]);
+        self.map.fresh = false;
+    }
+
+    /// Braille ↔ half blocks; the map's grid width changes with it.
+    pub(super) fn toggle_mode(&mut self) {
+        self.mode = self.mode.toggled();
+        self.map.fresh = false;
+        self.map_scroll = 0;
+    }
+
+    /// Narrows the picker to `search` and fetches it.
+    pub(super) fn search_for(&mut self, search: Option<String>, cx: &mut Ctx) {
+        self.search = search;
+        self.reset_selection();
+        self.focus = HeatFocus::Picker;
+        self.load_pages(cx);
+    }
+
+    pub(super) fn ensure_loaded(&mut self, cx: &mut Ctx) {
+        if !self.pages.fresh {
+            self.load_pages(cx);
+        }
+        if self.current.is_some() && !self.map.fresh {
+            self.load_map(cx);
+        }
+    }
+
+    fn load_pages(&mut self, cx: &mut Ctx) {
+        let pattern = self.search.as_deref().map(search_pattern);
+        let query = Query::HeatPages {
+            filter: cx.query_filter(),
+            pattern,
+        };
+        let generation = cx.send(Pane::HeatPages, query);
+        self.pages.wait_for(generation);
+    }
+
+    fn load_map(&mut self, cx: &mut Ctx) {
+        let Some(pattern) = self.current.clone() else {
+            return;
+        };
+        let columns = self.columns_for(cx.body);
+        let query = HeatmapQuery {
+            pages: pattern,
+            filter: cx.query_filter(),
+            segment: self.segment.0,
+            columns,
+        };
+        let generation = cx.send(Pane::Heatmap, Query::Heatmap(query));
+        self.map.wait_for(generation);
+        self.columns = columns;
+    }
+
+    /// Grid columns for the map drawn in `body`: one bin per dot.
+    fn columns_for(&self, body: Rect) -> u32 {
+        self.mode.columns_for(layout::heatmap::map_area(body).width)
+    }
+
+    /// The map is fetched again when the terminal's width changed its
+    /// number of dots across.
+    pub(super) fn resized(&mut self, cx: &mut Ctx) {
+        if self.current.is_some() && self.columns != self.columns_for(cx.body) {
+            self.load_map(cx);
+        }
+    }
+
+    /// Takes the picker's pages requested as `generation`, unless stale.
+    pub(super) fn pages_answer(&mut self, generation: u64, result: Result<Answer, String>) {
+        let result = unpack(result, |a| match a {
+            Answer::HeatPages(p) => Some(p),
+            _ => None,
+        });
+        if self.pages.accept(generation, result) {
+            let n = self.picker_rows().len();
+            self.selected = self.selected.min(n.saturating_sub(1));
+        }
+    }
+
+    /// Takes the map requested as `generation`, unless stale.
+    pub(super) fn map_answer(
+        &mut self,
+        generation: u64,
+        result: Result<Answer, String>,
+        body: Rect,
+    ) {
+        let result = unpack(result, |a| match a {
+            Answer::Heatmap(h) => Some(h),
+            _ => None,
+        });
+        if self.map.accept(generation, result) {
+            self.clamp_map_scroll(body);
+        }
+    }
+
+    /// Keeps the map's scroll within the page.
+    pub(super) fn clamp_map_scroll(&mut self, body: Rect) {
+        let area = layout::heatmap::map_area(body);
+        let content = self
+            .map
+            .data
+            .as_ref()
+            .map_or(0, |m| content_rows(m, self.mode, area.width));
+        let max = content.saturating_sub(area.height);
+        self.map_scroll = self.map_scroll.min(max);
+    }
+
+    /// Moves the picker's selection, or scrolls the map.
+    pub(super) fn move_by(&mut self, delta: i64, body: Rect) {
+        match self.focus {
+            HeatFocus::Picker => {
+                let len = self.picker_rows().len();
+                self.selected = step_index(self.selected, delta, len);
+                let rows = layout::heatmap::picker_rows(body) as usize;
+                self.scroll = keep_visible(self.scroll, self.selected, rows);
+            }
+            HeatFocus::Map => {
+                let scroll = i64::from(self.map_scroll) + delta;
+                self.map_scroll = scroll.clamp(0, i64::from(u16::MAX)) as u16;
+                self.clamp_map_scroll(body);
+            }
+        }
+    }
+
+    /// Rows a page key moves by: the picker's, or the map's.
+    pub(super) fn page_rows(&self, body: Rect) -> u16 {
+        match self.focus {
+            HeatFocus::Picker => layout::heatmap::picker_rows(body),
+            HeatFocus::Map => layout::heatmap::map_area(body).height,
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! The application state ([`App`]), its messages ([`Msg`]) and the one
+//! function that changes it ([`update`]).
+//!
+//! `update` never touches the terminal or the database: it changes the state
+//! and queues [`Request`]s, which the runtime takes with
+//! [`App::take_requests`] and hands to the query worker. Answers come back as
+//! [`Msg::Loaded`], carrying the id of their request: the pane that asked and
+//! a generation, so each goes straight to that pane, which drops it if a newer
+//! request superseded it. That keeps every behaviour testable without a
+//! terminal.
+//!
+//! Each view owns its state and its update, in a module of its own
+//! (`overview`, `sessions`, `journey`, `heatmap`, `pages`, `live`). A view's
+//! update sees its own state and a `Ctx` — the filter, the body's geometry
+//! (from [`crate::layout`], which the drawing code asks too) and the outbox —
+//! and nothing else. What spans views lives beside them: `actions` (the key
+//! table's actions), `navigation` (switching views, reloading), `replies`
+//! (routing answers), `popup` (help, filter bar, prompts) and `mouse`.
+
+mod actions;
+mod context;
+mod heatmap;
+mod journey;
+mod live;
+mod mouse;
+mod navigation;
+mod overview;
+mod pages;
+mod popup;
+mod remote;
+mod replies;
+mod selection;
+mod sessions;
+
+pub use crate::view::View;
+pub use heatmap::{HeatFocus, HeatState, PickerRow, Segment};
+pub use journey::JourneyState;
+pub use live::{LiveState, AUTO_REFRESH_MS, LIVE_KEEP, POLL_MS, SPARK_SECONDS};
+pub use pages::{PagesState, PAGES_LIMIT, SORT_KEYS};
+pub use popup::{search_pattern, Popup, Prompt, PromptFor};
+pub use remote::Remote;
+pub use sessions::{SessionsState, SESSION_WINDOW};
+
+use crate::filters::{self, Range};
+use crate::keys::{self, Action};
+use crate::layout;
+use crate::worker::{Loaded, Request};
+use context::{Ctx, Outbox};
+use ratatui::crossterm::event::{KeyEvent, MouseEvent};
+use ratatui::layout::Rect;
+use shared::store::query::{Filter, Overview};
+
+/// Everything that can happen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Action(Action),
+    /// A query's answer from the worker.
+    Loaded(Box<Loaded>),
+    /// The clock moved (milliseconds since the epoch); drives live polling.
+    Tick(i64),
+    Quit,
+}
+
+/// The worker sends its answers as messages.
+impl From<Loaded> for Msg {
+    fn from(loaded: Loaded) -> Self {
+        Self::Loaded(Box::new(loaded))
+    }
+}
+
+/// The whole state of the console.
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub view: View,
+    /// Views to go back to with Esc, most recent last.
+    back: Vec<View>,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub now: i64,
+    /// Conditions of every view (the range is kept in `range`).
+    pub filter: Filter,
+    pub range: Range,
+    pub overview: Remote<Overview>,
+    pub sessions: SessionsState,
+    pub journey: JourneyState,
+    pub heat: HeatState,
+    pub pages: PagesState,
+    pub live: LiveState,
+    pub popup: Popup,
+    /// Requests for the worker, drained by the runtime.
+    outbox: Outbox,
+    pub quit: bool,
+    /// Draw with colours (false under `NO_COLOR`).
+    pub color: bool,
+    /// Where the database is, for the header.
+    pub source: String,
+}
+
+/// Every view's state, borrowed apart from the [`Ctx`] their updates read.
+struct ViewStates<'a> {
+    overview: &'a mut Remote<Overview>,
+    sessions: &'a mut SessionsState,
+    journey: &'a mut JourneyState,
+    heat: &'a mut HeatState,
+    pages: &'a mut PagesState,
+    live: &'a mut LiveState,
+}
+
+impl App {
+    pub fn new(size: (u16, u16), now: i64) -> Self {
+        Self {
+            view: View::Overview,
+            back: Vec::new(),
+            size,
+            now,
+            filter: Filter::default(),
+            range: Range::Last(24 * 3_600_000),
+            overview: Remote::default(),
+            sessions: SessionsState::default(),
+            journey: JourneyState::default(),
+            heat: HeatState::default(),
+            pages: PagesState::default(),
+            live: LiveState::default(),
+            popup: Popup::None,
+            outbox: Outbox::default(),
+            quit: false,
+            color: true,
+            source: String::new(),
+        }
+    }
+
+    /// Starts on `view` and loads it.
+    pub fn start(&mut self, view: View) {
+        self.view = view;
+        if view == View::Live {
+            self.live.on = true;
+        }
+        self.ensure_loaded();
+        if self.live.on {
+            self.poll_live();
+        }
+    }
+
+    /// The filter every query uses: the conditions plus the resolved range.
+    pub fn query_filter(&self) -> Filter {
+        context::query_filter(&self.filter, &self.range, self.now)
+    }
+
+    /// Takes the queued requests.
+    pub fn take_requests(&mut self) -> Vec<Request> {
+        self.outbox.take()
+    }
+
+    /// The area of the view body for the current terminal size.
+    pub fn body(&self) -> Rect {
+        layout::screen(Rect::new(0, 0, self.size.0, self.size.1)).body
+    }
+
+    /// Whether anything is being fetched (for the header's spinner).
+    pub fn busy(&self) -> bool {
+        self.overview.loading()
+            || self.sessions.window.loading()
+            || self.journey.data.loading()
+            || self.journey.heat.loading()
+            || self.heat.pages.loading()
+            || self.heat.map.loading()
+            || self.pages.rows.loading()
+    }
+
+    /// The views' states and, beside them, the context their updates read:
+    /// split so a view can change its own state while it queues requests.
+    fn parts(&mut self) -> (Ctx<'_>, ViewStates<'_>) {
+        let body = self.body();
+        let cx = Ctx::new(self.now, body, &self.filter, &self.range, &mut self.outbox);
+        let views = ViewStates {
+            overview: &mut self.overview,
+            sessions: &mut self.sessions,
+            journey: &mut self.journey,
+            heat: &mut self.heat,
+            pages: &mut self.pages,
+            live: &mut self.live,
+        };
+        (cx, views)
+    }
+}
+
+/// Applies one message. Returns a follow-up message, if any.
+pub fn update(app: &mut App, msg: Msg) -> Option<Msg> {
+    match msg {
+        Msg::Key(key) => {
+            if app.popup != Popup::None {
+                app.popup_key(key);
+                return None;
+            }
+            keys::action_for(key, app.view).map(Msg::Action)
+        }
+        Msg::Action(action) => {
+            app.act(action);
+            None
+        }
+        Msg::Mouse(event) => app.mouse(event),
+        Msg::Resize(width, height) => {
+            app.resize(width, height);
+            None
+        }
+        Msg::Loaded(loaded) => {
+            app.loaded(*loaded);
+            None
+        }
+        Msg::Tick(now) => {
+            app.now = now;
+            if app.live.poll_due(now, app.view == View::Live) {
+                app.poll_live();
+            }
+            app.auto_refresh();
+            None
+        }
+        Msg::Quit => {
+            app.quit = true;
+            None
+        }
+    }
+}
+
+/// The chips for the header: the range first, then each filter.
+pub fn chips(app: &App) -> Vec<(&'static str, String)> {
+    let mut chips = vec![("range", app.range.label())];
+    chips.extend(filters::chips(&app.filter));
+    chips
+}
