@@ -14,12 +14,9 @@
 //! `--console PATH` (default: `analytics-tui` in the same target directory;
 //! `--console queries` runs the live view's queries on a thread instead).
 
-#[path = "../tests/faults_support/mod.rs"]
-mod faults_support;
-
-use faults_support::soak::{run, Console, SoakOptions};
 use std::path::PathBuf;
 use std::time::Duration;
+use testkit::faults::soak::{run, Console, SoakOptions};
 
 /// `analytics-tui` built into the same target directory as this benchmark.
 fn sibling_console() -> Option<PathBuf> {
@@ -62,12 +59,13 @@ fn main() {
             }
         },
     };
-    faults_support::raise_fd_limit();
+    testkit::faults::raise_fd_limit();
     let dir = tempfile::tempdir().expect("temp dir");
     let duration = Duration::from_secs_f64(minutes * 60.0);
     let report = run(
         &dir.path().join("soak.db"),
         SoakOptions {
+            daemon: env!("CARGO_BIN_EXE_ingestd").into(),
             duration,
             warm_up: Duration::from_secs_f64(warm_up.unwrap_or(minutes * 30.0)),
             rate,

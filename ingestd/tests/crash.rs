@@ -10,17 +10,18 @@
 //!
 //! `FAULTS_KILLS=N` sets the number of kills, `FAULTS_SEED` replays a run.
 
-mod faults_support;
-
-use faults_support::daemon::Daemon;
-use faults_support::http::{batch_body, post, Conn};
-use faults_support::store::inspect;
-use faults_support::{env_number, long, raise_fd_limit, runtime, seed, IdSource};
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use testkit::faults::daemon::Daemon;
+use testkit::faults::http::{batch_body, post, Conn};
+use testkit::faults::store::inspect;
+use testkit::faults::{env_number, long, raise_fd_limit, runtime, seed, IdSource};
+
+/// The binary under test.
+const INGESTD: &str = env!("CARGO_BIN_EXE_ingestd");
 
 /// One request's worth of events; the same ids are sent again until a 2xx.
 struct Batch {
@@ -142,7 +143,7 @@ fn acknowledged_events_survive_kill_9() {
     raise_fd_limit();
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("crash.db");
-    let mut daemon = Daemon::start(&db, &[]);
+    let mut daemon = Daemon::start(INGESTD, &db, &[]);
     let ledger = Arc::new(Ledger::default());
     let ids = Arc::new(IdSource::new("crash"));
     let started = Instant::now();

@@ -18,26 +18,22 @@
 //! (`FAULTS_REQUIRE=1` turns that into a failure); so does the MongoDB case
 //! without `MONGODB_URI` (`REQUIRE_MONGO=1` turns that into a failure).
 
-mod faults_support;
-
-/// The MongoDB test server's address, as the engine tests find it.
-#[path = "../../shared/tests/support/mongo_server.rs"]
-#[allow(dead_code)]
-mod mongo_server;
-
-use faults_support::daemon::{wal_path, Daemon};
-use faults_support::disk::{give_dir, set_writable, unprivileged_user, Immutable, SmallFs};
-use faults_support::http::{batch_body, post, Conn};
-use faults_support::load::{spawn_steady, Outcome, Record, Steady};
-use faults_support::relay::Relay;
-use faults_support::store::{inspect, open_reader, stored_ids, WriteLock};
-use faults_support::{long, runtime, skip, IdSource};
-use mongo_server::server_address;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use testkit::faults::daemon::{wal_path, Daemon};
+use testkit::faults::disk::{give_dir, set_writable, unprivileged_user, Immutable, SmallFs};
+use testkit::faults::http::{batch_body, post, Conn};
+use testkit::faults::load::{spawn_steady, Outcome, Record, Steady};
+use testkit::faults::store::{inspect, open_reader, stored_ids, WriteLock};
+use testkit::faults::{long, runtime, skip, IdSource};
+use testkit::mongo::server_address;
+use testkit::relay::Relay;
+
+/// The binary under test.
+const INGESTD: &str = env!("CARGO_BIN_EXE_ingestd");
 
 /// The bound the requirement sets on answering during a fault and on
 /// recovering after it.
@@ -297,7 +293,7 @@ fn read_only_files_while_running() {
         return;
     }
     let db = dir.path().join("ro.db");
-    let mut daemon = Daemon::start(&db, &[]);
+    let mut daemon = Daemon::start(INGESTD, &db, &[]);
     let name = "read-only files (immutable flag) while running";
     let outcomes = run(
         name,
@@ -318,7 +314,7 @@ fn read_only_files_at_restart() {
     let user = unprivileged_user();
     give_dir(dir.path(), user);
     let db = dir.path().join("ro.db");
-    let mut daemon = Daemon::start_as(&db, &[], user);
+    let mut daemon = Daemon::start_as(INGESTD, &db, &[], user);
     let name = "read-only files at restart";
     let outcomes = run(
         name,
@@ -346,7 +342,7 @@ fn disk_full() {
     };
     println!("disk full: on {}", fs.how);
     let db = fs.path().join("full.db");
-    let mut daemon = Daemon::start(&db, &[]);
+    let mut daemon = Daemon::start(INGESTD, &db, &[]);
     // The console is open, as it often is. Without any other connection, the
     // daemon's reopen after a failed commit closes the last connection, which
     // checkpoints and deletes the write-ahead log when the database file has
@@ -388,7 +384,7 @@ fn disk_full() {
 fn write_lock_held_by_another_connection() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("locked.db");
-    let mut daemon = Daemon::start(&db, &[]);
+    let mut daemon = Daemon::start(INGESTD, &db, &[]);
     let name = "write lock held elsewhere";
     let outcomes = run(
         name,
@@ -408,7 +404,7 @@ fn write_lock_held_by_another_connection() {
 fn a_commit_past_its_timeout_answers_503_and_the_resend_is_stored_once() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("analytics.db");
-    let mut daemon = Daemon::start(&db, &["--commit-timeout-ms", "200"]);
+    let mut daemon = Daemon::start(INGESTD, &db, &["--commit-timeout-ms", "200"]);
     let ids = IdSource::new("commit timeout").take(4);
     let request = post(&batch_body("timeout", "s-timeout", &ids));
     let rt = runtime();
@@ -474,7 +470,7 @@ fn mongodb_goes_away() {
         std::process::id(),
         shared::now_ms()
     );
-    let mut daemon = Daemon::start_url(&url, &[]);
+    let mut daemon = Daemon::start_url(INGESTD, &url, &[]);
     let name = "MongoDB going away";
     let outcomes = run(
         name,

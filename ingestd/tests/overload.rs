@@ -13,17 +13,18 @@
 //! FAULTS_LONG=1 cargo test -p ingestd --release --test overload -- --nocapture
 //! ```
 
-mod faults_support;
-
-use faults_support::daemon::{metric_value, rss_kib, Daemon};
-use faults_support::http::{batch_body, get, malformed_body, post, Conn};
-use faults_support::load::{percentile_ms, saturation, send_recorded, sorted_latencies, Record};
-use faults_support::store::WriteLock;
-use faults_support::{long, pin_apart, raise_fd_limit, runtime, IdSource};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use testkit::faults::daemon::{metric_value, rss_kib, Daemon};
+use testkit::faults::http::{batch_body, get, malformed_body, post, Conn};
+use testkit::faults::load::{percentile_ms, saturation, send_recorded, sorted_latencies, Record};
+use testkit::faults::store::WriteLock;
+use testkit::faults::{long, pin_apart, raise_fd_limit, runtime, IdSource};
 use tokio::sync::Semaphore;
+
+/// The binary under test.
+const INGESTD: &str = env!("CARGO_BIN_EXE_ingestd");
 
 struct Plan {
     queue_batches: usize,
@@ -71,6 +72,7 @@ fn overload_at_twice_the_saturation_rate() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("overload.db");
     let mut daemon = Daemon::start(
+        INGESTD,
         &db,
         &[
             "--queue-batches",
@@ -238,7 +240,7 @@ fn overload_at_twice_the_saturation_rate() {
 fn the_excess_is_refused_before_it_is_parsed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("shed.db");
-    let daemon = Daemon::start(&db, &["--queue-batches", "1"]);
+    let daemon = Daemon::start(INGESTD, &db, &["--queue-batches", "1"]);
     let addr = daemon.addr;
     let ids = IdSource::new("shed");
     let rt = runtime();

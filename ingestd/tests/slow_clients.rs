@@ -14,18 +14,19 @@
 //! FAULTS_LONG=1 cargo test -p ingestd --release --test slow_clients -- --nocapture
 //! ```
 
-mod faults_support;
-
-use faults_support::daemon::Daemon;
-use faults_support::http::{batch_body, post, post_head, Conn};
-use faults_support::load::{percentile_ms, sorted_latencies, Outcome, Record};
-use faults_support::{long, raise_fd_limit, runtime, IdSource};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use testkit::faults::daemon::Daemon;
+use testkit::faults::http::{batch_body, post, post_head, Conn};
+use testkit::faults::load::{percentile_ms, sorted_latencies, Outcome, Record};
+use testkit::faults::{long, raise_fd_limit, runtime, IdSource};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+/// The binary under test.
+const INGESTD: &str = env!("CARGO_BIN_EXE_ingestd");
 
 /// Extra time allowed past a timeout, for scheduling a thousand timers and
 /// connections on two cores.
@@ -128,6 +129,7 @@ fn slow_clients_are_cut_off_and_normal_traffic_is_unharmed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("slow.db");
     let mut daemon = Daemon::start(
+        INGESTD,
         &db,
         &[
             "--header-timeout-secs",

@@ -11,11 +11,9 @@
 //! cargo build --release -p tui && cargo bench -p ingestd --bench soak -- --minutes 10
 //! ```
 
-mod faults_support;
-
-use faults_support::soak::{run, Console, SoakOptions};
-use faults_support::{long, raise_fd_limit};
 use std::time::Duration;
+use testkit::faults::soak::{run, Console, SoakOptions};
+use testkit::faults::{long, raise_fd_limit};
 
 #[test]
 fn soak_at_half_saturation_with_a_live_reader() {
@@ -30,6 +28,7 @@ fn soak_at_half_saturation_with_a_live_reader() {
     let report = run(
         &dir.path().join("soak.db"),
         SoakOptions {
+            daemon: env!("CARGO_BIN_EXE_ingestd").into(),
             duration,
             warm_up,
             rate: None,

@@ -6,10 +6,8 @@
 //! cargo bench -p shared --bench append
 //! ```
 
-#[path = "support/workload.rs"]
-mod workload;
-
 use shared::store::sqlite::SqliteWriter;
+use testkit::workload;
 
 fn run(label: &str, batches_per_commit: usize, events_per_batch: usize, commits: usize) {
     let dir = tempfile::tempdir().expect("temp dir");

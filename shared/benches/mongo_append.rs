@@ -7,19 +7,9 @@
 //! MONGODB_URI=mongodb://127.0.0.1:27017 cargo bench -p shared --bench mongo_append
 //! ```
 
-#[path = "support/workload.rs"]
-mod workload;
-
-#[path = "../tests/support/mongo_server.rs"]
-#[allow(dead_code)]
-mod mongo_server;
-use mongo_server::with_database;
-
-#[path = "../tests/support/mongo_database.rs"]
-mod mongo_database;
-use mongo_database::drop_database;
-
 use shared::store::mongo::MongoWriter;
+use testkit::mongo::{drop_database, with_database};
+use testkit::workload;
 
 fn run(uri: &str, label: &str, batches_per_commit: usize, events_per_batch: usize, commits: usize) {
     let name = format!(

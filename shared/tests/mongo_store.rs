@@ -1,74 +1,23 @@
-//! The MongoDB engine: the storage conformance suite against the server named
-//! by `MONGODB_URI`, each case in a database of its own that is dropped
-//! afterwards, plus what only this engine has (indexes, the TTL backstop,
-//! repair after a failed commit, a dead server failing fast).
+//! The MongoDB engine: the storage conformance suite (`testkit::conformance`)
+//! against the server named by `MONGODB_URI`, each case in a database of its
+//! own that is dropped afterwards, plus what only this engine has (indexes,
+//! the TTL backstop, repair after a failed commit, a dead server failing
+//! fast).
 //!
 //! Without `MONGODB_URI` every test prints why it is skipped and passes,
 //! unless `REQUIRE_MONGO=1`, when a missing server fails it.
 
 use mongodb::bson::{doc, Document};
 use shared::event::{ClientInfo, Event, EventBatch, EventKind};
-use shared::store::conformance::{StoreFactory, CASES};
 use shared::store::mongo::{MongoReader, MongoWriter};
 use shared::store::query::*;
-use shared::store::{DbUrl, Engine, EventReader, EventWriter, StoreError};
+use shared::store::{Engine, EventReader, EventWriter, StoreError};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// The fault harness's relay: a MongoDB server that can be cut away.
-#[path = "../../ingestd/tests/faults_support/relay.rs"]
-#[allow(dead_code)]
-mod relay;
-use relay::Relay;
-
-#[path = "support/mongo_server.rs"]
-mod mongo_server;
-use mongo_server::{server, server_address, with_database};
-
-#[path = "support/mongo_database.rs"]
-mod mongo_database;
-
-static NEXT_DATABASE: AtomicU32 = AtomicU32::new(0);
-
-/// A database name no other test of this run uses.
-fn fresh_name(what: &str) -> String {
-    format!(
-        "analytics_test_{}_{}_{}",
-        std::process::id(),
-        NEXT_DATABASE.fetch_add(1, Ordering::Relaxed),
-        what
-    )
-}
-
-/// A fresh database per `open`, each dropped by [`MongoFactory::drop_all`].
-struct MongoFactory {
-    uri: String,
-    opened: Mutex<Vec<String>>,
-}
-
-impl MongoFactory {
-    fn drop_all(&self) {
-        let names = std::mem::take(&mut *self.opened.lock().expect("lock"));
-        for name in names {
-            drop_database(&self.uri, &name);
-        }
-    }
-}
-
-impl StoreFactory for MongoFactory {
-    fn open(&self) -> (Box<dyn EventWriter>, Box<dyn EventReader>) {
-        let name = fresh_name("case");
-        self.opened.lock().expect("lock").push(name.clone());
-        let url = with_database(&self.uri, &name);
-        let db = DbUrl::parse(&url).expect("a MongoDB URL");
-        assert_eq!(db, DbUrl::Mongo(url.clone()));
-        let writer = db.open_writer().expect("open the writer");
-        let reader = db.open_reader().expect("open the reader");
-        (writer, reader)
-    }
-}
+use testkit::conformance::CASES;
+use testkit::mongo::{fresh_name, server, server_address, with_database};
+use testkit::relay::Relay;
+use testkit::stores::MongoFactory;
 
 /// Every conformance case, each in its own database (dropped afterwards).
 /// `MONGODB_CASES=case_a,case_b` runs only those.
@@ -77,10 +26,7 @@ fn conformance_suite() {
     let Some(uri) = server() else {
         return;
     };
-    let factory = MongoFactory {
-        uri,
-        opened: Mutex::new(Vec::new()),
-    };
+    let factory = MongoFactory::new(uri);
     let only = std::env::var("MONGODB_CASES").unwrap_or_default();
     let mut failed = Vec::new();
     for (name, case) in CASES {
@@ -534,5 +480,5 @@ fn a_dead_server_fails_an_append_within_seconds() {
 
 /// Drops database `name`; a test fails if its database cannot be dropped.
 fn drop_database(uri: &str, name: &str) {
-    mongo_database::drop_database(uri, name).unwrap_or_else(|e| panic!("{e}"));
+    testkit::mongo::drop_database(uri, name).unwrap_or_else(|e| panic!("{e}"));
 }

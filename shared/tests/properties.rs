@@ -262,10 +262,9 @@ proptest! {
     ) {
         // Interleave the valid events with arbitrary values at seeded places.
         let mut events: Vec<(bool, Value)> = noise.into_iter().map(|v| (false, v)).collect();
-        let mut state = seed;
+        let mut rng = fastrand::Rng::with_seed(seed);
         for v in valid.iter().cloned() {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let at = (state >> 33) as usize % (events.len() + 1);
+            let at = rng.usize(..=events.len());
             events.insert(at, (true, v));
         }
         let keep = QueryKeepList::default();

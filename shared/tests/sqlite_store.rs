@@ -1,116 +1,22 @@
-//! The SQLite engine: the storage conformance suite, plus what only a file
-//! database has (durability settings, reopening, schema versions, WAL readers).
+//! The SQLite engine: the storage conformance suite (`testkit::conformance`),
+//! one test per case, each in a database file of its own; plus what only a
+//! file database has (durability settings, reopening, schema versions, WAL
+//! readers).
 
 use shared::event::{ClientInfo, Event, EventBatch, EventKind, Size, Target};
-use shared::store::conformance::StoreFactory;
 use shared::store::query::*;
 use shared::store::sqlite::{SqliteReader, SqliteWriter, SCHEMA_VERSION};
 use shared::store::{AppendOutcome, EventReader, EventWriter, StoreError};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use tempfile::TempDir;
+use testkit::conformance::CASES;
+use testkit::stores::SqliteFactory;
 
-/// A store half that keeps the temporary directory alive while it is open.
-struct InTempDir<T> {
-    inner: T,
-    _dir: Arc<TempDir>,
-}
-
-impl<T: EventWriter> EventWriter for InTempDir<T> {
-    fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError> {
-        self.inner.append(batches)
-    }
-
-    fn delete_visitor_reporting(
-        &mut self,
-        site: &str,
-        visitor_id: &str,
-        progress: &dyn shared::progress::Progress,
-    ) -> Result<u64, StoreError> {
-        self.inner
-            .delete_visitor_reporting(site, visitor_id, progress)
-    }
-
-    fn expire_before(&mut self, cutoff_ms: i64) -> Result<u64, StoreError> {
-        self.inner.expire_before(cutoff_ms)
-    }
-}
-
-impl<T: EventReader> EventReader for InTempDir<T> {
-    fn overview(&self, filter: &Filter) -> Result<Overview, StoreError> {
-        self.inner.overview(filter)
-    }
-
-    fn sessions(
-        &self,
-        filter: &Filter,
-        sort: Sort<SessionSortKey>,
-        page: PageRequest,
-    ) -> Result<SessionPage, StoreError> {
-        self.inner.sessions(filter, sort, page)
-    }
-
-    fn journey(&self, session: &SessionRef) -> Result<Option<Journey>, StoreError> {
-        self.inner.journey(session)
-    }
-
-    fn pages(
-        &self,
-        filter: &Filter,
-        pattern: Option<&shared::page_key::PagePattern>,
-        sort: Sort<PageSortKey>,
-        page: PageRequest,
-    ) -> Result<Vec<PageStats>, StoreError> {
-        self.inner.pages(filter, pattern, sort, page)
-    }
-
-    fn heatmap(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
-        self.inner.heatmap(query)
-    }
-
-    fn events(&self, filter: &Filter, page: PageRequest) -> Result<Vec<StoredEvent>, StoreError> {
-        self.inner.events(filter, page)
-    }
-
-    fn live_tail(&self, cursor: Option<&str>, limit: u32) -> Result<LiveTail, StoreError> {
-        self.inner.live_tail(cursor, limit)
-    }
-
-    fn change_token(&self) -> Result<u64, StoreError> {
-        self.inner.change_token()
-    }
-}
-
-/// A fresh database file in its own temporary directory per case.
-struct SqliteFactory;
-
-impl StoreFactory for SqliteFactory {
-    fn open(&self) -> (Box<dyn EventWriter>, Box<dyn EventReader>) {
-        let dir = Arc::new(tempfile::tempdir().expect("a temporary directory"));
-        let path = dir.path().join("analytics.db");
-        let writer = SqliteWriter::open(&path).expect("open the writer");
-        let reader = SqliteReader::open(&path).expect("open the reader");
-        (
-            Box::new(InTempDir {
-                inner: writer,
-                _dir: Arc::clone(&dir),
-            }),
-            Box::new(InTempDir {
-                inner: reader,
-                _dir: dir,
-            }),
-        )
-    }
-}
-
-shared::conformance_tests!(SqliteFactory);
+testkit::conformance_tests!(SqliteFactory::default());
 
 #[test]
 fn the_case_table_lists_every_case() {
-    let names: Vec<&str> = shared::store::conformance::CASES
-        .iter()
-        .map(|(n, _)| *n)
-        .collect();
+    let names: Vec<&str> = CASES.iter().map(|(n, _)| *n).collect();
     assert!(names.len() >= 20, "{names:?}");
     assert!(names.iter().all(|n| n.starts_with("case_")));
 }

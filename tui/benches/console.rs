@@ -12,9 +12,6 @@
 //! regenerate). Each size is measured in a fresh child process so that its
 //! RSS is its own.
 
-#[path = "support/generate.rs"]
-mod generate;
-
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use shared::page_key::PagePattern;
@@ -24,6 +21,7 @@ use shared::store::EventReader;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+use testkit::shop;
 use tui::app::{update, App, Msg, View, PAGES_LIMIT, SESSION_WINDOW};
 use tui::filters::Range;
 use tui::keys::Action;
@@ -65,15 +63,16 @@ fn data_dir() -> PathBuf {
 fn database(events: u64) -> PathBuf {
     let dir = data_dir();
     std::fs::create_dir_all(&dir).expect("create the bench data directory");
-    let path = dir.join(format!("console-g1-{}.db", size_name(events)));
+    // `g2`: the generator's version (a changed generator gets a new cache).
+    let path = dir.join(format!("console-g2-{}.db", size_name(events)));
     if !path.exists() {
-        let tmp = dir.join(format!("console-g1-{}.tmp.db", size_name(events)));
+        let tmp = dir.join(format!("console-g2-{}.tmp.db", size_name(events)));
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", tmp.display()));
         }
         eprintln!("generating {} events into {}", events, path.display());
         let started = Instant::now();
-        let written = generate::generate(&tmp, events, |n| {
+        let written = shop::generate(&tmp, events, |n| {
             if n % 1_000_000 < 50_000 {
                 eprintln!("  {n} events, {:.0} s", started.elapsed().as_secs_f64());
             }
@@ -178,7 +177,7 @@ fn measure(path: &Path, runs: usize) {
     for (label, range) in [("all", Range::All), ("24h", Range::Last(DAY))] {
         let started = Instant::now();
         let reader = SqliteReader::open(path).expect("open the reader");
-        let mut app = App::new(SIZE, generate::NOW);
+        let mut app = App::new(SIZE, shop::NOW);
         app.range = range;
         app.start(View::Overview);
         settle(&mut app, &reader);
@@ -192,7 +191,7 @@ fn measure(path: &Path, runs: usize) {
 
     let reader = SqliteReader::open(path).expect("open the reader");
     let store: &dyn EventReader = &reader;
-    let app = App::new(SIZE, generate::NOW);
+    let app = App::new(SIZE, shop::NOW);
     let heat_columns = app
         .heat
         .mode
@@ -219,7 +218,7 @@ fn measure(path: &Path, runs: usize) {
     };
     for (label, range) in [
         ("all", TimeRange::ALL),
-        ("24h", TimeRange::last(DAY, generate::NOW)),
+        ("24h", TimeRange::last(DAY, shop::NOW)),
     ] {
         let filter = Filter {
             range,
@@ -299,7 +298,7 @@ fn measure(path: &Path, runs: usize) {
     }
 
     // Frame render time of each view, with the data of range "all".
-    let mut app = App::new(SIZE, generate::NOW);
+    let mut app = App::new(SIZE, shop::NOW);
     app.range = Range::All;
     app.start(View::Overview);
     settle(&mut app, store);

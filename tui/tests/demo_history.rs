@@ -308,8 +308,8 @@ fn deleting_a_visitor_piped_prints_no_progress() {
 mod on_a_terminal {
     use super::*;
     use common::console_pty::ConsolePty;
-    use common::pty_spawn::spawn_in_pty;
     use std::io::Read;
+    use testkit::pty::spawn_in_pty;
 
     /// Runs the binary in an 100-column pseudo-terminal until it exits;
     /// returns everything it wrote.

@@ -11,21 +11,10 @@ use serde_json::{json, Value};
 use shared::store::DbUrl;
 use std::process::Command;
 use std::time::Duration;
+use testkit::mongo::{drop_database, server, server_address, with_database};
+use testkit::relay::Relay;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-/// The fault harness's relay: a MongoDB server that can be cut away.
-#[path = "../../ingestd/tests/faults_support/relay.rs"]
-#[allow(dead_code)]
-mod relay;
-use relay::Relay;
-
-#[path = "../../shared/tests/support/mongo_server.rs"]
-mod mongo_server;
-use mongo_server::{server, server_address, with_database};
-
-#[path = "../../shared/tests/support/mongo_database.rs"]
-mod mongo_database;
 
 const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
@@ -148,7 +137,7 @@ struct DropDatabase {
 impl Drop for DropDatabase {
     fn drop(&mut self) {
         // Best effort: a database left behind only takes space.
-        let _ = mongo_database::drop_database(&self.uri, &self.name);
+        let _ = drop_database(&self.uri, &self.name);
     }
 }
 

@@ -5,7 +5,6 @@
 //! The SQLite engine ([`sqlite`]) is the embedded default; the MongoDB engine
 //! ([`mongo`]) serves deployments of several ingestd copies.
 
-pub mod conformance;
 pub mod core;
 mod engines;
 mod error;

@@ -1,13 +1,13 @@
 //! The real `analytics-tui` binary in a pseudo-terminal: keys typed into it,
 //! its output kept whole and read as a screen through a terminal emulator.
 
-use super::pty_spawn::spawn_in_pty;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use testkit::pty::spawn_in_pty;
 
 pub struct ConsolePty {
     pub child: Child,

@@ -4,8 +4,6 @@
 
 #[cfg(unix)]
 pub mod console_pty;
-#[cfg(unix)]
-pub mod pty_spawn;
 
 use shared::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Rect, Size, Target};
 use shared::store::sqlite::{SqliteReader, SqliteWriter};

@@ -1,5 +1,6 @@
-//! The write workload both store benchmarks run: group commits of
-//! generated batches (three in four events are clicks), timed and printed.
+//! The write workload both store benchmarks (`shared/benches/append.rs` and
+//! `mongo_append.rs`) run: group commits of generated batches (three in four
+//! events are clicks), timed and printed.
 
 use shared::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Rect, Size, Target};
 use shared::store::EventWriter;

@@ -1,29 +1,25 @@
-//! Fault-injection harness shared by the reliability tests (`crash`,
-//! `db_faults`, `overload`, `slow_clients`, `soak`) and the soak benchmark.
+//! Fault-injection harness of ingestd's reliability tests (`crash`,
+//! `db_faults`, `overload`, `slow_clients`, `soak`) and its soak benchmark.
 //!
-//! - [`daemon`]: the real `ingestd` binary as a child process that can be
-//!   killed with SIGKILL, restarted on the same port and database, and probed
-//!   through `/proc` (RSS, open file descriptors) and `/metrics`;
+//! - [`daemon`]: the real `ingestd` binary (the caller's) as a child process
+//!   that can be killed with SIGKILL, restarted on the same port and
+//!   database, and probed through `/proc` (RSS, open file descriptors) and
+//!   `/metrics`;
 //! - [`http`]: a minimal HTTP/1.1 client over tokio and the request bodies;
 //! - [`store`]: what the database holds after the fact (integrity, ids,
 //!   duplicates) and a write lock held by another connection;
 //! - [`disk`]: read-only files and a full filesystem;
-//! - [`relay`]: a database server that goes away and comes back;
 //! - [`load`]: steady clients and the record of every request they sent;
-//! - [`soak`]: the soak run (steady load, malformed requests, a live reader).
+//! - [`soak`]: the soak run (steady load, malformed requests, a live reader);
+//! - [`crate::relay`]: a database server that goes away and comes back.
 //!
 //! Every test runs a short version by default (fast enough for CI) and the
 //! long version with `FAULTS_LONG=1`. `FAULTS_SEED` replays a randomised run.
-#![allow(dead_code)]
 
 pub mod daemon;
 pub mod disk;
 pub mod http;
 pub mod load;
-/// The console harness's pseudo-terminal, for the soak's live console.
-#[path = "../../../tui/tests/common/pty_spawn.rs"]
-pub mod pty_spawn;
-pub mod relay;
 pub mod soak;
 pub mod store;
 

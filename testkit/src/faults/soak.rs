@@ -12,8 +12,8 @@
 use super::daemon::{fd_count, file_size, rss_kib, wal_path, Daemon};
 use super::http::{batch_body, malformed_body, post, Conn};
 use super::load::saturation;
-use super::pty_spawn::spawn_in_pty;
 use super::IdSource;
+use crate::pty::spawn_in_pty;
 use shared::store::sqlite::SqliteReader;
 use shared::store::EventReader;
 use std::net::SocketAddr;
@@ -33,6 +33,8 @@ pub enum Console {
 
 #[derive(Debug, Clone)]
 pub struct SoakOptions {
+    /// The `ingestd` binary under load.
+    pub daemon: PathBuf,
     pub duration: Duration,
     pub warm_up: Duration,
     /// Requests per second; `None`: half of the rate measured first.
@@ -484,7 +486,7 @@ impl ConsoleProcess {
 
 /// Runs the soak against a daemon started on `db` and reports.
 pub fn run(db: &Path, options: SoakOptions) -> SoakReport {
-    let mut daemon = Daemon::start(db, &[]);
+    let mut daemon = Daemon::start(&options.daemon, db, &[]);
     let addr = daemon.addr;
     let pid = daemon.pid();
     let rt = super::runtime();

@@ -1,11 +1,14 @@
-//! A generator of realistic traffic for benchmarks: sessions of 5–40 events
-//! navigating a small shop (home, product and category pages, a blog, pricing,
-//! cart and checkout), with clicks at plausible element positions for the
-//! device's page size, scroll depths, some custom events, a few rage bursts,
-//! a mix of devices, browsers and referrers, spread over 30 days with a daily
-//! rhythm. Everything is written through `SqliteWriter::append` in large group
-//! commits. Deterministic: the same size gives the same database.
+//! A generator of realistic traffic for the console benchmark
+//! (`tui/benches/console.rs`): sessions of 5–40 events navigating a small
+//! shop (home, product and category pages, a blog, pricing, cart and
+//! checkout), with clicks at plausible element positions for the device's
+//! page size, scroll depths, some custom events, a few rage bursts, a mix of
+//! devices, browsers and referrers, spread over 30 days with a daily rhythm.
+//! Everything is written through `SqliteWriter::append` in large group
+//! commits. Deterministic (a seeded [`fastrand::Rng`]): the same size gives
+//! the same database.
 
+use fastrand::Rng;
 use shared::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Rect, Size, Target};
 use shared::store::sqlite::SqliteWriter;
 use shared::store::EventWriter;
@@ -20,39 +23,30 @@ pub const NOW: i64 = T0 + DAYS * 86_400_000;
 /// The site's host.
 pub const HOST: &str = "shop.example";
 
-/// A small, fast, deterministic random source (SplitMix64).
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
+/// The draws the generator makes on a seeded [`fastrand::Rng`].
+trait Draws {
     /// Uniform in `[lo, hi]`.
-    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next_u64() % (hi - lo + 1) as u64) as i64
-    }
-
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    pub fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-
+    fn range(&mut self, lo: i64, hi: i64) -> i64;
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool;
     /// An index drawn from `weights`.
-    pub fn weighted(&mut self, weights: &[u32]) -> usize {
+    fn weighted(&mut self, weights: &[u32]) -> usize;
+    /// Roughly Zipf-distributed in `[0, n)`: low numbers are popular.
+    fn zipf(&mut self, n: i64) -> i64;
+}
+
+impl Draws for Rng {
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        self.i64(lo..=hi)
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        self.f64() < p
+    }
+
+    fn weighted(&mut self, weights: &[u32]) -> usize {
         let total: u32 = weights.iter().sum();
-        let mut pick = (self.next_u64() % u64::from(total)) as u32;
+        let mut pick = self.u32(..total);
         for (i, w) in weights.iter().enumerate() {
             if pick < *w {
                 return i;
@@ -62,9 +56,8 @@ impl Rng {
         weights.len() - 1
     }
 
-    /// Roughly Zipf-distributed in `[0, n)`: low numbers are popular.
-    pub fn zipf(&mut self, n: i64) -> i64 {
-        let u = self.unit();
+    fn zipf(&mut self, n: i64) -> i64 {
+        let u = self.f64();
         ((n as f64).powf(u) - 1.0).floor() as i64 % n
     }
 }
@@ -514,7 +507,7 @@ fn session(rng: &mut Rng, index: u64, visitors: u64, start: i64) -> Vec<EventBat
     let visitor = if rng.chance(0.35) {
         rng.zipf(visitors as i64) as u64
     } else {
-        rng.next_u64() % visitors
+        rng.u64(..visitors)
     };
     let visitor_id = format!("v{visitor:09x}");
     let client = client(rng);
@@ -589,7 +582,7 @@ fn session(rng: &mut Rng, index: u64, visitors: u64, start: i64) -> Vec<EventBat
         let mut depth = 0.0f64;
         for _ in 0..scrolls {
             t += rng.range(1_500, dwell / 4 + 1_600);
-            depth = (depth + rng.unit() * 0.45 + 0.1).min(1.0);
+            depth = (depth + rng.f64() * 0.45 + 0.1).min(1.0);
             let mut e = make(EventKind::Scroll, t);
             e.depth = Some((depth * 100.0).round() / 100.0);
             events.push(e);
@@ -675,7 +668,7 @@ fn session(rng: &mut Rng, index: u64, visitors: u64, start: i64) -> Vec<EventBat
 /// number of events written.
 pub fn generate(path: &Path, events: u64, mut progress: impl FnMut(u64)) -> u64 {
     let mut writer = SqliteWriter::open(path).expect("open the database");
-    let mut rng = Rng::new(0x5EED ^ events);
+    let mut rng = Rng::with_seed(0x5EED ^ events);
     // About 1.7 sessions per visitor (at about 20 events per session).
     let visitors = (events / 34).max(1);
     let mut written = 0u64;

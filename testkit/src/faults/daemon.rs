@@ -1,6 +1,9 @@
 //! The real `ingestd` binary as a child process: start, SIGKILL, restart on
 //! the same port and database, graceful stop, and probes of its RSS, open
 //! file descriptors and `/metrics`.
+//!
+//! The binary is the caller's: ingestd's tests and benchmarks pass
+//! `env!("CARGO_BIN_EXE_ingestd")`, the one cargo built for them.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -27,27 +30,33 @@ pub struct Daemon {
     user: Option<(u32, u32)>,
     /// The log lives apart from the database, so that it neither fills nor
     /// needs the database's filesystem.
-    log_dir: tempfile::TempDir,
+    _log_dir: tempfile::TempDir,
     log: PathBuf,
     /// Times it was started.
     pub starts: u32,
 }
 
 impl Daemon {
-    /// Starts the binary on a free port over the SQLite file `db` and waits
-    /// until it answers `/healthz`.
-    pub fn start(db: &Path, args: &[&str]) -> Self {
-        Self::start_as(db, args, None)
+    /// Starts the `ingestd` binary at `binary` on a free port over the SQLite
+    /// file `db` and waits until it answers `/healthz`.
+    pub fn start(binary: impl AsRef<Path>, db: &Path, args: &[&str]) -> Self {
+        Self::start_as(binary, db, args, None)
     }
 
     /// Starts the binary on the database `url` (any engine).
-    pub fn start_url(url: &str, args: &[&str]) -> Self {
-        Self::launch(PathBuf::new(), url.to_owned(), args, None)
+    pub fn start_url(binary: impl AsRef<Path>, url: &str, args: &[&str]) -> Self {
+        Self::launch(binary.as_ref(), PathBuf::new(), url.to_owned(), args, None)
     }
 
     /// Like [`Daemon::start`], running as the user and group `user` when given.
-    pub fn start_as(db: &Path, args: &[&str], user: Option<(u32, u32)>) -> Self {
+    pub fn start_as(
+        binary: impl AsRef<Path>,
+        db: &Path,
+        args: &[&str],
+        user: Option<(u32, u32)>,
+    ) -> Self {
         Self::launch(
+            binary.as_ref(),
             db.to_owned(),
             format!("sqlite:{}", db.display()),
             args,
@@ -55,22 +64,27 @@ impl Daemon {
         )
     }
 
-    fn launch(db: PathBuf, db_url: String, args: &[&str], user: Option<(u32, u32)>) -> Self {
+    fn launch(
+        built: &Path,
+        db: PathBuf,
+        db_url: String,
+        args: &[&str],
+        user: Option<(u32, u32)>,
+    ) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
         let log_dir = tempfile::tempdir().expect("log dir");
-        let built = PathBuf::from(env!("CARGO_BIN_EXE_ingestd"));
         // Another user may not reach the build directory (it may sit in
         // root's home): that user runs a copy kept beside its database.
         let binary = match (user, db.parent()) {
             (Some(_), Some(dir)) => {
                 let copy = dir.join("ingestd");
-                std::fs::copy(&built, &copy).expect("copy the ingestd binary");
+                std::fs::copy(built, &copy).expect("copy the ingestd binary");
                 copy
             }
-            _ => built,
+            _ => built.to_owned(),
         };
         let log = log_dir.path().join("ingestd.log");
         let mut daemon = Self {
@@ -81,7 +95,7 @@ impl Daemon {
             binary,
             args: args.iter().map(|a| a.to_string()).collect(),
             user,
-            log_dir,
+            _log_dir: log_dir,
             log,
             starts: 0,
         };
