@@ -7,7 +7,7 @@
 //! names starting with `_` before they are matched.
 
 use crate::page_key::PagePattern;
-use crate::store::query::{Filter, DIRECT_REFERRER};
+use crate::store::query::{Filter, TimeRange, DIRECT_REFERRER};
 use mongodb::bson::{doc, Bson, Document};
 
 /// Where the session's fields are in the pipeline's documents.
@@ -81,6 +81,18 @@ fn pattern_regex_text(pattern: &PagePattern) -> String {
     re
 }
 
+/// The condition a time range puts on a time field, `None` for all time.
+pub(crate) fn time_range(range: TimeRange) -> Option<Document> {
+    let mut ts = Document::new();
+    if let Some(from) = range.from {
+        ts.insert("$gte", from);
+    }
+    if let Some(to) = range.to {
+        ts.insert("$lt", to);
+    }
+    (!ts.is_empty()).then_some(ts)
+}
+
 /// Stages keeping the sessions that match `filter`. `with_range` applies
 /// the time range to session start (session-scoped views); `with_site`
 /// applies the site (event-scoped views match the event's own site).
@@ -121,17 +133,8 @@ fn plain_conditions(filter: &Filter, at: SessionAt, with_range: bool, with_site:
             plain.insert(f("site"), site);
         }
     }
-    if with_range {
-        let mut start = Document::new();
-        if let Some(from) = filter.range.from {
-            start.insert("$gte", from);
-        }
-        if let Some(to) = filter.range.to {
-            start.insert("$lt", to);
-        }
-        if !start.is_empty() {
-            plain.insert(f("start"), start);
-        }
+    if let Some(start) = time_range(filter.range).filter(|_| with_range) {
+        plain.insert(f("start"), start);
     }
     if let Some(device) = filter.device {
         plain.insert(f("device"), device.code());

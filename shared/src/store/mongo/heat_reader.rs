@@ -3,7 +3,7 @@
 //! the driver ([`crate::store::core::heatmap`]) assembles the answer.
 
 use super::codec::{count, int, text};
-use super::conditions::pattern_regex;
+use super::conditions::{pattern_regex, time_range};
 use super::reader::{aggregate, joined_session_stages};
 use super::schema::{cell_group, cell_of_group, EVENTS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS};
 use super::Connection;
@@ -85,14 +85,7 @@ fn source(query: &HeatmapQuery, part: HeatPart) -> Part {
             raw.insert("kind", EventKind::Click.code());
             // Only clicks that can be placed carry a bucket.
             raw.insert("hk", doc! { "$exists": true });
-            let mut ts = Document::new();
-            if let Some(from) = filter.range.from {
-                ts.insert("$gte", from);
-            }
-            if let Some(to) = filter.range.to {
-                ts.insert("$lt", to);
-            }
-            if !ts.is_empty() {
+            if let Some(ts) = time_range(filter.range) {
                 raw.insert("ts", ts);
             }
             let matched = match outside {

@@ -7,7 +7,7 @@
 //! is in it; ties in every sort are broken so that pages never overlap.
 
 use super::codec::{count, float, int, session_summary, stored_event, text};
-use super::conditions::{pattern_regex, session_stages, SessionAt};
+use super::conditions::{pattern_regex, session_stages, time_range, SessionAt};
 use super::schema::{session_key, COMMIT_COUNTER, EVENTS, META, PAGES, SESSIONS};
 use super::Connection;
 use crate::page_key::PagePattern;
@@ -486,14 +486,7 @@ impl EventReader for MongoReader {
             if let Some(site) = &filter.site {
                 matched.insert("site", site);
             }
-            let mut ts = Document::new();
-            if let Some(from) = filter.range.from {
-                ts.insert("$gte", from);
-            }
-            if let Some(to) = filter.range.to {
-                ts.insert("$lt", to);
-            }
-            if !ts.is_empty() {
+            if let Some(ts) = time_range(filter.range) {
                 matched.insert("ts", ts);
             }
             let mut stages = vec![doc! { "$match": matched }];
