@@ -277,7 +277,7 @@ fn a_commit_that_failed_half_way_is_repaired_before_the_next() {
             .await
             .expect("find")
             .expect("the event");
-        for (i, x) in [(0_i64, 10_i32), (1, 12), (2, 14)] {
+        for (i, x) in [(0_i64, 10_i32), (1, 11), (2, 12)] {
             let mut d = template.clone();
             d.insert("_id", format!("4:shopc{i}"));
             d.insert("id", format!("c{i}"));
@@ -337,7 +337,7 @@ fn a_commit_that_failed_half_way_is_repaired_before_the_next() {
         .iter()
         .all(|d| d.get("pending").is_none()));
     let cells = collection_docs(&db, "heat_cells");
-    assert_eq!(cells.len(), 1);
+    assert_eq!(cells.len(), 1, "{cells:?}");
     let number = |field: &str| match cells[0].get(field) {
         Some(mongodb::bson::Bson::Int32(n)) => i64::from(*n),
         Some(mongodb::bson::Bson::Int64(n)) => *n,

@@ -6,6 +6,7 @@
 //! values (entry page, referrer, duration) are computed by `$addFields` under
 //! names starting with `_` before they are matched.
 
+use super::documents::fields as f;
 use crate::page_key::PagePattern;
 use crate::store::query::{Filter, TimeRange, DIRECT_REFERRER};
 use mongodb::bson::{doc, Bson, Document};
@@ -30,8 +31,8 @@ impl SessionAt {
     /// The field holding the session's key.
     fn key_field(self) -> &'static str {
         match self {
-            Self::Root => "_id",
-            Self::Joined => "sid",
+            Self::Root => f::ID,
+            Self::Joined => f::SID,
         }
     }
 }
@@ -112,12 +113,12 @@ pub(crate) fn session_stages(
         stages.push(doc! { "$lookup": {
             "from": super::schema::PAGES,
             "localField": at.key_field(),
-            "foreignField": "sid",
+            "foreignField": f::SID,
             "as": "_cp",
         } });
         stages.push(doc! { "$match": { "_cp": { "$elemMatch": {
-            "clicks": { "$gt": 0_i64 },
-            "page": pattern_regex(pattern),
+            f::CLICKS: { "$gt": 0_i64 },
+            f::PAGE: pattern_regex(pattern),
         } } } });
         stages.push(doc! { "$project": { "_cp": 0 } });
     }
@@ -126,40 +127,40 @@ pub(crate) fn session_stages(
 
 /// The conditions on the session document's own fields.
 fn plain_conditions(filter: &Filter, at: SessionAt, with_range: bool, with_site: bool) -> Document {
-    let f = |name: &str| at.field(name);
+    let at_field = |name: &str| at.field(name);
     let mut plain = Document::new();
     if with_site {
         if let Some(site) = &filter.site {
-            plain.insert(f("site"), site);
+            plain.insert(at_field(f::SITE), site);
         }
     }
     if let Some(start) = time_range(filter.range).filter(|_| with_range) {
-        plain.insert(f("start"), start);
+        plain.insert(at_field(f::START), start);
     }
     if let Some(device) = filter.device {
-        plain.insert(f("device"), device.code());
+        plain.insert(at_field(f::DEVICE), device.code());
     }
     if let Some(browser) = &filter.browser {
-        plain.insert(f("browser_key"), browser.to_ascii_lowercase());
+        plain.insert(at_field(f::BROWSER_KEY), browser.to_ascii_lowercase());
     }
     if let Some(min) = filter.min_events {
-        plain.insert(f("events"), doc! { "$gte": i64::from(min) });
+        plain.insert(at_field(f::EVENTS), doc! { "$gte": i64::from(min) });
     }
     match filter.bounced {
         Some(true) => {
-            plain.insert(f("page_views"), 1_i64);
+            plain.insert(at_field(f::PAGE_VIEWS), 1_i64);
         }
         Some(false) => {
-            plain.insert(f("page_views"), doc! { "$ne": 1_i64 });
+            plain.insert(at_field(f::PAGE_VIEWS), doc! { "$ne": 1_i64 });
         }
         None => {}
     }
     match filter.has_rage_clicks {
         Some(true) => {
-            plain.insert(f("rage_clicks"), doc! { "$gt": 0_i64 });
+            plain.insert(at_field(f::RAGE_CLICKS), doc! { "$gt": 0_i64 });
         }
         Some(false) => {
-            plain.insert(f("rage_clicks"), 0_i64);
+            plain.insert(at_field(f::RAGE_CLICKS), 0_i64);
         }
         None => {}
     }
@@ -169,13 +170,13 @@ fn plain_conditions(filter: &Filter, at: SessionAt, with_range: bool, with_site:
 /// The conditions on values derived from the session document (referrer
 /// and entry page from the entry array, duration).
 fn derived_stages(filter: &Filter, at: SessionAt) -> Vec<Document> {
-    let f = |name: &str| at.field(name);
+    let at_field = |name: &str| at.field(name);
     let mut derived = Document::new();
     let mut matched = Document::new();
     if let Some(referrer) = &filter.referrer {
         derived.insert(
             "_ref",
-            doc! { "$arrayElemAt": [format!("${}", f("entry")), 3] },
+            doc! { "$arrayElemAt": [format!("${}", at_field(f::ENTRY)), 3] },
         );
         let wanted = if referrer.eq_ignore_ascii_case(DIRECT_REFERRER) {
             Bson::Null
@@ -187,14 +188,14 @@ fn derived_stages(filter: &Filter, at: SessionAt) -> Vec<Document> {
     if let Some(pattern) = &filter.entry_page {
         derived.insert(
             "_ep",
-            doc! { "$arrayElemAt": [format!("${}", f("entry")), 2] },
+            doc! { "$arrayElemAt": [format!("${}", at_field(f::ENTRY)), 2] },
         );
         matched.insert("_ep", pattern_regex(pattern));
     }
     if let Some(min) = filter.min_duration_ms {
         derived.insert(
             "_dur",
-            doc! { "$subtract": [format!("${}", f("end")), format!("${}", f("start"))] },
+            doc! { "$subtract": [format!("${}", at_field(f::END)), format!("${}", at_field(f::START))] },
         );
         matched.insert("_dur", doc! { "$gte": min });
     }

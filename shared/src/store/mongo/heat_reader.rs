@@ -2,8 +2,8 @@
 //! is grouped by the server — by fine cell, by page width, by selector — and
 //! the driver ([`crate::store::core::heatmap`]) assembles the answer.
 
-use super::codec::{count, int, text};
 use super::conditions::{pattern_regex, time_range};
+use super::documents::{count, fields as f, int, text};
 use super::reader::{aggregate, joined_session_stages};
 use super::schema::{cell_group, cell_of_group, EVENTS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS};
 use super::Connection;
@@ -36,12 +36,12 @@ impl Part {
         if self.raw {
             (
                 Bson::Document(doc! { "$sum": 1 }),
-                Bson::Document(doc! { "$sum": "$rage" }),
+                Bson::Document(doc! { "$sum": f::path::RAGE }),
             )
         } else {
             (
-                Bson::Document(doc! { "$sum": "$clicks" }),
-                Bson::Document(doc! { "$sum": "$rage_clicks" }),
+                Bson::Document(doc! { "$sum": f::path::CLICKS }),
+                Bson::Document(doc! { "$sum": f::path::RAGE_CLICKS }),
             )
         }
     }
@@ -56,12 +56,12 @@ impl Part {
 /// The stages of one source of `query`'s clicks.
 fn source(query: &HeatmapQuery, part: HeatPart) -> Part {
     let filter = &query.filter;
-    let mut common = doc! { "page": pattern_regex(&query.pages) };
+    let mut common = doc! { f::PAGE: pattern_regex(&query.pages) };
     if let Some(site) = &filter.site {
-        common.insert("site", site);
+        common.insert(f::SITE, site);
     }
     if query.segment != WidthSegment::All {
-        common.insert("seg", segment_code(query.segment));
+        common.insert(f::SEG, segment_code(query.segment));
     }
     match part {
         HeatPart::Rollups { first, end } => {
@@ -73,7 +73,7 @@ fn source(query: &HeatmapQuery, part: HeatPart) -> Part {
                 day.insert("$lt", end);
             }
             if !day.is_empty() {
-                common.insert("day", day);
+                common.insert(f::DAY, day);
             }
             Part {
                 raw: false,
@@ -82,18 +82,18 @@ fn source(query: &HeatmapQuery, part: HeatPart) -> Part {
         }
         HeatPart::Raw { outside, joined } => {
             let mut raw = common;
-            raw.insert("kind", EventKind::Click.code());
+            raw.insert(f::KIND, EventKind::Click.code());
             // Only clicks that can be placed carry a bucket.
-            raw.insert("hk", doc! { "$exists": true });
+            raw.insert(f::HK, doc! { "$exists": true });
             if let Some(ts) = time_range(filter.range) {
-                raw.insert("ts", ts);
+                raw.insert(f::TS, ts);
             }
             let matched = match outside {
                 Some((first, Some(end))) => doc! { "$and": [raw, { "$or": [
-                    { "ts": { "$lt": first } },
-                    { "ts": { "$gte": end } },
+                    { f::TS: { "$lt": first } },
+                    { f::TS: { "$gte": end } },
                 ] }] },
-                Some((first, None)) => doc! { "$and": [raw, { "ts": { "$lt": first } }] },
+                Some((first, None)) => doc! { "$and": [raw, { f::TS: { "$lt": first } }] },
                 None => raw,
             };
             let mut stages = vec![doc! { "$match": matched }];
@@ -129,28 +129,28 @@ impl HeatSource for MongoHeat<'_> {
         let part = source(query, part);
         let (clicks, _) = part.sums();
         let (ph, y) = if part.raw {
-            ("$ph", "$y")
+            (f::path::PH, f::path::Y)
         } else {
-            ("$max_ph", "$max_y")
+            (f::path::MAX_PH, f::path::MAX_Y)
         };
         let rows = self.grouped(
             &part,
             HEAT_EXTENTS,
             vec![doc! { "$group": {
-                "_id": "$pw",
-                "clicks": clicks,
-                "ph": { "$max": ph },
-                "y": { "$max": y },
+                f::ID: f::path::PW,
+                f::CLICKS: clicks,
+                f::PH: { "$max": ph },
+                f::Y: { "$max": y },
             } }],
         )?;
         Ok(rows
             .iter()
             .filter_map(|d| {
                 Some(ExtentRow {
-                    width: int(d, "_id")?,
-                    clicks: count(d, "clicks"),
-                    max_ph: int(d, "ph"),
-                    max_y: int(d, "y"),
+                    width: int(d, f::ID)?,
+                    clicks: count(d, f::CLICKS),
+                    max_ph: int(d, f::PH),
+                    max_y: int(d, f::Y),
                 })
             })
             .collect())
@@ -169,22 +169,22 @@ impl HeatSource for MongoHeat<'_> {
             &part,
             HEAT_CELLS,
             vec![doc! { "$group": {
-                "_id": cell_group(),
-                "clicks": clicks,
-                "rage": rage,
+                f::ID: cell_group(),
+                f::CLICKS: clicks,
+                f::RAGE: rage,
             } }],
         )?;
         Ok(rows
             .iter()
             .filter_map(|d| {
-                let cell = int(d, "_id")?;
+                let cell = int(d, f::ID)?;
                 let (gx, gy) = cell_of_group(cell);
                 let (column, row) = scale.cell(gx, gy);
                 Some(CellRow {
                     column,
                     row,
-                    clicks: count(d, "clicks"),
-                    rage_clicks: count(d, "rage"),
+                    clicks: count(d, f::CLICKS),
+                    rage_clicks: count(d, f::RAGE),
                 })
             })
             .collect())
@@ -201,12 +201,12 @@ impl HeatSource for MongoHeat<'_> {
             &part,
             HEAT_ELEMENTS,
             vec![
-                doc! { "$match": { "selector": { "$exists": true } } },
+                doc! { "$match": { f::SELECTOR: { "$exists": true } } },
                 doc! { "$group": {
-                    "_id": "$selector",
-                    "clicks": clicks,
-                    "rage": rage,
-                    "label": { "$max": "$label" },
+                    f::ID: f::path::SELECTOR,
+                    f::CLICKS: clicks,
+                    f::RAGE: rage,
+                    f::LABEL: { "$max": f::path::LABEL },
                 } },
             ],
         )?;
@@ -214,10 +214,10 @@ impl HeatSource for MongoHeat<'_> {
             .iter()
             .filter_map(|d| {
                 Some(ElementRow {
-                    selector: text(d, "_id")?,
-                    label: text(d, "label"),
-                    clicks: count(d, "clicks"),
-                    rage_clicks: count(d, "rage"),
+                    selector: text(d, f::ID)?,
+                    label: text(d, f::LABEL),
+                    clicks: count(d, f::CLICKS),
+                    rage_clicks: count(d, f::RAGE),
                 })
             })
             .collect())

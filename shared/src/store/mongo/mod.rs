@@ -13,13 +13,13 @@
 //! bounds every call by a deadline ([`OPERATION_TIMEOUT`]), so a dead or
 //! hung server turns into an error within seconds instead of a stuck thread.
 //!
-//! Modules: [`schema`] (collections, indexes, composite keys), [`codec`]
+//! Modules: [`schema`] (collections, indexes, composite keys), [`documents`]
 //! (events to documents and back), [`rollups`] (what a commit adds to every
 //! rollup), [`conditions`] (filters and page patterns as pipeline stages),
 //! [`writer`], [`reader`] and [`heat_reader`].
 
-mod codec;
 mod conditions;
+mod documents;
 mod heat_reader;
 mod reader;
 mod repair;

@@ -6,8 +6,8 @@
 //! sessions that started in the range, event-scoped views events whose time
 //! is in it; ties in every sort are broken so that pages never overlap.
 
-use super::codec::{count, float, int, session_summary, stored_event, text};
 use super::conditions::{pattern_regex, session_stages, time_range, SessionAt};
+use super::documents::{count, fields as f, float, int, text, EventDoc, SessionDoc};
 use super::schema::{session_key, COMMIT_COUNTER, EVENTS, META, PAGES, SESSIONS};
 use super::Connection;
 use crate::page_key::PagePattern;
@@ -64,9 +64,9 @@ fn paging(page: PageRequest) -> Option<[Document; 2]> {
 fn top_counts(rows: Vec<Document>, label: impl Fn(&Bson) -> String) -> Vec<Count> {
     rows.into_iter()
         .filter_map(|d| {
-            let n = count(&d, "n");
+            let n = count(&d, f::N);
             (n > 0).then(|| Count {
-                label: label(d.get("_id").unwrap_or(&Bson::Null)),
+                label: label(d.get(f::ID).unwrap_or(&Bson::Null)),
                 count: n,
             })
         })
@@ -93,41 +93,41 @@ impl MongoReader {
 /// `\u{1}` cannot occur in them), which keeps no set of visitors in memory.
 fn page_rows_stages(at: &str, sort: Sort<PageSortKey>, page: [Document; 2]) -> Vec<Document> {
     const SUMS: [&str; 5] = [
-        "views",
-        "clicks",
-        "scroll_sum",
-        "scroll_count",
-        "rage_clicks",
+        f::VIEWS,
+        f::CLICKS,
+        f::SCROLL_SUM,
+        f::SCROLL_COUNT,
+        f::RAGE_CLICKS,
     ];
-    let f = |name: &str| format!("{at}{name}");
+    let at_field = |name: &str| format!("{at}{name}");
     let dir = sort_direction(sort.descending);
     let key = match sort.key {
-        PageSortKey::Page => "page",
-        PageSortKey::Views => "views",
+        PageSortKey::Page => f::PAGE,
+        PageSortKey::Views => f::VIEWS,
         PageSortKey::Visitors => "visitors",
-        PageSortKey::Clicks => "clicks",
-        PageSortKey::ScrollDepth => "depth",
-        PageSortKey::RageClicks => "rage_clicks",
+        PageSortKey::Clicks => f::CLICKS,
+        PageSortKey::ScrollDepth => f::DEPTH,
+        PageSortKey::RageClicks => f::RAGE_CLICKS,
     };
     let mut order = doc! { key: dir };
-    if key != "page" {
-        order.insert("page", 1);
+    if key != f::PAGE {
+        order.insert(f::PAGE, 1);
     }
-    order.insert("_id", 1);
+    order.insert(f::ID, 1);
     let mut per_visitor = doc! {
-        "_id": { "$concat": [f("pid"), "\u{1}", f("visitor")] },
-        "pid": { "$max": f("pid") },
-        "page": { "$max": f("page") },
+        f::ID: { "$concat": [at_field(f::PID), "\u{1}", at_field(f::VISITOR)] },
+        f::PID: { "$max": at_field(f::PID) },
+        f::PAGE: { "$max": at_field(f::PAGE) },
         "sessions": { "$sum": 1 },
     };
     let mut per_page = doc! {
-        "_id": "$pid",
-        "page": { "$max": "$page" },
+        f::ID: f::path::PID,
+        f::PAGE: { "$max": f::path::PAGE },
         "visitors": { "$sum": 1 },
         "sessions": { "$sum": "$sessions" },
     };
     for sum in SUMS {
-        per_visitor.insert(sum, doc! { "$sum": f(sum) });
+        per_visitor.insert(sum, doc! { "$sum": at_field(sum) });
         per_page.insert(sum, doc! { "$sum": format!("${sum}") });
     }
     let [skip, limit] = page;
@@ -135,9 +135,9 @@ fn page_rows_stages(at: &str, sort: Sort<PageSortKey>, page: [Document; 2]) -> V
         doc! { "$group": per_visitor },
         doc! { "$group": per_page },
         doc! { "$addFields": {
-            "depth": { "$cond": [
-                { "$gt": ["$scroll_count", 0] },
-                { "$divide": ["$scroll_sum", "$scroll_count"] },
+            f::DEPTH: { "$cond": [
+                { "$gt": [f::path::SCROLL_COUNT, 0] },
+                { "$divide": [f::path::SCROLL_SUM, f::path::SCROLL_COUNT] },
                 null,
             ] },
         } },
@@ -148,17 +148,17 @@ fn page_rows_stages(at: &str, sort: Sort<PageSortKey>, page: [Document; 2]) -> V
 }
 
 fn page_stats(d: &Document) -> Result<PageStats, StoreError> {
-    let scroll_count = count(d, "scroll_count");
-    let scroll_sum = float(d, "scroll_sum").unwrap_or(0.0);
+    let scroll_count = count(d, f::SCROLL_COUNT);
+    let scroll_sum = float(d, f::SCROLL_SUM).unwrap_or(0.0);
     Ok(PageStats {
-        page: text(d, "page")
+        page: text(d, f::PAGE)
             .ok_or_else(|| StoreError::Corrupt(format!("page row without a page: {d}")))?,
-        views: count(d, "views"),
+        views: count(d, f::VIEWS),
         visitors: count(d, "visitors"),
         sessions: count(d, "sessions"),
-        clicks: count(d, "clicks"),
+        clicks: count(d, f::CLICKS),
         mean_scroll_depth: (scroll_count > 0).then(|| scroll_sum / scroll_count as f64),
-        rage_clicks: count(d, "rage_clicks"),
+        rage_clicks: count(d, f::RAGE_CLICKS),
     })
 }
 
@@ -168,8 +168,8 @@ pub(super) fn joined_session_stages(filter: &Filter) -> Vec<Document> {
     let mut stages = vec![
         doc! { "$lookup": {
             "from": SESSIONS,
-            "localField": "sid",
-            "foreignField": "_id",
+            "localField": f::SID,
+            "foreignField": f::ID,
             "as": "s",
         } },
         doc! { "$unwind": "$s" },
@@ -190,23 +190,23 @@ impl MongoReader {
             db,
             SESSIONS,
             with(vec![doc! { "$group": {
-                "_id": null,
+                f::ID: null,
                 "sessions": { "$sum": 1 },
-                "page_views": { "$sum": "$page_views" },
-                "clicks": { "$sum": "$clicks" },
-                "bounced": { "$sum": { "$cond": [{ "$eq": ["$page_views", 1] }, 1, 0] } },
-                "viewed": { "$sum": { "$cond": [{ "$gte": ["$page_views", 1] }, 1, 0] } },
-                "duration": { "$sum": { "$subtract": ["$end", "$start"] } },
-                "min_start": { "$min": "$start" },
-                "max_start": { "$max": "$start" },
+                f::PAGE_VIEWS: { "$sum": f::path::PAGE_VIEWS },
+                f::CLICKS: { "$sum": f::path::CLICKS },
+                "bounced": { "$sum": { "$cond": [{ "$eq": [f::path::PAGE_VIEWS, 1] }, 1, 0] } },
+                "viewed": { "$sum": { "$cond": [{ "$gte": [f::path::PAGE_VIEWS, 1] }, 1, 0] } },
+                "duration": { "$sum": { "$subtract": [f::path::END, f::path::START] } },
+                "min_start": { "$min": f::path::START },
+                "max_start": { "$max": f::path::START },
             } }]),
         )
         .await?;
         let totals = totals.into_iter().next().unwrap_or_default();
         let sums = SessionTotals {
             sessions: count(&totals, "sessions"),
-            page_views: count(&totals, "page_views"),
-            clicks: count(&totals, "clicks"),
+            page_views: count(&totals, f::PAGE_VIEWS),
+            clicks: count(&totals, f::CLICKS),
             bounced: count(&totals, "bounced"),
             viewed: count(&totals, "viewed"),
             duration_ms: int(&totals, "duration").unwrap_or(0),
@@ -215,13 +215,13 @@ impl MongoReader {
             db,
             SESSIONS,
             with(vec![
-                doc! { "$group": { "_id": "$visitor" } },
-                doc! { "$count": "n" },
+                doc! { "$group": { f::ID: f::path::VISITOR } },
+                doc! { "$count": f::N },
             ]),
         )
         .await?
         .first()
-        .map_or(0, |d| count(d, "n"));
+        .map_or(0, |d| count(d, f::N));
 
         let series = match (int(&totals, "min_start"), int(&totals, "max_start")) {
             (Some(min), Some(max)) if sums.sessions > 0 => {
@@ -244,15 +244,15 @@ impl MongoReader {
         let mut grid = SeriesGrid::new(filter.range, min_start, max_start);
         let mut stages = base.to_vec();
         stages.push(doc! { "$group": {
-            "_id": { "$floor": { "$divide": [
-                { "$subtract": ["$start", grid.origin] }, grid.bucket_ms,
+            f::ID: { "$floor": { "$divide": [
+                { "$subtract": [f::path::START, grid.origin] }, grid.bucket_ms,
             ] } },
             "sessions": { "$sum": 1 },
-            "page_views": { "$sum": "$page_views" },
+            f::PAGE_VIEWS: { "$sum": f::path::PAGE_VIEWS },
         } });
         for d in aggregate(db, SESSIONS, stages).await? {
-            if let Some(index) = int(&d, "_id") {
-                grid.add(index, count(&d, "sessions"), count(&d, "page_views"));
+            if let Some(index) = int(&d, f::ID) {
+                grid.add(index, count(&d, "sessions"), count(&d, f::PAGE_VIEWS));
             }
         }
         Ok(grid)
@@ -267,8 +267,8 @@ impl MongoReader {
         let top = |group: Bson| {
             let mut stages = base.to_vec();
             stages.extend([
-                doc! { "$group": { "_id": group, "n": { "$sum": 1 } } },
-                doc! { "$sort": { "n": -1, "_id": 1 } },
+                doc! { "$group": { f::ID: group, f::N: { "$sum": 1 } } },
+                doc! { "$sort": { f::N: -1, f::ID: 1 } },
                 doc! { "$limit": i64::from(TOP_LIST_ROWS) },
             ]);
             stages
@@ -277,17 +277,18 @@ impl MongoReader {
             Bson::String(s) => s.clone(),
             other => other.to_string(),
         };
-        let referrer = doc! { "$ifNull": [{ "$arrayElemAt": ["$entry", 3] }, DIRECT_REFERRER] };
+        let referrer =
+            doc! { "$ifNull": [{ "$arrayElemAt": [f::path::ENTRY, 3] }, DIRECT_REFERRER] };
         let top_referrers = top_counts(
             aggregate(db, SESSIONS, top(Bson::Document(referrer))).await?,
             as_text,
         );
         let browsers = top_counts(
-            aggregate(db, SESSIONS, top(Bson::String("$browser".into()))).await?,
+            aggregate(db, SESSIONS, top(Bson::String(f::path::BROWSER.into()))).await?,
             as_text,
         );
         let devices = top_counts(
-            aggregate(db, SESSIONS, top(Bson::String("$device".into()))).await?,
+            aggregate(db, SESSIONS, top(Bson::String(f::path::DEVICE.into()))).await?,
             |b| {
                 device_label(match b {
                     Bson::Int32(v) => i64::from(*v),
@@ -336,10 +337,10 @@ impl MongoReader {
             // Over all time, the per-session page rows hold everything.
             let mut matched = Document::new();
             if let Some(site) = &filter.site {
-                matched.insert("site", site);
+                matched.insert(f::SITE, site);
             }
             if let Some(pattern) = pattern {
-                matched.insert("page", pattern_regex(pattern));
+                matched.insert(f::PAGE, pattern_regex(pattern));
             }
             let mut stages = vec![doc! { "$match": matched }];
             stages.extend(page_rows_stages("$", sort, paging));
@@ -348,8 +349,8 @@ impl MongoReader {
             let mut stages = session_stages(filter, SessionAt::Root, true, true);
             stages.push(doc! { "$lookup": {
                 "from": PAGES,
-                "localField": "_id",
-                "foreignField": "sid",
+                "localField": f::ID,
+                "foreignField": f::SID,
                 "as": "pg",
             } });
             stages.push(doc! { "$unwind": "$pg" });
@@ -380,11 +381,11 @@ impl EventReader for MongoReader {
         self.conn.run(async move {
             let base = session_stages(filter, SessionAt::Root, true, true);
             let mut counting = base.clone();
-            counting.push(doc! { "$count": "n" });
+            counting.push(doc! { "$count": f::N });
             let total = aggregate(&db, SESSIONS, counting)
                 .await?
                 .first()
-                .map_or(0, |d| count(d, "n"));
+                .map_or(0, |d| count(d, f::N));
             let Some([skip, limit]) = paging(page) else {
                 return Ok(SessionPage {
                     total,
@@ -392,33 +393,38 @@ impl EventReader for MongoReader {
                 });
             };
             let (key, derived) = match sort.key {
-                SessionSortKey::Start => ("start", None),
-                SessionSortKey::Duration => {
-                    ("_dur", Some(doc! { "$subtract": ["$end", "$start"] }))
+                SessionSortKey::Start => (f::START, None),
+                SessionSortKey::Duration => (
+                    "_dur",
+                    Some(doc! { "$subtract": [f::path::END, f::path::START] }),
+                ),
+                SessionSortKey::Events => (f::EVENTS, None),
+                SessionSortKey::Pages => (f::PAGE_VIEWS, None),
+                SessionSortKey::Clicks => (f::CLICKS, None),
+                SessionSortKey::Entry => {
+                    ("_ep", Some(doc! { "$arrayElemAt": [f::path::ENTRY, 2] }))
                 }
-                SessionSortKey::Events => ("events", None),
-                SessionSortKey::Pages => ("page_views", None),
-                SessionSortKey::Clicks => ("clicks", None),
-                SessionSortKey::Entry => ("_ep", Some(doc! { "$arrayElemAt": ["$entry", 2] })),
-                SessionSortKey::Exit => ("_xp", Some(doc! { "$arrayElemAt": ["$exit", 2] })),
-                SessionSortKey::Device => ("device", None),
-                SessionSortKey::Browser => ("browser", None),
-                SessionSortKey::Referrer => ("_ref", Some(doc! { "$arrayElemAt": ["$entry", 3] })),
-                SessionSortKey::RageClicks => ("rage_clicks", None),
+                SessionSortKey::Exit => ("_xp", Some(doc! { "$arrayElemAt": [f::path::EXIT, 2] })),
+                SessionSortKey::Device => (f::DEVICE, None),
+                SessionSortKey::Browser => (f::BROWSER, None),
+                SessionSortKey::Referrer => {
+                    ("_ref", Some(doc! { "$arrayElemAt": [f::path::ENTRY, 3] }))
+                }
+                SessionSortKey::RageClicks => (f::RAGE_CLICKS, None),
             };
             let dir = sort_direction(sort.descending);
             let mut stages = base;
             if let Some(expr) = derived {
                 stages.push(doc! { "$addFields": { key: expr } });
             }
-            stages.push(doc! { "$sort": { key: dir, "session": dir, "site": dir } });
+            stages.push(doc! { "$sort": { key: dir, f::SESSION: dir, f::SITE: dir } });
             stages.push(skip);
             stages.push(limit);
             let rows = aggregate(&db, SESSIONS, stages)
                 .await?
-                .iter()
-                .map(session_summary)
-                .collect::<Result<Vec<_>, _>>()?;
+                .into_iter()
+                .map(|d| Ok(mongodb::bson::from_document::<SessionDoc>(d)?.summary()))
+                .collect::<Result<Vec<_>, StoreError>>()?;
             Ok(SessionPage { total, rows })
         })
     }
@@ -426,31 +432,30 @@ impl EventReader for MongoReader {
     fn journey(&self, session: &SessionRef) -> Result<Option<Journey>, StoreError> {
         let db = self.conn.db().clone();
         self.conn.run(async move {
-            let mut filter = doc! { "session": &session.session_id };
+            let mut filter = doc! { f::SESSION: &session.session_id };
             if let Some(site) = &session.site {
-                filter.insert("site", site);
+                filter.insert(f::SITE, site);
             }
             let found = db
-                .collection::<Document>(SESSIONS)
+                .collection::<SessionDoc>(SESSIONS)
                 .find(filter)
-                .sort(doc! { "site": 1 })
+                .sort(doc! { f::SITE: 1 })
                 .limit(1)
                 .await?;
             let mut found = found;
             if !found.advance().await? {
                 return Ok(None);
             }
-            let d = found.deserialize_current()?;
-            let summary = session_summary(&d)?;
+            let summary = found.deserialize_current()?.summary();
             let sid = session_key(&summary.site, &summary.session_id);
             let mut cursor = db
-                .collection::<Document>(EVENTS)
-                .find(doc! { "sid": sid })
-                .sort(doc! { "ts": 1, "id": 1 })
+                .collection::<EventDoc>(EVENTS)
+                .find(doc! { f::SID: sid })
+                .sort(doc! { f::TS: 1, f::EVENT_ID: 1 })
                 .await?;
             let mut steps = Vec::new();
             while cursor.advance().await? {
-                steps.push(stored_event(&cursor.deserialize_current()?)?);
+                steps.push(cursor.deserialize_current()?.stored()?);
             }
             Ok(Some(Journey {
                 session: summary,
@@ -484,23 +489,23 @@ impl EventReader for MongoReader {
         self.conn.run(async move {
             let mut matched = Document::new();
             if let Some(site) = &filter.site {
-                matched.insert("site", site);
+                matched.insert(f::SITE, site);
             }
             if let Some(ts) = time_range(filter.range) {
-                matched.insert("ts", ts);
+                matched.insert(f::TS, ts);
             }
             let mut stages = vec![doc! { "$match": matched }];
             if filter.has_session_conditions() {
                 stages.extend(joined_session_stages(filter));
                 stages.push(doc! { "$project": { "s": 0 } });
             }
-            stages.push(doc! { "$sort": { "ts": 1, "id": 1, "site": 1 } });
+            stages.push(doc! { "$sort": { f::TS: 1, f::EVENT_ID: 1, f::SITE: 1 } });
             stages.push(skip);
             stages.push(limit);
             aggregate(&db, EVENTS, stages)
                 .await?
-                .iter()
-                .map(stored_event)
+                .into_iter()
+                .map(|d| mongodb::bson::from_document::<EventDoc>(d)?.stored())
                 .collect()
         })
     }
@@ -515,17 +520,17 @@ impl EventReader for MongoReader {
         }
         let db = self.conn.db().clone();
         self.conn.run(async move {
-            let events = db.collection::<Document>(EVENTS);
+            let events = db.collection::<EventDoc>(EVENTS);
             let find = match after {
                 Some(after) => events
-                    .find(doc! { "seq": { "$gt": after } })
-                    .sort(doc! { "seq": 1 }),
-                None => events.find(doc! {}).sort(doc! { "seq": -1 }),
+                    .find(doc! { f::SEQ: { "$gt": after } })
+                    .sort(doc! { f::SEQ: 1 }),
+                None => events.find(doc! {}).sort(doc! { f::SEQ: -1 }),
             };
             let mut found = find.limit(i64::from(limit)).await?;
             let mut rows = Vec::new();
             while found.advance().await? {
-                rows.push(stored_event(&found.deserialize_current()?)?);
+                rows.push(found.deserialize_current()?.stored()?);
             }
             if after.is_none() {
                 rows.reverse();
@@ -542,9 +547,9 @@ impl EventReader for MongoReader {
         self.conn.run(async move {
             let counter = db
                 .collection::<Document>(META)
-                .find_one(doc! { "_id": COMMIT_COUNTER })
+                .find_one(doc! { f::ID: COMMIT_COUNTER })
                 .await?;
-            Ok(counter.as_ref().map_or(0, |d| count(d, "n")))
+            Ok(counter.as_ref().map_or(0, |d| count(d, f::N)))
         })
     }
 }

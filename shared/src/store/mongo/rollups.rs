@@ -9,10 +9,9 @@
 //! rollups take counts by `$inc` and the tallest page, deepest click and
 //! greatest label by `$max`.
 
-use super::codec::{boolean, float, int, small, text};
+use super::documents::{fields as f, EventDoc};
 use super::schema::{bucket_key, key, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS, PAGES, SESSIONS};
-use crate::event::{EventKind, Size};
-use crate::store::core::fold::{Fact, Fold, Keys};
+use crate::store::core::fold::{Fold, Keys};
 use crate::store::core::heat_deltas::Bucket;
 use crate::store::core::rage::Candidate;
 use mongodb::bson::{doc, Bson, Document};
@@ -25,8 +24,8 @@ pub(crate) struct MongoKeys;
 /// A page of a site.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct SitePage {
-    site: String,
-    page: String,
+    pub(crate) site: String,
+    pub(crate) page: String,
 }
 
 impl Keys for MongoKeys {
@@ -52,78 +51,74 @@ pub(crate) struct Rollups {
     sessions: HashMap<String, SessionInfo>,
 }
 
-/// An `events` document as the fold sees it; `None` for a document without
-/// the fields every event has.
-pub(crate) fn fact_of(d: &Document) -> Option<Fact<'_, MongoKeys>> {
-    let page_size = match (int(d, "pw"), int(d, "ph")) {
-        (Some(w), Some(h)) => Some(Size {
-            width: u32::try_from(w).ok()?,
-            height: u32::try_from(h).ok()?,
-        }),
-        _ => None,
-    };
-    Some(Fact {
-        session: text(d, "sid")?,
-        page: SitePage {
-            site: text(d, "site")?,
-            page: text(d, "page")?,
-        },
-        order: int(d, "seq")?,
-        kind: int(d, "kind").and_then(EventKind::from_code)?,
-        ts: int(d, "ts")?,
-        url: d.get_str("url").unwrap_or_default(),
-        referrer: d.get_str("referrer").ok(),
-        viewport_width: int(d, "vw").and_then(|v| u32::try_from(v).ok()),
-        page_size,
-        x: small(d, "x"),
-        y: small(d, "y"),
-        selector: text(d, "selector"),
-        label: d.get_str("label").ok(),
-        depth: float(d, "depth"),
-        rage: boolean(d, "rage"),
+/// A stored click to judge; flagged by its `_id`.
+pub(crate) fn candidate_of(d: &EventDoc) -> Option<Candidate<'_, MongoKeys, Bson>> {
+    Some(Candidate {
+        row: Bson::String(d.key.clone()),
+        flagged: d.rage != 0,
+        fact: d.fact()?,
     })
 }
 
-/// A stored click to judge; flagged by its `_id`.
-pub(crate) fn candidate_of(d: &Document) -> Option<Candidate<'_, MongoKeys, Bson>> {
-    Some(Candidate {
-        row: d.get("_id")?.clone(),
-        flagged: boolean(d, "rage"),
-        fact: fact_of(d)?,
-    })
+/// A heatmap rollup document: its key, the fields it is created with, its
+/// counts and its maxima.
+pub(crate) struct HeatDoc {
+    id: String,
+    fixed: Document,
+    counts: Document,
+    maxima: Document,
+}
+
+impl HeatDoc {
+    /// As an upsert adding a commit's clicks.
+    fn upsert(self) -> Document {
+        let mut update = doc! { "$setOnInsert": self.fixed, "$inc": self.counts };
+        if !self.maxima.is_empty() {
+            update.insert("$max", self.maxima);
+        }
+        upsert(&self.id, update)
+    }
+
+    /// As the whole document, recomputed from every stored click.
+    pub(crate) fn replacement(self) -> Document {
+        let mut whole = doc! { f::ID: self.id };
+        whole.extend(self.fixed);
+        whole.extend(self.counts);
+        whole.extend(self.maxima);
+        whole
+    }
 }
 
 impl Rollups {
-    /// Counts a newly stored event (an `events` document). Documents missing
-    /// the fields every event has are skipped.
-    pub(crate) fn add_event(&mut self, d: &Document) {
-        let Some(fact) = fact_of(d) else {
+    /// Counts a newly stored event; one of an unknown kind is skipped.
+    pub(crate) fn add_event(&mut self, d: &EventDoc) {
+        let Some(fact) = d.fact() else {
             return;
         };
-        if !self.sessions.contains_key(&fact.session) {
-            let info = SessionInfo {
-                site: fact.page.site.clone(),
-                session: text(d, "session").unwrap_or_default(),
-                visitor: text(d, "visitor").unwrap_or_default(),
-                device: int(d, "device").unwrap_or(-1),
-                browser: text(d, "browser").unwrap_or_default(),
-                os: text(d, "os").unwrap_or_default(),
-            };
-            self.sessions.insert(fact.session.clone(), info);
-        }
+        self.sessions
+            .entry(d.sid.clone())
+            .or_insert_with(|| SessionInfo {
+                site: d.site.clone(),
+                session: d.session.clone(),
+                visitor: d.visitor.clone(),
+                device: d.device,
+                browser: d.browser.clone(),
+                os: d.os.clone(),
+            });
         self.fold.add(&fact);
     }
 
     /// The upserts of every rollup, per collection, in the form of the
     /// `update` command's `updates` array.
     pub(crate) fn upserts(&self) -> Vec<(&'static str, Vec<Document>)> {
-        vec![
+        let mut all = vec![
             (SESSIONS, self.session_upserts()),
             (PAGES, self.page_upserts()),
-            (HEAT_CELLS, self.cell_upserts()),
-            (HEAT_EXTENTS, self.extent_upserts()),
-            (HEAT_ELEMENTS, self.element_upserts()),
-        ]
+        ];
+        for (collection, docs) in self.heat_docs() {
+            all.push((collection, docs.into_iter().map(HeatDoc::upsert).collect()));
+        }
+        all
     }
 
     fn session_upserts(&self) -> Vec<Document> {
@@ -135,36 +130,36 @@ impl Rollups {
                 let mut min = Document::new();
                 let mut max = Document::new();
                 if d.events > 0 {
-                    min.insert("start", d.start);
-                    max.insert("end", d.end);
+                    min.insert(f::START, d.start);
+                    max.insert(f::END, d.end);
                 }
                 if let Some(entry) = &d.entry {
                     let referrer = entry.referrer.clone().map_or(Bson::Null, Bson::String);
                     let page = Bson::from(&entry.page.page);
                     min.insert(
-                        "entry",
+                        f::ENTRY,
                         vec![entry.ts.into(), entry.order.into(), page, referrer],
                     );
                 }
                 if let Some(exit) = &d.exit {
                     let page = Bson::from(&exit.page.page);
-                    max.insert("exit", vec![Bson::from(exit.ts), exit.order.into(), page]);
+                    max.insert(f::EXIT, vec![Bson::from(exit.ts), exit.order.into(), page]);
                 }
                 let mut update = doc! {
                     "$setOnInsert": {
-                        "site": &info.site,
-                        "session": &info.session,
-                        "visitor": &info.visitor,
-                        "device": info.device,
-                        "browser": &info.browser,
-                        "browser_key": info.browser.to_ascii_lowercase(),
-                        "os": &info.os,
+                        f::SITE: &info.site,
+                        f::SESSION: &info.session,
+                        f::VISITOR: &info.visitor,
+                        f::DEVICE: info.device,
+                        f::BROWSER: &info.browser,
+                        f::BROWSER_KEY: info.browser.to_ascii_lowercase(),
+                        f::OS: &info.os,
                     },
                     "$inc": {
-                        "events": d.events,
-                        "page_views": d.page_views,
-                        "clicks": d.clicks,
-                        "rage_clicks": d.rage_clicks,
+                        f::EVENTS: d.events,
+                        f::PAGE_VIEWS: d.page_views,
+                        f::CLICKS: d.clicks,
+                        f::RAGE_CLICKS: d.rage_clicks,
                     },
                 };
                 if !min.is_empty() {
@@ -188,19 +183,19 @@ impl Rollups {
                     &key(&[sid, &p.page]),
                     doc! {
                         "$setOnInsert": {
-                            "site": &p.site,
-                            "sid": sid,
-                            "pid": key(&[&p.site, &p.page]),
-                            "page": &p.page,
-                            "visitor": visitor.unwrap_or_default(),
+                            f::SITE: &p.site,
+                            f::SID: sid,
+                            f::PID: key(&[&p.site, &p.page]),
+                            f::PAGE: &p.page,
+                            f::VISITOR: visitor.unwrap_or_default(),
                         },
-                        "$min": { "first_ts": d.first_ts },
+                        "$min": { f::FIRST_TS: d.first_ts },
                         "$inc": {
-                            "views": d.views,
-                            "clicks": d.clicks,
-                            "rage_clicks": d.rage_clicks,
-                            "scroll_sum": d.scroll_sum,
-                            "scroll_count": d.scroll_count,
+                            f::VIEWS: d.views,
+                            f::CLICKS: d.clicks,
+                            f::RAGE_CLICKS: d.rage_clicks,
+                            f::SCROLL_SUM: d.scroll_sum,
+                            f::SCROLL_COUNT: d.scroll_count,
                         },
                     },
                 )
@@ -208,84 +203,69 @@ impl Rollups {
             .collect()
     }
 
-    fn cell_upserts(&self) -> Vec<Document> {
-        self.fold
-            .heat
-            .cells
-            .iter()
-            .map(|((bucket, gx, gy), c)| {
-                let (hk, mut insert) = bucket_fields(bucket);
-                insert.insert("gx", *gx);
-                insert.insert("gy", *gy);
-                upsert(
-                    &key(&[&hk, &gx.to_string(), &gy.to_string()]),
-                    doc! {
-                        "$setOnInsert": insert,
-                        "$inc": { "clicks": c.clicks, "rage_clicks": c.rage_clicks },
-                    },
-                )
-            })
-            .collect()
-    }
-
-    fn extent_upserts(&self) -> Vec<Document> {
-        self.fold
-            .heat
-            .extents
-            .iter()
-            .map(|((bucket, pw), e)| {
-                let (hk, mut insert) = bucket_fields(bucket);
-                insert.insert("pw", *pw);
-                let mut max = doc! { "max_y": e.max_y };
-                if let Some(ph) = e.max_ph {
-                    max.insert("max_ph", ph);
-                }
-                upsert(
-                    &key(&[&hk, &pw.to_string()]),
-                    doc! {
-                        "$setOnInsert": insert,
-                        "$inc": { "clicks": e.clicks },
-                        "$max": max,
-                    },
-                )
-            })
-            .collect()
-    }
-
-    fn element_upserts(&self) -> Vec<Document> {
-        self.fold
-            .heat
-            .elements
-            .iter()
-            .map(|((bucket, selector), e)| {
-                let (hk, mut insert) = bucket_fields(bucket);
-                insert.insert("selector", selector);
-                let mut update = doc! {
-                    "$setOnInsert": insert,
-                    "$inc": { "clicks": e.clicks, "rage_clicks": e.rage_clicks },
-                };
-                if let Some(label) = &e.label {
-                    update.insert("$max", doc! { "label": label });
-                }
-                upsert(&key(&[&hk, selector]), update)
-            })
-            .collect()
+    /// The heatmap rollup documents of the fold, per collection.
+    pub(crate) fn heat_docs(&self) -> [(&'static str, Vec<HeatDoc>); 3] {
+        let heat = &self.fold.heat;
+        let cells = heat.cells.iter().map(|((bucket, gx, gy), c)| {
+            let (hk, mut fixed) = bucket_fields(bucket);
+            fixed.insert(f::GX, *gx);
+            fixed.insert(f::GY, *gy);
+            HeatDoc {
+                id: key(&[&hk, &gx.to_string(), &gy.to_string()]),
+                fixed,
+                counts: doc! { f::CLICKS: c.clicks, f::RAGE_CLICKS: c.rage_clicks },
+                maxima: Document::new(),
+            }
+        });
+        let extents = heat.extents.iter().map(|((bucket, pw), e)| {
+            let (hk, mut fixed) = bucket_fields(bucket);
+            fixed.insert(f::PW, *pw);
+            let mut maxima = doc! { f::MAX_Y: e.max_y };
+            if let Some(ph) = e.max_ph {
+                maxima.insert(f::MAX_PH, ph);
+            }
+            HeatDoc {
+                id: key(&[&hk, &pw.to_string()]),
+                fixed,
+                counts: doc! { f::CLICKS: e.clicks },
+                maxima,
+            }
+        });
+        let elements = heat.elements.iter().map(|((bucket, selector), e)| {
+            let (hk, mut fixed) = bucket_fields(bucket);
+            fixed.insert(f::SELECTOR, selector);
+            let mut maxima = Document::new();
+            if let Some(label) = &e.label {
+                maxima.insert(f::LABEL, label);
+            }
+            HeatDoc {
+                id: key(&[&hk, selector]),
+                fixed,
+                counts: doc! { f::CLICKS: e.clicks, f::RAGE_CLICKS: e.rage_clicks },
+                maxima,
+            }
+        });
+        [
+            (HEAT_CELLS, cells.collect()),
+            (HEAT_EXTENTS, extents.collect()),
+            (HEAT_ELEMENTS, elements.collect()),
+        ]
     }
 }
 
 fn upsert(id: &str, update: Document) -> Document {
-    doc! { "q": { "_id": id }, "u": update, "upsert": true }
+    doc! { "q": { f::ID: id }, "u": update, "upsert": true }
 }
 
 /// A heatmap bucket's key and the fields its rollup documents carry.
 fn bucket_fields((page, segment, day): &Bucket<SitePage>) -> (String, Document) {
     let hk = bucket_key(&page.site, &page.page, *segment, *day);
     let fields = doc! {
-        "hk": &hk,
-        "site": &page.site,
-        "page": &page.page,
-        "seg": *segment,
-        "day": *day,
+        f::HK: &hk,
+        f::SITE: &page.site,
+        f::PAGE: &page.page,
+        f::SEG: *segment,
+        f::DAY: *day,
     };
     (hk, fields)
 }

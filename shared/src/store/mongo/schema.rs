@@ -13,6 +13,7 @@
 //! Keys are strings with every part but the last prefixed by its length
 //! (`4:shopa1-1`), so no choice of characters in a part can make two keys meet.
 
+use super::documents::fields as f;
 use super::Connection;
 use crate::progress::Progress;
 use crate::store::StoreError;
@@ -63,7 +64,7 @@ pub(crate) fn bucket_key(site: &str, page: &str, segment: i64, day: i64) -> Stri
 /// Fine cells are grouped by the server under one number, `gy × 256 + gx`
 /// (`gx` < [`crate::limits::HEAT_GRID_X`] ≤ 256): this expression…
 pub(crate) fn cell_group() -> Document {
-    doc! { "$add": [{ "$multiply": ["$gy", CELL_GROUP_BASE] }, "$gx"] }
+    doc! { "$add": [{ "$multiply": [f::path::GY, CELL_GROUP_BASE] }, f::path::GX] }
 }
 
 /// …and its inverse, `(gx, gy)`.
@@ -104,42 +105,42 @@ pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Resu
         (
             EVENTS,
             vec![
-                index(doc! { "sid": 1, "ts": 1 }, "events_by_session"),
-                index(doc! { "ts": 1 }, "events_by_time"),
-                index(doc! { "seq": 1 }, "events_by_seq"),
-                sparse_index(doc! { "hk": 1, "ts": 1 }, "clicks_by_bucket"),
-                sparse_index(doc! { "pending": 1 }, "events_pending"),
+                index(doc! { f::SID: 1, f::TS: 1 }, "events_by_session"),
+                index(doc! { f::TS: 1 }, "events_by_time"),
+                index(doc! { f::SEQ: 1 }, "events_by_seq"),
+                sparse_index(doc! { f::HK: 1, f::TS: 1 }, "clicks_by_bucket"),
+                sparse_index(doc! { f::PENDING: 1 }, "events_pending"),
             ],
         ),
         (
             SESSIONS,
             vec![
-                index(doc! { "start": 1 }, "sessions_by_start"),
-                index(doc! { "site": 1, "visitor": 1 }, "sessions_by_visitor"),
-                index(doc! { "end": 1 }, "sessions_by_end"),
-                index(doc! { "session": 1, "site": 1 }, "sessions_by_id"),
+                index(doc! { f::START: 1 }, "sessions_by_start"),
+                index(doc! { f::SITE: 1, f::VISITOR: 1 }, "sessions_by_visitor"),
+                index(doc! { f::END: 1 }, "sessions_by_end"),
+                index(doc! { f::SESSION: 1, f::SITE: 1 }, "sessions_by_id"),
             ],
         ),
-        (PAGES, vec![index(doc! { "sid": 1 }, "pages_by_session")]),
+        (PAGES, vec![index(doc! { f::SID: 1 }, "pages_by_session")]),
         (
             HEAT_CELLS,
             vec![
-                index(doc! { "page": 1, "day": 1 }, "cells_by_page"),
-                index(doc! { "hk": 1 }, &format!("{HEAT_CELLS}_by_bucket")),
+                index(doc! { f::PAGE: 1, f::DAY: 1 }, "cells_by_page"),
+                index(doc! { f::HK: 1 }, &format!("{HEAT_CELLS}_by_bucket")),
             ],
         ),
         (
             HEAT_EXTENTS,
             vec![
-                index(doc! { "page": 1, "day": 1 }, "extents_by_page"),
-                index(doc! { "hk": 1 }, &format!("{HEAT_EXTENTS}_by_bucket")),
+                index(doc! { f::PAGE: 1, f::DAY: 1 }, "extents_by_page"),
+                index(doc! { f::HK: 1 }, &format!("{HEAT_EXTENTS}_by_bucket")),
             ],
         ),
         (
             HEAT_ELEMENTS,
             vec![
-                index(doc! { "page": 1, "day": 1 }, "elements_by_page"),
-                index(doc! { "hk": 1 }, &format!("{HEAT_ELEMENTS}_by_bucket")),
+                index(doc! { f::PAGE: 1, f::DAY: 1 }, "elements_by_page"),
+                index(doc! { f::HK: 1 }, &format!("{HEAT_ELEMENTS}_by_bucket")),
             ],
         ),
     ];

@@ -11,17 +11,12 @@
 //! Every write waits for a journaled majority. MongoDB has no transaction
 //! here (they would serialise every ingestd copy on the hot rollup
 //! documents), so a commit that fails half-way leaves its events marked
-//! `pending`: before its next commit this writer — or, if it is dropped
-//! first (ingestd opens a new writer after a failure), the next writer opened
-//! on the same database in this process; and any writer when it opens or
-//! every half minute, for marks older than [`PENDING_LEASE`] — rebuilds the
-//! rollups of the sessions and heatmap buckets those events
-//! touch from the stored events, then clears the marks. A failed commit answers an error, so the client
-//! resends; the resent events are then duplicates and the repaired rollups
-//! already count them.
+//! `pending`; [`super::repair`] says who rebuilds the rollups they touch, and
+//! when. A failed commit answers an error, so the client resends; the resent
+//! events are then duplicates and the repaired rollups already count them.
 
-use super::codec::{event_document, int, text};
-use super::repair::{buckets_of, distinct_values, recompute_buckets, repair};
+use super::documents::{fields as f, int, text, EventDoc};
+use super::repair::{abandon, buckets_of, marks_of, recompute_buckets, repair, stale_marks};
 use super::rollups::{candidate_of, Rollups};
 use super::schema::{
     create_indexes, COMMIT_COUNTER, EVENTS, META, PAGES, SEQ_COUNTER, SESSIONS, TTL_INDEX,
@@ -38,12 +33,7 @@ use mongodb::error::ErrorKind;
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Database, IndexModel};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// A `pending` mark older than this belongs to a commit that failed (no
-/// commit lasts longer than [`super::OPERATION_TIMEOUT`]).
-pub const PENDING_LEASE: Duration = Duration::from_secs(60);
 
 /// How often a writer looks for marks that other writers left behind.
 const STALE_CHECK_INTERVAL: Duration = Duration::from_secs(30);
@@ -57,17 +47,9 @@ const DAY_MS: i64 = 86_400_000;
 /// How long the TTL index keeps events beyond the retention the purge keeps.
 const TTL_GRACE_DAYS: i64 = 2;
 
-/// Failed commits left by writers dropped before they repaired them, as
-/// (database URL, commit token): the next writer opened on that URL takes
-/// them over and repairs them before its first commit, rather than after the
-/// lease.
-static LEFT_BEHIND: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
-
 /// The write side of a MongoDB database.
 pub struct MongoWriter {
     conn: Connection,
-    /// The URL this writer was opened with: the key of [`LEFT_BEHIND`].
-    url: String,
     /// Tokens of this writer's commits that failed after inserting.
     failed: Vec<String>,
     /// When marks left by any writer were last looked for.
@@ -85,19 +67,9 @@ impl MongoWriter {
     pub fn open_reporting(url: &str, progress: &dyn Progress) -> Result<Self, StoreError> {
         let conn = Connection::open(url)?;
         create_indexes(&conn, progress)?;
-        let failed = {
-            let mut left = LEFT_BEHIND.lock().unwrap_or_else(|p| p.into_inner());
-            let (mine, others) = std::mem::take(&mut *left)
-                .into_iter()
-                .partition(|(u, _)| u == url);
-            *left = others;
-            mine.into_iter().map(|(_, token)| token).collect()
-        };
-        // From here on, a failure hands the tokens back through `Drop`.
         let mut writer = Self {
             conn,
-            url: url.to_owned(),
-            failed,
+            failed: Vec::new(),
             stale_checked: Instant::now(),
         };
         writer.repair_stale()?;
@@ -114,9 +86,9 @@ impl MongoWriter {
         if self.failed.is_empty() {
             return Ok(());
         }
-        let tokens = self.failed.clone();
+        let marks = self.failed.iter().flat_map(|t| marks_of(t)).collect();
         let db = self.conn.db().clone();
-        self.conn.run(repair(&db, tokens))?;
+        self.conn.run(repair(&db, marks))?;
         self.failed.clear();
         Ok(())
     }
@@ -126,21 +98,7 @@ impl MongoWriter {
         self.stale_checked = Instant::now();
         let db = self.conn.db().clone();
         self.conn.run(async move {
-            let tokens =
-                distinct_values(&db, "pending", doc! { "pending": { "$exists": true } }).await?;
-            let now = mongodb::bson::DateTime::now().timestamp_millis();
-            let stale: Vec<String> = tokens
-                .into_iter()
-                .filter_map(|t| match t {
-                    Bson::String(s) => Some(s),
-                    _ => None,
-                })
-                .filter(|t| {
-                    ObjectId::parse_str(t).map_or(true, |id| {
-                        now - id.timestamp().timestamp_millis() > PENDING_LEASE.as_millis() as i64
-                    })
-                })
-                .collect();
+            let stale = stale_marks(&db).await?;
             if !stale.is_empty() {
                 repair(&db, stale).await?;
             }
@@ -162,7 +120,7 @@ impl MongoWriter {
             let mut existing = None;
             while cursor.advance().await? {
                 let index = cursor.deserialize_current()?;
-                if index.keys == doc! { "at": 1 } {
+                if index.keys == doc! { f::AT: 1 } {
                     let name = index.options.as_ref().and_then(|o| o.name.clone());
                     let after = index
                         .options
@@ -185,7 +143,7 @@ impl MongoWriter {
                     events
                         .create_index(
                             IndexModel::builder()
-                                .keys(doc! { "at": 1 })
+                                .keys(doc! { f::AT: 1 })
                                 .options(
                                     IndexOptions::builder()
                                         .name(TTL_INDEX.to_owned())
@@ -236,14 +194,14 @@ impl MongoWriter {
                 recompute_buckets(&db, &buckets, &sids).await?;
                 removed += db
                     .collection::<Document>(EVENTS)
-                    .delete_many(doc! { "sid": { "$in": &sids } })
+                    .delete_many(doc! { f::SID: { "$in": &sids } })
                     .await?
                     .deleted_count;
                 db.collection::<Document>(PAGES)
-                    .delete_many(doc! { "sid": { "$in": &sids } })
+                    .delete_many(doc! { f::SID: { "$in": &sids } })
                     .await?;
                 db.collection::<Document>(SESSIONS)
-                    .delete_many(doc! { "_id": { "$in": &sids } })
+                    .delete_many(doc! { f::ID: { "$in": &sids } })
                     .await?;
                 progress.advance(chunk.len() as u64);
             }
@@ -259,26 +217,16 @@ impl MongoWriter {
             let mut cursor = db
                 .collection::<Document>(SESSIONS)
                 .find(filter)
-                .projection(doc! { "_id": 1 })
+                .projection(doc! { f::ID: 1 })
                 .await?;
             let mut keys = Vec::new();
             while cursor.advance().await? {
-                if let Some(id) = text(&cursor.deserialize_current()?, "_id") {
+                if let Some(id) = text(&cursor.deserialize_current()?, f::ID) {
                     keys.push(id);
                 }
             }
             Ok(keys)
         })
-    }
-}
-
-impl Drop for MongoWriter {
-    fn drop(&mut self) {
-        if self.failed.is_empty() {
-            return;
-        }
-        let mut left = LEFT_BEHIND.lock().unwrap_or_else(|p| p.into_inner());
-        left.extend(self.failed.drain(..).map(|t| (self.url.clone(), t)));
     }
 }
 
@@ -300,11 +248,11 @@ impl EventWriter for MongoWriter {
         let result = self.conn.run(async move {
             let last = bump(&db, SEQ_COUNTER, total as i64).await?;
             let first = last - total as i64 + 1;
-            let docs: Vec<Document> = batches
+            let docs: Vec<EventDoc> = batches
                 .iter()
                 .flat_map(|b| b.events.iter().map(move |e| (b, e)))
                 .zip(first..)
-                .map(|((b, e), seq)| event_document(b, e, seq, &commit_token))
+                .map(|((b, e), seq)| EventDoc::new(b, e, seq, &commit_token))
                 .collect();
             let duplicates = insert_new(&db, &docs).await?;
             let mut outcomes = Vec::with_capacity(batches.len());
@@ -330,14 +278,19 @@ impl EventWriter for MongoWriter {
             apply(&db, &rollups, None).await?;
             db.collection::<Document>(EVENTS)
                 .update_many(
-                    doc! { "pending": &commit_token },
-                    doc! { "$unset": { "pending": "" } },
+                    doc! { f::PENDING: &commit_token },
+                    doc! { "$unset": { f::PENDING: "" } },
                 )
                 .await?;
             bump(&db, COMMIT_COUNTER, 1).await?;
             Ok(outcomes)
         });
         if result.is_err() {
+            // From now on any writer may repair it, if the server still
+            // answers; if not, the mark waits for its lease (or this writer).
+            let db = self.conn.db().clone();
+            let abandoned = token.clone();
+            let _ = self.conn.run(async move { abandon(&db, &abandoned).await });
             self.failed.push(token);
         }
         result
@@ -350,7 +303,7 @@ impl EventWriter for MongoWriter {
         progress: &dyn Progress,
     ) -> Result<u64, StoreError> {
         self.repair_failed()?;
-        let sessions = self.session_keys(doc! { "site": site, "visitor": visitor_id })?;
+        let sessions = self.session_keys(doc! { f::SITE: site, f::VISITOR: visitor_id })?;
         self.remove_sessions(sessions, DELETING_VISITOR, progress)
     }
 
@@ -358,7 +311,7 @@ impl EventWriter for MongoWriter {
         self.repair_failed()?;
         self.repair_stale()?;
         self.ensure_ttl(cutoff_ms)?;
-        let sessions = self.session_keys(doc! { "end": { "$lt": cutoff_ms } })?;
+        let sessions = self.session_keys(doc! { f::END: { "$lt": cutoff_ms } })?;
         self.remove_sessions(sessions, "removing expired sessions", &Silent)
     }
 }
@@ -367,20 +320,20 @@ impl EventWriter for MongoWriter {
 pub(super) async fn bump(db: &Database, name: &str, by: i64) -> Result<i64, StoreError> {
     let counter = db
         .collection::<Document>(META)
-        .find_one_and_update(doc! { "_id": name }, doc! { "$inc": { "n": by } })
+        .find_one_and_update(doc! { f::ID: name }, doc! { "$inc": { f::N: by } })
         .upsert(true)
         .return_document(ReturnDocument::After)
         .await?;
     counter
         .as_ref()
-        .and_then(|d| int(d, "n"))
+        .and_then(|d| int(d, f::N))
         .ok_or_else(|| StoreError::Corrupt(format!("counter {name} has no value")))
 }
 
 /// Inserts `docs` unordered; returns the positions of those already stored.
-async fn insert_new(db: &Database, docs: &[Document]) -> Result<HashSet<usize>, StoreError> {
+async fn insert_new(db: &Database, docs: &[EventDoc]) -> Result<HashSet<usize>, StoreError> {
     let result = db
-        .collection::<Document>(EVENTS)
+        .collection::<EventDoc>(EVENTS)
         .insert_many(docs)
         .ordered(false)
         .await;
@@ -465,8 +418,8 @@ pub(super) async fn apply(
 pub(super) async fn clicks_around(
     db: &Database,
     windows: &[(String, Option<(i64, i64)>)],
-) -> Result<BTreeMap<String, Vec<Document>>, StoreError> {
-    let mut by_session: BTreeMap<String, Vec<Document>> = BTreeMap::new();
+) -> Result<BTreeMap<String, Vec<EventDoc>>, StoreError> {
+    let mut by_session: BTreeMap<String, Vec<EventDoc>> = BTreeMap::new();
     for chunk in windows.chunks(200) {
         // One indexed query per chunk: the sessions' clicks within the
         // union of their windows; each session's own window is applied here.
@@ -475,29 +428,26 @@ pub(super) async fn clicks_around(
             .iter()
             .map(|(sid, window)| (sid.as_str(), *window))
             .collect();
-        let mut filter = doc! { "sid": { "$in": &sids }, "kind": EventKind::Click.code() };
+        let mut filter = doc! { f::SID: { "$in": &sids }, f::KIND: EventKind::Click.code() };
         let bounded: Option<Vec<(i64, i64)>> = windows.values().copied().collect();
         if let Some(bounds) = bounded {
             if let (Some(lo), Some(hi)) = (
                 bounds.iter().map(|b| b.0).min(),
                 bounds.iter().map(|b| b.1).max(),
             ) {
-                filter.insert("ts", doc! { "$gte": lo, "$lte": hi });
+                filter.insert(f::TS, doc! { "$gte": lo, "$lte": hi });
             }
         }
-        let mut cursor = db.collection::<Document>(EVENTS).find(filter).await?;
+        let mut cursor = db.collection::<EventDoc>(EVENTS).find(filter).await?;
         while cursor.advance().await? {
             let d = cursor.deserialize_current()?;
-            let (Some(sid), Some(ts)) = (text(&d, "sid"), int(&d, "ts")) else {
-                continue;
-            };
-            let inside = match windows.get(sid.as_str()) {
-                Some(Some((lo, hi))) => (*lo..=*hi).contains(&ts),
+            let inside = match windows.get(d.sid.as_str()) {
+                Some(Some((lo, hi))) => (*lo..=*hi).contains(&d.ts),
                 Some(None) => true,
                 None => false,
             };
             if inside {
-                by_session.entry(sid).or_default().push(d);
+                by_session.entry(d.sid.clone()).or_default().push(d);
             }
         }
     }
@@ -508,7 +458,7 @@ pub(super) async fn clicks_around(
 /// found in a burst, counting them into `fold`.
 pub(super) fn judge_clicks(
     fold: &mut Fold<super::rollups::MongoKeys>,
-    clicks: &BTreeMap<String, Vec<Document>>,
+    clicks: &BTreeMap<String, Vec<EventDoc>>,
 ) -> Vec<Bson> {
     let candidates = clicks.values().flatten().filter_map(candidate_of).collect();
     rage::judge(fold, candidates)
@@ -518,8 +468,8 @@ pub(super) async fn set_rage(db: &Database, ids: Vec<Bson>) -> Result<(), StoreE
     for chunk in ids.chunks(WRITE_CHUNK) {
         db.collection::<Document>(EVENTS)
             .update_many(
-                doc! { "_id": { "$in": chunk.to_vec() } },
-                doc! { "$set": { "rage": 1_i32 } },
+                doc! { f::ID: { "$in": chunk.to_vec() } },
+                doc! { "$set": { f::RAGE: 1_i32 } },
             )
             .await?;
     }
@@ -547,11 +497,15 @@ async fn flag_rage_clicks(db: &Database, rollups: &mut Rollups) -> Result<(), St
 mod tests {
     use super::*;
 
-    fn click(seq: i64, ts: i64, x: i32, rage: bool) -> Document {
-        doc! {
-            "_id": seq.to_string(), "sid": "s", "site": "a", "page": "a.example/",
-            "kind": EventKind::Click.code(), "seq": seq, "ts": ts, "x": x, "y": 0, "rage": rage,
-        }
+    fn click(seq: i64, ts: i64, x: i32, rage: bool) -> EventDoc {
+        mongodb::bson::from_document(doc! {
+            f::ID: seq.to_string(), f::SITE: "a", f::SESSION: "s", f::VISITOR: "v", f::SID: "s",
+            f::DEVICE: 1, f::BROWSER: "b", f::OS: "o", f::EVENT_ID: seq.to_string(),
+            f::KIND: EventKind::Click.code(), f::TS: ts, f::AT: mongodb::bson::DateTime::from_millis(ts),
+            f::RECEIVED_AT: ts, f::SEQ: seq, f::URL: "https://a.example/", f::PAGE: "a.example/",
+            f::X: x, f::Y: 0, f::RAGE: rage,
+        })
+        .expect("an event document")
     }
 
     #[test]
