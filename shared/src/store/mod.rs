@@ -8,6 +8,7 @@
 pub mod core;
 mod engines;
 mod error;
+pub mod flow_query;
 pub mod heat;
 #[cfg(feature = "mongodb")]
 pub mod mongo;

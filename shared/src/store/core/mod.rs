@@ -5,6 +5,10 @@
 //!   heatmaps): entry, exit and referrer rules, counts, spans.
 //! - [`rage`]: rage-click judging around new clicks.
 //! - [`heat_deltas`]: the heatmap rollup deltas of a commit or a removal.
+//! - [`steps`]: a session's steps (page views and custom events, merged in
+//!   order) and the frustration signals derived from them.
+//! - [`flows`]: paths and funnels over the steps of many sessions.
+//! - [`heatmap`], [`overview`], [`live`]: the assembly of read answers.
 //!
 //! # The engine adapter contract
 //!
@@ -27,9 +31,11 @@
 //!
 //! An engine passing the conformance suite is a correct engine.
 
+pub mod flows;
 pub mod fold;
 pub mod heat_deltas;
 pub mod heatmap;
 pub mod live;
 pub mod overview;
 pub mod rage;
+pub mod steps;
