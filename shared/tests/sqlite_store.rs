@@ -321,7 +321,10 @@ fn migrating_to_version_3_backfills_heatmap_rollups() {
     rusqlite::Connection::open(&path)
         .expect("open")
         .execute_batch(
-            "DROP TABLE heat_cells; DROP TABLE heat_extents; DROP TABLE heat_elements;
+            "DROP INDEX sessions_by_frustration; ALTER TABLE sessions DROP COLUMN steps;
+             ALTER TABLE sessions DROP COLUMN quick_backs;
+             ALTER TABLE sessions DROP COLUMN last_rage_ts;
+             DROP TABLE heat_cells; DROP TABLE heat_extents; DROP TABLE heat_elements;
              DROP INDEX sessions_by_start; DROP INDEX sessions_by_duration;
              DROP INDEX sessions_by_events;
              CREATE INDEX sessions_by_start ON sessions (start_ts);
@@ -334,4 +337,95 @@ fn migrating_to_version_3_backfills_heatmap_rollups() {
     assert_eq!(user_version(&path), SCHEMA_VERSION);
     let after = heatmaps(&SqliteReader::open(&path).expect("reader"));
     assert_eq!(after, before);
+}
+
+/// Sessions wandering over a few pages, with custom events and rage bursts.
+fn wandering_sessions() -> Vec<EventBatch> {
+    let mut rng = fastrand::Rng::with_seed(4);
+    (0..60)
+        .map(|n| {
+            let mut ts = T0 + n * 97_000;
+            let mut events = Vec::new();
+            for i in 0..rng.usize(2..14) {
+                ts += rng.i64(100..15_000);
+                let path = format!("/p/{}", rng.u8(0..4));
+                let kinds = [
+                    EventKind::PageView,
+                    EventKind::PageView,
+                    EventKind::Custom,
+                    EventKind::Click,
+                ];
+                let kind = kinds[rng.usize(0..kinds.len())];
+                let base = one_event(&format!("w{n}-{i}"), ts).events[0].clone();
+                events.push(Event {
+                    kind,
+                    url: format!("https://shop.example{path}"),
+                    page_key: format!("shop.example{path}"),
+                    name: (kind == EventKind::Custom).then(|| format!("e{}", rng.u8(0..3))),
+                    x: (kind == EventKind::Click).then_some(10),
+                    y: (kind == EventKind::Click).then_some(10),
+                    ..base
+                });
+            }
+            EventBatch {
+                session_id: format!("w{n}"),
+                events,
+                ..one_event("unused", T0)
+            }
+        })
+        .collect()
+}
+
+/// Version 4 back-fills each session's steps, quick backs and last rage
+/// click from its events: paths, funnels and sessions read after migrating a
+/// version 3 file equal those kept on write.
+#[test]
+fn migrating_to_version_4_backfills_steps() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    {
+        let mut writer = SqliteWriter::open(&path).expect("create");
+        writer.append(&wandering_sessions()).expect("append");
+    }
+    let read = |path: &Path| {
+        let reader = SqliteReader::open(path).expect("reader");
+        let sessions = reader
+            .sessions(
+                &Filter::default(),
+                Sort {
+                    key: SessionSortKey::Frustration,
+                    descending: true,
+                },
+                PageRequest::first(1_000),
+            )
+            .expect("sessions");
+        let mut steps = reader.steps(&Filter::default()).expect("steps");
+        steps.sessions.sort_by(|a, b| a.key.cmp(&b.key));
+        let paths = shared::store::core::flows::paths(
+            &steps,
+            &shared::store::flow_query::PathsQuery {
+                filter: Filter::default(),
+                start: None,
+                direction: shared::store::flow_query::Direction::Forward,
+                depth: 4,
+                branches: 10,
+            },
+        );
+        (sessions, paths)
+    };
+    let before = read(&path);
+    assert!(before.0.rows.iter().any(|s| s.quick_backs > 0));
+    assert!(before.1.nodes.len() > 10);
+    rusqlite::Connection::open(&path)
+        .expect("open")
+        .execute_batch(
+            "DROP INDEX sessions_by_frustration; ALTER TABLE sessions DROP COLUMN steps;
+             ALTER TABLE sessions DROP COLUMN quick_backs;
+             ALTER TABLE sessions DROP COLUMN last_rage_ts;
+             PRAGMA user_version = 3;",
+        )
+        .expect("downgrade");
+    drop(SqliteWriter::open(&path).expect("migrate"));
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    assert_eq!(read(&path), before);
 }

@@ -5,6 +5,7 @@ use crate::filters::{parse_span, Range};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use shared::event::DeviceClass;
 use shared::page_key::PagePattern;
+use shared::store::flow_query::FunnelStep;
 use shared::store::query::{Filter, PageSortKey, SessionSortKey, WidthSegment};
 
 /// analytics-tui: self-hosted user analytics in the terminal — sessions,
@@ -61,6 +62,12 @@ pub struct FilterArgs {
     /// Sessions that clicked on pages matching this pattern.
     #[arg(long, global = true)]
     pub clicked_page: Option<String>,
+    /// Only sessions with quick backs (a page left and returned to within 10 s).
+    #[arg(long, global = true)]
+    pub quick_backs: bool,
+    /// Only dead-end sessions (ended within 10 s of a rage click).
+    #[arg(long, global = true)]
+    pub dead_end: bool,
 }
 
 fn parse_range(text: &str) -> Result<Range, String> {
@@ -94,6 +101,9 @@ impl FilterArgs {
             bounced: self.bounced.then_some(true),
             has_rage_clicks: self.rage.then_some(true),
             clicked_page: self.clicked_page.as_deref().map(PagePattern::new),
+            has_quick_backs: self.quick_backs.then_some(true),
+            dead_end: self.dead_end.then_some(true),
+            sessions: None,
         }
     }
 
@@ -160,6 +170,39 @@ pub enum Command {
     Overview {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+        /// Also the figures of `previous` (the period of the same length
+        /// just before --since) or of a range (24h, 7d, 2025-01-01..2025-01-31).
+        #[arg(long, value_parser = parse_compare)]
+        compare: Option<Compare>,
+    },
+    /// The most common paths from a page (or from each session's entry page),
+    /// or with --to the paths that lead to a page.
+    Paths {
+        /// Start page pattern (`/pricing`, `/product/*`); default: the entry page.
+        #[arg(long, conflicts_with = "to")]
+        from: Option<String>,
+        /// The paths that lead to pages matching this pattern.
+        #[arg(long)]
+        to: Option<String>,
+        /// Pages per path, the start included.
+        #[arg(long, default_value_t = shared::store::flow_query::DEFAULT_DEPTH, value_parser = clap::value_parser!(u32).range(1..=20))]
+        depth: u32,
+        /// Branches kept under each page, the most followed first.
+        #[arg(long, default_value_t = shared::store::flow_query::DEFAULT_BRANCHES, value_parser = clap::value_parser!(u32).range(1..=100))]
+        branches: u32,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// How many sessions go through ordered steps, and where they drop off.
+    Funnel {
+        /// A step: page:PATTERN or event:NAME (repeat, in order; 2 to 20 steps).
+        #[arg(long = "step", required = true, num_args = 1, value_parser = parse_funnel_step)]
+        steps: Vec<FunnelStep>,
+        /// Longest time from the first step to the last: 30m, 2h.
+        #[arg(long, value_parser = parse_duration)]
+        within: Option<i64>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// The session list, a page at a time.
     Sessions {
@@ -168,7 +211,7 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         offset: u64,
         /// start, duration, events, pages, clicks, entry, exit, device,
-        /// browser, referrer, rage_clicks.
+        /// browser, referrer, rage_clicks, frustration.
         #[arg(long, default_value = "start", value_parser = parse_session_sort)]
         sort: SessionSortKey,
         /// Ascending instead of descending.
@@ -241,6 +284,28 @@ pub enum Command {
         #[arg(long, default_value_t = crate::backfill::SESSIONS_PER_DAY)]
         history: u32,
     },
+}
+
+/// What `--compare` compares with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    /// The period of the same length just before the range.
+    Previous,
+    /// Any range.
+    Range(Range),
+}
+
+fn parse_compare(text: &str) -> Result<Compare, String> {
+    if text.trim().eq_ignore_ascii_case("previous") {
+        return Ok(Compare::Previous);
+    }
+    Range::parse(text).map(Compare::Range).ok_or_else(|| {
+        format!("{text:?} is neither `previous` nor a time range (24h, 7d, 2025-01-01..2025-01-31)")
+    })
+}
+
+fn parse_funnel_step(text: &str) -> Result<FunnelStep, String> {
+    FunnelStep::parse(text)
 }
 
 fn parse_session_sort(text: &str) -> Result<SessionSortKey, String> {

@@ -27,8 +27,10 @@
 pub mod app;
 pub mod backfill;
 pub mod cli;
+pub mod compare_output;
 pub mod demo;
 pub mod filters;
+pub mod flows_output;
 pub mod keys;
 pub mod layout;
 pub mod output;

@@ -26,7 +26,21 @@ pub fn run(
     out: &mut dyn Write,
 ) -> Result<()> {
     match command {
-        Command::Overview { format } => overview(out, &store.overview(filter)?, *format),
+        Command::Overview { format, compare } => {
+            crate::compare_output::overview(store, filter, compare.as_ref(), *format, out)
+        }
+        Command::Paths {
+            from,
+            to,
+            depth,
+            branches,
+            format,
+        } => crate::flows_output::paths(store, filter, from, to, *depth, *branches, *format, out),
+        Command::Funnel {
+            steps,
+            within,
+            format,
+        } => crate::flows_output::funnel(store, filter, steps, *within, *format, out),
         Command::Sessions {
             limit,
             offset,
@@ -116,7 +130,7 @@ pub fn run(
 }
 
 /// The headline figures; as a table, followed by the top lists.
-fn overview(out: &mut dyn Write, o: &Overview, format: Format) -> Result<()> {
+pub(crate) fn overview(out: &mut dyn Write, o: &Overview, format: Format) -> Result<()> {
     if format == Format::Json {
         return json(out, o);
     }
@@ -157,8 +171,23 @@ fn sessions(out: &mut dyn Write, page: &SessionPage, format: Format) -> Result<(
         return json(out, page);
     }
     let head = [
-        "session", "site", "start", "duration", "events", "pages", "clicks", "rage", "entry",
-        "exit", "device", "browser", "os", "referrer", "bounced",
+        "session",
+        "site",
+        "start",
+        "duration",
+        "events",
+        "pages",
+        "clicks",
+        "rage",
+        "entry",
+        "exit",
+        "device",
+        "browser",
+        "os",
+        "referrer",
+        "bounced",
+        "quick_backs",
+        "dead_end",
     ];
     let rows: Vec<Vec<String>> = page
         .rows
@@ -184,6 +213,8 @@ fn sessions(out: &mut dyn Write, page: &SessionPage, format: Format) -> Result<(
                 safe(&s.client.os),
                 safe_or(s.referrer.as_deref(), DIRECT_REFERRER),
                 s.bounced.to_string(),
+                s.quick_backs.to_string(),
+                s.dead_end.to_string(),
             ]
         })
         .collect();
@@ -325,14 +356,19 @@ fn safe_json(s: &str) -> String {
     shared::sanitize::clean(s, usize::MAX)
 }
 
-fn json<T: Serialize>(out: &mut dyn Write, value: &T) -> Result<()> {
+pub(crate) fn json<T: Serialize>(out: &mut dyn Write, value: &T) -> Result<()> {
     let value = clean_value(serde_json::to_value(value)?);
     serde_json::to_writer_pretty(&mut *out, &value)?;
     writeln!(out)?;
     Ok(())
 }
 
-fn tabular(out: &mut dyn Write, format: Format, head: &[&str], rows: &[Vec<String>]) -> Result<()> {
+pub(crate) fn tabular(
+    out: &mut dyn Write,
+    format: Format,
+    head: &[&str],
+    rows: &[Vec<String>],
+) -> Result<()> {
     match format {
         Format::Csv => csv(out, head, rows),
         _ => table(out, head, rows),

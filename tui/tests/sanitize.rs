@@ -86,7 +86,10 @@ fn no_subcommand_prints_a_forbidden_character() {
     let filter = shared::store::query::Filter::default();
     let mut commands = Vec::new();
     for format in [Format::Table, Format::Json, Format::Csv] {
-        commands.push(Command::Overview { format });
+        commands.push(Command::Overview {
+            format,
+            compare: None,
+        });
         commands.push(Command::Sessions {
             limit: 10,
             offset: 0,
@@ -110,6 +113,21 @@ fn no_subcommand_prints_a_forbidden_character() {
             offset: 0,
             format,
         });
+        commands.push(Command::Paths {
+            from: None,
+            to: None,
+            depth: 4,
+            branches: 10,
+            format,
+        });
+        commands.push(Command::Funnel {
+            steps: ["page:/**", "event:x"]
+                .iter()
+                .map(|s| shared::store::flow_query::FunnelStep::parse(s).expect("a step"))
+                .collect(),
+            within: None,
+            format,
+        });
     }
     for format in [HeatFormat::Text, HeatFormat::Json] {
         commands.push(Command::Heatmap {
@@ -129,8 +147,9 @@ fn no_subcommand_prints_a_forbidden_character() {
         if !matches!(
             command,
             Command::Overview {
-                format: Format::Csv
-            }
+                format: Format::Csv,
+                ..
+            } | Command::Funnel { .. }
         ) {
             assert!(
                 text.contains("red"),

@@ -92,6 +92,9 @@ pub trait EventReader: Send {
     fn live_tail(&self, cursor: Option<&str>, limit: u32) -> Result<LiveTail, StoreError>;
     /// A number that changes whenever another connection commits; cheap to poll.
     fn change_token(&self) -> Result<u64, StoreError>;
+    /// The steps of the sessions `filter` selects, for paths and funnels
+    /// ([`core::flows`]).
+    fn steps(&self, filter: &Filter) -> Result<flow_query::StepSet, StoreError>;
 }
 
 /// Where the data lives: the one option shared by every binary (`--db`, or the

@@ -32,6 +32,17 @@ impl TimeRange {
     pub fn contains(&self, ts: i64) -> bool {
         self.from.is_none_or(|f| ts >= f) && self.to.is_none_or(|t| ts < t)
     }
+
+    /// The period of the same length just before this one (an open end is
+    /// `now`); `None` for a range without a start, which has no "before".
+    pub fn previous(&self, now: i64) -> Option<TimeRange> {
+        let from = self.from?;
+        let span = self.to.unwrap_or(now).saturating_sub(from).max(0);
+        Some(TimeRange {
+            from: Some(from.saturating_sub(span)),
+            to: Some(from),
+        })
+    }
 }
 
 /// Conditions that narrow every view.
@@ -54,6 +65,16 @@ pub struct Filter {
     pub has_rage_clicks: Option<bool>,
     /// Sessions that clicked on a page matching this pattern (the cross-filter).
     pub clicked_page: Option<PagePattern>,
+    /// Sessions with (`true`) or without (`false`) a quick back.
+    #[serde(default)]
+    pub has_quick_backs: Option<bool>,
+    /// Dead-end sessions (`true`) or the others (`false`).
+    #[serde(default)]
+    pub dead_end: Option<bool>,
+    /// Only these sessions, by the engine's own keys (as paths and funnels
+    /// name them, [`crate::store::flow_query::SessionSteps::key`]).
+    #[serde(default)]
+    pub sessions: Option<Vec<String>>,
 }
 
 impl Filter {
@@ -68,6 +89,9 @@ impl Filter {
             || self.bounced.is_some()
             || self.has_rage_clicks.is_some()
             || self.clicked_page.is_some()
+            || self.has_quick_backs.is_some()
+            || self.dead_end.is_some()
+            || self.sessions.is_some()
     }
 }
 
@@ -102,10 +126,12 @@ pub enum SessionSortKey {
     Browser,
     Referrer,
     RageClicks,
+    /// The frustration score.
+    Frustration,
 }
 
 impl SessionSortKey {
-    pub const ALL: [SessionSortKey; 11] = [
+    pub const ALL: [SessionSortKey; 12] = [
         Self::Start,
         Self::Duration,
         Self::Events,
@@ -117,6 +143,7 @@ impl SessionSortKey {
         Self::Browser,
         Self::Referrer,
         Self::RageClicks,
+        Self::Frustration,
     ];
 }
 
@@ -158,6 +185,24 @@ pub struct SessionSummary {
     pub client: ClientInfo,
     /// One page view and no more.
     pub bounced: bool,
+    /// Returns to a page within 10 s of leaving it (see
+    /// [`crate::store::core::steps`]).
+    #[serde(default)]
+    pub quick_backs: u64,
+    /// Ended within 10 s of a rage click.
+    #[serde(default)]
+    pub dead_end: bool,
+}
+
+impl SessionSummary {
+    /// The session's frustration score ([`crate::store::core::steps::frustration_score`]).
+    pub fn frustration(&self) -> u64 {
+        crate::store::core::steps::frustration_score(
+            self.rage_clicks,
+            self.quick_backs,
+            self.dead_end,
+        )
+    }
 }
 
 /// A page of the session list with the number of sessions matching in all.
@@ -368,7 +413,25 @@ pub struct LiveTail {
 
 #[cfg(test)]
 mod tests {
-    use super::series_bucket_ms;
+    use super::{series_bucket_ms, TimeRange};
+
+    #[test]
+    fn the_previous_period_has_the_same_length() {
+        let last_day = TimeRange::last(86_400_000, 1_000_000_000);
+        assert_eq!(
+            last_day.previous(1_000_000_000),
+            Some(TimeRange {
+                from: Some(1_000_000_000 - 2 * 86_400_000),
+                to: Some(1_000_000_000 - 86_400_000),
+            })
+        );
+        let days = TimeRange {
+            from: Some(100),
+            to: Some(150),
+        };
+        assert_eq!(days.previous(0).and_then(|p| p.from), Some(50));
+        assert_eq!(TimeRange::ALL.previous(5), None);
+    }
 
     #[test]
     fn series_buckets_are_round() {

@@ -164,6 +164,8 @@ pub(super) fn summary(
         referrer: None,
         client,
         bounced: false,
+        quick_backs: 0,
+        dead_end: false,
     }
 }
 
@@ -320,6 +322,8 @@ pub(super) fn standard_summaries() -> Vec<SessionSummary> {
             exit_page: some("shop.example/product/2"),
             referrer: some("search.example"),
             bounced: true,
+            // It ends with its rage burst: a dead end.
+            dead_end: true,
             ..summary(
                 "shop",
                 "s2",

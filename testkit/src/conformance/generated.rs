@@ -152,8 +152,34 @@ pub(super) fn expected_summary(b: &EventBatch, rage: &HashSet<String>) -> Sessio
         exit_page: views.last().map(|e| e.page_key.clone()),
         referrer: views.first().and_then(|e| external_referrer(e)),
         bounced: views.len() == 1,
+        quick_backs: expected_quick_backs(&views),
+        dead_end: b
+            .events
+            .iter()
+            .filter(|e| rage.contains(&e.id))
+            .map(|e| e.ts)
+            .max()
+            .is_some_and(|last| end - last <= 10_000),
         ..summary(&b.site, &b.session_id, &b.visitor_id, b.client.clone())
     }
+}
+
+/// Returns to a page at most 10 s after leaving it, over page views in time
+/// order with repeats of one page counted once.
+fn expected_quick_backs(views: &[&Event]) -> u64 {
+    let mut visits: Vec<(&str, i64)> = Vec::new();
+    for e in views {
+        if visits.last().map(|(page, _)| *page) != Some(e.page_key.as_str()) {
+            visits.push((&e.page_key, e.ts));
+        }
+    }
+    let mut n = 0;
+    for i in 2..visits.len() {
+        if visits[i].0 == visits[i - 2].0 && visits[i].1 - visits[i - 1].1 <= 10_000 {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Page rows computed from raw events (page keys of the sessions never repeat

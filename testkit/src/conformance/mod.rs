@@ -34,7 +34,8 @@
 //! One file per area: `append` (writing), `rollups` (session rows),
 //! `sessions` (the session list), `overview`, `journey`, `pages`, `heatmap`,
 //! `removal` (one visitor, retention), `rage` (rage clicks), `events` (raw
-//! events, live tail, change token) and `strings`; the fixtures are in
+//! events, live tail, change token), `flows` (paths, funnels, frustration
+//! signals) and `strings`; the fixtures are in
 //! `fixtures` and `generated`, the reads and checks the cases share in
 //! `reading`.
 //!
@@ -43,6 +44,7 @@
 mod append;
 mod events;
 mod fixtures;
+mod flows;
 mod generated;
 mod heatmap;
 mod journey;
@@ -57,6 +59,7 @@ mod strings;
 
 pub use append::{case_append_outcomes, case_duplicates_create_no_sessions, case_group_commit};
 pub use events::{case_change_token, case_events_query, case_live_tail};
+pub use flows::{case_frustration_signals, case_funnel, case_paths};
 pub use heatmap::{
     case_heatmap_grid, case_heatmap_rollups_match_raw_clicks,
     case_heatmap_segments_range_and_filters, case_heatmap_unknown_page,
@@ -110,6 +113,9 @@ macro_rules! __conformance_cases {
             case_live_tail,
             case_change_token,
             case_strings_round_trip,
+            case_paths,
+            case_funnel,
+            case_frustration_signals,
         );
     };
 }

@@ -255,6 +255,7 @@ fn session_sort_value(key: SessionSortKey, s: &SessionSummary) -> SortValue {
         SessionSortKey::Browser => Text(Some(s.client.browser.clone())),
         SessionSortKey::Referrer => Text(s.referrer.clone()),
         SessionSortKey::RageClicks => Int(s.rage_clicks as i64),
+        SessionSortKey::Frustration => Int(s.frustration() as i64),
     }
 }
 

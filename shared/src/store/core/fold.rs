@@ -20,6 +20,7 @@
 //! `order` grows with storage order.
 
 use super::heat_deltas::HeatDeltas;
+use super::steps::{step_of, Step};
 use crate::event::{EventKind, Size};
 use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::page_key::url_host;
@@ -51,6 +52,8 @@ pub struct Fact<'a, K: Keys> {
     pub selector: Option<K::Selector>,
     pub label: Option<&'a str>,
     pub depth: Option<f64>,
+    /// A custom event's name.
+    pub name: Option<&'a str>,
     /// Already flagged as a rage click.
     pub rage: bool,
 }
@@ -92,6 +95,10 @@ pub struct SessionDelta<P> {
     pub exit: Option<Landmark<P>>,
     /// Time span of the clicks newly stored, for rage judging.
     pub click_span: Option<(i64, i64)>,
+    /// The time of the latest rage click counted.
+    pub last_rage: Option<i64>,
+    /// New page views and custom events, in the order folded.
+    pub steps: Vec<Step<P>>,
 }
 
 impl<P> Default for SessionDelta<P> {
@@ -106,6 +113,8 @@ impl<P> Default for SessionDelta<P> {
             entry: None,
             exit: None,
             click_span: None,
+            last_rage: None,
+            steps: Vec::new(),
         }
     }
 }
@@ -147,6 +156,9 @@ impl<K: Keys> Fold<K> {
         session.events += 1;
         session.start = session.start.min(f.ts);
         session.end = session.end.max(f.ts);
+        session
+            .steps
+            .extend(step_of(f.kind, f.ts, f.order, f.page.clone(), f.name));
         match f.kind {
             EventKind::PageView => {
                 session.page_views += 1;
@@ -172,6 +184,9 @@ impl<K: Keys> Fold<K> {
             EventKind::Click => {
                 session.clicks += 1;
                 session.rage_clicks += rage;
+                if f.rage {
+                    session.last_rage = session.last_rage.max(Some(f.ts));
+                }
                 session.click_span = Some(match session.click_span {
                     None => (f.ts, f.ts),
                     Some((lo, hi)) => (lo.min(f.ts), hi.max(f.ts)),
@@ -205,10 +220,9 @@ impl<K: Keys> Fold<K> {
 
     /// Counts a stored click newly flagged as a rage click.
     pub fn add_rage(&mut self, f: &Fact<'_, K>) {
-        self.sessions
-            .entry(f.session.clone())
-            .or_default()
-            .rage_clicks += 1;
+        let session = self.sessions.entry(f.session.clone()).or_default();
+        session.rage_clicks += 1;
+        session.last_rage = session.last_rage.max(Some(f.ts));
         self.page(f).rage_clicks += 1;
         if let Some(cell) = f.cell() {
             self.heat.add_rage(&f.page, cell, f.selector.as_ref());
@@ -279,6 +293,7 @@ mod tests {
             selector: None,
             label: None,
             depth: None,
+            name: None,
             rage: false,
         }
     }

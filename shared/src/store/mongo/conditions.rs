@@ -8,6 +8,7 @@
 
 use super::documents::fields as f;
 use crate::page_key::PagePattern;
+use crate::store::core::steps::{DEAD_END_MS, SCORE_DEAD_END, SCORE_QUICK_BACK};
 use crate::store::query::{Filter, TimeRange, DIRECT_REFERRER};
 use mongodb::bson::{doc, Bson, Document};
 
@@ -155,6 +156,9 @@ fn plain_conditions(filter: &Filter, at: SessionAt, with_range: bool, with_site:
         }
         None => {}
     }
+    if let Some(keys) = &filter.sessions {
+        plain.insert(at.key_field(), doc! { "$in": keys });
+    }
     match filter.has_rage_clicks {
         Some(true) => {
             plain.insert(at_field(f::RAGE_CLICKS), doc! { "$gt": 0_i64 });
@@ -192,6 +196,25 @@ fn derived_stages(filter: &Filter, at: SessionAt) -> Vec<Document> {
         );
         matched.insert("_ep", pattern_regex(pattern));
     }
+    if let Some(quick_backs) = filter.has_quick_backs {
+        // Counted once a session has steps; absent before.
+        derived.insert(
+            "_qb",
+            doc! { "$ifNull": [format!("${}", at_field(f::QUICK_BACKS)), 0_i64] },
+        );
+        matched.insert(
+            "_qb",
+            if quick_backs {
+                Bson::Document(doc! { "$gt": 0_i64 })
+            } else {
+                Bson::Int64(0)
+            },
+        );
+    }
+    if let Some(dead_end) = filter.dead_end {
+        derived.insert("_dead", dead_end_expr(at));
+        matched.insert("_dead", i32::from(dead_end));
+    }
     if let Some(min) = filter.min_duration_ms {
         derived.insert(
             "_dur",
@@ -203,6 +226,35 @@ fn derived_stages(filter: &Filter, at: SessionAt) -> Vec<Document> {
         return Vec::new();
     }
     vec![doc! { "$addFields": derived }, doc! { "$match": matched }]
+}
+
+/// Whether the session is a dead end
+/// ([`crate::store::core::steps::is_dead_end`]), as an expression: 1 or 0
+/// (booleans and comparisons with null are formulated away, see the
+/// divergences in ARCHITECTURE.md).
+pub(crate) fn dead_end_expr(at: SessionAt) -> Document {
+    let path = |name: &str| format!("${}", at.field(name));
+    // Without a rage click the difference is huge: never a dead end.
+    let last_rage = doc! { "$ifNull": [path(f::LAST_RAGE), NO_RAGE] };
+    doc! { "$cond": [
+        { "$lte": [{ "$subtract": [path(f::END), last_rage] }, DEAD_END_MS] },
+        1_i32,
+        0_i32,
+    ] }
+}
+
+/// A time long before any session, standing for "no rage click".
+const NO_RAGE: i64 = -(1 << 60);
+
+/// The frustration score
+/// ([`crate::store::core::steps::frustration_score`]), as an expression.
+pub(crate) fn frustration_expr() -> Document {
+    let at = SessionAt::Root;
+    doc! { "$add": [
+        { "$ifNull": [f::path::RAGE_CLICKS, 0_i64] },
+        { "$multiply": [SCORE_QUICK_BACK, { "$ifNull": [f::path::QUICK_BACKS, 0_i64] }] },
+        { "$multiply": [dead_end_expr(at), SCORE_DEAD_END] },
+    ] }
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use super::rollups::{MongoKeys, SitePage};
 use super::schema::{bucket_key, key, session_key};
 use crate::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Size, Target};
 use crate::store::core::fold::Fact;
+use crate::store::core::steps::is_dead_end;
 use crate::store::heat::{segment_code, FineCell};
 use crate::store::query::{SessionSummary, StoredEvent};
 use crate::store::StoreError;
@@ -109,6 +110,11 @@ pub(crate) mod fields {
         SCROLL_COUNT = "scroll_count";
         MAX_PH = "max_ph";
         MAX_Y = "max_y";
+        /// A session's steps, `[ts, seq, tag, label]` each (see `steps.rs`).
+        STEPS = "steps";
+        QUICK_BACKS = "quick_backs";
+        /// The time of a session's latest rage click.
+        LAST_RAGE = "last_rage";
         /// A counter's value in `meta`, and a `$count` stage's output.
         N = "n";
     }
@@ -279,6 +285,7 @@ impl EventDoc {
             selector: self.selector.clone(),
             label: self.label.as_deref(),
             depth: self.depth,
+            name: self.name.as_deref(),
             rage: self.rage != 0,
         })
     }
@@ -358,6 +365,10 @@ pub(crate) struct SessionDoc {
     browser: String,
     #[serde(default)]
     os: String,
+    #[serde(default)]
+    quick_backs: i64,
+    #[serde(default)]
+    last_rage: Option<i64>,
 }
 
 fn unknown_device() -> i64 {
@@ -392,12 +403,14 @@ impl SessionDoc {
                 os: self.os,
             },
             bounced: page_views == 1,
+            quick_backs: self.quick_backs.max(0) as u64,
+            dead_end: is_dead_end(self.end, self.last_rage),
         }
     }
 }
 
 /// A number of any BSON width.
-fn number(value: &Bson) -> Option<i64> {
+pub(crate) fn number(value: &Bson) -> Option<i64> {
     match value {
         Bson::Int32(v) => Some(i64::from(*v)),
         Bson::Int64(v) => Some(*v),
@@ -499,6 +512,9 @@ mod tests {
             fields::SCROLL_COUNT,
             fields::MAX_PH,
             fields::MAX_Y,
+            fields::STEPS,
+            fields::QUICK_BACKS,
+            fields::LAST_RAGE,
             fields::N,
         ];
         for name in fields::ALL {

@@ -25,6 +25,7 @@ mod reader;
 mod repair;
 mod rollups;
 mod schema;
+mod steps;
 mod writer;
 
 pub use reader::MongoReader;

@@ -6,7 +6,7 @@
 //! sessions that started in the range, event-scoped views events whose time
 //! is in it; ties in every sort are broken so that pages never overlap.
 
-use super::conditions::{pattern_regex, session_stages, time_range, SessionAt};
+use super::conditions::{frustration_expr, pattern_regex, session_stages, time_range, SessionAt};
 use super::documents::{count, fields as f, float, int, text, EventDoc, SessionDoc};
 use super::schema::{session_key, COMMIT_COUNTER, EVENTS, META, PAGES, SESSIONS};
 use super::Connection;
@@ -411,6 +411,7 @@ impl EventReader for MongoReader {
                     ("_ref", Some(doc! { "$arrayElemAt": [f::path::ENTRY, 3] }))
                 }
                 SessionSortKey::RageClicks => (f::RAGE_CLICKS, None),
+                SessionSortKey::Frustration => ("_fr", Some(frustration_expr())),
             };
             let dir = sort_direction(sort.descending);
             let mut stages = base;
@@ -420,6 +421,7 @@ impl EventReader for MongoReader {
             stages.push(doc! { "$sort": { key: dir, f::SESSION: dir, f::SITE: dir } });
             stages.push(skip);
             stages.push(limit);
+            stages.push(doc! { "$project": { f::STEPS: 0 } });
             let rows = aggregate(&db, SESSIONS, stages)
                 .await?
                 .into_iter()
@@ -439,6 +441,7 @@ impl EventReader for MongoReader {
             let found = db
                 .collection::<SessionDoc>(SESSIONS)
                 .find(filter)
+                .projection(doc! { f::STEPS: 0 })
                 .sort(doc! { f::SITE: 1 })
                 .limit(1)
                 .await?;
@@ -540,6 +543,13 @@ impl EventReader for MongoReader {
                 events: rows,
             })
         })
+    }
+
+    fn steps(&self, filter: &Filter) -> Result<crate::store::flow_query::StepSet, StoreError> {
+        let db = self.conn.db().clone();
+        let stages = session_stages(filter, SessionAt::Root, true, true);
+        self.conn
+            .run(async move { super::steps::step_set(&db, stages).await })
     }
 
     fn change_token(&self) -> Result<u64, StoreError> {

@@ -14,6 +14,7 @@
 use super::documents::{fields as f, EventDoc};
 use super::rollups::{HeatDoc, Rollups};
 use super::schema::{COMMIT_COUNTER, EVENTS, META, PAGES, SESSIONS};
+use super::steps::recount_quick_backs;
 use super::writer::{
     apply, bulk_update, bump, clicks_around, judge_clicks, set_rage, SESSION_CHUNK,
 };
@@ -207,6 +208,7 @@ async fn rebuild(db: &Database, marks: &[String]) -> Result<(), StoreError> {
             .delete_many(doc! { f::ID: { "$in": chunk } })
             .await?;
         apply(db, &rollups, Some(&[SESSIONS, PAGES])).await?;
+        recount_quick_backs(db, rollups.stepped_sessions()).await?;
         recompute_buckets(db, &buckets_of(db, chunk).await?, &[]).await?;
         // What is repaired stays repaired if a later chunk fails.
         let mut repaired = pending.clone();

@@ -11,9 +11,11 @@
 
 use super::documents::{fields as f, EventDoc};
 use super::schema::{bucket_key, key, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS, PAGES, SESSIONS};
+use super::steps::element;
 use crate::store::core::fold::{Fold, Keys};
 use crate::store::core::heat_deltas::Bucket;
 use crate::store::core::rage::Candidate;
+use crate::store::core::steps::{Step, StepLabel};
 use mongodb::bson::{doc, Bson, Document};
 use std::collections::HashMap;
 
@@ -108,6 +110,16 @@ impl Rollups {
         self.fold.add(&fact);
     }
 
+    /// The sessions whose steps grew.
+    pub(crate) fn stepped_sessions(&self) -> Vec<String> {
+        let grew = self
+            .fold
+            .sessions
+            .iter()
+            .filter(|(_, d)| !d.steps.is_empty());
+        grew.map(|(sid, _)| sid.clone()).collect()
+    }
+
     /// The upserts of every rollup, per collection, in the form of the
     /// `update` command's `updates` array.
     pub(crate) fn upserts(&self) -> Vec<(&'static str, Vec<Document>)> {
@@ -162,11 +174,31 @@ impl Rollups {
                         f::RAGE_CLICKS: d.rage_clicks,
                     },
                 };
+                if let Some(at) = d.last_rage {
+                    max.insert(f::LAST_RAGE, at);
+                }
                 if !min.is_empty() {
                     update.insert("$min", min);
                 }
                 if !max.is_empty() {
                     update.insert("$max", max);
+                }
+                if !d.steps.is_empty() {
+                    let steps: Vec<Bson> = d
+                        .steps
+                        .iter()
+                        .map(|s| {
+                            element(&Step {
+                                ts: s.ts,
+                                order: s.order,
+                                label: match &s.label {
+                                    StepLabel::Page(p) => StepLabel::Page(p.page.clone()),
+                                    StepLabel::Event(name) => StepLabel::Event(name.clone()),
+                                },
+                            })
+                        })
+                        .collect();
+                    update.insert("$push", doc! { f::STEPS: { "$each": steps } });
                 }
                 Some(upsert(sid, update))
             })

@@ -21,6 +21,7 @@ use super::rollups::{candidate_of, Rollups};
 use super::schema::{
     create_indexes, COMMIT_COUNTER, EVENTS, META, PAGES, SEQ_COUNTER, SESSIONS, TTL_INDEX,
 };
+use super::steps::recount_quick_backs;
 use super::{write_concern_doc, Connection};
 use crate::event::{EventBatch, EventKind};
 use crate::progress::{Progress, Silent};
@@ -276,6 +277,7 @@ impl EventWriter for MongoWriter {
             }
             flag_rage_clicks(&db, &mut rollups).await?;
             apply(&db, &rollups, None).await?;
+            recount_quick_backs(&db, rollups.stepped_sessions()).await?;
             db.collection::<Document>(EVENTS)
                 .update_many(
                     doc! { f::PENDING: &commit_token },

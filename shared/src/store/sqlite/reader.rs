@@ -6,6 +6,7 @@ use crate::event::{
 };
 use crate::page_key::PagePattern;
 use crate::store::core::live;
+use crate::store::core::steps::{is_dead_end, DEAD_END_MS};
 use crate::store::query::*;
 use crate::store::{EventReader, StoreError};
 use rusqlite::types::Value;
@@ -191,6 +192,28 @@ pub(super) fn session_conditions(filter: &Filter, with_range: bool, c: &mut Cond
         Some(false) => c.push("s.rage_clicks = 0", []),
         None => {}
     }
+    match filter.has_quick_backs {
+        Some(true) => c.push("s.quick_backs > 0", []),
+        Some(false) => c.push("s.quick_backs = 0", []),
+        None => {}
+    }
+    if let Some(dead_end) = filter.dead_end {
+        c.push(
+            "(s.last_rage_ts IS NOT NULL AND s.end_ts - s.last_rage_ts <= ?) = ?",
+            [
+                Value::Integer(DEAD_END_MS),
+                Value::Integer(i64::from(dead_end)),
+            ],
+        );
+    }
+    if let Some(keys) = &filter.sessions {
+        // Keys are row ids; anything else names no session.
+        let ids: Vec<i64> = keys.iter().filter_map(|k| k.parse().ok()).collect();
+        c.push(
+            "s.id IN (SELECT value FROM json_each(?))",
+            [text(&serde_json::to_string(&ids).unwrap_or_default())],
+        );
+    }
     if let Some(pattern) = &filter.clicked_page {
         c.push(
             "s.id IN (SELECT sp.session_id FROM session_pages sp
@@ -203,7 +226,8 @@ pub(super) fn session_conditions(filter: &Filter, with_range: bool, c: &mut Cond
 
 const SESSION_SELECT: &str = "
     SELECT st.key, s.session_key, s.visitor_key, s.start_ts, s.end_ts, s.events, s.page_views,
-           s.clicks, s.rage_clicks, pe.key, px.key, s.referrer, s.device, s.browser, s.os
+           s.clicks, s.rage_clicks, pe.key, px.key, s.referrer, s.device, s.browser, s.os,
+           s.quick_backs, s.last_rage_ts
     FROM sessions s
     JOIN sites st ON st.id = s.site_id
     LEFT JOIN pages pe ON pe.id = s.entry_page_id
@@ -233,6 +257,8 @@ fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionSummary> {
             os: r.get(14)?,
         },
         bounced: page_views == 1,
+        quick_backs: r.get(15)?,
+        dead_end: is_dead_end(end, r.get(16)?),
     })
 }
 
@@ -360,6 +386,8 @@ impl EventReader for SqliteReader {
             SessionSortKey::Browser => "s.browser",
             SessionSortKey::Referrer => "s.referrer",
             SessionSortKey::RageClicks => "s.rage_clicks",
+            // As the index states it.
+            SessionSortKey::Frustration => frustration_sql!(),
         };
         let dir = direction(sort.descending);
         let order = format!("{key} {dir}, s.session_key {dir}, s.site_id {dir}");
@@ -496,6 +524,10 @@ impl EventReader for SqliteReader {
             cursor: live::next(&events, after),
             events,
         })
+    }
+
+    fn steps(&self, filter: &Filter) -> Result<crate::store::flow_query::StepSet, StoreError> {
+        super::steps::step_set(self, filter)
     }
 
     fn change_token(&self) -> Result<u64, StoreError> {

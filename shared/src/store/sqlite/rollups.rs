@@ -3,7 +3,7 @@
 //! the fold), then the heatmap rollups, the sessions with their share of
 //! `session_hours`, and the per-session pages with their all-time totals.
 
-use super::heat_rollups;
+use super::{heat_rollups, steps};
 use crate::event::{EventKind, Size, FLAG_RAGE_CLICK};
 use crate::store::core::fold::{Fact, Fold, Keys, PageDelta, SessionDelta};
 use crate::store::core::rage::{self, Candidate};
@@ -66,6 +66,7 @@ fn flag_rage_clicks(tx: &Transaction<'_>, fold: &mut Fold<SqliteKeys>) -> rusqli
                     selector: r.get(9)?,
                     label: None,
                     depth: None,
+                    name: None,
                     rage: false,
                 },
             })
@@ -152,11 +153,11 @@ fn apply_session_delta(
     session_id: i64,
     d: &SessionDelta<i64>,
 ) -> rusqlite::Result<String> {
-    let (visitor, before) = tx
+    let (visitor, before, stored_steps) = tx
         .prepare_cached(concat!(
             "SELECT ",
             hour_share_columns!(),
-            ", events, visitor_key FROM sessions WHERE id = ?1"
+            ", events, visitor_key, steps FROM sessions WHERE id = ?1"
         ))?
         .query_row([session_id], |r| {
             // A session without stored events has no share yet.
@@ -165,8 +166,21 @@ fn apply_session_delta(
             } else {
                 None
             };
-            Ok((r.get::<_, String>(9)?, share))
+            Ok((
+                r.get::<_, String>(9)?,
+                share,
+                r.get::<_, Option<Vec<u8>>>(10)?,
+            ))
         })?;
+    // The steps with the new ones merged in place, and the quick backs they
+    // make; `None` leaves both as they are. A blob that cannot be read is
+    // started afresh rather than failing every commit of its session.
+    let steps = (!d.steps.is_empty()).then(|| {
+        steps::merged(stored_steps.as_deref(), &d.steps)
+            .or_else(|_| steps::merged(None, &d.steps))
+            .unwrap_or_default()
+    });
+    let (steps, quick_backs) = steps.unzip();
     let (entry_ts, entry_page, referrer) = match &d.entry {
         Some(entry) => (Some(entry.ts), Some(entry.page), entry.referrer.as_deref()),
         None => (None, None, None),
@@ -191,7 +205,11 @@ fn apply_session_delta(
              exit_page_id  = CASE WHEN ?11 IS NOT NULL AND (exit_ts IS NULL OR ?11 >= exit_ts)
                                   THEN ?12 ELSE exit_page_id END,
              exit_ts       = CASE WHEN ?11 IS NOT NULL AND (exit_ts IS NULL OR ?11 >= exit_ts)
-                                  THEN ?11 ELSE exit_ts END
+                                  THEN ?11 ELSE exit_ts END,
+             steps         = coalesce(?13, steps),
+             quick_backs   = coalesce(?14, quick_backs),
+             last_rage_ts  = CASE WHEN last_rage_ts IS NULL OR ?15 > last_rage_ts
+                                  THEN coalesce(?15, last_rage_ts) ELSE last_rage_ts END
  WHERE id = ?1
          RETURNING ",
             hour_share_columns!()
@@ -209,7 +227,10 @@ fn apply_session_delta(
                 entry_page,
                 referrer,
                 exit_ts,
-                exit_page
+                exit_page,
+                steps,
+                quick_backs,
+                d.last_rage
             ],
             HourShare::read,
         )?;

@@ -205,7 +205,24 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX sessions_by_duration ON sessions (end_ts - start_ts, session_key, site_id);
     CREATE INDEX sessions_by_events ON sessions (events, session_key, site_id);
     "#,
+    // 4: each session's steps (page views and custom events, see `steps.rs`)
+    // for paths and funnels, its quick backs and its last rage click; the
+    // session list sorts by frustration score through an index. The steps
+    // are back-filled from the events after this script (`steps::backfill`).
+    concat!(
+        "
+    ALTER TABLE sessions ADD COLUMN steps BLOB;
+    ALTER TABLE sessions ADD COLUMN quick_backs INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN last_rage_ts INTEGER;
+    CREATE INDEX sessions_by_frustration ON sessions (",
+        frustration_sql!(),
+        ", session_key, site_id);
+    "
+    ),
 ];
+
+/// The version that added the steps, back-filled by code after its script.
+const STEPS_VERSION: i64 = 4;
 
 /// Brings the schema up to [`SCHEMA_VERSION`].
 pub(super) fn migrate(conn: &mut Connection, progress: &dyn Progress) -> Result<(), StoreError> {
@@ -243,6 +260,9 @@ fn apply(
     let tx = conn.transaction()?;
     for (version, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         tx.execute_batch(sql)?;
+        if version as i64 + 1 == STEPS_VERSION {
+            super::steps::backfill(&tx)?;
+        }
         tx.pragma_update(None, "user_version", version as i64 + 1)?;
         if report {
             progress.advance(1);

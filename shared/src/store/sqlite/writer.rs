@@ -241,6 +241,7 @@ fn insert_batch(
             selector: selector_id,
             label,
             depth: event.depth,
+            name: event.name.as_deref(),
             rage: false,
         });
     }

@@ -1,0 +1,115 @@
+//! Each session's steps ([`crate::store::core::steps`]) in its `sessions`
+//! document: `steps`, an array of strings, each the JSON text
+//! `[ts, seq, tag, label]` (tag 0: a page view of the page key `label`; 1:
+//! the custom event named `label`). Text rather than nested arrays: some
+//! servers that speak the protocol turn pushed arrays into JSON text anyway
+//! (ARCHITECTURE.md, divergences), so one form is written and read
+//! everywhere. Commits `$push` their new steps, in any order (concurrent
+//! writers never conflict); readers put them in order. After the push, the
+//! sessions whose steps grew get their quick backs counted again.
+
+use super::documents::fields as f;
+use super::reader::aggregate;
+use super::schema::SESSIONS;
+use super::writer::bulk_update;
+use crate::store::core::steps::{merge, quick_backs, Step, StepLabel};
+use crate::store::flow_query::{SessionSteps, StepSet};
+use crate::store::StoreError;
+use mongodb::bson::{doc, Bson, Document};
+use mongodb::Database;
+use std::collections::HashMap;
+
+const PAGE: i32 = 0;
+const EVENT: i32 = 1;
+
+/// The array element of a step whose page is a page key.
+pub(super) fn element(step: &Step<String>) -> Bson {
+    let (tag, label) = match &step.label {
+        StepLabel::Page(page) => (PAGE, page),
+        StepLabel::Event(name) => (EVENT, name),
+    };
+    let text = serde_json::to_string(&(step.ts, step.order, tag, label)).unwrap_or_default();
+    Bson::String(text)
+}
+
+/// A session document's steps in order, pages named by `page`; malformed
+/// elements are skipped.
+fn steps_of<P>(d: &Document, mut page: impl FnMut(&str) -> P) -> Vec<Step<P>> {
+    let mut steps = Vec::new();
+    if let Ok(items) = d.get_array(f::STEPS) {
+        for item in items {
+            let Bson::String(text) = item else {
+                continue;
+            };
+            let Ok((ts, order, tag, label)) = serde_json::from_str::<(i64, i64, i32, String)>(text)
+            else {
+                continue;
+            };
+            let label = match tag {
+                PAGE => StepLabel::Page(page(&label)),
+                EVENT => StepLabel::Event(label),
+                _ => continue,
+            };
+            steps.push(Step { ts, order, label });
+        }
+    }
+    merge(&mut steps, Vec::new());
+    steps
+}
+
+/// Counts the quick backs of the sessions `sids` again from their steps.
+pub(super) async fn recount_quick_backs(
+    db: &Database,
+    sids: Vec<String>,
+) -> Result<(), StoreError> {
+    for chunk in sids.chunks(500) {
+        let rows = aggregate(
+            db,
+            SESSIONS,
+            vec![
+                doc! { "$match": { f::ID: { "$in": chunk } } },
+                doc! { "$project": { f::STEPS: 1 } },
+            ],
+        )
+        .await?;
+        let updates: Vec<Document> = rows
+            .iter()
+            .filter_map(|d| {
+                let id = d.get(f::ID)?.clone();
+                let n = quick_backs(&steps_of(d, str::to_owned));
+                Some(doc! { "q": { f::ID: id }, "u": { "$set": { f::QUICK_BACKS: n } } })
+            })
+            .collect();
+        bulk_update(db, SESSIONS, &updates).await?;
+    }
+    Ok(())
+}
+
+/// The steps of the sessions `stages` select, page keys interned.
+pub(super) async fn step_set(
+    db: &Database,
+    mut stages: Vec<Document>,
+) -> Result<StepSet, StoreError> {
+    stages.push(doc! { "$project": { f::STEPS: 1 } });
+    let mut labels: HashMap<String, u32> = HashMap::new();
+    let mut pages: Vec<String> = Vec::new();
+    let mut sessions = Vec::new();
+    for d in aggregate(db, SESSIONS, stages).await? {
+        let Ok(key) = d.get_str(f::ID) else {
+            continue;
+        };
+        let steps = steps_of(&d, |page| {
+            *labels.entry(page.to_owned()).or_insert_with(|| {
+                pages.push(page.to_owned());
+                (pages.len() - 1) as u32
+            })
+        });
+        if !steps.is_empty() {
+            sessions.push(SessionSteps {
+                key: key.to_owned(),
+                steps,
+            });
+        }
+    }
+    Ok(StepSet { pages, sessions })
+}
