@@ -16,7 +16,8 @@
 //! - [`widgets::heatmap`] — the click-density widget (braille or half blocks);
 //! - [`keys`] — the one key table behind dispatch, the footer and the help;
 //! - [`view`] — the views by name, which the state, keys and layout share;
-//! - [`filters`] — time ranges, filter fields and chips;
+//! - [`filters`] — time ranges, filter fields and chips; [`sort_order`] —
+//!   the direction each list column sorts in;
 //! - [`runtime`] — the terminal loop (events, ticks, SIGTERM, restore);
 //! - [`cli`] and [`output`] — the command line and the non-interactive output;
 //! - [`demo`] — ingestd in-process plus simulated traffic ([`traffic`]), on
@@ -35,6 +36,7 @@ pub mod output;
 pub mod progress;
 pub mod render;
 pub mod runtime;
+pub mod sort_order;
 pub mod text;
 pub mod theme;
 pub mod traffic;
