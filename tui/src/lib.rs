@@ -18,6 +18,8 @@
 //! - [`view`] — the views by name, which the state, keys and layout share;
 //! - [`filters`] — time ranges, filter fields and chips; [`sort_order`] —
 //!   the direction each list column sorts in;
+//! - [`saved_views`] — named views in a TOML file (read, checked, saved in
+//!   place), which the console opens and saves through file jobs;
 //! - [`runtime`] — the terminal loop (events, ticks, SIGTERM, restore);
 //! - [`cli`] and [`output`] — the command line and the non-interactive output;
 //! - [`demo`] — ingestd in-process plus simulated traffic ([`traffic`]), on
@@ -36,6 +38,7 @@ pub mod output;
 pub mod progress;
 pub mod render;
 pub mod runtime;
+pub mod saved_views;
 pub mod sort_order;
 pub mod text;
 pub mod theme;
