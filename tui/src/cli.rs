@@ -18,6 +18,16 @@ pub struct Cli {
     #[arg(long, env = shared::store::DB_ENV, global = true)]
     pub db: Option<String>,
 
+    /// Open the console on this saved view (`v` lists them, `V` saves one);
+    /// filters given as flags apply on top of the view's.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub view: Option<String>,
+
+    /// The saved views file. Defaults to analytics-tui/views.toml in the
+    /// user's configuration directory ($XDG_CONFIG_HOME, else ~/.config).
+    #[arg(long, env = crate::saved_views::VIEWS_FILE_ENV, global = true, value_name = "PATH")]
+    pub views_file: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub filters: FilterArgs,
 
@@ -351,6 +361,26 @@ mod tests {
             })
         ));
         assert!(Cli::try_parse_from(["analytics-tui", "--since", "soon"]).is_err());
+    }
+
+    #[test]
+    fn takes_a_saved_view_and_its_file() {
+        let cli = Cli::try_parse_from([
+            "analytics-tui",
+            "--view",
+            "mobile rage",
+            "--views-file",
+            "/tmp/v.toml",
+        ]);
+        let cli = cli.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cli.view.as_deref(), Some("mobile rage"));
+        assert_eq!(
+            cli.views_file.as_deref(),
+            Some(std::path::Path::new("/tmp/v.toml"))
+        );
+        let cli = Cli::try_parse_from(["analytics-tui", "demo", "--view", "x"]);
+        let cli = cli.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cli.view.as_deref(), Some("x"));
     }
 
     #[test]

@@ -9,14 +9,12 @@
 //! ([`crate::traffic`]) post their wire batches to ingestd over HTTP, as
 //! `tracker.js` would, in real time.
 
-use crate::app::View;
 use crate::backfill::{self, Outcome, Plan};
 use crate::runtime::{self, Options};
 use crate::traffic::{session_batches, Visitor};
 use crate::worker::Source;
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
-use shared::store::query::Filter;
 use shared::store::DbUrl;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,14 +23,14 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// Runs the demo until the console quits.
+/// Runs the demo until the console, started with `console`, quits.
 /// `history`: sessions a weekday in the back-filled fortnight (0: none).
 pub fn run(
     db: DbUrl,
     port: u16,
     sessions_per_minute: u32,
     history: u32,
-    filter: Filter,
+    console: Options,
 ) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -69,10 +67,8 @@ pub fn run(
     let result = runtime::run(
         Source::Url(db.clone()),
         Options {
-            view: View::Live,
-            filter,
-            range: None,
             source: format!("demo site {url}"),
+            ..console
         },
     );
 

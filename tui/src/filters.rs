@@ -21,6 +21,9 @@ const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
 
+/// The range the console starts with.
+pub const DEFAULT_RANGE: Range = Range::Last(DAY);
+
 /// The presets `t` cycles through.
 pub const PRESETS: [Range; 6] = [
     Range::Last(15 * MINUTE),
@@ -60,6 +63,25 @@ impl Range {
                     .map_or_else(|| "start".into(), crate::text::short_datetime),
                 r.to.map_or_else(|| "now".into(), crate::text::short_datetime)
             ),
+        }
+    }
+
+    /// The range as [`Range::parse`] reads it: `90m`, `7d`, `all`,
+    /// `2025-01-01..2025-01-31` (the end day included, as typed).
+    pub fn spec(self) -> String {
+        match self {
+            Self::Last(ms) => span_label(ms),
+            Self::All => "all".into(),
+            Self::Between(r) => {
+                let day = |ms: i64| {
+                    chrono::DateTime::from_timestamp_millis(ms)
+                        .map(|t| t.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default()
+                };
+                let from = r.from.map(day).unwrap_or_default();
+                let to = r.to.map(|to| day(to - DAY)).unwrap_or_default();
+                format!("{from}..{to}")
+            }
         }
     }
 
@@ -264,6 +286,27 @@ fn parse_bool(text: &str) -> Result<bool, String> {
     }
 }
 
+/// `base` with every condition `over` sets put in its place (the command
+/// line's filters over a saved view's).
+pub fn overlay(base: &Filter, over: &Filter) -> Filter {
+    Filter {
+        site: over.site.clone().or_else(|| base.site.clone()),
+        range: base.range,
+        device: over.device.or(base.device),
+        browser: over.browser.clone().or_else(|| base.browser.clone()),
+        referrer: over.referrer.clone().or_else(|| base.referrer.clone()),
+        entry_page: over.entry_page.clone().or_else(|| base.entry_page.clone()),
+        min_duration_ms: over.min_duration_ms.or(base.min_duration_ms),
+        min_events: over.min_events.or(base.min_events),
+        bounced: over.bounced.or(base.bounced),
+        has_rage_clicks: over.has_rage_clicks.or(base.has_rage_clicks),
+        clicked_page: over
+            .clicked_page
+            .clone()
+            .or_else(|| base.clicked_page.clone()),
+    }
+}
+
 /// The chips for the applied filter: `(name, value)`.
 pub fn chips(filter: &Filter) -> Vec<(&'static str, String)> {
     let mut chips: Vec<(&'static str, String)> = Vec::new();
@@ -302,6 +345,48 @@ mod tests {
             panic!("a date range")
         };
         assert_eq!(r.to.zip(r.from).map(|(t, f)| t - f), Some(2 * DAY));
+    }
+
+    #[test]
+    fn a_range_reads_back_from_its_spec() {
+        let typed = [
+            "90m",
+            "45s",
+            "3d",
+            "2w",
+            "2025-01-01..2025-01-31",
+            "..2025-02-01",
+        ];
+        let ranges = PRESETS
+            .into_iter()
+            .chain(typed.iter().filter_map(|t| Range::parse(t)));
+        for range in ranges {
+            assert_eq!(Range::parse(&range.spec()), Some(range), "{}", range.spec());
+        }
+        assert_eq!(DEFAULT_RANGE.spec(), "24h");
+        let Some(days) = Range::parse("2025-01-01..2025-01-31") else {
+            panic!("a date range")
+        };
+        assert_eq!(days.spec(), "2025-01-01..2025-01-31");
+    }
+
+    #[test]
+    fn overlay_keeps_what_the_top_leaves_unset() {
+        let base = Filter {
+            device: Some(DeviceClass::Mobile),
+            browser: Some("Safari".into()),
+            ..Filter::default()
+        };
+        let over = Filter {
+            browser: Some("Firefox".into()),
+            has_rage_clicks: Some(true),
+            ..Filter::default()
+        };
+        let both = overlay(&base, &over);
+        assert_eq!(both.device, Some(DeviceClass::Mobile));
+        assert_eq!(both.browser.as_deref(), Some("Firefox"));
+        assert_eq!(both.has_rage_clicks, Some(true));
+        assert_eq!(overlay(&base, &Filter::default()), base);
     }
 
     #[test]

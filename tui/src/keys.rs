@@ -37,6 +37,8 @@ pub enum Action {
     Segment,
     HeatMode,
     CrossFilter,
+    SavedViews,
+    SaveView,
 }
 
 /// Which views a binding works in.
@@ -313,6 +315,22 @@ pub const BINDINGS: &[Binding] = &[
         "live updates on/off",
         Scope::All
     ),
+    bind!(
+        [Char('v')],
+        "v",
+        Action::SavedViews,
+        "views",
+        "saved views: pick one to open (j/k, Enter)",
+        Scope::All
+    ),
+    bind!(
+        [Char('V')],
+        "V",
+        Action::SaveView,
+        "",
+        "save this view — view, range, filters, sorts, heatmap page — under a name",
+        Scope::All
+    ),
 ];
 
 /// The action of `key` in `view`, if any.
@@ -383,6 +401,10 @@ mod tests {
             ),
             Some(Action::Bottom)
         );
+        for view in View::ALL {
+            assert_eq!(action_for(key(Char('v')), view), Some(Action::SavedViews));
+            assert_eq!(action_for(key(Char('V')), view), Some(Action::SaveView));
+        }
     }
 
     #[test]
@@ -402,6 +424,7 @@ mod tests {
     fn footer_and_help_come_from_the_table() {
         let footer = footer(View::Sessions);
         assert!(footer.contains(&("s", "sort")));
+        assert!(footer.contains(&("v", "views")));
         assert!(!footer.iter().any(|(_, s)| *s == "width"));
         assert_eq!(help_rows(View::Overview).len(), BINDINGS.len());
     }

@@ -16,7 +16,10 @@
 //! - [`widgets::heatmap`] — the click-density widget (braille or half blocks);
 //! - [`keys`] — the one key table behind dispatch, the footer and the help;
 //! - [`view`] — the views by name, which the state, keys and layout share;
-//! - [`filters`] — time ranges, filter fields and chips;
+//! - [`filters`] — time ranges, filter fields and chips; [`sort_order`] —
+//!   the direction each list column sorts in;
+//! - [`saved_views`] — named views in a TOML file (read, checked, saved in
+//!   place), which the console opens and saves through file jobs;
 //! - [`runtime`] — the terminal loop (events, ticks, SIGTERM, restore);
 //! - [`cli`] and [`output`] — the command line and the non-interactive output;
 //! - [`demo`] — ingestd in-process plus simulated traffic ([`traffic`]), on
@@ -37,6 +40,8 @@ pub mod output;
 pub mod progress;
 pub mod render;
 pub mod runtime;
+pub mod saved_views;
+pub mod sort_order;
 pub mod text;
 pub mod theme;
 pub mod traffic;

@@ -1,13 +1,14 @@
 //! `analytics-tui`: the console (default), query subcommands, and `demo`.
 //! See the library's documentation for how the pieces fit.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::Parser;
 use shared::store::DbUrl;
 use std::io::Write;
 use tui::app::View;
 use tui::cli::{Cli, Command};
 use tui::runtime::{self, Options};
+use tui::saved_views::{self, Book};
 use tui::worker::Source;
 
 fn main() {
@@ -24,18 +25,23 @@ fn run() -> Result<()> {
     match cli.command {
         None => runtime::run(
             Source::Url(db.clone()),
-            Options {
-                view: View::Overview,
-                filter: cli.filters.conditions(),
-                range: cli.filters.since,
-                source: db.to_string(),
-            },
+            console_options(&cli, View::Overview, db.to_string())?,
         ),
         Some(Command::Demo {
             port,
             rate,
             history,
-        }) => tui::demo::run(db, port, rate, history, cli.filters.conditions()),
+        }) => {
+            let console = Options {
+                // The demo opens on the default range, whatever `--since` says.
+                range: None,
+                ..console_options(&cli, View::Live, String::new())?
+            };
+            tui::demo::run(db, port, rate, history, console)
+        }
+        Some(_) if cli.view.is_some() => {
+            bail!("--view opens a saved view in the console; the subcommands take their filters as flags")
+        }
         Some(Command::DeleteVisitor { visitor_id }) => {
             let site = cli
                 .filters
@@ -71,6 +77,29 @@ fn run() -> Result<()> {
             }
         }
     }
+}
+
+/// How the console starts: the command line's filters, and the saved views
+/// file. The view `--view` names is checked here, so that a wrong name or a
+/// file that does not parse stops before the terminal is taken, with the
+/// reason (the names there are, or the line at fault).
+fn console_options(cli: &Cli, view: View, source: String) -> Result<Options> {
+    let views: Option<Book> =
+        saved_views::location(cli.views_file.as_deref()).map(|path| saved_views::load(&path));
+    if let Some(name) = &cli.view {
+        let Some(book) = &views else {
+            bail!("no configuration directory to find saved views in: set XDG_CONFIG_HOME or pass --views-file");
+        };
+        book.select(name).map_err(anyhow::Error::msg)?;
+    }
+    Ok(Options {
+        view,
+        filter: cli.filters.conditions(),
+        range: cli.filters.since,
+        source,
+        views,
+        open: cli.view.clone(),
+    })
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

@@ -10,7 +10,8 @@
 //! │ q quit  ? help  f filter  t time …                           │ footer (key table)
 //! └──────────────────────────────────────────────────────────────┘
 //! ```
-//! Popups (help, filter bar, prompts) are drawn over the body. Where each
+//! Popups (help, filter bar, prompts, saved views) are drawn over the body;
+//! a status message takes the footer's place until the next key. Where each
 //! part goes is [`crate::layout`]'s answer, shared with `update`.
 
 use crate::app::{chips, App, Popup, Prompt, View};
@@ -53,6 +54,8 @@ pub fn render(app: &App, frame: &mut Frame) {
         Popup::Help { scroll } => render_help(app, frame, body, *scroll),
         Popup::Filters { field } => render_filters(app, frame, body, *field),
         Popup::Prompt(prompt) => render_prompt(prompt, frame, body),
+        Popup::SavedViews { selected } => render_saved_views(app, frame, body, *selected),
+        Popup::Overwrite { name } => render_overwrite(name, frame, body),
     }
 }
 
@@ -140,6 +143,17 @@ fn render_chips(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn render_footer(app: &App, frame: &mut Frame, area: Rect) {
+    if let Some(status) = &app.status {
+        let style = if status.error {
+            theme::error()
+        } else {
+            Style::new().fg(theme::GOOD)
+        };
+        let text = crate::text::safe(&status.text);
+        let text = crate::text::ellipsize(&text, usize::from(area.width));
+        frame.render_widget(Paragraph::new(Span::styled(text, style)), area);
+        return;
+    }
     let mut spans = Vec::new();
     for (label, short) in keys::footer(app.view) {
         spans.push(Span::styled(label, theme::key()));
@@ -204,4 +218,105 @@ fn render_filters(app: &App, frame: &mut Frame, body: Rect, selected: usize) {
             )),
     );
     frame.render_widget(table, area);
+}
+
+/// The saved views: the file's problems first, then one row per view; the
+/// file's path in the title.
+fn render_saved_views(app: &App, frame: &mut Frame, body: Rect, selected: usize) {
+    let entries = app.saved.book.as_ref().map_or(&[][..], |b| &b.entries[..]);
+    let problems: Vec<Line> = match &app.saved.book {
+        None => vec![Line::styled(
+            "no configuration directory: set XDG_CONFIG_HOME or --views-file",
+            theme::error(),
+        )],
+        Some(book) => book
+            .problems
+            .iter()
+            .map(|p| Line::styled(crate::text::safe(&book.describe_briefly(p)), theme::error()))
+            .collect(),
+    };
+    let width = body.width.saturating_sub(4).min(90);
+    // Wrapped problems take a line per (most of a) width, with room for
+    // words that do not fit.
+    let text_width = usize::from(width.saturating_sub(4).max(1));
+    let problem_rows: usize = problems.iter().map(|l| l.width() / text_width + 1).sum();
+    let problem_rows = problem_rows as u16;
+    let rows = entries.len().max(1) as u16;
+    let height = (rows + problem_rows + 2).min(body.height);
+    let area = centered(body, width, height);
+    frame.render_widget(Clear, area);
+    let mut block = Block::bordered()
+        .title(" saved views ")
+        .title_style(theme::title())
+        .title_bottom(Line::styled(
+            " Enter open · V save this view · Esc close ",
+            theme::muted(),
+        ));
+    if let Some(book) = &app.saved.book {
+        let path = crate::text::safe(&book.path.display().to_string());
+        block = block.title(Line::styled(format!(" {path} "), theme::muted()).right_aligned());
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [top, list] =
+        ratatui::layout::Layout::vertical([Constraint::Length(problem_rows), Constraint::Fill(1)])
+            .areas(inner);
+    frame.render_widget(
+        Paragraph::new(problems).wrap(ratatui::widgets::Wrap { trim: true }),
+        top,
+    );
+    if entries.is_empty() {
+        let hint = "no saved views yet · V saves what is on screen under a name";
+        frame.render_widget(Paragraph::new(Line::styled(hint, theme::muted())), list);
+        return;
+    }
+    let visible = usize::from(list.height.max(1));
+    let skip = selected.saturating_sub(visible - 1);
+    let rows = entries
+        .iter()
+        .enumerate()
+        .skip(skip)
+        .map(|(i, (name, view))| {
+            let row = Row::new(vec![
+                crate::text::safe(name),
+                view.view.title().to_owned(),
+                view.summary(),
+            ]);
+            if i == selected {
+                row.style(theme::selected())
+            } else {
+                row
+            }
+        });
+    let widths = [
+        Constraint::Length(18),
+        Constraint::Length(9),
+        Constraint::Fill(1),
+    ];
+    frame.render_widget(Table::new(rows, widths), list);
+}
+
+/// Whether to replace the saved view `name`.
+fn render_overwrite(name: &str, frame: &mut Frame, body: Rect) {
+    let width = body.width.saturating_sub(4).min(60);
+    let area = centered(body, width, 4);
+    frame.render_widget(Clear, area);
+    let lines = vec![
+        Line::raw(format!(
+            "A view named {} is saved already.",
+            crate::text::safe(name)
+        )),
+        Line::styled(
+            "y / Enter replace it · n / Esc choose another name",
+            theme::muted(),
+        ),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .title(" replace the saved view? ")
+                .title_style(theme::title()),
+        ),
+        area,
+    );
 }

@@ -5,6 +5,7 @@
 
 use crate::app::{update, App, Msg, View};
 use crate::render::render;
+use crate::saved_views::Book;
 use crate::theme::{self, ColorDepth};
 use crate::worker::{self, Request, Source};
 use anyhow::{Context, Result};
@@ -27,6 +28,11 @@ pub struct Options {
     pub range: Option<crate::filters::Range>,
     /// Shown in the header (database, demo URL).
     pub source: String,
+    /// The saved views file as read at start (`None`: no place for one).
+    pub views: Option<Book>,
+    /// The saved view to open at start (`--view`); its filters are under
+    /// `filter`'s, its range under `range`.
+    pub open: Option<String>,
 }
 
 /// Restores the terminal when dropped, whatever happened.
@@ -63,12 +69,18 @@ pub fn run(source: Source, options: Options) -> Result<()> {
     let size = terminal.size().context("cannot read the terminal size")?;
     let mut app = App::new((size.width, size.height), shared::now_ms());
     app.color = depth != ColorDepth::None;
-    app.filter = options.filter;
+    app.set_views(options.views);
+    let view = options
+        .open
+        .as_deref()
+        .and_then(|name| app.apply_named(name))
+        .unwrap_or(options.view);
+    app.filter = crate::filters::overlay(&app.filter, &options.filter);
     if let Some(range) = options.range {
         app.range = range;
     }
     app.source = options.source;
-    app.start(options.view);
+    app.start(view);
     drop(messages);
     event_loop(&mut terminal, &mut app, &inbox, &requests, depth)
 }
@@ -81,6 +93,7 @@ fn event_loop(
     depth: ColorDepth,
 ) -> Result<()> {
     loop {
+        run_jobs(app);
         for request in app.take_requests() {
             // The worker only stops when this side hangs up.
             let _ = requests.send(request);
@@ -105,6 +118,17 @@ fn event_loop(
         }
         if app.quit {
             return Ok(());
+        }
+    }
+}
+
+/// Runs the file work `update` queued (reading and saving the views file, a
+/// few kilobytes) and applies what it found.
+fn run_jobs(app: &mut App) {
+    for job in app.take_jobs() {
+        let mut next = Some(Msg::from(job.run()));
+        while let Some(msg) = next {
+            next = update(app, msg);
         }
     }
 }

@@ -51,3 +51,22 @@ fn sigterm_quits_cleanly() {
         "left the alternate screen"
     );
 }
+
+#[test]
+fn a_broken_views_file_is_named_and_the_console_starts() {
+    let fx = shop();
+    let views = fx.dir.path().join("views.toml");
+    std::fs::write(&views, "[views.a]\nview = \"pages\nrange = \"7d\"\n").expect("write");
+    let views_arg = views.to_string_lossy().into_owned();
+    let mut tui = ConsolePty::start_with(
+        &["--since", "all", "--views-file", &views_arg],
+        &fx.path,
+        24,
+        100,
+    );
+    tui.wait_for("views.toml line 2: invalid basic string");
+    let screen = tui.wait_for("visitors 3");
+    assert!(screen.contains("views.toml line 2:"), "{screen}");
+    tui.send("q");
+    assert!(tui.wait_exit().success());
+}

@@ -1,5 +1,6 @@
 //! Snapshot tests of every view on a `TestBackend`, with fixture databases:
-//! data, empty, loading and error states, popups, and the narrowest size.
+//! data, empty, loading and error states, popups (saved views too), and the
+//! narrowest size.
 
 mod common;
 
@@ -168,4 +169,42 @@ fn popups() {
     insta::assert_snapshot!("range_prompt", draw(&app));
     key(&mut app, store.as_ref(), KeyCode::Enter);
     insta::assert_snapshot!("overview_filtered", draw(&app));
+}
+
+const VIEWS_FILE: &str = r#"
+[views.mobile]
+view = "sessions"
+range = "7d"
+filters = { device = "mobile", rage = true }
+
+[views."pricing map"]
+view = "heatmap"
+range = "30d"
+heatmap_page = "/pricing"
+heatmap_segment = "desktop"
+
+[views.broken]
+view = "sessions"
+filters = { device = "fridge" }
+"#;
+
+#[test]
+fn saved_views() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = app_on(View::Overview, store.as_ref(), (80, 24));
+    let path = "/home/ana/.config/analytics-tui/views.toml";
+    app.set_views(Some(tui::saved_views::parse(path.into(), VIEWS_FILE)));
+    insta::assert_snapshot!("saved_views_problem_at_start", draw(&app));
+    // The list as `v` opens it (here without reading the file again).
+    app.status = None;
+    app.popup = tui::app::Popup::SavedViews { selected: 1 };
+    insta::assert_snapshot!("saved_views_list", draw(&app));
+    key(&mut app, store.as_ref(), KeyCode::Char('V'));
+    for c in "mobile".chars() {
+        key(&mut app, store.as_ref(), KeyCode::Char(c));
+    }
+    insta::assert_snapshot!("saved_views_name_prompt", draw(&app));
+    key(&mut app, store.as_ref(), KeyCode::Enter);
+    insta::assert_snapshot!("saved_views_overwrite", draw(&app));
 }

@@ -15,6 +15,8 @@ use std::path::PathBuf;
 pub const DEFAULT_FILE: &str = "/etc/default/ingestd";
 pub const STATE_DIRECTORY: &str = "/var/lib/ingestd";
 pub const UNIT: &str = "ingestd.service";
+/// Where the console keeps its saved views.
+pub const VIEWS_FILE: &str = "~/.config/analytics-tui/views.toml";
 
 /// Every page, as `man/NAME.SECTION`.
 pub fn pages() -> anyhow::Result<Vec<Generated>> {
@@ -73,6 +75,7 @@ fn analytics_tui() -> anyhow::Result<Vec<Generated>> {
     let man = Man::new(command.clone());
     let mut page = render(&man)?;
     page.push_str(&keys_section().to_roff());
+    page.push_str(&console_files().to_roff());
     let mut pages = vec![man_file(&man, page)];
     for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
         let man = Man::new(sub.clone());
@@ -97,6 +100,19 @@ fn keys_section() -> Roff {
         keys.text([roman(binding.help)]);
     }
     keys
+}
+
+/// The files the console reads besides the database.
+fn console_files() -> Roff {
+    let mut files = Roff::new();
+    files.control("SH", ["FILES"]);
+    definition(
+        &mut files,
+        VIEWS_FILE,
+        "Saved views (v lists them, V saves one), in TOML; under $XDG_CONFIG_HOME \
+         when it is set. --views-file or ANALYTICS_VIEWS_FILE names another file.",
+    );
+    files
 }
 
 /// A `.TP` paragraph: a term in italics, then its description.

@@ -66,6 +66,10 @@ fn analytics_tui_has_a_page_per_subcommand_and_the_key_table() {
             binding.label
         );
     }
+    assert!(
+        main.contains(&roff(xtask::man::VIEWS_FILE)),
+        "the views file missing from FILES"
+    );
     let command = tui::cli::Cli::command();
     let subcommands: Vec<_> = command.get_subcommands().collect();
     assert!(subcommands.len() >= 8, "{} subcommands", subcommands.len());

@@ -56,6 +56,8 @@ impl App {
                     self.cross_filter(pattern);
                 }
             }
+            Action::SavedViews => self.open_views_list(),
+            Action::SaveView => self.save_prompt(),
         }
     }
 

@@ -99,6 +99,14 @@ impl HeatState {
         self.map.data = None;
     }
 
+    /// No map: the picker has the keys.
+    pub(super) fn close(&mut self) {
+        self.current = None;
+        self.focus = HeatFocus::Picker;
+        self.map_scroll = 0;
+        self.map = Remote::default();
+    }
+
     /// Esc on the map gives the keys back to the picker; true if it did.
     pub(super) fn leave_map(&mut self) -> bool {
         if self.focus != HeatFocus::Map {

@@ -15,7 +15,8 @@
 //! (from [`crate::layout`], which the drawing code asks too) and the outbox —
 //! and nothing else. What spans views lives beside them: `actions` (the key
 //! table's actions), `navigation` (switching views, reloading), `replies`
-//! (routing answers), `popup` (help, filter bar, prompts) and `mouse`.
+//! (routing answers), `popup` (help, filter bar, prompts), `saved` (saved
+//! views: their popups, and the file jobs the runtime runs) and `mouse`.
 
 mod actions;
 mod context;
@@ -29,6 +30,7 @@ mod pages;
 mod popup;
 mod remote;
 mod replies;
+mod saved;
 mod selection;
 mod sessions;
 
@@ -39,11 +41,13 @@ pub use live::{LiveState, AUTO_REFRESH_MS, LIVE_KEEP, POLL_MS, SPARK_SECONDS};
 pub use pages::{PagesState, PAGES_LIMIT, SORT_KEYS};
 pub use popup::{search_pattern, Popup, Prompt, PromptFor};
 pub use remote::Remote;
+pub use saved::{SavedState, Status};
 pub use sessions::{SessionsState, SESSION_WINDOW};
 
 use crate::filters::{self, Range};
 use crate::keys::{self, Action};
 use crate::layout;
+use crate::saved_views::Done;
 use crate::worker::{Loaded, Request};
 use context::{Ctx, Outbox};
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
@@ -59,6 +63,8 @@ pub enum Msg {
     Action(Action),
     /// A query's answer from the worker.
     Loaded(Box<Loaded>),
+    /// What a file job on the saved views found.
+    Views(Box<Done>),
     /// The clock moved (milliseconds since the epoch); drives live polling.
     Tick(i64),
     Quit,
@@ -68,6 +74,13 @@ pub enum Msg {
 impl From<Loaded> for Msg {
     fn from(loaded: Loaded) -> Self {
         Self::Loaded(Box::new(loaded))
+    }
+}
+
+/// The runtime hands back what file jobs found as messages.
+impl From<Done> for Msg {
+    fn from(done: Done) -> Self {
+        Self::Views(Box::new(done))
     }
 }
 
@@ -90,6 +103,10 @@ pub struct App {
     pub pages: PagesState,
     pub live: LiveState,
     pub popup: Popup,
+    /// The saved views, and the file work queued for them.
+    pub saved: SavedState,
+    /// A message in the footer until the next key.
+    pub status: Option<Status>,
     /// Requests for the worker, drained by the runtime.
     outbox: Outbox,
     pub quit: bool,
@@ -117,7 +134,7 @@ impl App {
             size,
             now,
             filter: Filter::default(),
-            range: Range::Last(24 * 3_600_000),
+            range: filters::DEFAULT_RANGE,
             overview: Remote::default(),
             sessions: SessionsState::default(),
             journey: JourneyState::default(),
@@ -125,6 +142,8 @@ impl App {
             pages: PagesState::default(),
             live: LiveState::default(),
             popup: Popup::None,
+            saved: SavedState::default(),
+            status: None,
             outbox: Outbox::default(),
             quit: false,
             color: true,
@@ -191,6 +210,7 @@ impl App {
 pub fn update(app: &mut App, msg: Msg) -> Option<Msg> {
     match msg {
         Msg::Key(key) => {
+            app.status = None;
             if app.popup != Popup::None {
                 app.popup_key(key);
                 return None;
@@ -208,6 +228,10 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Msg> {
         }
         Msg::Loaded(loaded) => {
             app.loaded(*loaded);
+            None
+        }
+        Msg::Views(done) => {
+            app.views_done(*done);
             None
         }
         Msg::Tick(now) => {

@@ -52,10 +52,15 @@ impl App {
     /// The filter or the range changed: lists start from the top and every
     /// view is out of date.
     pub(super) fn filter_changed(&mut self) {
+        self.reset_lists();
+        self.reload();
+    }
+
+    /// Every list back to its first row.
+    pub(super) fn reset_lists(&mut self) {
         self.sessions.reset_selection();
         self.pages.reset_selection();
         self.heat.reset_selection();
-        self.reload();
     }
 
     /// Loads what the current view shows, where it is missing or out of date.
@@ -79,7 +84,7 @@ impl App {
 
     /// Marks every view's data as out of date (it stays on screen until the
     /// new data arrives).
-    fn invalidate(&mut self) {
+    pub(super) fn invalidate(&mut self) {
         self.overview.fresh = false;
         self.sessions.window.fresh = false;
         self.journey.invalidate();

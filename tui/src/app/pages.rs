@@ -7,6 +7,7 @@ use super::popup::search_pattern;
 use super::remote::{unpack, Remote};
 use super::selection::{keep_visible, step_index};
 use crate::layout;
+use crate::sort_order;
 use crate::worker::{Answer, Pane, Query};
 use shared::page_key::PagePattern;
 use shared::store::query::{PageRequest, PageSortKey, PageStats, Sort};
@@ -48,10 +49,7 @@ impl Default for PagesState {
             more: false,
             selected: 0,
             scroll: 0,
-            sort: Sort {
-                key: PageSortKey::Views,
-                descending: true,
-            },
+            sort: sort_order::page(PageSortKey::Views),
             search: None,
         }
     }
@@ -170,11 +168,7 @@ impl PagesState {
             .iter()
             .position(|k| *k == self.sort.key)
             .unwrap_or(0);
-        let key = SORT_KEYS[(i + 1) % SORT_KEYS.len()];
-        self.sort = Sort {
-            key,
-            descending: key != PageSortKey::Page,
-        };
+        self.sort = sort_order::page(SORT_KEYS[(i + 1) % SORT_KEYS.len()]);
         self.sort_changed(cx);
     }
 

@@ -1,5 +1,6 @@
-//! The popups over the view — the key help, the filter bar and the text
-//! prompts — and what their keys do.
+//! The popups over the view — the key help, the filter bar, the text
+//! prompts and the saved views' list and question — and what their keys do
+//! (the saved views' in `saved`).
 //!
 //! A popup takes every key while it is open, before the key table does. Page
 //! searches apply as they are typed, so the list narrows under the prompt;
@@ -21,6 +22,8 @@ pub enum PromptFor {
     Search(View),
     Range,
     Field(Field),
+    /// The name to save the current view under.
+    SaveView,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +42,7 @@ impl Prompt {
             PromptFor::Search(_) => "page pattern (/path, *, **; text = contains)".into(),
             PromptFor::Range => "time range (90m, 12h, 3d, all, 2025-01-01..2025-01-31)".into(),
             PromptFor::Field(f) => format!("{} (empty clears)", f.name()),
+            PromptFor::SaveView => "save this view as (letters, digits, spaces, - _ .)".into(),
         }
     }
 
@@ -63,13 +67,16 @@ impl Prompt {
     }
 }
 
-/// A popup over the view.
+/// A popup over the view. `SavedViews` lists the saved views to pick one to
+/// open; `Overwrite` asks whether to replace the saved view `name`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Popup {
     None,
     Help { scroll: u16 },
     Filters { field: usize },
     Prompt(Prompt),
+    SavedViews { selected: usize },
+    Overwrite { name: String },
 }
 
 /// A typed search as a page pattern: `/path`, `host/path` and patterns with
@@ -92,6 +99,8 @@ impl App {
             Popup::Help { scroll } => self.help_key(scroll, key),
             Popup::Filters { field } => self.filters_key(field, key),
             Popup::Prompt(prompt) => self.prompt_key(prompt, key),
+            Popup::SavedViews { selected } => self.views_list_key(selected, key),
+            Popup::Overwrite { name } => self.overwrite_key(name, key),
         };
     }
 
@@ -181,6 +190,9 @@ impl App {
     fn prompt_edit(&mut self, mut prompt: Prompt, key: KeyEvent) -> Popup {
         match key.code {
             KeyCode::Esc => after_prompt(prompt.purpose),
+            KeyCode::Enter if prompt.purpose == PromptFor::SaveView => {
+                self.submit_save_name(prompt)
+            }
             KeyCode::Enter => match self.submit(&prompt) {
                 Ok(()) => match prompt.purpose {
                     PromptFor::Field(_) => after_prompt(prompt.purpose),
@@ -244,7 +256,8 @@ impl App {
                     self.apply_page_search(view, input);
                 }
             }
-            PromptFor::Search(_) => {}
+            // Names are taken by `submit_save_name`, which may ask first.
+            PromptFor::Search(_) | PromptFor::SaveView => {}
         }
         Ok(())
     }

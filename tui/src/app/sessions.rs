@@ -5,6 +5,7 @@ use super::context::Ctx;
 use super::remote::{unpack, Remote};
 use super::selection::step;
 use crate::layout;
+use crate::sort_order;
 use crate::worker::{Answer, Pane, Query};
 use ratatui::layout::Rect;
 use shared::store::query::{
@@ -31,10 +32,7 @@ impl Default for SessionsState {
     /// Newest sessions first.
     fn default() -> Self {
         Self {
-            sort: Sort {
-                key: SessionSortKey::Start,
-                descending: true,
-            },
+            sort: sort_order::session(SessionSortKey::Start),
             selected: 0,
             scroll: 0,
             window: Remote::default(),
@@ -156,11 +154,7 @@ impl SessionsState {
     pub(super) fn cycle_sort(&mut self, cx: &mut Ctx) {
         let all = SessionSortKey::ALL;
         let i = all.iter().position(|k| *k == self.sort.key).unwrap_or(0);
-        let key = all[(i + 1) % all.len()];
-        self.sort = Sort {
-            key,
-            descending: default_descending(key),
-        };
+        self.sort = sort_order::session(all[(i + 1) % all.len()]);
         self.sort_changed(cx);
     }
 
@@ -174,16 +168,4 @@ impl SessionsState {
         self.window.fresh = false;
         self.load_window(cx, true);
     }
-}
-
-/// Numbers and times sort biggest first; names and pages alphabetically.
-fn default_descending(key: SessionSortKey) -> bool {
-    !matches!(
-        key,
-        SessionSortKey::Entry
-            | SessionSortKey::Exit
-            | SessionSortKey::Device
-            | SessionSortKey::Browser
-            | SessionSortKey::Referrer
-    )
 }

@@ -25,11 +25,15 @@ impl ConsolePty {
     }
 
     /// Starts `analytics-tui ARGS` on `db` in the same kind of terminal.
+    /// `--views-file` in `ARGS` overrides the views file beside `db`.
     pub fn start_with(args: &[&str], db: &Path, rows: u16, cols: u16) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_analytics-tui"));
         command
             .args(args)
             .env("ANALYTICS_DB", db)
+            // Saved views from beside the fixture (none, unless a test writes
+            // them), never the user's own.
+            .env("ANALYTICS_VIEWS_FILE", db.with_file_name("views.toml"))
             .env("TERM", "xterm-256color")
             .env("COLORTERM", "truecolor")
             .env_remove("NO_COLOR");

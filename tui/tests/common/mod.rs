@@ -234,11 +234,17 @@ pub fn empty() -> Fixture {
     fixture_with(Vec::new())
 }
 
-/// Runs the app's queued queries against `store` until none are left.
+/// Runs the app's queued file jobs, and its queries against `store`, until
+/// none are left.
 pub fn settle(app: &mut App, store: &dyn EventReader) {
     for _ in 0..32 {
+        let jobs = app.take_jobs();
+        let ran_jobs = !jobs.is_empty();
+        for job in jobs {
+            send(app, Msg::from(job.run()));
+        }
         let requests = app.take_requests();
-        if requests.is_empty() {
+        if requests.is_empty() && !ran_jobs {
             return;
         }
         for request in requests {
