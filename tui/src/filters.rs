@@ -155,11 +155,13 @@ pub enum Field {
     MinEvents,
     Bounced,
     Rage,
+    QuickBacks,
+    DeadEnd,
     ClickedPage,
 }
 
 impl Field {
-    pub const ALL: [Field; 9] = [
+    pub const ALL: [Field; 11] = [
         Self::Device,
         Self::Browser,
         Self::Referrer,
@@ -168,6 +170,8 @@ impl Field {
         Self::MinEvents,
         Self::Bounced,
         Self::Rage,
+        Self::QuickBacks,
+        Self::DeadEnd,
         Self::ClickedPage,
     ];
 
@@ -181,13 +185,18 @@ impl Field {
             Self::MinEvents => "min events",
             Self::Bounced => "bounced",
             Self::Rage => "rage clicks",
+            Self::QuickBacks => "quick backs",
+            Self::DeadEnd => "dead end",
             Self::ClickedPage => "clicked page",
         }
     }
 
     /// True for fields that cycle through choices instead of taking text.
     pub fn cycles(self) -> bool {
-        matches!(self, Self::Device | Self::Bounced | Self::Rage)
+        matches!(
+            self,
+            Self::Device | Self::Bounced | Self::Rage | Self::QuickBacks | Self::DeadEnd
+        )
     }
 
     /// The field's value in `filter`, for display (sanitised).
@@ -203,6 +212,8 @@ impl Field {
             Self::MinEvents => filter.min_events.map(|n| format!("≥{n}")),
             Self::Bounced => filter.bounced.map(yes_no),
             Self::Rage => filter.has_rage_clicks.map(yes_no),
+            Self::QuickBacks => filter.has_quick_backs.map(yes_no),
+            Self::DeadEnd => filter.dead_end.map(yes_no),
             Self::ClickedPage => filter.clicked_page.as_ref().map(|p| safe(p.as_str())),
         }
     }
@@ -221,6 +232,8 @@ impl Field {
             }
             Self::Bounced => filter.bounced = next_bool(filter.bounced),
             Self::Rage => filter.has_rage_clicks = next_bool(filter.has_rage_clicks),
+            Self::QuickBacks => filter.has_quick_backs = next_bool(filter.has_quick_backs),
+            Self::DeadEnd => filter.dead_end = next_bool(filter.dead_end),
             _ => {}
         }
     }
@@ -257,6 +270,10 @@ impl Field {
             }
             Self::Bounced => filter.bounced = text.map(|t| parse_bool(&t)).transpose()?,
             Self::Rage => filter.has_rage_clicks = text.map(|t| parse_bool(&t)).transpose()?,
+            Self::QuickBacks => {
+                filter.has_quick_backs = text.map(|t| parse_bool(&t)).transpose()?
+            }
+            Self::DeadEnd => filter.dead_end = text.map(|t| parse_bool(&t)).transpose()?,
         }
         Ok(())
     }
@@ -304,6 +321,9 @@ pub fn overlay(base: &Filter, over: &Filter) -> Filter {
             .clicked_page
             .clone()
             .or_else(|| base.clicked_page.clone()),
+        has_quick_backs: over.has_quick_backs.or(base.has_quick_backs),
+        dead_end: over.dead_end.or(base.dead_end),
+        sessions: over.sessions.clone().or_else(|| base.sessions.clone()),
     }
 }
 

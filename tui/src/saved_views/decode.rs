@@ -169,6 +169,10 @@ fn filters(item: &Item) -> Result<Filter, Bad> {
         bounced: fields.boolean("bounced")?,
         has_rage_clicks: fields.boolean("rage")?,
         clicked_page: fields.string("clicked_page")?.map(|p| PagePattern::new(&p)),
+        has_quick_backs: fields.boolean("quick_backs")?,
+        dead_end: fields.boolean("dead_end")?,
+        // Session keys name rows of one database: never saved.
+        sessions: None,
     })
 }
 

@@ -88,7 +88,7 @@ fn write_entry(entry: &mut dyn TableLike, view: &SavedView) {
 
 /// The filter's conditions as the `filters` keys (every known key, `None`
 /// where unset).
-fn filter_values(filter: &Filter) -> [(&'static str, Option<Value>); 10] {
+fn filter_values(filter: &Filter) -> [(&'static str, Option<Value>); 12] {
     let text = |s: &Option<String>| s.as_deref().map(Value::from);
     let pattern =
         |p: &Option<shared::page_key::PagePattern>| p.as_ref().map(|p| Value::from(p.as_str()));
@@ -111,6 +111,8 @@ fn filter_values(filter: &Filter) -> [(&'static str, Option<Value>); 10] {
         ("bounced", filter.bounced.map(Value::from)),
         ("rage", filter.has_rage_clicks.map(Value::from)),
         ("clicked_page", pattern(&filter.clicked_page)),
+        ("quick_backs", filter.has_quick_backs.map(Value::from)),
+        ("dead_end", filter.dead_end.map(Value::from)),
     ]
 }
 
