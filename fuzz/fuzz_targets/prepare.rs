@@ -19,12 +19,24 @@ fuzz_target!(|body: &[u8]| {
     let keep = QueryKeepList::new(["utm_*"]);
     let ctx = RequestContext {
         user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"),
+        client_hints: Default::default(),
         received_at: 1_764_000_000_000,
         keep_query: &keep,
     };
     match prepare(body, &ctx) {
         Ok(prepared) => {
-            assert!(!prepared.batch.events.is_empty());
+            // Events to store, layout snapshots beside them, or both.
+            assert!(!prepared.is_empty());
+            for l in &prepared.layouts {
+                check(&l.url, MAX_URL_CHARS);
+                assert!(l.layout.boxes.len() <= MAX_LAYOUT_BOXES);
+                for b in &l.layout.boxes {
+                    assert!(b.selector.chars().count() <= MAX_SELECTOR_CHARS);
+                    if let Some(label) = &b.label {
+                        check(label, MAX_LAYOUT_LABEL_CHARS);
+                    }
+                }
+            }
             for e in &prepared.batch.events {
                 check(&e.url, MAX_URL_CHARS);
                 check(&e.page_key, MAX_URL_CHARS);
@@ -50,7 +62,7 @@ fuzz_target!(|body: &[u8]| {
                 }
             }
         }
-        Err(BatchError::NothingValid(rejected)) => assert!(!rejected.is_empty()),
+        Err(BatchError::NothingValid { rejected, .. }) => assert!(!rejected.is_empty()),
         Err(_) => {}
     }
     if let Ok(text) = std::str::from_utf8(body) {

@@ -1,9 +1,13 @@
-//! Static files embedded in the binary: the tracker script and the demo site.
+//! Static files embedded in the binary: the tracker scripts and the demo site.
 //!
-//! `GET /tracker.js` serves the committed, minified build of `tracker/src`
-//! (`tracker/dist/tracker.js`), gzip-compressed once at start-up when the client
-//! accepts gzip, with a strong `ETag` (answering `304` to `If-None-Match`) and
-//! an hour of caching: the script's URL is not versioned, so clients revalidate.
+//! `GET /tracker.js` and `GET /layout.js` serve the committed, minified builds
+//! of `tracker/src` (`tracker/dist/`), gzip-compressed once at start-up when
+//! the client accepts gzip, with a strong `ETag` (answering `304` to
+//! `If-None-Match`) and an hour of caching: the scripts' URLs are not
+//! versioned, so clients revalidate. `layout.js` is a module that the tracker
+//! imports from the page's origin, so it is served to any origin
+//! (`Access-Control-Allow-Origin: *`; it is public and sent without
+//! credentials).
 //! `GET /demo/…` serves the demo site; every `/demo/app/…` path is the
 //! single-page app, so its `pushState` URLs survive a reload.
 
@@ -15,6 +19,10 @@ use std::io::Write;
 
 /// The tracker as shipped.
 pub const TRACKER_JS: &[u8] = include_bytes!("../../tracker/dist/tracker.js");
+
+/// The layout snapshot script as shipped, which the tracker loads when a
+/// reply asks for a snapshot.
+pub const LAYOUT_JS: &[u8] = include_bytes!("../../tracker/dist/layout.js");
 
 /// The demo site's files: (path under `/demo/`, content type, bytes).
 pub const DEMO_FILES: &[(&str, &str, &[u8])] = &[
@@ -39,6 +47,9 @@ pub struct Asset {
     pub gzip: Bytes,
     pub etag: String,
     pub cache_control: &'static str,
+    /// Readable by any origin (`Access-Control-Allow-Origin: *`): a module
+    /// script fetched from another origin needs it.
+    pub any_origin: bool,
 }
 
 impl Asset {
@@ -49,6 +60,7 @@ impl Asset {
             gzip: Bytes::from(gzip(bytes)),
             etag: etag(bytes),
             cache_control,
+            any_origin: false,
         }
     }
 }
@@ -71,6 +83,7 @@ fn etag(bytes: &[u8]) -> String {
 /// Every embedded file, prepared once.
 pub struct Assets {
     pub tracker: Asset,
+    pub layout: Asset,
     demo: Vec<(&'static str, Asset)>,
 }
 
@@ -82,6 +95,15 @@ impl Default for Assets {
                 TRACKER_JS,
                 "public, max-age=3600",
             ),
+            // A module the tracker imports from the pages' origin.
+            layout: Asset {
+                any_origin: true,
+                ..Asset::new(
+                    "text/javascript; charset=utf-8",
+                    LAYOUT_JS,
+                    "public, max-age=3600",
+                )
+            },
             demo: DEMO_FILES
                 .iter()
                 .map(|(name, content_type, bytes)| {
@@ -150,10 +172,12 @@ mod tests {
     fn gzip_round_trips() {
         use std::io::Read;
         let assets = Assets::default();
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&assets.tracker.gzip[..])
-            .read_to_end(&mut out)
-            .unwrap_or_default();
-        assert_eq!(out, TRACKER_JS);
+        for (asset, bytes) in [(&assets.tracker, TRACKER_JS), (&assets.layout, LAYOUT_JS)] {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&asset.gzip[..])
+                .read_to_end(&mut out)
+                .unwrap_or_default();
+            assert_eq!(out, bytes);
+        }
     }
 }

@@ -35,6 +35,19 @@ pub struct Config {
     #[arg(long, env = "INGESTD_COOKIELESS", value_delimiter = ',')]
     pub cookieless: Vec<String>,
 
+    /// Sites whose layout capture is off (comma-separated keys, `*` for all):
+    /// their browsers are never asked for a layout snapshot (the wireframe
+    /// under heatmaps), and snapshots sent anyway are rejected (`layout_off`).
+    #[arg(long, env = "INGESTD_LAYOUT_OFF", value_delimiter = ',')]
+    pub layout_off: Vec<String>,
+
+    /// A page × width segment whose newest layout snapshot is older than this
+    /// many hours is snapshotted again (by the next browser that sends its
+    /// events). A click on an element the newest snapshot lacks asks sooner.
+    #[arg(long, env = "INGESTD_LAYOUT_MAX_AGE_HOURS", default_value_t = 24,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub layout_max_age_hours: u32,
+
     /// Proxies whose `X-Forwarded-For` gives the client address (for rate
     /// limits and cookieless ids): addresses or networks, comma-separated,
     /// e.g. `127.0.0.1,10.0.0.0/8`. Without any, the header is ignored.
@@ -122,6 +135,8 @@ impl Default for Config {
             db: None,
             sites: Vec::new(),
             cookieless: Vec::new(),
+            layout_off: Vec::new(),
+            layout_max_age_hours: 24,
             trusted_proxies: Vec::new(),
             keep_query: Vec::new(),
             queue_batches: 1024,
@@ -163,6 +178,12 @@ impl Config {
     pub fn retention(&self) -> Option<Duration> {
         (self.retention_days > 0)
             .then(|| Duration::from_secs(u64::from(self.retention_days) * 86_400))
+    }
+
+    /// How old the newest layout snapshot of a page may be before another
+    /// is asked for.
+    pub fn layout_max_age(&self) -> Duration {
+        Duration::from_secs(u64::from(self.layout_max_age_hours.max(1)) * 3600)
     }
 
     pub fn shutdown_grace(&self) -> Duration {
@@ -226,5 +247,20 @@ mod tests {
         let nets: Vec<String> = c.trusted_proxies.iter().map(|n| n.to_string()).collect();
         assert_eq!(nets, vec!["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
         assert!(Config::try_parse_from(["ingestd", "--trusted-proxy", "proxy.example"]).is_err());
+    }
+
+    #[test]
+    fn parses_layout_options() {
+        let c = Config::try_parse_from([
+            "ingestd",
+            "--layout-off",
+            "shop,blog",
+            "--layout-max-age-hours",
+            "6",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.layout_off, vec!["shop", "blog"]);
+        assert_eq!(c.layout_max_age(), Duration::from_secs(6 * 3600));
+        assert!(Config::try_parse_from(["ingestd", "--layout-max-age-hours", "0"]).is_err());
     }
 }

@@ -10,44 +10,11 @@
 //! counts are per day in this mode.
 
 use siphasher::sip128::{Hasher128, SipHasher24};
-use std::collections::HashSet;
 use std::hash::Hasher;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-
-/// The sites in cookieless mode.
-#[derive(Debug, Clone, Default)]
-pub struct CookielessSites {
-    all: bool,
-    sites: HashSet<String>,
-}
-
-impl CookielessSites {
-    /// Site keys, or `*` for every site.
-    pub fn parse(entries: &[String]) -> Self {
-        let mut sites = HashSet::new();
-        let mut all = false;
-        for entry in entries.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
-            if entry == "*" {
-                all = true;
-            } else {
-                sites.insert(entry.to_owned());
-            }
-        }
-        Self { all, sites }
-    }
-
-    pub fn contains(&self, site: &str) -> bool {
-        self.all || self.sites.contains(site)
-    }
-
-    /// The named sites (without `*`).
-    pub fn named(&self) -> impl Iterator<Item = &str> {
-        self.sites.iter().map(String::as_str)
-    }
-}
 
 /// The salt could not be drawn from the operating system.
 #[derive(Debug, thiserror::Error)]
@@ -165,14 +132,5 @@ mod tests {
         assert_eq!(h.salt_day(), Some((NOON + DAY_MS).div_euclid(DAY_MS)));
         // Back to yesterday's time: yesterday's salt is gone, so is its id.
         assert_ne!(today, id(&h, "shop", "203.0.113.5", UA, NOON));
-    }
-
-    #[test]
-    fn parses_site_lists() {
-        let some = CookielessSites::parse(&["shop".into(), " blog ".into()]);
-        assert!(some.contains("shop") && some.contains("blog") && !some.contains("demo"));
-        let all = CookielessSites::parse(&["*".into()]);
-        assert!(all.contains("anything"));
-        assert!(!CookielessSites::parse(&[]).contains("shop"));
     }
 }

@@ -5,7 +5,7 @@
 //! POST /api/events ─▶ parse ─▶ validate (per-event reasons) ─▶ enrich ─▶ CommitQueue (bounded)
 //!         ▲                                                                  │
 //!         └──────── reply after commit (or 503 + Retry-After) ◀── writer thread: group commit
-//! GET|HEAD /healthz · /metrics · /openapi.json · /tracker.js · /demo/…
+//! GET|HEAD /healthz · /metrics · /openapi.json · /tracker.js · /layout.js · /demo/…
 //! ```
 //!
 //! [`serve`] runs the whole daemon on a listener until a shutdown future
@@ -18,9 +18,10 @@
 //! refusal of an ingest request and its answer), [`http_reply`] (answer and
 //! error bodies), [`reject_log`] (bounded log lines of refusals), [`metrics`] (Prometheus
 //! text), [`rate_limit`] (per-IP token buckets), [`sites`] (site keys, CORS,
-//! hostnames), [`client_ip`] (trusted proxies), [`bots`] (bot filtering),
+//! hostnames, layout capture), [`layouts`] (when a reply asks for a layout
+//! snapshot), [`client_ip`] (trusted proxies), [`bots`] (bot filtering),
 //! [`cookieless`] (daily-salted visitor ids), [`assets`] (the embedded tracker
-//! script and demo site), [`refused_body`] (draining refused bodies so that
+//! scripts and demo site), [`refused_body`] (draining refused bodies so that
 //! early answers reach clients through proxies), [`host_header`] (the
 //! HTTP/1.1 `Host` rule).
 
@@ -31,6 +32,7 @@ pub mod config;
 pub mod cookieless;
 pub mod host_header;
 pub mod http_reply;
+pub mod layouts;
 pub mod metrics;
 pub mod queue;
 pub mod rate_limit;

@@ -65,6 +65,10 @@ pub struct Metrics {
     pub events_received: AtomicU64,
     pub events_accepted: AtomicU64,
     pub events_duplicate: AtomicU64,
+    /// `200` replies that asked the browser for a layout snapshot.
+    pub layout_asks: AtomicU64,
+    /// Layout snapshots accepted.
+    pub layouts_received: AtomicU64,
     events_rejected: [AtomicU64; RejectCode::ALL.len()],
     requests_rejected: [AtomicU64; RequestRejection::ALL.len()],
     pub requests: AtomicU64,
@@ -92,6 +96,8 @@ impl Default for Metrics {
             events_received: AtomicU64::new(0),
             events_accepted: AtomicU64::new(0),
             events_duplicate: AtomicU64::new(0),
+            layout_asks: AtomicU64::new(0),
+            layouts_received: AtomicU64::new(0),
             events_rejected: std::array::from_fn(|_| AtomicU64::new(0)),
             requests_rejected: std::array::from_fn(|_| AtomicU64::new(0)),
             requests: AtomicU64::new(0),
@@ -157,6 +163,18 @@ impl Metrics {
             "ingestd_events_duplicate_total",
             "Accepted events that were already stored.",
             self.events_duplicate.load(Relaxed),
+        );
+        counter(
+            out,
+            "ingestd_layout_asks_total",
+            "Replies that asked the browser for a layout snapshot.",
+            self.layout_asks.load(Relaxed),
+        );
+        counter(
+            out,
+            "ingestd_layouts_received_total",
+            "Layout snapshots accepted (also counted as events).",
+            self.layouts_received.load(Relaxed),
         );
     }
 

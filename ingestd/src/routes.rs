@@ -4,8 +4,10 @@
 //! rate limit (`429`) → compressed bodies refused (`415`) → declared length
 //! (`413`) → body read under a size limit and a timeout (`413`, `408`) →
 //! parse and validate (`400`) → site and origin (`403`) → bots (`403`, every
-//! event rejected as `bot`) → page hosts of the site (per event) → cookieless
-//! visitor id → commit queue (`503`) → `200` after the commit.
+//! event rejected as `bot`) → page hosts of the site (per event) → layout
+//! capture of the site (per layout snapshot) → cookieless visitor id → commit
+//! queue (`503`) → `200` after the commit, asking for a layout snapshot when
+//! the page wants one ([`crate::layouts`]).
 //!
 //! Every refusal on that path is a [`Refusal`], counted, logged and answered
 //! by `AppState::refuse` alone. Before any route: the `Host` rule (`400`,
@@ -29,6 +31,7 @@ use crate::cookieless::VisitorHasher;
 use crate::host_header;
 pub use crate::http_reply::Body;
 use crate::http_reply::{error, respond};
+use crate::layouts::{LayoutWanted, MemoryLayouts};
 use crate::metrics::Metrics;
 use crate::queue::CommitQueue;
 use crate::rate_limit::RateLimiter;
@@ -67,6 +70,8 @@ pub struct AppState {
     openapi: Bytes,
     assets: Assets,
     reject_log: RejectLog,
+    /// What is known of the pages' layout snapshots.
+    layouts: Box<dyn LayoutWanted>,
 }
 
 impl AppState {
@@ -93,6 +98,9 @@ impl AppState {
             openapi: Bytes::from(shared::contract::openapi().to_string()),
             assets: Assets::default(),
             reject_log: RejectLog::default(),
+            layouts: Box::new(MemoryLayouts::new(
+                i64::try_from(config.layout_max_age().as_millis()).unwrap_or(i64::MAX),
+            )),
         }
     }
 
@@ -148,6 +156,7 @@ enum Route<'a> {
     Metrics,
     OpenApi,
     Tracker,
+    Layout,
     DemoRoot,
     Demo(&'a str),
 }
@@ -160,6 +169,7 @@ impl<'a> Route<'a> {
             "/metrics" => Self::Metrics,
             "/openapi.json" => Self::OpenApi,
             "/tracker.js" => Self::Tracker,
+            "/layout.js" => Self::Layout,
             "/demo" => Self::DemoRoot,
             p => Self::Demo(p.strip_prefix("/demo/")?),
         })
@@ -225,6 +235,7 @@ fn answer(state: &AppState, route: Option<Route>, request: &Request<()>) -> Resp
         }
         Route::OpenApi => respond(StatusCode::OK, "application/json", state.openapi.clone()),
         Route::Tracker => asset(&state.assets.tracker, request),
+        Route::Layout => asset(&state.assets.layout, request),
         Route::DemoRoot => redirect("/demo/"),
         Route::Demo(file) => match state.assets.demo(file) {
             Some(file) => asset(file, request),

@@ -1,5 +1,6 @@
 //! Which sites may send events, from which origins (CORS), for which
-//! hostnames, and which sites are in cookieless mode.
+//! hostnames, which sites are in cookieless mode, and which have layout
+//! capture turned off.
 //!
 //! Without configured sites, every site key is accepted and any origin is
 //! echoed back. With sites configured, unknown site keys are refused; a site
@@ -12,9 +13,40 @@
 //! whose page URL is on another host is rejected on its own
 //! (`host_not_allowed`), whoever sent it.
 
-use crate::cookieless::CookielessSites;
 use crate::Config;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+/// A set of site keys given as an option: keys, or `*` for every site.
+#[derive(Debug, Clone, Default)]
+pub struct SiteSet {
+    all: bool,
+    sites: HashSet<String>,
+}
+
+impl SiteSet {
+    /// Site keys, or `*` for every site.
+    pub fn parse(entries: &[String]) -> Self {
+        let mut sites = HashSet::new();
+        let mut all = false;
+        for entry in entries.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+            if entry == "*" {
+                all = true;
+            } else {
+                sites.insert(entry.to_owned());
+            }
+        }
+        Self { all, sites }
+    }
+
+    pub fn contains(&self, site: &str) -> bool {
+        self.all || self.sites.contains(site)
+    }
+
+    /// The named sites (without `*`).
+    pub fn named(&self) -> impl Iterator<Item = &str> {
+        self.sites.iter().map(String::as_str)
+    }
+}
 
 /// The outcome of checking a request's site and origin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,24 +67,27 @@ struct Site {
 #[derive(Debug, Clone, Default)]
 pub struct SiteRules {
     sites: HashMap<String, Site>,
-    cookieless: CookielessSites,
+    cookieless: SiteSet,
+    layout_off: SiteSet,
 }
 
 impl SiteRules {
-    /// The rules of a configuration: `--site` entries and `--cookieless` keys
-    /// (which must be configured sites, when any are).
+    /// The rules of a configuration: `--site` entries, `--cookieless` and
+    /// `--layout-off` keys (which must be configured sites, when any are).
     pub fn from_config(config: &Config) -> Result<Self, String> {
         let mut rules = Self::parse(&config.sites)?;
-        rules.cookieless = CookielessSites::parse(&config.cookieless);
+        rules.cookieless = SiteSet::parse(&config.cookieless);
+        rules.layout_off = SiteSet::parse(&config.layout_off);
         if !rules.sites.is_empty() {
-            if let Some(unknown) = rules
-                .cookieless
-                .named()
-                .find(|key| !rules.sites.contains_key(*key))
-            {
-                return Err(format!(
-                    "cookieless site {unknown:?} is not one of the configured sites"
-                ));
+            for (option, set) in [
+                ("cookieless", &rules.cookieless),
+                ("layout-off", &rules.layout_off),
+            ] {
+                if let Some(unknown) = set.named().find(|key| !rules.sites.contains_key(*key)) {
+                    return Err(format!(
+                        "{option} site {unknown:?} is not one of the configured sites"
+                    ));
+                }
             }
         }
         Ok(rules)
@@ -96,7 +131,7 @@ impl SiteRules {
         }
         Ok(Self {
             sites,
-            cookieless: CookielessSites::default(),
+            ..Self::default()
         })
     }
 
@@ -123,6 +158,12 @@ impl SiteRules {
     /// Whether `site` gets cookieless visitor ids.
     pub fn cookieless(&self, site: &str) -> bool {
         self.cookieless.contains(site)
+    }
+
+    /// Whether layout snapshots of `site` are asked for and taken (on unless
+    /// `--layout-off` names the site).
+    pub fn layout_capture(&self, site: &str) -> bool {
+        !self.layout_off.contains(site)
     }
 
     /// Checks a batch for `site` sent from `origin` (absent for non-browser clients).
@@ -248,5 +289,31 @@ mod tests {
         let open =
             SiteRules::from_config(&config(&[], &["anything"])).unwrap_or_else(|e| panic!("{e}"));
         assert!(open.cookieless("anything") && !open.cookieless("other"));
+    }
+
+    #[test]
+    fn parses_site_sets() {
+        let some = SiteSet::parse(&["shop".into(), " blog ".into()]);
+        assert!(some.contains("shop") && some.contains("blog") && !some.contains("demo"));
+        let all = SiteSet::parse(&["*".into()]);
+        assert!(all.contains("anything"));
+        assert!(!SiteSet::parse(&[]).contains("shop"));
+    }
+
+    #[test]
+    fn layout_capture_is_on_unless_turned_off() {
+        let config = |sites: &[&str], off: &[&str]| Config {
+            sites: sites.iter().map(|s| s.to_string()).collect(),
+            layout_off: off.iter().map(|s| s.to_string()).collect(),
+            ..Config::default()
+        };
+        let rules = SiteRules::from_config(&config(&["shop", "blog"], &["blog"]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(rules.layout_capture("shop") && !rules.layout_capture("blog"));
+        assert!(SiteRules::from_config(&config(&["shop"], &["nope"])).is_err());
+        let all = SiteRules::from_config(&config(&[], &["*"])).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!all.layout_capture("anything"));
+        let open = SiteRules::from_config(&config(&[], &[])).unwrap_or_else(|e| panic!("{e}"));
+        assert!(open.layout_capture("anything"));
     }
 }

@@ -67,39 +67,58 @@ pub struct WireBatch<'a> {
 
 /// The `events` array: at most [`MAX_EVENTS_PER_BATCH`] events kept as raw
 /// JSON, and how many the array held in all (the rest is skipped unread).
-#[derive(Debug, Default)]
-pub struct WireEvents<'a> {
-    pub kept: Vec<&'a RawValue>,
+pub type WireEvents<'a> = Bounded<&'a RawValue, MAX_EVENTS_PER_BATCH>;
+
+/// A layout's `boxes` array: at most [`MAX_LAYOUT_BOXES`] boxes kept as raw
+/// JSON (each is read on its own, so its error names it), and how many the
+/// array held in all.
+pub type WireBoxes = Bounded<Box<RawValue>, MAX_LAYOUT_BOXES>;
+
+/// A JSON array of which at most `MAX` items are kept; the rest are skipped
+/// without being kept, only counted.
+#[derive(Debug)]
+pub struct Bounded<T, const MAX: usize> {
+    pub kept: Vec<T>,
+    /// How many items the array held in all.
     pub total: usize,
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for WireEvents<'a> {
+impl<T, const MAX: usize> Default for Bounded<T, MAX> {
+    fn default() -> Self {
+        Self {
+            kept: Vec::new(),
+            total: 0,
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>, const MAX: usize> Deserialize<'de> for Bounded<T, MAX> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EventsVisitor<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for EventsVisitor<'a> {
-            type Value = WireEvents<'a>;
+        struct BoundedVisitor<T, const MAX: usize>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>, const MAX: usize> Visitor<'de> for BoundedVisitor<T, MAX> {
+            type Value = Bounded<T, MAX>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an array of events")
+                f.write_str("an array")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut events = WireEvents::default();
-                while events.kept.len() < MAX_EVENTS_PER_BATCH {
-                    match seq.next_element::<&'de RawValue>()? {
-                        Some(raw) => events.kept.push(raw),
+                let mut list = Bounded::default();
+                while list.kept.len() < MAX {
+                    match seq.next_element::<T>()? {
+                        Some(item) => list.kept.push(item),
                         None => {
-                            events.total = events.kept.len();
-                            return Ok(events);
+                            list.total = list.kept.len();
+                            return Ok(list);
                         }
                     }
                 }
-                events.total = events.kept.len();
+                list.total = list.kept.len();
                 while seq.next_element::<IgnoredAny>()?.is_some() {
-                    events.total += 1;
+                    list.total += 1;
                 }
-                Ok(events)
+                Ok(list)
             }
         }
-        deserializer.deserialize_seq(EventsVisitor(std::marker::PhantomData))
+        deserializer.deserialize_seq(BoundedVisitor::<T, MAX>(std::marker::PhantomData))
     }
 }
 
@@ -136,6 +155,9 @@ pub struct WireEvent {
     pub name: Option<String>,
     #[serde(default)]
     pub props: Option<WireProps>,
+    /// A layout snapshot's boxes.
+    #[serde(default)]
+    pub boxes: Option<WireBoxes>,
 }
 
 /// A custom event's `props` object, read without keeping more than
@@ -243,6 +265,17 @@ pub struct WireTarget {
     pub rect: Option<[f64; 4]>,
 }
 
+/// One box of a layout snapshot.
+#[derive(Debug, Deserialize)]
+pub struct WireBox {
+    pub selector: String,
+    pub kind: String,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(rename = "box")]
+    pub rect: [f64; 4],
+}
+
 /// One rejected event in a reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectedEvent {
@@ -262,6 +295,10 @@ pub struct IngestReply {
     /// Of the accepted, how many were already stored (a retried batch).
     pub duplicates: usize,
     pub rejected: Vec<RejectedEvent>,
+    /// Asks the tracker for a layout snapshot of the page (it loads
+    /// `layout.js`); absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub layout: bool,
 }
 
 /// The reply for every error status (`400`, `413`, `429`, `503`, …).
@@ -348,10 +385,15 @@ pub fn openapi() -> Value {
             "Click": click_schema(),
             "Scroll": scroll_schema(),
             "Custom": custom_schema(),
+            "Layout": layout_schema(),
             "Target": target_schema(),
+            "LayoutBox": layout_box_schema(),
             "IngestReply": {"type": "object", "required": ["accepted", "duplicates", "rejected"], "properties": {
                 "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},
-                "rejected": {"type": "array", "items": {"$ref": "#/components/schemas/RejectedEvent"}}}},
+                "rejected": {"type": "array", "items": {"$ref": "#/components/schemas/RejectedEvent"}},
+                "layout": {"type": "boolean", "description": "true: the server asks for a layout snapshot of \
+                    the page of the batch's newest event at its width segment (the tracker then loads \
+                    layout.js, which sends one layout event). Absent when false"}}},
             "RejectedEvent": {"type": "object", "required": ["index", "code", "reason"], "properties": {
                 "index": {"type": "integer", "minimum": 0},
                 "code": {"type": "string", "enum": RejectCode::ALL.map(RejectCode::as_str)},
@@ -427,10 +469,12 @@ fn event_union_schema() -> Value {
             is rejected alone (listed in the reply's rejected with a code); the others are kept.",
         "oneOf": [
             {"$ref": "#/components/schemas/PageView"}, {"$ref": "#/components/schemas/Click"},
-            {"$ref": "#/components/schemas/Scroll"}, {"$ref": "#/components/schemas/Custom"}],
+            {"$ref": "#/components/schemas/Scroll"}, {"$ref": "#/components/schemas/Custom"},
+            {"$ref": "#/components/schemas/Layout"}],
         "discriminator": {"propertyName": "type", "mapping": {
             "page_view": "#/components/schemas/PageView", "click": "#/components/schemas/Click",
-            "scroll": "#/components/schemas/Scroll", "custom": "#/components/schemas/Custom"}}})
+            "scroll": "#/components/schemas/Scroll", "custom": "#/components/schemas/Custom",
+            "layout": "#/components/schemas/Layout"}}})
 }
 
 fn click_schema() -> Value {
@@ -445,10 +489,7 @@ fn click_schema() -> Value {
             "y": {"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK,
                 "description": format!("Page Y in CSS pixels; must be at most page height + {COORDINATE_SLACK} \
                 (or {MAX_PAGE_DIMENSION} without page)")},
-            "page_left": {"type": ["number", "null"], "minimum": -MAX_PAGE_DIMENSION, "maximum": 0,
-                "description": "Page X of the document's left edge (absent: 0): negative on a right-to-left \
-                page wider than the window, where pageX and element boxes are negative. Stored x and \
-                target.box x are measured from this edge"},
+            "page_left": page_left_schema(),
             "target": {"oneOf": [{"$ref": "#/components/schemas/Target"}, {"type": "null"}]}}),
     )
 }
@@ -479,6 +520,62 @@ fn custom_schema() -> Value {
                 {MAX_PROP_VALUE_CHARS}; refused (the event rejected) when larger than {MAX_PROPS_BYTES} \
                 bytes as JSON after that")}}),
     )
+}
+
+/// A page position or extent, as boxes carry them.
+fn box_schema(description: &str) -> Value {
+    let pos = json!({"type": "number", "minimum": -MAX_PAGE_DIMENSION - COORDINATE_SLACK,
+                     "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK});
+    let len =
+        json!({"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION + COORDINATE_SLACK});
+    json!({"type": "array", "minItems": 4, "maxItems": 4, "prefixItems": [pos, pos, len, len],
+           "description": description})
+}
+
+/// The page x of the document's left edge (clicks and layouts).
+fn page_left_schema() -> Value {
+    json!({"type": ["number", "null"], "minimum": -MAX_PAGE_DIMENSION, "maximum": 0,
+        "description": "Page X of the document's left edge (absent: 0): negative on a right-to-left \
+        page wider than the window, where pageX and element boxes are negative. Stored x and \
+        box x are measured from this edge"})
+}
+
+/// A layout snapshot: the page's wireframe at the current viewport.
+fn layout_schema() -> Value {
+    let dim = json!({"type": "number", "minimum": 0, "maximum": MAX_PAGE_DIMENSION});
+    let pair = json!({"type": "array", "prefixItems": [dim, dim], "minItems": 2, "maxItems": 2,
+                      "description": "[width, height] in CSS pixels"});
+    event_schema(
+        "layout",
+        &["viewport", "page", "boxes"],
+        json!({
+            "viewport": pair, "page": pair,
+            "page_left": page_left_schema(),
+            "boxes": {"type": "array", "maxItems": MAX_LAYOUT_BOXES,
+                "items": {"$ref": "#/components/schemas/LayoutBox"},
+                "description": format!("The page's structural and interactive elements, structural ones \
+                first. More than {MAX_LAYOUT_BOXES}, or one box that breaks its schema, rejects the event \
+                (invalid_layout); a box of an unknown kind or with an unusable selector is dropped, the \
+                rest kept. The server computes the layout's fingerprint from the boxes")}}),
+    )
+}
+
+/// One box of a layout snapshot.
+fn layout_box_schema() -> Value {
+    let kinds = crate::layout::BoxKind::ALL
+        .map(crate::layout::BoxKind::as_str)
+        .join(", ");
+    json!({"type": "object", "required": ["selector", "kind", "box"], "properties": {
+        "selector": {"type": "string",
+            "description": format!("The selector a click on the element names (the click target's \
+            rules), stored exactly as sent; one that is blank, longer than {MAX_SELECTOR_CHARS} \
+            characters or holds an ASCII control character drops the box")},
+        "kind": {"type": "string",
+            "description": format!("One of: {kinds}. A box of another kind is dropped (a newer tracker's)")},
+        "text": {"type": ["string", "null"],
+            "description": format!("A short visible label, kept for headings, buttons and links only: \
+            whitespace collapsed, truncated to {MAX_LAYOUT_LABEL_CHARS} characters")},
+        "box": box_schema("[x, y, width, height] of the element in page coordinates (x moved by page_left)")}})
 }
 
 /// A click's element: selector, label and page rectangle.

@@ -6,6 +6,11 @@
 use serde::{Deserialize, Serialize};
 
 /// What happened.
+///
+/// A layout snapshot (wire `type: "layout"`) is not a kind of stored event
+/// (yet): it is validated into [`crate::layout::LayoutEvent`] and travels
+/// beside the batch (`PreparedBatch::layouts`), since the store matches
+/// every kind and does not keep layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {

@@ -9,6 +9,7 @@
 //! - [`json_text`] — lone surrogate escapes in a body made valid before parsing;
 //! - [`sanitize`], [`page_key`], [`user_agent`] — cleaning, URL normalisation, UA classes;
 //! - [`event`] — the stored event model;
+//! - [`layout`] — layout snapshots (a page's wireframe) and their fingerprint;
 //! - [`progress`] — how long store operations report their progress;
 //! - [`store`] — the write and read traits, [`store::DbUrl`], and the SQLite engine.
 
@@ -16,6 +17,7 @@ pub mod code_enum;
 pub mod contract;
 pub mod event;
 pub mod json_text;
+pub mod layout;
 pub mod limits;
 pub mod page_key;
 pub mod progress;

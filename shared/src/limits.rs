@@ -30,6 +30,17 @@ pub const MAX_PROP_VALUE_CHARS: usize = 256;
 /// Most keys in a custom `props` object.
 pub const MAX_PROPS_KEYS: usize = 32;
 
+/// Most boxes in one layout snapshot. A page's wireframe drawn in a terminal
+/// shows a few hundred boxes at most, and typical pages have 50 to 300
+/// elements of the recorded kinds; the tracker keeps the structural ones
+/// first, so a page with more loses links and images, not its frame. 400
+/// boxes of the tracker's form are at most about 48 KiB of JSON (its byte
+/// bound), under the 64 KiB a page-hide beacon may carry.
+pub const MAX_LAYOUT_BOXES: usize = 400;
+/// Longest label of a layout box kept (characters): headings, buttons and
+/// links, as a wireframe shows them.
+pub const MAX_LAYOUT_LABEL_CHARS: usize = 40;
+
 /// Largest page or viewport dimension accepted (CSS pixels). Real pages top out
 /// far below this; anything above is a broken client.
 pub const MAX_PAGE_DIMENSION: f64 = 200_000.0;

@@ -15,7 +15,7 @@ crate::code_enum! {
     pub enum RejectCode {
         /// Not a JSON object of the event's shape.
         Malformed => "malformed",
-        /// A `type` other than the four known ones.
+        /// A `type` other than the known ones.
         UnknownType => "unknown_type",
         /// A field its type requires is absent.
         MissingField => "missing_field",
@@ -31,6 +31,11 @@ crate::code_enum! {
         HostNotAllowed => "host_not_allowed",
         /// Sent by an automated client.
         Bot => "bot",
+        /// A layout snapshot with more boxes than allowed, or a box not of
+        /// the documented shape (a bad number, a missing field).
+        InvalidLayout => "invalid_layout",
+        /// A layout snapshot for a site whose layout capture is turned off.
+        LayoutOff => "layout_off",
     }
 }
 
@@ -82,6 +87,8 @@ mod tests {
                 "invalid_props",
                 "host_not_allowed",
                 "bot",
+                "invalid_layout",
+                "layout_off",
             ]
         );
         for (i, code) in RejectCode::ALL.into_iter().enumerate() {

@@ -10,6 +10,7 @@ use crate::contract::{
     Object, PropValue, RejectedEvent, WireBatch, WireEvent, WireProps, WireTarget,
 };
 use crate::event::{Event, EventBatch, EventKind, Rect, Size, Target};
+use crate::layout::{LayoutEvent, LAYOUT_TYPE};
 use crate::limits::*;
 use crate::page_key::{page_key, QueryKeepList};
 use crate::reject_code::RejectCode;
@@ -22,7 +23,7 @@ use serde_json::Value;
 pub enum EventRejection {
     #[error("not a valid event object: {0}")]
     Malformed(String),
-    #[error("unknown event type {0:?} (expected page_view, click, scroll or custom)")]
+    #[error("unknown event type {0:?} (expected page_view, click, scroll, custom or layout)")]
     UnknownType(String),
     #[error("{kind} event needs field {field:?}")]
     MissingField {
@@ -44,6 +45,10 @@ pub enum EventRejection {
     HostNotAllowed(String),
     #[error("sent by an automated client ({0}); bot traffic is not recorded")]
     Bot(&'static str),
+    #[error("layout {0}")]
+    InvalidLayout(String),
+    #[error("layout capture is turned off for this site")]
+    LayoutOff,
 }
 
 impl EventRejection {
@@ -59,6 +64,8 @@ impl EventRejection {
             Self::InvalidProps(_) => RejectCode::InvalidProps,
             Self::HostNotAllowed(_) => RejectCode::HostNotAllowed,
             Self::Bot(_) => RejectCode::Bot,
+            Self::InvalidLayout(_) => RejectCode::InvalidLayout,
+            Self::LayoutOff => RejectCode::LayoutOff,
         }
     }
 
@@ -120,38 +127,68 @@ pub struct RequestContext<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreparedBatch {
     pub batch: EventBatch,
+    /// The batch's layout snapshots. They travel beside `batch`, not in it:
+    /// the store does not keep layouts yet, and its event model has no
+    /// layout kind.
+    pub layouts: Vec<LayoutEvent>,
     /// Sorted by index.
     pub rejected: Vec<Rejection>,
     /// The request index of each event in `batch.events`.
     indices: Vec<usize>,
+    /// The request index of each snapshot in `layouts`.
+    layout_indices: Vec<usize>,
 }
 
 impl PreparedBatch {
     /// Moves every event for which `why` gives a reason from the batch to the
     /// rejected list (which stays sorted by request index).
-    pub fn reject_where(&mut self, mut why: impl FnMut(&Event) -> Option<EventRejection>) {
-        let events = std::mem::take(&mut self.batch.events);
-        let indices = std::mem::take(&mut self.indices);
-        let mut newly = Vec::new();
-        for (event, index) in events.into_iter().zip(indices) {
-            match why(&event) {
-                Some(reason) => newly.push(Rejection { index, reason }),
-                None => {
-                    self.batch.events.push(event);
-                    self.indices.push(index);
-                }
-            }
-        }
+    pub fn reject_where(&mut self, why: impl FnMut(&Event) -> Option<EventRejection>) {
+        let newly = keep_unless(&mut self.batch.events, &mut self.indices, why);
+        self.add_rejected(newly);
+    }
+
+    /// Like [`PreparedBatch::reject_where`], for the layout snapshots.
+    pub fn reject_layouts_where(
+        &mut self,
+        why: impl FnMut(&LayoutEvent) -> Option<EventRejection>,
+    ) {
+        let newly = keep_unless(&mut self.layouts, &mut self.layout_indices, why);
+        self.add_rejected(newly);
+    }
+
+    fn add_rejected(&mut self, newly: Vec<Rejection>) {
         if !newly.is_empty() {
             self.rejected.extend(newly);
             self.rejected.sort_by_key(|r| r.index);
         }
     }
 
-    /// Whether no event is left to store.
+    /// Whether no event (and no layout snapshot) is left.
     pub fn is_empty(&self) -> bool {
-        self.batch.events.is_empty()
+        self.batch.events.is_empty() && self.layouts.is_empty()
     }
+}
+
+/// Keeps the items (with their request indices) for which `why` gives no
+/// reason; returns the rejections of the others.
+fn keep_unless<T>(
+    items: &mut Vec<T>,
+    indices: &mut Vec<usize>,
+    mut why: impl FnMut(&T) -> Option<EventRejection>,
+) -> Vec<Rejection> {
+    let all = std::mem::take(items);
+    let all_indices = std::mem::take(indices);
+    let mut newly = Vec::new();
+    for (item, index) in all.into_iter().zip(all_indices) {
+        match why(&item) {
+            Some(reason) => newly.push(Rejection { index, reason }),
+            None => {
+                items.push(item);
+                indices.push(index);
+            }
+        }
+    }
+    newly
 }
 
 /// The oldest client timestamp kept as sent: older events get the receive time.
@@ -181,6 +218,7 @@ pub fn prepare(body: &[u8], ctx: &RequestContext<'_>) -> Result<PreparedBatch, B
     let skew = clock_offset(wire.sent_at, ctx.received_at);
     let mut events = Vec::with_capacity(wire.events.kept.len());
     let mut indices = Vec::with_capacity(wire.events.kept.len());
+    let (mut layouts, mut layout_indices) = (Vec::new(), Vec::new());
     let mut rejected = Vec::new();
     for (index, raw) in wire.events.kept.iter().enumerate() {
         let parsed = serde_json::from_str::<Object<WireEvent>>(raw.get())
@@ -188,14 +226,18 @@ pub fn prepare(body: &[u8], ctx: &RequestContext<'_>) -> Result<PreparedBatch, B
             .map_err(|e| EventRejection::Malformed(e.to_string()))
             .and_then(|event| validate_event(event, skew, ctx));
         match parsed {
-            Ok(event) => {
+            Ok(Valid::Event(event)) => {
                 events.push(event);
                 indices.push(index);
+            }
+            Ok(Valid::Layout(layout)) => {
+                layouts.push(layout);
+                layout_indices.push(index);
             }
             Err(reason) => rejected.push(Rejection { index, reason }),
         }
     }
-    if events.is_empty() {
+    if events.is_empty() && layouts.is_empty() {
         return Err(BatchError::NothingValid {
             site: site.to_owned(),
             rejected,
@@ -209,8 +251,10 @@ pub fn prepare(body: &[u8], ctx: &RequestContext<'_>) -> Result<PreparedBatch, B
             client: user_agent::classify_with(ctx.user_agent, &ctx.client_hints),
             events,
         },
+        layouts,
         rejected,
         indices,
+        layout_indices,
     })
 }
 
@@ -237,20 +281,43 @@ fn clock_offset(sent_at: Option<f64>, received_at: i64) -> i64 {
     }
 }
 
+/// A valid event: one for the store, or a layout snapshot.
+enum Valid {
+    Event(Event),
+    Layout(LayoutEvent),
+}
+
+/// What every event has, checked and enriched.
+struct Common {
+    id: String,
+    ts: i64,
+    clock_adjusted: bool,
+    /// Cleaned; the page key is made from it before it is truncated.
+    url: String,
+    page_key: String,
+    viewport: Option<Size>,
+    page: Option<Size>,
+}
+
 fn validate_event(
-    wire: WireEvent,
+    mut wire: WireEvent,
     skew: i64,
     ctx: &RequestContext<'_>,
-) -> Result<Event, EventRejection> {
+) -> Result<Valid, EventRejection> {
+    if wire.kind == LAYOUT_TYPE {
+        let common = common(&wire, skew, ctx)?;
+        return layout::layout_event(&mut wire, common, ctx.received_at).map(Valid::Layout);
+    }
     let kind = EventKind::from_wire(&wire.kind)
         .ok_or_else(|| EventRejection::UnknownType(clean(&wire.kind, 32)))?;
-    let id = checked_id(&wire.id).ok_or(EventRejection::InvalidId)?;
-    let kind_name = kind.as_str();
-    let missing = |field| EventRejection::MissingField {
-        kind: kind_name,
-        field,
-    };
+    let common = common(&wire, skew, ctx)?;
+    event_of(kind, wire, common, ctx.received_at).map(Valid::Event)
+}
 
+/// The fields every event has: id, time (corrected), URL and page key,
+/// viewport and page size.
+fn common(wire: &WireEvent, skew: i64, ctx: &RequestContext<'_>) -> Result<Common, EventRejection> {
+    let id = checked_id(&wire.id).ok_or(EventRejection::InvalidId)?;
     if !(wire.ts > 0.0 && wire.ts < MAX_TS_MS) {
         return Err(EventRejection::InvalidNumber {
             field: "ts",
@@ -267,9 +334,30 @@ fn validate_event(
     let url = clean(&wire.url, usize::MAX);
     let key =
         page_key(&url, ctx.keep_query).map_err(|e| EventRejection::InvalidUrl(e.to_string()))?;
+    Ok(Common {
+        id: id.to_owned(),
+        ts,
+        clock_adjusted,
+        url: truncate_chars(url, MAX_URL_CHARS),
+        page_key: truncate_chars(key, MAX_URL_CHARS),
+        viewport: wire.viewport.map(|v| size("viewport", v)).transpose()?,
+        page: wire.page.map(|v| size("page", v)).transpose()?,
+    })
+}
 
-    let viewport = wire.viewport.map(|v| size("viewport", v)).transpose()?;
-    let page = wire.page.map(|v| size("page", v)).transpose()?;
+/// An event of one of the stored kinds.
+fn event_of(
+    kind: EventKind,
+    wire: WireEvent,
+    common: Common,
+    received_at: i64,
+) -> Result<Event, EventRejection> {
+    let kind_name = kind.as_str();
+    let missing = |field| EventRejection::MissingField {
+        kind: kind_name,
+        field,
+    };
+    let page = common.page;
     let (mut x, mut y, mut target, mut depth, mut name, mut props) =
         (None, None, None, None, None, None);
     match kind {
@@ -302,16 +390,16 @@ fn validate_event(
     }
 
     Ok(Event {
-        id: id.to_owned(),
+        id: common.id,
         kind,
-        ts,
-        received_at: ctx.received_at,
-        clock_adjusted,
-        url: truncate_chars(url, MAX_URL_CHARS),
-        page_key: truncate_chars(key, MAX_URL_CHARS),
+        ts: common.ts,
+        received_at,
+        clock_adjusted: common.clock_adjusted,
+        url: common.url,
+        page_key: common.page_key,
         title: clean_opt(wire.title.as_deref(), MAX_TITLE_CHARS),
         referrer: clean_opt(wire.referrer.as_deref(), MAX_URL_CHARS),
-        viewport,
+        viewport: common.viewport,
         page,
         x,
         y,
@@ -379,27 +467,30 @@ fn coordinate(field: &'static str, v: f64, extent: Option<u32>) -> Result<i32, E
     Ok(v.round() as i32)
 }
 
+/// An element's page rectangle `[x, y, width, height]`, x moved by `left`
+/// (see [`page_left`]); `None` when a number is out of range.
+fn page_rect([x, y, w, h]: [f64; 4], left: f64) -> Option<Rect> {
+    let x = x - left;
+    let pos = |v: f64| v.abs() <= MAX_PAGE_DIMENSION + COORDINATE_SLACK;
+    let len = |v: f64| (0.0..=MAX_PAGE_DIMENSION + COORDINATE_SLACK).contains(&v);
+    (pos(x) && pos(y) && len(w) && len(h)).then(|| Rect {
+        x: x.round() as i32,
+        y: y.round() as i32,
+        width: w.round() as u32,
+        height: h.round() as u32,
+    })
+}
+
 /// The clicked element; its box moves with x by `left` (see [`page_left`]).
 fn target_of(wire: WireTarget, left: f64) -> Result<Target, EventRejection> {
     let rect = match wire.rect {
         None => None,
-        Some([x, y, w, h]) => {
-            let x = x - left;
-            let pos = |v: f64| v.abs() <= MAX_PAGE_DIMENSION + COORDINATE_SLACK;
-            let len = |v: f64| (0.0..=MAX_PAGE_DIMENSION + COORDINATE_SLACK).contains(&v);
-            if !(pos(x) && pos(y) && len(w) && len(h)) {
-                return Err(number_error(
-                    "target.box",
-                    "must be [x, y, width, height] within the page",
-                ));
-            }
-            Some(Rect {
-                x: x.round() as i32,
-                y: y.round() as i32,
-                width: w.round() as u32,
-                height: h.round() as u32,
-            })
-        }
+        Some(rect) => Some(page_rect(rect, left).ok_or_else(|| {
+            number_error(
+                "target.box",
+                "must be [x, y, width, height] within the page",
+            )
+        })?),
     };
     Ok(Target {
         selector: selector_as_sent(wire.selector),
@@ -461,5 +552,6 @@ fn props_json(props: WireProps) -> Result<String, EventRejection> {
     Ok(text)
 }
 
+mod layout;
 #[cfg(test)]
 mod tests;

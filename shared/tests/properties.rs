@@ -6,6 +6,7 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use shared::event::Event;
+use shared::layout::LayoutEvent;
 use shared::limits::*;
 use shared::page_key::QueryKeepList;
 use shared::reject_code::RejectCode;
@@ -93,7 +94,14 @@ fn any_number() -> impl Strategy<Value = Value> {
 
 /// An event that may be valid or broken in any field.
 fn any_event() -> impl Strategy<Value = Value> {
-    let kind = prop::sample::select(vec!["page_view", "click", "scroll", "custom", "nope"]);
+    let kind = prop::sample::select(vec![
+        "page_view",
+        "click",
+        "scroll",
+        "custom",
+        "layout",
+        "nope",
+    ]);
     let url = prop_oneof![
         Just("https://shop.example/p/1".to_owned()),
         hostile_string().prop_map(|s| format!("https://shop.example/{s}")),
@@ -115,7 +123,9 @@ fn any_event() -> impl Strategy<Value = Value> {
                    "referrer": format!("https://ref.example/{text}"),
                    "x": x, "y": y, "viewport": [x, y], "page": [1280, 4000], "depth": y,
                    "target": {"selector": text, "text": text, "box": [x, y, 10, 10]},
-                   "name": text, "props": props})
+                   "name": text, "props": props,
+                   "boxes": [{"selector": text, "kind": "button", "text": text, "box": [x, y, 10, 10]},
+                             {"selector": "#a", "kind": text, "box": [0, y, x, 10]}]})
         })
 }
 
@@ -212,6 +222,24 @@ fn assert_event_is_clean(e: &Event) {
     }
 }
 
+fn assert_layout_is_clean(l: &LayoutEvent) {
+    assert_clean_within(&l.url, MAX_URL_CHARS, "url");
+    assert!(l.layout.boxes.len() <= MAX_LAYOUT_BOXES);
+    for b in &l.layout.boxes {
+        assert!(!b.selector.trim().is_empty(), "blank selector kept");
+        assert!(b.selector.chars().count() <= MAX_SELECTOR_CHARS);
+        assert!(!b.selector.chars().any(|c| c.is_ascii_control()));
+        if let Some(label) = &b.label {
+            assert!(b.kind.is_labelled(), "a label on a {} box", b.kind);
+            assert_clean_within(label, MAX_LAYOUT_LABEL_CHARS, "box label");
+        }
+    }
+    assert_eq!(
+        l.layout.fingerprint,
+        shared::layout::fingerprint(l.layout.page.width, &l.layout.boxes)
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -235,7 +263,7 @@ proptest! {
         let keep = QueryKeepList::new(["utm_*"]);
         match prepare(&body(&events), &ctx(&keep)) {
             Ok(prepared) => {
-                let kept = prepared.batch.events.len();
+                let kept = prepared.batch.events.len() + prepared.layouts.len();
                 prop_assert_eq!(kept + prepared.rejected.len(), events.len());
                 let indices: Vec<usize> = prepared.rejected.iter().map(|r| r.index).collect();
                 prop_assert!(indices.windows(2).all(|w| w[0] < w[1]), "{:?}", indices);
@@ -245,6 +273,9 @@ proptest! {
                 }
                 for e in &prepared.batch.events {
                     assert_event_is_clean(e);
+                }
+                for l in &prepared.layouts {
+                    assert_layout_is_clean(l);
                 }
             }
             Err(BatchError::NothingValid { rejected, .. }) => {

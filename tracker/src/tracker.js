@@ -24,6 +24,7 @@
 		depth,       // Deepest scroll fraction reached on the current page view.
 		sent,        // Scroll depth already sent for the current page view.
 		skip,        // A click is being recorded in this task (a timer id).
+		load,        // Imports layout.js when a reply asks for it.
 		opt, endpoint, exclude,
 		// This tab's events not yet acknowledged. Tabs share the stored state
 		// without a lock, and one tab's write reaches the others a little late,
@@ -104,6 +105,12 @@
 							st.queue = st.queue.filter(e),
 							state(st),
 							busy = wait = 0,
+							// The server asks for a layout snapshot of this page: import
+							// layout.js (beside this script, a module) and hand it
+							// send(); it takes one snapshot per page view. A reply that
+							// is not JSON, or an import that fails, asks nothing.
+							r.json().then(load = (j) => j?.layout &&
+								import(new URL('layout.js', script.src)).then((m) => m.default(send), load), load),
 							flush()),
 						retry))),
 			busy),
@@ -133,39 +140,14 @@
 				sent = depth = 0,
 				send('page_view', {title: d.title, referrer: d.referrer}))),
 
-		// The visible text of element n, never anything from a form field or
-		// an editable element: the text nodes of n and of its descendants that
-		// have a layout box (offsetWidth > 0: not display:none nor inside one,
-		// not <script> or <style>; SVG elements have none), leaving out every
-		// input, select, textarea and element with a contenteditable attribute
-		// (whatever its value), with everything inside them, and n itself when
-		// it is or is inside one. Text nodes are joined with spaces so that
-		// block boundaries separate words (the server collapses whitespace).
-		// Open shadow roots inside n are not read: a click inside one gets the
-		// label of the element clicked there.
-		text = (n) => n.splitText ? n.data
-			: !n.offsetWidth || n.closest('input,select,textarea,[contenteditable]') ? ''
-			: [...n.childNodes].map(text).join(' '),
-
-		// A selector for element el: the shortest path of steps from el
-		// upwards that resolves to it with querySelector() on its root r (the
-		// document or a shadow root); a step is "#id" (escaped), else
-		// tag:nth-child(n), and ':host' for the shadow root itself (the top of
-		// a path that is not unique without it). In a shadow root it is
-		// preceded by the host's selector and ' >>> '.
-		selector = (el, r = el.getRootNode(), p = '', n = el) => {
-			for (; !p || r.querySelector(p) != el; n = n.parentNode)
-				p = (n == r ? ':host' : n.id ? '#' + CSS.escape(n.id)
-					: n.localName + `:nth-child(${[...n.parentNode.children].indexOf(n) + 1})`) +
-					(p && '>' + p)
-			return (r.host ? selector(r.host) + ' >>> ' : '') + p
-		},
-
 		// SPA navigation: a new page view if the URL changed (not counting the
 		// #fragment), unless data-spa="false".
 		change = () => opt.spa != 'false' && pageUrl != location.href.split('#')[0] && view()
 
-	if (!window.analyticsTracker) {
+	// text(), selector() and pageLeft(), shared with layout.js.
+	include('common.js')
+
+	if (!self.analyticsTracker) {
 		opt = script.dataset
 		endpoint = opt.endpoint || new URL('/api/events', script.src)
 		// "/admin/*, /private/*" -> /^(\/admin\/.*|\/private\/.*)$/ (no
@@ -173,7 +155,7 @@
 		exclude = RegExp('^(' + (opt.exclude || '').replace(/\W/g, (c) =>
 			c == ',' ? '|' : c == '*' ? '.*' : c > ' ' ? '\\' + c : '') + ')$')
 
-		window.analyticsTracker = {
+		self.analyticsTracker = {
 			// Send a custom event: analyticsTracker.track('signup', {plan: 'pro'})
 			track: (name, props) => send('custom', {name, props: props || {}}),
 			// Send the queued events now; await it to know they were delivered.
@@ -216,10 +198,10 @@
 							// The page x of the document's left edge: on a right-to-left
 							// page wider than the viewport, the page extends to the
 							// left of its initial view (pageX < 0 there).
-							page_left: d.dir > 'r' ? de.clientWidth - de.scrollWidth : 0,
+							page_left: pageLeft(),
 							target: {
-								// None when over 512 characters (the server's limit).
-								selector: [selector(el)].find((s) => !s[512]),
+								// (The server drops one over its 512 characters.)
+								selector: selector(el),
 								// At most 128 code points, the server's limit (never half a
 								// character).
 								text: [...text(el)].slice(0, 128).join(''),

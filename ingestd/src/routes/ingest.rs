@@ -4,14 +4,17 @@
 //! [`receive`] checks what the headers decide (rate limit, encoding, declared
 //! length) and reads the body; [`parse`] validates it into a prepared batch;
 //! [`admit`] applies the site's rules (key and origin, bots, page hosts,
-//! cookieless visitor id); [`commit`] queues the batch and waits for the
-//! writer. Every refusal is answered by `AppState::refuse`, which counts and
+//! layout capture, cookieless visitor id); [`commit`] queues the batch, waits
+//! for the writer, and asks for a layout snapshot when the page wants one.
+//! Layout snapshots are not stored yet: they are accepted beside the events
+//! and only tell [`crate::layouts`] what the server has. Every refusal is answered by `AppState::refuse`, which counts and
 //! logs it, with the site once the body named one.
 
 use super::body::{read_body, BodyError};
 use super::cors::{origin_of, with_cors};
 use super::AppState;
 use crate::http_reply::{json, Body};
+use crate::layouts;
 use crate::rate_limit::Verdict;
 use crate::refusal::Refusal;
 use crate::refused_body;
@@ -66,7 +69,7 @@ async fn handle_batch(
     let site = prepared.batch.site.clone();
     let site_check = state.sites.check(&site, origin);
     let answer = match admit(state, &received, &site, &mut prepared, &site_check) {
-        Ok(()) => commit(state, &site, prepared, received.body.len()).await,
+        Ok(()) => commit(state, &site, prepared, &received).await,
         Err(refusal) => Err(refusal),
     };
     let response = answer.unwrap_or_else(|refusal| state.refuse(refusal, Some(&site)));
@@ -80,6 +83,10 @@ struct Received {
     body: Vec<u8>,
     /// Server receive time, ms since the Unix epoch.
     received_at: i64,
+    /// Whether the client can read the reply: not a beacon
+    /// (`Sec-Fetch-Mode: no-cors`, which `sendBeacon` sends), so a reply may
+    /// ask it for a layout snapshot.
+    reads_reply: bool,
 }
 
 /// The headers that name the client's software: the user agent, read
@@ -145,6 +152,9 @@ async fn receive(
         }
     };
     let agent = AgentHeaders::of(headers);
+    let reads_reply = !headers
+        .get("sec-fetch-mode")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"no-cors"));
     let body = match read_body(&mut body, declared, state).await {
         Ok(read) => read,
         Err(BodyError::TooLarge) => {
@@ -166,6 +176,7 @@ async fn receive(
         agent,
         body,
         received_at: shared::now_ms(),
+        reads_reply,
     })
 }
 
@@ -248,12 +259,17 @@ fn admit(
         SiteCheck::OriginNotAllowed => return Err(Refusal::OriginNotAllowed),
     }
     refuse_bots(state, received.agent.user_agent(), prepared, site)?;
-    prepared.reject_where(|event| {
+    let host = |url: &str| {
         state
             .sites
-            .page_allowed(site, &event.url)
+            .page_allowed(site, url)
             .err()
             .map(EventRejection::HostNotAllowed)
+    };
+    prepared.reject_where(|event| host(&event.url));
+    let capture = state.sites.layout_capture(site);
+    prepared.reject_layouts_where(|layout| {
+        host(&layout.url).or((!capture).then_some(EventRejection::LayoutOff))
     });
     if prepared.is_empty() {
         let rejected = std::mem::take(&mut prepared.rejected);
@@ -287,6 +303,7 @@ fn refuse_bots(
     };
     state.bots.count(reason);
     prepared.reject_where(|_| Some(EventRejection::Bot(reason.label())));
+    prepared.reject_layouts_where(|_| Some(EventRejection::Bot(reason.label())));
     state.reject_events(Some(site), &prepared.rejected);
     Err(Refusal::Bot {
         kind: reason.label(),
@@ -294,37 +311,76 @@ fn refuse_bots(
     })
 }
 
-/// Queues a validated batch and answers once it is committed.
+/// Queues a validated batch and answers once it is committed (a batch of
+/// layout snapshots alone has nothing to commit).
 async fn commit(
     state: &AppState,
     site: &str,
     prepared: PreparedBatch,
-    body_len: usize,
+    received: &Received,
 ) -> Result<Response<Body>, Refusal> {
     let metrics = &state.metrics;
-    let valid = prepared.batch.events.len();
+    let events = prepared.batch.events.len();
+    let valid = events + prepared.layouts.len();
     metrics
         .events_received
         .fetch_add((valid + prepared.rejected.len()) as u64, Relaxed);
     state.count_rejected_events(Some(site), &prepared.rejected);
-    let reply = state.queue.submit(prepared.batch, body_len)?;
-    let outcome = match tokio::time::timeout(state.commit_timeout, reply).await {
-        Err(_) => return Err(Refusal::CommitTimeout),
-        Ok(Err(_)) => return Err(Refusal::WriterGone),
-        Ok(Ok(Err(e))) => return Err(Refusal::StoreFailed(e)),
-        Ok(Ok(Ok(outcome))) => outcome,
+    let PreparedBatch {
+        batch,
+        layouts,
+        rejected,
+        ..
+    } = prepared;
+    let capture = state.sites.layout_capture(site);
+    let seen = if capture {
+        layouts::BatchLayouts::of(&batch.events, &layouts)
+    } else {
+        layouts::BatchLayouts::default()
+    };
+    let duplicates = if events == 0 {
+        0
+    } else {
+        wait_for_commit(state, batch, received.body.len()).await?
     };
     metrics.events_accepted.fetch_add(valid as u64, Relaxed);
     metrics
         .events_duplicate
-        .fetch_add(outcome.duplicates as u64, Relaxed);
+        .fetch_add(duplicates as u64, Relaxed);
     metrics.request_events.observe(valid as f64);
+    metrics
+        .layouts_received
+        .fetch_add(layouts.len() as u64, Relaxed);
+    let layout = capture
+        && seen.answer(
+            &*state.layouts,
+            site,
+            received.reads_reply,
+            shared::now_ms(),
+        );
+    metrics.layout_asks.fetch_add(u64::from(layout), Relaxed);
     Ok(json(
         StatusCode::OK,
         &IngestReply {
             accepted: valid,
-            duplicates: outcome.duplicates,
-            rejected: prepared.rejected.iter().map(Rejection::to_wire).collect(),
+            duplicates,
+            rejected: rejected.iter().map(Rejection::to_wire).collect(),
+            layout,
         },
     ))
+}
+
+/// Queues `batch` and waits for its commit; the number of duplicates.
+async fn wait_for_commit(
+    state: &AppState,
+    batch: shared::event::EventBatch,
+    body_len: usize,
+) -> Result<usize, Refusal> {
+    let reply = state.queue.submit(batch, body_len)?;
+    match tokio::time::timeout(state.commit_timeout, reply).await {
+        Err(_) => Err(Refusal::CommitTimeout),
+        Ok(Err(_)) => Err(Refusal::WriterGone),
+        Ok(Ok(Err(e))) => Err(Refusal::StoreFailed(e)),
+        Ok(Ok(Ok(outcome))) => Ok(outcome.duplicates),
+    }
 }

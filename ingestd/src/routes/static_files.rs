@@ -1,5 +1,6 @@
-//! The embedded files (`/tracker.js`, the demo site): gzip when the client
-//! accepts it, `304` when its ETag matches, cache headers from the asset.
+//! The embedded files (`/tracker.js`, `/layout.js`, the demo site): gzip when
+//! the client accepts it, `304` when its ETag matches, cache and CORS headers
+//! from the asset.
 
 use crate::assets::Asset;
 use crate::http_reply::{respond, Body};
@@ -44,6 +45,12 @@ pub(super) fn asset<B>(file: &Asset, request: &Request<B>) -> Response<Body> {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    if file.any_origin {
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
     response
 }
 

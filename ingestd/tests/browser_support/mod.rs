@@ -5,8 +5,11 @@
 #![allow(dead_code)]
 
 use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
-use chromiumoxide::cdp::browser_protocol::target::CreateTargetParams;
+use chromiumoxide::cdp::browser_protocol::target::{
+    CreateBrowserContextParams, CreateTargetParams,
+};
 use chromiumoxide::cdp::js_protocol::runtime::{
     EnableParams, EvaluateParams, EventConsoleApiCalled, EventExceptionThrown, StackTrace,
 };
@@ -353,11 +356,13 @@ impl Chrome {
 
     /// Like [`Chrome::open`], with options.
     pub async fn open_with(&self, url: &str, options: Open<'_>) -> Tab {
-        let target = CreateTargetParams::builder()
+        let mut target = CreateTargetParams::builder()
             .url("about:blank")
-            .new_window(options.new_window)
-            .build()
-            .expect("target params");
+            .new_window(options.new_window);
+        if let Some(visitor) = options.visitor {
+            target = target.browser_context_id(visitor.clone());
+        }
+        let target = target.build().expect("target params");
         let page = self.browser.new_page(target).await.expect("new tab");
         let problems = Arc::new(Mutex::new(Vec::new()));
         let mut exceptions = page
@@ -428,6 +433,15 @@ impl Chrome {
         tab
     }
 
+    /// Another visitor: a browser context of its own (storage, cache and
+    /// cookies apart from every other), for [`Open::visitor`].
+    pub async fn new_visitor(&self) -> BrowserContextId {
+        self.browser
+            .create_browser_context(CreateBrowserContextParams::default())
+            .await
+            .expect("browser context")
+    }
+
     pub async fn close(mut self) {
         let _ = self.browser.close().await;
         let _ = self.browser.wait().await;
@@ -442,6 +456,9 @@ pub struct Open<'a> {
     pub init_script: Option<&'a str>,
     /// In a window of its own, so that the other tabs stay visible.
     pub new_window: bool,
+    /// In a visitor's browser context ([`Chrome::new_visitor`]) instead of
+    /// the default one, which every other tab shares.
+    pub visitor: Option<&'a BrowserContextId>,
 }
 
 /// The script URL of the innermost frame of a stack trace.
@@ -463,11 +480,12 @@ pub struct ScriptProblem {
 }
 
 impl ScriptProblem {
-    /// From the tracker, or from an unknown script (which could be the tracker).
+    /// From the tracker (`tracker.js` or the `layout.js` it loads), or from
+    /// an unknown script (which could be the tracker).
     pub fn may_be_the_trackers(&self) -> bool {
         self.source
             .as_deref()
-            .is_none_or(|s| s.contains("/tracker.js"))
+            .is_none_or(|s| s.contains("/tracker.js") || s.contains("/layout.js"))
     }
 }
 

@@ -1,10 +1,12 @@
 """Schemathesis hooks for the contract run (`ingestd/tests/contract.rs`).
 
 The OpenAPI document states every rule the server enforces, but a JSON
-Schema pattern or bound cannot state two of them, so they are written in the
+Schema pattern or bound cannot state three of them, so they are written in the
 field descriptions: a click's stored x is `x - page_left`, which must lie
 between 0 and the page width plus the slack (the largest page without a
-page size), with its y within the page height plus the slack; and a URL host label in the `xn--` form must be valid
+page size), with its y within the page height plus the slack; a box's stored
+x (a click target's or a layout box's) is `x - page_left`, within the largest
+page plus the slack either way; and a URL host label in the `xn--` form must be valid
 punycode. A positive case that breaks one of these is not a valid event, so
 it is left out of the positive run; negative cases are untouched.
 """
@@ -43,6 +45,17 @@ def _click_fits_its_page(event):
     return True
 
 
+def _layout_fits_its_page(event):
+    left = _number(event.get("page_left"), 0.0)
+    boxes = event.get("boxes")
+    for item in boxes if isinstance(boxes, list) else []:
+        box = item.get("box") if isinstance(item, dict) else None
+        if isinstance(box, list) and len(box) == 4:
+            if abs(_number(box[0], 0.0) - left) > MAX_PAGE_DIMENSION + COORDINATE_SLACK:
+                return False
+    return True
+
+
 @schemathesis.hook
 def filter_case(context, case):
     meta = case.meta
@@ -54,7 +67,9 @@ def filter_case(context, case):
     events = [event for event in body["events"] if isinstance(event, dict)]
     if any(_host_has_punycode(event.get("url")) for event in events):
         return False
-    return all(_click_fits_its_page(event) for event in events if event.get("type") == "click")
+    return all(_click_fits_its_page(event) for event in events if event.get("type") == "click") and all(
+        _layout_fits_its_page(event) for event in events if event.get("type") == "layout"
+    )
 
 
 def _host_has_punycode(url):
