@@ -15,6 +15,8 @@
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use shared::page_key::PagePattern;
+use shared::store::core::flows;
+use shared::store::flow_query::*;
 use shared::store::query::*;
 use shared::store::sqlite::{SqliteReader, SqliteWriter};
 use shared::store::EventReader;
@@ -295,6 +297,67 @@ fn measure(path: &Path, runs: usize) {
             let ms = time(runs, || execute(store, query.clone()).expect("query"));
             out(&format!("{name}/{label}"), ms);
         }
+    }
+
+    // Paths and funnels over the last 30 days (the generated traffic spans
+    // them), and the overview with the previous period beside it.
+    let month = Filter {
+        range: TimeRange::last(30 * DAY, shop::NOW),
+        ..Filter::default()
+    };
+    let paths = |start: Option<&str>, direction| {
+        let query = PathsQuery {
+            filter: month.clone(),
+            start: start.map(PagePattern::new),
+            direction,
+            depth: DEFAULT_DEPTH,
+            branches: DEFAULT_BRANCHES,
+        };
+        time(runs, || {
+            let set = store.steps(&query.filter).expect("steps");
+            flows::paths(&set, &query)
+        })
+    };
+    out("paths from the entry/30d", paths(None, Direction::Forward));
+    out("paths from /product/*/30d", paths(Some("/product/*"), Direction::Forward));
+    out("paths to /checkout/30d", paths(Some("/checkout"), Direction::Backward));
+    let funnel = FunnelQuery {
+        filter: month.clone(),
+        steps: ["page:/product/*", "page:/cart", "event:begin_checkout", "page:/checkout"]
+            .iter()
+            .filter_map(|s| FunnelStep::parse(s).ok())
+            .collect(),
+        within_ms: Some(30 * 60_000),
+    };
+    out(
+        "funnel of 4 steps/30d",
+        time(runs, || {
+            let set = store.steps(&funnel.filter).expect("steps");
+            flows::funnel(&set, &funnel)
+        }),
+    );
+    for (label, span) in [("24h", DAY), ("7d", 7 * DAY)] {
+        let current = Filter {
+            range: TimeRange::last(span, shop::NOW),
+            ..Filter::default()
+        };
+        let previous = Filter {
+            range: current.range.previous(shop::NOW).expect("a bounded range"),
+            ..Filter::default()
+        };
+        out(
+            &format!("overview/{label}, alone"),
+            time(runs, || store.overview(&current).expect("overview")),
+        );
+        out(
+            &format!("overview/{label}, with the previous period"),
+            time(runs, || {
+                (
+                    store.overview(&current).expect("overview"),
+                    store.overview(&previous).expect("overview"),
+                )
+            }),
+        );
     }
 
     // Frame render time of each view, with the data of range "all".
