@@ -319,14 +319,25 @@ fn measure(path: &Path, runs: usize) {
         })
     };
     out("paths from the entry/30d", paths(None, Direction::Forward));
-    out("paths from /product/*/30d", paths(Some("/product/*"), Direction::Forward));
-    out("paths to /checkout/30d", paths(Some("/checkout"), Direction::Backward));
+    out(
+        "paths from /product/*/30d",
+        paths(Some("/product/*"), Direction::Forward),
+    );
+    out(
+        "paths to /checkout/30d",
+        paths(Some("/checkout"), Direction::Backward),
+    );
     let funnel = FunnelQuery {
         filter: month.clone(),
-        steps: ["page:/product/*", "page:/cart", "event:begin_checkout", "page:/checkout"]
-            .iter()
-            .filter_map(|s| FunnelStep::parse(s).ok())
-            .collect(),
+        steps: [
+            "page:/product/*",
+            "page:/cart",
+            "event:begin_checkout",
+            "page:/checkout",
+        ]
+        .iter()
+        .filter_map(|s| FunnelStep::parse(s).ok())
+        .collect(),
         within_ms: Some(30 * 60_000),
     };
     out(

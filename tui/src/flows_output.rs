@@ -1,7 +1,7 @@
 //! `paths` and `funnel`: the path tree as an indented table, the funnel a
 //! row per step, or either as JSON or CSV.
 
-use crate::cli::Format;
+use crate::cli::{Command, Format};
 use crate::output::{json, tabular};
 use crate::text::{count, duration, percent, safe};
 use anyhow::{anyhow, Result};
@@ -11,6 +11,30 @@ use shared::store::flow_query::*;
 use shared::store::query::Filter;
 use shared::store::EventReader;
 use std::io::Write;
+
+/// Runs `paths` or `funnel`.
+pub fn run(
+    store: &dyn EventReader,
+    command: &Command,
+    filter: &Filter,
+    out: &mut dyn Write,
+) -> Result<()> {
+    match command {
+        Command::Paths {
+            from,
+            to,
+            depth,
+            branches,
+            format,
+        } => paths(store, filter, from, to, *depth, *branches, *format, out),
+        Command::Funnel {
+            steps,
+            within,
+            format,
+        } => funnel(store, filter, steps, *within, *format, out),
+        _ => Err(anyhow!("not a paths or funnel command")),
+    }
+}
 
 /// Most steps a funnel takes.
 pub const MAX_FUNNEL_STEPS: usize = 20;

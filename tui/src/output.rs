@@ -29,18 +29,9 @@ pub fn run(
         Command::Overview { format, compare } => {
             crate::compare_output::overview(store, filter, compare.as_ref(), *format, out)
         }
-        Command::Paths {
-            from,
-            to,
-            depth,
-            branches,
-            format,
-        } => crate::flows_output::paths(store, filter, from, to, *depth, *branches, *format, out),
-        Command::Funnel {
-            steps,
-            within,
-            format,
-        } => crate::flows_output::funnel(store, filter, steps, *within, *format, out),
+        Command::Paths { .. } | Command::Funnel { .. } => {
+            crate::flows_output::run(store, command, filter, out)
+        }
         Command::Sessions {
             limit,
             offset,
