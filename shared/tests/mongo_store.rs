@@ -482,3 +482,72 @@ fn a_dead_server_fails_an_append_within_seconds() {
 fn drop_database(uri: &str, name: &str) {
     testkit::mongo::drop_database(uri, name).unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// Sessions stored before steps were kept get them, and their quick backs,
+/// from their events when a writer opens the database (once).
+#[test]
+fn sessions_stored_before_steps_get_them_when_a_writer_opens() {
+    let Some(uri) = server() else {
+        return;
+    };
+    let db = Fresh::new(&uri, "steps");
+    let view = |id: &str, ts: i64, path: &str| Event {
+        url: format!("https://shop.example{path}"),
+        page_key: format!("shop.example{path}"),
+        ..page_view(id, ts)
+    };
+    let mut writer = MongoWriter::open(&db.url).expect("writer");
+    writer
+        .append(&[batch(
+            "s1",
+            "v1",
+            vec![
+                view("a", T0, "/a"),
+                view("b", T0 + 1_000, "/b"),
+                view("c", T0 + 3_000, "/a"),
+            ],
+        )])
+        .expect("append");
+    drop(writer);
+    let read = || {
+        let reader = MongoReader::open(&db.url).expect("reader");
+        let steps = reader.steps(&Filter::default()).expect("steps");
+        let session = reader
+            .sessions(
+                &Filter::default(),
+                Sort {
+                    key: SessionSortKey::Start,
+                    descending: false,
+                },
+                PageRequest::first(5),
+            )
+            .expect("sessions")
+            .rows;
+        (
+            steps
+                .sessions
+                .iter()
+                .map(|s| s.steps.len())
+                .collect::<Vec<_>>(),
+            session[0].quick_backs,
+        )
+    };
+    assert_eq!(read(), (vec![3], 1));
+    // As an older version left it.
+    db.raw(async |raw| {
+        raw.collection::<Document>("sessions")
+            .update_many(
+                doc! {},
+                doc! { "$unset": { "steps": "", "quick_backs": "" } },
+            )
+            .await
+            .expect("unset");
+        raw.collection::<Document>("meta")
+            .delete_many(doc! { "_id": "steps_backfilled" })
+            .await
+            .expect("forget the back-fill");
+    });
+    assert_eq!(read(), (vec![], 0));
+    drop(MongoWriter::open(&db.url).expect("a writer back-fills"));
+    assert_eq!(read(), (vec![3], 1));
+}

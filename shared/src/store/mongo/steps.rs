@@ -8,11 +8,13 @@
 //! writers never conflict); readers put them in order. After the push, the
 //! sessions whose steps grew get their quick backs counted again.
 
-use super::documents::fields as f;
+use super::documents::{fields as f, EventDoc};
 use super::reader::aggregate;
-use super::schema::SESSIONS;
+use super::schema::{EVENTS, META, SESSIONS};
 use super::writer::bulk_update;
-use crate::store::core::steps::{merge, quick_backs, Step, StepLabel};
+use crate::event::EventKind;
+use crate::progress::Progress;
+use crate::store::core::steps::{merge, quick_backs, step_of, Step, StepLabel};
 use crate::store::flow_query::{SessionSteps, StepSet};
 use crate::store::StoreError;
 use mongodb::bson::{doc, Bson, Document};
@@ -82,6 +84,69 @@ pub(super) async fn recount_quick_backs(
             .collect();
         bulk_update(db, SESSIONS, &updates).await?;
     }
+    Ok(())
+}
+
+/// The `meta` document that says every session has its steps.
+const BACKFILLED: &str = "steps_backfilled";
+
+/// Gives the sessions stored before steps were kept (page views but no
+/// `steps`) their steps and quick backs from their stored events, once per
+/// database, reporting them to `progress`.
+pub(super) async fn backfill(db: &Database, progress: &dyn Progress) -> Result<(), StoreError> {
+    let meta = db.collection::<Document>(META);
+    if meta.find_one(doc! { f::ID: BACKFILLED }).await?.is_some() {
+        return Ok(());
+    }
+    let missing = doc! { f::STEPS: { "$exists": false }, f::PAGE_VIEWS: { "$gt": 0_i64 } };
+    let rows = aggregate(
+        db,
+        SESSIONS,
+        vec![
+            doc! { "$match": missing },
+            doc! { "$project": { f::ID: 1 } },
+        ],
+    )
+    .await?;
+    let sids: Vec<String> = rows
+        .iter()
+        .filter_map(|d| d.get_str(f::ID).ok().map(str::to_owned))
+        .collect();
+    if !sids.is_empty() {
+        progress.begin("giving older sessions their steps", Some(sids.len() as u64));
+        for chunk in sids.chunks(500) {
+            let mut steps: HashMap<String, Vec<Step<String>>> = HashMap::new();
+            let mut events = db
+                .collection::<EventDoc>(EVENTS)
+                .find(doc! {
+                    f::SID: { "$in": chunk },
+                    f::KIND: { "$in": [EventKind::PageView.code(), EventKind::Custom.code()] },
+                })
+                .await?;
+            while events.advance().await? {
+                let e = events.deserialize_current()?;
+                let kind = EventKind::from_code(e.kind).unwrap_or(EventKind::Click);
+                if let Some(step) = step_of(kind, e.ts, e.seq, e.page.clone(), e.name.as_deref()) {
+                    steps.entry(e.sid.clone()).or_default().push(step);
+                }
+            }
+            let updates: Vec<Document> = steps
+                .into_iter()
+                .map(|(sid, mut list)| {
+                    merge(&mut list, Vec::new());
+                    let elements: Vec<Bson> = list.iter().map(element).collect();
+                    doc! {
+                        "q": { f::ID: sid },
+                        "u": { "$set": { f::STEPS: elements, f::QUICK_BACKS: quick_backs(&list) } },
+                    }
+                })
+                .collect();
+            bulk_update(db, SESSIONS, &updates).await?;
+            progress.advance(chunk.len() as u64);
+        }
+        progress.end();
+    }
+    meta.insert_one(doc! { f::ID: BACKFILLED }).await?;
     Ok(())
 }
 

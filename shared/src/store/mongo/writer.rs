@@ -74,6 +74,10 @@ impl MongoWriter {
             stale_checked: Instant::now(),
         };
         writer.repair_stale()?;
+        let db = writer.conn.db().clone();
+        writer
+            .conn
+            .run(async move { super::steps::backfill(&db, progress).await })?;
         Ok(writer)
     }
 
