@@ -20,6 +20,13 @@ impl App {
         let (mut cx, views) = self.parts();
         match id.pane {
             Pane::Overview => overview::answer(views.overview, generation, result),
+            Pane::PreviousOverview => {
+                overview::previous_answer(views.previous_overview, generation, result)
+            }
+            Pane::PreviousPages => views.pages.previous_answer(generation, result),
+            Pane::Paths => views.paths.answer(generation, result),
+            Pane::Funnel => views.funnel.answer(generation, result),
+            Pane::FlowSessions => self.flow_sessions_answer(generation, result),
             Pane::Sessions => views.sessions.answer(generation, result, cx.body),
             Pane::Journey => views.journey.answer(generation, result, &mut cx, mode),
             Pane::StepHeatmap => views.journey.heat_answer(generation, result),
