@@ -72,6 +72,8 @@ mod tests {
     #[test]
     fn a_superseded_answer_is_dropped() {
         let mut app = App::new((100, 30), 0);
+        // Without the previous period's queries beside them.
+        app.compare = false;
         app.start(View::Pages);
         let first = only(app.take_requests());
         assert_eq!(first.id.pane, Pane::Pages);
@@ -93,6 +95,8 @@ mod tests {
     #[test]
     fn an_answer_goes_only_to_the_pane_its_id_names() {
         let mut app = App::new((100, 30), 0);
+        // Without the previous period's queries beside them.
+        app.compare = false;
         app.start(View::Overview);
         let overview = only(app.take_requests());
         // The same generation under another pane's name is not the
@@ -109,6 +113,8 @@ mod tests {
     #[test]
     fn a_reset_drops_the_next_chunk_in_flight() {
         let mut app = App::new((100, 30), 0);
+        // Without the previous period's queries beside them.
+        app.compare = false;
         app.start(View::Pages);
         let first = only(app.take_requests());
         let chunk: Vec<_> = (0..PAGES_LIMIT)
