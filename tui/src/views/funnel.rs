@@ -31,10 +31,10 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let state = &app.funnel;
     let title = title(state);
     if state.steps.is_empty() {
-        message(frame, area, &title, how_to_add());
+        message(frame, area, title.trim(), how_to_add());
         return;
     }
-    if state.ready() && placeholder(frame, area, &title, &state.data) {
+    if state.ready() && placeholder(frame, area, title.trim(), &state.data) {
         return;
     }
     let rows = state
@@ -92,7 +92,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         hint_area(area),
     );
     if state.ready() {
-        placeholder(frame, area, &title, &state.data);
+        placeholder(frame, area, title.trim(), &state.data);
     }
 }
 

@@ -28,14 +28,14 @@ const BAR_WIDTH: u16 = 20;
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let state = &app.paths;
     let title = title(app);
-    if placeholder(frame, area, &title, &state.tree) {
+    if placeholder(frame, area, title.trim(), &state.tree) {
         return;
     }
     let Some(tree) = state.tree.data.as_ref() else {
         return;
     };
     if tree.nodes.is_empty() {
-        message(frame, area, &title, empty_lines(app));
+        message(frame, area, title.trim(), empty_lines(app));
         return;
     }
     let shown = visible(tree, &state.toggled);
@@ -63,7 +63,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         .header(header)
         .block(block(ellipsize(&title, area.width.saturating_sub(2).into())));
     frame.render_widget(table, area);
-    placeholder(frame, area, &title, &state.tree);
+    placeholder(frame, area, title.trim(), &state.tree);
 }
 
 /// ` Paths from /pricing · depth 4 · 120 sessions `.
