@@ -61,7 +61,10 @@ pub enum Query {
     /// The path tree.
     Paths(PathsQuery),
     /// The keys of the sessions that followed `path` of the tree.
-    PathSessions { query: PathsQuery, path: Vec<String> },
+    PathSessions {
+        query: PathsQuery,
+        path: Vec<String>,
+    },
     /// A funnel's steps with their figures.
     Funnel(FunnelQuery),
     /// The keys of the sessions that reached step `step` or, when

@@ -156,9 +156,8 @@ fn funnel_steps_are_edited_in_the_console() {
         type_text(&mut app, store.as_ref(), step);
         press(&mut app, store.as_ref(), KeyCode::Enter);
     }
-    let names = |app: &App| -> Vec<String> {
-        app.funnel.steps.iter().map(FunnelStep::to_string).collect()
-    };
+    let names =
+        |app: &App| -> Vec<String> { app.funnel.steps.iter().map(FunnelStep::to_string).collect() };
     assert_eq!(names(&app), ["page:/pricing", "event:signup", "page:/"]);
     // K moves "page:/" up to the top; x deletes "event:signup".
     press(&mut app, store.as_ref(), KeyCode::Char('K'));

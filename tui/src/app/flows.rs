@@ -72,11 +72,7 @@ impl App {
 
     /// The keys asked for as `generation` came back: the Sessions view shows
     /// those sessions.
-    pub(super) fn flow_sessions_answer(
-        &mut self,
-        generation: u64,
-        result: Result<Answer, String>,
-    ) {
+    pub(super) fn flow_sessions_answer(&mut self, generation: u64, result: Result<Answer, String>) {
         let Some((pending, chip)) = self.flow_pending.take() else {
             return;
         };

@@ -47,7 +47,9 @@ impl Prompt {
                 "paths start at (page pattern: /path, *, **; empty = the entry page)".into()
             }
             PromptFor::FunnelStep => "add a step: page:PATTERN or event:NAME".into(),
-            PromptFor::Within => "from the first step to the last within (30m, 2h; empty = the session)".into(),
+            PromptFor::Within => {
+                "from the first step to the last within (30m, 2h; empty = the session)".into()
+            }
             PromptFor::Search(_) => "page pattern (/path, *, **; text = contains)".into(),
             PromptFor::Range => "time range (90m, 12h, 3d, all, 2025-01-01..2025-01-31)".into(),
             PromptFor::Field(f) => format!("{} (empty clears)", f.name()),

@@ -13,8 +13,8 @@
 
 use super::{bar, block, message, placeholder};
 use crate::app::{App, FunnelState};
-use crate::layout::funnel::{hint_area, visible_rows};
 use crate::filters::span_label;
+use crate::layout::funnel::{hint_area, visible_rows};
 use crate::text::{count, duration, ellipsize, percent, safe};
 use crate::theme;
 use ratatui::layout::{Constraint, Rect};
@@ -80,7 +80,10 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     ];
     let table = Table::new(rows, widths)
         .header(header)
-        .block(block(ellipsize(&title, area.width.saturating_sub(2).into())));
+        .block(block(ellipsize(
+            &title,
+            area.width.saturating_sub(2).into(),
+        )));
     frame.render_widget(table, area);
     let hint = if state.ready() {
         "a add · x delete · J/K move · w within · c reached · d dropped"
@@ -122,7 +125,12 @@ fn step_row(i: usize, text: &str, stats: Option<&FunnelStepStats>) -> Row<'stati
     let number = Cell::from(format!("{}", i + 1));
     let name = Cell::from(safe(text));
     let Some(s) = stats else {
-        return Row::new(vec![number, name, Cell::from(""), Cell::from(Line::styled("-", theme::muted()))]);
+        return Row::new(vec![
+            number,
+            name,
+            Cell::from(""),
+            Cell::from(Line::styled("-", theme::muted())),
+        ]);
     };
     let median = s
         .median_ms_from_previous

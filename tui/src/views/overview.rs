@@ -175,11 +175,7 @@ fn render_chart(frame: &mut Frame, o: &Overview, previous: Option<&Overview>, ar
         Style::new().fg(theme::SERIES_A),
         &sessions,
     ));
-    datasets.push(line(
-        "page views",
-        Style::new().fg(theme::SERIES_B),
-        &views,
-    ));
+    datasets.push(line("page views", Style::new().fg(theme::SERIES_B), &views));
     let bucket = crate::filters::span_label(o.bucket_ms);
     let chart = Chart::new(datasets)
         .block(block(format!(" sessions & page views per {bucket} ")))

@@ -61,7 +61,10 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     ];
     let table = Table::new(rows, widths)
         .header(header)
-        .block(block(ellipsize(&title, area.width.saturating_sub(2).into())));
+        .block(block(ellipsize(
+            &title,
+            area.width.saturating_sub(2).into(),
+        )));
     frame.render_widget(table, area);
     placeholder(frame, area, title.trim(), &state.tree);
 }
@@ -103,7 +106,11 @@ fn empty_lines(app: &App) -> Vec<Line<'static>> {
 
 /// One node: indented by depth, with its expand mark, bar, sessions and
 /// share of its parent.
-fn node_row(tree: &Paths, i: usize, toggled: &std::collections::BTreeSet<Vec<String>>) -> Row<'static> {
+fn node_row(
+    tree: &Paths,
+    i: usize,
+    toggled: &std::collections::BTreeSet<Vec<String>>,
+) -> Row<'static> {
     let node = &tree.nodes[i];
     let depth = node.path.len().saturating_sub(1);
     let mark = match (has_children(tree, i), expanded(toggled, &node.path)) {
@@ -114,11 +121,7 @@ fn node_row(tree: &Paths, i: usize, toggled: &std::collections::BTreeSet<Vec<Str
     let page = node.path.last().map(String::as_str).unwrap_or_default();
     let ending = page == EXIT_LABEL || page == ENTRY_LABEL;
     let label = format!("{}{mark} {}", "  ".repeat(depth), safe(path_of(page)));
-    let style = if ending {
-        theme::muted()
-    } else {
-        Style::new()
-    };
+    let style = if ending { theme::muted() } else { Style::new() };
     let fraction = node.sessions as f64 / tree.sessions.max(1) as f64;
     Row::new(vec![
         Cell::from(label).style(style),
