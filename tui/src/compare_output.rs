@@ -3,6 +3,7 @@
 
 use crate::cli::{Compare, Format};
 use crate::output::{json, overview as plain_overview, tabular};
+use crate::text::change;
 use anyhow::{anyhow, Result};
 use serde::Serialize;
 use shared::store::query::{Filter, Overview, TimeRange};
@@ -100,24 +101,4 @@ pub fn overview(
         &["metric", "value", "previous", "change"],
         &rows,
     )
-}
-
-/// The relative change from `before` to `now`, `+12.5%`; `-` without a base.
-pub fn change(now: f64, before: f64) -> String {
-    if before == 0.0 || !before.is_finite() || !now.is_finite() {
-        return "-".to_owned();
-    }
-    format!("{:+.1}%", (now - before) / before * 100.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn changes_are_relative_and_signed() {
-        assert_eq!(change(110.0, 100.0), "+10.0%");
-        assert_eq!(change(50.0, 100.0), "-50.0%");
-        assert_eq!(change(5.0, 0.0), "-");
-    }
 }

@@ -327,6 +327,10 @@ pub fn overlay(base: &Filter, over: &Filter) -> Filter {
     }
 }
 
+/// The name of the chip of chosen sessions ([`Filter::sessions`]), which
+/// the console names by where they came from.
+pub const SESSIONS_CHIP: &str = "sessions";
+
 /// The chips for the applied filter: `(name, value)`.
 pub fn chips(filter: &Filter) -> Vec<(&'static str, String)> {
     let mut chips: Vec<(&'static str, String)> = Vec::new();
@@ -337,6 +341,9 @@ pub fn chips(filter: &Filter) -> Vec<(&'static str, String)> {
         if let Some(value) = field.value(filter) {
             chips.push((field.name(), value));
         }
+    }
+    if let Some(sessions) = &filter.sessions {
+        chips.push((SESSIONS_CHIP, format!("{} chosen", sessions.len())));
     }
     chips
 }

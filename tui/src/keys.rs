@@ -39,6 +39,23 @@ pub enum Action {
     CrossFilter,
     SavedViews,
     SaveView,
+    /// Compare figures with the previous period, on or off.
+    Compare,
+    /// Expand or collapse the selected path.
+    Expand,
+    /// Paths that follow the start ↔ paths that lead to it.
+    FlipDirection,
+    /// One page more or less per path.
+    Deeper,
+    Shallower,
+    /// Show the sessions that dropped before the selected funnel step.
+    DroppedSessions,
+    AddStep,
+    DeleteStep,
+    StepUp,
+    StepDown,
+    /// The funnel's time limit.
+    Within,
 }
 
 /// Which views a binding works in.
@@ -76,8 +93,20 @@ const LISTS: &[View] = &[
     View::Heatmap,
     View::Pages,
     View::Live,
+    View::Paths,
+    View::Funnel,
+];
+/// Lists where Space pages down (in Paths it expands).
+const SPACE_PAGES: &[View] = &[
+    View::Sessions,
+    View::Journey,
+    View::Heatmap,
+    View::Pages,
+    View::Live,
+    View::Funnel,
 ];
 const SORTABLE: &[View] = &[View::Sessions, View::Pages];
+const COMPARED: &[View] = &[View::Overview, View::Pages];
 
 macro_rules! bind {
     ([$($key:expr),+], $label:expr, $action:expr, $short:expr, $help:expr, $scope:expr) => {
@@ -156,6 +185,22 @@ pub const BINDINGS: &[Binding] = &[
         Scope::All
     ),
     bind!(
+        [Char('7')],
+        "7",
+        Action::Show(View::Paths),
+        "",
+        "paths: the most common next (or previous) pages",
+        Scope::All
+    ),
+    bind!(
+        [Char('8')],
+        "8",
+        Action::Show(View::Funnel),
+        "",
+        "funnel: ordered steps and who reaches them",
+        Scope::All
+    ),
+    bind!(
         [Char('j'), Down],
         "j/↓",
         Action::Down,
@@ -188,12 +233,20 @@ pub const BINDINGS: &[Binding] = &[
         Scope::Only(LISTS)
     ),
     bind!(
-        [PageDown, Char(' ')],
+        [PageDown],
         "PgDn",
         Action::PageDown,
         "",
         "one screen down",
         Scope::Only(LISTS)
+    ),
+    bind!(
+        [Char(' ')],
+        "Space",
+        Action::PageDown,
+        "",
+        "one screen down (in Paths: expand)",
+        Scope::Only(SPACE_PAGES)
     ),
     bind!(
         [PageUp],
@@ -212,6 +265,14 @@ pub const BINDINGS: &[Binding] = &[
         Scope::Only(&[View::Sessions, View::Heatmap, View::Pages, View::Live])
     ),
     bind!(
+        [Enter, Char(' ')],
+        "Enter",
+        Action::Expand,
+        "expand",
+        "expand / collapse the selected path (Space too)",
+        Scope::Only(&[View::Paths])
+    ),
+    bind!(
         [Esc, Backspace],
         "Esc",
         Action::Back,
@@ -224,8 +285,8 @@ pub const BINDINGS: &[Binding] = &[
         "/",
         Action::Search,
         "search",
-        "search: page pattern (* and **), or a session id in Sessions",
-        Scope::Only(&[View::Sessions, View::Heatmap, View::Pages])
+        "search: page pattern (* and **); a session id in Sessions; the start page in Paths",
+        Scope::Only(&[View::Sessions, View::Heatmap, View::Pages, View::Paths])
     ),
     bind!(
         [Char('f')],
@@ -296,8 +357,88 @@ pub const BINDINGS: &[Binding] = &[
         "c",
         Action::CrossFilter,
         "→sessions",
-        "show the sessions that clicked this page (cross-filter)",
-        Scope::Only(&[View::Heatmap, View::Pages])
+        "show the sessions behind the selection: that clicked this page, followed this path, reached this step",
+        Scope::Only(&[View::Heatmap, View::Pages, View::Paths, View::Funnel])
+    ),
+    bind!(
+        [Char('d')],
+        "d",
+        Action::FlipDirection,
+        "direction",
+        "paths from the start page ↔ paths to it",
+        Scope::Only(&[View::Paths])
+    ),
+    bind!(
+        [Char('+'), Char('=')],
+        "+",
+        Action::Deeper,
+        "depth",
+        "one page more per path (up to 10)",
+        Scope::Only(&[View::Paths])
+    ),
+    bind!(
+        [Char('-')],
+        "-",
+        Action::Shallower,
+        "",
+        "one page less per path",
+        Scope::Only(&[View::Paths])
+    ),
+    bind!(
+        [Char('a')],
+        "a",
+        Action::AddStep,
+        "add step",
+        "add a funnel step after the selected one: page:PATTERN or event:NAME",
+        Scope::Only(&[View::Funnel])
+    ),
+    bind!(
+        [Char('x'), KeyCode::Delete],
+        "x",
+        Action::DeleteStep,
+        "delete",
+        "delete the selected funnel step",
+        Scope::Only(&[View::Funnel])
+    ),
+    bind!(
+        [Char('K')],
+        "K",
+        Action::StepUp,
+        "",
+        "move the selected funnel step up",
+        Scope::Only(&[View::Funnel])
+    ),
+    bind!(
+        [Char('J')],
+        "J",
+        Action::StepDown,
+        "",
+        "move the selected funnel step down",
+        Scope::Only(&[View::Funnel])
+    ),
+    bind!(
+        [Char('w')],
+        "w",
+        Action::Within,
+        "within",
+        "time limit from the first step to the last (30m, 2h; empty: the session)",
+        Scope::Only(&[View::Funnel])
+    ),
+    bind!(
+        [Char('d')],
+        "d",
+        Action::DroppedSessions,
+        "dropped",
+        "show the sessions that dropped before the selected step",
+        Scope::Only(&[View::Funnel])
+    ),
+    bind!(
+        [Char('C')],
+        "C",
+        Action::Compare,
+        "compare",
+        "compare with the previous period of the same length, on/off",
+        Scope::Only(COMPARED)
     ),
     bind!(
         [Char('r')],
@@ -401,9 +542,48 @@ mod tests {
             ),
             Some(Action::Bottom)
         );
+        assert_eq!(
+            action_for(key(Char(' ')), View::Paths),
+            Some(Action::Expand)
+        );
+        assert_eq!(
+            action_for(key(Char(' ')), View::Sessions),
+            Some(Action::PageDown)
+        );
+        assert_eq!(
+            action_for(key(Char('d')), View::Paths),
+            Some(Action::FlipDirection)
+        );
+        assert_eq!(
+            action_for(key(Char('d')), View::Funnel),
+            Some(Action::DroppedSessions)
+        );
+        assert_eq!(
+            action_for(key(Char('c')), View::Funnel),
+            Some(Action::CrossFilter)
+        );
+        assert_eq!(
+            action_for(key(Char('C')), View::Overview),
+            Some(Action::Compare)
+        );
+        assert_eq!(action_for(key(Char('C')), View::Sessions), None);
+        assert_eq!(
+            action_for(key(Char('8')), View::Overview),
+            Some(Action::Show(View::Funnel))
+        );
         for view in View::ALL {
             assert_eq!(action_for(key(Char('v')), view), Some(Action::SavedViews));
             assert_eq!(action_for(key(Char('V')), view), Some(Action::SaveView));
+        }
+    }
+
+    #[test]
+    fn every_view_has_a_key_and_a_tab() {
+        for view in View::ALL {
+            assert!(
+                BINDINGS.iter().any(|b| b.action == Action::Show(view)),
+                "{view:?} has no key"
+            );
         }
     }
 
@@ -427,5 +607,12 @@ mod tests {
         assert!(footer.contains(&("v", "views")));
         assert!(!footer.iter().any(|(_, s)| *s == "width"));
         assert_eq!(help_rows(View::Overview).len(), BINDINGS.len());
+        let paths = super::footer(View::Paths);
+        assert!(paths.contains(&("Enter", "expand")));
+        assert!(paths.contains(&("d", "direction")));
+        let funnel = super::footer(View::Funnel);
+        assert!(funnel.contains(&("a", "add step")));
+        assert!(funnel.contains(&("d", "dropped")));
+        assert!(super::footer(View::Overview).contains(&("C", "compare")));
     }
 }

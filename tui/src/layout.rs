@@ -21,7 +21,8 @@
 //! │          ├ elements ─────┤    └────────────────────────────────┘
 //! └──────────┴───────────────┘
 //! ```
-//! Sessions and Pages are one bordered table filling the body.
+//! Sessions, Pages, Paths and Funnel are one bordered table filling the body
+//! (the Funnel's keeps its last line for the steps' hint).
 
 use crate::view::View;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -265,6 +266,38 @@ pub mod pages {
 
     pub fn visible_rows(body: Rect) -> u16 {
         rows_area(body).height
+    }
+}
+
+/// Paths: the tree, one table filling the body.
+pub mod paths {
+    use super::*;
+
+    pub fn rows_area(body: Rect) -> Rect {
+        table_rows(body, 0)
+    }
+
+    pub fn visible_rows(body: Rect) -> u16 {
+        rows_area(body).height
+    }
+}
+
+/// Funnel: a row per step in one table, its last line a hint.
+pub mod funnel {
+    use super::*;
+
+    pub fn rows_area(body: Rect) -> Rect {
+        table_rows(body, 1)
+    }
+
+    pub fn visible_rows(body: Rect) -> u16 {
+        rows_area(body).height
+    }
+
+    /// The line below the rows.
+    pub fn hint_area(body: Rect) -> Rect {
+        let inner = Block::bordered().inner(body);
+        Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1)
     }
 }
 

@@ -47,6 +47,8 @@ pub fn render(app: &App, frame: &mut Frame) {
         View::Heatmap => views::heatmap::render(frame, app, body),
         View::Pages => views::pages::render(frame, app, body),
         View::Live => views::live::render(frame, app, body),
+        View::Paths => views::paths::render(frame, app, body),
+        View::Funnel => views::funnel::render(frame, app, body),
     }
     render_footer(app, frame, footer);
     match &app.popup {

@@ -115,6 +115,23 @@ pub fn percent(fraction: f64) -> String {
     }
 }
 
+/// A page key without its host (`shop.example/pricing` → `/pricing`);
+/// anything else (`(exit)`) as it is.
+pub fn path_of(key: &str) -> &str {
+    match key.find('/') {
+        Some(i) if i > 0 => &key[i..],
+        _ => key,
+    }
+}
+
+/// The relative change from `before` to `now`, `+12.5%`; `-` without a base.
+pub fn change(now: f64, before: f64) -> String {
+    if before == 0.0 || !before.is_finite() || !now.is_finite() {
+        return "-".to_owned();
+    }
+    format!("{:+.1}%", (now - before) / before * 100.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +154,12 @@ mod tests {
         assert_eq!(offset(1500), "+1.5s");
         assert_eq!(ellipsize("abcdef", 4), "abc…");
         assert_eq!(percent(0.5), "50.0%");
+    }
+
+    #[test]
+    fn changes_are_relative_and_signed() {
+        assert_eq!(change(110.0, 100.0), "+10.0%");
+        assert_eq!(change(50.0, 100.0), "-50.0%");
+        assert_eq!(change(5.0, 0.0), "-");
     }
 }

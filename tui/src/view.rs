@@ -12,16 +12,22 @@ pub enum View {
     Heatmap,
     Pages,
     Live,
+    /// The most common paths from (or to) a page.
+    Paths,
+    /// Ordered steps and the sessions that reach each.
+    Funnel,
 }
 
 impl View {
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 8] = [
         Self::Overview,
         Self::Sessions,
         Self::Journey,
         Self::Heatmap,
         Self::Pages,
         Self::Live,
+        Self::Paths,
+        Self::Funnel,
     ];
 
     pub fn title(self) -> &'static str {
@@ -32,6 +38,8 @@ impl View {
             Self::Heatmap => "Heatmap",
             Self::Pages => "Pages",
             Self::Live => "Live",
+            Self::Paths => "Paths",
+            Self::Funnel => "Funnel",
         }
     }
 

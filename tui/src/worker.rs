@@ -12,6 +12,8 @@
 //! retries opening it and answers with the error until it exists.
 
 use shared::page_key::PagePattern;
+use shared::store::core::flows;
+use shared::store::flow_query::{Funnel, FunnelQuery, Paths, PathsQuery};
 use shared::store::query::*;
 use shared::store::{DbUrl, EventReader, StoreError};
 use std::sync::mpsc::{Receiver, Sender};
@@ -20,10 +22,17 @@ use std::thread::JoinHandle;
 /// Rows fetched by one live-tail poll.
 pub const LIVE_BATCH: u32 = 200;
 
+/// Rows of the previous period's page list, which the page list's change
+/// column looks its pages up in (most viewed first).
+pub const PREVIOUS_PAGES: u32 = 1_000;
+
 /// What to fetch.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Query {
     Overview(Filter),
+    /// The overview of the period compared with (a kind of its own, so it
+    /// never replaces the current period's query in the queue).
+    PreviousOverview(Filter),
     Sessions {
         filter: Filter,
         sort: Sort<SessionSortKey>,
@@ -41,9 +50,30 @@ pub enum Query {
         filter: Filter,
         pattern: Option<PagePattern>,
     },
+    /// The previous period's pages, by views, for the change column.
+    PreviousPages {
+        filter: Filter,
+        pattern: Option<PagePattern>,
+    },
     Heatmap(HeatmapQuery),
     /// The heatmap beside a journey step.
     StepHeatmap(HeatmapQuery),
+    /// The path tree.
+    Paths(PathsQuery),
+    /// The keys of the sessions that followed `path` of the tree.
+    PathSessions {
+        query: PathsQuery,
+        path: Vec<String>,
+    },
+    /// A funnel's steps with their figures.
+    Funnel(FunnelQuery),
+    /// The keys of the sessions that reached step `step` or, when
+    /// `dropped`, reached the one before it but not it.
+    FunnelSessions {
+        query: FunnelQuery,
+        step: usize,
+        dropped: bool,
+    },
     /// Checks the change token; fetches the tail only when it moved.
     LivePoll {
         token: Option<u64>,
@@ -78,6 +108,16 @@ pub enum Pane {
     MorePages,
     /// The live view's poll of the change token and tail.
     Live,
+    /// The overview of the period compared with.
+    PreviousOverview,
+    /// The previous period's page list.
+    PreviousPages,
+    /// The path tree.
+    Paths,
+    /// The funnel.
+    Funnel,
+    /// The sessions behind a path or a funnel step, for the Sessions view.
+    FlowSessions,
 }
 
 /// Names a request and, handed back with it, its answer: the pane that asked
@@ -106,6 +146,12 @@ pub enum Answer {
     HeatPages(Vec<PageStats>),
     Heatmap(Heatmap),
     StepHeatmap(Heatmap),
+    PreviousOverview(Overview),
+    PreviousPages(Vec<PageStats>),
+    Paths(Paths),
+    Funnel(Funnel),
+    /// Sessions by the engine's keys, as [`Filter::sessions`] takes them.
+    SessionKeys(Vec<String>),
     /// `tail` is `None` when nothing changed.
     Live {
         token: u64,
@@ -206,8 +252,35 @@ pub fn execute(store: &dyn EventReader, query: Query) -> Result<Answer, StoreErr
             },
             PageRequest::first(500),
         )?),
+        Query::PreviousOverview(filter) => Answer::PreviousOverview(store.overview(&filter)?),
+        Query::PreviousPages { filter, pattern } => Answer::PreviousPages(store.pages(
+            &filter,
+            pattern.as_ref(),
+            Sort {
+                key: PageSortKey::Views,
+                descending: true,
+            },
+            PageRequest::first(PREVIOUS_PAGES),
+        )?),
         Query::Heatmap(q) => Answer::Heatmap(store.heatmap(&q)?),
         Query::StepHeatmap(q) => Answer::StepHeatmap(store.heatmap(&q)?),
+        Query::Paths(q) => Answer::Paths(flows::paths(&store.steps(&q.filter)?, &q)),
+        Query::PathSessions { query, path } => Answer::SessionKeys(flows::path_sessions(
+            &store.steps(&query.filter)?,
+            &query,
+            &path,
+        )),
+        Query::Funnel(q) => Answer::Funnel(flows::funnel(&store.steps(&q.filter)?, &q)),
+        Query::FunnelSessions {
+            query,
+            step,
+            dropped,
+        } => Answer::SessionKeys(flows::funnel_sessions(
+            &store.steps(&query.filter)?,
+            &query,
+            step,
+            dropped,
+        )),
         Query::LivePoll { token, cursor } => {
             let now = store.change_token()?;
             let tail = if token == Some(now) && cursor.is_some() {

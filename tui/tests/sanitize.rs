@@ -65,6 +65,17 @@ fn no_view_draws_a_forbidden_character() {
             );
             settle(&mut app, store.as_ref());
         }
+        if view == View::Funnel {
+            // Steps come from the keyboard or a saved view: one naming the
+            // nasty event, as a hand-edited file could.
+            use shared::store::flow_query::FunnelStep;
+            app.funnel.steps = vec![
+                FunnelStep::Page(shared::page_key::PagePattern::new("/x")),
+                FunnelStep::Event(NASTY.into()),
+            ];
+            send(&mut app, Msg::Action(tui::keys::Action::Refresh));
+            settle(&mut app, store.as_ref());
+        }
         let mut terminal = Terminal::new(TestBackend::new(120, 30)).expect("a test terminal");
         terminal.draw(|frame| render(&app, frame)).expect("draw");
         let buffer = terminal.backend().buffer().clone();

@@ -235,7 +235,7 @@ fn the_heatmap_page_and_segment_come_back() {
 }
 
 #[test]
-fn fields_no_view_uses_yet_are_carried_and_kept() {
+fn funnel_steps_and_the_paths_start_are_opened_and_saved_again() {
     let fx = shop();
     let store = fx.reader();
     let (_dir, path) = views_file();
@@ -251,6 +251,8 @@ funnel_window = \"1h\"   # a key of a later version
     let mut app = console(store.as_ref(), &path, View::Overview);
     press(&mut app, store.as_ref(), KeyCode::Char('v'));
     press(&mut app, store.as_ref(), KeyCode::Enter);
+    assert_eq!(app.funnel.steps.len(), 2);
+    assert_eq!(app.paths.start.as_deref(), Some("/pricing"));
     press(&mut app, store.as_ref(), KeyCode::Char('V'));
     // Ctrl-U clears the name the prompt starts from.
     send(
@@ -321,8 +323,11 @@ fn a_view_named_at_start_is_put_in_place() {
     assert_eq!(app.range, Range::Last(30 * DAY));
     app.start(View::Pages);
     let requests = app.take_requests();
+    // The page list, and the previous 30 days' to compare with.
     assert!(
-        matches!(&requests[..], [r] if matches!(&r.query, Query::Pages { filter, .. }
+        matches!(&requests[..], [r, p] if matches!(&r.query, Query::Pages { filter, .. }
+        if filter.browser.as_deref() == Some("Firefox"))
+        && matches!(&p.query, Query::PreviousPages { filter, .. }
         if filter.browser.as_deref() == Some("Firefox")))
     );
 }

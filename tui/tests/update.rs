@@ -42,8 +42,10 @@ fn views_load_once_and_show_loading_until_answered() {
     let mut app = App::new((100, 30), NOW);
     app.start(View::Overview);
     let requests = app.take_requests();
-    assert_eq!(requests.len(), 1);
+    // The figures, and the previous period's to compare with.
+    assert_eq!(requests.len(), 2);
     assert!(matches!(requests[0].query, Query::Overview(_)));
+    assert!(matches!(requests[1].query, Query::PreviousOverview(_)));
     assert!(app.overview.loading());
     press(&mut app, KeyCode::Char('2'));
     press(&mut app, KeyCode::Char('1'));
@@ -51,7 +53,7 @@ fn views_load_once_and_show_loading_until_answered() {
     assert!(
         requests
             .iter()
-            .all(|r| !matches!(r.query, Query::Overview(_))),
+            .all(|r| !matches!(r.query, Query::Overview(_) | Query::PreviousOverview(_))),
         "overview is not asked twice"
     );
 }
@@ -159,7 +161,10 @@ fn time_range_cycles_and_takes_custom_input() {
     press(&mut app, KeyCode::Char('t'));
     assert_eq!(app.range, Range::Last(7 * 24 * 3_600_000));
     let requests = app.take_requests();
-    let last = requests.last().map(|r| r.query.clone());
+    let last = requests
+        .iter()
+        .rfind(|r| matches!(r.query, Query::Overview(_)))
+        .map(|r| r.query.clone());
     assert!(
         matches!(last, Some(Query::Overview(f)) if f.range.from == Some(NOW - 7 * 24 * 3_600_000))
     );

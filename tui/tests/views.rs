@@ -208,3 +208,84 @@ fn saved_views() {
     key(&mut app, store.as_ref(), KeyCode::Enter);
     insta::assert_snapshot!("saved_views_overwrite", draw(&app));
 }
+
+fn type_text(app: &mut App, store: &dyn EventReader, text: &str) {
+    for c in text.chars() {
+        key(app, store, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn paths() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = app_on(View::Paths, store.as_ref(), (100, 20));
+    insta::assert_snapshot!("paths_from_entry", draw(&app));
+    // "/ › /pricing" opened one level further.
+    key(&mut app, store.as_ref(), KeyCode::Char('j'));
+    key(&mut app, store.as_ref(), KeyCode::Char('j'));
+    key(&mut app, store.as_ref(), KeyCode::Enter);
+    insta::assert_snapshot!("paths_expanded", draw(&app));
+    key(&mut app, store.as_ref(), KeyCode::Char('/'));
+    type_text(&mut app, store.as_ref(), "/pricing");
+    key(&mut app, store.as_ref(), KeyCode::Enter);
+    key(&mut app, store.as_ref(), KeyCode::Char('d'));
+    insta::assert_snapshot!("paths_to_pricing", draw(&app));
+}
+
+#[test]
+fn funnel() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = app_on(View::Funnel, store.as_ref(), (100, 20));
+    insta::assert_snapshot!("funnel_no_steps", draw(&app));
+    for step in ["page:/", "page:/pricing", "event:signup"] {
+        key(&mut app, store.as_ref(), KeyCode::Char('a'));
+        type_text(&mut app, store.as_ref(), step);
+        key(&mut app, store.as_ref(), KeyCode::Enter);
+    }
+    insta::assert_snapshot!("funnel", draw(&app));
+    key(&mut app, store.as_ref(), KeyCode::Char('a'));
+    type_text(&mut app, store.as_ref(), "checkout");
+    key(&mut app, store.as_ref(), KeyCode::Enter);
+    insta::assert_snapshot!("funnel_bad_step", draw(&app));
+}
+
+/// Two sessions in the range (the last 24 h) and one in the day before.
+fn two_periods() -> Fixture {
+    use shared::event::DeviceClass;
+    let min = 60_000;
+    let before = SessionBuilder::new("sess-before", DeviceClass::Desktop, "Chrome", "Linux")
+        .view(T0 - 30 * 60 * min, "/", "Shop home", None)
+        .build();
+    let a = SessionBuilder::new("sess-a", DeviceClass::Desktop, "Chrome", "Linux")
+        .view(T0, "/", "Shop home", None)
+        .view(T0 + min, "/pricing", "Pricing", None)
+        .build();
+    let b = SessionBuilder::new("sess-b", DeviceClass::Mobile, "Mobile Safari", "iOS")
+        .view(T0 + 30 * min, "/", "Shop home", None)
+        .build();
+    fixture_with(vec![before, a, b])
+}
+
+#[test]
+fn overview_compared_with_the_previous_period() {
+    let fx = two_periods();
+    let store = fx.reader();
+    let mut app = app_on(View::Overview, store.as_ref(), (100, 30));
+    insta::assert_snapshot!("overview_compared", draw(&app));
+    key(&mut app, store.as_ref(), KeyCode::Char('5'));
+    insta::assert_snapshot!("pages_compared", draw(&app));
+}
+
+#[test]
+fn sessions_by_frustration() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut app = app_on(View::Sessions, store.as_ref(), (100, 20));
+    // s cycles start → … → rage clicks → frustration.
+    for _ in 0..11 {
+        key(&mut app, store.as_ref(), KeyCode::Char('s'));
+    }
+    insta::assert_snapshot!("sessions_by_frustration", draw(&app));
+}

@@ -2,7 +2,7 @@
 //! view are handed to that view's state; the rest (views, filters, popups,
 //! live) are handled here.
 
-use super::popup::{Popup, Prompt};
+use super::popup::{Popup, Prompt, PromptFor};
 use super::{App, View};
 use crate::keys::Action;
 use crate::layout;
@@ -51,14 +51,59 @@ impl App {
                 self.ensure_loaded();
             }
             Action::HeatMode => self.toggle_heat_mode(),
-            Action::CrossFilter => {
-                if let Some(pattern) = self.chosen_page() {
-                    self.cross_filter(pattern);
+            Action::CrossFilter => match self.view {
+                View::Paths => self.path_to_sessions(),
+                View::Funnel => self.step_to_sessions(false),
+                _ => {
+                    if let Some(pattern) = self.chosen_page() {
+                        self.cross_filter(pattern);
+                    }
                 }
-            }
+            },
             Action::SavedViews => self.open_views_list(),
             Action::SaveView => self.save_prompt(),
+            Action::Compare => self.toggle_compare(),
+            action => self.act_on_flows(action),
         }
+    }
+
+    /// The Paths and Funnel views' own actions.
+    fn act_on_flows(&mut self, action: Action) {
+        match action {
+            Action::AddStep => self.popup = Popup::Prompt(Prompt::new(PromptFor::FunnelStep)),
+            Action::Within => {
+                let mut prompt = Prompt::new(PromptFor::Within);
+                prompt.input = self
+                    .funnel
+                    .within_ms
+                    .map(crate::filters::span_label)
+                    .unwrap_or_default();
+                self.popup = Popup::Prompt(prompt);
+            }
+            Action::DroppedSessions => self.step_to_sessions(true),
+            _ => {
+                let (mut cx, views) = self.parts();
+                match action {
+                    Action::Expand => views.paths.toggle(),
+                    Action::FlipDirection => views.paths.flip(&mut cx),
+                    Action::Deeper => views.paths.deepen(1, &mut cx),
+                    Action::Shallower => views.paths.deepen(-1, &mut cx),
+                    Action::DeleteStep => views.funnel.delete(&mut cx),
+                    Action::StepUp => views.funnel.shift(-1, &mut cx),
+                    Action::StepDown => views.funnel.shift(1, &mut cx),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// `C`: comparing with the previous period on or off; the figures
+    /// compared with are asked for again (or forgotten).
+    fn toggle_compare(&mut self) {
+        self.compare = !self.compare;
+        self.previous_overview.fresh = false;
+        self.pages.previous.fresh = false;
+        self.ensure_loaded();
     }
 
     /// Moves the selection of the current view by `delta` rows (saturating).
@@ -72,6 +117,8 @@ impl App {
             View::Heatmap => views.heat.move_by(delta, cx.body),
             View::Pages => views.pages.move_by(delta, &mut cx),
             View::Live => views.live.move_by(delta, cx.body),
+            View::Paths => views.paths.move_by(delta, &cx),
+            View::Funnel => views.funnel.move_by(delta, &cx),
             View::Overview => {}
         }
     }
@@ -86,6 +133,8 @@ impl App {
             View::Heatmap => self.heat.page_rows(body),
             View::Pages => layout::pages::visible_rows(body),
             View::Live => layout::live::visible_rows(body),
+            View::Paths => layout::paths::visible_rows(body),
+            View::Funnel => layout::funnel::visible_rows(body),
             View::Overview => 1,
         };
         i64::from(rows.max(2) - 1)
@@ -114,7 +163,7 @@ impl App {
                     self.open_heatmap(pattern);
                 }
             }
-            View::Overview | View::Journey => {}
+            View::Overview | View::Journey | View::Paths | View::Funnel => {}
         }
     }
 
@@ -133,6 +182,7 @@ impl App {
         let applied = match self.view {
             View::Heatmap => self.heat.search.clone(),
             View::Pages => self.pages.search.clone(),
+            View::Paths => self.paths.start.clone(),
             _ => None,
         };
         Prompt::search(self.view, applied)

@@ -48,7 +48,8 @@ impl Outbox {
 }
 
 /// The rest of the app as a view's update sees it: the time and filter its
-/// queries use, the body's geometry, and the outbox.
+/// queries use, whether figures are compared with the previous period, the
+/// body's geometry, and the outbox.
 pub struct Ctx<'a> {
     /// Milliseconds since the epoch, as of the last tick.
     pub now: i64,
@@ -56,6 +57,8 @@ pub struct Ctx<'a> {
     pub body: Rect,
     filter: &'a Filter,
     range: &'a Range,
+    /// Compare with the previous period (where the range has one).
+    compare: bool,
     outbox: &'a mut Outbox,
 }
 
@@ -65,6 +68,7 @@ impl<'a> Ctx<'a> {
         body: Rect,
         filter: &'a Filter,
         range: &'a Range,
+        compare: bool,
         outbox: &'a mut Outbox,
     ) -> Self {
         Self {
@@ -72,6 +76,7 @@ impl<'a> Ctx<'a> {
             body,
             filter,
             range,
+            compare,
             outbox,
         }
     }
@@ -79,6 +84,13 @@ impl<'a> Ctx<'a> {
     /// The filter every query uses: the conditions plus the resolved range.
     pub fn query_filter(&self) -> Filter {
         query_filter(self.filter, self.range, self.now)
+    }
+
+    /// The filter of the period compared with: the same conditions over the
+    /// period of the same length just before the range; `None` when
+    /// comparing is off or the range has no start ("all time").
+    pub fn previous_filter(&self) -> Option<Filter> {
+        previous_filter(self.filter, self.range, self.compare, self.now)
     }
 
     /// Queues `query` for `pane`; returns the generation to wait for.
@@ -92,6 +104,17 @@ pub fn query_filter(filter: &Filter, range: &Range, now: i64) -> Filter {
     let mut filter = filter.clone();
     filter.range = range.resolve(now);
     filter
+}
+
+/// `filter` over the period before `range` at `now`, when `compare` is on
+/// and the range has a start.
+pub fn previous_filter(filter: &Filter, range: &Range, compare: bool, now: i64) -> Option<Filter> {
+    if !compare {
+        return None;
+    }
+    let mut filter = filter.clone();
+    filter.range = range.resolve(now).previous(now)?;
+    Some(filter)
 }
 
 #[cfg(test)]

@@ -10,16 +10,21 @@
 //! terminal.
 //!
 //! Each view owns its state and its update, in a module of its own
-//! (`overview`, `sessions`, `journey`, `heatmap`, `pages`, `live`). A view's
+//! (`overview`, `sessions`, `journey`, `heatmap`, `pages`, `live`, `paths`,
+//! `funnel`). A view's
 //! update sees its own state and a `Ctx` — the filter, the body's geometry
 //! (from [`crate::layout`], which the drawing code asks too) and the outbox —
 //! and nothing else. What spans views lives beside them: `actions` (the key
 //! table's actions), `navigation` (switching views, reloading), `replies`
 //! (routing answers), `popup` (help, filter bar, prompts), `saved` (saved
-//! views: their popups, and the file jobs the runtime runs) and `mouse`.
+//! views: their popups, and the file jobs the runtime runs), `flows` (the
+//! sessions behind a path or a funnel step, sent to the Sessions view) and
+//! `mouse`.
 
 mod actions;
 mod context;
+mod flows;
+mod funnel;
 mod heatmap;
 mod journey;
 mod live;
@@ -27,6 +32,7 @@ mod mouse;
 mod navigation;
 mod overview;
 mod pages;
+mod paths;
 mod popup;
 mod remote;
 mod replies;
@@ -35,10 +41,12 @@ mod selection;
 mod sessions;
 
 pub use crate::view::View;
+pub use funnel::{FunnelState, MAX_STEPS};
 pub use heatmap::{HeatFocus, HeatState, PickerRow, Segment};
 pub use journey::JourneyState;
 pub use live::{LiveState, AUTO_REFRESH_MS, LIVE_KEEP, POLL_MS, SPARK_SECONDS};
 pub use pages::{PagesState, PAGES_LIMIT, SORT_KEYS};
+pub use paths::{expanded, has_children, visible, PathsState, MAX_DEPTH};
 pub use popup::{search_pattern, Popup, Prompt, PromptFor};
 pub use remote::Remote;
 pub use saved::{SavedState, Status};
@@ -97,11 +105,24 @@ pub struct App {
     pub filter: Filter,
     pub range: Range,
     pub overview: Remote<Overview>,
+    /// The overview of the period compared with.
+    pub previous_overview: Remote<Overview>,
+    /// Compare the figures with the previous period (where the range has a
+    /// start).
+    pub compare: bool,
     pub sessions: SessionsState,
     pub journey: JourneyState,
     pub heat: HeatState,
     pub pages: PagesState,
     pub live: LiveState,
+    pub paths: PathsState,
+    pub funnel: FunnelState,
+    /// What the chip of `filter.sessions` says (`path`, `/ › /pricing`):
+    /// the keys alone mean nothing to a reader.
+    pub sessions_chip: Option<(&'static str, String)>,
+    /// The sessions behind a path or a funnel step asked for, with the chip
+    /// they will get.
+    flow_pending: Option<(u64, (&'static str, String))>,
     pub popup: Popup,
     /// The saved views, and the file work queued for them.
     pub saved: SavedState,
@@ -119,11 +140,14 @@ pub struct App {
 /// Every view's state, borrowed apart from the [`Ctx`] their updates read.
 struct ViewStates<'a> {
     overview: &'a mut Remote<Overview>,
+    previous_overview: &'a mut Remote<Overview>,
     sessions: &'a mut SessionsState,
     journey: &'a mut JourneyState,
     heat: &'a mut HeatState,
     pages: &'a mut PagesState,
     live: &'a mut LiveState,
+    paths: &'a mut PathsState,
+    funnel: &'a mut FunnelState,
 }
 
 impl App {
@@ -136,11 +160,17 @@ impl App {
             filter: Filter::default(),
             range: filters::DEFAULT_RANGE,
             overview: Remote::default(),
+            previous_overview: Remote::default(),
+            compare: true,
             sessions: SessionsState::default(),
             journey: JourneyState::default(),
             heat: HeatState::default(),
             pages: PagesState::default(),
             live: LiveState::default(),
+            paths: PathsState::default(),
+            funnel: FunnelState::default(),
+            sessions_chip: None,
+            flow_pending: None,
             popup: Popup::None,
             saved: SavedState::default(),
             status: None,
@@ -187,20 +217,35 @@ impl App {
             || self.heat.pages.loading()
             || self.heat.map.loading()
             || self.pages.rows.loading()
+            || self.previous_overview.loading()
+            || self.pages.previous.loading()
+            || self.paths.tree.loading()
+            || self.funnel.data.loading()
+            || self.flow_pending.is_some()
     }
 
     /// The views' states and, beside them, the context their updates read:
     /// split so a view can change its own state while it queues requests.
     fn parts(&mut self) -> (Ctx<'_>, ViewStates<'_>) {
         let body = self.body();
-        let cx = Ctx::new(self.now, body, &self.filter, &self.range, &mut self.outbox);
+        let cx = Ctx::new(
+            self.now,
+            body,
+            &self.filter,
+            &self.range,
+            self.compare,
+            &mut self.outbox,
+        );
         let views = ViewStates {
             overview: &mut self.overview,
+            previous_overview: &mut self.previous_overview,
             sessions: &mut self.sessions,
             journey: &mut self.journey,
             heat: &mut self.heat,
             pages: &mut self.pages,
             live: &mut self.live,
+            paths: &mut self.paths,
+            funnel: &mut self.funnel,
         };
         (cx, views)
     }
@@ -249,9 +294,15 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Msg> {
     }
 }
 
-/// The chips for the header: the range first, then each filter.
+/// The chips for the header: the range first, then each filter; the chosen
+/// sessions named by where they came from (a path, a funnel step).
 pub fn chips(app: &App) -> Vec<(&'static str, String)> {
     let mut chips = vec![("range", app.range.label())];
-    chips.extend(filters::chips(&app.filter));
+    for chip in filters::chips(&app.filter) {
+        match (&app.sessions_chip, chip.0) {
+            (Some(named), filters::SESSIONS_CHIP) => chips.push(named.clone()),
+            _ => chips.push(chip),
+        }
+    }
     chips
 }

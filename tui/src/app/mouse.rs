@@ -41,7 +41,11 @@ impl App {
         }
         let index = first + usize::from(at.y - area.y);
         if index == selected {
-            return Some(Msg::Action(Action::Enter));
+            let open = match self.view {
+                View::Paths => Action::Expand,
+                _ => Action::Enter,
+            };
+            return Some(Msg::Action(open));
         }
         self.move_by(index as i64 - selected as i64);
         None
@@ -76,6 +80,16 @@ impl App {
                 layout::live::rows_area(body),
                 self.live.scroll,
                 self.live.selected,
+            ),
+            View::Paths => (
+                layout::paths::rows_area(body),
+                self.paths.scroll,
+                self.paths.selected,
+            ),
+            View::Funnel => (
+                layout::funnel::rows_area(body),
+                self.funnel.scroll,
+                self.funnel.selected,
             ),
             View::Overview => return None,
         })

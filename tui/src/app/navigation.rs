@@ -61,6 +61,7 @@ impl App {
         self.sessions.reset_selection();
         self.pages.reset_selection();
         self.heat.reset_selection();
+        self.paths.reset_selection();
     }
 
     /// Loads what the current view shows, where it is missing or out of date.
@@ -68,12 +69,16 @@ impl App {
         let view = self.view;
         let (mut cx, views) = self.parts();
         match view {
-            View::Overview => overview::ensure_loaded(views.overview, &mut cx),
+            View::Overview => {
+                overview::ensure_loaded(views.overview, views.previous_overview, &mut cx)
+            }
             View::Sessions => views.sessions.ensure_loaded(&mut cx),
             View::Journey => views.journey.ensure_loaded(&mut cx),
             View::Heatmap => views.heat.ensure_loaded(&mut cx),
             View::Pages => views.pages.ensure_loaded(&mut cx),
             View::Live => views.live.ensure_loaded(&mut cx),
+            View::Paths => views.paths.ensure_loaded(&mut cx),
+            View::Funnel => views.funnel.ensure_loaded(&mut cx),
         }
     }
 
@@ -86,7 +91,10 @@ impl App {
     /// new data arrives).
     pub(super) fn invalidate(&mut self) {
         self.overview.fresh = false;
+        self.previous_overview.fresh = false;
         self.sessions.window.fresh = false;
+        self.paths.invalidate();
+        self.funnel.invalidate();
         self.journey.invalidate();
         self.heat.invalidate();
         self.pages.invalidate();

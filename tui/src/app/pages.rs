@@ -1,6 +1,7 @@
 //! The Pages view's state and update: page keys with their figures, fetched a
 //! chunk at a time as the selection nears the end of what is loaded,
-//! sortable, narrowed by a typed search.
+//! sortable, narrowed by a typed search; beside them, while comparing, the
+//! previous period's views of each page.
 
 use super::context::Ctx;
 use super::popup::search_pattern;
@@ -11,6 +12,7 @@ use crate::sort_order;
 use crate::worker::{Answer, Pane, Query};
 use shared::page_key::PagePattern;
 use shared::store::query::{PageRequest, PageSortKey, PageStats, Sort};
+use std::collections::HashMap;
 
 /// Rows of the page list fetched at once; more follow as the selection
 /// nears the end of what is loaded.
@@ -38,6 +40,8 @@ pub struct PagesState {
     pub scroll: usize,
     pub sort: Sort<PageSortKey>,
     pub search: Option<String>,
+    /// Views per page in the period compared with (its most viewed pages).
+    pub previous: Remote<HashMap<String, u64>>,
 }
 
 impl Default for PagesState {
@@ -51,6 +55,7 @@ impl Default for PagesState {
             scroll: 0,
             sort: sort_order::page(PageSortKey::Views),
             search: None,
+            previous: Remote::default(),
         }
     }
 }
@@ -78,12 +83,49 @@ impl PagesState {
     /// Marks the rows out of date.
     pub(super) fn invalidate(&mut self) {
         self.rows.fresh = false;
+        self.previous.fresh = false;
     }
 
     pub(super) fn ensure_loaded(&mut self, cx: &mut Ctx) {
         if !self.rows.fresh {
             self.load(cx);
         }
+        if !self.previous.fresh {
+            self.load_previous(cx);
+        }
+    }
+
+    /// Asks for the previous period's pages (matching the search), or,
+    /// without a previous period, forgets them.
+    fn load_previous(&mut self, cx: &mut Ctx) {
+        let Some(filter) = cx.previous_filter() else {
+            self.previous = Remote::default();
+            self.previous.fresh = true;
+            return;
+        };
+        let query = Query::PreviousPages {
+            filter,
+            pattern: self.search.as_deref().map(search_pattern),
+        };
+        let generation = cx.send(Pane::PreviousPages, query);
+        self.previous.wait_for(generation);
+    }
+
+    /// Takes the previous period's pages asked for as `generation`, unless
+    /// stale.
+    pub(super) fn previous_answer(&mut self, generation: u64, result: Result<Answer, String>) {
+        let result = unpack(result, |a| match a {
+            Answer::PreviousPages(p) => Some(p.into_iter().map(|p| (p.page, p.views)).collect()),
+            _ => None,
+        });
+        self.previous.accept(generation, result);
+    }
+
+    /// Views of `page` in the period compared with: `None` when not
+    /// comparing; 0 for a page not among its most viewed.
+    pub fn previous_views(&self, page: &str) -> Option<u64> {
+        let previous = self.previous.data.as_ref()?;
+        Some(previous.get(page).copied().unwrap_or(0))
     }
 
     /// Fetches the list from its first row. A next chunk still on its way
@@ -187,5 +229,6 @@ impl PagesState {
         self.search = search;
         self.reset_selection();
         self.load(cx);
+        self.load_previous(cx);
     }
 }

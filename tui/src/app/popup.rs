@@ -24,6 +24,10 @@ pub enum PromptFor {
     Field(Field),
     /// The name to save the current view under.
     SaveView,
+    /// A funnel step to add.
+    FunnelStep,
+    /// The funnel's time limit.
+    Within,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +43,13 @@ impl Prompt {
     pub fn title(&self) -> String {
         match self.purpose {
             PromptFor::Search(View::Sessions) => "open session id".into(),
+            PromptFor::Search(View::Paths) => {
+                "paths start at (page pattern: /path, *, **; empty = the entry page)".into()
+            }
+            PromptFor::FunnelStep => "add a step: page:PATTERN or event:NAME".into(),
+            PromptFor::Within => {
+                "from the first step to the last within (30m, 2h; empty = the session)".into()
+            }
             PromptFor::Search(_) => "page pattern (/path, *, **; text = contains)".into(),
             PromptFor::Range => "time range (90m, 12h, 3d, all, 2025-01-01..2025-01-31)".into(),
             PromptFor::Field(f) => format!("{} (empty clears)", f.name()),
@@ -58,8 +69,13 @@ impl Prompt {
 
     /// A custom time range, typed from scratch.
     pub(super) fn range() -> Self {
+        Self::new(PromptFor::Range)
+    }
+
+    /// An empty prompt for `purpose`.
+    pub(super) fn new(purpose: PromptFor) -> Self {
         Self {
-            purpose: PromptFor::Range,
+            purpose,
             input: String::new(),
             error: None,
             before: None,
@@ -245,6 +261,19 @@ impl App {
                     site: self.filter.site.clone(),
                     session_id: input.to_owned(),
                 });
+            }
+            PromptFor::Search(View::Paths) => {
+                let start = (!input.is_empty()).then(|| input.to_owned());
+                let (mut cx, views) = self.parts();
+                views.paths.set_start(start, &mut cx);
+            }
+            PromptFor::FunnelStep => {
+                let (mut cx, views) = self.parts();
+                views.funnel.add(input, &mut cx)?;
+            }
+            PromptFor::Within => {
+                let (mut cx, views) = self.parts();
+                views.funnel.set_within(input, &mut cx)?;
             }
             PromptFor::Search(view @ (View::Heatmap | View::Pages)) => {
                 // Already applied while typing; Enter keeps it.

@@ -20,6 +20,13 @@ impl App {
         let (mut cx, views) = self.parts();
         match id.pane {
             Pane::Overview => overview::answer(views.overview, generation, result),
+            Pane::PreviousOverview => {
+                overview::previous_answer(views.previous_overview, generation, result)
+            }
+            Pane::PreviousPages => views.pages.previous_answer(generation, result),
+            Pane::Paths => views.paths.answer(generation, result),
+            Pane::Funnel => views.funnel.answer(generation, result),
+            Pane::FlowSessions => self.flow_sessions_answer(generation, result),
             Pane::Sessions => views.sessions.answer(generation, result, cx.body),
             Pane::Journey => views.journey.answer(generation, result, &mut cx, mode),
             Pane::StepHeatmap => views.journey.heat_answer(generation, result),
@@ -65,6 +72,8 @@ mod tests {
     #[test]
     fn a_superseded_answer_is_dropped() {
         let mut app = App::new((100, 30), 0);
+        // Without the previous period's queries beside them.
+        app.compare = false;
         app.start(View::Pages);
         let first = only(app.take_requests());
         assert_eq!(first.id.pane, Pane::Pages);
@@ -86,6 +95,8 @@ mod tests {
     #[test]
     fn an_answer_goes_only_to_the_pane_its_id_names() {
         let mut app = App::new((100, 30), 0);
+        // Without the previous period's queries beside them.
+        app.compare = false;
         app.start(View::Overview);
         let overview = only(app.take_requests());
         // The same generation under another pane's name is not the
@@ -102,6 +113,8 @@ mod tests {
     #[test]
     fn a_reset_drops_the_next_chunk_in_flight() {
         let mut app = App::new((100, 30), 0);
+        // Without the previous period's queries beside them.
+        app.compare = false;
         app.start(View::Pages);
         let first = only(app.take_requests());
         let chunk: Vec<_> = (0..PAGES_LIMIT)

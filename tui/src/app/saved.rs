@@ -5,9 +5,9 @@
 //! The views file is read and written by [`Job`]s: `update` queues them, the
 //! runtime runs them ([`App::take_jobs`]) and hands back what they found as
 //! [`Msg::Views`](super::Msg::Views). Opening a view replaces the filters,
-//! the range, the lists' sorts and the heatmap's page and segment with the
-//! view's; what the entry leaves out is the console's default, except the
-//! range, which stays.
+//! the range, the lists' sorts, the heatmap's page and segment, the funnel's
+//! steps and the paths' start with the view's; what the entry leaves out is
+//! the console's default, except the range, which stays.
 
 use super::popup::{Popup, Prompt, PromptFor};
 use super::{App, PagesState, Segment, SessionsState, View};
@@ -23,9 +23,6 @@ pub struct SavedState {
     pub book: Option<Book>,
     /// The view last opened or saved: the name prompt starts from it.
     pub current: Option<String>,
-    /// The opened view's `funnel_steps` and `path_start`, which no view of
-    /// this console shows, carried into the next save.
-    carried: (Option<Vec<String>>, Option<String>),
     /// File work for the runtime.
     jobs: Vec<Job>,
 }
@@ -74,18 +71,24 @@ impl App {
     }
 
     /// The console's state as a saved view: the view, range and filters
-    /// always; sorts, the heatmap's page and segment and the journey's
-    /// session where they are not the default.
+    /// always; sorts, the heatmap's page and segment, the journey's session,
+    /// the funnel's steps and the paths' start where they are not the
+    /// default. Chosen sessions (a path's, a funnel step's) are a list of the
+    /// moment, not saved.
     pub fn saved_view(&self) -> SavedView {
         let sessions_sort = self.sessions.sort;
         let pages_sort = self.pages.sort;
         let segment = self.heat.segment.0;
-        let (funnel_steps, path_start) = self.saved.carried.clone();
+        let steps = &self.funnel.steps;
+        let funnel_steps =
+            (!steps.is_empty()).then(|| steps.iter().map(ToString::to_string).collect());
+        let path_start = self.paths.start.clone();
         SavedView {
             view: self.view,
             range: Some(self.range),
             filter: shared::store::query::Filter {
                 range: TimeRange::ALL,
+                sessions: None,
                 ..self.filter.clone()
             },
             sessions_sort: (sessions_sort != SessionsState::default().sort)
@@ -118,7 +121,16 @@ impl App {
         if let Some(session) = &view.session {
             self.journey.open(session.clone());
         }
-        self.saved.carried = (view.funnel_steps.clone(), view.path_start.clone());
+        self.sessions_chip = None;
+        self.paths.start = view.path_start.clone();
+        self.paths.toggled.clear();
+        let bad = self
+            .funnel
+            .set_steps(view.funnel_steps.as_deref().unwrap_or_default());
+        if !bad.is_empty() {
+            let bad = crate::text::safe(&bad.join(", "));
+            self.status = Status::error(format!("funnel steps left out: {bad}"));
+        }
     }
 
     /// `v`: the list of saved views, read again from the file.
@@ -204,7 +216,9 @@ impl App {
         self.reset_lists();
         self.invalidate();
         self.show(view);
-        self.status = Status::info(format!("opened view {}", crate::text::safe(name)));
+        if self.status.is_none() {
+            self.status = Status::info(format!("opened view {}", crate::text::safe(name)));
+        }
     }
 
     /// Enter in the name prompt: a bad name keeps the prompt open with why; a

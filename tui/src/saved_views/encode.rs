@@ -5,11 +5,10 @@
 //! as they were. Within the entry saved:
 //!
 //! - the keys the console owns (`view`, `range`, `filters`, the sorts, the
-//!   heatmap's page and segment, the journey's session) are set, or removed
-//!   when the console's state leaves them at their default; a value that did
-//!   not change is left exactly as written;
-//! - `funnel_steps` and `path_start`, which no view of this console changes,
-//!   are written when the view carries them and otherwise left as they are;
+//!   heatmap's page and segment, the journey's session, the funnel's steps,
+//!   the paths' start) are set, or removed when the console's state leaves
+//!   them at their default; a value that did not change is left exactly as
+//!   written;
 //! - keys this version does not know are left as they are, inside `filters`
 //!   too.
 
@@ -74,16 +73,13 @@ fn write_entry(entry: &mut dyn TableLike, view: &SavedView) {
     put(entry, "session", session.map(|s| string(&s.session_id)));
     let site = session.and_then(|s| s.site.as_deref());
     put(entry, "session_site", site.map(string));
-    if let Some(steps) = &view.funnel_steps {
-        put(
-            entry,
-            "funnel_steps",
-            Some(Value::Array(Array::from_iter(steps))),
-        );
-    }
-    if let Some(start) = &view.path_start {
-        put(entry, "path_start", Some(string(start)));
-    }
+    let steps = view.funnel_steps.as_ref();
+    put(
+        entry,
+        "funnel_steps",
+        steps.map(|s| Value::Array(Array::from_iter(s))),
+    );
+    put(entry, "path_start", view.path_start.as_deref().map(string));
 }
 
 /// The filter's conditions as the `filters` keys (every known key, `None`
@@ -272,7 +268,6 @@ colour = \"blue\"
 view = \"sessions\"
 range = \"7d\"
 filters = { device = \"mobile\", flavour = \"x\" , rage = true }
-funnel_steps = [\"page:/\", \"event:signup\"]
 ";
         assert_eq!(text, expected);
     }

@@ -3,7 +3,7 @@
 //!
 //! ```toml
 //! [views.mobile-rage]
-//! view = "sessions"                 # overview, sessions, journey, heatmap, pages, live
+//! view = "sessions"                 # overview, sessions, journey, heatmap, pages, live, paths, funnel
 //! range = "7d"                      # as --since: 15m, 24h, 7d, all, 2025-01-01..2025-01-31
 //! filters = { device = "mobile", rage = true }
 //! sessions_sort = "duration desc"   # a column, then asc or desc (optional)
@@ -55,11 +55,9 @@ pub struct SavedView {
     pub heatmap_segment: Option<WidthSegment>,
     /// The session a Journey view shows.
     pub session: Option<SessionRef>,
-    /// Steps of a funnel (`page:/pricing*`, `event:signup`), for the funnels
-    /// view to come: read, kept and written back, used by no view yet.
+    /// The Funnel view's steps (`page:/pricing*`, `event:signup`).
     pub funnel_steps: Option<Vec<String>>,
-    /// The page paths start from, for the paths view to come: read, kept and
-    /// written back, used by no view yet.
+    /// The page the Paths view starts from (none: the entry page).
     pub path_start: Option<String>,
 }
 
@@ -100,6 +98,12 @@ impl SavedView {
                 "session {}",
                 crate::text::safe(&session.session_id)
             ));
+        }
+        if let Some(start) = &self.path_start {
+            parts.push(format!("paths from {}", crate::text::safe(start)));
+        }
+        if let Some(steps) = &self.funnel_steps {
+            parts.push(format!("funnel of {} steps", steps.len()));
         }
         if parts.is_empty() {
             "no filters".into()

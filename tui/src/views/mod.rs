@@ -3,11 +3,13 @@
 //! is [`crate::layout`]'s, which `update` asks too, so drawing and
 //! hit-testing agree.
 
+pub mod funnel;
 pub mod heatmap;
 pub mod journey;
 pub mod live;
 pub mod overview;
 pub mod pages;
+pub mod paths;
 pub mod sessions;
 
 use crate::app::Remote;
@@ -75,6 +77,22 @@ pub fn empty_hint(what: &str) -> Vec<Line<'static>> {
             theme::muted(),
         ),
     ]
+}
+
+/// A bar of `fraction` (0..=1) of `width` cells, in eighths of a cell.
+pub fn bar(fraction: f64, width: u16) -> String {
+    const PARTS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+    let fraction = if fraction.is_finite() {
+        fraction.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let eighths = (fraction * f64::from(width) * 8.0).round() as usize;
+    let mut out = "█".repeat(eighths / 8);
+    if eighths % 8 > 0 {
+        out.push(PARTS[eighths % 8]);
+    }
+    out
 }
 
 /// `▲`/`▼` after the sorted column's name.

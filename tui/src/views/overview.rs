@@ -1,9 +1,12 @@
 //! Overview: the headline figures, sessions and page views over time, and the
-//! top pages, referrers, devices and browsers.
+//! top pages, referrers, devices and browsers. While comparing, each figure
+//! shows its change against the previous period, and the chart draws that
+//! period dimmed behind the current one: point `i` of each series is bucket
+//! `i` from its period's start, so they line up by offset from the start.
 //!
 //! ```text
 //! ┌ Overview ───────────────────────────────────────────────┐
-//! │ visitors 1,204  sessions 1,530  page views 4,810 …       │ figures
+//! │ visitors 1,204 +8.1%  sessions 1,530 -2.0%  …            │ figures
 //! ├ sessions ─ page views ──────────────────────────────────┤
 //! │        ⣀⡠⠔⠊⠉⠑⠢⣀                                         │ chart
 //! ├ top pages ┬ referrers ┬ devices ┬ browsers ─────────────┤
@@ -14,7 +17,7 @@
 use super::{block, empty_hint, message, placeholder};
 use crate::app::App;
 use crate::layout;
-use crate::text::{count, duration, ellipsize, percent, safe, short_datetime};
+use crate::text::{change, count, duration, ellipsize, percent, safe, short_datetime};
 use crate::theme;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -36,8 +39,9 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let regions = layout::overview::regions(area);
-    render_figures(frame, o, regions.figures, &app.range.label());
-    render_chart(frame, o, regions.chart);
+    let previous = app.previous_overview.data.as_ref();
+    render_figures(frame, o, previous, regions.figures, &app.range.label());
+    render_chart(frame, o, previous, regions.chart);
     let [pages, referrers, devices, browsers] = regions.lists;
     top_list(frame, pages, "top pages", &o.top_pages, true);
     top_list(frame, referrers, "referrers", &o.top_referrers, false);
@@ -46,46 +50,95 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     placeholder(frame, area, "Overview", &app.overview);
 }
 
-fn figure(name: &str, value: String) -> Vec<Span<'static>> {
-    vec![
-        Span::styled(format!("{name} "), theme::muted()),
-        Span::styled(value, theme::title()),
-        Span::raw("   "),
-    ]
+/// Whether a figure going up is good news (sessions) or bad (bounces).
+#[derive(Clone, Copy)]
+enum Better {
+    Up,
+    Down,
 }
 
-fn render_figures(frame: &mut Frame, o: &Overview, area: Rect, range: &str) {
+/// `name value`, and with a previous value its change, green when better.
+fn figure(
+    name: &str,
+    value: String,
+    compared: Option<(f64, f64)>,
+    better: Better,
+) -> Vec<Span<'static>> {
+    let mut spans = vec![
+        Span::styled(format!("{name} "), theme::muted()),
+        Span::styled(value, theme::title()),
+    ];
+    if let Some((now, before)) = compared {
+        let text = change(now, before);
+        let up = now > before;
+        let style = match (text.as_str(), better, up) {
+            ("-", _, _) => theme::muted(),
+            (_, _, _) if now == before => theme::muted(),
+            (_, Better::Up, true) | (_, Better::Down, false) => Style::new().fg(theme::GOOD),
+            _ => Style::new().fg(theme::BAD),
+        };
+        spans.push(Span::styled(format!(" {text}"), style));
+    }
+    spans.push(Span::raw("   "));
+    spans
+}
+
+fn render_figures(
+    frame: &mut Frame,
+    o: &Overview,
+    previous: Option<&Overview>,
+    area: Rect,
+    range: &str,
+) {
+    let pair = |f: fn(&Overview) -> f64| previous.map(|p| (f(o), f(p)));
     let mut first = Vec::new();
-    first.extend(figure("visitors", count(o.visitors)));
-    first.extend(figure("sessions", count(o.sessions)));
-    first.extend(figure("page views", count(o.page_views)));
+    let visitors = pair(|o| o.visitors as f64);
+    first.extend(figure("visitors", count(o.visitors), visitors, Better::Up));
+    let sessions = pair(|o| o.sessions as f64);
+    first.extend(figure("sessions", count(o.sessions), sessions, Better::Up));
+    let views = pair(|o| o.page_views as f64);
+    first.extend(figure("page views", count(o.page_views), views, Better::Up));
     let mut second = Vec::new();
-    second.extend(figure("clicks", count(o.clicks)));
-    second.extend(figure("bounce rate", percent(o.bounce_rate)));
-    second.extend(figure("avg. session", duration(o.mean_duration_ms as i64)));
+    let clicks = pair(|o| o.clicks as f64);
+    second.extend(figure("clicks", count(o.clicks), clicks, Better::Up));
+    let bounce = pair(|o| o.bounce_rate);
+    second.extend(figure(
+        "bounce rate",
+        percent(o.bounce_rate),
+        bounce,
+        Better::Down,
+    ));
+    let mean = pair(|o| o.mean_duration_ms);
+    let avg = duration(o.mean_duration_ms as i64);
+    second.extend(figure("avg. session", avg, mean, Better::Up));
+    let title = match previous {
+        Some(_) => format!(" Overview · {range} · vs the period before (C) "),
+        None => format!(" Overview · {range} "),
+    };
     frame.render_widget(
-        Paragraph::new(vec![Line::from(first), Line::from(second)])
-            .block(block(format!(" Overview · {range} "))),
+        Paragraph::new(vec![Line::from(first), Line::from(second)]).block(block(title)),
         area,
     );
 }
 
-fn render_chart(frame: &mut Frame, o: &Overview, area: Rect) {
-    let sessions: Vec<(f64, f64)> = o
-        .series
+/// A series as chart points: `(bucket index, value)`.
+fn points(o: &Overview, value: fn(&shared::store::query::SeriesPoint) -> u64) -> Vec<(f64, f64)> {
+    o.series
         .iter()
         .enumerate()
-        .map(|(i, p)| (i as f64, p.sessions as f64))
-        .collect();
-    let views: Vec<(f64, f64)> = o
-        .series
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (i as f64, p.page_views as f64))
-        .collect();
+        .map(|(i, p)| (i as f64, value(p) as f64))
+        .collect()
+}
+
+fn render_chart(frame: &mut Frame, o: &Overview, previous: Option<&Overview>, area: Rect) {
+    let sessions = points(o, |p| p.sessions);
+    let views = points(o, |p| p.page_views);
+    let before_sessions = previous.map(|p| points(p, |p| p.sessions));
+    let before_views = previous.map(|p| points(p, |p| p.page_views));
     let max = o
         .series
         .iter()
+        .chain(previous.map_or(&[][..], |p| &p.series[..]))
         .map(|p| p.sessions.max(p.page_views))
         .max()
         .unwrap_or(0)
@@ -99,20 +152,30 @@ fn render_chart(frame: &mut Frame, o: &Overview, area: Rect) {
         .series
         .last()
         .map_or_else(String::new, |p| short_datetime(p.start));
-    let datasets = vec![
-        Dataset::default()
-            .name("sessions")
+    let line = |name: &'static str, style: Style, data| {
+        let dataset = Dataset::default()
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
-            .style(Style::new().fg(theme::SERIES_A))
-            .data(&sessions),
-        Dataset::default()
-            .name("page views")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(Style::new().fg(theme::SERIES_B))
-            .data(&views),
-    ];
+            .style(style)
+            .data(data);
+        if name.is_empty() {
+            dataset
+        } else {
+            dataset.name(name)
+        }
+    };
+    // The previous period first, so the current one is drawn over it.
+    let mut datasets = Vec::new();
+    if let (Some(s), Some(v)) = (&before_sessions, &before_views) {
+        datasets.push(line("previous", theme::muted(), s));
+        datasets.push(line("", theme::muted(), v));
+    }
+    datasets.push(line(
+        "sessions",
+        Style::new().fg(theme::SERIES_A),
+        &sessions,
+    ));
+    datasets.push(line("page views", Style::new().fg(theme::SERIES_B), &views));
     let bucket = crate::filters::span_label(o.bucket_ms);
     let chart = Chart::new(datasets)
         .block(block(format!(" sessions & page views per {bucket} ")))

@@ -1,11 +1,12 @@
 //! Pages: page keys with views, visitors, clicks, scroll depth and rage
-//! clicks. Enter opens the page's heatmap; `c` shows the sessions that
+//! clicks, and while comparing the change of views against the previous
+//! period. Enter opens the page's heatmap; `c` shows the sessions that
 //! clicked it.
 
 use super::{block, empty_hint, message, placeholder, sort_mark};
 use crate::app::App;
 use crate::layout::pages::visible_rows;
-use crate::text::{count, ellipsize, percent, safe};
+use crate::text::{change, count, ellipsize, percent, safe};
 use crate::theme;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -51,6 +52,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let visible = usize::from(visible_rows(area));
+    let comparing = state.previous.data.is_some();
     let table_rows = rows
         .iter()
         .enumerate()
@@ -62,7 +64,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             } else {
                 Style::new()
             };
-            let row = Row::new(vec![
+            let mut cells = vec![
                 Cell::from(safe(&p.page)),
                 Cell::from(count(p.views)),
                 Cell::from(count(p.visitors)),
@@ -70,22 +72,27 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
                 Cell::from(count(p.clicks)),
                 Cell::from(p.mean_scroll_depth.map_or_else(|| "-".into(), percent)),
                 Cell::from(count(p.rage_clicks)).style(rage),
-            ]);
+            ];
+            if let Some(before) = state.previous_views(&p.page) {
+                cells.insert(2, change_cell(p.views, before));
+            }
+            let row = Row::new(cells);
             if i == state.selected {
                 row.style(theme::selected())
             } else {
                 row
             }
         });
-    let header = Row::new(
-        columns()
-            .into_iter()
-            .map(|(key, name, _)| {
-                sort_mark(name, key == Some(state.sort.key), state.sort.descending)
-            })
-            .collect::<Vec<_>>(),
-    )
-    .style(theme::header());
+    let mut names: Vec<String> = columns()
+        .into_iter()
+        .map(|(key, name, _)| sort_mark(name, key == Some(state.sort.key), state.sort.descending))
+        .collect();
+    let mut widths: Vec<Constraint> = columns().into_iter().map(|c| c.2).collect();
+    if comparing {
+        names.insert(2, "Δ views".into());
+        widths.insert(2, Constraint::Length(8));
+    }
+    let header = Row::new(names).style(theme::header());
     let search = state
         .search
         .as_deref()
@@ -97,7 +104,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         sort_name(state.sort.key),
         if state.sort.descending { "▼" } else { "▲" },
     );
-    let table = Table::new(table_rows, columns().map(|c| c.2))
+    let table = Table::new(table_rows, widths)
         .header(header)
         .block(block(ellipsize(
             &title,
@@ -105,4 +112,19 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         )));
     frame.render_widget(table, area);
     placeholder(frame, area, "Pages", &state.rows);
+}
+
+/// The change of a page's views against the previous period: `new` for a
+/// page without views then, green up, red down.
+fn change_cell(now: u64, before: u64) -> Cell<'static> {
+    if before == 0 {
+        let text = if now > 0 { "new" } else { "-" };
+        return Cell::from(text).style(theme::muted());
+    }
+    let style = match now.cmp(&before) {
+        std::cmp::Ordering::Greater => Style::new().fg(theme::GOOD),
+        std::cmp::Ordering::Less => Style::new().fg(theme::BAD),
+        std::cmp::Ordering::Equal => theme::muted(),
+    };
+    Cell::from(change(now as f64, before as f64)).style(style)
 }

@@ -3,10 +3,13 @@
 //!
 //! ```text
 //! ┌ Sessions 1–20 of 12,345 · sort start▼ ─────────────────────────────┐
-//! │ start▼      dur  ev  pv clk entry → exit      device browser ref  ! │
-//! │ 05-01 10:02 2m   14  3  6   /demo/ → /demo/a  mobile Safari  direct │
+//! │ start▼      dur  ev  pv clk entry → exit  device browser ref  ! frus │
+//! │ 05-01 10:02 2m   14  3  6   /demo/ → /a   mobile Safari  direct !q  4 │
 //! └────────────────────────────────────────────────────────────────────┘
 //! ```
+//! Marks: `b` bounced, `!` rage clicks, `q` quick backs, `d` dead end (ended
+//! soon after a rage click); `frus` is the frustration score they add up to
+//! (`s` sorts by it).
 
 use super::{block, empty_hint, message, placeholder, sort_mark};
 use crate::app::App;
@@ -24,7 +27,7 @@ use shared::store::query::{SessionSortKey, SessionSummary};
 pub use crate::layout::sessions::rows_area;
 
 /// Column names, in the order of [`SessionSortKey::ALL`]'s columns.
-fn columns() -> [(SessionSortKey, &'static str, Constraint); 10] {
+fn columns() -> [(SessionSortKey, &'static str, Constraint); 11] {
     use SessionSortKey::*;
     [
         (Start, "start", Constraint::Length(11)),
@@ -36,7 +39,8 @@ fn columns() -> [(SessionSortKey, &'static str, Constraint); 10] {
         (Device, "device", Constraint::Length(7)),
         (Browser, "browser", Constraint::Length(8)),
         (Referrer, "referrer", Constraint::Fill(1)),
-        (RageClicks, "!", Constraint::Length(3)),
+        (RageClicks, "!", Constraint::Length(4)),
+        (Frustration, "frus", Constraint::Length(4)),
     ]
 }
 
@@ -45,6 +49,7 @@ pub fn sort_name(key: SessionSortKey) -> &'static str {
     match key {
         SessionSortKey::Exit => "exit",
         SessionSortKey::RageClicks => "rage clicks",
+        SessionSortKey::Frustration => "frustration",
         other => columns()
             .into_iter()
             .find(|c| c.0 == other)
@@ -68,10 +73,22 @@ fn row(s: &SessionSummary) -> Row<'static> {
     if s.rage_clicks > 0 {
         flags.push('!');
     }
-    let rage_style = if s.rage_clicks > 0 {
+    if s.quick_backs > 0 {
+        flags.push('q');
+    }
+    if s.dead_end {
+        flags.push('d');
+    }
+    let frustration = s.frustration();
+    let rage_style = if frustration > 0 {
         Style::new().fg(theme::BAD)
     } else {
         Style::new()
+    };
+    let score = if frustration > 0 {
+        frustration.to_string()
+    } else {
+        String::new()
     };
     Row::new(vec![
         Cell::from(short_datetime(s.start)),
@@ -88,6 +105,7 @@ fn row(s: &SessionSummary) -> Row<'static> {
         Cell::from(safe(&s.client.browser)),
         Cell::from(safe_or(s.referrer.as_deref(), "direct")),
         Cell::from(flags).style(rage_style),
+        Cell::from(score).style(rage_style),
     ])
 }
 
