@@ -178,6 +178,10 @@ fn insert_batch(
     batch: &EventBatch,
     fold: &mut Fold<SqliteKeys>,
 ) -> rusqlite::Result<AppendOutcome> {
+    // A request of layout snapshots alone: no session to touch.
+    if batch.events.is_empty() {
+        return Ok(AppendOutcome::default());
+    }
     let site_id = cache.site(tx, &batch.site)?;
     let session_id = cache.session(tx, site_id, batch)?;
 
