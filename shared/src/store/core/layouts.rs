@@ -138,10 +138,11 @@ pub fn newest_per_page(mut rows: Vec<StoredLayout>) -> Vec<StoredLayout> {
 
 /// The segment whose layout a heatmap of `segment` draws: the segment
 /// itself, or for every width the segment of the heatmap's representative
-/// page width (a desktop wireframe under mostly desktop clicks).
+/// page width (a desktop wireframe under mostly desktop clicks); without
+/// clicks (width 0), every segment (the newest layout of any).
 pub fn heatmap_segment(segment: WidthSegment, page_width: u32) -> WidthSegment {
     match segment {
-        WidthSegment::All => segment_of(i64::from(page_width)),
+        WidthSegment::All if page_width > 0 => segment_of(i64::from(page_width)),
         one => one,
     }
 }
