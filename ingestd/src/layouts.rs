@@ -28,14 +28,19 @@
 //! rejected before they get here).
 //!
 //! What is known of the layouts is behind [`LayoutWanted`]. [`MemoryLayouts`]
-//! keeps it in this process's memory: a restart forgets it (and asks again),
-//! and several ingestd copies each ask on their own. The store will back it,
-//! so that every copy shares one answer and a restart forgets nothing.
+//! keeps it in this process's memory, seeded at start from the store's
+//! newest layout of each page × segment younger than the maximum age
+//! ([`MemoryLayouts::seed`]), so a restart does not ask every page again.
+//! Several ingestd copies still each ask on their own between restarts (a
+//! snapshot another copy stored is not seen until then): a few snapshots
+//! more, never a wrong heatmap.
 
 use shared::event::{Event, EventKind};
 use shared::layout::LayoutEvent;
 use shared::store::heat::segment_of;
+use shared::store::layout_query::StoredLayout;
 use shared::store::query::WidthSegment;
+use shared::store::EventWriter;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -60,8 +65,8 @@ pub struct PageAt<'a> {
     pub segment: WidthSegment,
 }
 
-/// What ingestd knows of the snapshots it has, and so whether it wants one.
-/// [`MemoryLayouts`] for now; the store will back it.
+/// What ingestd knows of the snapshots it has, and so whether it wants one:
+/// [`MemoryLayouts`], seeded from the store.
 pub trait LayoutWanted: Send + Sync {
     /// Whether the browser that sent events of `page` should send a snapshot
     /// of it; `clicked` are the selectors its clicks there named. Answering
@@ -125,6 +130,39 @@ impl MemoryLayouts {
         let entry = entries.entry(key).or_default();
         entry.used_at = now_ms;
         f(entry)
+    }
+}
+
+impl MemoryLayouts {
+    /// Remembers stored layouts (newest first, as
+    /// [`shared::store::EventWriter::newest_layouts`] gives them) as if their
+    /// snapshots had just arrived at their capture times. The oldest go in
+    /// first, so that past [`MAX_PAGES`] the newest are kept.
+    pub fn seed(&self, stored: &[StoredLayout]) {
+        for l in stored.iter().rev() {
+            let page = PageAt {
+                site: &l.site,
+                page_key: &l.page_key,
+                segment: l.segment,
+            };
+            let selectors: Vec<&str> = l.layout.boxes.iter().map(|b| b.selector.as_str()).collect();
+            self.received(page, &selectors, &[], l.captured_at);
+        }
+    }
+
+    /// [`Self::seed`] from `writer`'s layouts younger than the maximum age
+    /// at `now_ms`. A failure only costs questions, so it is logged, not
+    /// fatal.
+    pub fn seed_from(&self, writer: &mut dyn EventWriter, now_ms: i64) {
+        match writer.newest_layouts(now_ms.saturating_sub(self.max_age_ms)) {
+            Ok(stored) => {
+                tracing::info!(layouts = stored.len(), "known layouts read from the store");
+                self.seed(&stored);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not read the stored layouts; every page may be asked again")
+            }
+        }
     }
 }
 

@@ -83,6 +83,10 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let sites = sites::SiteRules::from_config(&config).map_err(ServeError::Config)?;
     let metrics = Arc::new(Metrics::default());
+    // Seeded from the store once the writer opens it.
+    let layouts = Arc::new(layouts::MemoryLayouts::new(
+        i64::try_from(config.layout_max_age().as_millis()).unwrap_or(i64::MAX),
+    ));
     let (queue, writer_thread) = queue::start(
         open_writer,
         queue::QueueLimits {
@@ -94,8 +98,15 @@ pub async fn serve(
             retention: config.retention(),
         },
         Arc::clone(&metrics),
+        |writer| layouts.seed_from(writer, shared::now_ms()),
     )?;
-    let state = Arc::new(AppState::new(&config, sites, queue, Arc::clone(&metrics)));
+    let state = Arc::new(AppState::new(
+        &config,
+        sites,
+        queue,
+        Arc::clone(&metrics),
+        layouts,
+    ));
 
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())

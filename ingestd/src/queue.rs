@@ -11,6 +11,7 @@
 
 use crate::metrics::Metrics;
 use shared::event::EventBatch;
+use shared::store::layout_query::SiteLayout;
 use shared::store::{AppendOutcome, EventWriter, StoreError};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
@@ -44,6 +45,8 @@ pub type Reply = oneshot::Receiver<Result<AppendOutcome, CommitError>>;
 
 struct Job {
     batch: EventBatch,
+    /// Layout snapshots of the request, stored in the same commit.
+    layouts: Vec<SiteLayout>,
     bytes: usize,
     reply: oneshot::Sender<Result<AppendOutcome, CommitError>>,
 }
@@ -83,6 +86,17 @@ impl CommitQueue {
 
     /// Queues `batch` (whose request body was `bytes` long) for commit.
     pub fn submit(&self, batch: EventBatch, bytes: usize) -> Result<Reply, QueueError> {
+        self.submit_with_layouts(batch, Vec::new(), bytes)
+    }
+
+    /// [`Self::submit`], with the request's layout snapshots, committed with
+    /// its events.
+    pub fn submit_with_layouts(
+        &self,
+        batch: EventBatch,
+        layouts: Vec<SiteLayout>,
+        bytes: usize,
+    ) -> Result<Reply, QueueError> {
         // Reserve the bytes only if they fit, so the gauge never shows more
         // than the bound, even for a moment.
         let max_bytes = self.max_bytes as i64;
@@ -100,6 +114,7 @@ impl CommitQueue {
         let (reply, receiver) = oneshot::channel();
         let job = Job {
             batch,
+            layouts,
             bytes,
             reply,
         };
@@ -133,14 +148,17 @@ impl CommitQueue {
     }
 }
 
-/// Opens the writer and starts its thread. Fails if the database cannot be
-/// opened at all, so a misconfigured daemon stops at start-up.
+/// Opens the writer, hands it to `on_open` (ingestd reads what it needs to
+/// know of the store there), and starts its thread. Fails if the database
+/// cannot be opened at all, so a misconfigured daemon stops at start-up.
 pub fn start(
     mut opener: WriterOpener,
     limits: QueueLimits,
     metrics: Arc<Metrics>,
+    on_open: impl FnOnce(&mut dyn EventWriter),
 ) -> Result<(CommitQueue, JoinHandle<()>), StoreError> {
-    let writer = opener()?;
+    let mut writer = opener()?;
+    on_open(&mut *writer);
     metrics.store_available.store(1, Relaxed);
     let (sender, receiver) = mpsc::sync_channel(limits.max_batches.max(1));
     let thread_metrics = Arc::clone(&metrics);
@@ -257,10 +275,16 @@ impl WriterLoop {
                 }
             },
         };
-        let (batches, replies): (Vec<EventBatch>, Vec<_>) =
-            jobs.into_iter().map(|j| (j.batch, j.reply)).unzip();
+        let mut layouts = Vec::new();
+        let mut batches = Vec::with_capacity(jobs.len());
+        let mut replies = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            batches.push(job.batch);
+            layouts.extend(job.layouts);
+            replies.push(job.reply);
+        }
         let started = Instant::now();
-        match writer.append(&batches) {
+        match writer.append_with_layouts(&batches, &layouts) {
             Ok(outcomes) => {
                 self.metrics.store_available.store(1, Relaxed);
                 self.metrics
@@ -391,7 +415,7 @@ mod tests {
             Box::new(move || Ok(Box::new(SqliteWriter::open(&path)?) as Box<dyn EventWriter>));
         let metrics = Arc::new(Metrics::default());
         let (queue, thread) =
-            start(opener, limits, Arc::clone(&metrics)).unwrap_or_else(|e| panic!("{e}"));
+            start(opener, limits, Arc::clone(&metrics), |_| {}).unwrap_or_else(|e| panic!("{e}"));
         (queue, thread, metrics)
     }
 

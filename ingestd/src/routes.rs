@@ -31,7 +31,7 @@ use crate::cookieless::VisitorHasher;
 use crate::host_header;
 pub use crate::http_reply::Body;
 use crate::http_reply::{error, respond};
-use crate::layouts::{LayoutWanted, MemoryLayouts};
+use crate::layouts::LayoutWanted;
 use crate::metrics::Metrics;
 use crate::queue::CommitQueue;
 use crate::rate_limit::RateLimiter;
@@ -71,7 +71,7 @@ pub struct AppState {
     assets: Assets,
     reject_log: RejectLog,
     /// What is known of the pages' layout snapshots.
-    layouts: Box<dyn LayoutWanted>,
+    layouts: Arc<dyn LayoutWanted>,
 }
 
 impl AppState {
@@ -80,6 +80,7 @@ impl AppState {
         sites: SiteRules,
         queue: CommitQueue,
         metrics: Arc<Metrics>,
+        layouts: Arc<dyn LayoutWanted>,
     ) -> Self {
         // Before the first request, not during it.
         shared::user_agent::prepare();
@@ -98,9 +99,7 @@ impl AppState {
             openapi: Bytes::from(shared::contract::openapi().to_string()),
             assets: Assets::default(),
             reject_log: RejectLog::default(),
-            layouts: Box::new(MemoryLayouts::new(
-                i64::try_from(config.layout_max_age().as_millis()).unwrap_or(i64::MAX),
-            )),
+            layouts,
         }
     }
 

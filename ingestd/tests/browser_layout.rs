@@ -3,8 +3,8 @@
 //! whose tracker is asked for a snapshot; the tests read what `layout.js`
 //! sent, compare its boxes with the page, and count what the daemon asked.
 //!
-//! Layout snapshots are not stored yet, so what the browser sent is read in
-//! the page (an init script records the tracker's request bodies and the
+//! What the browser sent is read in the page, exactly as sent (the store
+//! keeps the server's reading of it) (an init script records the tracker's request bodies and the
 //! replies it read) and what the daemon asked for and received from its
 //! metrics.
 //!

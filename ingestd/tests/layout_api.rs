@@ -5,7 +5,9 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
-use shared::store::query::{Filter, PageRequest};
+use shared::page_key::PagePattern;
+use shared::store::layout_query::LayoutQuery;
+use shared::store::query::{Filter, PageRequest, WidthSegment};
 use shared::store::EventReader;
 
 const URL: &str = "https://shop.example/p/1";
@@ -61,7 +63,7 @@ async fn a_reply_asks_for_a_snapshot_once_per_page_and_width_segment() {
         &post(&mut client, "s3", vec![view_at("v3", 390)]).await
     ));
 
-    // The snapshot alone: accepted without a commit, not stored, not asked again.
+    // The snapshot alone: committed as a layout (not an event), not asked again.
     let reply = post(&mut client, "s1", vec![snapshot("l1", 1280, &["#buy"])]).await;
     assert_eq!(reply["accepted"], 1);
     assert_eq!(reply["rejected"], json!([]));
@@ -76,6 +78,16 @@ async fn a_reply_asks_for_a_snapshot_once_per_page_and_width_segment() {
     let ids: Vec<&str> = stored.iter().map(|e| e.event.id.as_str()).collect();
     assert_eq!(ids.len(), 4, "the page views only: {ids:?}");
     assert!(!ids.contains(&"l1"));
+    let layouts = server
+        .reader()
+        .layouts(&LayoutQuery {
+            site: Some("demo".into()),
+            pages: PagePattern::new("/p/1"),
+            segment: WidthSegment::Desktop,
+        })
+        .expect("layouts");
+    assert_eq!(layouts.len(), 1, "the snapshot is stored: {layouts:?}");
+    assert_eq!(layouts[0].layout.boxes[0].selector, "#buy");
 
     let metrics = client.get("/metrics").await;
     let text = String::from_utf8_lossy(&metrics.body);
@@ -230,4 +242,31 @@ async fn the_contract_document_describes_layouts() {
         .collect();
     assert!(codes.contains(&"invalid_layout") && codes.contains(&"layout_off"));
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_restart_remembers_the_stored_snapshots() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_path = dir.path().join("analytics.db");
+    let opener = || ingestd::opener_for(shared::store::DbUrl::Sqlite(db_path.clone()));
+    let mut first = TestServer::start_with(config(), dir, db_path.clone(), opener()).await;
+    let mut client = first.client().await;
+    assert!(asks(
+        &post(&mut client, "s1", vec![view_at("v1", 1280)]).await
+    ));
+    post(&mut client, "s1", vec![snapshot("l1", 1280, &["#buy"])]).await;
+    first.stop().await;
+
+    let spare = tempfile::tempdir().expect("temp dir");
+    let mut second = TestServer::start_with(config(), spare, db_path.clone(), opener()).await;
+    let mut client = second.client().await;
+    assert!(
+        !asks(&post(&mut client, "s2", vec![view_at("v2", 1440)]).await),
+        "the desktop snapshot was read from the store"
+    );
+    assert!(
+        asks(&post(&mut client, "s3", vec![view_at("v3", 390)]).await),
+        "a phone's layout was never taken"
+    );
+    second.stop().await;
 }

@@ -321,7 +321,8 @@ fn migrating_to_version_3_backfills_heatmap_rollups() {
     rusqlite::Connection::open(&path)
         .expect("open")
         .execute_batch(
-            "DROP INDEX sessions_by_frustration; ALTER TABLE sessions DROP COLUMN steps;
+            "DROP TABLE layouts;
+             DROP INDEX sessions_by_frustration; ALTER TABLE sessions DROP COLUMN steps;
              ALTER TABLE sessions DROP COLUMN quick_backs;
              ALTER TABLE sessions DROP COLUMN last_rage_ts;
              DROP TABLE heat_cells; DROP TABLE heat_extents; DROP TABLE heat_elements;
@@ -419,7 +420,8 @@ fn migrating_to_version_4_backfills_steps() {
     rusqlite::Connection::open(&path)
         .expect("open")
         .execute_batch(
-            "DROP INDEX sessions_by_frustration; ALTER TABLE sessions DROP COLUMN steps;
+            "DROP TABLE layouts;
+             DROP INDEX sessions_by_frustration; ALTER TABLE sessions DROP COLUMN steps;
              ALTER TABLE sessions DROP COLUMN quick_backs;
              ALTER TABLE sessions DROP COLUMN last_rage_ts;
              PRAGMA user_version = 3;",

@@ -264,6 +264,10 @@ pub enum Command {
         dots: DotsArg,
         #[arg(long, value_enum, default_value_t)]
         format: HeatFormat,
+        /// The layout version to draw over (the `version` of `--format
+        /// json`'s `layout`); by default the newest of the segment.
+        #[arg(long, value_parser = crate::heat_layout::parse_version)]
+        layout_version: Option<shared::layout::Fingerprint>,
     },
     /// Raw stored events in time order (`--format json`: one object per line).
     Events {

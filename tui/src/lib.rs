@@ -34,6 +34,7 @@ pub mod compare_output;
 pub mod demo;
 pub mod filters;
 pub mod flows_output;
+pub mod heat_layout;
 pub mod keys;
 pub mod layout;
 pub mod output;

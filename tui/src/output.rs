@@ -3,6 +3,7 @@
 //! Every stored string is sanitised here too.
 
 use crate::cli::{Command, DotsArg, Format, HeatFormat};
+use crate::heat_layout;
 use crate::text::{count, datetime, duration, percent, safe, safe_or};
 use crate::views::live::detail;
 use crate::widgets::heatmap::{self, HeatMode, HeatOptions, HeatmapWidget};
@@ -14,6 +15,7 @@ use ratatui::widgets::Widget;
 use serde::Serialize;
 use serde_json::Value;
 use shared::page_key::PagePattern;
+use shared::store::layout_query::StoredLayout;
 use shared::store::query::*;
 use shared::store::EventReader;
 use std::io::Write;
@@ -87,6 +89,7 @@ pub fn run(
             segment,
             dots,
             format,
+            layout_version,
         } => {
             let mode = match dots {
                 DotsArg::Braille => HeatMode::Braille,
@@ -99,7 +102,9 @@ pub fn run(
                 segment: (*segment).into(),
                 columns: mode.columns_for(width),
             };
-            heatmap(out, &store.heatmap(&query)?, mode, width, *format)
+            let map = store.heatmap(&query)?;
+            let layout = heat_layout::layout_for(store, &query, &map, *layout_version)?;
+            heatmap(out, &map, layout.as_ref(), mode, width, *format)
         }
         Command::Events {
             limit,
@@ -316,12 +321,19 @@ fn event_list(out: &mut dyn Write, events: &[StoredEvent], format: Format) -> Re
 fn heatmap(
     out: &mut dyn Write,
     map: &Heatmap,
+    layout: Option<&StoredLayout>,
     mode: HeatMode,
     width: u16,
     format: HeatFormat,
 ) -> Result<()> {
     match format {
-        HeatFormat::Json => json(out, map),
+        HeatFormat::Json => json(
+            out,
+            &heat_layout::HeatmapJson {
+                map,
+                layout: layout.map(heat_layout::LayoutJson::from),
+            },
+        ),
         HeatFormat::Text | HeatFormat::Ansi => {
             heatmap_text(out, map, mode, width, format == HeatFormat::Ansi)
         }

@@ -147,6 +147,7 @@ fn no_subcommand_prints_a_forbidden_character() {
             segment: SegmentArg::All,
             dots: DotsArg::Braille,
             format,
+            layout_version: None,
         });
     }
     for command in &commands {

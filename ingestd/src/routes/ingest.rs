@@ -6,9 +6,10 @@
 //! [`admit`] applies the site's rules (key and origin, bots, page hosts,
 //! layout capture, cookieless visitor id); [`commit`] queues the batch, waits
 //! for the writer, and asks for a layout snapshot when the page wants one.
-//! Layout snapshots are not stored yet: they are accepted beside the events
-//! and only tell [`crate::layouts`] what the server has. Every refusal is answered by `AppState::refuse`, which counts and
-//! logs it, with the site once the body named one.
+//! Layout snapshots are committed with the events (a request of snapshots
+//! alone is committed too), then tell [`crate::layouts`] what the server has.
+//! Every refusal is answered by `AppState::refuse`, which counts and logs it,
+//! with the site once the body named one.
 
 use super::body::{read_body, BodyError};
 use super::cors::{origin_of, with_cors};
@@ -23,6 +24,7 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap};
 use hyper::{Request, Response, StatusCode};
 use shared::contract::IngestReply;
+use shared::store::layout_query::SiteLayout;
 use shared::user_agent::ClientHints;
 use shared::validate::{
     self, BatchError, EventRejection, PreparedBatch, Rejection, RequestContext,
@@ -311,8 +313,8 @@ fn refuse_bots(
     })
 }
 
-/// Queues a validated batch and answers once it is committed (a batch of
-/// layout snapshots alone has nothing to commit).
+/// Queues a validated batch with its layout snapshots and answers once they
+/// are committed.
 async fn commit(
     state: &AppState,
     site: &str,
@@ -338,10 +340,19 @@ async fn commit(
     } else {
         layouts::BatchLayouts::default()
     };
-    let duplicates = if events == 0 {
+    let snapshots = layouts.len();
+    let duplicates = if events == 0 && snapshots == 0 {
         0
     } else {
-        wait_for_commit(state, batch, received.body.len()).await?
+        // Snapshots are stored in the same commit: the `200` vouches for them too.
+        let layouts = layouts
+            .into_iter()
+            .map(|layout| SiteLayout {
+                site: site.to_owned(),
+                layout,
+            })
+            .collect();
+        wait_for_commit(state, batch, layouts, received.body.len()).await?
     };
     metrics.events_accepted.fetch_add(valid as u64, Relaxed);
     metrics
@@ -350,7 +361,7 @@ async fn commit(
     metrics.request_events.observe(valid as f64);
     metrics
         .layouts_received
-        .fetch_add(layouts.len() as u64, Relaxed);
+        .fetch_add(snapshots as u64, Relaxed);
     let layout = capture
         && seen.answer(
             &*state.layouts,
@@ -370,13 +381,15 @@ async fn commit(
     ))
 }
 
-/// Queues `batch` and waits for its commit; the number of duplicates.
+/// Queues `batch` and `layouts` and waits for their commit; the number of
+/// duplicates.
 async fn wait_for_commit(
     state: &AppState,
     batch: shared::event::EventBatch,
+    layouts: Vec<SiteLayout>,
     body_len: usize,
 ) -> Result<usize, Refusal> {
-    let reply = state.queue.submit(batch, body_len)?;
+    let reply = state.queue.submit_with_layouts(batch, layouts, body_len)?;
     match tokio::time::timeout(state.commit_timeout, reply).await {
         Err(_) => Err(Refusal::CommitTimeout),
         Ok(Err(_)) => Err(Refusal::WriterGone),

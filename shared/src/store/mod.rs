@@ -10,6 +10,7 @@ mod engines;
 mod error;
 pub mod flow_query;
 pub mod heat;
+pub mod layout_query;
 #[cfg(feature = "mongodb")]
 pub mod mongo;
 pub mod query;
@@ -18,6 +19,7 @@ pub mod sqlite;
 
 use crate::event::EventBatch;
 use crate::progress::{Progress, Silent};
+use layout_query::{LayoutQuery, SiteLayout, StoredLayout};
 use query::*;
 use std::path::PathBuf;
 
@@ -45,7 +47,24 @@ pub trait EventWriter: Send {
     ///   the writer rebuilds the rollups they touch before its next commit
     ///   (or any writer, once the mark is stale), so every read counts each
     ///   stored event once, and the resent copies are duplicates.
-    fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError>;
+    fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError> {
+        self.append_with_layouts(batches, &[])
+    }
+
+    /// [`Self::append`], storing the layout snapshots `layouts` in the same
+    /// commit (the same promise: durable on `Ok`; on `Err` the resend is
+    /// safe, since a stored version only widens its capture span). The rules
+    /// are [`core::layouts`].
+    fn append_with_layouts(
+        &mut self,
+        batches: &[EventBatch],
+        layouts: &[SiteLayout],
+    ) -> Result<Vec<AppendOutcome>, StoreError>;
+
+    /// The newest stored layout version of each site × page × width segment
+    /// captured at or after `since_ms` (ms since the epoch), newest first:
+    /// what ingestd knows of the layouts when it starts.
+    fn newest_layouts(&mut self, since_ms: i64) -> Result<Vec<StoredLayout>, StoreError>;
 
     /// Removes every session of one visitor of one site, with all its events
     /// and every contribution to the rollups: afterwards every read answers
@@ -95,6 +114,21 @@ pub trait EventReader: Send {
     /// The steps of the sessions `filter` selects, for paths and funnels
     /// ([`core::flows`]).
     fn steps(&self, filter: &Filter) -> Result<flow_query::StepSet, StoreError>;
+
+    /// The layout versions of the pages `query` matches at its segment,
+    /// merged and newest first ([`core::layouts::versions`]).
+    fn layouts(&self, query: &LayoutQuery) -> Result<Vec<StoredLayout>, StoreError>;
+
+    /// One version of [`Self::layouts`]: `version` when given, else the
+    /// newest of `segment` ([`core::layouts::pick`]).
+    fn layout(
+        &self,
+        query: &LayoutQuery,
+        segment: WidthSegment,
+        version: Option<crate::layout::Fingerprint>,
+    ) -> Result<Option<StoredLayout>, StoreError> {
+        Ok(core::layouts::pick(self.layouts(query)?, segment, version))
+    }
 }
 
 /// Where the data lives: the one option shared by every binary (`--db`, or the

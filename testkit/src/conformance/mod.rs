@@ -33,7 +33,7 @@
 //!
 //! One file per area: `append` (writing), `rollups` (session rows),
 //! `sessions` (the session list), `overview`, `journey`, `pages`, `heatmap`,
-//! `removal` (one visitor, retention), `rage` (rage clicks), `events` (raw
+//! `layouts` (layout versions), `removal` (one visitor, retention), `rage` (rage clicks), `events` (raw
 //! events, live tail, change token), `flows` (paths, funnels, frustration
 //! signals) and `strings`; the fixtures are in
 //! `fixtures` and `generated`, the reads and checks the cases share in
@@ -48,6 +48,7 @@ mod flows;
 mod generated;
 mod heatmap;
 mod journey;
+mod layouts;
 mod overview;
 mod pages;
 mod rage;
@@ -65,6 +66,7 @@ pub use heatmap::{
     case_heatmap_segments_range_and_filters, case_heatmap_unknown_page,
 };
 pub use journey::case_journey;
+pub use layouts::{case_layout_repeats_out_of_order, case_layout_versions, case_newest_layouts};
 pub use overview::{case_overview, case_overview_empty_store};
 pub use pages::{case_pages, case_pages_sort_and_paging};
 pub use rage::{case_rage_clicks, case_rage_clicks_across_batches};
@@ -105,6 +107,9 @@ macro_rules! __conformance_cases {
             case_heatmap_segments_range_and_filters,
             case_heatmap_unknown_page,
             case_heatmap_rollups_match_raw_clicks,
+            case_layout_versions,
+            case_layout_repeats_out_of_order,
+            case_newest_layouts,
             case_delete_visitor,
             case_expire_before,
             case_rage_clicks,

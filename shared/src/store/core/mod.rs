@@ -9,6 +9,8 @@
 //!   order) and the frustration signals derived from them.
 //! - [`flows`]: paths and funnels over the steps of many sessions.
 //! - [`heatmap`], [`overview`], [`live`]: the assembly of read answers.
+//! - [`layouts`]: layout versions: what a repeated snapshot does, which
+//!   version is the newest, merging pages, how boxes are stored.
 //!
 //! # The engine adapter contract
 //!
@@ -25,7 +27,10 @@
 //!    the engine's rollups (counts add, start and first view take the
 //!    minimum, end the maximum, entry the earliest `(ts, order)`, exit the
 //!    latest, heatmap maxima and labels the greatest);
-//! 5. **answer a small set of grouped queries** for the read side (see
+//! 5. **store layout snapshots** of the commit in the same commit: one
+//!    [`layouts::LayoutWrite`] per key, merged into the stored version by the
+//!    repeat rule of [`layouts`];
+//! 6. **answer a small set of grouped queries** for the read side (see
 //!    [`crate::store::EventReader`]); how an engine uses its rollups to
 //!    answer them (pushdown) is its own affair.
 //!
@@ -35,6 +40,7 @@ pub mod flows;
 pub mod fold;
 pub mod heat_deltas;
 pub mod heatmap;
+pub mod layouts;
 pub mod live;
 pub mod overview;
 pub mod rage;

@@ -6,6 +6,7 @@
 //! - [`EventDoc`]: an `events` document, built from an appended event,
 //!   folded into the rollups and read back as a [`StoredEvent`];
 //! - [`SessionDoc`]: a `sessions` rollup document as the session list reads it;
+//! - [`LayoutDoc`]: a `layouts` document, one layout version;
 //! - lenient readers ([`int`], [`count`], [`text`]) for the rows that grouped
 //!   queries answer, whose numbers come back in whatever BSON width the server
 //!   chose.
@@ -15,9 +16,12 @@
 use super::rollups::{MongoKeys, SitePage};
 use super::schema::{bucket_key, key, session_key};
 use crate::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Size, Target};
+use crate::layout::{Fingerprint, Layout};
 use crate::store::core::fold::Fact;
+use crate::store::core::layouts::decode_boxes;
 use crate::store::core::steps::is_dead_end;
-use crate::store::heat::{segment_code, FineCell};
+use crate::store::heat::{segment_code, segment_from_code, FineCell};
+use crate::store::layout_query::StoredLayout;
 use crate::store::query::{SessionSummary, StoredEvent};
 use crate::store::StoreError;
 use mongodb::bson::{Bson, DateTime, Document};
@@ -117,6 +121,12 @@ pub(crate) mod fields {
         LAST_RAGE = "last_rage";
         /// A counter's value in `meta`, and a `$count` stage's output.
         N = "n";
+        /// A layout's fingerprint, 16 hexadecimal digits.
+        VERSION = "version";
+        /// The latest capture of a layout version (its earliest is `first_ts`).
+        CAPTURED_AT = "captured_at";
+        /// A layout's boxes, as the core's JSON text (`core::layouts`).
+        BOXES = "boxes";
     }
 }
 
@@ -337,6 +347,51 @@ fn size(width: Option<u32>, height: Option<u32>) -> Option<Size> {
     })
 }
 
+/// A `layouts` document: one version of a page's layout at one width
+/// segment (see [`super::layouts`]).
+#[derive(Debug, Deserialize)]
+pub(crate) struct LayoutDoc {
+    site: String,
+    page: String,
+    seg: i64,
+    version: String,
+    first_ts: i64,
+    captured_at: i64,
+    vw: i64,
+    vh: i64,
+    pw: i64,
+    ph: i64,
+    boxes: String,
+}
+
+impl LayoutDoc {
+    /// The version as the read side answers it.
+    pub(crate) fn stored(self) -> Result<StoredLayout, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("layout {}: {what}", self.version));
+        let version = u64::from_str_radix(&self.version, 16).map_err(|_| corrupt("version"))?;
+        let dim = |v: i64| u32::try_from(v).map_err(|_| corrupt("size"));
+        let size = |w: i64, h: i64| -> Result<Size, StoreError> {
+            Ok(Size {
+                width: dim(w)?,
+                height: dim(h)?,
+            })
+        };
+        Ok(StoredLayout {
+            segment: segment_from_code(self.seg),
+            first_captured_at: self.first_ts,
+            captured_at: self.captured_at,
+            layout: Layout {
+                viewport: size(self.vw, self.vh)?,
+                page: size(self.pw, self.ph)?,
+                boxes: decode_boxes(&self.boxes)?,
+                fingerprint: Fingerprint(version),
+            },
+            site: self.site,
+            page_key: self.page,
+        })
+    }
+}
+
 /// A `sessions` rollup document, as the session list reads it.
 #[derive(Debug, Deserialize)]
 pub(crate) struct SessionDoc {
@@ -496,6 +551,9 @@ mod tests {
         let doc = EventDoc::new(&batch, &event, 7, "t");
         let written = mongodb::bson::to_document(&doc).expect("a document");
         let rollup_only = [
+            fields::VERSION,
+            fields::CAPTURED_AT,
+            fields::BOXES,
             fields::BROWSER_KEY,
             fields::START,
             fields::END,

@@ -21,6 +21,7 @@
 mod conditions;
 mod documents;
 mod heat_reader;
+mod layouts;
 mod reader;
 mod repair;
 mod rollups;

@@ -365,6 +365,17 @@ impl MongoReader {
 }
 
 impl EventReader for MongoReader {
+    fn layouts(
+        &self,
+        query: &crate::store::layout_query::LayoutQuery,
+    ) -> Result<Vec<crate::store::layout_query::StoredLayout>, StoreError> {
+        let db = self.conn.db().clone();
+        let rows = self
+            .conn
+            .run(async move { super::layouts::rows(&db, query).await })?;
+        Ok(crate::store::core::layouts::versions(rows))
+    }
+
     fn overview(&self, filter: &Filter) -> Result<Overview, StoreError> {
         let db = self.conn.db().clone();
         self.conn

@@ -8,6 +8,7 @@
 //! | `heat_cells` | page × width segment × day × fine cell | bucket, gx, gy |
 //! | `heat_extents` | page × width segment × day × page width | bucket, width |
 //! | `heat_elements` | page × width segment × day × selector | bucket, selector |
+//! | `layouts` | site × page × width segment × layout version | site, segment, version, page |
 //! | `meta` | counter (`seq`: storage order, `commits`: change token) | name |
 //!
 //! Keys are strings with every part but the last prefixed by its length
@@ -27,6 +28,7 @@ pub(crate) const PAGES: &str = "pages";
 pub(crate) const HEAT_CELLS: &str = "heat_cells";
 pub(crate) const HEAT_EXTENTS: &str = "heat_extents";
 pub(crate) const HEAT_ELEMENTS: &str = "heat_elements";
+pub(crate) const LAYOUTS: &str = "layouts";
 pub(crate) const META: &str = "meta";
 
 /// The counter that numbers stored events in storage order.
@@ -101,7 +103,7 @@ fn sparse_index(keys: Document, name: &str) -> IndexModel {
 /// collection is the long part of setting a database up.
 pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Result<(), StoreError> {
     let db = conn.db();
-    let plan: [(&str, Vec<IndexModel>); 6] = [
+    let plan: [(&str, Vec<IndexModel>); 7] = [
         (
             EVENTS,
             vec![
@@ -143,10 +145,17 @@ pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Resu
                 index(doc! { f::HK: 1 }, &format!("{HEAT_ELEMENTS}_by_bucket")),
             ],
         ),
+        (
+            LAYOUTS,
+            vec![
+                index(doc! { f::PAGE: 1, f::SEG: 1 }, "layouts_by_page"),
+                index(doc! { f::CAPTURED_AT: 1 }, "layouts_by_time"),
+            ],
+        ),
     ];
     // All at once: with the cluster gone, opening fails after one server
     // selection timeout rather than one per collection.
-    let [a, b, c, d, e, f] = plan.map(|(collection, models)| {
+    let [a, b, c, d, e, f, g] = plan.map(|(collection, models)| {
         let collection = db.collection::<Document>(collection);
         async move {
             collection.create_indexes(models).await?;
@@ -154,9 +163,9 @@ pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Resu
             Ok::<_, mongodb::error::Error>(())
         }
     });
-    progress.begin("creating the MongoDB indexes", Some(6));
+    progress.begin("creating the MongoDB indexes", Some(7));
     let created = conn.run(async {
-        tokio::try_join!(a, b, c, d, e, f)?;
+        tokio::try_join!(a, b, c, d, e, f, g)?;
         Ok(())
     });
     progress.end();

@@ -16,6 +16,7 @@
 //! events are then duplicates and the repaired rollups already count them.
 
 use super::documents::{fields as f, int, text, EventDoc};
+use super::layouts;
 use super::repair::{abandon, buckets_of, marks_of, recompute_buckets, repair, stale_marks};
 use super::rollups::{candidate_of, Rollups};
 use super::schema::{
@@ -26,7 +27,9 @@ use super::{write_concern_doc, Connection};
 use crate::event::{EventBatch, EventKind};
 use crate::progress::{Progress, Silent};
 use crate::store::core::fold::Fold;
+use crate::store::core::layouts::{commit_writes, newest_per_page};
 use crate::store::core::rage;
+use crate::store::layout_query::{SiteLayout, StoredLayout};
 use crate::store::{AppendOutcome, Engine, EventWriter, StoreError, DELETING_VISITOR};
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Bson, Document};
@@ -236,12 +239,34 @@ impl MongoWriter {
 }
 
 impl EventWriter for MongoWriter {
-    fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError> {
+    fn newest_layouts(&mut self, since_ms: i64) -> Result<Vec<StoredLayout>, StoreError> {
+        let db = self.conn.db().clone();
+        let rows = self
+            .conn
+            .run(async move { layouts::since(&db, since_ms).await })?;
+        Ok(newest_per_page(rows))
+    }
+
+    fn append_with_layouts(
+        &mut self,
+        batches: &[EventBatch],
+        snapshots: &[SiteLayout],
+    ) -> Result<Vec<AppendOutcome>, StoreError> {
         self.repair_failed()?;
         // A writer that failed may have been dropped (ingestd reopens after a
         // failure) or have crashed: its marks are found here once stale.
         if self.stale_checked.elapsed() >= STALE_CHECK_INTERVAL {
             self.repair_stale()?;
+        }
+        // Layouts first, on their own: their writes are idempotent, so a
+        // commit failing later leaves nothing a resend would count twice.
+        if !snapshots.is_empty() {
+            let db = self.conn.db().clone();
+            self.conn.run(async move {
+                layouts::write(&db, &commit_writes(snapshots)).await?;
+                bump(&db, COMMIT_COUNTER, 1).await?;
+                Ok(())
+            })?;
         }
         let total: usize = batches.iter().map(|b| b.events.len()).sum();
         if total == 0 {

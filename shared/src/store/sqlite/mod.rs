@@ -33,6 +33,7 @@ mod checkpoint;
 mod heat_reader;
 mod heat_rollups;
 mod intern;
+mod layouts;
 mod overview;
 mod reader;
 mod removal;

@@ -357,6 +357,15 @@ fn direction(descending: bool) -> &'static str {
 }
 
 impl EventReader for SqliteReader {
+    fn layouts(
+        &self,
+        query: &crate::store::layout_query::LayoutQuery,
+    ) -> Result<Vec<crate::store::layout_query::StoredLayout>, StoreError> {
+        Ok(crate::store::core::layouts::versions(super::layouts::rows(
+            &self.conn, query,
+        )?))
+    }
+
     fn overview(&self, filter: &Filter) -> Result<Overview, StoreError> {
         self.overview_of(filter)
     }

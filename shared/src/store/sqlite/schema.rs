@@ -219,6 +219,22 @@ const MIGRATIONS: &[&str] = &[
         ", session_key, site_id);
     "
     ),
+    // 5: layout snapshots, one row per page × width segment × version (the
+    // fingerprint's 64 bits as a signed integer); boxes as the core's JSON
+    // text (`core::layouts::encode_boxes`).
+    r#"
+    CREATE TABLE layouts (
+        page_id      INTEGER NOT NULL REFERENCES pages (id),
+        segment      INTEGER NOT NULL,
+        version      INTEGER NOT NULL,
+        first_ts     INTEGER NOT NULL,
+        captured_at  INTEGER NOT NULL,
+        vw INTEGER NOT NULL, vh INTEGER NOT NULL, pw INTEGER NOT NULL, ph INTEGER NOT NULL,
+        boxes        TEXT NOT NULL,
+        PRIMARY KEY (page_id, segment, version)
+    ) WITHOUT ROWID;
+    CREATE INDEX layouts_by_time ON layouts (captured_at);
+    "#,
 ];
 
 /// The version that added the steps, back-filled by code after its script.

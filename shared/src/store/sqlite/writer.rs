@@ -5,10 +5,12 @@ use super::checkpoint::Checkpointer;
 use super::intern::InternCache;
 use super::removal::remove_sessions;
 use super::rollups::{self, SqliteKeys};
-use super::{register_functions, schema};
+use super::{layouts, register_functions, schema};
 use crate::event::{EventBatch, FLAG_CLOCK_ADJUSTED};
 use crate::progress::{Progress, Silent};
 use crate::store::core::fold::{Fact, Fold};
+use crate::store::core::layouts::{commit_writes, newest_per_page};
+use crate::store::layout_query::{SiteLayout, StoredLayout};
 use crate::store::{AppendOutcome, Engine, EventWriter, StoreError, DELETING_VISITOR};
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -134,7 +136,15 @@ impl EventWriter for SqliteWriter {
         )
     }
 
-    fn append(&mut self, batches: &[EventBatch]) -> Result<Vec<AppendOutcome>, StoreError> {
+    fn newest_layouts(&mut self, since_ms: i64) -> Result<Vec<StoredLayout>, StoreError> {
+        Ok(newest_per_page(layouts::since(&self.conn, since_ms)?))
+    }
+
+    fn append_with_layouts(
+        &mut self,
+        batches: &[EventBatch],
+        snapshots: &[SiteLayout],
+    ) -> Result<Vec<AppendOutcome>, StoreError> {
         if let Err(e) = self.notice_other_writers() {
             self.cache.clear();
             return Err(e.into());
@@ -149,6 +159,7 @@ impl EventWriter for SqliteWriter {
                 .map(|batch| insert_batch(&tx, &mut self.cache, batch, &mut fold))
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             rollups::apply(&tx, fold)?;
+            layouts::write(&tx, &mut self.cache, &commit_writes(snapshots))?;
             tx.commit()?;
             Ok(outcomes)
         })();
@@ -167,6 +178,10 @@ fn insert_batch(
     batch: &EventBatch,
     fold: &mut Fold<SqliteKeys>,
 ) -> rusqlite::Result<AppendOutcome> {
+    // A request of layout snapshots alone: no session to touch.
+    if batch.events.is_empty() {
+        return Ok(AppendOutcome::default());
+    }
     let site_id = cache.site(tx, &batch.site)?;
     let session_id = cache.session(tx, site_id, batch)?;
 

@@ -1,0 +1,113 @@
+//! The layout a heatmap is drawn over, as `heatmap --format json` gives it:
+//! the newest version of the heatmap's width segment by default
+//! (`shared::store::core::layouts` decides which), or the one asked for with
+//! `--layout-version`.
+
+use anyhow::{anyhow, Result};
+use serde::Serialize;
+use shared::layout::Fingerprint;
+use shared::page_key::PagePattern;
+use shared::store::core::layouts::heatmap_segment;
+use shared::store::layout_query::{LayoutQuery, StoredLayout};
+use shared::store::query::{Heatmap, HeatmapQuery, WidthSegment};
+use shared::store::EventReader;
+
+/// A layout in page pixels of its own capture.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LayoutJson {
+    pub width: u32,
+    pub height: u32,
+    pub viewport_height: u32,
+    /// The fingerprint, 16 hexadecimal digits.
+    pub version: String,
+    /// The latest capture of this version (ms since the epoch).
+    pub captured_at: i64,
+    pub boxes: Vec<BoxJson>,
+}
+
+/// One box of a layout.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoxJson {
+    pub selector: String,
+    pub kind: &'static str,
+    pub label: Option<String>,
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl From<&StoredLayout> for LayoutJson {
+    fn from(l: &StoredLayout) -> Self {
+        let layout = &l.layout;
+        Self {
+            width: layout.page.width,
+            height: layout.page.height,
+            viewport_height: layout.viewport.height,
+            version: layout.fingerprint.to_string(),
+            captured_at: l.captured_at,
+            boxes: layout
+                .boxes
+                .iter()
+                .map(|b| BoxJson {
+                    selector: b.selector.clone(),
+                    kind: b.kind.as_str(),
+                    label: b.label.clone(),
+                    x: b.rect.x,
+                    y: b.rect.y,
+                    width: b.rect.width,
+                    height: b.rect.height,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A heatmap with its layout: the heatmap's fields, and `layout`.
+#[derive(Debug, Serialize)]
+pub struct HeatmapJson<'a> {
+    #[serde(flatten)]
+    pub map: &'a Heatmap,
+    pub layout: Option<LayoutJson>,
+}
+
+/// Reads `--layout-version`: the 16 hexadecimal digits a layout's `version`
+/// shows.
+pub fn parse_version(text: &str) -> Result<Fingerprint, String> {
+    let digits = text.trim();
+    if digits.is_empty() || digits.len() > 16 {
+        return Err(format!(
+            "{text:?} is not a layout version (16 hexadecimal digits)"
+        ));
+    }
+    u64::from_str_radix(digits, 16)
+        .map(Fingerprint)
+        .map_err(|_| format!("{text:?} is not a layout version (16 hexadecimal digits)"))
+}
+
+/// The layout `map` (of `query`) is drawn over: `version` when given (an
+/// error when the pages have no such version), else the newest of the
+/// heatmap's segment; `None` when no layout was captured.
+pub fn layout_for(
+    store: &dyn EventReader,
+    query: &HeatmapQuery,
+    map: &Heatmap,
+    version: Option<Fingerprint>,
+) -> Result<Option<StoredLayout>> {
+    let segment = heatmap_segment(query.segment, map.page_width);
+    let wanted = LayoutQuery {
+        site: query.filter.site.clone(),
+        pages: PagePattern::new(query.pages.as_str()),
+        // A version asked for is looked up in every segment.
+        segment: if version.is_some() {
+            WidthSegment::All
+        } else {
+            segment
+        },
+    };
+    let found = store.layout(&wanted, segment, version)?;
+    match (version, found) {
+        (Some(v), None) => Err(anyhow!("the pages have no layout version {v}")),
+        (_, found) => Ok(found),
+    }
+}
