@@ -62,20 +62,31 @@ fn session_paths<'a>(
 
 /// The path tree of `query` over `set`.
 pub fn paths(set: &StepSet, query: &PathsQuery) -> Paths {
-    let mut counts: HashMap<Vec<u32>, u64> = HashMap::new();
-    let mut sessions = 0;
+    // A trie of the paths: node 0 is the start, every other node a page
+    // reached from its parent, with the sessions that got that far.
+    let mut page_of: Vec<u32> = vec![END];
+    let mut count: Vec<u64> = vec![0];
+    let mut children: Vec<Vec<u32>> = vec![Vec::new()];
+    let mut index: HashMap<(u32, u32), u32> = HashMap::new();
     for (_, path) in session_paths(set, query) {
-        sessions += 1;
-        for len in 1..=path.len() {
-            *counts.entry(path[..len].to_vec()).or_default() += 1;
+        count[0] += 1;
+        let mut at = 0u32;
+        for page in path {
+            let next = match index.get(&(at, page)) {
+                Some(node) => *node,
+                None => {
+                    let node = page_of.len() as u32;
+                    page_of.push(page);
+                    count.push(0);
+                    children.push(Vec::new());
+                    children[at as usize].push(node);
+                    index.insert((at, page), node);
+                    node
+                }
+            };
+            count[next as usize] += 1;
+            at = next;
         }
-    }
-    let mut children: HashMap<&[u32], Vec<(&[u32], u64)>> = HashMap::new();
-    for (path, n) in &counts {
-        children
-            .entry(&path[..path.len() - 1])
-            .or_default()
-            .push((path.as_slice(), *n));
     }
     let label = |p: u32| match (p, query.direction) {
         (END, Direction::Forward) => EXIT_LABEL.to_owned(),
@@ -83,28 +94,45 @@ pub fn paths(set: &StepSet, query: &PathsQuery) -> Paths {
         (p, _) => set.pages.get(p as usize).cloned().unwrap_or_default(),
     };
     let mut nodes = Vec::new();
-    let mut stack: Vec<(&[u32], u64)> = vec![(&[], sessions)];
-    while let Some((path, parent_sessions)) = stack.pop() {
-        if !path.is_empty() {
-            let n = counts.get(path).copied().unwrap_or(0);
-            nodes.push(PathNode {
-                path: path.iter().map(|p| label(*p)).collect(),
-                sessions: n,
-                share: share(n, parent_sessions),
-            });
+    // Depth first: a node, then its children, the most followed first.
+    let mut stack: Vec<(u32, Vec<String>)> = vec![(0, Vec::new())];
+    while let Some((node, path)) = stack.pop() {
+        let n = count[node as usize];
+        let mut kids = children[node as usize].clone();
+        // Most followed first, then by page key, for a stable answer.
+        kids.sort_by(|a, b| {
+            let (a, b) = (*a as usize, *b as usize);
+            count[b]
+                .cmp(&count[a])
+                .then_with(|| label(page_of[a]).cmp(&label(page_of[b])))
+        });
+        kids.truncate(query.branches.max(1) as usize);
+        for kid in kids.into_iter().rev() {
+            let mut kid_path = path.clone();
+            kid_path.push(label(page_of[kid as usize]));
+            stack.push((kid, kid_path));
         }
-        let n = counts.get(path).copied().unwrap_or(sessions);
-        if let Some(kids) = children.get_mut(path) {
-            // Most followed first, then by page key, for a stable answer.
-            let last = |path: &[u32]| label(path.last().copied().unwrap_or(END));
-            kids.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| last(a.0).cmp(&last(b.0))));
-            kids.truncate(query.branches.max(1) as usize);
-            // Pushed in reverse, so that the most followed pops first.
-            for (kid, _) in kids.iter().rev() {
-                stack.push((kid, n));
-            }
+        if node != 0 {
+            nodes.push((path, n));
         }
     }
+    // Shares need the parent's sessions: a node's parent is the nearest
+    // earlier node one step shorter (depth-first order), the start for a
+    // first page.
+    let mut above: Vec<u64> = vec![count[0]];
+    let nodes = nodes
+        .into_iter()
+        .map(|(path, n)| {
+            above.truncate(path.len());
+            let parent = above.last().copied().unwrap_or(count[0]);
+            above.push(n);
+            PathNode {
+                path,
+                sessions: n,
+                share: share(n, parent),
+            }
+        })
+        .collect();
     Paths {
         start: query
             .start
@@ -112,7 +140,7 @@ pub fn paths(set: &StepSet, query: &PathsQuery) -> Paths {
             .map_or_else(|| ENTRY_LABEL.to_owned(), |p| p.as_str().to_owned()),
         direction: query.direction,
         depth: query.depth.max(1),
-        sessions,
+        sessions: count[0],
         nodes,
     }
 }
