@@ -11,11 +11,11 @@
 //! └─────────────────────────────────────────────────────────────────────┘
 //! ```
 
-use super::{bar, block, message, placeholder};
+use super::{bar, fitted_block, message, placeholder};
 use crate::app::{App, FunnelState};
 use crate::filters::span_label;
 use crate::layout::funnel::{hint_area, visible_rows};
-use crate::text::{count, duration, ellipsize, percent, safe};
+use crate::text::{count, duration, percent, safe};
 use crate::theme;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -80,10 +80,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     ];
     let table = Table::new(rows, widths)
         .header(header)
-        .block(block(ellipsize(
-            &title,
-            area.width.saturating_sub(2).into(),
-        )));
+        .block(fitted_block(&title, area));
     frame.render_widget(table, area);
     let hint = if state.ready() {
         "a add · x delete · J/K move · w within · c reached · d dropped"

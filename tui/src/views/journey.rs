@@ -10,7 +10,7 @@
 //! └────────────────────────────────────┴──────────────────────────────┘
 //! ```
 
-use super::{block, placeholder};
+use super::{block, fitted_block, placeholder};
 use crate::app::App;
 use crate::layout;
 use crate::text::{duration, ellipsize, offset, safe, safe_or, short_datetime};
@@ -96,10 +96,7 @@ fn render_session(frame: &mut Frame, s: &SessionSummary, area: Rect) {
     ];
     let title = format!(" session {} ", safe(&s.session_id));
     frame.render_widget(
-        Paragraph::new(lines).block(block(ellipsize(
-            &title,
-            area.width.saturating_sub(2).into(),
-        ))),
+        Paragraph::new(lines).block(fitted_block(&title, area)),
         area,
     );
 }

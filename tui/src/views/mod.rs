@@ -26,6 +26,14 @@ pub fn block(title: String) -> Block<'static> {
     Block::bordered().title(Span::styled(title, theme::title()))
 }
 
+/// A bordered block over `area` whose title is cut to fit inside the border.
+pub fn fitted_block(title: &str, area: Rect) -> Block<'static> {
+    block(crate::text::ellipsize(
+        title,
+        area.width.saturating_sub(2).into(),
+    ))
+}
+
 /// Draws the loading or error state of `remote` when it has nothing to show
 /// yet; returns true if it drew something (the caller then stops).
 pub fn placeholder<T>(frame: &mut Frame, area: Rect, title: &str, remote: &Remote<T>) -> bool {

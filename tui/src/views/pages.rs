@@ -3,10 +3,10 @@
 //! period. Enter opens the page's heatmap; `c` shows the sessions that
 //! clicked it.
 
-use super::{block, empty_hint, message, placeholder, sort_mark};
+use super::{empty_hint, fitted_block, message, placeholder, sort_mark};
 use crate::app::App;
 use crate::layout::pages::visible_rows;
-use crate::text::{change, count, ellipsize, percent, safe};
+use crate::text::{change, count, percent, safe};
 use crate::theme;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -106,10 +106,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     );
     let table = Table::new(table_rows, widths)
         .header(header)
-        .block(block(ellipsize(
-            &title,
-            area.width.saturating_sub(2).into(),
-        )));
+        .block(fitted_block(&title, area));
     frame.render_widget(table, area);
     placeholder(frame, area, "Pages", &state.rows);
 }

@@ -10,10 +10,10 @@
 //! └───────────────────────────────────────────────────────────────────┘
 //! ```
 
-use super::{bar, block, message, placeholder};
+use super::{bar, fitted_block, message, placeholder};
 use crate::app::{expanded, has_children, visible, App};
 use crate::layout::paths::visible_rows;
-use crate::text::{count, ellipsize, path_of, percent, safe};
+use crate::text::{count, path_of, percent, safe};
 use crate::theme;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -61,10 +61,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     ];
     let table = Table::new(rows, widths)
         .header(header)
-        .block(block(ellipsize(
-            &title,
-            area.width.saturating_sub(2).into(),
-        )));
+        .block(fitted_block(&title, area));
     frame.render_widget(table, area);
     placeholder(frame, area, title.trim(), &state.tree);
 }

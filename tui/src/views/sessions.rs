@@ -11,10 +11,10 @@
 //! soon after a rage click); `frus` is the frustration score they add up to
 //! (`s` sorts by it).
 
-use super::{block, empty_hint, message, placeholder, sort_mark};
+use super::{empty_hint, fitted_block, message, placeholder, sort_mark};
 use crate::app::App;
 use crate::layout::sessions::visible_rows;
-use crate::text::{duration, ellipsize, safe, safe_or, short_datetime};
+use crate::text::{duration, safe, safe_or, short_datetime};
 use crate::theme;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -154,10 +154,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     );
     let table = Table::new(rows, columns().map(|c| c.2))
         .header(header)
-        .block(block(ellipsize(
-            &title,
-            area.width.saturating_sub(2).into(),
-        )));
+        .block(fitted_block(&title, area));
     frame.render_widget(table, area);
     placeholder(frame, area, "Sessions", &state.window);
 }
