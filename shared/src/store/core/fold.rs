@@ -158,7 +158,7 @@ impl<K: Keys> Fold<K> {
         session.end = session.end.max(f.ts);
         session
             .steps
-            .extend(step_of(f.kind, f.ts, f.order, f.page.clone(), f.name));
+            .extend(step_of(f.kind, f.ts, f.order, &f.page, f.name));
         match f.kind {
             EventKind::PageView => {
                 session.page_views += 1;

@@ -49,16 +49,17 @@ pub struct Step<P> {
     pub label: StepLabel<P>,
 }
 
-/// The step an event is, if it is one (page views and custom events).
-pub fn step_of<P>(
+/// The step an event is, if it is one (page views and custom events); the
+/// page is cloned only for a page view, since every event of a commit asks.
+pub fn step_of<P: Clone>(
     kind: EventKind,
     ts: i64,
     order: i64,
-    page: P,
+    page: &P,
     name: Option<&str>,
 ) -> Option<Step<P>> {
     let label = match kind {
-        EventKind::PageView => StepLabel::Page(page),
+        EventKind::PageView => StepLabel::Page(page.clone()),
         EventKind::Custom => StepLabel::Event(name.unwrap_or_default().to_owned()),
         EventKind::Click | EventKind::Scroll => return None,
     };

@@ -465,7 +465,7 @@ impl SessionDoc {
 }
 
 /// A number of any BSON width.
-pub(crate) fn number(value: &Bson) -> Option<i64> {
+fn number(value: &Bson) -> Option<i64> {
     match value {
         Bson::Int32(v) => Some(i64::from(*v)),
         Bson::Int64(v) => Some(*v),

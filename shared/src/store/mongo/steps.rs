@@ -126,7 +126,7 @@ pub(super) async fn backfill(db: &Database, progress: &dyn Progress) -> Result<(
             while events.advance().await? {
                 let e = events.deserialize_current()?;
                 let kind = EventKind::from_code(e.kind).unwrap_or(EventKind::Click);
-                if let Some(step) = step_of(kind, e.ts, e.seq, e.page.clone(), e.name.as_deref()) {
+                if let Some(step) = step_of(kind, e.ts, e.seq, &e.page, e.name.as_deref()) {
                     steps.entry(e.sid.clone()).or_default().push(step);
                 }
             }

@@ -166,11 +166,13 @@ fn apply_session_delta(
             } else {
                 None
             };
-            Ok((
-                r.get::<_, String>(9)?,
-                share,
-                r.get::<_, Option<Vec<u8>>>(10)?,
-            ))
+            // The stored steps are copied out only when new ones merge in.
+            let steps = if d.steps.is_empty() {
+                None
+            } else {
+                r.get::<_, Option<Vec<u8>>>(10)?
+            };
+            Ok((r.get::<_, String>(9)?, share, steps))
         })?;
     // The steps with the new ones merged in place, and the quick backs they
     // make; `None` leaves both as they are. A blob that cannot be read is
