@@ -524,11 +524,7 @@ fn sessions_stored_before_steps_get_them_when_a_writer_opens() {
             .expect("sessions")
             .rows;
         (
-            steps
-                .sessions
-                .iter()
-                .map(|s| s.steps.len())
-                .collect::<Vec<_>>(),
+            steps.sessions().map(|s| s.steps.len()).collect::<Vec<_>>(),
             session[0].quick_backs,
         )
     };

@@ -400,8 +400,7 @@ fn migrating_to_version_4_backfills_steps() {
                 PageRequest::first(1_000),
             )
             .expect("sessions");
-        let mut steps = reader.steps(&Filter::default()).expect("steps");
-        steps.sessions.sort_by(|a, b| a.key.cmp(&b.key));
+        let steps = reader.steps(&Filter::default()).expect("steps");
         let paths = shared::store::core::flows::paths(
             &steps,
             &shared::store::flow_query::PathsQuery {

@@ -2,30 +2,129 @@
 //! The rules are in [`crate::store::core::flows`]; an engine only hands over
 //! the steps of the sessions a filter selects ([`StepSet`]).
 
-use super::core::steps::Step;
 use super::query::Filter;
 use crate::page_key::PagePattern;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// The label of the branch of sessions that ended (forward paths).
 pub const EXIT_LABEL: &str = "(exit)";
 /// The label of the branch of sessions that started there (backward paths).
 pub const ENTRY_LABEL: &str = "(entry)";
 
-/// The steps of the sessions a filter selects, as an engine hands them over.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A map keyed by labels the engine chose; a fast hash (`foldhash`), since
+/// the rules look labels up once or more per step of every session.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// What a step is, by label: a page view of `pages[i]` or the custom event
+/// `names[i]` of its [`StepSet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FlowLabel {
+    Page(u32),
+    Event(u32),
+}
+
+/// One step as paths and funnels read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowStep {
+    pub ts: i64,
+    pub label: FlowLabel,
+}
+
+/// The steps of the sessions a filter selects, as an engine hands them over:
+/// flat (every step in one list, every key in one string) and with pages and
+/// event names interned, so that a month of sessions costs a few
+/// allocations rather than several per session.
+#[derive(Debug, Clone, Default)]
 pub struct StepSet {
     /// Page keys; a page step's label is an index into this list.
     pub pages: Vec<String>,
-    pub sessions: Vec<SessionSteps>,
+    /// Custom event names; an event step's label is an index into this list.
+    pub names: Vec<String>,
+    page_labels: FastMap<String, u32>,
+    name_labels: FastMap<String, u32>,
+    steps: Vec<FlowStep>,
+    keys: String,
+    /// Per session, where its steps and its key end.
+    ends: Vec<(u32, u32)>,
 }
 
-/// One session's steps in `(ts, order)` order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SessionSteps {
+/// One session of a [`StepSet`]: its steps in `(ts, order)` order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionSteps<'a> {
     /// The engine's own key of the session, as [`Filter::sessions`] takes it.
-    pub key: String,
-    pub steps: Vec<Step<u32>>,
+    pub key: &'a str,
+    pub steps: &'a [FlowStep],
+}
+
+impl StepSet {
+    /// The label of page `key`, interned.
+    pub fn page(&mut self, key: &str) -> u32 {
+        intern(&mut self.pages, &mut self.page_labels, key)
+    }
+
+    /// The label of the custom event `name`, interned.
+    pub fn name(&mut self, name: &str) -> u32 {
+        intern(&mut self.names, &mut self.name_labels, name)
+    }
+
+    /// The label `name` has, if any session has that event.
+    pub fn name_label(&self, name: &str) -> Option<u32> {
+        self.name_labels.get(name).copied()
+    }
+
+    /// Adds a session whose key is `key` (written by `key`, so that an
+    /// engine's numeric key costs no string of its own) and whose steps are
+    /// `steps`, in order. A session without steps is left out.
+    pub fn push_session(
+        &mut self,
+        key: impl std::fmt::Display,
+        steps: impl IntoIterator<Item = FlowStep>,
+    ) {
+        let before = self.steps.len();
+        self.steps.extend(steps);
+        if self.steps.len() == before {
+            return;
+        }
+        use std::fmt::Write;
+        let _ = write!(self.keys, "{key}");
+        self.ends
+            .push((self.steps.len() as u32, self.keys.len() as u32));
+    }
+
+    /// The sessions, in the order they were added.
+    pub fn sessions(&self) -> impl Iterator<Item = SessionSteps<'_>> + '_ {
+        let mut from = (0usize, 0usize);
+        self.ends.iter().map(move |&(steps, key)| {
+            let (steps, key) = (steps as usize, key as usize);
+            let session = SessionSteps {
+                key: self.keys.get(from.1..key).unwrap_or_default(),
+                steps: self.steps.get(from.0..steps).unwrap_or_default(),
+            };
+            from = (steps, key);
+            session
+        })
+    }
+
+    /// How many sessions there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+fn intern(list: &mut Vec<String>, index: &mut FastMap<String, u32>, text: &str) -> u32 {
+    if let Some(label) = index.get(text) {
+        return *label;
+    }
+    let label = list.len() as u32;
+    list.push(text.to_owned());
+    index.insert(text.to_owned(), label);
+    label
 }
 
 /// Which way a path tree grows from its start.

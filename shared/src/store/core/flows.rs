@@ -19,45 +19,60 @@
 //! start when given. Per step: the sessions that reached it, conversions, and
 //! the median time from the previous step.
 
-use super::steps::{page_runs, Step, StepLabel};
+use super::steps::runs;
 use crate::store::flow_query::*;
-use std::collections::HashMap;
 
 /// The exit or entry branch, among page labels.
 const END: u32 = u32::MAX;
 
-/// The path of each session that reached the start: page labels, the start
-/// first (backward: then the pages before it), [`END`] where it ended.
-fn session_paths<'a>(
+/// The pages of a session's page views in `out`, consecutive views of one
+/// page once.
+fn session_pages(steps: &[FlowStep], out: &mut Vec<u32>) {
+    out.clear();
+    let views = steps.iter().filter_map(|s| match s.label {
+        FlowLabel::Page(page) => Some((page, s.ts)),
+        FlowLabel::Event(_) => None,
+    });
+    out.extend(runs(views).map(|(page, _)| page));
+}
+
+/// Calls `visit` with the path of each session that reached the start: page
+/// labels, the start first (backward: then the pages before it), [`END`]
+/// where it ended. Buffers are reused from one session to the next.
+fn for_each_path<'a>(
     set: &'a StepSet,
-    query: &'a PathsQuery,
-) -> impl Iterator<Item = (&'a SessionSteps, Vec<u32>)> + 'a {
+    query: &PathsQuery,
+    mut visit: impl FnMut(SessionSteps<'a>, &[u32]),
+) {
     let matching: Vec<bool> = set
         .pages
         .iter()
         .map(|p| query.start.as_ref().is_none_or(|s| s.matches(p)))
         .collect();
     let depth = query.depth.max(1) as usize;
-    set.sessions.iter().filter_map(move |session| {
-        let runs: Vec<u32> = page_runs(&session.steps)
-            .into_iter()
-            .map(|(p, _)| *p)
-            .collect();
+    let (mut pages, mut path) = (Vec::new(), Vec::new());
+    for session in set.sessions() {
+        session_pages(session.steps, &mut pages);
         let at = if query.start.is_none() {
-            (!runs.is_empty()).then_some(0)?
+            (!pages.is_empty()).then_some(0)
         } else {
-            runs.iter()
-                .position(|p| matching.get(*p as usize).copied().unwrap_or(false))?
+            pages
+                .iter()
+                .position(|p| matching.get(*p as usize).copied().unwrap_or(false))
         };
-        let mut path: Vec<u32> = match query.direction {
-            Direction::Forward => runs[at..].iter().take(depth).copied().collect(),
-            Direction::Backward => runs[..=at].iter().rev().take(depth).copied().collect(),
+        let Some(at) = at else {
+            continue;
         };
+        path.clear();
+        match query.direction {
+            Direction::Forward => path.extend(pages[at..].iter().take(depth)),
+            Direction::Backward => path.extend(pages[..=at].iter().rev().take(depth)),
+        }
         if path.len() < depth {
             path.push(END);
         }
-        Some((session, path))
-    })
+        visit(session, &path);
+    }
 }
 
 /// The path tree of `query` over `set`.
@@ -67,31 +82,27 @@ pub fn paths(set: &StepSet, query: &PathsQuery) -> Paths {
     let mut page_of: Vec<u32> = vec![END];
     let mut count: Vec<u64> = vec![0];
     let mut children: Vec<Vec<u32>> = vec![Vec::new()];
-    let mut index: HashMap<(u32, u32), u32> = HashMap::new();
-    for (_, path) in session_paths(set, query) {
+    let mut index: FastMap<(u32, u32), u32> = FastMap::default();
+    for_each_path(set, query, |_, path| {
         count[0] += 1;
         let mut at = 0u32;
-        for page in path {
-            let next = match index.get(&(at, page)) {
-                Some(node) => *node,
-                None => {
-                    let node = page_of.len() as u32;
-                    page_of.push(page);
-                    count.push(0);
-                    children.push(Vec::new());
-                    children[at as usize].push(node);
-                    index.insert((at, page), node);
-                    node
-                }
-            };
+        for &page in path {
+            let next = *index.entry((at, page)).or_insert_with(|| {
+                let node = page_of.len() as u32;
+                page_of.push(page);
+                count.push(0);
+                children.push(Vec::new());
+                children[at as usize].push(node);
+                node
+            });
             count[next as usize] += 1;
             at = next;
         }
-    }
+    });
     let label = |p: u32| match (p, query.direction) {
-        (END, Direction::Forward) => EXIT_LABEL.to_owned(),
-        (END, Direction::Backward) => ENTRY_LABEL.to_owned(),
-        (p, _) => set.pages.get(p as usize).cloned().unwrap_or_default(),
+        (END, Direction::Forward) => EXIT_LABEL,
+        (END, Direction::Backward) => ENTRY_LABEL,
+        (p, _) => set.pages.get(p as usize).map_or("", String::as_str),
     };
     let mut nodes = Vec::new();
     // Depth first: a node, then its children, the most followed first.
@@ -104,12 +115,12 @@ pub fn paths(set: &StepSet, query: &PathsQuery) -> Paths {
             let (a, b) = (*a as usize, *b as usize);
             count[b]
                 .cmp(&count[a])
-                .then_with(|| label(page_of[a]).cmp(&label(page_of[b])))
+                .then_with(|| label(page_of[a]).cmp(label(page_of[b])))
         });
         kids.truncate(query.branches.max(1) as usize);
         for kid in kids.into_iter().rev() {
             let mut kid_path = path.clone();
-            kid_path.push(label(page_of[kid as usize]));
+            kid_path.push(label(page_of[kid as usize]).to_owned());
             stack.push((kid, kid_path));
         }
         if node != 0 {
@@ -148,7 +159,7 @@ pub fn paths(set: &StepSet, query: &PathsQuery) -> Paths {
 /// The keys of the sessions whose path begins with `path` (labels as in
 /// [`PathNode::path`]).
 pub fn path_sessions(set: &StepSet, query: &PathsQuery, path: &[String]) -> Vec<String> {
-    let index: HashMap<&str, u32> = set
+    let index: FastMap<&str, u32> = set
         .pages
         .iter()
         .enumerate()
@@ -161,13 +172,15 @@ pub fn path_sessions(set: &StepSet, query: &PathsQuery, path: &[String]) -> Vec<
             p => index.get(p).copied(),
         })
         .collect();
-    let Some(wanted) = wanted else {
-        return Vec::new();
-    };
-    session_paths(set, query)
-        .filter(|(_, p)| p.starts_with(&wanted))
-        .map(|(s, _)| s.key.clone())
-        .collect()
+    let mut keys = Vec::new();
+    if let Some(wanted) = wanted {
+        for_each_path(set, query, |session, p| {
+            if p.starts_with(&wanted) {
+                keys.push(session.key.to_owned());
+            }
+        });
+    }
+    keys
 }
 
 fn share(n: u64, of: u64) -> f64 {
@@ -178,70 +191,90 @@ fn share(n: u64, of: u64) -> f64 {
     }
 }
 
-/// How far one session got: the time each reached step was reached.
+/// What a funnel step matches, by label.
+enum Wanted {
+    /// Page views of the pages whose label is `true`.
+    Pages(Vec<bool>),
+    /// Custom events of this label (`None`: no session has that event).
+    Name(Option<u32>),
+}
+
+impl Wanted {
+    fn hits(&self, step: &FlowStep) -> bool {
+        match (self, step.label) {
+            (Self::Pages(pages), FlowLabel::Page(p)) => {
+                pages.get(p as usize).copied().unwrap_or(false)
+            }
+            (Self::Name(name), FlowLabel::Event(e)) => *name == Some(e),
+            _ => false,
+        }
+    }
+}
+
+/// How far one session got: in `best`, the time each reached step was
+/// reached (`times` is scratch space).
 fn reached(
-    steps: &[Step<u32>],
-    wanted: &[Vec<bool>],
-    names: &[Option<&str>],
+    steps: &[FlowStep],
+    wanted: &[Wanted],
     within: Option<i64>,
-) -> Vec<i64> {
-    let hits = |i: usize, step: &Step<u32>| match (&step.label, names[i]) {
-        (StepLabel::Page(p), None) => wanted[i].get(*p as usize).copied().unwrap_or(false),
-        (StepLabel::Event(name), Some(want)) => name == want,
-        _ => false,
-    };
-    let mut best: Vec<i64> = Vec::new();
+    best: &mut Vec<i64>,
+    times: &mut Vec<i64>,
+) {
+    best.clear();
     for (start, first) in steps.iter().enumerate() {
-        if !hits(0, first) {
+        if !wanted[0].hits(first) {
             continue;
         }
-        let mut times = vec![first.ts];
+        times.clear();
+        times.push(first.ts);
         for step in &steps[start + 1..] {
-            if times.len() == names.len() || within.is_some_and(|w| step.ts - first.ts > w) {
+            if times.len() == wanted.len() || within.is_some_and(|w| step.ts - first.ts > w) {
                 break;
             }
-            if hits(times.len(), step) {
+            if wanted[times.len()].hits(step) {
                 times.push(step.ts);
             }
         }
         if times.len() > best.len() {
-            best = times;
+            std::mem::swap(best, times);
         }
-        if best.len() == names.len() {
+        if best.len() == wanted.len() {
             break;
         }
     }
-    best
 }
 
-/// Per session, the times of the funnel steps it reached.
-fn funnel_runs<'a>(
+/// Calls `visit` with each session and the times of the funnel steps it
+/// reached (none: an empty list).
+fn for_each_run<'a>(
     set: &'a StepSet,
-    query: &'a FunnelQuery,
-) -> impl Iterator<Item = (&'a SessionSteps, Vec<i64>)> + 'a {
-    let wanted: Vec<Vec<bool>> = query
+    query: &FunnelQuery,
+    mut visit: impl FnMut(SessionSteps<'a>, &[i64]),
+) {
+    if query.steps.is_empty() {
+        return;
+    }
+    let wanted: Vec<Wanted> = query
         .steps
         .iter()
         .map(|s| match s {
-            FunnelStep::Page(pattern) => set.pages.iter().map(|p| pattern.matches(p)).collect(),
-            FunnelStep::Event(_) => Vec::new(),
+            FunnelStep::Page(pattern) => {
+                Wanted::Pages(set.pages.iter().map(|p| pattern.matches(p)).collect())
+            }
+            FunnelStep::Event(name) => Wanted::Name(set.name_label(name)),
         })
         .collect();
-    let names: Vec<Option<&str>> = query
-        .steps
-        .iter()
-        .map(|s| match s {
-            FunnelStep::Page(_) => None,
-            FunnelStep::Event(name) => Some(name.as_str()),
-        })
-        .collect();
-    set.sessions.iter().filter_map(move |session| {
-        if names.is_empty() {
-            return None;
-        }
-        let times = reached(&session.steps, &wanted, &names, query.within_ms);
-        Some((session, times))
-    })
+    let (mut best, mut times) = (Vec::new(), Vec::new());
+    for session in set.sessions() {
+        reached(
+            session.steps,
+            &wanted,
+            query.within_ms,
+            &mut best,
+            &mut times,
+        );
+        visit(session, &best);
+    }
 }
 
 /// The funnel of `query` over `set`.
@@ -249,14 +282,14 @@ pub fn funnel(set: &StepSet, query: &FunnelQuery) -> Funnel {
     let n = query.steps.len();
     let mut sessions = vec![0u64; n];
     let mut gaps: Vec<Vec<i64>> = vec![Vec::new(); n];
-    for (_, times) in funnel_runs(set, query) {
+    for_each_run(set, query, |_, times| {
         for (i, t) in times.iter().enumerate() {
             sessions[i] += 1;
             if i > 0 {
                 gaps[i].push(t - times[i - 1]);
             }
         }
-    }
+    });
     let steps = query
         .steps
         .iter()
@@ -284,16 +317,18 @@ pub fn funnel_sessions(
     step: usize,
     dropped: bool,
 ) -> Vec<String> {
-    funnel_runs(set, query)
-        .filter(|(_, times)| {
-            if dropped {
-                step > 0 && times.len() == step
-            } else {
-                times.len() > step
-            }
-        })
-        .map(|(s, _)| s.key.clone())
-        .collect()
+    let mut keys = Vec::new();
+    for_each_run(set, query, |session, times| {
+        let keep = if dropped {
+            step > 0 && times.len() == step
+        } else {
+            times.len() > step
+        };
+        if keep {
+            keys.push(session.key.to_owned());
+        }
+    });
+    keys
 }
 
 /// The median of `values` (the lower of the middle two), `None` when empty.
@@ -322,30 +357,27 @@ mod tests {
 
     /// A session from `(ts, step)` pairs: `"a"`..`"e"` are page views, `"!x"`
     /// the custom event `x`.
-    fn session(key: &str, steps: &[(i64, &str)]) -> SessionSteps {
-        let steps = steps
-            .iter()
-            .enumerate()
-            .map(|(i, (ts, what))| Step {
-                ts: *ts,
-                order: i as i64,
-                label: match what.strip_prefix('!') {
-                    Some(name) => StepLabel::Event(name.to_owned()),
-                    None => StepLabel::Page(u32::from(what.as_bytes()[0] - b'a')),
-                },
-            })
-            .collect();
-        SessionSteps {
-            key: key.to_owned(),
-            steps,
-        }
-    }
+    type Fixture<'a> = (&'a str, &'a [(i64, &'a str)]);
 
-    fn set(sessions: Vec<SessionSteps>) -> StepSet {
-        StepSet {
-            pages: PAGES.iter().map(|p| (*p).to_owned()).collect(),
-            sessions,
+    fn set(sessions: &[Fixture<'_>]) -> StepSet {
+        let mut set = StepSet::default();
+        for page in PAGES {
+            set.page(page);
         }
+        for (key, steps) in sessions {
+            let steps: Vec<FlowStep> = steps
+                .iter()
+                .map(|(ts, what)| FlowStep {
+                    ts: *ts,
+                    label: match what.strip_prefix('!') {
+                        Some(name) => FlowLabel::Event(set.name(name)),
+                        None => FlowLabel::Page(u32::from(what.as_bytes()[0] - b'a')),
+                    },
+                })
+                .collect();
+            set.push_session(key, steps);
+        }
+        set
     }
 
     fn query(start: Option<&str>, direction: Direction, depth: u32) -> PathsQuery {
@@ -379,15 +411,15 @@ mod tests {
 
     #[test]
     fn paths_from_the_entry_collapse_repeats_and_end_in_exits() {
-        let set = set(vec![
+        let set = set(&[
             // Repeated page (a reload, or an SPA view of the same page) once.
-            session("1", &[(0, "a"), (1, "a"), (2, "b"), (3, "!buy"), (4, "c")]),
-            session("2", &[(0, "a"), (1, "b")]),
+            ("1", &[(0, "a"), (1, "a"), (2, "b"), (3, "!buy"), (4, "c")]),
+            ("2", &[(0, "a"), (1, "b")]),
             // A loop: a → b → a.
-            session("3", &[(0, "a"), (1, "b"), (2, "a"), (3, "d")]),
-            session("4", &[(0, "c")]),
+            ("3", &[(0, "a"), (1, "b"), (2, "a"), (3, "d")]),
+            ("4", &[(0, "c")]),
             // Only a custom event: no page, no path.
-            session("5", &[(0, "!x")]),
+            ("5", &[(0, "!x")]),
         ]);
         let paths = paths(&set, &query(None, Direction::Forward, 3));
         assert_eq!(paths.sessions, 4);
@@ -422,10 +454,10 @@ mod tests {
 
     #[test]
     fn paths_start_at_the_first_match_and_walk_back() {
-        let set = set(vec![
-            session("1", &[(0, "a"), (1, "b"), (2, "c"), (3, "b")]),
-            session("2", &[(0, "b"), (1, "d")]),
-            session("3", &[(0, "e")]),
+        let set = set(&[
+            ("1", &[(0, "a"), (1, "b"), (2, "c"), (3, "b")]),
+            ("2", &[(0, "b"), (1, "d")]),
+            ("3", &[(0, "e")]),
         ]);
         let forward = paths(&set, &query(Some("/b"), Direction::Forward, 2));
         assert_eq!(tree(&forward), owned(&[("b", 2), ("b>c", 1), ("b>d", 1)]));
@@ -450,18 +482,18 @@ mod tests {
 
     #[test]
     fn funnels_match_in_order_with_anything_between() {
-        let set = set(vec![
+        let set = set(&[
             // Every step, with detours; step b reached twice.
-            session(
+            (
                 "1",
                 &[(0, "a"), (10, "c"), (20, "b"), (30, "b"), (40, "!signup")],
             ),
             // Steps out of order: b before a only reaches a.
-            session("2", &[(0, "b"), (10, "a")]),
+            ("2", &[(0, "b"), (10, "a")]),
             // Two starts: the later one gets further.
-            session("3", &[(0, "a"), (100_000, "a"), (100_500, "b")]),
+            ("3", &[(0, "a"), (100_000, "a"), (100_500, "b")]),
             // Never starts.
-            session("4", &[(0, "c"), (5, "!signup")]),
+            ("4", &[(0, "c"), (5, "!signup")]),
         ]);
         let q = funnel_query(&["page:/a", "page:/b", "event:signup"], None);
         let f = funnel(&set, &q);

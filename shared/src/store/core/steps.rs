@@ -77,15 +77,25 @@ pub fn merge<P>(stored: &mut Vec<Step<P>>, new: Vec<Step<P>>) {
 /// The pages of `steps` in order, consecutive views of one page once, each
 /// with the time of its first view in the run.
 pub fn page_runs<P: PartialEq>(steps: &[Step<P>]) -> Vec<(&P, i64)> {
-    let mut runs: Vec<(&P, i64)> = Vec::new();
-    for step in steps {
-        if let StepLabel::Page(page) = &step.label {
-            if runs.last().is_none_or(|(last, _)| *last != page) {
-                runs.push((page, step.ts));
-            }
-        }
-    }
-    runs
+    runs(steps.iter().filter_map(|s| match &s.label {
+        StepLabel::Page(page) => Some((page, s.ts)),
+        StepLabel::Event(_) => None,
+    }))
+    .collect()
+}
+
+/// Page views `(page, ts)` in order with consecutive views of one page once,
+/// each run at the time of its first view: the rule [`page_runs`] applies,
+/// for any form of steps.
+pub fn runs<P: PartialEq + Copy>(
+    views: impl IntoIterator<Item = (P, i64)>,
+) -> impl Iterator<Item = (P, i64)> {
+    let mut last: Option<P> = None;
+    views.into_iter().filter(move |(page, _)| {
+        let new = last != Some(*page);
+        last = Some(*page);
+        new
+    })
 }
 
 /// The quick backs among a session's steps (see the module doc).

@@ -15,7 +15,7 @@ use super::writer::bulk_update;
 use crate::event::EventKind;
 use crate::progress::Progress;
 use crate::store::core::steps::{merge, quick_backs, step_of, Step, StepLabel};
-use crate::store::flow_query::{SessionSteps, StepSet};
+use crate::store::flow_query::{FlowLabel, FlowStep, StepSet};
 use crate::store::StoreError;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::Database;
@@ -156,25 +156,22 @@ pub(super) async fn step_set(
     mut stages: Vec<Document>,
 ) -> Result<StepSet, StoreError> {
     stages.push(doc! { "$project": { f::STEPS: 1 } });
-    let mut labels: HashMap<String, u32> = HashMap::new();
-    let mut pages: Vec<String> = Vec::new();
-    let mut sessions = Vec::new();
+    let mut set = StepSet::default();
     for d in aggregate(db, SESSIONS, stages).await? {
         let Ok(key) = d.get_str(f::ID) else {
             continue;
         };
-        let steps = steps_of(&d, |page| {
-            *labels.entry(page.to_owned()).or_insert_with(|| {
-                pages.push(page.to_owned());
-                (pages.len() - 1) as u32
+        let steps: Vec<FlowStep> = steps_of(&d, |page| set.page(page))
+            .into_iter()
+            .map(|step| FlowStep {
+                ts: step.ts,
+                label: match step.label {
+                    StepLabel::Page(page) => FlowLabel::Page(page),
+                    StepLabel::Event(name) => FlowLabel::Event(set.name(&name)),
+                },
             })
-        });
-        if !steps.is_empty() {
-            sessions.push(SessionSteps {
-                key: key.to_owned(),
-                steps,
-            });
-        }
+            .collect();
+        set.push_session(key, steps);
     }
-    Ok(StepSet { pages, sessions })
+    Ok(set)
 }

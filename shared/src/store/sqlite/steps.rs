@@ -8,11 +8,10 @@
 
 use super::reader::{session_conditions, Conditions, SqliteReader};
 use crate::store::core::steps::{merge, quick_backs, Step, StepLabel};
-use crate::store::flow_query::{SessionSteps, StepSet};
+use crate::store::flow_query::{FastMap, FlowLabel, FlowStep, StepSet};
 use crate::store::query::Filter;
 use crate::store::StoreError;
 use rusqlite::{params, params_from_iter, Transaction};
-use std::collections::HashMap;
 
 const PAGE: u8 = 0;
 const EVENT: u8 = 1;
@@ -52,11 +51,18 @@ pub(super) fn encode(steps: &[Step<i64>]) -> Vec<u8> {
     out
 }
 
-/// Reads a blob back, naming pages by `page`.
-pub(super) fn decode<P>(
-    blob: &[u8],
-    mut page: impl FnMut(i64) -> P,
-) -> Result<Vec<Step<P>>, StoreError> {
+/// A step as a blob holds it: a page view by page id, or a custom event by
+/// its name's bytes.
+enum RawLabel<'a> {
+    Page(i64),
+    Event(&'a [u8]),
+}
+
+/// Calls `step` with each step of a blob, `(ts, order, label)`, in order.
+fn walk<'a>(
+    blob: &'a [u8],
+    mut step: impl FnMut(i64, i64, RawLabel<'a>),
+) -> Result<(), StoreError> {
     let corrupt = || StoreError::Corrupt("a session's steps are unreadable".to_owned());
     let mut at = 0usize;
     let varint = |at: &mut usize| -> Result<u64, StoreError> {
@@ -72,7 +78,6 @@ pub(super) fn decode<P>(
         Err(corrupt())
     };
     let signed = |v: u64| ((v >> 1) as i64) ^ -((v & 1) as i64);
-    let mut steps = Vec::new();
     let (mut ts, mut order) = (0i64, 0i64);
     while at < blob.len() {
         ts = ts.wrapping_add(signed(varint(&mut at)?));
@@ -80,17 +85,30 @@ pub(super) fn decode<P>(
         let tag = *blob.get(at).ok_or_else(corrupt)?;
         at += 1;
         let label = match tag {
-            PAGE => StepLabel::Page(page(signed(varint(&mut at)?))),
+            PAGE => RawLabel::Page(signed(varint(&mut at)?)),
             EVENT => {
                 let len = usize::try_from(varint(&mut at)?).map_err(|_| corrupt())?;
                 let bytes = blob.get(at..at.saturating_add(len)).ok_or_else(corrupt)?;
                 at += len;
-                StepLabel::Event(String::from_utf8_lossy(bytes).into_owned())
+                RawLabel::Event(bytes)
             }
             _ => return Err(corrupt()),
         };
-        steps.push(Step { ts, order, label });
+        step(ts, order, label);
     }
+    Ok(())
+}
+
+/// Reads a blob back.
+pub(super) fn decode(blob: &[u8]) -> Result<Vec<Step<i64>>, StoreError> {
+    let mut steps = Vec::new();
+    walk(blob, |ts, order, label| {
+        let label = match label {
+            RawLabel::Page(page) => StepLabel::Page(page),
+            RawLabel::Event(name) => StepLabel::Event(String::from_utf8_lossy(name).into_owned()),
+        };
+        steps.push(Step { ts, order, label });
+    })?;
     Ok(steps)
 }
 
@@ -101,7 +119,7 @@ pub(super) fn merged(
     new: &[Step<i64>],
 ) -> Result<(Vec<u8>, i64), StoreError> {
     let mut steps = match stored {
-        Some(blob) => decode(blob, |p| p)?,
+        Some(blob) => decode(blob)?,
         None => Vec::new(),
     };
     merge(&mut steps, new.to_vec());
@@ -163,41 +181,48 @@ pub(super) fn step_set(reader: &SqliteReader, filter: &Filter) -> Result<StepSet
     session_conditions(filter, true, &mut c);
     c.push("s.steps IS NOT NULL", []);
     let sql = format!("SELECT s.id, s.steps FROM sessions s{}", c.sql());
-    let mut labels: HashMap<i64, u32> = HashMap::new();
-    let mut page_ids: Vec<i64> = Vec::new();
-    let mut sessions = Vec::new();
+    let mut set = StepSet::default();
+    // Page ids are looked up once each, on first sight.
+    let mut labels: FastMap<i64, u32> = FastMap::default();
+    let mut page_key = reader
+        .conn
+        .prepare_cached("SELECT key FROM pages WHERE id = ?1")?;
+    let mut steps: Vec<FlowStep> = Vec::new();
     let mut stmt = reader.conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params_from_iter(c.params.iter()))?;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
         let blob = r.get_ref(1)?.as_blob().unwrap_or_default();
-        let label = |page: i64| {
-            *labels.entry(page).or_insert_with(|| {
-                page_ids.push(page);
-                (page_ids.len() - 1) as u32
-            })
-        };
-        if let Ok(steps) = decode(blob, label) {
-            sessions.push(SessionSteps {
-                key: id.to_string(),
-                steps,
-            });
+        steps.clear();
+        let mut failed: Option<StoreError> = None;
+        let read = walk(blob, |ts, _, label| {
+            let label = match label {
+                RawLabel::Page(page) => match labels.get(&page) {
+                    Some(label) => FlowLabel::Page(*label),
+                    None => {
+                        let key = page_key
+                            .query_row([page], |r| r.get::<_, String>(0))
+                            .unwrap_or_else(|e| {
+                                failed.get_or_insert(e.into());
+                                String::new()
+                            });
+                        let label = set.page(&key);
+                        labels.insert(page, label);
+                        FlowLabel::Page(label)
+                    }
+                },
+                RawLabel::Event(name) => FlowLabel::Event(set.name(&String::from_utf8_lossy(name))),
+            };
+            steps.push(FlowStep { ts, label });
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if read.is_ok() {
+            set.push_session(id, steps.drain(..));
         }
     }
-    let mut pages = vec![String::new(); page_ids.len()];
-    let mut keys = reader.conn.prepare_cached(
-        "SELECT id, key FROM pages WHERE id IN (SELECT value FROM json_each(?1))",
-    )?;
-    for chunk in page_ids.chunks(10_000) {
-        let ids = serde_json::to_string(chunk).unwrap_or_default();
-        let mut rows = keys.query([ids])?;
-        while let Some(r) = rows.next()? {
-            if let Some(label) = labels.get(&r.get::<_, i64>(0)?) {
-                pages[*label as usize] = r.get(1)?;
-            }
-        }
-    }
-    Ok(StepSet { pages, sessions })
+    Ok(set)
 }
 
 #[cfg(test)]
@@ -224,8 +249,8 @@ mod tests {
             },
         ];
         let blob = encode(&steps);
-        assert_eq!(decode(&blob, |p| p).expect("decoded"), steps);
-        assert!(decode(&blob[..blob.len() - 1], |p| p).is_err());
-        assert!(decode(&[0, 0, 9], |p| p).is_err());
+        assert_eq!(decode(&blob).expect("decoded"), steps);
+        assert!(decode(&blob[..blob.len() - 1]).is_err());
+        assert!(decode(&[0, 0, 9]).is_err());
     }
 }
