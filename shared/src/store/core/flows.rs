@@ -75,50 +75,77 @@ fn for_each_path<'a>(
     }
 }
 
+/// A session whose path left the kept nodes of the tree.
+const PRUNED: u32 = u32::MAX;
+
 /// The path tree of `query` over `set`.
 pub fn paths(set: &StepSet, query: &PathsQuery) -> Paths {
-    // A trie of the paths: node 0 is the start, every other node a page
-    // reached from its parent, with the sessions that got that far.
-    let mut page_of: Vec<u32> = vec![END];
-    let mut count: Vec<u64> = vec![0];
-    let mut children: Vec<Vec<u32>> = vec![Vec::new()];
-    let mut index: FastMap<(u32, u32), u32> = FastMap::default();
+    // Every session's path, in one list.
+    let (mut flat, mut ends) = (Vec::<u32>::new(), Vec::<usize>::new());
     for_each_path(set, query, |_, path| {
-        count[0] += 1;
-        let mut at = 0u32;
-        for &page in path {
-            let next = *index.entry((at, page)).or_insert_with(|| {
-                let node = page_of.len() as u32;
-                page_of.push(page);
-                count.push(0);
-                children.push(Vec::new());
-                children[at as usize].push(node);
-                node
-            });
-            count[next as usize] += 1;
-            at = next;
-        }
+        flat.extend_from_slice(path);
+        ends.push(flat.len());
     });
     let label = |p: u32| match (p, query.direction) {
         (END, Direction::Forward) => EXIT_LABEL,
         (END, Direction::Backward) => ENTRY_LABEL,
         (p, _) => set.pages.get(p as usize).map_or("", String::as_str),
     };
+    // The tree, a level at a time: count the next pages of each kept node,
+    // keep the most followed `branches` of each (then by page key, for a
+    // stable answer), and follow only the sessions still on kept nodes. The
+    // counting maps hold kept nodes' children only, so they stay small however
+    // many distinct paths there are. Node 0 is the start.
+    let branches = query.branches.max(1) as usize;
+    let mut page_of: Vec<u32> = vec![END];
+    let mut count: Vec<u64> = vec![ends.len() as u64];
+    let mut children: Vec<Vec<u32>> = vec![Vec::new()];
+    let mut at: Vec<u32> = vec![0; ends.len()];
+    let path_of = |s: usize| &flat[if s == 0 { 0 } else { ends[s - 1] }..ends[s]];
+    for level in 0..query.depth.max(1) as usize {
+        let mut next: FastMap<(u32, u32), u64> = FastMap::default();
+        for (s, node) in at.iter().enumerate() {
+            if let (false, Some(page)) = (*node == PRUNED, path_of(s).get(level)) {
+                *next.entry((*node, *page)).or_default() += 1;
+            }
+        }
+        let mut ranked: Vec<((u32, u32), u64)> = next.into_iter().collect();
+        ranked.sort_by(|((pa, a), na), ((pb, b), nb)| {
+            pa.cmp(pb)
+                .then(nb.cmp(na))
+                .then_with(|| label(*a).cmp(label(*b)))
+        });
+        let mut kept: FastMap<(u32, u32), u32> = FastMap::default();
+        for group in ranked.chunk_by(|a, b| a.0 .0 == b.0 .0) {
+            for &((parent, page), n) in group.iter().take(branches) {
+                let node = page_of.len() as u32;
+                page_of.push(page);
+                count.push(n);
+                children.push(Vec::new());
+                children[parent as usize].push(node);
+                kept.insert((parent, page), node);
+            }
+        }
+        if kept.is_empty() {
+            break;
+        }
+        for (s, node) in at.iter_mut().enumerate() {
+            if *node != PRUNED {
+                *node = path_of(s)
+                    .get(level)
+                    .and_then(|page| kept.get(&(*node, *page)))
+                    .copied()
+                    .unwrap_or(PRUNED);
+            }
+        }
+    }
     let mut nodes = Vec::new();
     // Depth first: a node, then its children, the most followed first.
     let mut stack: Vec<(u32, Vec<String>)> = vec![(0, Vec::new())];
     while let Some((node, path)) = stack.pop() {
         let n = count[node as usize];
-        let mut kids = children[node as usize].clone();
-        // Most followed first, then by page key, for a stable answer.
-        kids.sort_by(|a, b| {
-            let (a, b) = (*a as usize, *b as usize);
-            count[b]
-                .cmp(&count[a])
-                .then_with(|| label(page_of[a]).cmp(label(page_of[b])))
-        });
-        kids.truncate(query.branches.max(1) as usize);
-        for kid in kids.into_iter().rev() {
+        // Children are ranked already: the most followed first.
+        for &kid in children[node as usize].iter().rev() {
             let mut kid_path = path.clone();
             kid_path.push(label(page_of[kid as usize]).to_owned());
             stack.push((kid, kid_path));
@@ -449,6 +476,44 @@ mod tests {
                 ]
             ),
             ["2"]
+        );
+    }
+
+    #[test]
+    fn paths_keep_the_most_followed_branches_of_each_node() {
+        let set = set(&[
+            ("1", &[(0, "a"), (1, "b")]),
+            ("2", &[(0, "a"), (1, "b"), (2, "e")]),
+            ("3", &[(0, "a"), (1, "c")]),
+            ("4", &[(0, "d"), (1, "e")]),
+            ("5", &[(0, "d"), (1, "e")]),
+            ("6", &[(0, "d"), (1, "b")]),
+            ("7", &[(0, "c")]),
+        ]);
+        let mut q = query(None, Direction::Forward, 3);
+        q.branches = 2;
+        // Level 1: a and d (3 each) beat c (1); a's children b (2) and c (1),
+        // d's e (2) and b (1); ties go by page key.
+        assert_eq!(
+            tree(&paths(&set, &q)),
+            owned(&[
+                ("a", 3),
+                ("a>b", 2),
+                ("a>b>(exit)", 1),
+                ("a>b>e", 1),
+                ("a>c", 1),
+                ("a>c>(exit)", 1),
+                ("d", 3),
+                ("d>e", 2),
+                ("d>e>(exit)", 2),
+                ("d>b", 1),
+                ("d>b>(exit)", 1),
+            ])
+        );
+        q.branches = 1;
+        assert_eq!(
+            tree(&paths(&set, &q)),
+            owned(&[("a", 3), ("a>b", 2), ("a>b>(exit)", 1)])
         );
     }
 
