@@ -11,7 +11,9 @@
 //! of their densest dot, half blocks show two colours (▀ with fg = upper, bg =
 //! lower). Without colour, cells are shaded with ░▒▓█. Cells with rage clicks
 //! show `×`; a marked click shows `◆`. `scroll` skips terminal rows, so tall
-//! pages scroll.
+//! pages scroll. Drawn [`HeatOptions::over`] a wireframe
+//! (`crate::widgets::wireframe`), cells with clicks win and the others keep
+//! the wireframe.
 
 use crate::theme;
 use ratatui::buffer::{Buffer, Cell};
@@ -83,6 +85,10 @@ pub struct HeatOptions {
     pub marker: Option<(u32, u32)>,
     /// Draw with colours (false: shading characters).
     pub color: bool,
+    /// Draw over what the area holds (a wireframe): a cell without clicks
+    /// keeps its symbol and only takes the page's background, so the heat
+    /// lies on top.
+    pub over: bool,
 }
 
 /// The heatmap widget.
@@ -250,13 +256,23 @@ pub fn cell_of(map: &Heatmap, mode: HeatMode, width: u16, column: u32, row: u32)
 
 /// The grid bin of a click at page `(x, y)` on a page `page_width` wide.
 pub fn bin_of(map: &Heatmap, x: i32, y: i32, page_width: u32) -> Option<(u32, u32)> {
+    let (column, row) = grid_position(map, x, y, page_width)?;
+    Some((column, row.min(map.rows - 1)))
+}
+
+/// Where page `(x, y)` on a page `page_width` wide falls on the map's grid:
+/// the column as a fraction of that page's width (as the store places
+/// clicks), the row in the map's square cells, not cut to the map's rows (a
+/// row at or past [`Heatmap::rows`] lies below the map). `None` for an
+/// empty map or page.
+pub fn grid_position(map: &Heatmap, x: i32, y: i32, page_width: u32) -> Option<(u32, u32)> {
     if map.columns == 0 || map.rows == 0 || page_width == 0 || map.cell_px <= 0.0 {
         return None;
     }
     let column = (i64::from(x.max(0)) * i64::from(map.columns) / i64::from(page_width))
         .clamp(0, i64::from(map.columns) - 1) as u32;
-    let row = ((f64::from(y.max(0)) / map.cell_px).floor() as u32).min(map.rows - 1);
-    Some((column, row))
+    let row = (f64::from(y.max(0)) / map.cell_px).floor();
+    Some((column, row.min(f64::from(u32::MAX)) as u32))
 }
 
 impl<'a> HeatmapWidget<'a> {
@@ -289,6 +305,10 @@ impl Widget for HeatmapWidget<'_> {
                 let Some(cell) = buf.cell_mut((area.x + x, area.y + y)) else {
                     continue;
                 };
+                if opts.over && under.densest == 0 && !under.rage {
+                    cell.bg = page_bg;
+                    continue;
+                }
                 paint(cell, &under, opts, max, page_bg);
             }
         }
