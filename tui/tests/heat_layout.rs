@@ -185,9 +185,9 @@ fn the_text_heatmap_draws_the_wireframe() {
         assert_eq!(at(0, 0), Some('┌'), "header");
         assert_eq!(at(79, 4), Some('┘'), "header");
         assert_eq!(at(40, 1), Some('┌'), "nav");
-        assert!(rows[8].starts_with("     │Summer sale "), "{}", rows[8]);
-        assert_eq!(at(35, 12), Some('['), "button");
-        assert_eq!(at(54, 12), Some(']'), "button");
+        assert!(rows[8].starts_with("    │Summer sale "), "{}", rows[8]);
+        assert_eq!(at(34, 12), Some('['), "button");
+        assert_eq!(at(53, 12), Some(']'), "button");
         assert!(
             !matches!(at(40, 12), Some(' ' | 'e')),
             "the click is on top"

@@ -165,11 +165,11 @@ fn heatmap_over_the_wireframe() {
         assert_eq!(map_cell(&screen, 79, 4).symbol(), "┘", "{mode}: header");
         assert_eq!(map_cell(&screen, 40, 1).symbol(), "┌", "{mode}: nav");
         assert_eq!(map_cell(&screen, 75, 3).symbol(), "┘", "{mode}: nav");
-        assert_eq!(map_cell(&screen, 5, 7).symbol(), "┌", "{mode}: h1");
-        assert_eq!(map_cell(&screen, 6, 8).symbol(), "S", "{mode}: its label");
-        assert_eq!(map_cell(&screen, 35, 12).symbol(), "[", "{mode}: button");
-        assert_eq!(map_cell(&screen, 54, 12).symbol(), "]", "{mode}: button");
-        assert_eq!(map_cell(&screen, 36, 12).symbol(), "S", "{mode}: its label");
+        assert_eq!(map_cell(&screen, 4, 7).symbol(), "┌", "{mode}: h1");
+        assert_eq!(map_cell(&screen, 5, 8).symbol(), "S", "{mode}: its label");
+        assert_eq!(map_cell(&screen, 34, 12).symbol(), "[", "{mode}: button");
+        assert_eq!(map_cell(&screen, 53, 12).symbol(), "]", "{mode}: button");
+        assert_eq!(map_cell(&screen, 35, 12).symbol(), "S", "{mode}: its label");
         // The desktop click at 640,400 is inside the button, drawn on top.
         let click = map_cell(&screen, 40, 12);
         assert_ne!(click.symbol(), "e", "{mode}: heat wins over the label");

@@ -3,10 +3,10 @@
 //! and the fold.
 //!
 //! The geometry is the heatmap's own: a box's corners are placed with
-//! [`heatmap::grid_position`], the rule that places clicks (x as a fraction
-//! of the layout's page width, y in the map's square cells), then
-//! [`heatmap::cell_of`], so a click on a button lands inside the button's
-//! outline. Rows past the map's last are cut off: the map is as tall as the
+//! [`bin_of`], the store's rule that places clicks (x as a fraction of the
+//! layout's page width, y in the map's square cells), then [`cell_of`], so
+//! a click on a button lands inside the button's outline. What lies below
+//! the map's page ([`below_map`]) is cut off: the map is as tall as the
 //! pages its clicks were on.
 //!
 //! In terminal cells:
@@ -26,7 +26,9 @@
 //! outlines are dim. The heatmap is then drawn on top
 //! ([`HeatOptions::over`]): a cell with clicks wins over the wireframe.
 
-use super::heatmap::{cell_of, content_rows, grid_position, HeatMode, HeatOptions, HeatmapWidget};
+use super::heatmap::{
+    below_map, bin_of, cell_of, content_rows, HeatMode, HeatOptions, HeatmapWidget,
+};
 use crate::text::{ellipsize, safe};
 use crate::theme;
 use ratatui::buffer::Buffer;
@@ -82,22 +84,25 @@ pub fn cell_box(
             as i32
     };
     let (x1, y1) = (last(rect.x, rect.width), last(rect.y, rect.height));
-    if x1 < 0 || y1 < 0 {
+    if x1 < 0 || y1 < 0 || below_map(map, rect.y) {
         return None;
     }
-    let (c0, r0) = grid_position(map, rect.x, rect.y, page_width)?;
-    if r0 >= map.rows {
-        return None;
-    }
-    let (c1, r1) = grid_position(map, x1, y1, page_width)?;
+    let cut = below_map(map, y1);
+    let y1 = if cut {
+        i32::try_from(map.page_height.saturating_sub(1)).unwrap_or(i32::MAX)
+    } else {
+        y1
+    };
+    let (c0, r0) = bin_of(map, rect.x, rect.y, page_width)?;
+    let (c1, r1) = bin_of(map, x1, y1, page_width)?;
     let (left, top) = cell_of(map, mode, width, c0, r0);
-    let (right, bottom) = cell_of(map, mode, width, c1, r1.min(map.rows - 1));
+    let (right, bottom) = cell_of(map, mode, width, c1, r1);
     Some(CellBox {
         left: left.min(width - 1),
         right: right.min(width - 1),
         top,
         bottom: bottom.max(top),
-        cut: r1 >= map.rows,
+        cut,
     })
 }
 
@@ -105,8 +110,11 @@ pub fn cell_box(
 /// the fold is on the map.
 pub fn fold_row(map: &Heatmap, mode: HeatMode, width: u16, layout: &Layout) -> Option<u32> {
     let y = i32::try_from(layout.viewport.height).ok()?;
-    let (column, row) = grid_position(map, 0, y, layout.page.width)?;
-    (row < map.rows).then(|| cell_of(map, mode, width, column, row).1)
+    if below_map(map, y) {
+        return None;
+    }
+    let (column, row) = bin_of(map, 0, y, layout.page.width)?;
+    Some(cell_of(map, mode, width, column, row).1)
 }
 
 /// The wireframe widget: `layout` under `map`, drawn as the heatmap is with
@@ -302,7 +310,6 @@ fn fold(pen: &mut Pen, row: u32, style: Style) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::widgets::heatmap::bin_of;
     use ratatui::style::Color;
     use shared::event::Size;
     use shared::layout::{BoxKind, LayoutBox};
@@ -311,8 +318,10 @@ mod tests {
     const WIDTH: u16 = 80;
 
     /// An 80-cell map of a 1280 × `height` px page: in either mode one
-    /// terminal cell is 16 px across and 32 px down, so a page position
-    /// `(x, y)` is cell `(x / 16, y / 32)`.
+    /// terminal cell is 16 px across and 32 px down. Rows are `y / 32`;
+    /// columns go through the store's fine grid of 200 columns (6.4 px), so
+    /// `x` is column `floor(floor(x × 200 / 1280) × 80 / 200)`: 0 → 0,
+    /// 64 → 4, 640 → 40, 863 → 53, 1215 → 75, 1279 → 79.
     fn map(mode: HeatMode, height: u32, clicks: &[(i32, i32)]) -> Heatmap {
         let columns = mode.columns_for(WIDTH);
         let cell_px = 1280.0 / f64::from(columns);
@@ -370,11 +379,11 @@ mod tests {
             vec![
                 boxed(BoxKind::Header, None, [0, 0, 1280, 160]),
                 boxed(BoxKind::Nav, None, [640, 32, 576, 96]),
-                boxed(BoxKind::Heading, Some("Summer sale"), [80, 224, 800, 96]),
+                boxed(BoxKind::Heading, Some("Summer sale"), [64, 224, 800, 96]),
                 boxed(
                     BoxKind::Button,
                     Some("Shop the collection"),
-                    [80, 384, 320, 32],
+                    [64, 384, 320, 32],
                 ),
                 boxed(BoxKind::Footer, None, [0, 2880, 1280, 320]),
             ],
@@ -426,17 +435,17 @@ mod tests {
             assert_eq!(symbol(&buf, 40, 1), "┌", "{mode:?}");
             assert_eq!(symbol(&buf, 75, 1), "┐", "{mode:?}");
             assert_eq!(symbol(&buf, 75, 3), "┘", "{mode:?}");
-            // h1: columns 5–54, rows 7–9, its label on row 8.
-            assert_eq!(symbol(&buf, 5, 7), "┌", "{mode:?}");
-            assert_eq!(symbol(&buf, 54, 9), "┘", "{mode:?}");
+            // h1: x 64–863 → columns 4–53, rows 7–9, its label on row 8.
+            assert_eq!(symbol(&buf, 4, 7), "┌", "{mode:?}");
+            assert_eq!(symbol(&buf, 53, 9), "┘", "{mode:?}");
             assert!(
-                row_text(&buf, 8).starts_with("     │Summer sale "),
+                row_text(&buf, 8).starts_with("    │Summer sale "),
                 "{mode:?}"
             );
-            // Button: one row (y 384–415 → row 12), columns 5–24, flat,
-            // its label cut to the 18 cells between the brackets.
+            // Button: one row (y 384–415 → row 12), x 64–383 → columns
+            // 4–23, flat, its label cut to the 18 cells between the brackets.
             let button: String = row_text(&buf, 12).chars().take(30).collect();
-            assert_eq!(button, "     [Shop the collecti…]     ", "{mode:?}");
+            assert_eq!(button, "    [Shop the collecti…]      ", "{mode:?}");
             // The fold: 720 px → row 22, labelled at the right end.
             assert!(row_text(&buf, 22).starts_with("╌╌╌╌"), "{mode:?}");
             assert!(row_text(&buf, 22).ends_with("╌ fold ╌"), "{mode:?}");
@@ -457,10 +466,10 @@ mod tests {
             assert_ne!(symbol(&buf, 0, 0), "┌", "{mode:?}: the click's cell");
             assert_ne!(symbol(&buf, 0, 0), " ", "{mode:?}");
             assert_eq!(symbol(&buf, 1, 0), "─", "{mode:?}: the outline beside it");
-            // 200 px → column 12, inside the button's columns 5–24.
+            // 200 px → column 12, inside the button's columns 4–23.
             let cell = buf.cell((12, 12)).cloned().unwrap_or_default();
             assert_ne!(cell.fg, theme::WIRE_LABEL, "{mode:?}: heat, not the label");
-            assert_eq!(symbol(&buf, 5, 12), "[", "{mode:?}");
+            assert_eq!(symbol(&buf, 4, 12), "[", "{mode:?}");
         }
     }
 
@@ -472,7 +481,7 @@ mod tests {
         let corner = coloured.cell((0, 0)).cloned().unwrap_or_default();
         assert_eq!(corner.fg, theme::WIRE);
         assert_eq!(corner.bg, theme::PAGE_BG);
-        let label = coloured.cell((6, 8)).cloned().unwrap_or_default();
+        let label = coloured.cell((5, 8)).cloned().unwrap_or_default();
         assert_eq!(label.fg, theme::WIRE_LABEL);
 
         let plain = draw(&map, &layout, HeatOptions::default(), 30);

@@ -236,10 +236,11 @@ pub fn shop() -> Fixture {
 /// visitor clicked, and a footer, on a page 1280 × 3200 px seen through a
 /// viewport 720 px tall.
 ///
-/// Drawn 80 cells wide (braille or half blocks) one cell is 16 × 32 px, so
-/// page `(x, y)` is cell `(x / 16, y / 32)`: header columns 0–79 rows 0–4,
-/// nav 40–75 × 1–3, h1 5–54 × 7–9, button 35–54 on row 12 (the click at
-/// 640,400 is cell 40,12), fold row 22, footer rows 90–99.
+/// Drawn 80 cells wide (braille or half blocks) one cell is 16 × 32 px: row
+/// `y / 32`, and column `floor(floor(x × 200 / 1280) × 80 / 200)` (the
+/// store's fine grid is 200 columns): header columns 0–79 rows 0–4, nav
+/// 40–75 × 1–3, h1 4–53 × 7–9, button 34–53 on row 12 (the click at 640,400
+/// is cell 40,12), fold row 22, footer rows 90–99.
 pub fn home_layout(ts: i64) -> SiteLayout {
     let boxed = |kind: BoxKind, label: Option<&str>, [x, y, w, h]: [i32; 4]| LayoutBox {
         selector: format!("{}-{x}-{y}", kind.as_str()),
@@ -273,11 +274,11 @@ pub fn home_layout(ts: i64) -> SiteLayout {
                 vec![
                     boxed(BoxKind::Header, None, [0, 0, 1280, 160]),
                     boxed(BoxKind::Nav, None, [640, 32, 576, 96]),
-                    boxed(BoxKind::Heading, Some("Summer sale"), [80, 224, 800, 96]),
+                    boxed(BoxKind::Heading, Some("Summer sale"), [64, 224, 800, 96]),
                     boxed(
                         BoxKind::Button,
                         Some("Shop the collection"),
-                        [560, 384, 320, 32],
+                        [544, 384, 320, 32],
                     ),
                     boxed(BoxKind::Footer, None, [0, 2880, 1280, 320]),
                 ],
