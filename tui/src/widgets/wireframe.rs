@@ -107,10 +107,10 @@ pub fn cell_box(
 }
 
 /// The row of the fold of `layout` on `map` drawn `width` cells wide, if
-/// the fold is on the map.
+/// the fold is on the map (and the viewport's height is known).
 pub fn fold_row(map: &Heatmap, mode: HeatMode, width: u16, layout: &Layout) -> Option<u32> {
     let y = i32::try_from(layout.viewport.height).ok()?;
-    if below_map(map, y) {
+    if y == 0 || below_map(map, y) {
         return None;
     }
     let (column, row) = bin_of(map, 0, y, layout.page.width)?;
@@ -533,6 +533,15 @@ mod tests {
             assert_eq!(row_text(&buf, y).trim(), "", "row {y}: below the map");
         }
         assert_eq!(fold_row(&map, HeatMode::Braille, WIDTH, &layout), None);
+        let unknown = Layout::new(
+            Size {
+                width: 1280,
+                height: 0,
+            },
+            layout.page,
+            Vec::new(),
+        );
+        assert_eq!(fold_row(&map, HeatMode::Braille, WIDTH, &unknown), None);
     }
 
     #[test]
