@@ -1,8 +1,10 @@
 //! The layout a heatmap is drawn over, as `heatmap --format json` gives it:
 //! the newest version of the heatmap's width segment by default
 //! (`shared::store::core::layouts` decides which), or the one asked for with
-//! `--layout-version`.
+//! `--layout-version`; the console fetches it with the map
+//! ([`with_layout`]). [`note`] is the line a drawn map says about it.
 
+use crate::text::date_minute;
 use anyhow::{anyhow, Result};
 use serde::Serialize;
 use shared::layout::Fingerprint;
@@ -10,7 +12,7 @@ use shared::page_key::PagePattern;
 use shared::store::core::layouts::heatmap_segment;
 use shared::store::layout_query::{LayoutQuery, StoredLayout};
 use shared::store::query::{Heatmap, HeatmapQuery, WidthSegment};
-use shared::store::EventReader;
+use shared::store::{EventReader, StoreError};
 
 /// A layout in page pixels of its own capture.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -94,6 +96,58 @@ pub fn layout_for(
     map: &Heatmap,
     version: Option<Fingerprint>,
 ) -> Result<Option<StoredLayout>> {
+    let found = stored_layout(store, query, map, version)?;
+    match (version, found) {
+        (Some(v), None) => Err(anyhow!("the pages have no layout version {v}")),
+        (_, found) => Ok(found),
+    }
+}
+
+/// A heatmap with the layout it is drawn over, as the console fetches them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapWithLayout {
+    pub map: Heatmap,
+    /// The newest layout of the map's segment; `None` when none was captured.
+    pub layout: Option<StoredLayout>,
+}
+
+/// The heatmap of `query` and the newest layout of its segment.
+pub fn with_layout(
+    store: &dyn EventReader,
+    query: &HeatmapQuery,
+) -> Result<MapWithLayout, StoreError> {
+    let map = store.heatmap(query)?;
+    let layout = stored_layout(store, query, &map, None)?;
+    Ok(MapWithLayout { map, layout })
+}
+
+/// What a drawn map says when it has no layout to draw.
+pub const NO_LAYOUT: &str = "no layout captured for this page × width; showing clicks only";
+
+/// The line under a drawn map about its layout: the version's first 8
+/// hexadecimal digits, the latest capture and the width segment (and
+/// whether the wireframe is `shown`), or [`NO_LAYOUT`].
+pub fn note(layout: Option<&StoredLayout>, shown: bool) -> String {
+    let Some(stored) = layout else {
+        return NO_LAYOUT.to_owned();
+    };
+    let version = stored.layout.fingerprint.to_string();
+    let hidden = if shown { "" } else { " · wireframe hidden" };
+    format!(
+        "layout {} · captured {} · {}{hidden}",
+        version.get(..8).unwrap_or(&version),
+        date_minute(stored.captured_at),
+        stored.segment.as_str(),
+    )
+}
+
+/// [`layout_for`] without judging a missing version.
+fn stored_layout(
+    store: &dyn EventReader,
+    query: &HeatmapQuery,
+    map: &Heatmap,
+    version: Option<Fingerprint>,
+) -> Result<Option<StoredLayout>, StoreError> {
     let segment = heatmap_segment(query.segment, map.page_width);
     let wanted = LayoutQuery {
         site: query.filter.site.clone(),
@@ -105,9 +159,5 @@ pub fn layout_for(
             segment
         },
     };
-    let found = store.layout(&wanted, segment, version)?;
-    match (version, found) {
-        (Some(v), None) => Err(anyhow!("the pages have no layout version {v}")),
-        (_, found) => Ok(found),
-    }
+    store.layout(&wanted, segment, version)
 }

@@ -36,6 +36,8 @@ pub enum Action {
     ToggleLive,
     Segment,
     HeatMode,
+    /// The wireframe under the heatmaps, on or off.
+    Wireframe,
     CrossFilter,
     SavedViews,
     SaveView,
@@ -353,6 +355,14 @@ pub const BINDINGS: &[Binding] = &[
         Scope::Only(&[View::Heatmap, View::Journey])
     ),
     bind!(
+        [Char('o')],
+        "o",
+        Action::Wireframe,
+        "wireframe",
+        "wireframe under the heatmap (page boxes, labels, fold) on/off",
+        Scope::Only(&[View::Heatmap, View::Journey])
+    ),
+    bind!(
         [Char('c')],
         "c",
         Action::CrossFilter,
@@ -568,6 +578,15 @@ mod tests {
         );
         assert_eq!(action_for(key(Char('C')), View::Sessions), None);
         assert_eq!(
+            action_for(key(Char('o')), View::Heatmap),
+            Some(Action::Wireframe)
+        );
+        assert_eq!(
+            action_for(key(Char('o')), View::Journey),
+            Some(Action::Wireframe)
+        );
+        assert_eq!(action_for(key(Char('o')), View::Sessions), None);
+        assert_eq!(
             action_for(key(Char('8')), View::Overview),
             Some(Action::Show(View::Funnel))
         );
@@ -614,5 +633,17 @@ mod tests {
         assert!(funnel.contains(&("a", "add step")));
         assert!(funnel.contains(&("d", "dropped")));
         assert!(super::footer(View::Overview).contains(&("C", "compare")));
+        for view in [View::Heatmap, View::Journey] {
+            assert!(
+                super::footer(view).contains(&("o", "wireframe")),
+                "{view:?}"
+            );
+        }
+        assert!(!super::footer(View::Pages)
+            .iter()
+            .any(|(_, s)| *s == "wireframe"));
+        assert!(help_rows(View::Heatmap)
+            .iter()
+            .any(|(k, h, here)| *k == "o" && h.starts_with("wireframe") && *here));
     }
 }

@@ -107,17 +107,40 @@ pub fn table_rows(table: Rect, reserved: u16) -> Rect {
     )
 }
 
-/// Inside a bordered map box: the map, and the one-line legend below it.
-pub fn map_and_legend(map_box: Rect) -> (Rect, Rect) {
+/// The parts of a bordered map box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MapParts {
+    pub map: Rect,
+    /// One line about the layout under the map (its version, or that there
+    /// is none).
+    pub note: Rect,
+    /// The one-line legend.
+    pub legend: Rect,
+}
+
+/// Inside a bordered map box: the map, then the layout's line and the
+/// legend below it.
+pub fn map_parts(map_box: Rect) -> MapParts {
     let inner = Block::bordered().inner(map_box);
-    let map = Rect::new(
-        inner.x,
-        inner.y,
-        inner.width,
-        inner.height.saturating_sub(1),
-    );
-    let legend = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
-    (map, legend)
+    let line = |from_bottom: u16| {
+        let y = inner.bottom().saturating_sub(from_bottom).max(inner.y);
+        Rect::new(
+            inner.x,
+            y,
+            inner.width,
+            u16::from(inner.height >= from_bottom),
+        )
+    };
+    MapParts {
+        map: Rect::new(
+            inner.x,
+            inner.y,
+            inner.width,
+            inner.height.saturating_sub(2),
+        ),
+        note: line(2),
+        legend: line(1),
+    }
 }
 
 /// Overview: figures, the chart, and four top lists side by side.
@@ -208,7 +231,7 @@ pub mod journey {
 
     /// Where the step's heatmap is drawn (inside its box, above the legend).
     pub fn map_area(body: Rect) -> Rect {
-        map_and_legend(regions(body).map).0
+        map_parts(regions(body).map).map
     }
 }
 
@@ -252,7 +275,7 @@ pub mod heatmap {
 
     /// Where the density map is drawn (inside its box, above the legend).
     pub fn map_area(body: Rect) -> Rect {
-        map_and_legend(regions(body).map).0
+        map_parts(regions(body).map).map
     }
 }
 
@@ -354,9 +377,14 @@ mod tests {
     }
 
     #[test]
-    fn the_map_sits_above_its_legend_inside_the_box() {
-        let (map, legend) = map_and_legend(Rect::new(10, 5, 40, 20));
-        assert_eq!(map, Rect::new(11, 6, 38, 17));
-        assert_eq!(legend, Rect::new(11, 23, 38, 1));
+    fn the_map_sits_above_its_note_and_legend_inside_the_box() {
+        let parts = map_parts(Rect::new(10, 5, 40, 20));
+        assert_eq!(parts.map, Rect::new(11, 6, 38, 16));
+        assert_eq!(parts.note, Rect::new(11, 22, 38, 1));
+        assert_eq!(parts.legend, Rect::new(11, 23, 38, 1));
+        let tiny = map_parts(Rect::new(0, 0, 10, 3));
+        assert_eq!(tiny.map.height, 0);
+        assert_eq!(tiny.note.height, 0, "no room for the note");
+        assert_eq!(tiny.legend, Rect::new(1, 1, 8, 1));
     }
 }

@@ -14,6 +14,7 @@
 //! - [`layout`] — where every part of the screen goes, asked by both `update`
 //!   (paging, mouse clicks, heatmap sizes) and the drawing code;
 //! - [`widgets::heatmap`] — the click-density widget (braille or half blocks);
+//!   [`widgets::wireframe`] — the page's wireframe drawn under it;
 //! - [`keys`] — the one key table behind dispatch, the footer and the help;
 //! - [`view`] — the views by name, which the state, keys and layout share;
 //! - [`filters`] — time ranges, filter fields and chips; [`sort_order`] —

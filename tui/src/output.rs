@@ -6,7 +6,8 @@ use crate::cli::{Command, DotsArg, Format, HeatFormat};
 use crate::heat_layout;
 use crate::text::{count, datetime, duration, percent, safe, safe_or};
 use crate::views::live::detail;
-use crate::widgets::heatmap::{self, HeatMode, HeatOptions, HeatmapWidget};
+use crate::widgets::heatmap::{self, HeatMode, HeatOptions};
+use crate::widgets::wireframe::LayeredHeatmap;
 use anyhow::{anyhow, Result};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -335,7 +336,7 @@ fn heatmap(
             },
         ),
         HeatFormat::Text | HeatFormat::Ansi => {
-            heatmap_text(out, map, mode, width, format == HeatFormat::Ansi)
+            heatmap_text(out, map, layout, mode, width, format == HeatFormat::Ansi)
         }
     }
 }
@@ -427,11 +428,12 @@ fn csv(out: &mut dyn Write, head: &[&str], rows: &[Vec<String>]) -> Result<()> {
     Ok(())
 }
 
-/// Draws the heatmap into a buffer and prints it, with the legend and the top
-/// elements.
+/// Draws the heatmap over its layout's wireframe into a buffer and prints
+/// it, with the layout's line, the legend and the top elements.
 fn heatmap_text(
     out: &mut dyn Write,
     map: &Heatmap,
+    layout: Option<&StoredLayout>,
     mode: HeatMode,
     width: u16,
     ansi: bool,
@@ -445,6 +447,7 @@ fn heatmap_text(
         "{} clicks ({} rage) · page {}×{} px · 1 dot = {:.1} px",
         map.total_clicks, map.rage_clicks, map.page_width, map.page_height, map.cell_px
     )?;
+    writeln!(out, "{}", heat_layout::note(layout, true))?;
     let height = heatmap::content_rows(map, mode, width).max(1);
     let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
     let options = HeatOptions {
@@ -452,8 +455,14 @@ fn heatmap_text(
         scroll: 0,
         marker: None,
         color: ansi,
+        over: false,
     };
-    HeatmapWidget::new(map, options).render(buf.area, &mut buf);
+    LayeredHeatmap {
+        map,
+        layout: layout.map(|l| &l.layout),
+        options,
+    }
+    .render(buf.area, &mut buf);
     let horizontal = "─".repeat(usize::from(width));
     writeln!(out, "┌{horizontal}┐")?;
     for y in 0..height {
@@ -502,6 +511,9 @@ fn sgr(fg: Color, bg: Color, modifier: Modifier) -> String {
     let mut codes: Vec<String> = Vec::new();
     if modifier.contains(Modifier::BOLD) {
         codes.push("1".into());
+    }
+    if modifier.contains(Modifier::DIM) {
+        codes.push("2".into());
     }
     if modifier.contains(Modifier::REVERSED) {
         codes.push("7".into());

@@ -83,6 +83,11 @@ pub fn datetime(ms: i64) -> String {
     local(ms).map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
 }
 
+/// A timestamp as local `YYYY-MM-DD HH:MM`.
+pub fn date_minute(ms: i64) -> String {
+    local(ms).map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+}
+
 /// A timestamp as local `MM-DD HH:MM`.
 pub fn short_datetime(ms: i64) -> String {
     local(ms).map_or_else(|| "-".into(), |t| t.format("%m-%d %H:%M").to_string())

@@ -49,6 +49,11 @@ pub const SERIES_A: Color = Color::Rgb(97, 175, 239);
 pub const SERIES_B: Color = Color::Rgb(198, 120, 221);
 /// Background of the page area in a heatmap.
 pub const PAGE_BG: Color = Color::Rgb(30, 32, 40);
+/// The wireframe under a heatmap: dim against [`PAGE_BG`], so the heat's
+/// ramp stands out above it.
+pub const WIRE: Color = Color::Rgb(78, 84, 104);
+/// Labels inside the wireframe, a step brighter than its outlines.
+pub const WIRE_LABEL: Color = Color::Rgb(122, 128, 148);
 
 pub fn title() -> Style {
     Style::new().fg(ACCENT).add_modifier(Modifier::BOLD)

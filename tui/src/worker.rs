@@ -11,6 +11,7 @@
 //! only the newest runs. A missing database is not fatal: every request
 //! retries opening it and answers with the error until it exists.
 
+use crate::heat_layout::{self, MapWithLayout};
 use shared::page_key::PagePattern;
 use shared::store::core::flows;
 use shared::store::flow_query::{Funnel, FunnelQuery, Paths, PathsQuery};
@@ -144,8 +145,9 @@ pub enum Answer {
     Journey(Option<Journey>),
     Pages(Vec<PageStats>),
     HeatPages(Vec<PageStats>),
-    Heatmap(Heatmap),
-    StepHeatmap(Heatmap),
+    /// The map with the layout it is drawn over.
+    Heatmap(MapWithLayout),
+    StepHeatmap(MapWithLayout),
     PreviousOverview(Overview),
     PreviousPages(Vec<PageStats>),
     Paths(Paths),
@@ -262,8 +264,8 @@ pub fn execute(store: &dyn EventReader, query: Query) -> Result<Answer, StoreErr
             },
             PageRequest::first(PREVIOUS_PAGES),
         )?),
-        Query::Heatmap(q) => Answer::Heatmap(store.heatmap(&q)?),
-        Query::StepHeatmap(q) => Answer::StepHeatmap(store.heatmap(&q)?),
+        Query::Heatmap(q) => Answer::Heatmap(heat_layout::with_layout(store, &q)?),
+        Query::StepHeatmap(q) => Answer::StepHeatmap(heat_layout::with_layout(store, &q)?),
         Query::Paths(q) => Answer::Paths(flows::paths(&store.steps(&q.filter)?, &q)),
         Query::PathSessions { query, path } => Answer::SessionKeys(flows::path_sessions(
             &store.steps(&query.filter)?,

@@ -120,3 +120,86 @@ fn the_heatmap_json_carries_the_newest_layout_or_the_one_asked_for() {
     assert!(missing.is_err(), "an unknown version is an error");
     assert!(tui::heat_layout::parse_version("xyz").is_err());
 }
+
+fn heatmap_text(fixture: &Fixture, format: HeatFormat, dots: DotsArg) -> String {
+    let command = Command::Heatmap {
+        page: "/".into(),
+        width: 80,
+        segment: SegmentArg::Desktop,
+        dots,
+        format,
+        layout_version: None,
+    };
+    let mut out = Vec::new();
+    tui::output::run(
+        fixture.reader().as_ref(),
+        &command,
+        &Filter::default(),
+        &mut out,
+    )
+    .expect("heatmap");
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// The map's rows of a text heatmap: the lines between its frame's top and
+/// bottom, without the frame's sides.
+fn map_rows(text: &str) -> Vec<String> {
+    text.lines()
+        .skip_while(|l| !l.starts_with('┌'))
+        .skip(1)
+        .take_while(|l| !l.starts_with('└'))
+        .map(|l| {
+            let inner: Vec<char> = l.chars().collect();
+            inner[1..inner.len() - 1].iter().collect()
+        })
+        .collect()
+}
+
+/// `heatmap --format text` draws the wireframe under the heat at the cells
+/// `home_layout`'s doc gives (80 columns: one cell is 16 × 32 px), with no
+/// escape sequence; without a layout it says so.
+#[test]
+fn the_text_heatmap_draws_the_wireframe() {
+    let fixture = shop();
+    for dots in [DotsArg::Braille, DotsArg::Half] {
+        let text = heatmap_text(&fixture, HeatFormat::Text, dots);
+        assert!(text.contains(tui::heat_layout::NO_LAYOUT), "{text}");
+        assert!(!map_rows(&text).iter().any(|r| r.contains('┌')), "{text}");
+    }
+
+    add_layouts(&fixture, &[home_layout(T0 + 5 * 60_000)]);
+    for dots in [DotsArg::Braille, DotsArg::Half] {
+        let text = heatmap_text(&fixture, HeatFormat::Text, dots);
+        assert!(!text.contains('\u{1b}'), "text has no escapes: {text}");
+        let version = home_layout(0).layout.layout.fingerprint.to_string();
+        assert!(
+            text.contains(&format!(
+                "layout {} · captured 2026-01-01 00:05 · desktop",
+                &version[..8]
+            )),
+            "{text}"
+        );
+        let rows = map_rows(&text);
+        assert_eq!(rows.len(), 100, "3200 px / 32 px a row");
+        let at = |x: usize, y: usize| rows[y].chars().nth(x);
+        assert_eq!(at(0, 0), Some('┌'), "header");
+        assert_eq!(at(79, 4), Some('┘'), "header");
+        assert_eq!(at(40, 1), Some('┌'), "nav");
+        assert!(rows[8].starts_with("    │Summer sale "), "{}", rows[8]);
+        assert_eq!(at(34, 12), Some('['), "button");
+        assert_eq!(at(53, 12), Some(']'), "button");
+        assert!(
+            !matches!(at(40, 12), Some(' ' | 'e')),
+            "the click is on top"
+        );
+        assert!(rows[22].starts_with("╌╌╌") && rows[22].ends_with("╌ fold ╌"));
+        assert_eq!(at(0, 90), Some('┌'), "footer");
+        assert_eq!(at(79, 99), Some('┘'), "footer");
+    }
+
+    let ansi = heatmap_text(&fixture, HeatFormat::Ansi, DotsArg::Braille);
+    assert!(
+        ansi.contains("\u{1b}[38;2;78;84;104;48;2;30;32;40m┌"),
+        "the outline in its colour over the page: {ansi}"
+    );
+}

@@ -26,7 +26,20 @@ fn nasty_fixture() -> Fixture {
         e.page_key = format!("shop.example/{NASTY}");
         e.url = format!("https://shop.example/{NASTY}");
     }
-    fixture_with(vec![b])
+    let fixture = fixture_with(vec![b]);
+    // The page's layout, its heading labelled with the string: drawn in the
+    // wireframe under the heatmaps.
+    let mut layout = home_layout(T0);
+    layout.layout.page_key = format!("shop.example/{NASTY}");
+    layout.layout.url = format!("https://shop.example/{NASTY}");
+    for b in &mut layout.layout.layout.boxes {
+        b.selector = format!("{}{NASTY}", b.selector);
+        if b.label.is_some() {
+            b.label = Some(NASTY.into());
+        }
+    }
+    add_layouts(&fixture, &[layout]);
+    fixture
 }
 
 fn assert_clean(text: &str, what: &str) {
@@ -156,6 +169,18 @@ fn no_subcommand_prints_a_forbidden_character() {
             .unwrap_or_else(|e| panic!("{command:?}: {e}"));
         let text = String::from_utf8(out).expect("utf-8 output");
         assert_clean(&text, &format!("{command:?}"));
+        if matches!(
+            command,
+            Command::Heatmap {
+                format: HeatFormat::Text,
+                ..
+            }
+        ) {
+            assert!(
+                text.contains("╌ fold ╌") && text.contains("[A[31mred"),
+                "the wireframe and its label are drawn:\n{text}"
+            );
+        }
         if !matches!(
             command,
             Command::Overview {

@@ -287,6 +287,40 @@ fn heatmap_search_with_a_wildcard_offers_the_merged_pattern() {
 }
 
 #[test]
+fn the_heatmap_comes_with_its_layout_and_o_toggles_the_wireframe_without_a_query() {
+    let fx = shop();
+    add_layouts(&fx, &[home_layout(T0)]);
+    let store = fx.reader();
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Heatmap);
+    settle(&mut app, store.as_ref());
+    press(&mut app, KeyCode::Enter);
+    settle(&mut app, store.as_ref());
+    let version = home_layout(T0).layout.layout.fingerprint;
+    assert_eq!(
+        app.heat.layout.as_ref().map(|l| l.layout.fingerprint),
+        Some(version),
+        "the newest layout of the map's segment, loaded with it"
+    );
+    assert!(app.heat.wireframe().is_some(), "shown by default");
+    press(&mut app, KeyCode::Char('o'));
+    assert!(app.heat.wireframe().is_none());
+    assert!(app.take_requests().is_empty(), "nothing to fetch");
+    press(&mut app, KeyCode::Char('o'));
+    assert!(app.heat.wireframe().is_some());
+    // Another page, without a layout: none is kept from the one before.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    settle(&mut app, store.as_ref());
+    assert_eq!(
+        app.heat.current,
+        Some(PagePattern::new("shop.example/pricing"))
+    );
+    assert_eq!(app.heat.layout, None);
+}
+
+#[test]
 fn pages_enter_opens_the_heatmap() {
     let fx = shop();
     let store = fx.reader();

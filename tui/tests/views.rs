@@ -104,6 +104,151 @@ fn heatmap() {
     insta::assert_snapshot!("heatmap_no_color", draw(&app));
 }
 
+/// The map box's inside starts at this terminal cell on a 122 × 40 screen
+/// (picker 40 wide, then the map box's border): the map is 80 cells wide.
+const MAP_AT: (u16, u16) = (41, 3);
+
+fn map_cell(backend: &TestBackend, x: u16, y: u16) -> ratatui::buffer::Cell {
+    backend
+        .buffer()
+        .cell((MAP_AT.0 + x, MAP_AT.1 + y))
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn screen_row(backend: &TestBackend, y: u16) -> String {
+    let buffer = backend.buffer();
+    (0..buffer.area.width)
+        .filter_map(|x| buffer.cell((x, y)).map(|c| c.symbol().to_owned()))
+        .collect()
+}
+
+/// The home page's heatmap over its wireframe (`home_layout`, whose doc
+/// gives the cells checked here), in braille and half blocks, with and
+/// without colour, hidden with `o`, and without a layout.
+#[test]
+fn heatmap_over_the_wireframe() {
+    let fx = shop();
+    let store = fx.reader();
+    let mut bare = app_on(View::Heatmap, store.as_ref(), (122, 40));
+    key(&mut bare, store.as_ref(), KeyCode::Enter);
+    let without = draw(&bare);
+    assert_eq!(
+        map_cell(&without, 0, 0).symbol(),
+        " ",
+        "no layout, no outline"
+    );
+    assert!(
+        screen_row(&without, MAP_AT.1 + 27).contains(tui::heat_layout::NO_LAYOUT),
+        "{}",
+        screen_row(&without, MAP_AT.1 + 27)
+    );
+    insta::assert_snapshot!("heatmap_without_layout", without);
+
+    add_layouts(&fx, &[home_layout(T0 + 5 * 60_000)]);
+    let store = fx.reader();
+    let mut app = app_on(View::Heatmap, store.as_ref(), (122, 40));
+    key(&mut app, store.as_ref(), KeyCode::Enter);
+    let braille = draw(&app);
+    let note = screen_row(&braille, MAP_AT.1 + 27);
+    let version = home_layout(0).layout.layout.fingerprint.to_string();
+    assert!(
+        note.contains(&format!(
+            "layout {} · captured 2026-01-01 00:05 · desktop",
+            &version[..8]
+        )),
+        "{note}"
+    );
+    for mode in ["braille", "half-block"] {
+        let screen = draw(&app);
+        assert_eq!(map_cell(&screen, 0, 0).symbol(), "┌", "{mode}: header");
+        assert_eq!(map_cell(&screen, 79, 4).symbol(), "┘", "{mode}: header");
+        assert_eq!(map_cell(&screen, 40, 1).symbol(), "┌", "{mode}: nav");
+        assert_eq!(map_cell(&screen, 75, 3).symbol(), "┘", "{mode}: nav");
+        assert_eq!(map_cell(&screen, 4, 7).symbol(), "┌", "{mode}: h1");
+        assert_eq!(map_cell(&screen, 5, 8).symbol(), "S", "{mode}: its label");
+        assert_eq!(map_cell(&screen, 34, 12).symbol(), "[", "{mode}: button");
+        assert_eq!(map_cell(&screen, 53, 12).symbol(), "]", "{mode}: button");
+        assert_eq!(map_cell(&screen, 35, 12).symbol(), "S", "{mode}: its label");
+        // The desktop click at 640,400 is inside the button, drawn on top.
+        let click = map_cell(&screen, 40, 12);
+        assert_ne!(click.symbol(), "e", "{mode}: heat wins over the label");
+        assert_ne!(click.symbol(), " ", "{mode}");
+        assert_eq!(map_cell(&screen, 0, 22).symbol(), "╌", "{mode}: fold");
+        assert!(screen_row(&screen, MAP_AT.1 + 22).contains("╌ fold ╌"));
+        assert_eq!(map_cell(&screen, 0, 0).fg, tui::theme::WIRE, "{mode}");
+        insta::assert_snapshot!(format!("heatmap_wireframe_{mode}"), screen);
+        key(&mut app, store.as_ref(), KeyCode::Char('b'));
+    }
+    key(&mut app, store.as_ref(), KeyCode::Char('b'));
+    app.color = false;
+    let plain = draw(&app);
+    let corner = map_cell(&plain, 0, 0);
+    assert_eq!(corner.symbol(), "┌");
+    assert_eq!(corner.fg, ratatui::style::Color::Reset);
+    assert!(corner.modifier.contains(ratatui::style::Modifier::DIM));
+    insta::assert_snapshot!("heatmap_wireframe_no_color", plain);
+
+    key(&mut app, store.as_ref(), KeyCode::Char('o'));
+    let hidden = draw(&app);
+    assert_eq!(
+        map_cell(&hidden, 0, 0).symbol(),
+        " ",
+        "o hides the wireframe"
+    );
+    assert!(screen_row(&hidden, MAP_AT.1 + 27).contains("wireframe hidden"));
+    assert!(
+        screen_row(&hidden, 39).contains("o wireframe"),
+        "the footer"
+    );
+    key(&mut app, store.as_ref(), KeyCode::Char('o'));
+    assert_eq!(
+        map_cell(&draw(&app), 0, 0).symbol(),
+        "┌",
+        "and shows it again"
+    );
+}
+
+/// The journey's inset draws the step page's wireframe too.
+#[test]
+fn journey_over_the_wireframe() {
+    let fx = shop();
+    add_layouts(&fx, &[home_layout(T0 + 5 * 60_000)]);
+    let store = fx.reader();
+    let mut app = app_on(View::Sessions, store.as_ref(), (100, 30));
+    // The oldest session (desktop, sess-alpha) is last; its second step is
+    // the click on the home page's button.
+    key(&mut app, store.as_ref(), KeyCode::Char('G'));
+    key(&mut app, store.as_ref(), KeyCode::Enter);
+    key(&mut app, store.as_ref(), KeyCode::Char('j'));
+    let body = tui::layout::screen(ratatui::layout::Rect::new(0, 0, 100, 30)).body;
+    let inset = tui::layout::journey::map_area(body);
+    let in_inset = |screen: &TestBackend| -> String {
+        (inset.y..inset.bottom())
+            .map(|y| {
+                (inset.x..inset.right())
+                    .filter_map(|x| screen.buffer().cell((x, y)).map(|c| c.symbol().to_owned()))
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect()
+    };
+    let screen = draw(&app);
+    let map = in_inset(&screen);
+    assert!(map.contains('┌') && map.contains('┘'), "outlines: {map}");
+    assert!(map.contains('◆'), "the step's click, on top: {map}");
+    let note = screen_row(&screen, inset.bottom());
+    assert!(note.contains("layout "), "{note}");
+    insta::assert_snapshot!("journey_wireframe", screen);
+    key(&mut app, store.as_ref(), KeyCode::Char('o'));
+    let hidden = in_inset(&draw(&app));
+    assert!(
+        !hidden.contains('┌') && !hidden.contains('┘'),
+        "o hides it here too: {hidden}"
+    );
+    assert!(hidden.contains('◆'), "the click stays");
+}
+
 #[test]
 fn pages() {
     let fx = shop();

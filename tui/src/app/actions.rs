@@ -51,6 +51,7 @@ impl App {
                 self.ensure_loaded();
             }
             Action::HeatMode => self.toggle_heat_mode(),
+            Action::Wireframe => self.heat.toggle_wireframe(),
             Action::CrossFilter => match self.view {
                 View::Paths => self.path_to_sessions(),
                 View::Funnel => self.step_to_sessions(false),

@@ -6,11 +6,13 @@ use super::context::Ctx;
 use super::popup::search_pattern;
 use super::remote::{unpack, Remote};
 use super::selection::{keep_visible, step_index};
+use crate::heat_layout::MapWithLayout;
 use crate::layout;
 use crate::widgets::heatmap::{content_rows, HeatMode};
 use crate::worker::{Answer, Pane, Query};
 use ratatui::layout::Rect;
 use shared::page_key::PagePattern;
+use shared::store::layout_query::StoredLayout;
 use shared::store::query::{Heatmap, HeatmapQuery, PageStats, WidthSegment};
 
 /// Where keys go in the heatmap view.
@@ -53,6 +55,11 @@ pub struct HeatState {
     pub mode: HeatMode,
     pub map_scroll: u16,
     pub columns: u32,
+    /// The layout the map is drawn over, fetched with it.
+    pub layout: Option<StoredLayout>,
+    /// The wireframe is hidden (the `o` key); shown by default, when the
+    /// map has a layout. The journey's map follows it too.
+    pub wireframe_hidden: bool,
 }
 
 impl HeatState {
@@ -97,6 +104,7 @@ impl HeatState {
         self.map_scroll = 0;
         self.map.fresh = false;
         self.map.data = None;
+        self.layout = None;
     }
 
     /// No map: the picker has the keys.
@@ -105,6 +113,7 @@ impl HeatState {
         self.focus = HeatFocus::Picker;
         self.map_scroll = 0;
         self.map = Remote::default();
+        self.layout = None;
     }
 
     /// Esc on the map gives the keys back to the picker; true if it did.
@@ -134,6 +143,16 @@ impl HeatState {
         let i = all.iter().position(|s| *s == self.segment.0).unwrap_or(0);
         self.segment = Segment(all[(i + 1) % all.len()]);
         self.map.fresh = false;
+    }
+
+    /// Shows or hides the wireframe under the maps.
+    pub(super) fn toggle_wireframe(&mut self) {
+        self.wireframe_hidden = !self.wireframe_hidden;
+    }
+
+    /// The layout to draw under the map, unless the wireframe is hidden.
+    pub fn wireframe(&self) -> Option<&StoredLayout> {
+        self.layout.as_ref().filter(|_| !self.wireframe_hidden)
     }
 
     /// Braille ↔ half blocks; the map's grid width changes with it.
@@ -222,7 +241,11 @@ impl HeatState {
             Answer::Heatmap(h) => Some(h),
             _ => None,
         });
+        let (result, layout) = split_layout(result);
         if self.map.accept(generation, result) {
+            if let Some(layout) = layout {
+                self.layout = layout;
+            }
             self.clamp_map_scroll(body);
         }
     }
@@ -262,5 +285,15 @@ impl HeatState {
             HeatFocus::Picker => layout::heatmap::picker_rows(body),
             HeatFocus::Map => layout::heatmap::map_area(body).height,
         }
+    }
+}
+
+/// A map answer as the map (for its [`Remote`]) and, when it came, its layout.
+pub(super) fn split_layout(
+    result: Result<MapWithLayout, String>,
+) -> (Result<Heatmap, String>, Option<Option<StoredLayout>>) {
+    match result {
+        Ok(both) => (Ok(both.map), Some(both.layout)),
+        Err(error) => (Err(error), None),
     }
 }

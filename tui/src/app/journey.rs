@@ -3,6 +3,7 @@
 //! for the session's device width, so it shows what that visitor saw).
 
 use super::context::Ctx;
+use super::heatmap::split_layout;
 use super::remote::{unpack, Remote};
 use super::selection::{keep_visible, step_index};
 use crate::layout;
@@ -10,6 +11,7 @@ use crate::widgets::heatmap::HeatMode;
 use crate::worker::{Answer, Pane, Query};
 use shared::event::DeviceClass;
 use shared::page_key::PagePattern;
+use shared::store::layout_query::StoredLayout;
 use shared::store::query::{
     Filter, Heatmap, HeatmapQuery, Journey, SessionRef, StoredEvent, WidthSegment,
 };
@@ -21,6 +23,8 @@ pub struct JourneyState {
     pub step: usize,
     pub scroll: usize,
     pub heat: Remote<Heatmap>,
+    /// The layout the side heatmap is drawn over, fetched with it.
+    pub heat_layout: Option<StoredLayout>,
     /// The page key the side heatmap shows.
     pub heat_page: Option<String>,
     pub heat_columns: u32,
@@ -131,7 +135,12 @@ impl JourneyState {
             Answer::StepHeatmap(h) => Some(h),
             _ => None,
         });
-        self.heat.accept(generation, result);
+        let (result, layout) = split_layout(result);
+        if self.heat.accept(generation, result) {
+            if let Some(layout) = layout {
+                self.heat_layout = layout;
+            }
+        }
     }
 
     pub(super) fn move_by(&mut self, delta: i64, cx: &mut Ctx, mode: HeatMode) {

@@ -1,11 +1,13 @@
 //! Heatmap: a page picker (pages by clicks, `/` filters, `*` patterns merge
-//! template pages) beside the click map of the chosen page, its legend and
-//! the top clicked elements.
+//! template pages) beside the click map of the chosen page over its
+//! wireframe (`o` hides it), the layout's line, the legend and the top
+//! clicked elements.
 //!
 //! ```text
 //! ┌ pages by clicks ─────┬ /demo/ · all widths · braille · 1280×3400 px ┐
-//! │ 812 /demo/           │ ⠀⠀⣀⣤⣶⣤⣀⠀⠀ (map, scrolls with j/k)            │
-//! │ 301 /demo/pricing    │                                              │
+//! │ 812 /demo/           │ ┌──⣀⣤⣶⣤⣀──────┐ (map over the wireframe,     │
+//! │ 301 /demo/pricing    │ ╌╌╌╌╌╌╌╌ fold ╌ scrolls with j/k)            │
+//! │                      │ layout 1a2b3c4d · captured … · desktop       │
 //! │                      │ legend                                       │
 //! │                      ├ top elements ────────────────────────────────┤
 //! │                      │ 24% Add to cart  button.btn                  │
@@ -14,15 +16,18 @@
 
 use super::{block, empty_hint, message, placeholder};
 use crate::app::{App, HeatFocus, PickerRow};
+use crate::heat_layout;
 use crate::layout;
 use crate::text::{count, ellipsize, percent, safe};
 use crate::theme;
-use crate::widgets::heatmap::{self, HeatOptions, HeatmapWidget};
+use crate::widgets::heatmap::{self, HeatOptions};
+use crate::widgets::wireframe::LayeredHeatmap;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
+use shared::store::layout_query::StoredLayout;
 
 /// Re-exported beside the drawing code; the geometry is [`crate::layout`]'s.
 pub use crate::layout::heatmap::map_area;
@@ -106,7 +111,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
                     theme::muted(),
                 ),
                 Line::styled(
-                    "w width segment · b braille/half blocks · c sessions that clicked it",
+                    "w width segment · b braille/half blocks · o wireframe · c sessions that clicked it",
                     theme::muted(),
                 ),
             ],
@@ -140,7 +145,14 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         block(title).border_style(focus_style(state.focus == HeatFocus::Map)),
         area,
     );
-    let (map_rect, legend_rect) = layout::map_and_legend(area);
+    let parts = layout::map_parts(area);
+    render_note(
+        frame,
+        state.layout.as_ref(),
+        !state.wireframe_hidden,
+        parts.note,
+    );
+    let map_rect = parts.map;
     if map.total_clicks == 0 {
         frame.render_widget(
             Paragraph::new(vec![
@@ -152,15 +164,17 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     frame.render_widget(
-        HeatmapWidget::new(
+        LayeredHeatmap {
             map,
-            HeatOptions {
+            layout: state.wireframe().map(|l| &l.layout),
+            options: HeatOptions {
                 mode: state.mode,
                 scroll: state.map_scroll,
                 marker: None,
                 color: app.color,
+                over: false,
             },
-        ),
+        },
         map_rect,
     );
     let total_rows = heatmap::content_rows(map, state.mode, map_rect.width);
@@ -176,7 +190,25 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
             theme::muted(),
         ));
     }
-    frame.render_widget(Paragraph::new(legend), legend_rect);
+    frame.render_widget(Paragraph::new(legend), parts.legend);
+}
+
+/// The dim line under a map about its layout ([`heat_layout::note`]), cut
+/// to fit.
+pub(super) fn render_note(
+    frame: &mut Frame,
+    layout: Option<&StoredLayout>,
+    shown: bool,
+    area: Rect,
+) {
+    let note = heat_layout::note(layout, shown);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            ellipsize(&note, area.width.into()),
+            theme::muted(),
+        )),
+        area,
+    );
 }
 
 fn render_elements(frame: &mut Frame, app: &App, area: Rect) {

@@ -1,5 +1,6 @@
 //! Journey: one session's events in order, stepped with j/k, beside the
-//! heatmap of the current step's page with the step's click marked.
+//! heatmap of the current step's page, over its wireframe, with the step's
+//! click marked.
 //!
 //! ```text
 //! ┌ session abc… · mobile Safari iOS · 2m 10s · direct ───────────────┐
@@ -15,8 +16,10 @@ use crate::app::App;
 use crate::layout;
 use crate::text::{duration, ellipsize, offset, safe, safe_or, short_datetime};
 use crate::theme;
+use crate::views::heatmap::render_note;
 use crate::views::live::{detail, glyph};
-use crate::widgets::heatmap::{self, HeatOptions, HeatmapWidget};
+use crate::widgets::heatmap::{self, HeatOptions};
+use crate::widgets::wireframe::LayeredHeatmap;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
@@ -213,7 +216,14 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         return;
     };
     frame.render_widget(block(title), area);
-    let (map_rect, legend_rect) = layout::map_and_legend(area);
+    let parts = layout::map_parts(area);
+    render_note(
+        frame,
+        state.heat_layout.as_ref(),
+        !app.heat.wireframe_hidden,
+        parts.note,
+    );
+    let map_rect = parts.map;
     if map.total_clicks == 0 {
         frame.render_widget(
             Paragraph::new(Line::styled("no clicks on this page", theme::muted())),
@@ -239,20 +249,26 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
     });
     let scroll = scroll
         .min(heatmap::content_rows(map, mode, map_rect.width).saturating_sub(map_rect.height));
+    let wireframe = state
+        .heat_layout
+        .as_ref()
+        .filter(|_| !app.heat.wireframe_hidden);
     frame.render_widget(
-        HeatmapWidget::new(
+        LayeredHeatmap {
             map,
-            HeatOptions {
+            layout: wireframe.map(|l| &l.layout),
+            options: HeatOptions {
                 mode,
                 scroll,
                 marker,
                 color: app.color,
+                over: false,
             },
-        ),
+        },
         map_rect,
     );
     frame.render_widget(
         Paragraph::new(heatmap::legend(map.max_cell_clicks, app.color)),
-        legend_rect,
+        parts.legend,
     );
 }

@@ -11,7 +11,9 @@
 //! of their densest dot, half blocks show two colours (▀ with fg = upper, bg =
 //! lower). Without colour, cells are shaded with ░▒▓█. Cells with rage clicks
 //! show `×`; a marked click shows `◆`. `scroll` skips terminal rows, so tall
-//! pages scroll.
+//! pages scroll. Drawn [`HeatOptions::over`] a wireframe
+//! (`crate::widgets::wireframe`), cells with clicks win and the others keep
+//! the wireframe.
 
 use crate::theme;
 use ratatui::buffer::{Buffer, Cell};
@@ -19,6 +21,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
+use shared::store::heat::{FineCell, Scale};
 use shared::store::query::Heatmap;
 
 /// How dots are drawn.
@@ -83,6 +86,10 @@ pub struct HeatOptions {
     pub marker: Option<(u32, u32)>,
     /// Draw with colours (false: shading characters).
     pub color: bool,
+    /// Draw over what the area holds (a wireframe): a cell without clicks
+    /// keeps its symbol and only takes the page's background, so the heat
+    /// lies on top.
+    pub over: bool,
 }
 
 /// The heatmap widget.
@@ -248,15 +255,27 @@ pub fn cell_of(map: &Heatmap, mode: HeatMode, width: u16, column: u32, row: u32)
     (x.min(u32::from(u16::MAX)) as u16, y)
 }
 
-/// The grid bin of a click at page `(x, y)` on a page `page_width` wide.
+/// The grid bin of a click at page `(x, y)` on a page `page_width` wide, by
+/// the store's own rule (`shared::store::heat`: the click's fine cell, then
+/// the map's scale), so a marked click or a wireframe box lands in the bins
+/// the store put the clicks in. `None` for an empty map or page.
 pub fn bin_of(map: &Heatmap, x: i32, y: i32, page_width: u32) -> Option<(u32, u32)> {
-    if map.columns == 0 || map.rows == 0 || page_width == 0 || map.cell_px <= 0.0 {
+    if map.columns == 0 || map.rows == 0 || map.page_width == 0 {
         return None;
     }
-    let column = (i64::from(x.max(0)) * i64::from(map.columns) / i64::from(page_width))
-        .clamp(0, i64::from(map.columns) - 1) as u32;
-    let row = ((f64::from(y.max(0)) / map.cell_px).floor() as u32).min(map.rows - 1);
-    Some((column, row))
+    let fine = FineCell::of(0, Some(x), Some(y), Some(page_width), None)?;
+    let scale = Scale::new(
+        map.columns,
+        i64::from(map.page_width),
+        i64::from(map.page_height),
+    );
+    Some(scale.cell(fine.gx, fine.gy))
+}
+
+/// Whether page row `y` lies below the page the map covers (its clicks'
+/// tallest page): [`bin_of`] puts such a point on the last row.
+pub fn below_map(map: &Heatmap, y: i32) -> bool {
+    i64::from(y) >= i64::from(map.page_height)
 }
 
 impl<'a> HeatmapWidget<'a> {
@@ -289,6 +308,10 @@ impl Widget for HeatmapWidget<'_> {
                 let Some(cell) = buf.cell_mut((area.x + x, area.y + y)) else {
                     continue;
                 };
+                if opts.over && under.densest == 0 && !under.rage {
+                    cell.bg = page_bg;
+                    continue;
+                }
                 paint(cell, &under, opts, max, page_bg);
             }
         }
@@ -541,6 +564,21 @@ mod tests {
         let map = map_with(20, 1000, 500, &[(500, 0)]);
         let buf = render(&map, HeatOptions::default(), 41, 10);
         assert_eq!(marked_columns(&buf, 0).first(), Some(&20));
+    }
+
+    #[test]
+    fn clicks_are_binned_by_the_stores_fine_grid() {
+        // 160 columns over 1280 px: x = 80 is fine column 12 of 200
+        // (12.5 floored), so column 9, not 80 / 8 = 10.
+        let map = map_with(160, 1280, 800, &[]);
+        assert_eq!(bin_of(&map, 80, 0, 1280), Some((9, 0)));
+        // The fraction of the click's own page width: 50 % is the middle.
+        assert_eq!(bin_of(&map, 960, 0, 1920), Some((80, 0)));
+        // Rows in the map's square cells, the last row for what lies below.
+        assert_eq!(bin_of(&map, 0, 799, 1280), Some((0, 99)));
+        assert_eq!(bin_of(&map, 0, 5000, 1280), Some((0, 99)));
+        assert!(below_map(&map, 800) && !below_map(&map, 799));
+        assert_eq!(bin_of(&map, 0, 0, 0), None, "no page width");
     }
 
     #[test]

@@ -1,3 +1,4 @@
 //! Widgets that know nothing of the application state.
 
 pub mod heatmap;
+pub mod wireframe;

@@ -6,6 +6,8 @@
 pub mod console_pty;
 
 use shared::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Rect, Size, Target};
+use shared::layout::{BoxKind, Layout, LayoutBox, LayoutEvent};
+use shared::store::layout_query::SiteLayout;
 use shared::store::sqlite::{SqliteReader, SqliteWriter};
 use shared::store::{EventReader, EventWriter};
 use std::path::PathBuf;
@@ -227,6 +229,70 @@ pub fn shop() -> Fixture {
         )
         .build();
     fixture_with(vec![a, b, c])
+}
+
+/// The home page's layout snapshot, captured at `ts` on a desktop 1280 px
+/// wide: a header with a nav in it, an h1, the hero button the desktop
+/// visitor clicked, and a footer, on a page 1280 × 3200 px seen through a
+/// viewport 720 px tall.
+///
+/// Drawn 80 cells wide (braille or half blocks) one cell is 16 × 32 px: row
+/// `y / 32`, and column `floor(floor(x × 200 / 1280) × 80 / 200)` (the
+/// store's fine grid is 200 columns): header columns 0–79 rows 0–4, nav
+/// 40–75 × 1–3, h1 4–53 × 7–9, button 34–53 on row 12 (the click at 640,400
+/// is cell 40,12), fold row 22, footer rows 90–99.
+pub fn home_layout(ts: i64) -> SiteLayout {
+    let boxed = |kind: BoxKind, label: Option<&str>, [x, y, w, h]: [i32; 4]| LayoutBox {
+        selector: format!("{}-{x}-{y}", kind.as_str()),
+        kind,
+        label: label.map(str::to_owned),
+        rect: Rect {
+            x,
+            y,
+            width: w as u32,
+            height: h as u32,
+        },
+    };
+    SiteLayout {
+        site: "demo".into(),
+        layout: LayoutEvent {
+            id: format!("layout-{ts}"),
+            ts,
+            received_at: ts,
+            clock_adjusted: false,
+            url: "https://shop.example/".into(),
+            page_key: "shop.example/".into(),
+            layout: Layout::new(
+                Size {
+                    width: 1280,
+                    height: 720,
+                },
+                Size {
+                    width: 1280,
+                    height: 3200,
+                },
+                vec![
+                    boxed(BoxKind::Header, None, [0, 0, 1280, 160]),
+                    boxed(BoxKind::Nav, None, [640, 32, 576, 96]),
+                    boxed(BoxKind::Heading, Some("Summer sale"), [64, 224, 800, 96]),
+                    boxed(
+                        BoxKind::Button,
+                        Some("Shop the collection"),
+                        [544, 384, 320, 32],
+                    ),
+                    boxed(BoxKind::Footer, None, [0, 2880, 1280, 320]),
+                ],
+            ),
+        },
+    }
+}
+
+/// Stores `layouts` in the fixture's database.
+pub fn add_layouts(fixture: &Fixture, layouts: &[SiteLayout]) {
+    let mut writer = SqliteWriter::open(&fixture.path).expect("open the fixture writer");
+    writer
+        .append_with_layouts(&[], layouts)
+        .expect("store the layouts");
 }
 
 /// An empty database.
