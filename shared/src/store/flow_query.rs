@@ -92,23 +92,6 @@ impl StepSet {
             .push((self.steps.len() as u32, self.keys.len() as u32));
     }
 
-    /// Adds the sessions of `other` after these, its labels translated.
-    pub fn append(&mut self, other: StepSet) {
-        let pages: Vec<u32> = other.pages.iter().map(|p| self.page(p)).collect();
-        let names: Vec<u32> = other.names.iter().map(|n| self.name(n)).collect();
-        // A label `other` never gave out names nothing: its step is dropped.
-        let translate = |step: &FlowStep| {
-            let label = match step.label {
-                FlowLabel::Page(p) => FlowLabel::Page(*pages.get(p as usize)?),
-                FlowLabel::Event(n) => FlowLabel::Event(*names.get(n as usize)?),
-            };
-            Some(FlowStep { ts: step.ts, label })
-        };
-        for session in other.sessions() {
-            self.push_session(session.key, session.steps.iter().filter_map(translate));
-        }
-    }
-
     /// The sessions, in the order they were added.
     pub fn sessions(&self) -> impl Iterator<Item = SessionSteps<'_>> + '_ {
         let mut from = (0usize, 0usize);
@@ -274,60 +257,4 @@ pub struct FunnelStepStats {
     /// Median time from the previous step (`None` for the first step, or
     /// when no session reached it).
     pub median_ms_from_previous: Option<i64>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn page_view(ts: i64, page: u32) -> FlowStep {
-        FlowStep {
-            ts,
-            label: FlowLabel::Page(page),
-        }
-    }
-
-    #[test]
-    fn sets_keep_sessions_flat_and_join_with_their_labels_translated() {
-        let mut first = StepSet::default();
-        let (a, b) = (first.page("/a"), first.page("/b"));
-        first.push_session(1, [page_view(0, a), page_view(1, b)]);
-        first.push_session(2, []);
-        let mut second = StepSet::default();
-        let (b2, c2) = (second.page("/b"), second.page("/c"));
-        let buy = second.name("buy");
-        second.push_session(
-            "s-9",
-            [
-                page_view(5, c2),
-                page_view(6, b2),
-                FlowStep {
-                    ts: 7,
-                    label: FlowLabel::Event(buy),
-                },
-                // A label the set never gave out.
-                page_view(8, 99),
-            ],
-        );
-        first.append(second);
-        assert_eq!(first.len(), 2, "a session without steps is left out");
-        let sessions: Vec<SessionSteps<'_>> = first.sessions().collect();
-        assert_eq!(sessions[0].key, "1");
-        assert_eq!(sessions[1].key, "s-9");
-        let c = first.pages.iter().position(|p| p == "/c").map(|i| i as u32);
-        assert_eq!(
-            sessions[1].steps,
-            [
-                page_view(5, c.unwrap_or(u32::MAX)),
-                page_view(6, b),
-                FlowStep {
-                    ts: 7,
-                    label: FlowLabel::Event(0)
-                }
-            ]
-        );
-        assert_eq!(first.pages, ["/a", "/b", "/c"]);
-        assert_eq!(first.name_label("buy"), Some(0));
-        assert_eq!(first.name_label("sell"), None);
-    }
 }

@@ -176,67 +176,10 @@ pub(super) fn backfill(tx: &Transaction<'_>) -> Result<(), StoreError> {
 
 /// The steps of the sessions `filter` selects, pages named by their keys.
 /// A session whose blob cannot be read is left out.
-///
-/// Reading and decoding a month of sessions is most of the time paths and
-/// funnels take, so a file database is read in two halves of the sessions'
-/// start times at once, the later half on a second connection in its own
-/// thread, and the halves are joined in order. (Each half reads its own
-/// snapshot: a commit landing between the two starts can show in one half
-/// only, as it could land just after a single read.)
 pub(super) fn step_set(reader: &SqliteReader, filter: &Filter) -> Result<StepSet, StoreError> {
-    let second = reader
-        .conn
-        .path()
-        .filter(|p| !p.is_empty())
-        .map(std::path::PathBuf::from);
-    let Some((second, middle)) = second.zip(middle_start(reader, filter)?) else {
-        return read_steps(reader, filter, None);
-    };
-    std::thread::scope(|scope| {
-        let later = scope.spawn(|| {
-            let other = SqliteReader::open(&second)?;
-            read_steps(&other, filter, Some((middle, true)))
-        });
-        let mut set = read_steps(reader, filter, Some((middle, false)))?;
-        let later = later
-            .join()
-            .map_err(|_| StoreError::Corrupt("reading steps failed".to_owned()))??;
-        set.append(later);
-        Ok(set)
-    })
-}
-
-/// The start time that splits the sessions `filter` selects in two spans of
-/// equal length, if there are two.
-fn middle_start(reader: &SqliteReader, filter: &Filter) -> Result<Option<i64>, StoreError> {
-    let (first, last): (Option<i64>, Option<i64>) = reader.conn.query_row(
-        "SELECT MIN(start_ts), MAX(start_ts) FROM sessions",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let (Some(first), Some(last)) = (first, last) else {
-        return Ok(None);
-    };
-    let from = filter.range.from.map_or(first, |f| f.max(first));
-    let to = filter.range.to.map_or(last, |t| t.min(last));
-    Ok((to > from).then(|| from + (to - from) / 2))
-}
-
-/// The steps of the sessions `filter` selects, only those that started
-/// before `split.0` (or from it on, when `split.1`).
-fn read_steps(
-    reader: &SqliteReader,
-    filter: &Filter,
-    split: Option<(i64, bool)>,
-) -> Result<StepSet, StoreError> {
     let mut c = Conditions::default();
     session_conditions(filter, true, &mut c);
     c.push("s.steps IS NOT NULL", []);
-    match split {
-        Some((at, false)) => c.push("s.start_ts < ?", [at.into()]),
-        Some((at, true)) => c.push("s.start_ts >= ?", [at.into()]),
-        None => {}
-    }
     let sql = format!("SELECT s.id, s.steps FROM sessions s{}", c.sql());
     let mut set = StepSet::default();
     // Page ids are looked up once each, on first sight.
