@@ -43,6 +43,8 @@ pub enum Action {
     SaveView,
     /// Compare figures with the previous period, on or off.
     Compare,
+    /// Compare figures with a range typed in a prompt.
+    CompareRange,
     /// Expand or collapse the selected path.
     Expand,
     /// Paths that follow the start ↔ paths that lead to it.
@@ -448,6 +450,14 @@ pub const BINDINGS: &[Binding] = &[
         Action::Compare,
         "compare",
         "compare with the previous period of the same length, on/off",
+        Scope::Only(COMPARED)
+    ),
+    bind!(
+        [Char('B')],
+        "B",
+        Action::CompareRange,
+        "vs",
+        "compare with a range you type (7d, 2025-01-01..2025-01-31; empty = the previous period)",
         Scope::Only(COMPARED)
     ),
     bind!(

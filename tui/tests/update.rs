@@ -472,3 +472,47 @@ fn the_page_list_loads_by_chunks_as_the_selection_goes_down() {
     keys.dedup();
     assert_eq!(keys.len(), pages as usize, "no page twice");
 }
+
+#[test]
+fn b_compares_with_a_typed_range_and_empty_goes_back_to_the_previous_period() {
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Overview);
+    app.take_requests();
+    let previous_range = |app: &mut App| {
+        app.take_requests().into_iter().find_map(|r| match r.query {
+            Query::PreviousOverview(filter) => Some(filter.range),
+            _ => None,
+        })
+    };
+    press(&mut app, KeyCode::Char('B'));
+    assert!(matches!(app.popup, Popup::Prompt(_)));
+    for c in "2026-01-01..2026-01-07".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.popup, Popup::None);
+    let chosen = Range::parse("2026-01-01..2026-01-07").map(|r| r.resolve(NOW));
+    assert_eq!(previous_range(&mut app), chosen);
+    assert_eq!(app.compared_label(), "01-01 00:00 … 01-08 00:00");
+
+    // A bad range keeps the prompt open with its error.
+    press(&mut app, KeyCode::Char('B'));
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(&app.popup, Popup::Prompt(p) if p.error.is_some()));
+    press(&mut app, KeyCode::Backspace);
+    // Empty: the previous period of the same length again.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.popup, Popup::None);
+    let range = Range::Last(24 * 3_600_000).resolve(NOW);
+    assert_eq!(
+        previous_range(&mut app),
+        range.previous(NOW),
+        "the day before the last day"
+    );
+    assert_eq!(app.compared_label(), "the period before");
+
+    // C turns comparing off: nothing is asked for the period compared with.
+    press(&mut app, KeyCode::Char('C'));
+    assert_eq!(previous_range(&mut app), None);
+}

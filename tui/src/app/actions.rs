@@ -4,6 +4,7 @@
 
 use super::popup::{Popup, Prompt, PromptFor};
 use super::{App, View};
+use crate::filters::Range;
 use crate::keys::Action;
 use crate::layout;
 use shared::page_key::PagePattern;
@@ -64,6 +65,9 @@ impl App {
             Action::SavedViews => self.open_views_list(),
             Action::SaveView => self.save_prompt(),
             Action::Compare => self.toggle_compare(),
+            Action::CompareRange => {
+                self.popup = Popup::Prompt(Prompt::new(PromptFor::CompareRange));
+            }
             action => self.act_on_flows(action),
         }
     }
@@ -98,13 +102,20 @@ impl App {
         }
     }
 
-    /// `C`: comparing with the previous period on or off; the figures
-    /// compared with are asked for again (or forgotten).
+    /// `C`: comparing on or off; the figures compared with are asked for
+    /// again (or forgotten).
     fn toggle_compare(&mut self) {
         self.compare = !self.compare;
         self.previous_overview.fresh = false;
         self.pages.previous.fresh = false;
         self.ensure_loaded();
+    }
+
+    /// `B`: compares with `chosen` (`None`: the previous period), on.
+    pub(super) fn compare_with(&mut self, chosen: Option<Range>) {
+        self.compare_with = chosen;
+        self.compare = false;
+        self.toggle_compare();
     }
 
     /// Moves the selection of the current view by `delta` rows (saturating).

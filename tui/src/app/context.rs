@@ -57,8 +57,10 @@ pub struct Ctx<'a> {
     pub body: Rect,
     filter: &'a Filter,
     range: &'a Range,
-    /// Compare with the previous period (where the range has one).
-    compare: bool,
+    /// What figures are compared with: `None` nothing, `Some(None)` the
+    /// previous period (where the range has one), `Some(Some(range))` that
+    /// range.
+    compare: Option<Option<&'a Range>>,
     outbox: &'a mut Outbox,
 }
 
@@ -68,7 +70,7 @@ impl<'a> Ctx<'a> {
         body: Rect,
         filter: &'a Filter,
         range: &'a Range,
-        compare: bool,
+        compare: Option<Option<&'a Range>>,
         outbox: &'a mut Outbox,
     ) -> Self {
         Self {
@@ -87,8 +89,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// The filter of the period compared with: the same conditions over the
-    /// period of the same length just before the range; `None` when
-    /// comparing is off or the range has no start ("all time").
+    /// chosen range, or the period of the same length just before the range;
+    /// `None` when comparing is off or the range has no start ("all time").
     pub fn previous_filter(&self) -> Option<Filter> {
         previous_filter(self.filter, self.range, self.compare, self.now)
     }
@@ -106,14 +108,19 @@ pub fn query_filter(filter: &Filter, range: &Range, now: i64) -> Filter {
     filter
 }
 
-/// `filter` over the period before `range` at `now`, when `compare` is on
-/// and the range has a start.
-pub fn previous_filter(filter: &Filter, range: &Range, compare: bool, now: i64) -> Option<Filter> {
-    if !compare {
-        return None;
-    }
+/// `filter` over the range compared with at `now`: the chosen one, or the
+/// period before `range` when it has a start; `None` when `compare` is off.
+pub fn previous_filter(
+    filter: &Filter,
+    range: &Range,
+    compare: Option<Option<&Range>>,
+    now: i64,
+) -> Option<Filter> {
     let mut filter = filter.clone();
-    filter.range = range.resolve(now).previous(now)?;
+    filter.range = match compare? {
+        Some(chosen) => chosen.resolve(now),
+        None => range.resolve(now).previous(now)?,
+    };
     Some(filter)
 }
 

@@ -110,6 +110,9 @@ pub struct App {
     /// Compare the figures with the previous period (where the range has a
     /// start).
     pub compare: bool,
+    /// The range compared with, when chosen (`B`); `None`: the previous
+    /// period of the same length.
+    pub compare_with: Option<Range>,
     pub sessions: SessionsState,
     pub journey: JourneyState,
     pub heat: HeatState,
@@ -162,6 +165,7 @@ impl App {
             overview: Remote::default(),
             previous_overview: Remote::default(),
             compare: true,
+            compare_with: None,
             sessions: SessionsState::default(),
             journey: JourneyState::default(),
             heat: HeatState::default(),
@@ -224,6 +228,12 @@ impl App {
             || self.flow_pending.is_some()
     }
 
+    /// What figures are compared with, as titles say it.
+    pub fn compared_label(&self) -> String {
+        self.compare_with
+            .map_or_else(|| "the period before".to_owned(), |r| r.label())
+    }
+
     /// The views' states and, beside them, the context their updates read:
     /// split so a view can change its own state while it queues requests.
     fn parts(&mut self) -> (Ctx<'_>, ViewStates<'_>) {
@@ -233,7 +243,7 @@ impl App {
             body,
             &self.filter,
             &self.range,
-            self.compare,
+            self.compare.then_some(self.compare_with.as_ref()),
             &mut self.outbox,
         );
         let views = ViewStates {

@@ -28,6 +28,8 @@ pub enum PromptFor {
     FunnelStep,
     /// The funnel's time limit.
     Within,
+    /// The range figures are compared with.
+    CompareRange,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +54,9 @@ impl Prompt {
             }
             PromptFor::Search(_) => "page pattern (/path, *, **; text = contains)".into(),
             PromptFor::Range => "time range (90m, 12h, 3d, all, 2025-01-01..2025-01-31)".into(),
+            PromptFor::CompareRange => {
+                "compare with (7d, 2025-01-01..2025-01-31; empty = the previous period)".into()
+            }
             PromptFor::Field(f) => format!("{} (empty clears)", f.name()),
             PromptFor::SaveView => "save this view as (letters, digits, spaces, - _ .)".into(),
         }
@@ -248,6 +253,13 @@ impl App {
             PromptFor::Range => {
                 self.range = Range::parse(input).ok_or("not a time range")?;
                 self.filter_changed();
+            }
+            PromptFor::CompareRange => {
+                let chosen = match input {
+                    "" => None,
+                    text => Some(Range::parse(text).ok_or("not a time range")?),
+                };
+                self.compare_with(chosen);
             }
             PromptFor::Field(field) => {
                 field.set(&mut self.filter, input)?;

@@ -40,7 +40,8 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     }
     let regions = layout::overview::regions(area);
     let previous = app.previous_overview.data.as_ref();
-    render_figures(frame, o, previous, regions.figures, &app.range.label());
+    let titles = (app.range.label(), app.compared_label());
+    render_figures(frame, o, previous, regions.figures, titles);
     render_chart(frame, o, previous, regions.chart);
     let [pages, referrers, devices, browsers] = regions.lists;
     top_list(frame, pages, "top pages", &o.top_pages, true);
@@ -88,7 +89,7 @@ fn render_figures(
     o: &Overview,
     previous: Option<&Overview>,
     area: Rect,
-    range: &str,
+    (range, compared): (String, String),
 ) {
     let pair = |f: fn(&Overview) -> f64| previous.map(|p| (f(o), f(p)));
     let mut first = Vec::new();
@@ -112,7 +113,7 @@ fn render_figures(
     let avg = duration(o.mean_duration_ms as i64);
     second.extend(figure("avg. session", avg, mean, Better::Up));
     let title = match previous {
-        Some(_) => format!(" Overview · {range} · vs the period before (C) "),
+        Some(_) => format!(" Overview · {range} · vs {compared} (C, B) "),
         None => format!(" Overview · {range} "),
     };
     frame.render_widget(

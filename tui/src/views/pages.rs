@@ -98,8 +98,13 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         .as_deref()
         .map(|s| format!(" · matching {}", safe(s)))
         .unwrap_or_default();
+    let compared = if comparing {
+        format!(" · vs {}", app.compared_label())
+    } else {
+        String::new()
+    };
     let title = format!(
-        " Pages {} · sort {}{}{search} · Enter heatmap · c sessions ",
+        " Pages {} · sort {}{}{search}{compared} · Enter heatmap · c sessions ",
         count(rows.len() as u64),
         sort_name(state.sort.key),
         if state.sort.descending { "▼" } else { "▲" },
