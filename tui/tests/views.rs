@@ -9,6 +9,7 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use shared::store::EventReader;
+use std::time::Duration;
 use tui::app::{App, Msg, View};
 use tui::keys::Action;
 use tui::render::render;
@@ -281,7 +282,17 @@ fn loading_and_error_states() {
     tui::text::force_utc();
     let mut app = App::new((80, 24), NOW);
     app.start(View::Sessions);
-    insta::assert_snapshot!("sessions_loading", draw(&app));
+    // A quick answer replaces nothing with its rows: no flash of progress.
+    assert!(!format!("{:?}", draw(&app)).contains("loading"));
+    // After 100 ms the view says it is loading, and for how long.
+    let asked = app.sessions.window.asked;
+    app.sessions.window.asked = asked.and_then(|t| t.checked_sub(Duration::from_millis(1_500)));
+    let screen = format!("{:?}", draw(&app));
+    let waited: Option<f64> = screen
+        .split_once("loading… ")
+        .and_then(|(_, rest)| rest.split_once(" s"))
+        .and_then(|(secs, _)| secs.parse().ok());
+    assert!(waited.is_some_and(|w| w >= 1.5), "{screen}");
     let requests = app.take_requests();
     for request in requests {
         send(

@@ -2,6 +2,11 @@
 //! and the generation of the request it waits for.
 
 use crate::worker::Answer;
+use std::time::{Duration, Instant};
+
+/// How long a request may take before the view says it is loading: a quick
+/// answer then replaces the old one without a flash of "loading…".
+pub const PROGRESS_AFTER: Duration = Duration::from_millis(100);
 
 /// Data fetched from the store, with its loading and error state.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +18,8 @@ pub struct Remote<T> {
     pub error: Option<String>,
     /// False when the filter changed since the data was requested.
     pub fresh: bool,
+    /// When the request in flight was sent.
+    pub asked: Option<Instant>,
 }
 
 impl<T> Default for Remote<T> {
@@ -22,6 +29,7 @@ impl<T> Default for Remote<T> {
             pending: None,
             error: None,
             fresh: false,
+            asked: None,
         }
     }
 }
@@ -31,11 +39,19 @@ impl<T> Remote<T> {
         self.pending.is_some()
     }
 
+    /// How long the request in flight has taken, once that is more than
+    /// [`PROGRESS_AFTER`]: the time to show progress.
+    pub fn slow(&self) -> Option<Duration> {
+        let waited = self.asked.filter(|_| self.loading())?.elapsed();
+        (waited >= PROGRESS_AFTER).then_some(waited)
+    }
+
     /// Waits for the answer to request `generation`; any older answer is now
     /// stale. The data stays on screen until the answer arrives.
     pub(super) fn wait_for(&mut self, generation: u64) {
         self.pending = Some(generation);
         self.fresh = true;
+        self.asked = Some(Instant::now());
     }
 
     /// Takes the answer to request `generation` if it is the one in flight

@@ -38,25 +38,41 @@ pub fn fitted_block(title: &str, area: Rect) -> Block<'static> {
 /// yet; returns true if it drew something (the caller then stops).
 pub fn placeholder<T>(frame: &mut Frame, area: Rect, title: &str, remote: &Remote<T>) -> bool {
     if remote.data.is_some() {
-        if let Some(error) = &remote.error {
-            // Keep the old data on screen; the error goes in a line at the bottom.
+        // Keep the old data on screen; an error, or the progress of a slow
+        // request for new data, goes in a line at the bottom.
+        let note = match (&remote.error, remote.slow()) {
+            (Some(error), _) => Some(error_line(error)),
+            (None, Some(waited)) => Some(progress_line(waited)),
+            (None, None) => None,
+        };
+        if let Some(note) = note {
             let line = Rect::new(
                 area.x + 1,
                 area.bottom().saturating_sub(1),
                 area.width.saturating_sub(2),
                 1,
             );
-            frame.render_widget(Paragraph::new(error_line(error)), line);
+            frame.render_widget(Paragraph::new(note), line);
         }
         return false;
     }
-    let text = match &remote.error {
-        Some(error) => vec![error_line(error), Line::styled("r retries", theme::muted())],
-        None if remote.loading() => vec![Line::styled("loading…", theme::muted())],
-        None => vec![Line::styled("nothing loaded yet (r loads)", theme::muted())],
+    let text = match (&remote.error, remote.slow()) {
+        (Some(error), _) => vec![error_line(error), Line::styled("r retries", theme::muted())],
+        (None, Some(waited)) => vec![progress_line(waited)],
+        // A quick answer is drawn without a flash of "loading…" first.
+        (None, None) if remote.loading() => Vec::new(),
+        (None, None) => vec![Line::styled("nothing loaded yet (r loads)", theme::muted())],
     };
     message(frame, area, title, text);
     true
+}
+
+/// "loading… 1.2 s": a request has been running that long.
+fn progress_line(waited: std::time::Duration) -> Line<'static> {
+    Line::styled(
+        format!("loading… {:.1} s", waited.as_secs_f64()),
+        theme::muted(),
+    )
 }
 
 fn error_line(error: &str) -> Line<'static> {
