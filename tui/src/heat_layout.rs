@@ -9,7 +9,7 @@ use anyhow::{anyhow, Result};
 use serde::Serialize;
 use shared::layout::Fingerprint;
 use shared::page_key::PagePattern;
-use shared::store::core::layouts::heatmap_segment;
+use shared::store::core::layouts::{clicks_off_layout, heatmap_segment};
 use shared::store::layout_query::{LayoutQuery, StoredLayout};
 use shared::store::query::{Heatmap, HeatmapQuery, WidthSegment};
 use shared::store::{EventReader, StoreError};
@@ -71,6 +71,19 @@ pub struct HeatmapJson<'a> {
     #[serde(flatten)]
     pub map: &'a Heatmap,
     pub layout: Option<LayoutJson>,
+    /// Clicks on elements `layout` does not have (`null` without a layout).
+    pub clicks_off_layout: Option<u64>,
+}
+
+impl<'a> HeatmapJson<'a> {
+    /// `map` with `layout` and the clicks the layout cannot place.
+    pub fn new(map: &'a Heatmap, layout: Option<&StoredLayout>) -> Self {
+        Self {
+            map,
+            layout: layout.map(LayoutJson::from),
+            clicks_off_layout: layout.map(|l| clicks_off_layout(map, &l.layout)),
+        }
+    }
 }
 
 /// Reads `--layout-version`: the 16 hexadecimal digits a layout's `version`
@@ -125,16 +138,22 @@ pub fn with_layout(
 pub const NO_LAYOUT: &str = "no layout captured for this page × width; showing clicks only";
 
 /// The line under a drawn map about its layout: the version's first 8
-/// hexadecimal digits, the latest capture and the width segment (and
-/// whether the wireframe is `shown`), or [`NO_LAYOUT`].
-pub fn note(layout: Option<&StoredLayout>, shown: bool) -> String {
+/// hexadecimal digits, the latest capture and the width segment, how many of
+/// `map`'s clicks are on elements the layout does not have, and whether the
+/// wireframe is `shown`; or [`NO_LAYOUT`].
+pub fn note(map: &Heatmap, layout: Option<&StoredLayout>, shown: bool) -> String {
     let Some(stored) = layout else {
         return NO_LAYOUT.to_owned();
     };
     let version = stored.layout.fingerprint.to_string();
+    let off = match clicks_off_layout(map, &stored.layout) {
+        0 => String::new(),
+        1 => " · 1 click off layout".to_owned(),
+        n => format!(" · {n} clicks off layout"),
+    };
     let hidden = if shown { "" } else { " · wireframe hidden" };
     format!(
-        "layout {} · captured {} · {}{hidden}",
+        "layout {} · captured {} · {}{hidden}{off}",
         version.get(..8).unwrap_or(&version),
         date_minute(stored.captured_at),
         stored.segment.as_str(),

@@ -328,13 +328,7 @@ fn heatmap(
     format: HeatFormat,
 ) -> Result<()> {
     match format {
-        HeatFormat::Json => json(
-            out,
-            &heat_layout::HeatmapJson {
-                map,
-                layout: layout.map(heat_layout::LayoutJson::from),
-            },
-        ),
+        HeatFormat::Json => json(out, &heat_layout::HeatmapJson::new(map, layout)),
         HeatFormat::Text | HeatFormat::Ansi => {
             heatmap_text(out, map, layout, mode, width, format == HeatFormat::Ansi)
         }
@@ -447,7 +441,7 @@ fn heatmap_text(
         "{} clicks ({} rage) · page {}×{} px · 1 dot = {:.1} px",
         map.total_clicks, map.rage_clicks, map.page_width, map.page_height, map.cell_px
     )?;
-    writeln!(out, "{}", heat_layout::note(layout, true))?;
+    writeln!(out, "{}", heat_layout::note(map, layout, true))?;
     let height = heatmap::content_rows(map, mode, width).max(1);
     let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
     let options = HeatOptions {

@@ -110,6 +110,26 @@ fn the_heatmap_json_carries_the_newest_layout_or_the_one_asked_for() {
     assert_eq!(layout["boxes"][1]["y"], 300);
     assert_eq!(layout["boxes"][0]["label"], Value::Null);
     assert_eq!(map["total_clicks"], without["total_clicks"]);
+    assert_eq!(without["clicks_off_layout"], Value::Null);
+    // Clicks on elements the layout has no box for, counted by hand from the
+    // top elements (all of them: the fixture's page has only a few).
+    let boxes: Vec<&str> = (0..3)
+        .filter_map(|i| layout["boxes"][i]["selector"].as_str())
+        .collect();
+    let elements = map["top_elements"].as_array().cloned().unwrap_or_default();
+    assert!(elements.len() < 10, "every clicked element is listed");
+    let off: u64 = elements
+        .iter()
+        .filter(|e| !boxes.contains(&e["selector"].as_str().unwrap_or_default()))
+        .filter_map(|e| e["clicks"].as_u64())
+        .sum();
+    let on: u64 = elements
+        .iter()
+        .filter(|e| boxes.contains(&e["selector"].as_str().unwrap_or_default()))
+        .filter_map(|e| e["clicks"].as_u64())
+        .sum();
+    assert!(off > 0 && on > 0, "{elements:?}");
+    assert_eq!(map["clicks_off_layout"], off);
 
     let version = old.layout.layout.fingerprint.to_string();
     let older = heatmap_json(&fixture, Some(&version)).expect("heatmap");

@@ -212,6 +212,7 @@ impl Scale {
         let mut top: Vec<(String, ElementSum)> =
             elements.into_iter().filter(|(_, e)| e.clicks > 0).collect();
         top.sort_by(|a, b| b.1.clicks.cmp(&a.1.clicks).then_with(|| a.0.cmp(&b.0)));
+        let element_clicks = top.iter().map(|(s, e)| (s.clone(), e.clicks)).collect();
         top.truncate(TOP_ELEMENT_ROWS);
         Heatmap {
             page_width: self.page_width,
@@ -223,6 +224,7 @@ impl Scale {
             rage_clicks: bins.iter().map(|b| b.rage_clicks).sum(),
             max_cell_clicks: bins.iter().map(|b| b.clicks).max().unwrap_or(0),
             bins,
+            element_clicks,
             top_elements: top
                 .into_iter()
                 .map(|(selector, e)| ElementStat {
@@ -250,6 +252,7 @@ pub fn empty_heatmap(columns: u32) -> Heatmap {
         max_cell_clicks: 0,
         bins: Vec::new(),
         top_elements: Vec::new(),
+        element_clicks: Vec::new(),
     }
 }
 

@@ -401,6 +401,11 @@ pub struct Heatmap {
     /// Non-empty cells, by row then column.
     pub bins: Vec<HeatBin>,
     pub top_elements: Vec<ElementStat>,
+    /// Every clicked element's selector and clicks, the most clicked first
+    /// (`top_elements` are the first rows): what a layout is checked against
+    /// ([`crate::store::core::layouts::clicks_off_layout`]). Not in the JSON.
+    #[serde(skip)]
+    pub element_clicks: Vec<(String, u64)>,
 }
 
 /// New events since a cursor.

@@ -43,6 +43,7 @@ pub(super) fn grid(page_width: u32, page_height: u32, columns: u32, rows: u32) -
         max_cell_clicks: 0,
         bins: Vec::new(),
         top_elements: Vec::new(),
+        element_clicks: Vec::new(),
     }
 }
 
@@ -86,8 +87,22 @@ pub(super) fn assert_heatmap(actual: &Heatmap, expected: &Heatmap, what: &str) {
     }
     let share_sum: f64 = actual.top_elements.iter().map(|e| e.share).sum();
     assert!(share_sum <= 1.0 + 1e-9, "{what}: shares sum to {share_sum}");
+    // Every clicked element, the top rows first.
+    let top: Vec<(String, u64)> = actual
+        .top_elements
+        .iter()
+        .map(|e| (e.selector.clone(), e.clicks))
+        .collect();
+    assert!(
+        actual.element_clicks.starts_with(&top),
+        "{what}: element clicks {:?}",
+        actual.element_clicks
+    );
+    let on_elements: u64 = actual.element_clicks.iter().map(|e| e.1).sum();
+    assert!(on_elements <= actual.total_clicks, "{what}");
     let normal = |h: &Heatmap| Heatmap {
         cell_px: 0.0,
+        element_clicks: Vec::new(),
         top_elements: h
             .top_elements
             .iter()

@@ -148,6 +148,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
     let parts = layout::map_parts(area);
     render_note(
         frame,
+        map,
         state.layout.as_ref(),
         !state.wireframe_hidden,
         parts.note,
@@ -197,11 +198,12 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
 /// to fit.
 pub(super) fn render_note(
     frame: &mut Frame,
+    map: &shared::store::query::Heatmap,
     layout: Option<&StoredLayout>,
     shown: bool,
     area: Rect,
 ) {
-    let note = heat_layout::note(layout, shown);
+    let note = heat_layout::note(map, layout, shown);
     frame.render_widget(
         Paragraph::new(Line::styled(
             ellipsize(&note, area.width.into()),

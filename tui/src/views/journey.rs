@@ -219,6 +219,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
     let parts = layout::map_parts(area);
     render_note(
         frame,
+        map,
         state.heat_layout.as_ref(),
         !app.heat.wireframe_hidden,
         parts.note,

@@ -511,6 +511,7 @@ mod tests {
             max_cell_clicks: 0,
             bins: Vec::new(),
             top_elements: Vec::new(),
+            element_clicks: Vec::new(),
         };
         for &(x, y) in clicks {
             let (column, row) = bin_of(&map, x, y, width).unwrap_or((0, 0));

@@ -336,6 +336,7 @@ mod tests {
             max_cell_clicks: 1,
             bins: Vec::new(),
             top_elements: Vec::new(),
+            element_clicks: Vec::new(),
         };
         for &(x, y) in clicks {
             if let Some((column, row)) = bin_of(&map, x, y, 1280) {

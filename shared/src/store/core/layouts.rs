@@ -24,13 +24,27 @@
 //! the pages a query matches; the rest happens here.
 
 use crate::event::Size;
-use crate::layout::{BoxKind, Fingerprint, LayoutBox};
+use crate::layout::{BoxKind, Fingerprint, Layout, LayoutBox};
 use crate::store::heat::segment_of;
 use crate::store::layout_query::{SiteLayout, StoredLayout};
-use crate::store::query::WidthSegment;
+use crate::store::query::{Heatmap, WidthSegment};
 use crate::store::StoreError;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+
+/// The clicks of `map` on elements `layout` does not have (by selector, the
+/// rule clicks and boxes share): what a heatmap drawn over an older or newer
+/// layout cannot place on its element. Clicks without an element are not
+/// counted.
+pub fn clicks_off_layout(map: &Heatmap, layout: &Layout) -> u64 {
+    let present: std::collections::HashSet<&str> =
+        layout.boxes.iter().map(|b| b.selector.as_str()).collect();
+    map.element_clicks
+        .iter()
+        .filter(|(selector, _)| !present.contains(selector.as_str()))
+        .map(|(_, clicks)| clicks)
+        .sum()
+}
 
 /// One version's write of a commit: the repeats of the commit merged.
 #[derive(Debug, Clone, PartialEq)]

@@ -131,3 +131,20 @@ fn versions_merge_pages_and_sort_newest_first() {
         WidthSegment::Tablet
     );
 }
+
+#[test]
+fn clicks_on_elements_a_layout_lacks_are_counted_by_selector() {
+    let layout = snapshot("/", 1, 1280, "Hi").layout.layout;
+    let mut map = crate::store::heat::empty_heatmap(10);
+    map.total_clicks = 9;
+    map.element_clicks = vec![
+        ("#gone>button".into(), 4),
+        ("#main>h1".into(), 3),
+        ("#main>h1 ".into(), 1),
+    ];
+    // The third differs by a trailing space: another element. Two clicks
+    // have no element at all and are not counted.
+    assert_eq!(clicks_off_layout(&map, &layout), 5);
+    map.element_clicks.retain(|(s, _)| s == "#main>h1");
+    assert_eq!(clicks_off_layout(&map, &layout), 0);
+}
