@@ -116,12 +116,14 @@ pub fn layout_for(
     }
 }
 
-/// A heatmap with the layout it is drawn over, as the console fetches them.
+/// A heatmap with the layouts it can be drawn over, as the console fetches
+/// them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MapWithLayout {
     pub map: Heatmap,
-    /// The newest layout of the map's segment; `None` when none was captured.
-    pub layout: Option<StoredLayout>,
+    /// The layout versions of the map's segment, newest first (the one drawn
+    /// unless the user picks another); empty when none was captured.
+    pub layouts: Vec<StoredLayout>,
 }
 
 /// The heatmap of `query` and the newest layout of its segment.
@@ -130,20 +132,42 @@ pub fn with_layout(
     query: &HeatmapQuery,
 ) -> Result<MapWithLayout, StoreError> {
     let map = store.heatmap(query)?;
-    let layout = stored_layout(store, query, &map, None)?;
-    Ok(MapWithLayout { map, layout })
+    let segment = heatmap_segment(query.segment, map.page_width);
+    let layouts = store
+        .layouts(&LayoutQuery {
+            site: query.filter.site.clone(),
+            pages: PagePattern::new(query.pages.as_str()),
+            segment,
+        })?
+        .into_iter()
+        .filter(|l| segment == WidthSegment::All || l.segment == segment)
+        .collect();
+    Ok(MapWithLayout { map, layouts })
 }
 
 /// What a drawn map says when it has no layout to draw.
 pub const NO_LAYOUT: &str = "no layout captured for this page × width; showing clicks only";
 
+/// Which of how many versions a drawn layout is (0: the newest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionOf {
+    pub index: usize,
+    pub count: usize,
+}
+
 /// The line under a drawn map about its layout: the version's first 8
-/// hexadecimal digits, the latest capture and the width segment, how many of
+/// hexadecimal digits (and which of the segment's versions it is, when there
+/// are several), the latest capture and the width segment, how many of
 /// `map`'s clicks are on elements the layout does not have, and whether the
 /// wireframe is `shown`; or [`NO_LAYOUT`].
-pub fn note(map: &Heatmap, layout: Option<&StoredLayout>, shown: bool) -> String {
+pub fn note(map: &Heatmap, layout: Option<&StoredLayout>, of: VersionOf, shown: bool) -> String {
     let Some(stored) = layout else {
         return NO_LAYOUT.to_owned();
+    };
+    let which = match of {
+        VersionOf { count: 0 | 1, .. } => String::new(),
+        VersionOf { index: 0, count } => format!(" (newest of {count})"),
+        VersionOf { index, count } => format!(" ({} of {count}, older)", index + 1),
     };
     let version = stored.layout.fingerprint.to_string();
     let off = match clicks_off_layout(map, &stored.layout) {
@@ -153,7 +177,7 @@ pub fn note(map: &Heatmap, layout: Option<&StoredLayout>, shown: bool) -> String
     };
     let hidden = if shown { "" } else { " · wireframe hidden" };
     format!(
-        "layout {} · captured {} · {}{hidden}{off}",
+        "layout {}{which} · captured {} · {}{hidden}{off}",
         version.get(..8).unwrap_or(&version),
         date_minute(stored.captured_at),
         stored.segment.as_str(),

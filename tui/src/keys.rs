@@ -38,6 +38,8 @@ pub enum Action {
     HeatMode,
     /// The wireframe under the heatmaps, on or off.
     Wireframe,
+    /// Draw the next older layout version under the heatmap.
+    OlderLayout,
     CrossFilter,
     SavedViews,
     SaveView,
@@ -365,6 +367,14 @@ pub const BINDINGS: &[Binding] = &[
         Scope::Only(&[View::Heatmap, View::Journey])
     ),
     bind!(
+        [Char('O')],
+        "O",
+        Action::OlderLayout,
+        "older layout",
+        "draw the next older layout version of this page and width (after the oldest, the newest)",
+        Scope::Only(&[View::Heatmap])
+    ),
+    bind!(
         [Char('c')],
         "c",
         Action::CrossFilter,
@@ -596,6 +606,11 @@ mod tests {
             Some(Action::Wireframe)
         );
         assert_eq!(action_for(key(Char('o')), View::Sessions), None);
+        assert_eq!(
+            action_for(key(Char('O')), View::Heatmap),
+            Some(Action::OlderLayout)
+        );
+        assert_eq!(action_for(key(Char('O')), View::Journey), None);
         assert_eq!(
             action_for(key(Char('8')), View::Overview),
             Some(Action::Show(View::Funnel))

@@ -441,7 +441,8 @@ fn heatmap_text(
         "{} clicks ({} rage) · page {}×{} px · 1 dot = {:.1} px",
         map.total_clicks, map.rage_clicks, map.page_width, map.page_height, map.cell_px
     )?;
-    writeln!(out, "{}", heat_layout::note(map, layout, true))?;
+    let of = heat_layout::VersionOf { index: 0, count: 1 };
+    writeln!(out, "{}", heat_layout::note(map, layout, of, true))?;
     let height = heatmap::content_rows(map, mode, width).max(1);
     let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
     let options = HeatOptions {

@@ -8,6 +8,7 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use shared::event::DeviceClass;
+use shared::layout::Layout;
 use shared::page_key::PagePattern;
 use shared::store::query::{PageSortKey, SessionSortKey};
 use tui::app::{update, App, HeatFocus, Msg, Popup, View};
@@ -298,7 +299,7 @@ fn the_heatmap_comes_with_its_layout_and_o_toggles_the_wireframe_without_a_query
     settle(&mut app, store.as_ref());
     let version = home_layout(T0).layout.layout.fingerprint;
     assert_eq!(
-        app.heat.layout.as_ref().map(|l| l.layout.fingerprint),
+        app.heat.layout().map(|l| l.layout.fingerprint),
         Some(version),
         "the newest layout of the map's segment, loaded with it"
     );
@@ -317,7 +318,34 @@ fn the_heatmap_comes_with_its_layout_and_o_toggles_the_wireframe_without_a_query
         app.heat.current,
         Some(PagePattern::new("shop.example/pricing"))
     );
-    assert_eq!(app.heat.layout, None);
+    assert_eq!(app.heat.layout(), None);
+}
+
+#[test]
+fn o_steps_to_older_layout_versions_without_a_query() {
+    let fx = shop();
+    // An older version of the home page: its heading lower down.
+    let mut older = home_layout(T0 - 3_600_000);
+    let layout = &older.layout.layout;
+    let mut boxes = layout.boxes.clone();
+    boxes[2].rect.y += 200;
+    older.layout.layout = Layout::new(layout.viewport, layout.page, boxes);
+    add_layouts(&fx, &[older.clone(), home_layout(T0)]);
+    let store = fx.reader();
+    let mut app = App::new((100, 30), NOW);
+    app.start(View::Heatmap);
+    settle(&mut app, store.as_ref());
+    press(&mut app, KeyCode::Enter);
+    settle(&mut app, store.as_ref());
+    let drawn = |app: &App| app.heat.layout().map(|l| l.layout.fingerprint);
+    let newest = home_layout(T0).layout.layout.fingerprint;
+    assert_eq!(drawn(&app), Some(newest));
+    assert_eq!(app.heat.layouts.len(), 2);
+    press(&mut app, KeyCode::Char('O'));
+    assert_eq!(drawn(&app), Some(older.layout.layout.fingerprint));
+    assert!(app.take_requests().is_empty(), "nothing to fetch");
+    press(&mut app, KeyCode::Char('O'));
+    assert_eq!(drawn(&app), Some(newest), "after the oldest, the newest");
 }
 
 #[test]

@@ -53,6 +53,7 @@ impl App {
             }
             Action::HeatMode => self.toggle_heat_mode(),
             Action::Wireframe => self.heat.toggle_wireframe(),
+            Action::OlderLayout => self.heat.older_layout(),
             Action::CrossFilter => match self.view {
                 View::Paths => self.path_to_sessions(),
                 View::Funnel => self.step_to_sessions(false),

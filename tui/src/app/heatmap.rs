@@ -55,14 +55,37 @@ pub struct HeatState {
     pub mode: HeatMode,
     pub map_scroll: u16,
     pub columns: u32,
-    /// The layout the map is drawn over, fetched with it.
-    pub layout: Option<StoredLayout>,
+    /// The layout versions of the map's segment, fetched with it, newest
+    /// first.
+    pub layouts: Vec<StoredLayout>,
+    /// The version drawn (`O` steps to older ones): an index into `layouts`.
+    pub layout_index: usize,
     /// The wireframe is hidden (the `o` key); shown by default, when the
     /// map has a layout. The journey's map follows it too.
     pub wireframe_hidden: bool,
 }
 
 impl HeatState {
+    /// The layout the map is drawn over.
+    pub fn layout(&self) -> Option<&StoredLayout> {
+        self.layouts.get(self.layout_index)
+    }
+
+    /// Which version that is.
+    pub fn version_of(&self) -> crate::heat_layout::VersionOf {
+        crate::heat_layout::VersionOf {
+            index: self.layout_index,
+            count: self.layouts.len(),
+        }
+    }
+
+    /// `O`: the next older layout version, after the oldest the newest again.
+    pub(super) fn older_layout(&mut self) {
+        if !self.layouts.is_empty() {
+            self.layout_index = (self.layout_index + 1) % self.layouts.len();
+        }
+    }
+
     pub fn picker_rows(&self) -> Vec<PickerRow<'_>> {
         let mut rows = Vec::new();
         if let Some(search) = self.search.as_deref().filter(|s| s.contains('*')) {
@@ -104,7 +127,8 @@ impl HeatState {
         self.map_scroll = 0;
         self.map.fresh = false;
         self.map.data = None;
-        self.layout = None;
+        self.layouts.clear();
+        self.layout_index = 0;
     }
 
     /// No map: the picker has the keys.
@@ -113,7 +137,8 @@ impl HeatState {
         self.focus = HeatFocus::Picker;
         self.map_scroll = 0;
         self.map = Remote::default();
-        self.layout = None;
+        self.layouts.clear();
+        self.layout_index = 0;
     }
 
     /// Esc on the map gives the keys back to the picker; true if it did.
@@ -152,7 +177,7 @@ impl HeatState {
 
     /// The layout to draw under the map, unless the wireframe is hidden.
     pub fn wireframe(&self) -> Option<&StoredLayout> {
-        self.layout.as_ref().filter(|_| !self.wireframe_hidden)
+        self.layout().filter(|_| !self.wireframe_hidden)
     }
 
     /// Braille ↔ half blocks; the map's grid width changes with it.
@@ -241,10 +266,11 @@ impl HeatState {
             Answer::Heatmap(h) => Some(h),
             _ => None,
         });
-        let (result, layout) = split_layout(result);
+        let (result, layouts) = split_layout(result);
         if self.map.accept(generation, result) {
-            if let Some(layout) = layout {
-                self.layout = layout;
+            if let Some(layouts) = layouts {
+                self.layouts = layouts;
+                self.layout_index = 0;
             }
             self.clamp_map_scroll(body);
         }
@@ -288,12 +314,13 @@ impl HeatState {
     }
 }
 
-/// A map answer as the map (for its [`Remote`]) and, when it came, its layout.
+/// A map answer as the map (for its [`Remote`]) and, when it came, its
+/// layout versions.
 pub(super) fn split_layout(
     result: Result<MapWithLayout, String>,
-) -> (Result<Heatmap, String>, Option<Option<StoredLayout>>) {
+) -> (Result<Heatmap, String>, Option<Vec<StoredLayout>>) {
     match result {
-        Ok(both) => (Ok(both.map), Some(both.layout)),
+        Ok(both) => (Ok(both.map), Some(both.layouts)),
         Err(error) => (Err(error), None),
     }
 }

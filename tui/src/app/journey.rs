@@ -135,10 +135,11 @@ impl JourneyState {
             Answer::StepHeatmap(h) => Some(h),
             _ => None,
         });
-        let (result, layout) = split_layout(result);
+        let (result, layouts) = split_layout(result);
         if self.heat.accept(generation, result) {
-            if let Some(layout) = layout {
-                self.heat_layout = layout;
+            if let Some(layouts) = layouts {
+                // The journey draws the newest.
+                self.heat_layout = layouts.into_iter().next();
             }
         }
     }

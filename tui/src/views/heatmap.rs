@@ -149,7 +149,8 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
     render_note(
         frame,
         map,
-        state.layout.as_ref(),
+        state.layout(),
+        state.version_of(),
         !state.wireframe_hidden,
         parts.note,
     );
@@ -200,10 +201,11 @@ pub(super) fn render_note(
     frame: &mut Frame,
     map: &shared::store::query::Heatmap,
     layout: Option<&StoredLayout>,
+    of: heat_layout::VersionOf,
     shown: bool,
     area: Rect,
 ) {
-    let note = heat_layout::note(map, layout, shown);
+    let note = heat_layout::note(map, layout, of, shown);
     frame.render_widget(
         Paragraph::new(Line::styled(
             ellipsize(&note, area.width.into()),

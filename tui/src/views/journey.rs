@@ -221,6 +221,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         frame,
         map,
         state.heat_layout.as_ref(),
+        crate::heat_layout::VersionOf { index: 0, count: 1 },
         !app.heat.wireframe_hidden,
         parts.note,
     );
