@@ -1,14 +1,17 @@
 //! User agent → device class, browser and OS, and whether it is a bot's.
 //!
 //! Bots are found with a pinned copy of a maintained pattern list
-//! ([`crawlers`]); device classes, browsers and systems with the rules in
-//! [`device`] and [`names`]; the client hints ([`hints`]) refine both where a
-//! Chromium browser sends them. Readings are memoised per thread, since one
-//! client sends many requests.
+//! ([`crawlers`]), which is not asked about a phone's model name ([`model`])
+//! nor about agents of browsers that exist only on phones; device classes,
+//! browsers and systems with the rules in [`device`], [`model`] and
+//! [`names`]; the client hints ([`hints`]) refine both where a Chromium
+//! browser sends them. Readings are memoised per thread, since one client
+//! sends many requests.
 
 mod crawlers;
 mod device;
 pub mod hints;
+mod model;
 mod names;
 #[cfg(test)]
 mod tests;
@@ -26,6 +29,18 @@ const CACHE_CAPACITY: usize = 1024;
 const MAX_USER_AGENT_BYTES: usize = 512;
 /// Words (lower case) by which an agent calls itself a crawler.
 pub const CRAWLER_WORDS: [&str; 4] = ["bot", "crawl", "spider", "slurp"];
+/// Browsers (lower case) that exist only on phones, whose agents have shapes
+/// the bot list takes for tools' ("dv(iPh14,2);pr(UCBrowser/…)",
+/// "WAP Browser/MAUI (HTTP PGDL; HTTPS)", "…/NetFront/3.5 Profile/MIDP-2.1").
+/// An agent naming one is a phone's unless it also calls itself a crawler.
+const PHONE_BROWSERS: [&str; 6] = [
+    "ucbrowser",
+    "wap browser",
+    "wap-browser",
+    "wap_browser",
+    "maui",
+    "netfront",
+];
 /// Longest stored browser or OS name, in characters.
 const MAX_NAME_CHARS: usize = 64;
 
@@ -103,9 +118,8 @@ fn parse(ua: &str, hints: &ClientHints<'_>) -> Reading {
     // TV tokens win over the bot list, which takes some TVs' own app agents
     // ("WebAppManager", "Roku/DVP") for tools.
     let bot = (from_agent != DeviceClass::Tv)
-        .then(|| crawlers::find(ua))
-        .flatten()
-        .map(|m| bot_name(ua, m));
+        .then(|| find_bot(ua, &lower))
+        .flatten();
     let device = if bot.is_some() {
         DeviceClass::Bot
     } else {
@@ -130,6 +144,24 @@ fn parse(ua: &str, hints: &ClientHints<'_>) -> Reading {
             os: clean(os),
         },
         bot: bot.map(|word| clean(Some(word))),
+    }
+}
+
+/// The bot's name when the pattern list knows `ua`. A match inside the
+/// device model field is a maker's model name ("GM Discovery II"), so the
+/// agent is asked again with the model as the reduced agents write it ("K").
+fn find_bot(ua: &str, lower: &str) -> Option<String> {
+    let calls_itself_crawler = || CRAWLER_WORDS.iter().any(|w| lower.contains(w));
+    if PHONE_BROWSERS.iter().any(|b| lower.contains(b)) && !calls_itself_crawler() {
+        return None;
+    }
+    let matched = crawlers::find(ua)?;
+    match model::span(ua) {
+        Some(model) if model.start <= matched.start && matched.end <= model.end => {
+            let masked = format!("{}K{}", &ua[..model.start], &ua[model.end..]);
+            crawlers::find(&masked).map(|m| bot_name(&masked, m))
+        }
+        _ => Some(bot_name(ua, matched)),
     }
 }
 

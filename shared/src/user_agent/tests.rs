@@ -22,6 +22,7 @@ fn pinned_data_and_rules_compile() {
         "bot patterns that do not compile: {failing:?}"
     );
     assert!(device::rules_compile());
+    assert!(model::rules_compile());
 }
 
 #[test]
