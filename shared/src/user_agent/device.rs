@@ -53,6 +53,8 @@ const TV_TOKENS: &[&str] = &[
     "inettvbrowser",
     "nintendo",
     "playstation",
+    "retroid pocket",
+    "anbernic",
     "xbox",
     "ouya",
     "shield android tv",
@@ -220,7 +222,7 @@ fn has_any(lower: &str, tokens: &[&str]) -> bool {
 /// The class the agent string alone gives (bots are found before this).
 pub fn from_agent(ua: &str, lower: &str) -> DeviceClass {
     let models = models();
-    let model = model::span(ua).map(|range| &ua[range]);
+    let model = model::field(ua).map(|range| model::name(&ua[range]));
     if has_any(lower, TV_TOKENS)
         || matches(&models.tv, ua)
         || matches(&models.tv_agent, ua)

@@ -30,16 +30,20 @@ const MAX_USER_AGENT_BYTES: usize = 512;
 /// Words (lower case) by which an agent calls itself a crawler.
 pub const CRAWLER_WORDS: [&str; 4] = ["bot", "crawl", "spider", "slurp"];
 /// Browsers (lower case) that exist only on phones, whose agents have shapes
-/// the bot list takes for tools' ("dv(iPh14,2);pr(UCBrowser/…)",
-/// "WAP Browser/MAUI (HTTP PGDL; HTTPS)", "…/NetFront/3.5 Profile/MIDP-2.1").
-/// An agent naming one is a phone's unless it also calls itself a crawler.
-const PHONE_BROWSERS: [&str; 6] = [
+/// or names the bot list takes for tools' or crawlers' ("dv(iPh14,2);
+/// pr(UCBrowser/…)", "WAP Browser/MAUI (HTTP PGDL; HTTPS)", "…/NetFront/3.5
+/// Profile/MIDP-2.1", Sogou's mobile browser, whose name the list knows from
+/// Sogou's spiders). An agent naming one is a phone's unless it also calls
+/// itself a crawler, as every Sogou spider does.
+const PHONE_BROWSERS: [&str; 8] = [
     "ucbrowser",
     "wap browser",
     "wap-browser",
     "wap_browser",
     "maui",
     "netfront",
+    "sogoumobilebrowser",
+    "sogoumse",
 ];
 /// Longest stored browser or OS name, in characters.
 const MAX_NAME_CHARS: usize = 64;
@@ -147,18 +151,21 @@ fn parse(ua: &str, hints: &ClientHints<'_>) -> Reading {
     }
 }
 
-/// The bot's name when the pattern list knows `ua`. A match inside the
-/// device model field is a maker's model name ("GM Discovery II"), so the
-/// agent is asked again with the model as the reduced agents write it ("K").
+/// The bot's name when the pattern list knows `ua`. A match on the device
+/// field is on a maker's model name or build ("GM Discovery II",
+/// "S222 Build/CUBOT"), so the agent is asked again with the field written
+/// as the reduced agents write it ("K").
 fn find_bot(ua: &str, lower: &str) -> Option<String> {
     let calls_itself_crawler = || CRAWLER_WORDS.iter().any(|w| lower.contains(w));
     if PHONE_BROWSERS.iter().any(|b| lower.contains(b)) && !calls_itself_crawler() {
         return None;
     }
     let matched = crawlers::find(ua)?;
-    match model::span(ua) {
-        Some(model) if model.start <= matched.start && matched.end <= model.end => {
-            let masked = format!("{}K{}", &ua[..model.start], &ua[model.end..]);
+    match model::field(ua) {
+        // A match that only touches the field (a pattern may take the
+        // character before it) is asked again: any other match remains.
+        Some(field) if matched.start < field.end && field.start < matched.end => {
+            let masked = format!("{}K{}", &ua[..field.start], &ua[field.end..]);
             crawlers::find(&masked).map(|m| bot_name(&masked, m))
         }
         _ => Some(bot_name(ua, matched)),

@@ -64,8 +64,9 @@ fn rules() -> &'static Rules {
             // the phones that use it have all-digit models ("5033X_EEA").
             r"|^[A-Z][A-Za-z0-9]*[-_](?:EEA|ROW)\b",
             // "Tab" and "Pad" models of every maker: "TAB-8US2",
-            // "Beeline Tab 2", "SKY PAD8", "Armor Pad Lite".
-            r"|(?i:\btab(?:\b|[-_ ]?\d))|(?i:pad(?:\b|\d|_))",
+            // "Beeline Tab 2", "SKY PAD8", "Armor Pad Lite"; and children's
+            // devices, which are tablets ("SKY Kids 70").
+            r"|(?i:(?:\b|_)tab(?:\b|[-_ ]?\d))|(?i:pad(?:\b|\d|_))|(?i:\bkids\b)",
         ))
         .ok(),
     })
@@ -88,35 +89,45 @@ pub fn is_tablet(model: &str) -> bool {
     rules().tablet.as_ref().is_some_and(|re| re.is_match(model))
 }
 
-/// Where in `ua` the device model is: the first item after "Android N" in
+/// Where in `ua` the device field is: the first item after "Android N" in
 /// the agent's first parenthesised comment that is not a locale, "U", "wv"
-/// or a processor, up to its " Build/…" part. `None` for agents that do not
-/// name Android there.
-pub fn span(ua: &str) -> Option<Range<usize>> {
+/// or a processor ("SM-X200 Build/TP1A.220624.014"), or the last item of a
+/// Windows Phone agent's comment ("HTC; Radar 4G"). `None` for agents that
+/// name neither system there.
+pub fn field(ua: &str) -> Option<Range<usize>> {
     let open = ua.find('(')? + 1;
     let close = ua[open..].find(')').map_or(ua.len(), |i| open + i);
+    let comment = &ua[open..close];
+    let trimmed = |from: usize, item: &str| {
+        let from = from + (item.len() - item.trim_start().len());
+        let text = item.trim();
+        (!text.is_empty()).then(|| from..from + text.len())
+    };
+    if comment.contains("Windows Phone") {
+        let last = comment.rfind(';').map_or(0, |i| i + 1);
+        return trimmed(open + last, &comment[last..]);
+    }
     let mut start = open;
     let mut after_android = false;
-    for item in ua[open..close].split(';') {
+    for item in comment.split(';') {
         let item_start = start;
         start += item.len() + 1;
         let text = item.trim();
         if !after_android {
             // "Andr0id" is how some TV browsers spell it.
             after_android = text.starts_with("Android") || text.starts_with("Andr0id");
-            continue;
+        } else if !is_filler(text) {
+            return trimmed(item_start, item);
         }
-        if is_filler(text) {
-            continue;
-        }
-        let from = item_start + (item.len() - item.trim_start().len());
-        let model = &ua[from..item_start + item.trim_end().len()];
-        let model = model
-            .find("Build/")
-            .map_or(model, |i| model[..i].trim_end());
-        return (!model.is_empty()).then(|| from..from + model.len());
     }
     None
+}
+
+/// The model name of a device field: the field without its "Build/…" part.
+pub fn name(field: &str) -> &str {
+    field
+        .find("Build/")
+        .map_or(field, |i| field[..i].trim_end())
 }
 
 /// Items of the comment that stand between "Android N" and the model.
