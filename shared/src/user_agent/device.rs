@@ -41,7 +41,11 @@ const TV_TOKENS: &[&str] = &[
     "viera",
     "philipstv",
     "nettv",
-    "aquos",
+    // Sharp's TVs; its phones are "Aquos" too.
+    "aquos-tv",
+    "aquos_tv",
+    "aquosbrowser",
+    "aquos-as",
     "appletv",
     "apple tv",
     "tvos",

@@ -462,3 +462,15 @@ fn the_device_field_is_found_past_locales_and_processors() {
     assert_eq!(field("Mozilla/5.0 (Linux; Android 14)"), None);
     assert_eq!(field("Mozilla/5.0 (Linux; Android 14; "), None);
 }
+
+#[test]
+fn sharp_tvs_are_tvs_and_its_phones_phones() {
+    assert_eq!(
+        device("Mozilla/5.0 (Linux; Android 11; AQUOS-TVE21A Build/RTM7.230903.173; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/124.0.0.0 Safari/537.36"),
+        DeviceClass::Tv
+    );
+    assert_eq!(
+        device("Mozilla/5.0 (Linux; Android 14; Sharp Aquos R9) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"),
+        DeviceClass::Mobile
+    );
+}
