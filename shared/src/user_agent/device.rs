@@ -180,7 +180,8 @@ struct Models {
     /// Chromebooks.
     chromeos_build: Option<Regex>,
     /// "TV" as a word, and Android TV build numbers, whose branch letter after
-    /// the release letter is "T" ("Build/STTC.230104", "Build/RTT4.240509").
+    /// the release letter is "T" ("Build/STTC.230104", "Build/RTT4.240509",
+    /// cut to "Build/RT" by some boxes' firmware).
     tv_agent: Option<Regex>,
 }
 
@@ -201,10 +202,17 @@ fn models() -> &'static Models {
         )
         .ok(),
         // Amazon Fire TV (AFTMM, AFTB), Nvidia Shield, Xiaomi boxes and TVs,
-        // and generic set-top box and digital TV tokens.
-        tv: Regex::new(r"\bAFT[A-Z0-9]{1,8}\b|\bSHIELD Android TV|\bMiTV|\bMIBOX|(?i:\b(?:stb|dtv|roku|maple)\b)").ok(),
+        // generic set-top box and digital TV tokens; the "(maker, model,
+        // wired)" triple of the HbbTV and CE-HTML platforms, the Opera/Vewd
+        // TV engine ("OMI/"), and Linux on MIPS, which only TVs and boxes run.
+        tv: Regex::new(concat!(
+            r"\bAFT[A-Z0-9]{1,8}\b|\bSHIELD Android TV|\bMiTV|\bMIBOX",
+            r"|(?i:\b(?:stb|dtv|roku|maple)\b|_stb\b|\bstb_)",
+            r"|(?i:\([^();]+, ?[^();]+, ?(?:wired|wireless)?\))|\bOMI/|(?i:linux mips)",
+        ))
+        .ok(),
         chromeos_build: Regex::new(r"Build/R\d{2,3}-\d").ok(),
-        tv_agent: Regex::new(r"\bTV\b|Build/[N-W]T[A-Z][0-9A-Z]?\b").ok(),
+        tv_agent: Regex::new(r"\bTV\b|Build/[N-W]T(?:[A-Z][0-9A-Z]?)?[.;)]").ok(),
     })
 }
 

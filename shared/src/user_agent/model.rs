@@ -59,6 +59,15 @@ fn rules() -> &'static Rules {
             // Xiaomi and Redmi Pad codes: year and month, then "RP"
             // ("23073RPBFG"); Xiaomi's phones use other letters there.
             r"|\b2\d{4}RP[A-Z0-9]{2,4}\b",
+            // "MID", Mobile Internet Device: the generic name of unbranded
+            // tablets ("MID1045", "GEOFOX MID 743").
+            r"|\bMID[-_ ]?\d",
+            // Makers whose codes lead with the screen diagonal, 7 inches and
+            // up being tablets: BQ ("BQ-7062G", "BQ-1036L"; its phones are
+            // BQ-5xxx and 6xxx), Digma ("TS8289PL", "CS1273PL"); and the
+            // tablet lines Prestigio MultiPad ("PMT3277") and DEXP ("TZ722").
+            r"|\bBQ(?:ru)?-(?:[7-9]\d{3}|1[0-3]\d{2})|\b[PCT]S(?:[7-9]\d{3}|1[0-4]\d{2})[A-Z]{2}\b",
+            r"|\bPMT\d{4}|\bTZ\d{3}\b",
             // The market-variant suffix ("_EEA", "-ROW") that the makers of
             // most budget tablets put in the model ("P85_EEA", "T22-EEA");
             // the phones that use it have all-digit models ("5033X_EEA").

@@ -299,6 +299,7 @@ fn tvs_and_boxes_named_by_their_model_or_build() {
             // "TV" as a word anywhere, and an Android TV build number.
             "Mozilla/5.0 (Linux; Android 12; M7 Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0.0.0 Safari/537.36 TV",
             "Mozilla/5.0 (Linux; Android 14; Streamer 2 Build/UTTK.240115.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 11; QX9 Build/RT; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/124.0.0.0 Mobile Safari/537.36",
             "Mozilla/5.0 (Linux; Andr0id 12; Acme G00gle TV) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
             // Set-top boxes and the TV-box families.
             "Dalvik/2.1.0 (Linux; U; Android 11; NXSTB100 Build/RTM1.210101.001)",
@@ -306,6 +307,11 @@ fn tvs_and_boxes_named_by_their_model_or_build() {
             "Mozilla/5.0 (Linux; Android 10; Acme_box) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/110.0.0.0 Safari/537.36",
             "Mozilla/5.0 (Linux; Android 11; X96 Mini) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/104.0.0.0 Safari/537.36",
             "Mozilla/5.0 (Linux; Android 9; AFTKAXX002) AppleWebKit/537.36 (KHTML, like Gecko) Silk/128.5.4 like Chrome/128.0.0.0 Safari/537.36",
+            // TV platforms' own marks: the HbbTV triple, the TV engine,
+            // MIPS.
+            "Opera/9.80 (Linux armv7l) Presto/2.12.407 Version/12.51 , X55-E1/V1.2.3 (Acme, X55-E1, Wireless)",
+            "Mozilla/5.0 (Linux armv7l) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/87.0.4280.88 Safari/537.36 OMI/4.20.1.100.Dom3",
+            "Opera/9.80 (Linux mips; U; en) Presto/2.10.287 Version/12.00",
             // Signage players and handheld consoles.
             "BrightSign/9.0.110 (XT1145) Mozilla/5.0 (X11; Linux aarch64) AppleWebKit/537.36 (KHTML, like Gecko) QtWebEngine/5.15.2 Chrome/87.0.4280.144 Safari/537.36",
             "Mozilla/5.0 (Linux; Android 13; Retroid Pocket 4) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36",
@@ -318,6 +324,7 @@ fn tvs_and_boxes_named_by_their_model_or_build() {
             "Mozilla/5.0 (Linux; Android 9; HTV33) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
             "Mozilla/5.0 (Linux; Android 14; SM-A556B Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.0.0 Mobile Safari/537.36 TVPlayerApp/2.1",
             "Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230901.001) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 4.1.1; NT-0902S Build/NT-0902S) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30",
         ],
     );
 }
@@ -340,8 +347,22 @@ fn tablets_named_by_their_model() {
             "Mozilla/5.0 (Linux; Android 11; ACME_TAB_10) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
             "Mozilla/5.0 (Linux; Android 13; Orbit Pad 11) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
             "Mozilla/5.0 (Linux; Android 12; Acme Kids 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 10; Acme MID-1012 Build/QP1A.190711.020) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/110.0.0.0 Mobile Safari/537.36",
+            // Codes that lead with a tablet's diagonal, and tablet lines.
+            "Mozilla/5.0 (Linux; Android 11; BQ-8099L) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 12; CITI 10 4G CS1099PL) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 9; PMT4111_4G) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 10; TZ999) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
             // Yandex's apps name their tablet builds "/apad".
             "Mozilla/5.0 (Linux; arm_64; Android 13; Q10) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 YaSearchBrowser/24.10/apad BroPP/1.0 SA/3 Mobile Safari/537.36",
+        ],
+    );
+    // The same makers' phones have smaller diagonals.
+    check_all(
+        DeviceClass::Mobile,
+        &[
+            "Mozilla/5.0 (Linux; Android 11; BQ-6868L) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 10; CITI 6 4G CS6099ML) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
         ],
     );
     // A phone with an all-digit model keeps the suffix and is a phone.
