@@ -480,6 +480,28 @@ fn the_device_field_is_found_past_locales_and_processors() {
         field("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36"),
         None
     );
+    // Wide whitespace around the field, and cut or odd comments.
+    assert_eq!(
+        field(
+            "Mozilla/5.0 (Linux; Android 14;\u{3000}Robot\u{2003}X2\u{3000}) Mobile Safari/537.36"
+        )
+        .as_deref(),
+        Some("Robot\u{2003}X2")
+    );
+    for ua in [
+        "(",
+        "(;",
+        "(Android",
+        "(Android;",
+        "(Android; ;",
+        "((Android; é; ü)",
+        "(Windows Phone",
+        "(Windows Phone;",
+    ] {
+        let _ = field(ua);
+        let _ = classify(Some(ua));
+        let _ = bot_word(ua);
+    }
     assert_eq!(field("Mozilla/5.0 (Linux; Android 14)"), None);
     assert_eq!(field("Mozilla/5.0 (Linux; Android 14; "), None);
 }
