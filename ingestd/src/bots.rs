@@ -127,6 +127,10 @@ mod tests {
             "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
             "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
             "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+            // Phones whose model name or browser the pattern list would
+            // take for a tool's.
+            "Mozilla/5.0 (Linux; Android 14; Robot X2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+            "dv(iPh13,2);pr(UCBrowser/13.4.0.1306);ov(16_6);ss(390x844);bt(UC);pm(0);bv(0);nm(0);im(0);nt(1);",
         ] {
             assert_eq!(filter.classify(Some(ua)), None, "{ua}");
         }

@@ -1,15 +1,20 @@
 //! The device class of an agent string, and how the client hints refine it.
 //!
 //! Rules, strongest first: a screen that is no computer, tablet or phone (TV,
-//! set-top box, media stick, games console, car) is `tv` whatever else the
-//! agent claims; a Chromebook is a desktop even when an Android app names
-//! Android; tablet tokens and tablet model numbers win over "Mobile" (many
-//! Android tablets send a phone agent); then phone tokens; then Google's
-//! convention that Android without "Mobile" is a tablet; then desktop systems.
-//! Cars are put in `tv`: like a TV, a car's browser is a fixed screen that is
-//! used in passing, and neither carried nor worked at.
+//! set-top box, media stick, games console, car, signage player) is `tv`
+//! whatever else the agent claims, by its tokens, by an Android TV build
+//! number, or by a model named as TVs are ([`super::model`]); a Chromebook is
+//! a desktop even when an Android app names Android; tablet tokens and tablet
+//! models win over "Mobile" (many Android tablets send a phone agent); then
+//! phone tokens; then Google's convention that an Android browser without
+//! "Mobile" is on a tablet (kept to browsers: an app's or a truncated agent
+//! never says "Mobile", and most Android devices are phones); then desktop
+//! systems. Cars and signage are put in `tv`: like a TV, they are fixed
+//! screens used in passing, neither carried nor worked at. Worn devices
+//! (watches, headsets) count as `mobile`.
 
 use super::hints::{ClientHints, Platform};
+use super::model;
 use crate::event::DeviceClass;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -36,7 +41,11 @@ const TV_TOKENS: &[&str] = &[
     "viera",
     "philipstv",
     "nettv",
-    "aquos",
+    // Sharp's TVs; its phones are "Aquos" too.
+    "aquos-tv",
+    "aquos_tv",
+    "aquosbrowser",
+    "aquos-as",
     "appletv",
     "apple tv",
     "tvos",
@@ -48,6 +57,8 @@ const TV_TOKENS: &[&str] = &[
     "inettvbrowser",
     "nintendo",
     "playstation",
+    "retroid pocket",
+    "anbernic",
     "xbox",
     "ouya",
     "shield android tv",
@@ -63,6 +74,7 @@ const TV_TOKENS: &[&str] = &[
     "tesla/",
     "android automotive",
     "carplay",
+    "brightsign",
 ];
 
 /// Tokens (lower case) that name a tablet outright.
@@ -135,6 +147,10 @@ const PHONE_TOKENS: &[&str] = &[
     "meego",
     "sailfish",
     "harmonyos",
+    "lumia",
+    "wpdesktop",
+    "palmsource",
+    "oculusbrowser",
 ];
 
 /// Tokens (lower case) of desktop systems.
@@ -163,11 +179,16 @@ struct Models {
     /// A ChromeOS build number ("Build/R80-12739"), given to Android apps on
     /// Chromebooks.
     chromeos_build: Option<Regex>,
+    /// "TV" as a word, and Android TV build numbers, whose branch letter after
+    /// the release letter is "T" ("Build/STTC.230104", "Build/RTT4.240509",
+    /// cut to "Build/RT" by some boxes' firmware).
+    tv_agent: Option<Regex>,
 }
 
 /// Compiles the rules now rather than on first use.
 pub fn prepare() {
     models();
+    model::prepare();
 }
 
 fn models() -> &'static Models {
@@ -177,13 +198,21 @@ fn models() -> &'static Models {
         // (TB-X606F, TB3-710F), Huawei MediaPad and MatePad codes (BAH3-W09),
         // Amazon Fire (KFxx), Sony Xperia Tablet (SGP), Acer Iconia (B1-730).
         tablet: Regex::new(
-            r"(?i)\b(?:sm-[tpx]\d{3}|gt-(?:p\d{4}|n8\d{2}|n51\d{2})|sch-i[89]\d{2}|tb\d?-?[a-z]?\d{3,4}|lenovo ?tb|kf[a-z]{2,6}\b|(?:bah|ags|kob|scm|dby|mrx|bzt|cmr|gem|jdn|agr|agm)\d?-[a-z]\d{2}|iplay ?\d+|nokia t\d{2}|tab ?[a-z]?\d+|sgp\d{3}|a3-a\d{2}|b[1-3]-[a-z0-9]{3})",
+            r"(?i)\b(?:sm-[tpx]\d{3}|gt-(?:p\d{4}|n8\d{2}|n51\d{2})|sch-i[89]\d{2}|tb\d?-?[a-z]?\d{3,4}|lenovo ?tb|kf[a-z]{2,6}\b|(?:bah|ags|kob|scm|dby|mrx|bzt|cmr|gem|jdn|agr|agm)\d?-[a-z]{1,2}\d{2}|iplay ?\d+|nokia t\d{2}|tab ?[a-z]?\d+|sgp\d{3}|a3-a\d{2}|b[1-3]-[a-z0-9]{3})",
         )
         .ok(),
         // Amazon Fire TV (AFTMM, AFTB), Nvidia Shield, Xiaomi boxes and TVs,
-        // and generic set-top box and digital TV tokens.
-        tv: Regex::new(r"\bAFT[A-Z0-9]{1,6}\b|\bSHIELD Android TV|\bMiTV|\bMIBOX|(?i:\b(?:stb|dtv|roku|maple)\b)").ok(),
+        // generic set-top box and digital TV tokens; the "(maker, model,
+        // wired)" triple of the HbbTV and CE-HTML platforms, the Opera/Vewd
+        // TV engine ("OMI/"), and Linux on MIPS, which only TVs and boxes run.
+        tv: Regex::new(concat!(
+            r"\bAFT[A-Z0-9]{1,8}\b|\bSHIELD Android TV|\bMiTV|\bMIBOX",
+            r"|(?i:\b(?:stb|dtv|roku|maple)\b|_stb\b|\bstb_)",
+            r"|(?i:\([^();]+, ?[^();]+, ?(?:wired|wireless)?\))|\bOMI/|(?i:linux mips)",
+        ))
+        .ok(),
         chromeos_build: Regex::new(r"Build/R\d{2,3}-\d").ok(),
+        tv_agent: Regex::new(r"\bTV\b|Build/[N-W]T(?:[A-Z][0-9A-Z]?)?[.;)]").ok(),
     })
 }
 
@@ -191,7 +220,7 @@ fn models() -> &'static Models {
 #[cfg(test)]
 pub(super) fn rules_compile() -> bool {
     let m = models();
-    m.tablet.is_some() && m.tv.is_some() && m.chromeos_build.is_some()
+    m.tablet.is_some() && m.tv.is_some() && m.chromeos_build.is_some() && m.tv_agent.is_some()
 }
 
 fn matches(re: &Option<Regex>, text: &str) -> bool {
@@ -205,7 +234,12 @@ fn has_any(lower: &str, tokens: &[&str]) -> bool {
 /// The class the agent string alone gives (bots are found before this).
 pub fn from_agent(ua: &str, lower: &str) -> DeviceClass {
     let models = models();
-    if has_any(lower, TV_TOKENS) || matches(&models.tv, ua) {
+    let model = model::field(ua).map(|range| model::name(&ua[range]));
+    if has_any(lower, TV_TOKENS)
+        || matches(&models.tv, ua)
+        || matches(&models.tv_agent, ua)
+        || model.is_some_and(model::is_tv)
+    {
         return DeviceClass::Tv;
     }
     if lower.contains("chromebook")
@@ -218,15 +252,27 @@ pub fn from_agent(ua: &str, lower: &str) -> DeviceClass {
         return DeviceClass::Tablet;
     }
     let android = lower.contains("android") || lower.contains("adr ");
-    if android && matches(&models.tablet, ua) {
+    // "/apad" marks the tablet builds of Yandex's Android apps.
+    if android
+        && (matches(&models.tablet, ua)
+            || model.is_some_and(model::is_tablet)
+            || lower.contains("/apad"))
+    {
         return DeviceClass::Tablet;
     }
     if has_any(lower, PHONE_TOKENS) {
         return DeviceClass::Mobile;
     }
     if android {
-        // Google's convention: Android browsers on tablets leave out "Mobile".
-        return DeviceClass::Tablet;
+        // Google's convention: Android browsers on tablets leave out
+        // "Mobile". Only a browser's agent follows it (it names Safari);
+        // an app's ("Dalvik/2.1.0 (Linux; U; Android 14; …)") or a cut one
+        // never says "Mobile", so it is taken for the commoner phone.
+        return if ua.contains("Safari") {
+            DeviceClass::Tablet
+        } else {
+            DeviceClass::Mobile
+        };
     }
     if has_any(lower, DESKTOP_TOKENS) {
         return DeviceClass::Desktop;

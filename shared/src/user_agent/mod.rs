@@ -1,14 +1,17 @@
 //! User agent → device class, browser and OS, and whether it is a bot's.
 //!
 //! Bots are found with a pinned copy of a maintained pattern list
-//! ([`crawlers`]); device classes, browsers and systems with the rules in
-//! [`device`] and [`names`]; the client hints ([`hints`]) refine both where a
-//! Chromium browser sends them. Readings are memoised per thread, since one
-//! client sends many requests.
+//! ([`crawlers`]), which is not asked about a phone's model name ([`model`])
+//! nor about agents of browsers that exist only on phones; device classes,
+//! browsers and systems with the rules in [`device`], [`model`] and
+//! [`names`]; the client hints ([`hints`]) refine both where a Chromium
+//! browser sends them. Readings are memoised per thread, since one client
+//! sends many requests.
 
 mod crawlers;
 mod device;
 pub mod hints;
+mod model;
 mod names;
 #[cfg(test)]
 mod tests;
@@ -26,6 +29,22 @@ const CACHE_CAPACITY: usize = 1024;
 const MAX_USER_AGENT_BYTES: usize = 512;
 /// Words (lower case) by which an agent calls itself a crawler.
 pub const CRAWLER_WORDS: [&str; 4] = ["bot", "crawl", "spider", "slurp"];
+/// Browsers (lower case) that exist only on phones, whose agents have shapes
+/// or names the bot list takes for tools' or crawlers' ("dv(iPh14,2);
+/// pr(UCBrowser/…)", "WAP Browser/MAUI (HTTP PGDL; HTTPS)", "…/NetFront/3.5
+/// Profile/MIDP-2.1", Sogou's mobile browser, whose name the list knows from
+/// Sogou's spiders). An agent naming one is a phone's unless it also calls
+/// itself a crawler, as every Sogou spider does.
+const PHONE_BROWSERS: [&str; 8] = [
+    "ucbrowser",
+    "wap browser",
+    "wap-browser",
+    "wap_browser",
+    "maui",
+    "netfront",
+    "sogoumobilebrowser",
+    "sogoumse",
+];
 /// Longest stored browser or OS name, in characters.
 const MAX_NAME_CHARS: usize = 64;
 
@@ -103,9 +122,8 @@ fn parse(ua: &str, hints: &ClientHints<'_>) -> Reading {
     // TV tokens win over the bot list, which takes some TVs' own app agents
     // ("WebAppManager", "Roku/DVP") for tools.
     let bot = (from_agent != DeviceClass::Tv)
-        .then(|| crawlers::find(ua))
-        .flatten()
-        .map(|m| bot_name(ua, m));
+        .then(|| find_bot(ua, &lower))
+        .flatten();
     let device = if bot.is_some() {
         DeviceClass::Bot
     } else {
@@ -130,6 +148,27 @@ fn parse(ua: &str, hints: &ClientHints<'_>) -> Reading {
             os: clean(os),
         },
         bot: bot.map(|word| clean(Some(word))),
+    }
+}
+
+/// The bot's name when the pattern list knows `ua`. A match on the device
+/// field is on a maker's model name or build ("GM Discovery II",
+/// "S222 Build/CUBOT"), so the agent is asked again with the field written
+/// as the reduced agents write it ("K").
+fn find_bot(ua: &str, lower: &str) -> Option<String> {
+    let calls_itself_crawler = || CRAWLER_WORDS.iter().any(|w| lower.contains(w));
+    if PHONE_BROWSERS.iter().any(|b| lower.contains(b)) && !calls_itself_crawler() {
+        return None;
+    }
+    let matched = crawlers::find(ua)?;
+    match model::field(ua) {
+        // A match that only touches the field (a pattern may take the
+        // character before it) is asked again: any other match remains.
+        Some(field) if matched.start < field.end && field.start < matched.end => {
+            let masked = format!("{}K{}", &ua[..field.start], &ua[field.end..]);
+            crawlers::find(&masked).map(|m| bot_name(&masked, m))
+        }
+        _ => Some(bot_name(ua, matched)),
     }
 }
 

@@ -22,6 +22,7 @@ fn pinned_data_and_rules_compile() {
         "bot patterns that do not compile: {failing:?}"
     );
     assert!(device::rules_compile());
+    assert!(model::rules_compile());
 }
 
 #[test]
@@ -277,5 +278,242 @@ fn absent_or_garbage_agents_are_unknown() {
     assert!(
         matches!(long, DeviceClass::Unknown | DeviceClass::Bot),
         "{long:?}"
+    );
+}
+
+#[test]
+fn tvs_and_boxes_named_by_their_model_or_build() {
+    check_all(
+        DeviceClass::Tv,
+        &[
+            // The screen diagonal leads the model, or sits in it before a
+            // resolution letter.
+            "Mozilla/5.0 (Linux; Android 12; 65QU8000 Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 11; ACME_43QA7100) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/110.0.0.0 Safari/537.36",
+            "Mozilla/5.0 (Linux; arm; Android 11; KT50UHX2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0.0.0 Mobile Safari/537.36",
+            // The panel, the broadcast standard, "TV" glued to a name.
+            "Mozilla/5.0 (Linux; Android 9; ZX-LED55F1 Build/PPR1.180610.011; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/112.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 9; DVB-T2 Receiver) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/112.0.0.0 Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 11; HomeTV) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/110.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 11; ACME_TV_4K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/110.0.0.0 Safari/537.36",
+            // "TV" as a word anywhere, and an Android TV build number.
+            "Mozilla/5.0 (Linux; Android 12; M7 Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0.0.0 Safari/537.36 TV",
+            "Mozilla/5.0 (Linux; Android 14; Streamer 2 Build/UTTK.240115.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 11; QX9 Build/RT; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/124.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Andr0id 12; Acme G00gle TV) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
+            // Set-top boxes and the TV-box families.
+            "Dalvik/2.1.0 (Linux; U; Android 11; NXSTB100 Build/RTM1.210101.001)",
+            "Mozilla/5.0 (Linux; Android 10; StreamBox 3) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/110.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 10; Acme_box) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/110.0.0.0 Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 11; X96 Mini) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/104.0.0.0 Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 9; AFTKAXX002) AppleWebKit/537.36 (KHTML, like Gecko) Silk/128.5.4 like Chrome/128.0.0.0 Safari/537.36",
+            // TV platforms' own marks: the HbbTV triple, the TV engine,
+            // MIPS.
+            "Opera/9.80 (Linux armv7l) Presto/2.12.407 Version/12.51 , X55-E1/V1.2.3 (Acme, X55-E1, Wireless)",
+            "Mozilla/5.0 (Linux armv7l) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/87.0.4280.88 Safari/537.36 OMI/4.20.1.100.Dom3",
+            "Opera/9.80 (Linux mips; U; en) Presto/2.10.287 Version/12.00",
+            // Signage players and handheld consoles.
+            "BrightSign/9.0.110 (XT1145) Mozilla/5.0 (X11; Linux aarch64) AppleWebKit/537.36 (KHTML, like Gecko) QtWebEngine/5.15.2 Chrome/87.0.4280.144 Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 13; Retroid Pocket 4) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36",
+        ],
+    );
+    // The same letters outside the model, or a phone's own, are no TV's.
+    check_all(
+        DeviceClass::Mobile,
+        &[
+            "Mozilla/5.0 (Linux; Android 9; HTV33) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 14; SM-A556B Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.0.0 Mobile Safari/537.36 TVPlayerApp/2.1",
+            "Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230901.001) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 4.1.1; NT-0902S Build/NT-0902S) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30",
+        ],
+    );
+}
+
+#[test]
+fn tablets_named_by_their_model() {
+    check_all(
+        DeviceClass::Tablet,
+        &[
+            // Huawei and Honor Wi-Fi models, Lenovo Tab and Yoga Tab codes,
+            // Xiaomi pads: all with a phone agent.
+            "Mozilla/5.0 (Linux; Android 12; KRJ2-W09) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 13; Acme-W9) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 12; TB-J616F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 11; YT-J706X) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 14; 24018RPACG) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+            // Market-variant suffixes, "Tab", "Pad" and children's devices.
+            "Mozilla/5.0 (Linux; Android 13; P30HD_EEA) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 12; M9-ROW) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 11; ACME_TAB_10) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 13; Orbit Pad 11) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 12; Acme Kids 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 10; Acme MID-1012 Build/QP1A.190711.020) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/110.0.0.0 Mobile Safari/537.36",
+            // Codes that lead with a tablet's diagonal, and tablet lines.
+            "Mozilla/5.0 (Linux; Android 11; BQ-8099L) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 12; CITI 10 4G CS1099PL) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 9; PMT4111_4G) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 10; TZ999) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            // Yandex's apps name their tablet builds "/apad".
+            "Mozilla/5.0 (Linux; arm_64; Android 13; Q10) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 YaSearchBrowser/24.10/apad BroPP/1.0 SA/3 Mobile Safari/537.36",
+        ],
+    );
+    // The same makers' phones have smaller diagonals.
+    check_all(
+        DeviceClass::Mobile,
+        &[
+            "Mozilla/5.0 (Linux; Android 11; BQ-6868L) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 10; CITI 6 4G CS6099ML) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+        ],
+    );
+    // A phone with an all-digit model keeps the suffix and is a phone.
+    assert_eq!(
+        device("Mozilla/5.0 (Linux; Android 10; 5029Y_EEA) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36"),
+        DeviceClass::Mobile
+    );
+}
+
+#[test]
+fn android_agents_without_mobile_are_tablets_only_in_browsers() {
+    // A browser following Google's convention: no "Mobile", a tablet.
+    assert_eq!(
+        device("Mozilla/5.0 (Linux; Android 14; Acme A10) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"),
+        DeviceClass::Tablet
+    );
+    // An app's network stack, or a web view's agent cut before "Safari",
+    // never says "Mobile": the commoner phone.
+    check_all(
+        DeviceClass::Mobile,
+        &[
+            "Dalvik/2.1.0 (Linux; U; Android 14; Acme A10 Build/UP1A.231005.007)",
+            "Mozilla/5.0 (Linux; Android 11; Acme A10 Build/RP1A.200720.012; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/90.0.4430.210",
+        ],
+    );
+    // Hints, when sent, still decide.
+    let hints = ClientHints {
+        brands: None,
+        mobile: Some("?0"),
+        platform: Some("\"Android\""),
+    };
+    assert_eq!(
+        classify_with(
+            Some("Dalvik/2.1.0 (Linux; U; Android 14; Acme A10 Build/UP1A.231005.007)"),
+            &hints
+        )
+        .device,
+        DeviceClass::Tablet
+    );
+}
+
+#[test]
+fn worn_devices_and_windows_phones_are_mobile() {
+    check_all(
+        DeviceClass::Mobile,
+        &[
+            "Mozilla/5.0 (X11; Linux x86_64; Quest 3) AppleWebKit/537.36 (KHTML, like Gecko) OculusBrowser/35.0.0.0 Chrome/126.0.0.0 VR Safari/537.36",
+            "Mozilla/5.0 (Windows NT 10.0; ARM; Lumia 650) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/52.0.2743.116 Mobile Safari/537.36 Edge/15.15063",
+            "Mozilla/5.0 (Windows NT 6.2; ARM; Trident/7.0; Touch; rv:11.0; WPDesktop; Lumia 930) like Gecko",
+            "Mozilla/4.0 (compatible; MSIE 6.0; Windows 98; PalmSource/Palm-D061; Blazer/4.5) 16;320x320",
+        ],
+    );
+}
+
+#[test]
+fn model_names_are_not_taken_for_bots() {
+    // The list matches "Robot", "Radar" and "CUBOT" as it would a tool's name.
+    for ua in [
+        "Mozilla/5.0 (Linux; Android 14; Robot X2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (Linux; Android 12; Newsphone 5 Build/SP1A.210812.016) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (Linux; U; Android 4.4.2; en-us; X17 Build/CUBOT) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30",
+        "Mozilla/5.0 (compatible; MSIE 9.0; Windows Phone OS 7.5; Trident/5.0; IEMobile/9.0; HTC; Radar 5G)",
+    ] {
+        assert_eq!(bot_word(ua), None, "{ua}");
+        assert_eq!(device(ua), DeviceClass::Mobile, "{ua}");
+    }
+    // A crawler that names a phone model is found by its own name.
+    let googlebot = "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+    assert_eq!(bot_word(googlebot).as_deref(), Some("Googlebot"));
+    let both = "Mozilla/5.0 (Linux; Android 14; Robot X2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36 curl/8.5.0";
+    assert_eq!(device(both), DeviceClass::Bot);
+}
+
+#[test]
+fn phone_only_browsers_are_not_bots() {
+    for ua in [
+        "dv(iPh13,2);pr(UCBrowser/13.4.0.1306);ov(16_6);ss(390x844);bt(UC);pm(0);bv(0);nm(0);im(0);nt(1);",
+        "ACME_X1 WAP Browser/MAUI (HTTP PGDL; HTTPS) Profile/MIDP-2.0 Configuration/CLDC-1.1",
+        "Acme-F200/R1A Browser/NetFront/3.5 Profile/MIDP-2.1 Configuration/CLDC-1.1 JavaPlatform/JP-8.5",
+        "Mozilla/5.0 (Linux; Android 12; Acme A5) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/110.0.0.0 Mobile Safari/537.36 SogouMSE,SogouMobileBrowser/5.30.1",
+    ] {
+        assert_eq!(bot_word(ua), None, "{ua}");
+        assert_eq!(device(ua), DeviceClass::Mobile, "{ua}");
+    }
+    // Sogou's spiders say so, and stay bots.
+    assert!(
+        bot_word("Sogou web spider/4.0(+http://www.sogou.com/docs/help/webmasters.htm#07)")
+            .is_some()
+    );
+}
+
+#[test]
+fn the_device_field_is_found_past_locales_and_processors() {
+    let field = |ua: &str| model::field(ua).map(|r| model::name(&ua[r]).to_owned());
+    assert_eq!(
+        field("Mozilla/5.0 (Linux; U; Android 11; zh-Hans-CN; Acme A1 Build/RP1A.200720.011) AppleWebKit/537.36").as_deref(),
+        Some("Acme A1")
+    );
+    assert_eq!(
+        field("Mozilla/5.0 (Linux; arm_64; Android 13; Acme A1) AppleWebKit/537.36").as_deref(),
+        Some("Acme A1")
+    );
+    assert_eq!(
+        field(
+            "Mozilla/5.0 (Linux; Android 12; HarmonyOS; ACM-W09; HMSCore 6.8.0) AppleWebKit/537.36"
+        )
+        .as_deref(),
+        Some("ACM-W09")
+    );
+    assert_eq!(
+        field("Mozilla/5.0 (compatible; MSIE 10.0; Windows Phone 8.0; Trident/6.0; IEMobile/10.0; ARM; Touch; NOKIA; Lumia 920)").as_deref(),
+        Some("Lumia 920")
+    );
+    assert_eq!(
+        field("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36"),
+        None
+    );
+    // Wide whitespace around the field, and cut or odd comments.
+    assert_eq!(
+        field(
+            "Mozilla/5.0 (Linux; Android 14;\u{3000}Robot\u{2003}X2\u{3000}) Mobile Safari/537.36"
+        )
+        .as_deref(),
+        Some("Robot\u{2003}X2")
+    );
+    for ua in [
+        "(",
+        "(;",
+        "(Android",
+        "(Android;",
+        "(Android; ;",
+        "((Android; é; ü)",
+        "(Windows Phone",
+        "(Windows Phone;",
+    ] {
+        let _ = field(ua);
+        let _ = classify(Some(ua));
+        let _ = bot_word(ua);
+    }
+    assert_eq!(field("Mozilla/5.0 (Linux; Android 14)"), None);
+    assert_eq!(field("Mozilla/5.0 (Linux; Android 14; "), None);
+}
+
+#[test]
+fn sharp_tvs_are_tvs_and_its_phones_phones() {
+    assert_eq!(
+        device("Mozilla/5.0 (Linux; Android 11; AQUOS-TVE21A Build/RTM7.230903.173; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/124.0.0.0 Safari/537.36"),
+        DeviceClass::Tv
+    );
+    assert_eq!(
+        device("Mozilla/5.0 (Linux; Android 14; Sharp Aquos R9) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"),
+        DeviceClass::Mobile
     );
 }
