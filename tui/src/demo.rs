@@ -149,9 +149,9 @@ pub struct Played {
     pub batches: u32,
     /// Replies that asked for a layout snapshot (`"layout": true`).
     pub asked: u32,
-    /// Layout snapshots posted, and of those, the ones ingestd answered
-    /// with `200` and no rejected event.
+    /// Layout snapshots posted.
     pub layouts: u32,
+    /// Layout snapshots ingestd answered with `200` and no rejected event.
     pub layouts_accepted: u32,
     /// Posts of any kind that did not get a `200` (or got no reply).
     pub failed: u32,
