@@ -10,15 +10,26 @@
 //! (`shared::validate::prepare`, received when they were sent) and are
 //! appended through the store's own writer in group commits, as ingestd's
 //! writer thread would.
+//!
+//! Layout snapshots are asked for by ingestd's own rule
+//! ([`ingestd::layouts`], with ingestd's default maximum age): when the
+//! reply to a page's batch would have asked, the visitor's snapshot of that
+//! page at its viewport ([`traffic::PageBatch::layout_batch`]) follows a
+//! moment later and is stored in the same commit as its batch. So the
+//! history holds about one snapshot a day of each page × width segment,
+//! taken at whichever viewport was asked, as a real site's would.
 
 use crate::traffic::{self, Visitor};
 use anyhow::{anyhow, Context, Result};
 use fastrand::Rng;
+use ingestd::layouts::{BatchLayouts, MemoryLayouts};
+use serde_json::Value;
 use shared::event::EventBatch;
 use shared::progress::Progress;
+use shared::store::layout_query::SiteLayout;
 use shared::store::query::{Filter, PageRequest};
 use shared::store::{EventReader, EventWriter};
-use shared::validate::{prepare, RequestContext};
+use shared::validate::{prepare, PreparedBatch, RequestContext};
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -152,9 +163,12 @@ fn write_sessions(
     starts: &[i64],
     progress: &dyn Progress,
 ) -> Result<Outcome> {
-    let keep_query = Default::default();
+    let max_age_ms =
+        i64::try_from(ingestd::Config::default().layout_max_age().as_millis()).unwrap_or(i64::MAX);
+    let book = MemoryLayouts::new(max_age_ms);
     let mut visitors: Vec<Visitor> = Vec::new();
     let mut group: Vec<EventBatch> = Vec::new();
+    let mut layouts: Vec<SiteLayout> = Vec::new();
     let (mut group_events, mut group_sessions) = (0, 0);
     let (mut sessions, mut events) = (0, 0);
     for (n, &start) in starts.iter().enumerate() {
@@ -165,39 +179,70 @@ fn write_sessions(
             visitors.push(visitor.clone());
             visitor
         };
-        for (_, batch) in traffic::session_batches(rng, base, start, &visitor) {
-            let sent_at = batch["sent_at"].as_i64().unwrap_or(start);
-            let body = serde_json::to_vec(&batch)?;
-            let ctx = RequestContext {
-                user_agent: Some(visitor.user_agent()),
-                client_hints: Default::default(),
-                received_at: sent_at + 40,
-                keep_query: &keep_query,
-            };
-            let prepared =
-                prepare(&body, &ctx).map_err(|e| anyhow!("a simulated batch was refused: {e}"))?;
-            if let Some(rejected) = prepared.rejected.first() {
-                return Err(anyhow!(
-                    "a simulated event was refused: {}",
-                    rejected.reason.code()
-                ));
-            }
+        for page in traffic::session_batches(rng, base, start, &visitor) {
+            let sent_at = page.batch["sent_at"].as_i64().unwrap_or(start);
+            let received_at = sent_at + 40;
+            let prepared = validated(&page.batch, &visitor, received_at)?;
+            let asked = BatchLayouts::of(&prepared.batch.events, &prepared.layouts).answer(
+                &book,
+                &prepared.batch.site,
+                true,
+                received_at,
+            );
             group_events += prepared.batch.events.len();
             group.push(prepared.batch);
+            // The tracker loads layout.js, which waits for the browser to be
+            // idle; the snapshot goes with the next flush.
+            let taken_at = received_at + 1000 + rng.i64(0..1500);
+            let snapshot = asked
+                .then(|| page.layout_batch(traffic::id(rng), taken_at))
+                .flatten();
+            if let Some(snapshot) = snapshot {
+                let prepared = validated(&snapshot, &visitor, taken_at + 40)?;
+                let site = prepared.batch.site;
+                BatchLayouts::of(&[], &prepared.layouts).answer(&book, &site, true, taken_at + 40);
+                layouts.extend(prepared.layouts.into_iter().map(|layout| SiteLayout {
+                    site: site.clone(),
+                    layout,
+                }));
+            }
         }
         group_sessions += 1;
         if group_events >= GROUP_EVENTS || n + 1 == starts.len() {
             let outcomes = writer
-                .append(&group)
+                .append_with_layouts(&group, &layouts)
                 .context("cannot store the simulated history")?;
             events += outcomes.iter().map(|o| o.inserted as u64).sum::<u64>();
             sessions += group_sessions;
             progress.advance(group_sessions);
             group.clear();
+            layouts.clear();
             (group_events, group_sessions) = (0, 0);
         }
     }
     Ok(Outcome::Filled { sessions, events })
+}
+
+/// `batch` through ingestd's validation and enrichment, received at
+/// `received_at`; an error if any of it is refused (the simulation is wrong).
+fn validated(batch: &Value, visitor: &Visitor, received_at: i64) -> Result<PreparedBatch> {
+    let body = serde_json::to_vec(batch)?;
+    let keep_query = Default::default();
+    let ctx = RequestContext {
+        user_agent: Some(visitor.user_agent()),
+        client_hints: Default::default(),
+        received_at,
+        keep_query: &keep_query,
+    };
+    let prepared =
+        prepare(&body, &ctx).map_err(|e| anyhow!("a simulated batch was refused: {e}"))?;
+    if let Some(rejected) = prepared.rejected.first() {
+        return Err(anyhow!(
+            "a simulated event was refused: {}",
+            rejected.reason.code()
+        ));
+    }
+    Ok(prepared)
 }
 
 #[cfg(test)]

@@ -7,11 +7,12 @@
 //! ([`crate::backfill`], with a progress bar on a terminal), so every view
 //! has something to show at once. Then the simulated visitors
 //! ([`crate::traffic`]) post their wire batches to ingestd over HTTP, as
-//! `tracker.js` would, in real time.
+//! `tracker.js` would, in real time, and send a page's layout snapshot when
+//! ingestd's reply asks for one, as `layout.js` would ([`play`]).
 
 use crate::backfill::{self, Outcome, Plan};
 use crate::runtime::{self, Options};
-use crate::traffic::{session_batches, Visitor};
+use crate::traffic::{session_batches, PageBatch, Visitor};
 use crate::worker::Source;
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
@@ -129,17 +130,77 @@ async fn simulate(addr: SocketAddr, per_minute: u32, running: Arc<AtomicBool>) {
     while running.load(Ordering::Relaxed) {
         let visitor = Visitor::new(&mut rng);
         let batches = session_batches(&mut rng, &base, shared::now_ms(), &visitor);
-        tokio::spawn(async move {
-            for (pause, mut batch) in batches {
-                tokio::time::sleep(Duration::from_millis(pause)).await;
-                // Real time, so the events appear when they are sent.
-                retime(&mut batch, shared::now_ms());
-                let _ = post(addr, visitor.user_agent(), &batch).await;
-            }
-        });
+        let ids = fastrand::Rng::with_seed(rng.u64(..));
+        tokio::spawn(async move { play(addr, &visitor, batches, ids).await });
         // The history fills the views; the live stream is steady.
         tokio::time::sleep(Duration::from_millis(gap_ms / 2 + rng.u64(..gap_ms.max(1)))).await;
     }
+}
+
+/// How long after the reply that asks for it the snapshot is sent: the
+/// tracker loads `layout.js`, which waits for the browser to be idle, and
+/// the event waits for the tracker's next flush.
+pub const SNAPSHOT_DELAY: Duration = Duration::from_millis(1200);
+
+/// What [`play`] posted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Played {
+    /// Page batches posted.
+    pub batches: u32,
+    /// Replies that asked for a layout snapshot (`"layout": true`).
+    pub asked: u32,
+    /// Layout snapshots posted.
+    pub layouts: u32,
+    /// Layout snapshots ingestd answered with `200` and no rejected event.
+    pub layouts_accepted: u32,
+    /// Posts of any kind that did not get a `200` (or got no reply).
+    pub failed: u32,
+}
+
+/// Plays one visit against the daemon at `addr` as the visitor's tracker
+/// would: each page's batch after its pause, retimed to the moment it is
+/// sent; when the reply asks for a layout snapshot, the page's snapshot
+/// ([`crate::traffic::PageBatch::layout_batch`], ids from `ids`) after
+/// [`SNAPSHOT_DELAY`].
+pub async fn play(
+    addr: SocketAddr,
+    visitor: &Visitor,
+    visit: Vec<PageBatch>,
+    mut ids: fastrand::Rng,
+) -> Played {
+    let mut played = Played::default();
+    for page in visit {
+        tokio::time::sleep(Duration::from_millis(page.pause)).await;
+        let mut batch = page.batch.clone();
+        // Real time, so the events appear when they are sent.
+        retime(&mut batch, shared::now_ms());
+        played.batches += 1;
+        let reply = post(addr, visitor.user_agent(), &batch).await;
+        let Some(reply) = reply.ok().filter(|r| r.status == 200) else {
+            played.failed += 1;
+            continue;
+        };
+        if reply.body.get("layout") != Some(&Value::Bool(true)) {
+            continue;
+        }
+        played.asked += 1;
+        tokio::time::sleep(SNAPSHOT_DELAY).await;
+        let Some(snapshot) = page.layout_batch(crate::traffic::id(&mut ids), shared::now_ms())
+        else {
+            continue;
+        };
+        played.layouts += 1;
+        match post(addr, visitor.user_agent(), &snapshot).await {
+            Ok(r)
+                if r.status == 200 && r.body["rejected"].as_array().is_some_and(Vec::is_empty) =>
+            {
+                played.layouts_accepted += 1
+            }
+            Ok(r) if r.status == 200 => {}
+            _ => played.failed += 1,
+        }
+    }
+    played
 }
 
 /// Shifts a batch's timestamps so that it starts at `now`.
@@ -163,8 +224,14 @@ fn retime(batch: &mut Value, now: i64) {
     batch["sent_at"] = json!(last);
 }
 
-/// POSTs one batch; returns the HTTP status.
-async fn post(addr: SocketAddr, user_agent: &str, batch: &Value) -> std::io::Result<u16> {
+/// A reply of ingestd: its status and its JSON body (`null` if none).
+struct Reply {
+    status: u16,
+    body: Value,
+}
+
+/// POSTs one batch; returns the reply.
+async fn post(addr: SocketAddr, user_agent: &str, batch: &Value) -> std::io::Result<Reply> {
     let body = serde_json::to_vec(batch).map_err(std::io::Error::other)?;
     let mut stream = TcpStream::connect(addr).await?;
     let head = format!(
@@ -175,10 +242,15 @@ async fn post(addr: SocketAddr, user_agent: &str, batch: &Value) -> std::io::Res
     stream.write_all(&body).await?;
     let mut reply = Vec::new();
     stream.read_to_end(&mut reply).await?;
-    let status = String::from_utf8_lossy(&reply)
+    let reply = String::from_utf8_lossy(&reply);
+    let (head, body) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
+    let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    Ok(status)
+    Ok(Reply {
+        status,
+        body: serde_json::from_str(body).unwrap_or(Value::Null),
+    })
 }

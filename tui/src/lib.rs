@@ -23,8 +23,9 @@
 //!   place), which the console opens and saves through file jobs;
 //! - [`runtime`] — the terminal loop (events, ticks, SIGTERM, restore);
 //! - [`cli`] and [`output`] — the command line and the non-interactive output;
-//! - [`demo`] — ingestd in-process plus simulated traffic ([`traffic`]), on
-//!   two weeks of history back-filled into an empty database ([`backfill`]);
+//! - [`demo`] — ingestd in-process plus simulated traffic ([`traffic`], on
+//!   the demo site as a real browser measured it: [`demo_site`]), on two
+//!   weeks of history back-filled into an empty database ([`backfill`]);
 //! - [`progress`] — progress bars for long operations, on a terminal only;
 //! - [`text`] and [`theme`] — sanitising and formatting; colours and depth.
 
@@ -33,6 +34,7 @@ pub mod backfill;
 pub mod cli;
 pub mod compare_output;
 pub mod demo;
+pub mod demo_site;
 pub mod filters;
 pub mod flows_output;
 pub mod heat_layout;

@@ -2,12 +2,17 @@
 //! back-filled history: each visit is the list of wire batches `tracker.js`
 //! would send (one per page), with a device-specific user agent, viewport and
 //! page size, a referrer, clicks on the demo site's real elements (their
-//! selectors, labels and boxes measured at each layout: desktop, tablet,
-//! mobile), scroll depths, custom events and the occasional rage-click burst.
+//! selectors, labels and boxes as a real browser lays them out at that
+//! device's viewport: [`crate::demo_site`]), scroll depths, custom events and
+//! the occasional rage-click burst. When the reply to a page's batch asks
+//! for a layout snapshot, [`PageBatch::layout_batch`] is what `layout.js`
+//! would then send: the page's snapshot at that viewport, measured in the
+//! same browser run.
 //!
 //! Randomness comes from a seeded [`fastrand::Rng`], so a seed gives the same
 //! traffic every time.
 
+use crate::demo_site;
 use fastrand::Rng;
 use serde_json::{json, Value};
 
@@ -15,18 +20,17 @@ use serde_json::{json, Value};
 #[derive(Debug, Clone, Copy)]
 struct Device {
     user_agent: &'static str,
+    /// Every viewport here is one [`crate::demo_site`] measured.
     viewport: (u32, u32),
-    /// Index into an element's layouts: 0 desktop, 1 tablet, 2 mobile.
-    layout: usize,
 }
 
 const DEVICES: &[(u32, Device)] = &[
-    (30, Device { user_agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36", viewport: (1440, 900), layout: 0 }),
-    (14, Device { user_agent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15", viewport: (1280, 800), layout: 0 }),
-    (10, Device { user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0", viewport: (1366, 768), layout: 0 }),
-    (8, Device { user_agent: "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", viewport: (820, 1180), layout: 1 }),
-    (24, Device { user_agent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", viewport: (390, 844), layout: 2 }),
-    (14, Device { user_agent: "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36", viewport: (412, 915), layout: 2 }),
+    (30, Device { user_agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36", viewport: (1440, 900) }),
+    (14, Device { user_agent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15", viewport: (1280, 800) }),
+    (10, Device { user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0", viewport: (1366, 768) }),
+    (8, Device { user_agent: "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", viewport: (820, 1180) }),
+    (24, Device { user_agent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", viewport: (390, 844) }),
+    (14, Device { user_agent: "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36", viewport: (412, 915) }),
 ];
 
 const REFERRERS: &[(u32, Option<&str>)] = &[
@@ -39,26 +43,23 @@ const REFERRERS: &[(u32, Option<&str>)] = &[
     (4, Some("https://newsletter.example/issue-12")),
 ];
 
-/// A clickable element: the selector and label `tracker.js` reports for it,
-/// where it goes, and its page box `(x, y, w, h)` at each layout (desktop,
-/// tablet, mobile). Selectors, labels, boxes and page heights were measured
-/// on the demo site in headless Chromium with the tracker's own selector
-/// rule, at 1440 and 820 px wide; phones at 500 px (the narrowest headless
-/// window, menu open for the navigation) with x and widths scaled to 390.
+/// A clickable element: the selector and label `tracker.js` reports for it
+/// on a wide screen (a unit test checks both against the browser's
+/// measurements; clicks carry the label measured at their viewport), where it
+/// goes, and how often it is clicked. Its box at each viewport, and the
+/// page's size, are [`crate::demo_site`]'s.
 #[derive(Clone, Copy)]
 struct Element {
     selector: &'static str,
     label: &'static str,
     goes_to: Option<&'static str>,
     weight: u32,
-    boxes: [(i32, i32, u32, u32); 3],
 }
 
-/// A page of the demo site with its height at each layout.
+/// A page of the demo site.
 struct Page {
     path: &'static str,
     title: &'static str,
-    heights: [u32; 3],
     elements: &'static [Element],
 }
 
@@ -68,28 +69,24 @@ const NAV: [Element; 4] = [
         label: "Tea Club",
         goes_to: Some("pricing.html"),
         weight: 6,
-        boxes: [(473, 57, 68, 19), (313, 57, 68, 19), (0, 146, 390, 53)],
     },
     Element {
         selector: "li:nth-child(3)>a:nth-child(1)",
         label: "Journal",
         goes_to: Some("blog.html"),
         weight: 5,
-        boxes: [(562, 57, 55, 19), (402, 57, 55, 19), (0, 199, 390, 53)],
     },
     Element {
         selector: "li:nth-child(4)>a:nth-child(1)",
         label: "Account",
         goes_to: Some("app"),
         weight: 3,
-        boxes: [(640, 57, 65, 19), (480, 57, 65, 19), (0, 251, 390, 53)],
     },
     Element {
         selector: "button:nth-child(3)",
         label: "Cart 0",
         goes_to: None,
         weight: 4,
-        boxes: [(1136, 48, 120, 39), (676, 48, 120, 39), (270, 46, 61, 34)],
     },
 ];
 
@@ -103,113 +100,66 @@ const HOME: &[Element] = &[
         label: "Shop the collection",
         goes_to: None,
         weight: 14,
-        boxes: [(184, 470, 218, 49), (24, 427, 218, 49), (19, 637, 170, 49)],
     },
     Element {
         selector: "a:nth-child(2)",
         label: "Join the Tea Club",
         goes_to: Some("pricing.html"),
         weight: 8,
-        boxes: [(416, 470, 195, 49), (24, 490, 195, 49), (200, 637, 152, 49)],
     },
     Element {
         selector: "button:nth-child(2)",
         label: "Add to cart",
         goes_to: None,
         weight: 12,
-        boxes: [
-            (382, 1159, 123, 38),
-            (128, 1247, 116, 61),
-            (259, 1385, 96, 38),
-        ],
     },
     Element {
         selector: "article:nth-child(2)>div:nth-child(2)>div:nth-child(4)>button:nth-child(2)",
         label: "Add to cart",
         goes_to: None,
         weight: 9,
-        boxes: [
-            (747, 1159, 123, 38),
-            (390, 1247, 120, 61),
-            (259, 1795, 96, 38),
-        ],
     },
     Element {
         selector: "article:nth-child(3)>div:nth-child(2)>div:nth-child(4)>button:nth-child(2)",
         label: "Add to cart",
         goes_to: None,
         weight: 10,
-        boxes: [
-            (1112, 1159, 123, 38),
-            (659, 1247, 116, 61),
-            (259, 2205, 96, 38),
-        ],
     },
     Element {
         selector: "article:nth-child(4)>div:nth-child(2)>div:nth-child(4)>button:nth-child(2)",
         label: "Add to cart",
         goes_to: None,
         weight: 5,
-        boxes: [
-            (382, 1569, 123, 38),
-            (124, 1748, 120, 61),
-            (259, 2615, 96, 38),
-        ],
     },
     Element {
         selector: "article:nth-child(5)>div:nth-child(2)>div:nth-child(4)>button:nth-child(2)",
         label: "Add to cart",
         goes_to: None,
         weight: 4,
-        boxes: [
-            (747, 1569, 123, 38),
-            (390, 1748, 120, 61),
-            (259, 3025, 96, 38),
-        ],
     },
     Element {
         selector: "article:nth-child(6)>div:nth-child(2)>div:nth-child(4)>button:nth-child(2)",
         label: "Add to cart",
         goes_to: None,
         weight: 3,
-        boxes: [
-            (1112, 1569, 123, 38),
-            (655, 1748, 120, 61),
-            (259, 3435, 96, 38),
-        ],
     },
     Element {
         selector: "div:nth-child(1)>a:nth-child(2)",
         label: "Get them monthly →",
         goes_to: Some("pricing.html"),
         weight: 3,
-        boxes: [
-            (1091, 779, 165, 25),
-            (631, 820, 165, 25),
-            (19, 1005, 129, 25),
-        ],
     },
     Element {
         selector: "input:nth-child(1)",
         label: "",
         goes_to: None,
         weight: 4,
-        boxes: [
-            (736, 2173, 337, 51),
-            (426, 2439, 187, 51),
-            (41, 4557, 309, 51),
-        ],
     },
     Element {
         selector: "#newsletter>button:nth-child(2)",
         label: "Subscribe",
         goes_to: None,
         weight: 4,
-        boxes: [
-            (1083, 2173, 133, 51),
-            (623, 2439, 133, 51),
-            (41, 4618, 309, 49),
-        ],
     },
 ];
 
@@ -222,51 +172,30 @@ const PRICING: &[Element] = &[
         label: "Choose Sampler",
         goes_to: Some("app"),
         weight: 5,
-        boxes: [(213, 693, 283, 49), (53, 713, 183, 74), (41, 614, 307, 49)],
     },
     Element {
         selector: "button:nth-child(6)",
         label: "Choose Daily Steeper",
         goes_to: Some("app"),
         weight: 12,
-        boxes: [
-            (579, 692, 281, 49),
-            (319, 712, 181, 74),
-            (42, 1097, 306, 49),
-        ],
     },
     Element {
         selector: "div:nth-child(3)>button:nth-child(5)",
         label: "Choose Tea Gardener",
         goes_to: Some("app"),
         weight: 6,
-        boxes: [
-            (944, 693, 283, 49),
-            (584, 713, 183, 74),
-            (41, 1549, 307, 49),
-        ],
     },
     Element {
         selector: "summary:nth-child(1)",
         label: "When does my box ship?",
         goes_to: None,
         weight: 4,
-        boxes: [
-            (203, 963, 1034, 25),
-            (43, 1007, 734, 25),
-            (34, 1819, 323, 25),
-        ],
     },
     Element {
         selector: "button:nth-child(1)",
         label: "Send message",
         goes_to: None,
         weight: 2,
-        boxes: [
-            (184, 1736, 174, 49),
-            (24, 1781, 174, 49),
-            (19, 2687, 136, 49),
-        ],
     },
 ];
 
@@ -279,36 +208,24 @@ const BLOG: &[Element] = &[
         label: "How long to steep",
         goes_to: None,
         weight: 6,
-        boxes: [(429, 504, 163, 21), (119, 409, 163, 21), (54, 431, 127, 21)],
     },
     Element {
         selector: "ol:nth-child(2)>li:nth-child(1)>a:nth-child(1)",
         label: "Start with the leaves",
         goes_to: None,
         weight: 3,
-        boxes: [(429, 449, 186, 21), (119, 354, 186, 21), (54, 376, 145, 21)],
     },
     Element {
         selector: "p:nth-child(33)>a:nth-child(1)",
         label: "Iron Goddess Oolong",
         goes_to: Some(""),
         weight: 4,
-        boxes: [
-            (636, 4054, 187, 21),
-            (326, 3959, 187, 21),
-            (215, 4854, 146, 21),
-        ],
     },
     Element {
         selector: "p:nth-child(34)>a:nth-child(1)",
         label: "Join the Tea Club",
         goes_to: Some("pricing.html"),
         weight: 7,
-        boxes: [
-            (384, 4128, 213, 52),
-            (74, 4033, 213, 52),
-            (19, 4956, 166, 52),
-        ],
     },
 ];
 
@@ -322,32 +239,24 @@ const APP: &[Element] = &[
         label: "Orders",
         goes_to: None,
         weight: 7,
-        boxes: [(184, 193, 220, 45), (24, 193, 220, 45), (113, 134, 64, 45)],
     },
     Element {
         selector: "a:nth-child(3)",
         label: "Settings",
         goes_to: None,
         weight: 4,
-        boxes: [(184, 244, 220, 45), (24, 244, 220, 45), (182, 134, 73, 45)],
     },
     Element {
         selector: "p:nth-child(6)>a:nth-child(1)",
         label: "Track your orders",
         goes_to: None,
         weight: 6,
-        boxes: [(465, 518, 202, 49), (305, 513, 202, 49), (41, 803, 158, 49)],
     },
     Element {
-        selector: "button:nth-child(5)",
+        selector: "button:nth-child(2)",
         label: "Skip this month",
         goes_to: None,
         weight: 3,
-        boxes: [
-            (673, 518, 186, 49),
-            (513, 513, 186, 49),
-            (204, 803, 145, 49),
-        ],
     },
 ];
 
@@ -355,25 +264,21 @@ const PAGES: &[Page] = &[
     Page {
         path: "",
         title: "Northwind Tea — small-batch loose leaf tea",
-        heights: [2606, 2908, 5159],
         elements: HOME,
     },
     Page {
         path: "pricing.html",
         title: "Tea Club — Northwind Tea",
-        heights: [2104, 2167, 3200],
         elements: PRICING,
     },
     Page {
         path: "blog.html",
         title: "How to brew better tea — Northwind Journal",
-        heights: [4512, 4435, 5485],
         elements: BLOG,
     },
     Page {
         path: "app",
         title: "Dashboard — Your account — Northwind Tea",
-        heights: [906, 1093, 1336],
         elements: APP,
     },
 ];
@@ -448,14 +353,43 @@ impl Visitor {
     }
 }
 
+/// One page of a visit: its wire batch, the pause before it (ms), and what
+/// `layout.js` would send of the page if the reply asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageBatch {
+    pub pause: u64,
+    pub batch: Value,
+    /// The page's path and the visitor's viewport width: where
+    /// [`demo_site::measured`] finds the page as a browser laid it out.
+    path: &'static str,
+    width: u32,
+}
+
+impl PageBatch {
+    /// The batch the visitor's tracker sends when the reply to this page's
+    /// batch asks for a layout snapshot (`"layout": true`): one `layout`
+    /// event, `id`, taken and sent at `ts` (ms), of this page at the
+    /// visitor's viewport, with the page size and boxes `layout.js` sent
+    /// there in a real browser. `None` when the page was not measured at
+    /// that viewport.
+    pub fn layout_batch(&self, id: String, ts: i64) -> Option<Value> {
+        let m = demo_site::measured(self.path, self.width)?;
+        let b = &self.batch;
+        Some(json!({
+            "site": b["site"], "session_id": b["session_id"], "visitor_id": b["visitor_id"],
+            "sent_at": ts,
+            "events": [{
+                "id": id, "type": "layout", "ts": ts, "url": b["events"][0]["url"],
+                "viewport": m.viewport, "page": m.page, "page_left": m.page_left,
+                "boxes": m.boxes,
+            }],
+        }))
+    }
+}
+
 /// One simulated visit starting at `start` (ms): the wire batches (one per
 /// page) with the pause before each, in ms.
-pub fn session_batches(
-    rng: &mut Rng,
-    base: &str,
-    start: i64,
-    visitor: &Visitor,
-) -> Vec<(u64, Value)> {
+pub fn session_batches(rng: &mut Rng, base: &str, start: i64, visitor: &Visitor) -> Vec<PageBatch> {
     let device = visitor.device;
     let referrer = weighted(rng, REFERRERS);
     let session_id = id(rng);
@@ -465,15 +399,16 @@ pub fn session_batches(
     let mut ts = start;
     let mut referrer = referrer.map(str::to_owned);
     let pages_in_visit = 1 + below(rng, 5);
-    let width = device.viewport.0;
+    let (width, viewport_height) = device.viewport;
     for visit in 0..pages_in_visit {
         let p = &PAGES[page];
-        let height = p.heights[device.layout];
+        let measured = demo_site::measured(p.path, width);
+        let height = measured.map_or(viewport_height, |m| m.page[1]);
         let url = format!("{base}{}", p.path);
         let mut events = vec![json!({
             "id": id(rng), "type": "page_view", "ts": ts, "url": url, "title": p.title,
             "referrer": referrer.clone().unwrap_or_default(),
-            "viewport": [device.viewport.0, device.viewport.1], "page": [width, height],
+            "viewport": [width, viewport_height], "page": [width, height],
         })];
         let mut next_page = None;
         let clicks = if visit + 1 == pages_in_visit {
@@ -489,17 +424,20 @@ pub fn session_batches(
                 .map(|(i, e)| (e.weight, i))
                 .collect();
             let element = &p.elements[weighted(rng, &weights)];
-            let (bx, by, bw, bh) = element.boxes[device.layout];
-            let bx = bx.min(width as i32 - bw as i32).max(0);
             ts += 1500 + below(rng, 12_000) as i64;
-            let x = bx + below(rng, u64::from(bw)) as i32;
-            let y = by + below(rng, u64::from(bh)) as i32;
+            // (Every element is measured at every viewport: a unit test says so.)
+            let Some(target) = measured.and_then(|m| m.target(element.selector)) else {
+                continue;
+            };
+            let [bx, by, bw, bh] = target.rect;
+            let x = bx + below(rng, bw.max(0) as u64) as i32;
+            let y = by + below(rng, bh.max(0) as u64) as i32;
             let click = |id: String, ts: i64, dx: i32, dy: i32| {
                 json!({
                     "id": id, "type": "click", "ts": ts, "url": url,
                     "x": x + dx, "y": y + dy,
-                    "viewport": [device.viewport.0, device.viewport.1], "page": [width, height],
-                    "target": {"selector": element.selector, "text": element.label, "box": [bx, by, bw, bh]},
+                    "viewport": [width, viewport_height], "page": [width, height],
+                    "target": {"selector": element.selector, "text": target.label, "box": [bx, by, bw, bh]},
                 })
             };
             events.push(click(id(rng), ts, 0, 0));
@@ -536,7 +474,12 @@ pub fn session_batches(
         } else {
             1500 + below(rng, 6000)
         };
-        batches.push((pause, batch));
+        batches.push(PageBatch {
+            pause,
+            batch,
+            path: p.path,
+            width,
+        });
         referrer = Some(url);
         page = next_page.unwrap_or_else(|| below(rng, PAGES.len() as u64) as usize);
     }
@@ -546,11 +489,28 @@ pub fn session_batches(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::validate::{prepare, PreparedBatch, RequestContext};
+
+    fn prepared(batch: &Value, user_agent: &str) -> PreparedBatch {
+        let body = serde_json::to_vec(batch).unwrap_or_default();
+        let ctx = RequestContext {
+            user_agent: Some(user_agent),
+            client_hints: Default::default(),
+            received_at: 1_700_000_000_000,
+            keep_query: &Default::default(),
+        };
+        let prepared = prepare(&body, &ctx);
+        assert!(
+            prepared.as_ref().is_ok_and(|p| p.rejected.is_empty()),
+            "{prepared:?}"
+        );
+        prepared.expect("checked above")
+    }
 
     #[test]
     fn simulated_sessions_are_valid_batches() {
         let mut rng = Rng::with_seed(7);
-        let mut custom = 0;
+        let (mut custom, mut clicks) = (0, 0);
         for _ in 0..50 {
             let visitor = Visitor::new(&mut rng);
             let batches = session_batches(
@@ -560,25 +520,99 @@ mod tests {
                 &visitor,
             );
             assert!(!batches.is_empty());
-            for (_, batch) in &batches {
-                let body = serde_json::to_vec(batch).unwrap_or_default();
-                let ctx = shared::validate::RequestContext {
-                    user_agent: Some(visitor.user_agent()),
-                    client_hints: Default::default(),
-                    received_at: 1_700_000_000_000,
-                    keep_query: &Default::default(),
-                };
-                let prepared = shared::validate::prepare(&body, &ctx);
-                assert!(
-                    prepared.as_ref().is_ok_and(|p| p.rejected.is_empty()),
-                    "{prepared:?}"
-                );
-                custom += batch["events"]
-                    .as_array()
-                    .map_or(0, |e| e.iter().filter(|e| e["type"] == "custom").count());
+            for page in &batches {
+                let events = prepared(&page.batch, visitor.user_agent()).batch.events;
+                custom += events
+                    .iter()
+                    .filter(|e| e.kind == shared::event::EventKind::Custom)
+                    .count();
+                clicks += events
+                    .iter()
+                    .filter(|e| e.kind == shared::event::EventKind::Click)
+                    .count();
             }
         }
         assert!(custom > 0, "clicks on buttons send custom events");
+        assert!(clicks > 50, "{clicks} clicks");
+    }
+
+    #[test]
+    fn a_page_s_layout_batch_is_the_snapshot_layout_js_sent_at_that_viewport() {
+        let mut rng = Rng::with_seed(5);
+        let mut widths = std::collections::BTreeSet::new();
+        for _ in 0..60 {
+            let visitor = Visitor::new(&mut rng);
+            for page in session_batches(&mut rng, "http://h/demo/", 1_700_000_000_000, &visitor) {
+                let Some(batch) = page.layout_batch(id(&mut rng), 1_700_000_009_000) else {
+                    panic!("every page is measured at {:?}", visitor.device.viewport);
+                };
+                let p = prepared(&batch, visitor.user_agent());
+                assert!(p.batch.events.is_empty());
+                assert_eq!(p.layouts.len(), 1);
+                let snapshot = &p.layouts[0];
+                assert_eq!(snapshot.url, page.batch["events"][0]["url"]);
+                let layout = &snapshot.layout;
+                assert_eq!(layout.viewport.width, visitor.device.viewport.0);
+                assert_eq!(layout.viewport.height, visitor.device.viewport.1);
+                // The page size of the page's own events.
+                assert_eq!(
+                    json!([layout.page.width, layout.page.height]),
+                    page.batch["events"][0]["page"]
+                );
+                // Every box layout.js sent is kept.
+                assert_eq!(
+                    Some(layout.boxes.len()),
+                    batch["events"][0]["boxes"].as_array().map(Vec::len)
+                );
+                widths.insert(layout.viewport.width);
+            }
+        }
+        assert_eq!(widths.len(), DEVICES.len(), "{widths:?}");
+    }
+
+    #[test]
+    fn every_clicked_element_is_measured_at_every_viewport_with_its_label() {
+        for page in PAGES {
+            for (_, device) in DEVICES {
+                let width = device.viewport.0;
+                let Some(m) = demo_site::measured(page.path, width) else {
+                    panic!("{:?} not measured at {width}", page.path);
+                };
+                assert_eq!(m.viewport, [device.viewport.0, device.viewport.1]);
+                for element in page.elements {
+                    let Some(target) = m.target(element.selector) else {
+                        panic!("{} on {:?} at {width}", element.selector, page.path);
+                    };
+                    // The label the tracker reads there (the cart button is
+                    // its count alone on a phone, its text hidden).
+                    let label = match (element.label, width < 768) {
+                        ("Cart 0", true) => "0",
+                        (label, _) => label,
+                    };
+                    assert_eq!(target.label, label, "{} at {width}", element.selector);
+                    // An element in the snapshot has the box clicks on it have.
+                    let in_snapshot = m
+                        .boxes
+                        .iter()
+                        .find(|b| b["selector"] == element.selector)
+                        .map(|b| b["box"].clone());
+                    if let Some(snapshot_box) = in_snapshot {
+                        assert_eq!(snapshot_box, json!(target.rect), "{}", element.selector);
+                    } else {
+                        // Only the menu's links (closed when layout.js looks)
+                        // and elements layout.js does not record are absent.
+                        assert!(
+                            target.menu
+                                || element.label.is_empty()
+                                || element.selector.starts_with("summary"),
+                            "{} on {:?} at {width}",
+                            element.selector,
+                            page.path
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
