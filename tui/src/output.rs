@@ -84,29 +84,7 @@ pub fn run(
             )?;
             page_list(out, &pages, *format)
         }
-        Command::Heatmap {
-            page,
-            width,
-            segment,
-            dots,
-            format,
-            layout_version,
-        } => {
-            let mode = match dots {
-                DotsArg::Braille => HeatMode::Braille,
-                DotsArg::Half => HeatMode::HalfBlock,
-            };
-            let width = (*width).clamp(8, 1000);
-            let query = HeatmapQuery {
-                pages: PagePattern::new(page),
-                filter: filter.clone(),
-                segment: (*segment).into(),
-                columns: mode.columns_for(width),
-            };
-            let map = store.heatmap(&query)?;
-            let layout = heat_layout::layout_for(store, &query, &map, *layout_version)?;
-            heatmap(out, &map, layout.as_ref(), mode, width, *format)
-        }
+        Command::Heatmap { .. } => heatmap_of(store, command, filter, out),
         Command::Events {
             limit,
             offset,
@@ -124,6 +102,41 @@ pub fn run(
         Command::Demo { .. } => Err(anyhow!("demo is not a query")),
         Command::DeleteVisitor { .. } => Err(anyhow!("delete-visitor is not a query")),
     }
+}
+
+/// `heatmap`: the map of the page over its layout (the version asked for,
+/// else the newest), as the format asks.
+fn heatmap_of(
+    store: &dyn EventReader,
+    command: &Command,
+    filter: &Filter,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let Command::Heatmap {
+        page,
+        width,
+        segment,
+        dots,
+        format,
+        layout_version,
+    } = command
+    else {
+        return Err(anyhow!("not a heatmap"));
+    };
+    let mode = match dots {
+        DotsArg::Braille => HeatMode::Braille,
+        DotsArg::Half => HeatMode::HalfBlock,
+    };
+    let width = (*width).clamp(8, 1000);
+    let query = HeatmapQuery {
+        pages: PagePattern::new(page),
+        filter: filter.clone(),
+        segment: (*segment).into(),
+        columns: mode.columns_for(width),
+    };
+    let map = store.heatmap(&query)?;
+    let layout = heat_layout::layout_for(store, &query, &map, *layout_version)?;
+    heatmap(out, &map, layout.as_ref(), mode, width, *format)
 }
 
 /// The headline figures; as a table, followed by the top lists.

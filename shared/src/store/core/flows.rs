@@ -78,6 +78,114 @@ fn for_each_path<'a>(
 /// A session whose path left the kept nodes of the tree.
 const PRUNED: u32 = u32::MAX;
 
+/// A path tree being counted: node 0 is the start, every other node a page
+/// reached from its parent, with the sessions that got that far and its
+/// children, the most followed first.
+struct Tree {
+    page_of: Vec<u32>,
+    count: Vec<u64>,
+    children: Vec<Vec<u32>>,
+}
+
+impl Tree {
+    /// The tree of the paths `flat` holds (each path ending at its `ends`
+    /// entry), a level at a time: count the next pages of each kept node,
+    /// keep the most followed `branches` of each (then by `label`, for a
+    /// stable answer), and follow only the sessions still on kept nodes. The
+    /// counting maps hold kept nodes' children only, so they stay small
+    /// however many distinct paths there are.
+    fn grow<'a>(
+        flat: &[u32],
+        ends: &[usize],
+        depth: usize,
+        branches: usize,
+        label: impl Fn(u32) -> &'a str,
+    ) -> Self {
+        let mut tree = Tree {
+            page_of: vec![END],
+            count: vec![ends.len() as u64],
+            children: vec![Vec::new()],
+        };
+        let mut at: Vec<u32> = vec![0; ends.len()];
+        let path_of = |s: usize| &flat[if s == 0 { 0 } else { ends[s - 1] }..ends[s]];
+        for level in 0..depth {
+            let mut next: FastMap<(u32, u32), u64> = FastMap::default();
+            for (s, node) in at.iter().enumerate() {
+                if let (false, Some(page)) = (*node == PRUNED, path_of(s).get(level)) {
+                    *next.entry((*node, *page)).or_default() += 1;
+                }
+            }
+            let mut ranked: Vec<((u32, u32), u64)> = next.into_iter().collect();
+            ranked.sort_by(|((pa, a), na), ((pb, b), nb)| {
+                pa.cmp(pb)
+                    .then(nb.cmp(na))
+                    .then_with(|| label(*a).cmp(label(*b)))
+            });
+            let mut kept: FastMap<(u32, u32), u32> = FastMap::default();
+            for group in ranked.chunk_by(|a, b| a.0 .0 == b.0 .0) {
+                for &((parent, page), n) in group.iter().take(branches) {
+                    kept.insert((parent, page), tree.add(parent, page, n));
+                }
+            }
+            if kept.is_empty() {
+                break;
+            }
+            for (s, node) in at.iter_mut().enumerate() {
+                if *node != PRUNED {
+                    *node = path_of(s)
+                        .get(level)
+                        .and_then(|page| kept.get(&(*node, *page)))
+                        .copied()
+                        .unwrap_or(PRUNED);
+                }
+            }
+        }
+        tree
+    }
+
+    fn add(&mut self, parent: u32, page: u32, sessions: u64) -> u32 {
+        let node = self.page_of.len() as u32;
+        self.page_of.push(page);
+        self.count.push(sessions);
+        self.children.push(Vec::new());
+        self.children[parent as usize].push(node);
+        node
+    }
+
+    /// The nodes depth first (a node, then its children, the most followed
+    /// first), each with its share of its parent's sessions.
+    fn nodes<'a>(&self, label: impl Fn(u32) -> &'a str) -> Vec<PathNode> {
+        let mut listed = Vec::new();
+        let mut stack: Vec<(u32, Vec<String>)> = vec![(0, Vec::new())];
+        while let Some((node, path)) = stack.pop() {
+            for &kid in self.children[node as usize].iter().rev() {
+                let mut kid_path = path.clone();
+                kid_path.push(label(self.page_of[kid as usize]).to_owned());
+                stack.push((kid, kid_path));
+            }
+            if node != 0 {
+                listed.push((path, self.count[node as usize]));
+            }
+        }
+        // A node's parent is the nearest earlier node one step shorter
+        // (depth-first order), the start for a first page.
+        let mut above: Vec<u64> = vec![self.count[0]];
+        listed
+            .into_iter()
+            .map(|(path, n)| {
+                above.truncate(path.len());
+                let parent = above.last().copied().unwrap_or(self.count[0]);
+                above.push(n);
+                PathNode {
+                    path,
+                    sessions: n,
+                    share: share(n, parent),
+                }
+            })
+            .collect()
+    }
+}
+
 /// The path tree of `query` over `set`.
 pub fn paths(set: &StepSet, query: &PathsQuery) -> Paths {
     // Every session's path, in one list.
@@ -91,95 +199,23 @@ pub fn paths(set: &StepSet, query: &PathsQuery) -> Paths {
         (END, Direction::Backward) => ENTRY_LABEL,
         (p, _) => set.pages.get(p as usize).map_or("", String::as_str),
     };
-    // The tree, a level at a time: count the next pages of each kept node,
-    // keep the most followed `branches` of each (then by page key, for a
-    // stable answer), and follow only the sessions still on kept nodes. The
-    // counting maps hold kept nodes' children only, so they stay small however
-    // many distinct paths there are. Node 0 is the start.
-    let branches = query.branches.max(1) as usize;
-    let mut page_of: Vec<u32> = vec![END];
-    let mut count: Vec<u64> = vec![ends.len() as u64];
-    let mut children: Vec<Vec<u32>> = vec![Vec::new()];
-    let mut at: Vec<u32> = vec![0; ends.len()];
-    let path_of = |s: usize| &flat[if s == 0 { 0 } else { ends[s - 1] }..ends[s]];
-    for level in 0..query.depth.max(1) as usize {
-        let mut next: FastMap<(u32, u32), u64> = FastMap::default();
-        for (s, node) in at.iter().enumerate() {
-            if let (false, Some(page)) = (*node == PRUNED, path_of(s).get(level)) {
-                *next.entry((*node, *page)).or_default() += 1;
-            }
-        }
-        let mut ranked: Vec<((u32, u32), u64)> = next.into_iter().collect();
-        ranked.sort_by(|((pa, a), na), ((pb, b), nb)| {
-            pa.cmp(pb)
-                .then(nb.cmp(na))
-                .then_with(|| label(*a).cmp(label(*b)))
-        });
-        let mut kept: FastMap<(u32, u32), u32> = FastMap::default();
-        for group in ranked.chunk_by(|a, b| a.0 .0 == b.0 .0) {
-            for &((parent, page), n) in group.iter().take(branches) {
-                let node = page_of.len() as u32;
-                page_of.push(page);
-                count.push(n);
-                children.push(Vec::new());
-                children[parent as usize].push(node);
-                kept.insert((parent, page), node);
-            }
-        }
-        if kept.is_empty() {
-            break;
-        }
-        for (s, node) in at.iter_mut().enumerate() {
-            if *node != PRUNED {
-                *node = path_of(s)
-                    .get(level)
-                    .and_then(|page| kept.get(&(*node, *page)))
-                    .copied()
-                    .unwrap_or(PRUNED);
-            }
-        }
-    }
-    let mut nodes = Vec::new();
-    // Depth first: a node, then its children, the most followed first.
-    let mut stack: Vec<(u32, Vec<String>)> = vec![(0, Vec::new())];
-    while let Some((node, path)) = stack.pop() {
-        let n = count[node as usize];
-        // Children are ranked already: the most followed first.
-        for &kid in children[node as usize].iter().rev() {
-            let mut kid_path = path.clone();
-            kid_path.push(label(page_of[kid as usize]).to_owned());
-            stack.push((kid, kid_path));
-        }
-        if node != 0 {
-            nodes.push((path, n));
-        }
-    }
-    // Shares need the parent's sessions: a node's parent is the nearest
-    // earlier node one step shorter (depth-first order), the start for a
-    // first page.
-    let mut above: Vec<u64> = vec![count[0]];
-    let nodes = nodes
-        .into_iter()
-        .map(|(path, n)| {
-            above.truncate(path.len());
-            let parent = above.last().copied().unwrap_or(count[0]);
-            above.push(n);
-            PathNode {
-                path,
-                sessions: n,
-                share: share(n, parent),
-            }
-        })
-        .collect();
+    let depth = query.depth.max(1);
+    let tree = Tree::grow(
+        &flat,
+        &ends,
+        depth as usize,
+        query.branches.max(1) as usize,
+        label,
+    );
     Paths {
         start: query
             .start
             .as_ref()
             .map_or_else(|| ENTRY_LABEL.to_owned(), |p| p.as_str().to_owned()),
         direction: query.direction,
-        depth: query.depth.max(1),
-        sessions: count[0],
-        nodes,
+        depth,
+        sessions: tree.count[0],
+        nodes: tree.nodes(label),
     }
 }
 
