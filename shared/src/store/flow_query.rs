@@ -47,6 +47,9 @@ pub struct StepSet {
     keys: String,
     /// Per session, where its steps and its key end.
     ends: Vec<(u32, u32)>,
+    /// Per session, whether it is a dead end
+    /// ([`crate::store::core::steps::is_dead_end`]).
+    dead_ends: Vec<bool>,
 }
 
 /// One session of a [`StepSet`]: its steps in `(ts, order)` order.
@@ -55,6 +58,8 @@ pub struct SessionSteps<'a> {
     /// The engine's own key of the session, as [`Filter::sessions`] takes it.
     pub key: &'a str,
     pub steps: &'a [FlowStep],
+    /// The session ended within seconds of a rage click.
+    pub dead_end: bool,
 }
 
 impl StepSet {
@@ -81,6 +86,16 @@ impl StepSet {
         key: impl std::fmt::Display,
         steps: impl IntoIterator<Item = FlowStep>,
     ) {
+        self.push_flagged(key, steps, false);
+    }
+
+    /// [`Self::push_session`], for a session that may be a dead end.
+    pub fn push_flagged(
+        &mut self,
+        key: impl std::fmt::Display,
+        steps: impl IntoIterator<Item = FlowStep>,
+        dead_end: bool,
+    ) {
         let before = self.steps.len();
         self.steps.extend(steps);
         if self.steps.len() == before {
@@ -90,20 +105,26 @@ impl StepSet {
         let _ = write!(self.keys, "{key}");
         self.ends
             .push((self.steps.len() as u32, self.keys.len() as u32));
+        self.dead_ends.push(dead_end);
     }
 
     /// The sessions, in the order they were added.
     pub fn sessions(&self) -> impl Iterator<Item = SessionSteps<'_>> + '_ {
         let mut from = (0usize, 0usize);
-        self.ends.iter().map(move |&(steps, key)| {
-            let (steps, key) = (steps as usize, key as usize);
-            let session = SessionSteps {
-                key: self.keys.get(from.1..key).unwrap_or_default(),
-                steps: self.steps.get(from.0..steps).unwrap_or_default(),
-            };
-            from = (steps, key);
-            session
-        })
+        let flags = self.dead_ends.iter();
+        self.ends
+            .iter()
+            .zip(flags)
+            .map(move |(&(steps, key), &dead_end)| {
+                let (steps, key) = (steps as usize, key as usize);
+                let session = SessionSteps {
+                    key: self.keys.get(from.1..key).unwrap_or_default(),
+                    steps: self.steps.get(from.0..steps).unwrap_or_default(),
+                    dead_end,
+                };
+                from = (steps, key);
+                session
+            })
     }
 
     /// How many sessions there are.
@@ -177,6 +198,16 @@ pub struct PathNode {
     pub path: Vec<String>,
     pub sessions: u64,
     pub share: f64,
+}
+
+/// The frustration signals of the sessions a filter selects, by page: each
+/// quick back on the page backed out of, each dead end on the session's
+/// last page ([`crate::store::core::flows::page_frustration`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageFrustration {
+    pub page: String,
+    pub quick_backs: u64,
+    pub dead_ends: u64,
 }
 
 /// One step of a funnel.

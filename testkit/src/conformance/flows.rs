@@ -8,7 +8,7 @@ use super::reading::*;
 use super::StoreFactory;
 use shared::event::{EventBatch, EventKind};
 use shared::page_key::PagePattern;
-use shared::store::core::flows::{funnel, funnel_sessions, path_sessions, paths};
+use shared::store::core::flows::{funnel, funnel_sessions, page_frustration, path_sessions, paths};
 use shared::store::flow_query::*;
 use shared::store::query::*;
 use shared::store::EventReader;
@@ -323,4 +323,17 @@ pub fn case_frustration_signals(factory: &dyn StoreFactory) {
     let order: Vec<&str> = ranked.rows.iter().map(|s| s.session_id.as_str()).collect();
     // d1: 3 + 5; d2: 3; q1: 2.
     assert_eq!(order, ["d1", "d2", "q1"]);
+    // By page: q1 backed out of /p/1 (not the second time: 11 s); d1 ended
+    // on /p/9.
+    let by_page: Vec<(String, u64, u64)> = page_frustration(&steps_of(&*r, &base))
+        .into_iter()
+        .map(|p| (p.page, p.quick_backs, p.dead_ends))
+        .collect();
+    assert_eq!(
+        by_page,
+        [
+            ("shop.example/p/1".to_owned(), 1, 0),
+            ("shop.example/p/9".to_owned(), 0, 1)
+        ]
+    );
 }

@@ -19,7 +19,7 @@
 //! start when given. Per step: the sessions that reached it, conversions, and
 //! the median time from the previous step.
 
-use super::steps::runs;
+use super::steps::{backed_out_of, runs};
 use crate::store::flow_query::*;
 
 /// The exit or entry branch, among page labels.
@@ -217,6 +217,46 @@ pub fn paths(set: &StepSet, query: &PathsQuery) -> Paths {
         sessions: tree.count[0],
         nodes: tree.nodes(label),
     }
+}
+
+/// Quick backs and dead ends by page over `set` (see [`PageFrustration`]):
+/// the pages with either, the most quick backs and dead ends first.
+pub fn page_frustration(set: &StepSet) -> Vec<PageFrustration> {
+    let mut counts: Vec<(u64, u64)> = vec![(0, 0); set.pages.len()];
+    let mut pages: Vec<(u32, i64)> = Vec::new();
+    for session in set.sessions() {
+        pages.clear();
+        pages.extend(runs(session.steps.iter().filter_map(|s| match s.label {
+            FlowLabel::Page(page) => Some((page, s.ts)),
+            FlowLabel::Event(_) => None,
+        })));
+        for page in backed_out_of(&pages) {
+            if let Some(c) = counts.get_mut(page as usize) {
+                c.0 += 1;
+            }
+        }
+        if let (true, Some((last, _))) = (session.dead_end, pages.last()) {
+            if let Some(c) = counts.get_mut(*last as usize) {
+                c.1 += 1;
+            }
+        }
+    }
+    let mut rows: Vec<PageFrustration> = counts
+        .into_iter()
+        .zip(&set.pages)
+        .filter(|((q, d), _)| q + d > 0)
+        .map(|((quick_backs, dead_ends), page)| PageFrustration {
+            page: page.clone(),
+            quick_backs,
+            dead_ends,
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (b.quick_backs + b.dead_ends)
+            .cmp(&(a.quick_backs + a.dead_ends))
+            .then_with(|| a.page.cmp(&b.page))
+    });
+    rows
 }
 
 /// The keys of the sessions whose path begins with `path` (labels as in
@@ -551,6 +591,49 @@ mod tests {
             tree(&paths(&set, &q)),
             owned(&[("a", 3), ("a>b", 2), ("a>b>(exit)", 1)])
         );
+    }
+
+    #[test]
+    fn frustration_counts_on_the_page_backed_out_of_and_the_last_page() {
+        let mut set = set(&[
+            // a → b → a within 10 s: backed out of b; then b → c → b at 11 s: not.
+            (
+                "1",
+                &[
+                    (0, "a"),
+                    (1_000, "b"),
+                    (5_000, "a"),
+                    (6_000, "b"),
+                    (7_000, "c"),
+                    (18_000, "b"),
+                ],
+            ),
+            // Repeated views of b are one visit: backed out of b once.
+            ("2", &[(0, "a"), (100, "b"), (200, "b"), (300, "a")]),
+        ]);
+        let dead = [
+            FlowStep {
+                ts: 0,
+                label: FlowLabel::Page(3),
+            },
+            FlowStep {
+                ts: 9,
+                label: FlowLabel::Event(0),
+            },
+        ];
+        set.push_flagged("3", dead, true);
+        let rows: Vec<(&str, u64, u64)> = page_frustration(&set)
+            .iter()
+            .map(|p| {
+                (
+                    p.page.trim_start_matches("s.example/"),
+                    p.quick_backs,
+                    p.dead_ends,
+                )
+            })
+            .collect();
+        // b: 1 + 1 (and a: 1, 6 s after leaving it for b in session 1).
+        assert_eq!(rows, [("b", 2, 0), ("a", 1, 0), ("d", 0, 1)]);
     }
 
     #[test]

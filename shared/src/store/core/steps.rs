@@ -100,10 +100,15 @@ pub fn runs<P: PartialEq + Copy>(
 
 /// The quick backs among a session's steps (see the module doc).
 pub fn quick_backs<P: PartialEq>(steps: &[Step<P>]) -> i64 {
-    let runs = page_runs(steps);
+    backed_out_of(&page_runs(steps)).count() as i64
+}
+
+/// For each quick back among page runs `(page, ts)` ([`runs`]), the page
+/// the visitor backed out of (`B` in `A → B → A`).
+pub fn backed_out_of<P: PartialEq + Copy>(runs: &[(P, i64)]) -> impl Iterator<Item = P> + '_ {
     runs.windows(3)
         .filter(|w| w[0].0 == w[2].0 && w[2].1 - w[1].1 <= QUICK_BACK_MS)
-        .count() as i64
+        .map(|w| w[1].0)
 }
 
 /// Whether a session ending at `end` whose last rage click was at

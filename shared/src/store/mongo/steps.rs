@@ -8,13 +8,13 @@
 //! writers never conflict); readers put them in order. After the push, the
 //! sessions whose steps grew get their quick backs counted again.
 
-use super::documents::{fields as f, EventDoc};
+use super::documents::{fields as f, int, EventDoc};
 use super::reader::aggregate;
 use super::schema::{EVENTS, META, SESSIONS};
 use super::writer::bulk_update;
 use crate::event::EventKind;
 use crate::progress::Progress;
-use crate::store::core::steps::{merge, quick_backs, step_of, Step, StepLabel};
+use crate::store::core::steps::{is_dead_end, merge, quick_backs, step_of, Step, StepLabel};
 use crate::store::flow_query::{FlowLabel, FlowStep, StepSet};
 use crate::store::StoreError;
 use mongodb::bson::{doc, Bson, Document};
@@ -155,7 +155,7 @@ pub(super) async fn step_set(
     db: &Database,
     mut stages: Vec<Document>,
 ) -> Result<StepSet, StoreError> {
-    stages.push(doc! { "$project": { f::STEPS: 1 } });
+    stages.push(doc! { "$project": { f::STEPS: 1, f::END: 1, f::LAST_RAGE: 1 } });
     let mut set = StepSet::default();
     for d in aggregate(db, SESSIONS, stages).await? {
         let Ok(key) = d.get_str(f::ID) else {
@@ -171,7 +171,9 @@ pub(super) async fn step_set(
                 },
             })
             .collect();
-        set.push_session(key, steps);
+        let end = int(&d, f::END).unwrap_or_default();
+        let dead_end = is_dead_end(end, int(&d, f::LAST_RAGE));
+        set.push_flagged(key, steps, dead_end);
     }
     Ok(set)
 }

@@ -7,7 +7,7 @@
 //! the UTF-8 name of a custom event. About 6 bytes a page view.
 
 use super::reader::{session_conditions, Conditions, SqliteReader};
-use crate::store::core::steps::{merge, quick_backs, Step, StepLabel};
+use crate::store::core::steps::{is_dead_end, merge, quick_backs, Step, StepLabel};
 use crate::store::flow_query::{FastMap, FlowLabel, FlowStep, StepSet};
 use crate::store::query::Filter;
 use crate::store::StoreError;
@@ -180,7 +180,10 @@ pub(super) fn step_set(reader: &SqliteReader, filter: &Filter) -> Result<StepSet
     let mut c = Conditions::default();
     session_conditions(filter, true, &mut c);
     c.push("s.steps IS NOT NULL", []);
-    let sql = format!("SELECT s.id, s.steps FROM sessions s{}", c.sql());
+    let sql = format!(
+        "SELECT s.id, s.steps, s.end_ts, s.last_rage_ts FROM sessions s{}",
+        c.sql()
+    );
     let mut set = StepSet::default();
     // Page ids are looked up once each, on first sight.
     let mut labels: FastMap<i64, u32> = FastMap::default();
@@ -219,7 +222,8 @@ pub(super) fn step_set(reader: &SqliteReader, filter: &Filter) -> Result<StepSet
             return Err(e);
         }
         if read.is_ok() {
-            set.push_session(id, steps.drain(..));
+            let dead_end = is_dead_end(r.get(2)?, r.get(3)?);
+            set.push_flagged(id, steps.drain(..), dead_end);
         }
     }
     Ok(set)
