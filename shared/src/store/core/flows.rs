@@ -622,7 +622,8 @@ mod tests {
             },
         ];
         set.push_flagged("3", dead, true);
-        let rows: Vec<(&str, u64, u64)> = page_frustration(&set)
+        let found = page_frustration(&set);
+        let rows: Vec<(&str, u64, u64)> = found
             .iter()
             .map(|p| {
                 (
