@@ -14,7 +14,7 @@
 use crate::heat_layout::{self, MapWithLayout};
 use shared::page_key::PagePattern;
 use shared::store::core::flows;
-use shared::store::flow_query::{Funnel, FunnelQuery, Paths, PathsQuery};
+use shared::store::flow_query::{Funnel, FunnelQuery, PageFrustration, Paths, PathsQuery};
 use shared::store::query::*;
 use shared::store::{DbUrl, EventReader, StoreError};
 use std::sync::mpsc::{Receiver, Sender};
@@ -56,6 +56,8 @@ pub enum Query {
         filter: Filter,
         pattern: Option<PagePattern>,
     },
+    /// Quick backs and dead ends by page, for the Pages view.
+    PageFrustration(Filter),
     Heatmap(HeatmapQuery),
     /// The heatmap beside a journey step.
     StepHeatmap(HeatmapQuery),
@@ -113,6 +115,8 @@ pub enum Pane {
     PreviousOverview,
     /// The previous period's page list.
     PreviousPages,
+    /// Quick backs and dead ends by page.
+    PageFrustration,
     /// The path tree.
     Paths,
     /// The funnel.
@@ -150,6 +154,7 @@ pub enum Answer {
     StepHeatmap(MapWithLayout),
     PreviousOverview(Overview),
     PreviousPages(Vec<PageStats>),
+    PageFrustration(Vec<PageFrustration>),
     Paths(Paths),
     Funnel(Funnel),
     /// Sessions by the engine's keys, as [`Filter::sessions`] takes them.
@@ -255,6 +260,9 @@ pub fn execute(store: &dyn EventReader, query: Query) -> Result<Answer, StoreErr
             PageRequest::first(500),
         )?),
         Query::PreviousOverview(filter) => Answer::PreviousOverview(store.overview(&filter)?),
+        Query::PageFrustration(filter) => {
+            Answer::PageFrustration(flows::page_frustration(&store.steps(&filter)?))
+        }
         Query::PreviousPages { filter, pattern } => Answer::PreviousPages(store.pages(
             &filter,
             pattern.as_ref(),

@@ -135,9 +135,12 @@ fn opening_a_view_asks_for_its_data_once() {
         tui::app::Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
     );
     let requests = app.take_requests();
+    // The page list and, beside it, quick backs and dead ends by page.
     assert!(
-        matches!(&requests[..], [r] if matches!(&r.query, Query::Pages { filter, .. }
-            if filter.has_rage_clicks == Some(true) && filter.range.from.is_none())),
+        matches!(&requests[..], [r, q] if matches!(&r.query, Query::Pages { filter, .. }
+            if filter.has_rage_clicks == Some(true) && filter.range.from.is_none())
+            && matches!(&q.query, Query::PageFrustration(filter)
+            if filter.has_rage_clicks == Some(true))),
         "{requests:?}"
     );
 }
@@ -323,12 +326,16 @@ fn a_view_named_at_start_is_put_in_place() {
     assert_eq!(app.range, Range::Last(30 * DAY));
     app.start(View::Pages);
     let requests = app.take_requests();
-    // The page list, and the previous 30 days' to compare with.
+    // The page list, the previous 30 days' to compare with, and quick backs
+    // and dead ends by page.
     assert!(
-        matches!(&requests[..], [r, p] if matches!(&r.query, Query::Pages { filter, .. }
+        matches!(&requests[..], [r, p, q] if matches!(&r.query, Query::Pages { filter, .. }
         if filter.browser.as_deref() == Some("Firefox"))
         && matches!(&p.query, Query::PreviousPages { filter, .. }
-        if filter.browser.as_deref() == Some("Firefox")))
+        if filter.browser.as_deref() == Some("Firefox"))
+        && matches!(&q.query, Query::PageFrustration(filter)
+        if filter.browser.as_deref() == Some("Firefox"))),
+        "{requests:?}"
     );
 }
 

@@ -445,3 +445,75 @@ fn sessions_by_frustration() {
     }
     insta::assert_snapshot!("sessions_by_frustration", draw(&app));
 }
+
+/// The Pages view's quick backs and dead ends come beside the rows: `…`
+/// until they are loaded, then each page's counts (0 for a page without).
+#[test]
+fn pages_show_quick_backs_and_dead_ends_once_loaded() {
+    use shared::store::flow_query::PageFrustration;
+    use tui::worker::{execute, Answer, Pane};
+    let fx = shop();
+    let store = fx.reader();
+    tui::text::force_utc();
+    let mut app = App::new((100, 24), NOW);
+    app.start(View::Pages);
+    let mut pending = None;
+    for request in app.take_requests() {
+        if request.id.pane == Pane::PageFrustration {
+            pending = Some(request.id);
+            continue;
+        }
+        let result = execute(store.as_ref(), request.query).map_err(|e| e.to_string());
+        send(
+            &mut app,
+            Msg::Loaded(Box::new(Loaded {
+                id: request.id,
+                result,
+            })),
+        );
+    }
+    let row_of = |app: &App, page: &str| {
+        let backend = draw(app);
+        (0..24)
+            .map(|y| screen_row(&backend, y))
+            .find(|row| row.contains(page))
+            .map(|row| {
+                row.split_whitespace()
+                    .filter(|w| *w != "│")
+                    .map(str::to_owned)
+                    .collect::<Vec<String>>()
+            })
+            .unwrap_or_default()
+    };
+    let before = row_of(&app, "shop.example/pricing");
+    assert_eq!(
+        before.iter().rev().take(2).collect::<Vec<_>>(),
+        ["…", "…"],
+        "{before:?}"
+    );
+    let id = pending.expect("asked for beside the rows");
+    let counts = vec![PageFrustration {
+        page: "shop.example/pricing".into(),
+        quick_backs: 7,
+        dead_ends: 3,
+    }];
+    send(
+        &mut app,
+        Msg::Loaded(Box::new(Loaded {
+            id,
+            result: Ok(Answer::PageFrustration(counts)),
+        })),
+    );
+    let pricing = row_of(&app, "shop.example/pricing");
+    assert_eq!(
+        pricing.iter().rev().take(2).collect::<Vec<_>>(),
+        ["3", "7"],
+        "{pricing:?}"
+    );
+    let home = row_of(&app, "shop.example/app");
+    assert_eq!(
+        home.iter().rev().take(2).collect::<Vec<_>>(),
+        ["0", "0"],
+        "{home:?}"
+    );
+}

@@ -42,6 +42,10 @@ pub struct PagesState {
     pub search: Option<String>,
     /// Views per page in the period compared with (its most viewed pages).
     pub previous: Remote<HashMap<String, u64>>,
+    /// Quick backs and dead ends per page (pages with neither are absent).
+    /// Asked for beside the rows: they come from the sessions' steps, which
+    /// take longer than the rollups the rows come from.
+    pub frustration: Remote<HashMap<String, (u64, u64)>>,
 }
 
 impl Default for PagesState {
@@ -56,6 +60,7 @@ impl Default for PagesState {
             sort: sort_order::page(PageSortKey::Views),
             search: None,
             previous: Remote::default(),
+            frustration: Remote::default(),
         }
     }
 }
@@ -84,6 +89,7 @@ impl PagesState {
     pub(super) fn invalidate(&mut self) {
         self.rows.fresh = false;
         self.previous.fresh = false;
+        self.frustration.fresh = false;
     }
 
     pub(super) fn ensure_loaded(&mut self, cx: &mut Ctx) {
@@ -93,6 +99,33 @@ impl PagesState {
         if !self.previous.fresh {
             self.load_previous(cx);
         }
+        if !self.frustration.fresh {
+            let generation = cx.send(
+                Pane::PageFrustration,
+                Query::PageFrustration(cx.query_filter()),
+            );
+            self.frustration.wait_for(generation);
+        }
+    }
+
+    /// Takes the quick backs and dead ends by page asked for as
+    /// `generation`, unless stale.
+    pub(super) fn frustration_answer(&mut self, generation: u64, result: Result<Answer, String>) {
+        let result = unpack(result, |a| match a {
+            Answer::PageFrustration(rows) => Some(
+                rows.into_iter()
+                    .map(|p| (p.page, (p.quick_backs, p.dead_ends)))
+                    .collect(),
+            ),
+            _ => None,
+        });
+        self.frustration.accept(generation, result);
+    }
+
+    /// Quick backs and dead ends on `page`: `None` until they are loaded.
+    pub fn frustration_of(&self, page: &str) -> Option<(u64, u64)> {
+        let loaded = self.frustration.data.as_ref()?;
+        Some(loaded.get(page).copied().unwrap_or((0, 0)))
     }
 
     /// Asks for the previous period's pages (matching the search), or,

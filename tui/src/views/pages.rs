@@ -14,7 +14,7 @@ use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 use shared::store::query::PageSortKey;
 
-fn columns() -> [(Option<PageSortKey>, &'static str, Constraint); 7] {
+fn columns() -> [(Option<PageSortKey>, &'static str, Constraint); 9] {
     [
         (Some(PageSortKey::Page), "page", Constraint::Fill(1)),
         (Some(PageSortKey::Views), "views", Constraint::Length(8)),
@@ -31,6 +31,10 @@ fn columns() -> [(Option<PageSortKey>, &'static str, Constraint); 7] {
             Constraint::Length(7),
         ),
         (Some(PageSortKey::RageClicks), "rage", Constraint::Length(6)),
+        // Quick backs out of the page and dead ends on it (from the steps,
+        // loaded beside the rows: `…` until they come).
+        (None, "q.back", Constraint::Length(7)),
+        (None, "dead", Constraint::Length(5)),
     ]
 }
 
@@ -73,6 +77,12 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
                 Cell::from(p.mean_scroll_depth.map_or_else(|| "-".into(), percent)),
                 Cell::from(count(p.rage_clicks)).style(rage),
             ];
+            let (quick_backs, dead_ends) = match state.frustration_of(&p.page) {
+                Some((q, d)) => (count(q), count(d)),
+                None => ("…".to_owned(), "…".to_owned()),
+            };
+            cells.push(Cell::from(quick_backs));
+            cells.push(Cell::from(dead_ends));
             if let Some(before) = state.previous_views(&p.page) {
                 cells.insert(2, change_cell(p.views, before));
             }
