@@ -289,3 +289,46 @@ pub struct FunnelStepStats {
     /// when no session reached it).
     pub median_ms_from_previous: Option<i64>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page_view(ts: i64, page: u32) -> FlowStep {
+        FlowStep {
+            ts,
+            label: FlowLabel::Page(page),
+        }
+    }
+
+    #[test]
+    fn sets_keep_sessions_flat_with_their_keys_labels_and_flags() {
+        let mut set = StepSet::default();
+        let (a, b) = (set.page("/a"), set.page("/b"));
+        assert_eq!(set.page("/a"), a, "interned");
+        let buy = set.name("buy");
+        set.push_session("s-1", [page_view(0, a), page_view(1, b)]);
+        set.push_session(2, []);
+        set.push_flagged(-17, [page_view(3, b)], true);
+        set.push_flagged(
+            "s-3",
+            [FlowStep {
+                ts: 4,
+                label: FlowLabel::Event(buy),
+            }],
+            false,
+        );
+        assert_eq!(set.len(), 3, "a session without steps is left out");
+        let sessions: Vec<(&str, usize, bool)> = set
+            .sessions()
+            .map(|s| (s.key, s.steps.len(), s.dead_end))
+            .collect();
+        assert_eq!(
+            sessions,
+            [("s-1", 2, false), ("-17", 1, true), ("s-3", 1, false)]
+        );
+        assert_eq!(set.name_label("buy"), Some(buy));
+        assert_eq!(set.name_label("sell"), None);
+        assert_eq!(set.pages, ["/a", "/b"]);
+    }
+}
