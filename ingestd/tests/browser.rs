@@ -208,15 +208,21 @@ async fn clicks_are_stored_at_their_page_coordinates_with_resolving_selectors() 
 async fn single_page_app_navigations_are_page_views_of_one_session() {
     let (daemon, chrome) = setup!();
     let tab = chrome.open(&daemon.url("/demo/app")).await;
+    // The tracker looks at the URL ten times a second (and before every
+    // click): a person stays on a view longer than that, a test need not, so
+    // each navigation waits until its page view is stored before the next.
+    let views_stored = |n: usize| move |e: &[StoredEvent]| page_views(e).len() >= n;
     tab.click(".side a[href='/demo/app/orders']").await;
     tab.wait_until("the orders view", "location.pathname == '/demo/app/orders'")
         .await;
+    daemon.wait_for("two page views", views_stored(2)).await;
     tab.click(".side a[href='/demo/app/settings']").await;
     tab.wait_until(
         "the settings view",
         "location.pathname == '/demo/app/settings'",
     )
     .await;
+    daemon.wait_for("three page views", views_stored(3)).await;
     tab.js::<serde_json::Value>("history.back()").await;
     tab.wait_until("back to orders", "location.pathname == '/demo/app/orders'")
         .await;
