@@ -124,6 +124,10 @@ pub struct MapWithLayout {
     /// The layout versions of the map's segment, newest first (the one drawn
     /// unless the user picks another); empty when none was captured.
     pub layouts: Vec<StoredLayout>,
+    /// Per version, the map's clicks it cannot place
+    /// ([`clicks_off_layout`]): worked out here, on the query thread, once,
+    /// rather than on every frame the note under the map is drawn.
+    pub clicks_off: Vec<u64>,
 }
 
 /// The heatmap of `query` and the newest layout of its segment.
@@ -141,8 +145,16 @@ pub fn with_layout(
         })?
         .into_iter()
         .filter(|l| segment == WidthSegment::All || l.segment == segment)
+        .collect::<Vec<_>>();
+    let clicks_off = layouts
+        .iter()
+        .map(|l| clicks_off_layout(&map, &l.layout))
         .collect();
-    Ok(MapWithLayout { map, layouts })
+    Ok(MapWithLayout {
+        map,
+        layouts,
+        clicks_off,
+    })
 }
 
 /// What a drawn map says when it has no layout to draw.
@@ -157,10 +169,10 @@ pub struct VersionOf {
 
 /// The line under a drawn map about its layout: the version's first 8
 /// hexadecimal digits (and which of the segment's versions it is, when there
-/// are several), the latest capture and the width segment, how many of
-/// `map`'s clicks are on elements the layout does not have, and whether the
-/// wireframe is `shown`; or [`NO_LAYOUT`].
-pub fn note(map: &Heatmap, layout: Option<&StoredLayout>, of: VersionOf, shown: bool) -> String {
+/// are several), the latest capture and the width segment, how many of the
+/// map's clicks are on elements the layout does not have (`clicks_off`), and
+/// whether the wireframe is `shown`; or [`NO_LAYOUT`].
+pub fn note(layout: Option<&StoredLayout>, of: VersionOf, clicks_off: u64, shown: bool) -> String {
     let Some(stored) = layout else {
         return NO_LAYOUT.to_owned();
     };
@@ -170,7 +182,7 @@ pub fn note(map: &Heatmap, layout: Option<&StoredLayout>, of: VersionOf, shown: 
         VersionOf { index, count } => format!(" ({} of {count}, older)", index + 1),
     };
     let version = stored.layout.fingerprint.to_string();
-    let off = match clicks_off_layout(map, &stored.layout) {
+    let off = match clicks_off {
         0 => String::new(),
         1 => " · 1 click off layout".to_owned(),
         n => format!(" · {n} clicks off layout"),

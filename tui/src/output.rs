@@ -455,7 +455,10 @@ fn heatmap_text(
         map.total_clicks, map.rage_clicks, map.page_width, map.page_height, map.cell_px
     )?;
     let of = heat_layout::VersionOf { index: 0, count: 1 };
-    writeln!(out, "{}", heat_layout::note(map, layout, of, true))?;
+    let off = layout.map_or(0, |l| {
+        shared::store::core::layouts::clicks_off_layout(map, &l.layout)
+    });
+    writeln!(out, "{}", heat_layout::note(layout, of, off, true))?;
     let height = heatmap::content_rows(map, mode, width).max(1);
     let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
     let options = HeatOptions {

@@ -58,6 +58,8 @@ pub struct HeatState {
     /// The layout versions of the map's segment, fetched with it, newest
     /// first.
     pub layouts: Vec<StoredLayout>,
+    /// Per version, the map's clicks it cannot place.
+    pub clicks_off: Vec<u64>,
     /// The version drawn (`O` steps to older ones): an index into `layouts`.
     pub layout_index: usize,
     /// The wireframe is hidden (the `o` key); shown by default, when the
@@ -69,6 +71,11 @@ impl HeatState {
     /// The layout the map is drawn over.
     pub fn layout(&self) -> Option<&StoredLayout> {
         self.layouts.get(self.layout_index)
+    }
+
+    /// The map's clicks on elements that layout does not have.
+    pub fn clicks_off(&self) -> u64 {
+        self.clicks_off.get(self.layout_index).copied().unwrap_or(0)
     }
 
     /// Which version that is.
@@ -128,6 +135,7 @@ impl HeatState {
         self.map.fresh = false;
         self.map.data = None;
         self.layouts.clear();
+        self.clicks_off.clear();
         self.layout_index = 0;
     }
 
@@ -138,6 +146,7 @@ impl HeatState {
         self.map_scroll = 0;
         self.map = Remote::default();
         self.layouts.clear();
+        self.clicks_off.clear();
         self.layout_index = 0;
     }
 
@@ -268,8 +277,9 @@ impl HeatState {
         });
         let (result, layouts) = split_layout(result);
         if self.map.accept(generation, result) {
-            if let Some(layouts) = layouts {
+            if let Some((layouts, clicks_off)) = layouts {
                 self.layouts = layouts;
+                self.clicks_off = clicks_off;
                 self.layout_index = 0;
             }
             self.clamp_map_scroll(body);
@@ -314,13 +324,16 @@ impl HeatState {
     }
 }
 
+/// A map's layout versions, newest first, and the clicks each cannot place.
+pub(super) type Versions = (Vec<StoredLayout>, Vec<u64>);
+
 /// A map answer as the map (for its [`Remote`]) and, when it came, its
 /// layout versions.
 pub(super) fn split_layout(
     result: Result<MapWithLayout, String>,
-) -> (Result<Heatmap, String>, Option<Vec<StoredLayout>>) {
+) -> (Result<Heatmap, String>, Option<Versions>) {
     match result {
-        Ok(both) => (Ok(both.map), Some(both.layouts)),
+        Ok(both) => (Ok(both.map), Some((both.layouts, both.clicks_off))),
         Err(error) => (Err(error), None),
     }
 }

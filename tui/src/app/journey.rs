@@ -25,6 +25,8 @@ pub struct JourneyState {
     pub heat: Remote<Heatmap>,
     /// The layout the side heatmap is drawn over, fetched with it.
     pub heat_layout: Option<StoredLayout>,
+    /// The step's map's clicks that layout cannot place.
+    pub heat_clicks_off: u64,
     /// The page key the side heatmap shows.
     pub heat_page: Option<String>,
     pub heat_columns: u32,
@@ -137,9 +139,10 @@ impl JourneyState {
         });
         let (result, layouts) = split_layout(result);
         if self.heat.accept(generation, result) {
-            if let Some(layouts) = layouts {
+            if let Some((layouts, clicks_off)) = layouts {
                 // The journey draws the newest.
                 self.heat_layout = layouts.into_iter().next();
+                self.heat_clicks_off = clicks_off.first().copied().unwrap_or(0);
             }
         }
     }

@@ -148,9 +148,9 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
     let parts = layout::map_parts(area);
     render_note(
         frame,
-        map,
         state.layout(),
         state.version_of(),
+        state.clicks_off(),
         !state.wireframe_hidden,
         parts.note,
     );
@@ -199,13 +199,13 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
 /// to fit.
 pub(super) fn render_note(
     frame: &mut Frame,
-    map: &shared::store::query::Heatmap,
     layout: Option<&StoredLayout>,
     of: heat_layout::VersionOf,
+    clicks_off: u64,
     shown: bool,
     area: Rect,
 ) {
-    let note = heat_layout::note(map, layout, of, shown);
+    let note = heat_layout::note(layout, of, clicks_off, shown);
     frame.render_widget(
         Paragraph::new(Line::styled(
             ellipsize(&note, area.width.into()),

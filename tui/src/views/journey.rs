@@ -219,9 +219,9 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
     let parts = layout::map_parts(area);
     render_note(
         frame,
-        map,
         state.heat_layout.as_ref(),
         crate::heat_layout::VersionOf { index: 0, count: 1 },
+        state.heat_clicks_off,
         !app.heat.wireframe_hidden,
         parts.note,
     );
