@@ -29,11 +29,16 @@ const END: u32 = u32::MAX;
 /// page once.
 fn session_pages(steps: &[FlowStep], out: &mut Vec<u32>) {
     out.clear();
-    let views = steps.iter().filter_map(|s| match s.label {
+    out.extend(page_runs(steps).map(|(page, _)| page));
+}
+
+/// A session's page views `(page, ts)`, consecutive views of one page once
+/// ([`runs`]).
+fn page_runs(steps: &[FlowStep]) -> impl Iterator<Item = (u32, i64)> + '_ {
+    runs(steps.iter().filter_map(|s| match s.label {
         FlowLabel::Page(page) => Some((page, s.ts)),
         FlowLabel::Event(_) => None,
-    });
-    out.extend(runs(views).map(|(page, _)| page));
+    }))
 }
 
 /// Calls `visit` with the path of each session that reached the start: page
@@ -226,10 +231,7 @@ pub fn page_frustration(set: &StepSet) -> Vec<PageFrustration> {
     let mut pages: Vec<(u32, i64)> = Vec::new();
     for session in set.sessions() {
         pages.clear();
-        pages.extend(runs(session.steps.iter().filter_map(|s| match s.label {
-            FlowLabel::Page(page) => Some((page, s.ts)),
-            FlowLabel::Event(_) => None,
-        })));
+        pages.extend(page_runs(session.steps));
         for page in backed_out_of(&pages) {
             if let Some(c) = counts.get_mut(page as usize) {
                 c.0 += 1;
