@@ -9,7 +9,7 @@ use anyhow::{anyhow, Result};
 use serde::Serialize;
 use shared::layout::Fingerprint;
 use shared::page_key::PagePattern;
-use shared::store::core::layouts::{clicks_off_layout, heatmap_segment};
+use shared::store::core::layouts::{clicks_off_layout, drawn_in, heatmap_segment};
 use shared::store::layout_query::{LayoutQuery, StoredLayout};
 use shared::store::query::{Heatmap, HeatmapQuery, WidthSegment};
 use shared::store::{EventReader, StoreError};
@@ -138,13 +138,9 @@ pub fn with_layout(
     let map = store.heatmap(query)?;
     let segment = heatmap_segment(query.segment, map.page_width);
     let layouts = store
-        .layouts(&LayoutQuery {
-            site: query.filter.site.clone(),
-            pages: PagePattern::new(query.pages.as_str()),
-            segment,
-        })?
+        .layouts(&layout_query(query, segment))?
         .into_iter()
-        .filter(|l| segment == WidthSegment::All || l.segment == segment)
+        .filter(|l| drawn_in(l, segment))
         .collect::<Vec<_>>();
     let clicks_off = layouts
         .iter()
@@ -204,15 +200,20 @@ fn stored_layout(
     version: Option<Fingerprint>,
 ) -> Result<Option<StoredLayout>, StoreError> {
     let segment = heatmap_segment(query.segment, map.page_width);
-    let wanted = LayoutQuery {
+    // A version asked for is looked up in every segment.
+    let searched = if version.is_some() {
+        WidthSegment::All
+    } else {
+        segment
+    };
+    store.layout(&layout_query(query, searched), segment, version)
+}
+
+/// The layouts of the heatmap's pages at `segment`.
+fn layout_query(query: &HeatmapQuery, segment: WidthSegment) -> LayoutQuery {
+    LayoutQuery {
         site: query.filter.site.clone(),
         pages: PagePattern::new(query.pages.as_str()),
-        // A version asked for is looked up in every segment.
-        segment: if version.is_some() {
-            WidthSegment::All
-        } else {
-            segment
-        },
-    };
-    store.layout(&wanted, segment, version)
+        segment,
+    }
 }

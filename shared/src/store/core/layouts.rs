@@ -161,6 +161,12 @@ pub fn heatmap_segment(segment: WidthSegment, page_width: u32) -> WidthSegment {
     }
 }
 
+/// Whether version `v` can be drawn under a heatmap of `segment` (every
+/// version under a heatmap of every width).
+pub fn drawn_in(v: &StoredLayout, segment: WidthSegment) -> bool {
+    segment == WidthSegment::All || v.segment == segment
+}
+
 /// The version to draw from `versions` (newest first): `version` when given
 /// (of any segment listed), else the newest of `segment`.
 pub fn pick(
@@ -170,7 +176,7 @@ pub fn pick(
 ) -> Option<StoredLayout> {
     versions.into_iter().find(|v| match version {
         Some(wanted) => v.layout.fingerprint == wanted,
-        None => segment == WidthSegment::All || v.segment == segment,
+        None => drawn_in(v, segment),
     })
 }
 
