@@ -17,10 +17,13 @@ use shared::store::query::Filter;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
-/// How often the clock ticks (and the screen is drawn while nothing else
-/// happens): often enough that a slow query's progress shows after
-/// 100 ms and counts up smoothly.
+/// How often the clock ticks: often enough that a slow query's progress
+/// shows after 100 ms and counts up smoothly.
 const TICK: Duration = Duration::from_millis(100);
+/// How often the screen is drawn for the clock alone while no query is out
+/// (live figures, times ago): the ticks in between redraw only while a query
+/// runs, so an idle console draws no more often than the clock needs.
+const IDLE_REDRAW: Duration = Duration::from_millis(250);
 
 /// How the console starts.
 #[derive(Debug, Clone)]
@@ -94,24 +97,41 @@ fn event_loop(
     requests: &Sender<Request>,
     depth: ColorDepth,
 ) -> Result<()> {
+    // Requests the worker has not answered yet (it answers each once).
+    let mut out = 0usize;
     loop {
         run_jobs(app);
         for request in app.take_requests() {
             // The worker only stops when this side hangs up.
-            let _ = requests.send(request);
+            out += usize::from(requests.send(request).is_ok());
         }
         terminal.draw(|frame| {
             render(app, frame);
             theme::adapt(frame.buffer_mut(), depth);
         })?;
-        let Ok(first) = inbox.recv() else {
-            return Ok(());
-        };
-        // Apply everything that is waiting before drawing again.
-        let mut queue = vec![first];
-        while let Ok(more) = inbox.try_recv() {
-            queue.push(more);
+        let drawn = Instant::now();
+        // Apply everything that is waiting before drawing again; a batch of
+        // clock ticks alone waits for the next unless a query is out or the
+        // clock's own redraw is due.
+        let mut queue = Vec::new();
+        while queue.is_empty()
+            || (out == 0
+                && queue.iter().all(|m| matches!(m, Msg::Tick(_)))
+                && drawn.elapsed() < IDLE_REDRAW)
+        {
+            let Ok(first) = inbox.recv() else {
+                return Ok(());
+            };
+            queue.push(first);
+            while let Ok(more) = inbox.try_recv() {
+                queue.push(more);
+            }
         }
+        out -= queue
+            .iter()
+            .filter(|m| matches!(m, Msg::Loaded(_)))
+            .count()
+            .min(out);
         for msg in queue {
             let mut next = Some(msg);
             while let Some(msg) = next {
