@@ -107,16 +107,21 @@ impl App {
     /// again (or forgotten).
     fn toggle_compare(&mut self) {
         self.compare = !self.compare;
-        self.previous_overview.fresh = false;
-        self.pages.previous.fresh = false;
-        self.ensure_loaded();
+        self.reload_compared();
     }
 
     /// `B`: compares with `chosen` (`None`: the previous period), on.
     pub(super) fn compare_with(&mut self, chosen: Option<Range>) {
         self.compare_with = chosen;
-        self.compare = false;
-        self.toggle_compare();
+        self.compare = true;
+        self.reload_compared();
+    }
+
+    /// The figures compared with are asked for again (or forgotten).
+    fn reload_compared(&mut self) {
+        self.previous_overview.fresh = false;
+        self.pages.previous.fresh = false;
+        self.ensure_loaded();
     }
 
     /// Moves the selection of the current view by `delta` rows (saturating).
