@@ -76,5 +76,9 @@ pub const RAGE_CLICK_RADIUS_PX: f64 = 30.0;
 pub const HEAT_GRID_X: i64 = 200;
 /// …and its y into rows of this many CSS pixels.
 pub const HEAT_GRID_Y_PX: i64 = 4;
+/// A click on an element with a known box also records where inside the box
+/// it fell, on a grid of this many equal columns and rows over the box, so
+/// that a heatmap can place it on the same element of another layout.
+pub const ANCHOR_GRID: i64 = 32;
 /// Width of one day, the time bucket of the heatmap rollups (UTC days).
 pub const HEAT_BUCKET_MS: i64 = 86_400_000;

@@ -3,7 +3,7 @@
 //! file database has (durability settings, reopening, schema versions, WAL
 //! readers).
 
-use shared::event::{ClientInfo, Event, EventBatch, EventKind, Size, Target};
+use shared::event::{ClientInfo, Event, EventBatch, EventKind, Rect, Size, Target};
 use shared::store::query::*;
 use shared::store::sqlite::{SqliteReader, SqliteWriter, SCHEMA_VERSION};
 use shared::store::{AppendOutcome, EventReader, EventWriter, StoreError};
@@ -270,7 +270,13 @@ fn clicks_over_days() -> Vec<EventBatch> {
             e.target = Some(Target {
                 selector: Some(["#buy", "nav>a"][(k % 2) as usize].into()),
                 label: Some(format!("label {}", k % 3)),
-                rect: None,
+                // Most clicks name their element's box: they are anchored.
+                rect: (k % 4 != 3).then(|| Rect {
+                    x: e.x.unwrap_or_default() - (k as i32 * 7) % 40,
+                    y: e.y.unwrap_or_default() - 10,
+                    width: 48 + k as u32,
+                    height: 24,
+                }),
             });
             if s % 2 == 1 {
                 e.url = "https://shop.example/product/2".into();
@@ -283,7 +289,9 @@ fn clicks_over_days() -> Vec<EventBatch> {
     batches
 }
 
-fn heatmaps(reader: &SqliteReader) -> Vec<Heatmap> {
+/// Heatmaps of every segment over two ranges, each with the anchors of
+/// its anchored elements.
+fn heatmaps(reader: &SqliteReader) -> Vec<(Heatmap, ElementAnchors)> {
     let mut maps = Vec::new();
     for segment in WidthSegment::ALL {
         for range in [
@@ -299,7 +307,13 @@ fn heatmaps(reader: &SqliteReader) -> Vec<Heatmap> {
                 segment,
                 columns: 97,
             };
-            maps.push(reader.heatmap(&query).expect("heatmap"));
+            let map = reader.heatmap(&query).expect("heatmap");
+            let selectors: Vec<String> =
+                map.anchorable.iter().map(|e| e.selector.clone()).collect();
+            let anchors = reader
+                .heat_anchors(&query, &selectors)
+                .expect("heat anchors");
+            maps.push((map, anchors));
         }
     }
     maps
@@ -316,7 +330,9 @@ fn migrating_to_version_3_backfills_heatmap_rollups() {
         writer.append(&clicks_over_days()).expect("append");
     }
     let before = heatmaps(&SqliteReader::open(&path).expect("reader"));
-    assert!(before[0].total_clicks > 90 && before[0].rage_clicks >= 3);
+    assert!(before[0].0.total_clicks > 90 && before[0].0.rage_clicks >= 3);
+    assert_eq!(before[0].0.anchorable.len(), 2);
+    assert_eq!(before[0].1.len(), 2);
     // Back to version 2: no heatmap rollups, the old session indexes.
     rusqlite::Connection::open(&path)
         .expect("open")
@@ -326,6 +342,7 @@ fn migrating_to_version_3_backfills_heatmap_rollups() {
              ALTER TABLE sessions DROP COLUMN quick_backs;
              ALTER TABLE sessions DROP COLUMN last_rage_ts;
              DROP TABLE heat_cells; DROP TABLE heat_extents; DROP TABLE heat_elements;
+             DROP TABLE heat_anchors;
              DROP INDEX sessions_by_start; DROP INDEX sessions_by_duration;
              DROP INDEX sessions_by_events;
              CREATE INDEX sessions_by_start ON sessions (start_ts);
@@ -423,6 +440,7 @@ fn migrating_to_version_4_backfills_steps() {
              DROP INDEX sessions_by_frustration; ALTER TABLE sessions DROP COLUMN steps;
              ALTER TABLE sessions DROP COLUMN quick_backs;
              ALTER TABLE sessions DROP COLUMN last_rage_ts;
+             DROP TABLE heat_anchors;
              PRAGMA user_version = 3;",
         )
         .expect("downgrade");

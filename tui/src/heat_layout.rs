@@ -9,6 +9,7 @@ use anyhow::{anyhow, Result};
 use serde::Serialize;
 use shared::layout::Fingerprint;
 use shared::page_key::PagePattern;
+use shared::store::core::anchoring::{place, selectors_to_place, Placed};
 use shared::store::core::layouts::{clicks_off_layout, drawn_in, heatmap_segment};
 use shared::store::layout_query::{LayoutQuery, StoredLayout};
 use shared::store::query::{Heatmap, HeatmapQuery, WidthSegment};
@@ -65,25 +66,72 @@ impl From<&StoredLayout> for LayoutJson {
     }
 }
 
-/// A heatmap with its layout: the heatmap's fields, and `layout`.
+/// A heatmap with its layout: the heatmap's fields (its clicks placed over
+/// the layout), `layout`, and how many clicks the layout placed on their
+/// elements or could not.
 #[derive(Debug, Serialize)]
 pub struct HeatmapJson<'a> {
     #[serde(flatten)]
     pub map: &'a Heatmap,
     pub layout: Option<LayoutJson>,
+    /// Clicks placed on their element's box in `layout` (0 without one).
+    pub anchored_clicks: u64,
     /// Clicks on elements `layout` does not have (`null` without a layout).
     pub clicks_off_layout: Option<u64>,
 }
 
 impl<'a> HeatmapJson<'a> {
-    /// `map` with `layout` and the clicks the layout cannot place.
-    pub fn new(map: &'a Heatmap, layout: Option<&StoredLayout>) -> Self {
+    /// `placed` (the map placed over `layout`) with `layout` and the clicks
+    /// the layout cannot place.
+    pub fn new(placed: &'a Placed, layout: Option<&StoredLayout>) -> Self {
         Self {
-            map,
+            map: &placed.map,
             layout: layout.map(LayoutJson::from),
-            clicks_off_layout: layout.map(|l| clicks_off_layout(map, &l.layout)),
+            anchored_clicks: placed.anchored_clicks,
+            clicks_off_layout: layout.map(|l| clicks_off_layout(&placed.map, &l.layout)),
         }
     }
+}
+
+/// `map` (of `query`) placed over `layouts`, one answer per layout: the
+/// anchors of every element the layouts have are read once.
+pub fn placed_over(
+    store: &dyn EventReader,
+    query: &HeatmapQuery,
+    map: &Heatmap,
+    layouts: &[&StoredLayout],
+) -> Result<Vec<Placed>, StoreError> {
+    let mut selectors: Vec<String> = layouts
+        .iter()
+        .flat_map(|l| selectors_to_place(map, &l.layout))
+        .collect();
+    selectors.sort_unstable();
+    selectors.dedup();
+    let anchors = store.heat_anchors(query, &selectors)?;
+    Ok(layouts
+        .iter()
+        .map(|l| place(map, &anchors, &l.layout))
+        .collect())
+}
+
+/// `map` placed over `layout`, or as it is without one.
+pub fn placed_map(
+    store: &dyn EventReader,
+    query: &HeatmapQuery,
+    map: Heatmap,
+    layout: Option<&StoredLayout>,
+) -> Result<Placed, StoreError> {
+    let Some(layout) = layout else {
+        return Ok(Placed {
+            map,
+            anchored_clicks: 0,
+        });
+    };
+    let placed = placed_over(store, query, &map, &[layout])?;
+    Ok(placed.into_iter().next().unwrap_or(Placed {
+        map,
+        anchored_clicks: 0,
+    }))
 }
 
 /// Reads `--layout-version`: the 16 hexadecimal digits a layout's `version`
@@ -128,6 +176,9 @@ pub struct MapWithLayout {
     /// ([`clicks_off_layout`]): worked out here, on the query thread, once,
     /// rather than on every frame the note under the map is drawn.
     pub clicks_off: Vec<u64>,
+    /// Per version, the map placed over it (anchored clicks on their
+    /// elements' boxes), worked out here for the same reason.
+    pub placed: Vec<Placed>,
 }
 
 /// The heatmap of `query` and the newest layout of its segment.
@@ -146,10 +197,12 @@ pub fn with_layout(
         .iter()
         .map(|l| clicks_off_layout(&map, &l.layout))
         .collect();
+    let placed = placed_over(store, query, &map, &layouts.iter().collect::<Vec<_>>())?;
     Ok(MapWithLayout {
         map,
         layouts,
         clicks_off,
+        placed,
     })
 }
 
@@ -163,12 +216,21 @@ pub struct VersionOf {
     pub count: usize,
 }
 
+/// How a drawn map's clicks sit on its layout: placed on their elements
+/// (`anchored`), or on elements the layout does not have (`off`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OnLayout {
+    pub anchored: u64,
+    pub off: u64,
+}
+
 /// The line under a drawn map about its layout: the version's first 8
 /// hexadecimal digits (and which of the segment's versions it is, when there
 /// are several), the latest capture and the width segment, how many of the
-/// map's clicks are on elements the layout does not have (`clicks_off`), and
-/// whether the wireframe is `shown`; or [`NO_LAYOUT`].
-pub fn note(layout: Option<&StoredLayout>, of: VersionOf, clicks_off: u64, shown: bool) -> String {
+/// map's clicks were placed on their elements and how many are on elements
+/// the layout does not have, and whether the wireframe is `shown`; or
+/// [`NO_LAYOUT`].
+pub fn note(layout: Option<&StoredLayout>, of: VersionOf, clicks: OnLayout, shown: bool) -> String {
     let Some(stored) = layout else {
         return NO_LAYOUT.to_owned();
     };
@@ -178,14 +240,18 @@ pub fn note(layout: Option<&StoredLayout>, of: VersionOf, clicks_off: u64, shown
         VersionOf { index, count } => format!(" ({} of {count}, older)", index + 1),
     };
     let version = stored.layout.fingerprint.to_string();
-    let off = match clicks_off {
+    let anchored = match clicks.anchored {
+        0 => String::new(),
+        n => format!(" · {n} on their elements"),
+    };
+    let off = match clicks.off {
         0 => String::new(),
         1 => " · 1 click off layout".to_owned(),
         n => format!(" · {n} clicks off layout"),
     };
     let hidden = if shown { "" } else { " · wireframe hidden" };
     format!(
-        "layout {}{which} · captured {} · {}{hidden}{off}",
+        "layout {}{which} · captured {} · {}{hidden}{anchored}{off}",
         version.get(..8).unwrap_or(&version),
         date_minute(stored.captured_at),
         stored.segment.as_str(),

@@ -16,6 +16,7 @@ use ratatui::widgets::Widget;
 use serde::Serialize;
 use serde_json::Value;
 use shared::page_key::PagePattern;
+use shared::store::core::anchoring::Placed;
 use shared::store::layout_query::StoredLayout;
 use shared::store::query::*;
 use shared::store::EventReader;
@@ -136,7 +137,8 @@ fn heatmap_of(
     };
     let map = store.heatmap(&query)?;
     let layout = heat_layout::layout_for(store, &query, &map, *layout_version)?;
-    heatmap(out, &map, layout.as_ref(), mode, width, *format)
+    let placed = heat_layout::placed_map(store, &query, map, layout.as_ref())?;
+    heatmap(out, &placed, layout.as_ref(), mode, width, *format)
 }
 
 /// The headline figures; as a table, followed by the top lists.
@@ -334,16 +336,16 @@ fn event_list(out: &mut dyn Write, events: &[StoredEvent], format: Format) -> Re
 /// columns wide.
 fn heatmap(
     out: &mut dyn Write,
-    map: &Heatmap,
+    placed: &Placed,
     layout: Option<&StoredLayout>,
     mode: HeatMode,
     width: u16,
     format: HeatFormat,
 ) -> Result<()> {
     match format {
-        HeatFormat::Json => json(out, &heat_layout::HeatmapJson::new(map, layout)),
+        HeatFormat::Json => json(out, &heat_layout::HeatmapJson::new(placed, layout)),
         HeatFormat::Text | HeatFormat::Ansi => {
-            heatmap_text(out, map, layout, mode, width, format == HeatFormat::Ansi)
+            heatmap_text(out, placed, layout, mode, width, format == HeatFormat::Ansi)
         }
     }
 }
@@ -439,12 +441,13 @@ fn csv(out: &mut dyn Write, head: &[&str], rows: &[Vec<String>]) -> Result<()> {
 /// it, with the layout's line, the legend and the top elements.
 fn heatmap_text(
     out: &mut dyn Write,
-    map: &Heatmap,
+    placed: &Placed,
     layout: Option<&StoredLayout>,
     mode: HeatMode,
     width: u16,
     ansi: bool,
 ) -> Result<()> {
+    let map = &placed.map;
     if map.total_clicks == 0 {
         writeln!(out, "no clicks")?;
         return Ok(());
@@ -455,10 +458,13 @@ fn heatmap_text(
         map.total_clicks, map.rage_clicks, map.page_width, map.page_height, map.cell_px
     )?;
     let of = heat_layout::VersionOf { index: 0, count: 1 };
-    let off = layout.map_or(0, |l| {
-        shared::store::core::layouts::clicks_off_layout(map, &l.layout)
-    });
-    writeln!(out, "{}", heat_layout::note(layout, of, off, true))?;
+    let clicks = heat_layout::OnLayout {
+        anchored: placed.anchored_clicks,
+        off: layout.map_or(0, |l| {
+            shared::store::core::layouts::clicks_off_layout(map, &l.layout)
+        }),
+    };
+    writeln!(out, "{}", heat_layout::note(layout, of, clicks, true))?;
     let height = heatmap::content_rows(map, mode, width).max(1);
     let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
     let options = HeatOptions {

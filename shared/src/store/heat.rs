@@ -12,9 +12,17 @@
 //! same integers the same way, they answer identically whether they read
 //! rollups or raw events; a click at 50 % of the width lands in the middle
 //! column.
+//!
+//! A click on an element whose box is known is also *anchored*
+//! ([`Anchor`]): where inside the box it fell, on a grid of
+//! [`ANCHOR_GRID`] × [`ANCHOR_GRID`] cells over the box. A heatmap drawn over
+//! a layout that has the element places the click at that offset inside the
+//! element's box in the layout ([`crate::store::core::anchoring`]), so the
+//! same button clicked at different widths lands on the button.
 
-use super::query::{ElementStat, HeatBin, Heatmap, WidthSegment};
-use crate::limits::{HEAT_BUCKET_MS, HEAT_GRID_X, HEAT_GRID_Y_PX};
+use super::query::{ElementBins, ElementStat, HeatBin, Heatmap, WidthSegment};
+use crate::event::Rect;
+use crate::limits::{ANCHOR_GRID, HEAT_BUCKET_MS, HEAT_GRID_X, HEAT_GRID_Y_PX};
 use std::collections::{BTreeMap, HashMap};
 
 /// How many clicked elements a heatmap lists.
@@ -61,6 +69,72 @@ impl FineCell {
             gy: y.max(0) / HEAT_GRID_Y_PX,
         })
     }
+}
+
+/// Where a click fell inside its element's box: column `ax` and row `ay` of
+/// the [`ANCHOR_GRID`] × [`ANCHOR_GRID`] grid over the box (clamped to it:
+/// a click just outside its box is on the box's edge).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Anchor {
+    pub ax: i64,
+    pub ay: i64,
+}
+
+impl Anchor {
+    /// The anchor of a click at `(x, y)` on an element with box `element`
+    /// (page pixels), or `None` without a point or a box of some size.
+    pub fn of(x: Option<i32>, y: Option<i32>, element: Option<Rect>) -> Option<Self> {
+        let (x, y, rect) = (i64::from(x?), i64::from(y?), element?);
+        if rect.width == 0 || rect.height == 0 {
+            return None;
+        }
+        let along = |p: i64, start: i32, length: u32| {
+            ((p - i64::from(start)) * ANCHOR_GRID / i64::from(length)).clamp(0, ANCHOR_GRID - 1)
+        };
+        Some(Self {
+            ax: along(x, rect.x, rect.width),
+            ay: along(y, rect.y, rect.height),
+        })
+    }
+
+    /// The anchor as one number (`ay × ANCHOR_GRID + ax`), as engines store it.
+    pub fn code(self) -> i64 {
+        self.ay * ANCHOR_GRID + self.ax
+    }
+
+    /// The anchor stored as `code`; `None` outside the grid.
+    pub fn from_code(code: i64) -> Option<Self> {
+        (0..ANCHOR_GRID * ANCHOR_GRID)
+            .contains(&code)
+            .then_some(Self {
+                ax: code % ANCHOR_GRID,
+                ay: code / ANCHOR_GRID,
+            })
+    }
+
+    /// The page point at the centre of this anchor's cell inside `rect`.
+    pub fn point_in(self, rect: Rect) -> (i32, i32) {
+        let at = |start: i32, length: u32, a: i64| {
+            let offset = (2 * a + 1) * i64::from(length) / (2 * ANCHOR_GRID);
+            (i64::from(start) + offset).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+        };
+        (
+            at(rect.x, rect.width, self.ax),
+            at(rect.y, rect.height, self.ay),
+        )
+    }
+}
+
+/// The rule every engine anchors clicks by: a click is anchored when it
+/// names its element (`selector`) and the element has a box with an area;
+/// then its selector and [`Anchor`].
+pub fn click_anchor<S>(
+    selector: Option<S>,
+    x: Option<i32>,
+    y: Option<i32>,
+    element: Option<Rect>,
+) -> Option<(S, Anchor)> {
+    selector.zip(Anchor::of(x, y, element))
 }
 
 /// The width segment of a click by its viewport width (its page width when
@@ -191,24 +265,17 @@ impl Scale {
 
 impl Scale {
     /// The heatmap of `total` clicks gathered into `bins` and `elements` on
-    /// this grid: the non-empty cells by row then column, and the most
+    /// this grid, with the anchored clicks of each element binned in
+    /// `anchorable`: the non-empty cells by row then column, and the most
     /// clicked elements (ties by selector).
     pub fn heatmap(
         &self,
         total: u64,
         bins: Bins,
         elements: HashMap<String, ElementSum>,
+        anchorable: BTreeMap<String, Bins>,
     ) -> Heatmap {
-        let bins: Vec<HeatBin> = bins
-            .into_iter()
-            .filter(|&(_, (clicks, _))| clicks > 0)
-            .map(|((row, column), (clicks, rage_clicks))| HeatBin {
-                column,
-                row,
-                clicks,
-                rage_clicks,
-            })
-            .collect();
+        let bins = bin_list(bins);
         let mut top: Vec<(String, ElementSum)> =
             elements.into_iter().filter(|(_, e)| e.clicks > 0).collect();
         top.sort_by(|a, b| b.1.clicks.cmp(&a.1.clicks).then_with(|| a.0.cmp(&b.0)));
@@ -225,6 +292,14 @@ impl Scale {
             max_cell_clicks: bins.iter().map(|b| b.clicks).max().unwrap_or(0),
             bins,
             element_clicks,
+            anchorable: anchorable
+                .into_iter()
+                .map(|(selector, bins)| ElementBins {
+                    selector,
+                    bins: bin_list(bins),
+                })
+                .filter(|e| !e.bins.is_empty())
+                .collect(),
             top_elements: top
                 .into_iter()
                 .map(|(selector, e)| ElementStat {
@@ -237,6 +312,19 @@ impl Scale {
                 .collect(),
         }
     }
+}
+
+/// The non-empty cells of `bins`, by row then column.
+pub fn bin_list(bins: Bins) -> Vec<HeatBin> {
+    bins.into_iter()
+        .filter(|&(_, (clicks, _))| clicks > 0)
+        .map(|((row, column), (clicks, rage_clicks))| HeatBin {
+            column,
+            row,
+            clicks,
+            rage_clicks,
+        })
+        .collect()
 }
 
 /// The heatmap of no clicks.
@@ -253,6 +341,7 @@ pub fn empty_heatmap(columns: u32) -> Heatmap {
         bins: Vec::new(),
         top_elements: Vec::new(),
         element_clicks: Vec::new(),
+        anchorable: Vec::new(),
     }
 }
 
@@ -295,6 +384,49 @@ mod tests {
         assert_eq!((c.gx, c.gy), (HEAT_GRID_X - 1, 2));
         assert!(FineCell::of(0, Some(1), Some(1), Some(0), None).is_none());
         assert!(FineCell::of(0, None, Some(1), Some(10), None).is_none());
+    }
+
+    fn rect(x: i32, y: i32, width: u32, height: u32) -> Rect {
+        Rect {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+
+    #[test]
+    fn anchors_are_offsets_inside_the_box() {
+        let button = rect(100, 200, 64, 32);
+        let a = Anchor::of(Some(100), Some(200), Some(button)).unwrap();
+        assert_eq!((a.ax, a.ay), (0, 0));
+        let a = Anchor::of(Some(132), Some(216), Some(button)).unwrap();
+        assert_eq!((a.ax, a.ay), (16, 16));
+        let a = Anchor::of(Some(163), Some(231), Some(button)).unwrap();
+        assert_eq!((a.ax, a.ay), (ANCHOR_GRID - 1, ANCHOR_GRID - 1));
+        // Outside the box: on its edge.
+        let a = Anchor::of(Some(90), Some(400), Some(button)).unwrap();
+        assert_eq!((a.ax, a.ay), (0, ANCHOR_GRID - 1));
+        assert!(Anchor::of(Some(1), Some(1), Some(rect(0, 0, 0, 10))).is_none());
+        assert!(Anchor::of(Some(1), Some(1), None).is_none());
+        assert!(Anchor::of(None, Some(1), Some(button)).is_none());
+    }
+
+    #[test]
+    fn an_anchor_placed_in_another_box_keeps_its_relative_offset() {
+        let narrow = rect(100, 200, 64, 32);
+        let wide = rect(1000, 50, 128, 64);
+        let a = Anchor::of(Some(148), Some(208), Some(narrow)).unwrap();
+        let (x, y) = a.point_in(wide);
+        // 3/4 across and 1/4 down, within one anchor cell.
+        assert!((x - (1000 + 96)).abs() <= 4, "{x}");
+        assert!((y - (50 + 16)).abs() <= 2, "{y}");
+        assert_eq!(Anchor::of(Some(x), Some(y), Some(wide)), Some(a));
+        for code in [0, 1, 33, ANCHOR_GRID * ANCHOR_GRID - 1] {
+            assert_eq!(Anchor::from_code(code).map(Anchor::code), Some(code));
+        }
+        assert_eq!(Anchor::from_code(ANCHOR_GRID * ANCHOR_GRID), None);
+        assert_eq!(Anchor::from_code(-1), None);
     }
 
     #[test]

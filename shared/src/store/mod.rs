@@ -105,6 +105,15 @@ pub trait EventReader: Send {
         page: PageRequest,
     ) -> Result<Vec<PageStats>, StoreError>;
     fn heatmap(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError>;
+    /// Where inside their elements the anchored clicks of `query` on the
+    /// elements `selectors` fell ([`core::heatmap::anchors`]): what
+    /// [`core::anchoring::place`] needs to draw [`Self::heatmap`] over a
+    /// layout. Empty for no selectors.
+    fn heat_anchors(
+        &self,
+        query: &HeatmapQuery,
+        selectors: &[String],
+    ) -> Result<query::ElementAnchors, StoreError>;
     /// Raw events in time order.
     fn events(&self, filter: &Filter, page: PageRequest) -> Result<Vec<StoredEvent>, StoreError>;
     /// Events stored after `cursor` (or the newest `limit` without one), oldest first.

@@ -406,7 +406,33 @@ pub struct Heatmap {
     /// ([`crate::store::core::layouts::clicks_off_layout`]). Not in the JSON.
     #[serde(skip)]
     pub element_clicks: Vec<(String, u64)>,
+    /// Per element with anchored clicks, those clicks as `bins` places them
+    /// (by their own page width), by selector: what a heatmap drawn over a
+    /// layout takes out before it places them on the element's box
+    /// ([`crate::store::core::anchoring`]). Not in the JSON.
+    #[serde(skip)]
+    pub anchorable: Vec<ElementBins>,
 }
+
+/// The anchored clicks on one element, binned as [`Heatmap::bins`] bins them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ElementBins {
+    pub selector: String,
+    /// Non-empty cells, by row then column.
+    pub bins: Vec<HeatBin>,
+}
+
+/// Anchored clicks on one element at one offset inside its box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnchorCount {
+    pub anchor: crate::store::heat::Anchor,
+    pub clicks: u64,
+    pub rage_clicks: u64,
+}
+
+/// Where inside their elements a heatmap's anchored clicks fell: per
+/// selector, the non-empty anchors in order.
+pub type ElementAnchors = std::collections::BTreeMap<String, Vec<AnchorCount>>;
 
 /// New events since a cursor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

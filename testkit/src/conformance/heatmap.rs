@@ -44,6 +44,7 @@ pub(super) fn grid(page_width: u32, page_height: u32, columns: u32, rows: u32) -
         bins: Vec::new(),
         top_elements: Vec::new(),
         element_clicks: Vec::new(),
+        anchorable: Vec::new(),
     }
 }
 
@@ -103,6 +104,7 @@ pub(super) fn assert_heatmap(actual: &Heatmap, expected: &Heatmap, what: &str) {
     let normal = |h: &Heatmap| Heatmap {
         cell_px: 0.0,
         element_clicks: Vec::new(),
+        anchorable: Vec::new(),
         top_elements: h
             .top_elements
             .iter()

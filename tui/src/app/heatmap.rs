@@ -6,12 +6,13 @@ use super::context::Ctx;
 use super::popup::search_pattern;
 use super::remote::{unpack, Remote};
 use super::selection::{keep_visible, step_index};
-use crate::heat_layout::MapWithLayout;
+use crate::heat_layout::{MapWithLayout, OnLayout};
 use crate::layout;
 use crate::widgets::heatmap::{content_rows, HeatMode};
 use crate::worker::{Answer, Pane, Query};
 use ratatui::layout::Rect;
 use shared::page_key::PagePattern;
+use shared::store::core::anchoring::Placed;
 use shared::store::layout_query::StoredLayout;
 use shared::store::query::{Heatmap, HeatmapQuery, PageStats, WidthSegment};
 
@@ -60,6 +61,9 @@ pub struct HeatState {
     pub layouts: Vec<StoredLayout>,
     /// Per version, the map's clicks it cannot place.
     pub clicks_off: Vec<u64>,
+    /// Per version, the map placed over it (anchored clicks on their
+    /// elements' boxes).
+    pub placed: Vec<Placed>,
     /// The version drawn (`O` steps to older ones): an index into `layouts`.
     pub layout_index: usize,
     /// The wireframe is hidden (the `o` key); shown by default, when the
@@ -73,9 +77,24 @@ impl HeatState {
         self.layouts.get(self.layout_index)
     }
 
-    /// The map's clicks on elements that layout does not have.
-    pub fn clicks_off(&self) -> u64 {
-        self.clicks_off.get(self.layout_index).copied().unwrap_or(0)
+    /// How the map's clicks sit on that layout: placed on their elements,
+    /// or on elements it does not have.
+    pub fn on_layout(&self) -> OnLayout {
+        OnLayout {
+            anchored: self
+                .placed
+                .get(self.layout_index)
+                .map_or(0, |p| p.anchored_clicks),
+            off: self.clicks_off.get(self.layout_index).copied().unwrap_or(0),
+        }
+    }
+
+    /// The map as drawn: placed over the layout drawn, when there is one.
+    pub fn drawn_map(&self) -> Option<&Heatmap> {
+        self.placed
+            .get(self.layout_index)
+            .map(|p| &p.map)
+            .or(self.map.data.as_ref())
     }
 
     /// Which version that is.
@@ -136,6 +155,7 @@ impl HeatState {
         self.map.data = None;
         self.layouts.clear();
         self.clicks_off.clear();
+        self.placed.clear();
         self.layout_index = 0;
     }
 
@@ -147,6 +167,7 @@ impl HeatState {
         self.map = Remote::default();
         self.layouts.clear();
         self.clicks_off.clear();
+        self.placed.clear();
         self.layout_index = 0;
     }
 
@@ -277,9 +298,10 @@ impl HeatState {
         });
         let (result, layouts) = split_layout(result);
         if self.map.accept(generation, result) {
-            if let Some((layouts, clicks_off)) = layouts {
+            if let Some((layouts, clicks_off, placed)) = layouts {
                 self.layouts = layouts;
                 self.clicks_off = clicks_off;
+                self.placed = placed;
                 self.layout_index = 0;
             }
             self.clamp_map_scroll(body);
@@ -324,8 +346,9 @@ impl HeatState {
     }
 }
 
-/// A map's layout versions, newest first, and the clicks each cannot place.
-pub(super) type Versions = (Vec<StoredLayout>, Vec<u64>);
+/// A map's layout versions, newest first, the clicks each cannot place,
+/// and the map placed over each.
+pub(super) type Versions = (Vec<StoredLayout>, Vec<u64>, Vec<Placed>);
 
 /// A map answer as the map (for its [`Remote`]) and, when it came, its
 /// layout versions.
@@ -333,7 +356,10 @@ pub(super) fn split_layout(
     result: Result<MapWithLayout, String>,
 ) -> (Result<Heatmap, String>, Option<Versions>) {
     match result {
-        Ok(both) => (Ok(both.map), Some((both.layouts, both.clicks_off))),
+        Ok(both) => (
+            Ok(both.map),
+            Some((both.layouts, both.clicks_off, both.placed)),
+        ),
         Err(error) => (Err(error), None),
     }
 }

@@ -6,11 +6,13 @@ use super::context::Ctx;
 use super::heatmap::split_layout;
 use super::remote::{unpack, Remote};
 use super::selection::{keep_visible, step_index};
+use crate::heat_layout::OnLayout;
 use crate::layout;
 use crate::widgets::heatmap::HeatMode;
 use crate::worker::{Answer, Pane, Query};
 use shared::event::DeviceClass;
 use shared::page_key::PagePattern;
+use shared::store::core::anchoring::Placed;
 use shared::store::layout_query::StoredLayout;
 use shared::store::query::{
     Filter, Heatmap, HeatmapQuery, Journey, SessionRef, StoredEvent, WidthSegment,
@@ -25,8 +27,10 @@ pub struct JourneyState {
     pub heat: Remote<Heatmap>,
     /// The layout the side heatmap is drawn over, fetched with it.
     pub heat_layout: Option<StoredLayout>,
-    /// The step's map's clicks that layout cannot place.
-    pub heat_clicks_off: u64,
+    /// The step's map placed over that layout.
+    pub heat_placed: Option<Placed>,
+    /// How the map's clicks sit on that layout.
+    pub heat_on_layout: OnLayout,
     /// The page key the side heatmap shows.
     pub heat_page: Option<String>,
     pub heat_columns: u32,
@@ -139,10 +143,14 @@ impl JourneyState {
         });
         let (result, layouts) = split_layout(result);
         if self.heat.accept(generation, result) {
-            if let Some((layouts, clicks_off)) = layouts {
+            if let Some((layouts, clicks_off, placed)) = layouts {
                 // The journey draws the newest.
                 self.heat_layout = layouts.into_iter().next();
-                self.heat_clicks_off = clicks_off.first().copied().unwrap_or(0);
+                self.heat_placed = placed.into_iter().next();
+                self.heat_on_layout = OnLayout {
+                    anchored: self.heat_placed.as_ref().map_or(0, |p| p.anchored_clicks),
+                    off: clicks_off.first().copied().unwrap_or(0),
+                };
             }
         }
     }

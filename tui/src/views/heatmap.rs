@@ -138,7 +138,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
     if placeholder(frame, area, &title, &state.map) {
         return;
     }
-    let Some(map) = &state.map.data else {
+    let Some(map) = state.drawn_map() else {
         return;
     };
     frame.render_widget(
@@ -150,7 +150,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         frame,
         state.layout(),
         state.version_of(),
-        state.clicks_off(),
+        state.on_layout(),
         !state.wireframe_hidden,
         parts.note,
     );
@@ -201,11 +201,11 @@ pub(super) fn render_note(
     frame: &mut Frame,
     layout: Option<&StoredLayout>,
     of: heat_layout::VersionOf,
-    clicks_off: u64,
+    clicks: heat_layout::OnLayout,
     shown: bool,
     area: Rect,
 ) {
-    let note = heat_layout::note(layout, of, clicks_off, shown);
+    let note = heat_layout::note(layout, of, clicks, shown);
     frame.render_widget(
         Paragraph::new(Line::styled(
             ellipsize(&note, area.width.into()),

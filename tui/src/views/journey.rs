@@ -25,6 +25,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 use shared::event::EventKind;
+use shared::store::core::anchoring::anchored_point;
 use shared::store::query::{Journey, SessionSummary, StoredEvent};
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
@@ -212,7 +213,13 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
     if placeholder(frame, area, &title, &state.heat) {
         return;
     }
-    let Some(map) = &state.heat.data else {
+    // Placed over its layout, when it has one.
+    let Some(map) = state
+        .heat_placed
+        .as_ref()
+        .map(|p| &p.map)
+        .or(state.heat.data.as_ref())
+    else {
         return;
     };
     frame.render_widget(block(title), area);
@@ -221,7 +228,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         frame,
         state.heat_layout.as_ref(),
         crate::heat_layout::VersionOf { index: 0, count: 1 },
-        state.heat_clicks_off,
+        state.heat_on_layout,
         !app.heat.wireframe_hidden,
         parts.note,
     );
@@ -238,7 +245,21 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         state.current().and_then(
             |e| match (e.event.kind, e.event.x, e.event.y, e.event.page) {
                 (EventKind::Click, Some(x), Some(y), Some(size)) => {
-                    heatmap::bin_of(map, x, y, size.width)
+                    // Where the map put it: on its element, when anchored.
+                    let target = e.event.target.as_ref();
+                    let on_layout = state.heat_layout.as_ref().and_then(|l| {
+                        anchored_point(
+                            x,
+                            y,
+                            target.and_then(|t| t.selector.as_deref()),
+                            target.and_then(|t| t.rect),
+                            &l.layout,
+                        )
+                    });
+                    match on_layout {
+                        Some((x, y, width)) => heatmap::bin_of(map, x, y, width),
+                        None => heatmap::bin_of(map, x, y, size.width),
+                    }
                 }
                 _ => None,
             },

@@ -512,6 +512,7 @@ mod tests {
             bins: Vec::new(),
             top_elements: Vec::new(),
             element_clicks: Vec::new(),
+            anchorable: Vec::new(),
         };
         for &(x, y) in clicks {
             let (column, row) = bin_of(&map, x, y, width).unwrap_or((0, 0));

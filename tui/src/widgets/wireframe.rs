@@ -337,6 +337,7 @@ mod tests {
             bins: Vec::new(),
             top_elements: Vec::new(),
             element_clicks: Vec::new(),
+            anchorable: Vec::new(),
         };
         for &(x, y) in clicks {
             if let Some((column, row)) = bin_of(&map, x, y, 1280) {

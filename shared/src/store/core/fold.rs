@@ -12,8 +12,9 @@
 //!   scroll events add their depth to a sum and a count (the mean is taken
 //!   when read);
 //! - a click counts into the heatmap when it can be placed
-//!   ([`FineCell::of`]); a click already flagged as a rage click (an engine
-//!   re-folding stored events) counts as one too.
+//!   ([`FineCell::of`]), and is anchored to its element ([`Anchor::of`])
+//!   when it has a selector and a box; a click already flagged as a rage
+//!   click (an engine re-folding stored events) counts as one too.
 //!
 //! Engines apply the deltas by the same rules across commits: counts add,
 //! minima and maxima combine, entry and exit compare `(ts, order)` where
@@ -21,10 +22,10 @@
 
 use super::heat_deltas::HeatDeltas;
 use super::steps::{step_of, Step};
-use crate::event::{EventKind, Size};
+use crate::event::{EventKind, Rect, Size};
 use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::page_key::url_host;
-use crate::store::heat::FineCell;
+use crate::store::heat::{click_anchor, Anchor, FineCell};
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -50,6 +51,8 @@ pub struct Fact<'a, K: Keys> {
     pub x: Option<i32>,
     pub y: Option<i32>,
     pub selector: Option<K::Selector>,
+    /// The clicked element's box (page pixels).
+    pub element: Option<Rect>,
     pub label: Option<&'a str>,
     pub depth: Option<f64>,
     /// A custom event's name.
@@ -68,6 +71,12 @@ impl<K: Keys> Fact<'_, K> {
             self.page_size.map(|s| s.width),
             self.viewport_width,
         )
+    }
+
+    /// Where the click fell inside its element, when it is anchored: it
+    /// has a selector and a box.
+    pub fn anchor(&self) -> Option<Anchor> {
+        click_anchor(self.selector.as_ref(), self.x, self.y, self.element).map(|(_, a)| a)
     }
 }
 
@@ -199,6 +208,7 @@ impl<K: Keys> Fold<K> {
                         &f.page,
                         cell,
                         f.selector.as_ref(),
+                        f.anchor(),
                         f.label,
                         i64::from(size.width),
                         Some(i64::from(size.height)),
@@ -225,7 +235,8 @@ impl<K: Keys> Fold<K> {
         session.last_rage = session.last_rage.max(Some(f.ts));
         self.page(f).rage_clicks += 1;
         if let Some(cell) = f.cell() {
-            self.heat.add_rage(&f.page, cell, f.selector.as_ref());
+            self.heat
+                .add_rage(&f.page, cell, f.selector.as_ref(), f.anchor());
         }
     }
 
@@ -291,6 +302,7 @@ mod tests {
             x: None,
             y: None,
             selector: None,
+            element: None,
             label: None,
             depth: None,
             name: None,

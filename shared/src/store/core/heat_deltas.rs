@@ -1,12 +1,20 @@
 //! The heatmap rollup deltas of a commit or a removal: clicks per fine cell,
-//! page widths and heights, and clicked elements, per bucket (page, width
-//! segment and day; see [`crate::store::heat`]).
+//! page widths and heights, clicked elements, and where inside their
+//! elements clicks fell, per bucket (page, width segment and day; see
+//! [`crate::store::heat`]).
+//!
+//! A fine cell's clicks are kept apart by their *anchor selector*: the
+//! selector of an anchored click ([`Anchor`]), none for the others. A
+//! heatmap drawn over a layout takes an anchored element's clicks out of
+//! their cells and places them on the element's box instead
+//! ([`crate::store::core::anchoring`]), which needs to know which cells they
+//! were in.
 //!
 //! Counts add and subtract. Maxima (tallest page, deepest click) and labels
 //! (the greatest) only grow: a removal cannot subtract them, so an engine
 //! recomputes them for the buckets a removal touched.
 
-use crate::store::heat::{segment_code, FineCell};
+use crate::store::heat::{segment_code, Anchor, FineCell};
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -38,12 +46,15 @@ pub struct CellDelta {
 
 /// Every heatmap rollup change of one commit or removal.
 pub struct HeatDeltas<P, E> {
-    /// Bucket and fine cell `(gx, gy)`.
-    pub cells: HashMap<(Bucket<P>, i64, i64), CellDelta>,
+    /// Bucket, anchor selector (none for clicks not anchored) and fine
+    /// cell `(gx, gy)`.
+    pub cells: HashMap<(Bucket<P>, Option<E>, i64, i64), CellDelta>,
     /// Bucket and page width.
     pub extents: HashMap<(Bucket<P>, i64), ExtentDelta>,
     /// Bucket and selector.
     pub elements: HashMap<(Bucket<P>, E), ElementDelta>,
+    /// Bucket, selector and anchor of anchored clicks.
+    pub anchors: HashMap<(Bucket<P>, E, Anchor), CellDelta>,
 }
 
 impl<P, E> Default for HeatDeltas<P, E> {
@@ -52,13 +63,17 @@ impl<P, E> Default for HeatDeltas<P, E> {
             cells: HashMap::new(),
             extents: HashMap::new(),
             elements: HashMap::new(),
+            anchors: HashMap::new(),
         }
     }
 }
 
 impl<P, E> HeatDeltas<P, E> {
     pub fn is_empty(&self) -> bool {
-        self.cells.is_empty() && self.extents.is_empty() && self.elements.is_empty()
+        self.cells.is_empty()
+            && self.extents.is_empty()
+            && self.elements.is_empty()
+            && self.anchors.is_empty()
     }
 }
 
@@ -82,6 +97,7 @@ impl<P: Clone + Eq + Hash, E: Clone + Eq + Hash> HeatDeltas<P, E> {
         page: &P,
         cell: FineCell,
         selector: Option<&E>,
+        anchor: Option<Anchor>,
         label: Option<&str>,
         page_width: i64,
         page_height: Option<i64>,
@@ -90,9 +106,7 @@ impl<P: Clone + Eq + Hash, E: Clone + Eq + Hash> HeatDeltas<P, E> {
     ) {
         let b = bucket(page, &cell);
         let rage = i64::from(rage);
-        let c = self.cells.entry((b.clone(), cell.gx, cell.gy)).or_default();
-        c.clicks += 1;
-        c.rage_clicks += rage;
+        self.count_placed(&b, cell, selector, anchor, 1, rage);
         let extent = self
             .extents
             .entry((b.clone(), page_width))
@@ -112,12 +126,15 @@ impl<P: Clone + Eq + Hash, E: Clone + Eq + Hash> HeatDeltas<P, E> {
     }
 
     /// A stored click newly flagged as a rage click.
-    pub fn add_rage(&mut self, page: &P, cell: FineCell, selector: Option<&E>) {
+    pub fn add_rage(
+        &mut self,
+        page: &P,
+        cell: FineCell,
+        selector: Option<&E>,
+        anchor: Option<Anchor>,
+    ) {
         let b = bucket(page, &cell);
-        self.cells
-            .entry((b.clone(), cell.gx, cell.gy))
-            .or_default()
-            .rage_clicks += 1;
+        self.count_placed(&b, cell, selector, anchor, 0, 1);
         if let Some(selector) = selector {
             self.elements
                 .entry((b, selector.clone()))
@@ -133,14 +150,13 @@ impl<P: Clone + Eq + Hash, E: Clone + Eq + Hash> HeatDeltas<P, E> {
         page: &P,
         cell: FineCell,
         selector: Option<&E>,
+        anchor: Option<Anchor>,
         page_width: i64,
         rage: bool,
     ) {
         let b = bucket(page, &cell);
         let rage = i64::from(rage);
-        let c = self.cells.entry((b.clone(), cell.gx, cell.gy)).or_default();
-        c.clicks -= 1;
-        c.rage_clicks -= rage;
+        self.count_placed(&b, cell, selector, anchor, -1, -rage);
         self.extents
             .entry((b.clone(), page_width))
             .or_insert_with(|| ExtentDelta {
@@ -152,6 +168,35 @@ impl<P: Clone + Eq + Hash, E: Clone + Eq + Hash> HeatDeltas<P, E> {
             let element = self.elements.entry((b, selector.clone())).or_default();
             element.clicks -= 1;
             element.rage_clicks -= rage;
+        }
+    }
+
+    /// Counts `clicks` and `rage` into the click's fine cell (under its
+    /// anchor selector) and, when anchored, into its anchor.
+    fn count_placed(
+        &mut self,
+        b: &Bucket<P>,
+        cell: FineCell,
+        selector: Option<&E>,
+        anchor: Option<Anchor>,
+        clicks: i64,
+        rage: i64,
+    ) {
+        let anchored = selector.zip(anchor);
+        let anchor_selector = anchored.map(|(s, _)| s.clone());
+        let c = self
+            .cells
+            .entry((b.clone(), anchor_selector, cell.gx, cell.gy))
+            .or_default();
+        c.clicks += clicks;
+        c.rage_clicks += rage;
+        if let Some((selector, anchor)) = anchored {
+            let a = self
+                .anchors
+                .entry((b.clone(), selector.clone(), anchor))
+                .or_default();
+            a.clicks += clicks;
+            a.rage_clicks += rage;
         }
     }
 }

@@ -7,12 +7,14 @@
 //! clicks joined to their sessions. Both kinds of source bin on the same fine
 //! grid ([`crate::store::heat`]), so the answer does not depend on the split.
 //! An engine answers three grouped queries per source ([`HeatSource`]);
-//! everything else happens here.
+//! everything else happens here. Where inside their elements the clicks
+//! fell is a fourth query, asked only for the elements of a layout
+//! ([`anchors`]).
 
-use crate::store::heat::{empty_heatmap, whole_days, Bins, ElementSum, Extents, Scale};
-use crate::store::query::{Heatmap, HeatmapQuery};
+use crate::store::heat::{empty_heatmap, whole_days, Anchor, Bins, ElementSum, Extents, Scale};
+use crate::store::query::{AnchorCount, ElementAnchors, Heatmap, HeatmapQuery};
 use crate::store::StoreError;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One source of a heatmap's clicks. Both kinds also take the query's pages,
 /// site and width segment.
@@ -64,8 +66,11 @@ pub struct ExtentRow {
     pub max_y: Option<i64>,
 }
 
-/// Clicks in one cell of the scaled grid.
+/// Clicks in one cell of the scaled grid, of one anchor selector.
 pub struct CellRow {
+    /// The selector of these clicks when they are anchored to their
+    /// element; `None` for clicks that are not.
+    pub selector: Option<String>,
     pub column: u32,
     pub row: u32,
     pub clicks: u64,
@@ -80,11 +85,20 @@ pub struct ElementRow {
     pub rage_clicks: u64,
 }
 
+/// Anchored clicks on one element at one anchor.
+pub struct AnchorRow {
+    pub selector: String,
+    pub anchor: Anchor,
+    pub clicks: u64,
+    pub rage_clicks: u64,
+}
+
 /// The grouped queries an engine answers for one source.
 pub trait HeatSource {
     /// Clicks by page width, with the tallest page and lowest click.
     fn extents(&self, query: &HeatmapQuery, part: HeatPart) -> Result<Vec<ExtentRow>, StoreError>;
-    /// Clicks by cell of `scale` ([`Scale::cell`] of their fine cell).
+    /// Clicks by anchor selector and cell of `scale` ([`Scale::cell`] of
+    /// their fine cell).
     fn cells(
         &self,
         query: &HeatmapQuery,
@@ -94,6 +108,14 @@ pub trait HeatSource {
     /// Clicks by selector (clicks without one left out), with the greatest label.
     fn elements(&self, query: &HeatmapQuery, part: HeatPart)
         -> Result<Vec<ElementRow>, StoreError>;
+    /// Anchored clicks on the elements `selectors` (not empty), by selector
+    /// and anchor.
+    fn anchors(
+        &self,
+        query: &HeatmapQuery,
+        part: HeatPart,
+        selectors: &[String],
+    ) -> Result<Vec<AnchorRow>, StoreError>;
 }
 
 /// The heatmap of `query` from `source`.
@@ -112,13 +134,19 @@ pub fn heatmap(source: &impl HeatSource, query: &HeatmapQuery) -> Result<Heatmap
     };
 
     let mut bins = Bins::new();
+    let mut anchorable: BTreeMap<String, Bins> = BTreeMap::new();
     for &part in &parts {
         for c in source.cells(query, part, &scale)? {
-            let column = c.column.min(scale.columns - 1);
-            let row = c.row.min(scale.rows - 1);
-            let bin = bins.entry((row, column)).or_default();
-            bin.0 += c.clicks;
-            bin.1 += c.rage_clicks;
+            let cell = (c.row.min(scale.rows - 1), c.column.min(scale.columns - 1));
+            let add = |bins: &mut Bins| {
+                let bin = bins.entry(cell).or_default();
+                bin.0 += c.clicks;
+                bin.1 += c.rage_clicks;
+            };
+            add(&mut bins);
+            if let Some(selector) = c.selector {
+                add(anchorable.entry(selector).or_default());
+            }
         }
     }
 
@@ -131,5 +159,36 @@ pub fn heatmap(source: &impl HeatSource, query: &HeatmapQuery) -> Result<Heatmap
             sum.rage_clicks += e.rage_clicks;
         }
     }
-    Ok(scale.heatmap(total, bins, elements))
+    Ok(scale.heatmap(total, bins, elements, anchorable))
+}
+
+/// Where inside their elements the anchored clicks of `query` on the
+/// elements `selectors` fell, from `source`: the same sources as
+/// [`heatmap`], so the counts match its [`Heatmap::anchorable`].
+pub fn anchors(
+    source: &impl HeatSource,
+    query: &HeatmapQuery,
+    selectors: &[String],
+) -> Result<ElementAnchors, StoreError> {
+    let mut sums: BTreeMap<(String, Anchor), (u64, u64)> = BTreeMap::new();
+    if !selectors.is_empty() {
+        for part in parts(query) {
+            for a in source.anchors(query, part, selectors)? {
+                let sum = sums.entry((a.selector, a.anchor)).or_default();
+                sum.0 += a.clicks;
+                sum.1 += a.rage_clicks;
+            }
+        }
+    }
+    let mut anchors = ElementAnchors::new();
+    for ((selector, anchor), (clicks, rage_clicks)) in sums {
+        if clicks > 0 {
+            anchors.entry(selector).or_default().push(AnchorCount {
+                anchor,
+                clicks,
+                rage_clicks,
+            });
+        }
+    }
+    Ok(anchors)
 }

@@ -9,6 +9,8 @@
 //!   order) and the frustration signals derived from them.
 //! - [`flows`]: paths and funnels over the steps of many sessions.
 //! - [`heatmap`], [`overview`], [`live`]: the assembly of read answers.
+//! - [`anchoring`]: anchored clicks placed on their element's box in a
+//!   drawn layout.
 //! - [`layouts`]: layout versions: what a repeated snapshot does, which
 //!   version is the newest, merging pages, how boxes are stored.
 //!
@@ -36,6 +38,7 @@
 //!
 //! An engine passing the conformance suite is a correct engine.
 
+pub mod anchoring;
 pub mod flows;
 pub mod fold;
 pub mod heat_deltas;

@@ -15,12 +15,12 @@
 
 use super::rollups::{MongoKeys, SitePage};
 use super::schema::{bucket_key, key, session_key};
-use crate::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Size, Target};
+use crate::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Rect, Size, Target};
 use crate::layout::{Fingerprint, Layout};
 use crate::store::core::fold::Fact;
 use crate::store::core::layouts::decode_boxes;
 use crate::store::core::steps::is_dead_end;
-use crate::store::heat::{segment_code, segment_from_code, FineCell};
+use crate::store::heat::{click_anchor, segment_code, segment_from_code, FineCell};
 use crate::store::layout_query::StoredLayout;
 use crate::store::query::{SessionSummary, StoredEvent};
 use crate::store::StoreError;
@@ -96,6 +96,12 @@ pub(crate) mod fields {
         DAY = "day";
         GX = "gx";
         GY = "gy";
+        /// A placed click's anchor inside its element (`heat::Anchor::code`),
+        /// only on anchored clicks; in `heat_anchors`, the anchor counted.
+        AK = "ak";
+        /// In `heat_cells`, the selector of anchored clicks (absent: not
+        /// anchored).
+        ASEL = "asel";
         START = "start";
         END = "end";
         EVENTS = "events";
@@ -201,6 +207,8 @@ pub(crate) struct EventDoc {
     pub gx: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gy: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ak: Option<i64>,
 }
 
 /// A flag stored as a number or, by older tools, a boolean.
@@ -228,6 +236,15 @@ impl EventDoc {
             })
             .flatten();
         let segment = cell.map(|c| segment_code(c.segment));
+        // Only placed clicks are anchored, as the fold anchors them.
+        let anchor = cell.and_then(|_| {
+            click_anchor(
+                target.and_then(|t| t.selector.as_ref()),
+                event.x,
+                event.y,
+                rect,
+            )
+        });
         Self {
             key: key(&[&batch.site, &event.id]),
             site: batch.site.clone(),
@@ -272,6 +289,7 @@ impl EventDoc {
             day: cell.map(|c| c.day),
             gx: cell.map(|c| c.gx),
             gy: cell.map(|c| c.gy),
+            ak: anchor.map(|(_, a)| a.code()),
         }
     }
 
@@ -293,6 +311,9 @@ impl EventDoc {
             x: self.x,
             y: self.y,
             selector: self.selector.clone(),
+            // Clicks stored before anchoring have no anchor: they stay
+            // unanchored in rollups recomputed from them, as in raw reads.
+            element: self.ak.and(rect(self.bx, self.by, self.bw, self.bh)),
             label: self.label.as_deref(),
             depth: self.depth,
             name: self.name.as_deref(),
@@ -342,6 +363,15 @@ impl EventDoc {
 
 fn size(width: Option<u32>, height: Option<u32>) -> Option<Size> {
     Some(Size {
+        width: width?,
+        height: height?,
+    })
+}
+
+fn rect(x: Option<i32>, y: Option<i32>, width: Option<u32>, height: Option<u32>) -> Option<Rect> {
+    Some(Rect {
+        x: x?,
+        y: y?,
         width: width?,
         height: height?,
     })
@@ -570,6 +600,7 @@ mod tests {
             fields::SCROLL_COUNT,
             fields::MAX_PH,
             fields::MAX_Y,
+            fields::ASEL,
             fields::STEPS,
             fields::QUICK_BACKS,
             fields::LAST_RAGE,

@@ -5,14 +5,21 @@
 use super::conditions::{pattern_regex, time_range};
 use super::documents::{count, fields as f, int, text};
 use super::reader::{aggregate, joined_session_stages};
-use super::schema::{cell_group, cell_of_group, EVENTS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS};
+use super::schema::{
+    cell_group, cell_of_group, EVENTS, HEAT_ANCHORS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS,
+};
 use super::Connection;
 use crate::event::EventKind;
-use crate::store::core::heatmap::{CellRow, ElementRow, ExtentRow, HeatPart, HeatSource};
-use crate::store::heat::{segment_code, Scale};
+use crate::store::core::heatmap::{
+    AnchorRow, CellRow, ElementRow, ExtentRow, HeatPart, HeatSource,
+};
+use crate::store::heat::{segment_code, Anchor, Scale};
 use crate::store::query::{HeatmapQuery, WidthSegment};
 use crate::store::StoreError;
 use mongodb::bson::{doc, Bson, Document};
+
+/// Between the parts of a grouping key joined into one string.
+const KEY_SEPARATOR: &str = "\u{1}";
 
 /// One source of clicks.
 struct Part {
@@ -44,6 +51,21 @@ impl Part {
                 Bson::Document(doc! { "$sum": f::path::RAGE_CLICKS }),
             )
         }
+    }
+
+    /// The selector of anchored clicks, `""` for the others.
+    fn anchor_selector(&self) -> Bson {
+        let selector = if self.raw {
+            // Anchor code 0 is an anchor: compare with a number, not truth.
+            Bson::Document(doc! { "$cond": [
+                { "$gte": [{ "$ifNull": [f::path::AK, -1_i64] }, 0_i64] },
+                f::path::SELECTOR,
+                Bson::Null,
+            ] })
+        } else {
+            Bson::String(f::path::ASEL.to_owned())
+        };
+        Bson::Document(doc! { "$ifNull": [selector, ""] })
     }
 
     fn with(&self, tail: Vec<Document>) -> Vec<Document> {
@@ -169,7 +191,13 @@ impl HeatSource for MongoHeat<'_> {
             &part,
             HEAT_CELLS,
             vec![doc! { "$group": {
-                f::ID: cell_group(),
+                // One string key (a cell, then the selector): servers that
+                // speak the protocol do not all group by documents.
+                f::ID: { "$concat": [
+                    { "$toString": cell_group() },
+                    KEY_SEPARATOR,
+                    part.anchor_selector(),
+                ] },
                 f::CLICKS: clicks,
                 f::RAGE: rage,
             } }],
@@ -177,10 +205,13 @@ impl HeatSource for MongoHeat<'_> {
         Ok(rows
             .iter()
             .filter_map(|d| {
-                let cell = int(d, f::ID)?;
-                let (gx, gy) = cell_of_group(cell);
+                let (cell, selector) = text(d, f::ID)?
+                    .split_once(KEY_SEPARATOR)
+                    .map(|(c, s)| (c.parse::<i64>().ok(), s.to_owned()))?;
+                let (gx, gy) = cell_of_group(cell?);
                 let (column, row) = scale.cell(gx, gy);
                 Some(CellRow {
+                    selector: (!selector.is_empty()).then_some(selector),
                     column,
                     row,
                     clicks: count(d, f::CLICKS),
@@ -216,6 +247,48 @@ impl HeatSource for MongoHeat<'_> {
                 Some(ElementRow {
                     selector: text(d, f::ID)?,
                     label: text(d, f::LABEL),
+                    clicks: count(d, f::CLICKS),
+                    rage_clicks: count(d, f::RAGE),
+                })
+            })
+            .collect())
+    }
+
+    fn anchors(
+        &self,
+        query: &HeatmapQuery,
+        part: HeatPart,
+        selectors: &[String],
+    ) -> Result<Vec<AnchorRow>, StoreError> {
+        let part = source(query, part);
+        let (clicks, rage) = part.sums();
+        let rows = self.grouped(
+            &part,
+            HEAT_ANCHORS,
+            vec![
+                doc! { "$match": {
+                    f::AK: { "$exists": true },
+                    f::SELECTOR: { "$in": selectors },
+                } },
+                doc! { "$group": {
+                    f::ID: { "$concat": [
+                        { "$toString": f::path::AK },
+                        KEY_SEPARATOR,
+                        f::path::SELECTOR,
+                    ] },
+                    f::CLICKS: clicks,
+                    f::RAGE: rage,
+                } },
+            ],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|d| {
+                let id = text(d, f::ID)?;
+                let (code, selector) = id.split_once(KEY_SEPARATOR)?;
+                Some(AnchorRow {
+                    selector: selector.to_owned(),
+                    anchor: Anchor::from_code(code.parse().ok()?)?,
                     clicks: count(d, f::CLICKS),
                     rage_clicks: count(d, f::RAGE),
                 })

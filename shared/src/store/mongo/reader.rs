@@ -495,6 +495,15 @@ impl EventReader for MongoReader {
         crate::store::core::heatmap::heatmap(&source, query)
     }
 
+    fn heat_anchors(
+        &self,
+        query: &HeatmapQuery,
+        selectors: &[String],
+    ) -> Result<crate::store::query::ElementAnchors, StoreError> {
+        let source = super::heat_reader::MongoHeat { conn: &self.conn };
+        crate::store::core::heatmap::anchors(&source, query, selectors)
+    }
+
     fn events(&self, filter: &Filter, page: PageRequest) -> Result<Vec<StoredEvent>, StoreError> {
         let Some([skip, limit]) = paging(page) else {
             return Ok(Vec::new());

@@ -10,7 +10,9 @@
 //! greatest label by `$max`.
 
 use super::documents::{fields as f, EventDoc};
-use super::schema::{bucket_key, key, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS, PAGES, SESSIONS};
+use super::schema::{
+    bucket_key, key, HEAT_ANCHORS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS, PAGES, SESSIONS,
+};
 use super::steps::element;
 use crate::store::core::fold::{Fold, Keys};
 use crate::store::core::heat_deltas::Bucket;
@@ -236,14 +238,23 @@ impl Rollups {
     }
 
     /// The heatmap rollup documents of the fold, per collection.
-    pub(crate) fn heat_docs(&self) -> [(&'static str, Vec<HeatDoc>); 3] {
+    pub(crate) fn heat_docs(&self) -> [(&'static str, Vec<HeatDoc>); 4] {
         let heat = &self.fold.heat;
-        let cells = heat.cells.iter().map(|((bucket, gx, gy), c)| {
+        let cells = heat.cells.iter().map(|((bucket, selector, gx, gy), c)| {
             let (hk, mut fixed) = bucket_fields(bucket);
             fixed.insert(f::GX, *gx);
             fixed.insert(f::GY, *gy);
+            let (gx, gy) = (gx.to_string(), gy.to_string());
+            // Cells of clicks not anchored keep the key they always had.
+            let id = match selector {
+                Some(selector) => {
+                    fixed.insert(f::ASEL, selector);
+                    key(&[&hk, &gx, &gy, selector])
+                }
+                None => key(&[&hk, &gx, &gy]),
+            };
             HeatDoc {
-                id: key(&[&hk, &gx.to_string(), &gy.to_string()]),
+                id,
                 fixed,
                 counts: doc! { f::CLICKS: c.clicks, f::RAGE_CLICKS: c.rage_clicks },
                 maxima: Document::new(),
@@ -277,10 +288,22 @@ impl Rollups {
                 maxima,
             }
         });
+        let anchors = heat.anchors.iter().map(|((bucket, selector, anchor), c)| {
+            let (hk, mut fixed) = bucket_fields(bucket);
+            fixed.insert(f::SELECTOR, selector);
+            fixed.insert(f::AK, anchor.code());
+            HeatDoc {
+                id: key(&[&hk, &anchor.code().to_string(), selector]),
+                fixed,
+                counts: doc! { f::CLICKS: c.clicks, f::RAGE_CLICKS: c.rage_clicks },
+                maxima: Document::new(),
+            }
+        });
         [
             (HEAT_CELLS, cells.collect()),
             (HEAT_EXTENTS, extents.collect()),
             (HEAT_ELEMENTS, elements.collect()),
+            (HEAT_ANCHORS, anchors.collect()),
         ]
     }
 }

@@ -5,9 +5,10 @@
 //! | `events` | stored event | site, event id |
 //! | `sessions` | session (rollup) | site, session id |
 //! | `pages` | session × page (rollup) | site, session id, page key |
-//! | `heat_cells` | page × width segment × day × fine cell | bucket, gx, gy |
+//! | `heat_cells` | page × width segment × day × fine cell (× selector of anchored clicks) | bucket, gx, gy (, selector) |
 //! | `heat_extents` | page × width segment × day × page width | bucket, width |
 //! | `heat_elements` | page × width segment × day × selector | bucket, selector |
+//! | `heat_anchors` | page × width segment × day × anchor × selector | bucket, anchor, selector |
 //! | `layouts` | site × page × width segment × layout version | site, segment, version, page |
 //! | `meta` | counter (`seq`: storage order, `commits`: change token) | name |
 //!
@@ -28,6 +29,7 @@ pub(crate) const PAGES: &str = "pages";
 pub(crate) const HEAT_CELLS: &str = "heat_cells";
 pub(crate) const HEAT_EXTENTS: &str = "heat_extents";
 pub(crate) const HEAT_ELEMENTS: &str = "heat_elements";
+pub(crate) const HEAT_ANCHORS: &str = "heat_anchors";
 pub(crate) const LAYOUTS: &str = "layouts";
 pub(crate) const META: &str = "meta";
 
@@ -103,7 +105,7 @@ fn sparse_index(keys: Document, name: &str) -> IndexModel {
 /// collection is the long part of setting a database up.
 pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Result<(), StoreError> {
     let db = conn.db();
-    let plan: [(&str, Vec<IndexModel>); 7] = [
+    let plan: [(&str, Vec<IndexModel>); 8] = [
         (
             EVENTS,
             vec![
@@ -146,6 +148,13 @@ pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Resu
             ],
         ),
         (
+            HEAT_ANCHORS,
+            vec![
+                index(doc! { f::PAGE: 1, f::DAY: 1 }, "anchors_by_page"),
+                index(doc! { f::HK: 1 }, &format!("{HEAT_ANCHORS}_by_bucket")),
+            ],
+        ),
+        (
             LAYOUTS,
             vec![
                 index(doc! { f::PAGE: 1, f::SEG: 1 }, "layouts_by_page"),
@@ -155,7 +164,7 @@ pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Resu
     ];
     // All at once: with the cluster gone, opening fails after one server
     // selection timeout rather than one per collection.
-    let [a, b, c, d, e, f, g] = plan.map(|(collection, models)| {
+    let [a, b, c, d, e, f, g, h] = plan.map(|(collection, models)| {
         let collection = db.collection::<Document>(collection);
         async move {
             collection.create_indexes(models).await?;
@@ -163,9 +172,9 @@ pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Resu
             Ok::<_, mongodb::error::Error>(())
         }
     });
-    progress.begin("creating the MongoDB indexes", Some(7));
+    progress.begin("creating the MongoDB indexes", Some(8));
     let created = conn.run(async {
-        tokio::try_join!(a, b, c, d, e, f, g)?;
+        tokio::try_join!(a, b, c, d, e, f, g, h)?;
         Ok(())
     });
     progress.end();

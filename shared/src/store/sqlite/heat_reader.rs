@@ -2,11 +2,14 @@
 //! ([`crate::store::core::heatmap`]) picks the sources and assembles the
 //! answer. Cells are scaled to the asked grid in SQL.
 
+use super::heat_rollups::NOT_ANCHORED;
 use super::reader::{session_conditions, text, Conditions, SqliteReader};
 use crate::event::FLAG_RAGE_CLICK;
 use crate::limits::{HEAT_GRID_X, HEAT_GRID_Y_PX};
-use crate::store::core::heatmap::{self, CellRow, ElementRow, ExtentRow, HeatPart, HeatSource};
-use crate::store::heat::{segment_code, Scale};
+use crate::store::core::heatmap::{
+    self, AnchorRow, CellRow, ElementRow, ExtentRow, HeatPart, HeatSource,
+};
+use crate::store::heat::{segment_code, Anchor, Scale};
 use crate::store::query::{Heatmap, HeatmapQuery, WidthSegment};
 use crate::store::StoreError;
 use rusqlite::types::Value;
@@ -25,6 +28,10 @@ struct Part {
     rage: String,
     gx: String,
     gy: String,
+    /// The anchor selector's id ([`NOT_ANCHORED`] for clicks not anchored)
+    /// and the anchor's code (NULL when not anchored).
+    anchor_selector: String,
+    anchor: String,
 }
 
 impl Part {
@@ -78,9 +85,12 @@ impl HeatSource for SqliteReader {
         let part = sql_part(query, part);
         // Scaled here, by the rule of `Scale::cell`, so only grid cells return.
         let sql = format!(
-            "SELECT {gx} * {cols} / {grid_x} AS col,
-                    min({last_row}, {gy} * {grid_y} * {cols} / {width}) AS row,
-                    SUM({clicks}), SUM({rage}) {from} GROUP BY row, col",
+            "SELECT g.col, g.row, g.clicks, g.rage, sel.value FROM
+               (SELECT {gx} * {cols} / {grid_x} AS col,
+                       min({last_row}, {gy} * {grid_y} * {cols} / {width}) AS row,
+                       {anchor} AS a, SUM({clicks}) AS clicks, SUM({rage}) AS rage
+                {from} GROUP BY a, row, col) g
+             LEFT JOIN selectors sel ON sel.id = g.a AND g.a <> {NOT_ANCHORED}",
             gx = part.gx,
             gy = part.gy,
             cols = scale.columns,
@@ -88,6 +98,7 @@ impl HeatSource for SqliteReader {
             grid_y = HEAT_GRID_Y_PX,
             last_row = scale.rows - 1,
             width = scale.page_width,
+            anchor = part.anchor_selector,
             clicks = part.clicks,
             rage = part.rage,
             from = part.source_sql("heat_cells", ""),
@@ -99,6 +110,7 @@ impl HeatSource for SqliteReader {
                 row: r.get::<_, i64>(1)?.max(0) as u32,
                 clicks: count(r.get(2)?),
                 rage_clicks: count(r.get(3)?),
+                selector: r.get(4)?,
             })
         })
     }
@@ -133,7 +145,67 @@ impl HeatSource for SqliteReader {
             })
         })
     }
+
+    fn anchors(
+        &self,
+        query: &HeatmapQuery,
+        part: HeatPart,
+        selectors: &[String],
+    ) -> Result<Vec<AnchorRow>, StoreError> {
+        let mut part = sql_part(query, part);
+        let wanted = serde_json::to_string(selectors)
+            .map_err(|e| StoreError::Corrupt(format!("selectors: {e}")))?;
+        let selector = if part.raw {
+            "e.selector_id"
+        } else {
+            "selector_id"
+        };
+        // The selectors' ids by one parameter: a layout may name hundreds.
+        let condition = format!(
+            " AND {anchor} IS NOT NULL AND {selector} IN
+                 (SELECT id FROM selectors WHERE value IN (SELECT value FROM json_each(?)))",
+            anchor = part.anchor,
+        );
+        part.params.push(Value::Text(wanted));
+        let from = if part.raw {
+            part.source_sql("", &condition)
+        } else {
+            format!("{}{condition}", part.source_sql("heat_anchors", ""))
+        };
+        let sql = format!(
+            "SELECT sel.value, g.anchor, g.clicks, g.rage FROM
+               (SELECT {selector} AS id, {anchor} AS anchor, SUM({clicks}) AS clicks,
+                       SUM({rage}) AS rage {from} GROUP BY 1, 2) g
+             JOIN selectors sel ON sel.id = g.id",
+            anchor = part.anchor,
+            clicks = part.clicks,
+            rage = part.rage,
+        );
+        let count = |v: i64| v.max(0) as u64;
+        let rows = self.query_rows(&sql, &part.params, |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                count(r.get(2)?),
+                count(r.get(3)?),
+            ))
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(selector, code, clicks, rage_clicks)| {
+                Some(AnchorRow {
+                    selector,
+                    anchor: Anchor::from_code(code)?,
+                    clicks,
+                    rage_clicks,
+                })
+            })
+            .collect())
+    }
 }
+
+/// The anchor code of a raw click ([`super::register_functions`]).
+const RAW_ANCHOR: &str = "click_anchor(e.selector_id, e.x, e.y, e.bx, e.by, e.bw, e.bh)";
 
 /// The pages of the query, as a subquery over `pages`.
 fn pages_sql(query: &HeatmapQuery) -> (String, Vec<Value>) {
@@ -171,6 +243,8 @@ fn sql_part(query: &HeatmapQuery, part: HeatPart) -> Part {
                 rage: "rage_clicks".to_owned(),
                 gx: "gx".to_owned(),
                 gy: "gy".to_owned(),
+                anchor_selector: "selector_id".to_owned(),
+                anchor: "anchor".to_owned(),
             }
         }
         HeatPart::Raw { outside, joined } => raw_part(query, &pages, page_params, outside, joined),
@@ -235,5 +309,9 @@ fn raw_part(
             HEAT_GRID_X - 1
         ),
         gy: format!("(max(0, e.y) / {HEAT_GRID_Y_PX})"),
+        anchor_selector: format!(
+            "CASE WHEN {RAW_ANCHOR} IS NULL THEN {NOT_ANCHORED} ELSE e.selector_id END"
+        ),
+        anchor: RAW_ANCHOR.to_owned(),
     }
 }

@@ -10,6 +10,9 @@ use rusqlite::{params, Transaction};
 /// The heatmap deltas of SQLite: pages and selectors are rows.
 pub(super) type SqliteHeat = HeatDeltas<i64, i64>;
 
+/// The `selector_id` of heat cells whose clicks are not anchored.
+pub(super) const NOT_ANCHORED: i64 = 0;
+
 /// The width segment code's viewport widths `[min, max)`.
 fn segment_bounds(code: i64) -> (i64, i64) {
     let (min, max) = segment_from_code(code).width_bounds();
@@ -22,10 +25,18 @@ fn segment_bounds(code: i64) -> (i64, i64) {
 pub(super) fn refresh_removed(heat: &SqliteHeat, tx: &Transaction<'_>) -> rusqlite::Result<()> {
     let mut drop_cell = tx.prepare_cached(
         "DELETE FROM heat_cells WHERE page_id = ?1 AND segment = ?2 AND day = ?3
-             AND gx = ?4 AND gy = ?5 AND clicks <= 0",
+             AND selector_id = ?4 AND gx = ?5 AND gy = ?6 AND clicks <= 0",
     )?;
-    for ((page, segment, day), gx, gy) in heat.cells.keys() {
-        drop_cell.execute(params![page, segment, day, gx, gy])?;
+    for ((page, segment, day), selector, gx, gy) in heat.cells.keys() {
+        let selector = selector.unwrap_or(NOT_ANCHORED);
+        drop_cell.execute(params![page, segment, day, selector, gx, gy])?;
+    }
+    let mut drop_anchor = tx.prepare_cached(
+        "DELETE FROM heat_anchors WHERE page_id = ?1 AND segment = ?2 AND day = ?3
+             AND selector_id = ?4 AND anchor = ?5 AND clicks <= 0",
+    )?;
+    for ((page, segment, day), selector, anchor) in heat.anchors.keys() {
+        drop_anchor.execute(params![page, segment, day, selector, anchor.code()])?;
     }
     // The stored clicks of one bucket, as the rollups placed them.
     const BUCKET_CLICKS: &str = "FROM events WHERE page_id = ?1 AND kind = 1
@@ -77,14 +88,46 @@ pub(super) fn refresh_removed(heat: &SqliteHeat, tx: &Transaction<'_>) -> rusqli
 pub(super) fn apply(tx: &Transaction<'_>, heat: &SqliteHeat) -> rusqlite::Result<()> {
     if !heat.cells.is_empty() {
         let mut upsert = tx.prepare_cached(
-            "INSERT INTO heat_cells (page_id, segment, day, gx, gy, clicks, rage_clicks)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (page_id, segment, day, gx, gy) DO UPDATE SET
+            "INSERT INTO heat_cells (page_id, segment, day, selector_id, gx, gy, clicks,
+                     rage_clicks)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (page_id, segment, day, selector_id, gx, gy) DO UPDATE SET
                      clicks = clicks + excluded.clicks,
                      rage_clicks = rage_clicks + excluded.rage_clicks",
         )?;
-        for (((page, segment, day), gx, gy), c) in &heat.cells {
-            upsert.execute(params![page, segment, day, gx, gy, c.clicks, c.rage_clicks])?;
+        for (((page, segment, day), selector, gx, gy), c) in &heat.cells {
+            let selector = selector.unwrap_or(NOT_ANCHORED);
+            upsert.execute(params![
+                page,
+                segment,
+                day,
+                selector,
+                gx,
+                gy,
+                c.clicks,
+                c.rage_clicks
+            ])?;
+        }
+    }
+    if !heat.anchors.is_empty() {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO heat_anchors (page_id, segment, day, selector_id, anchor, clicks,
+                     rage_clicks)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (page_id, segment, day, selector_id, anchor) DO UPDATE SET
+                     clicks = clicks + excluded.clicks,
+                     rage_clicks = rage_clicks + excluded.rage_clicks",
+        )?;
+        for (((page, segment, day), selector, anchor), c) in &heat.anchors {
+            upsert.execute(params![
+                page,
+                segment,
+                day,
+                selector,
+                anchor.code(),
+                c.clicks,
+                c.rage_clicks
+            ])?;
         }
     }
     if !heat.extents.is_empty() {

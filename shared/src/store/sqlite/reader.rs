@@ -497,6 +497,17 @@ impl EventReader for SqliteReader {
         self.heatmap_query(query)
     }
 
+    fn heat_anchors(
+        &self,
+        query: &HeatmapQuery,
+        selectors: &[String],
+    ) -> Result<crate::store::query::ElementAnchors, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let answer = crate::store::core::heatmap::anchors(self, query, selectors);
+        tx.finish()?;
+        answer
+    }
+
     fn events(&self, filter: &Filter, page: PageRequest) -> Result<Vec<StoredEvent>, StoreError> {
         let mut c = Conditions::default();
         if let Some(from) = filter.range.from {

@@ -7,10 +7,10 @@
 //! [`Progress`] in sessions, out of the count taken before the first.
 
 use super::heat_rollups::{self, SqliteHeat};
-use super::rollups::HourShare;
+use super::rollups::{element_of, HourShare};
 use crate::event::{EventKind, FLAG_RAGE_CLICK};
 use crate::progress::Progress;
-use crate::store::heat::FineCell;
+use crate::store::heat::{click_anchor, FineCell};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, Transaction, TransactionBehavior};
 use std::collections::BTreeSet;
@@ -155,8 +155,8 @@ fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
 fn removed_clicks(tx: &Transaction<'_>) -> rusqlite::Result<SqliteHeat> {
     let mut heat = SqliteHeat::default();
     let mut stmt = tx.prepare_cached(
-        "SELECT page_id, ts, x, y, pw, vw, ph, selector_id, label, flags FROM events
-         WHERE session_id IN temp.doomed AND kind = ?1",
+        "SELECT page_id, ts, x, y, pw, vw, ph, selector_id, label, flags, bx, by, bw, bh
+         FROM events WHERE session_id IN temp.doomed AND kind = ?1",
     )?;
     let mut rows = stmt.query([EventKind::Click.code()])?;
     while let Some(r) = rows.next()? {
@@ -164,10 +164,12 @@ fn removed_clicks(tx: &Transaction<'_>) -> rusqlite::Result<SqliteHeat> {
         if let Some(cell) = cell {
             let flags: i64 = r.get(9)?;
             let selector: Option<i64> = r.get(7)?;
+            let anchor = click_anchor(selector, r.get(2)?, r.get(3)?, element_of(r, 10)?);
             heat.remove_click(
                 &r.get(0)?,
                 cell,
                 selector.as_ref(),
+                anchor.map(|(_, a)| a),
                 r.get::<_, Option<i64>>(4)?.unwrap_or_default(),
                 flags & FLAG_RAGE_CLICK != 0,
             );

@@ -4,7 +4,7 @@
 //! `session_hours`, and the per-session pages with their all-time totals.
 
 use super::{heat_rollups, steps};
-use crate::event::{EventKind, Size, FLAG_RAGE_CLICK};
+use crate::event::{EventKind, Rect, Size, FLAG_RAGE_CLICK};
 use crate::store::core::fold::{Fact, Fold, Keys, PageDelta, SessionDelta};
 use crate::store::core::rage::{self, Candidate};
 use crate::store::query::DIRECT_REFERRER;
@@ -36,7 +36,8 @@ pub(super) fn apply(tx: &Transaction<'_>, mut fold: Fold<SqliteKeys>) -> rusqlit
 /// rage clicks (the judge counts them into `fold`).
 fn flag_rage_clicks(tx: &Transaction<'_>, fold: &mut Fold<SqliteKeys>) -> rusqlite::Result<()> {
     let mut select = tx.prepare_cached(
-        "SELECT id, ts, x, y, flags, page_id, pw, ph, vw, selector_id FROM events
+        "SELECT id, ts, x, y, flags, page_id, pw, ph, vw, selector_id, bx, by, bw, bh
+         FROM events
          WHERE session_id = ?1 AND ts BETWEEN ?2 AND ?3 AND kind = ?4",
     )?;
     let mut clicks = Vec::new();
@@ -64,6 +65,7 @@ fn flag_rage_clicks(tx: &Transaction<'_>, fold: &mut Fold<SqliteKeys>) -> rusqli
                     x: r.get(2)?,
                     y: r.get(3)?,
                     selector: r.get(9)?,
+                    element: element_of(r, 10)?,
                     label: None,
                     depth: None,
                     name: None,
@@ -80,6 +82,27 @@ fn flag_rage_clicks(tx: &Transaction<'_>, fold: &mut Fold<SqliteKeys>) -> rusqli
         flag.execute(params![FLAG_RAGE_CLICK, row])?;
     }
     Ok(())
+}
+
+/// The element box stored in the four columns `bx, by, bw, bh` from
+/// `first` on.
+pub(super) fn element_of(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Option<Rect>> {
+    Ok(
+        match (
+            r.get::<_, Option<i32>>(first)?,
+            r.get::<_, Option<i32>>(first + 1)?,
+            r.get::<_, Option<u32>>(first + 2)?,
+            r.get::<_, Option<u32>>(first + 3)?,
+        ) {
+            (Some(x), Some(y), Some(width), Some(height)) => Some(Rect {
+                x,
+                y,
+                width,
+                height,
+            }),
+            _ => None,
+        },
+    )
 }
 
 /// A session's contribution to `session_hours`.

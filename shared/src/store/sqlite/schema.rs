@@ -235,6 +235,56 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX layouts_by_time ON layouts (captured_at);
     "#,
+    // 6: clicks anchored to their elements (`heat::Anchor`): the heat cells
+    // keep anchored clicks apart by their selector (0: not anchored), and
+    // `heat_anchors` counts where inside their elements they fell (the
+    // anchor's code, on the grid of `limits::ANCHOR_GRID`). Both back-filled
+    // from the events with `click_anchor`, the engine's SQL face of the rule.
+    r#"
+    CREATE TABLE heat_cells_anchored (
+        page_id      INTEGER NOT NULL,
+        segment      INTEGER NOT NULL,
+        day          INTEGER NOT NULL,
+        selector_id  INTEGER NOT NULL,
+        gx           INTEGER NOT NULL,
+        gy           INTEGER NOT NULL,
+        clicks       INTEGER NOT NULL DEFAULT 0,
+        rage_clicks  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (page_id, segment, day, selector_id, gx, gy)
+    ) WITHOUT ROWID;
+    CREATE TABLE heat_anchors (
+        page_id      INTEGER NOT NULL,
+        segment      INTEGER NOT NULL,
+        day          INTEGER NOT NULL,
+        selector_id  INTEGER NOT NULL,
+        anchor       INTEGER NOT NULL,
+        clicks       INTEGER NOT NULL DEFAULT 0,
+        rage_clicks  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (page_id, segment, day, selector_id, anchor)
+    ) WITHOUT ROWID;
+
+    CREATE TEMP VIEW heat_clicks AS
+        SELECT page_id, selector_id,
+               ts - ((ts % 86400000) + 86400000) % 86400000 AS day,
+               CASE WHEN COALESCE(vw, pw) >= 1024 THEN 0
+                    WHEN COALESCE(vw, pw) >= 768 THEN 1 ELSE 2 END AS segment,
+               max(0, min(199, (x * 200) / pw)) AS gx,
+               max(0, y) / 4 AS gy,
+               (flags & 2) <> 0 AS rage,
+               click_anchor(selector_id, x, y, bx, by, bw, bh) AS anchor
+        FROM events WHERE kind = 1 AND pw > 0 AND x IS NOT NULL AND y IS NOT NULL;
+    INSERT INTO heat_cells_anchored
+        (page_id, segment, day, selector_id, gx, gy, clicks, rage_clicks)
+        SELECT page_id, segment, day, CASE WHEN anchor IS NULL THEN 0 ELSE selector_id END,
+               gx, gy, COUNT(*), SUM(rage)
+        FROM heat_clicks GROUP BY 1, 2, 3, 4, 5, 6;
+    INSERT INTO heat_anchors (page_id, segment, day, selector_id, anchor, clicks, rage_clicks)
+        SELECT page_id, segment, day, selector_id, anchor, COUNT(*), SUM(rage)
+        FROM heat_clicks WHERE anchor IS NOT NULL GROUP BY 1, 2, 3, 4, 5;
+    DROP VIEW heat_clicks;
+    DROP TABLE heat_cells;
+    ALTER TABLE heat_cells_anchored RENAME TO heat_cells;
+    "#,
 ];
 
 /// The version that added the steps, back-filled by code after its script.
@@ -242,6 +292,8 @@ const STEPS_VERSION: i64 = 4;
 
 /// Brings the schema up to [`SCHEMA_VERSION`].
 pub(super) fn migrate(conn: &mut Connection, progress: &dyn Progress) -> Result<(), StoreError> {
+    // Migrations call the engine's SQL functions (`click_anchor`).
+    super::register_functions(conn)?;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::SchemaTooNew {

@@ -254,6 +254,7 @@ fn insert_batch(
             x: event.x,
             y: event.y,
             selector: selector_id,
+            element: rect,
             label,
             depth: event.depth,
             name: event.name.as_deref(),
