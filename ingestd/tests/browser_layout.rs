@@ -384,3 +384,118 @@ async fn a_snapshot_is_asked_for_once_per_page_and_segment_and_again_when_the_pa
     }
     chrome.close().await;
 }
+
+/// A click on one button from a window 1280 px wide and one from 1920 px:
+/// by their own page widths they fall in different columns (the page's
+/// container is centred), and on the heatmap placed over the page's layout
+/// both land inside the button's box.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_button_clicked_at_two_widths_lands_on_its_box_in_the_layout() {
+    use shared::page_key::PagePattern;
+    use shared::store::core::anchoring::{place, selectors_to_place};
+    use shared::store::heat::{FineCell, Scale};
+    use shared::store::layout_query::LayoutQuery;
+    use shared::store::query::{Filter, HeatmapQuery, WidthSegment};
+    use shared::store::sqlite::SqliteReader;
+    use shared::store::EventReader;
+
+    let (daemon, chrome) = setup!();
+    let pages = Pages::start(&daemon).await;
+    let url = pages.url("layout.html");
+    let pattern = PagePattern::new("/layout.html");
+    let desktop_layout = |reader: &SqliteReader| {
+        let query = LayoutQuery {
+            site: None,
+            pages: pattern.clone(),
+            segment: WidthSegment::Desktop,
+        };
+        reader
+            .layout(&query, WidthSegment::Desktop, None)
+            .expect("layouts")
+    };
+
+    for (width, height) in [(1280, 800), (1920, 1000)] {
+        let tab = open_as_visitor(&chrome, &url).await;
+        tab.page
+            .execute(SetDeviceMetricsOverrideParams::new(width, height, 1.0, false))
+            .await
+            .expect("window size");
+        tab.reload().await;
+        if width == 1280 {
+            // The first desktop page view is asked for the snapshot.
+            tab.wait_until("the desktop snapshot", SENT_A_LAYOUT).await;
+            let deadline = Instant::now() + DEADLINE;
+            while desktop_layout(&SqliteReader::open(&daemon.db_path).expect("reader")).is_none() {
+                assert!(Instant::now() < deadline, "no desktop layout stored");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        let clicked = tab
+            .click_element_at("document.querySelector('#buy-sencha')", true, Some([6.0, 5.0]))
+            .await;
+        assert_eq!(clicked.size.viewport[0], width as u32);
+        tab.flush().await;
+        tab.assert_no_tracker_problems();
+    }
+    daemon
+        .wait_for("both clicks", |events| {
+            events
+                .iter()
+                .filter(|e| e.event.kind == EventKind::Click)
+                .count()
+                == 2
+        })
+        .await;
+
+    let reader = SqliteReader::open(&daemon.db_path).expect("reader");
+    let query = HeatmapQuery {
+        pages: pattern.clone(),
+        filter: Filter::default(),
+        segment: WidthSegment::Desktop,
+        columns: 160,
+    };
+    let map = reader.heatmap(&query).expect("heatmap");
+    assert_eq!(map.total_clicks, 2);
+    let columns: Vec<u32> = map.bins.iter().map(|b| b.column).collect();
+    assert!(
+        columns.len() == 2 && columns[0].abs_diff(columns[1]) > 5,
+        "by their own widths the clicks are apart: {:?}",
+        map.bins
+    );
+
+    let layout = desktop_layout(&reader).expect("the desktop layout").layout;
+    let button = layout
+        .boxes
+        .iter()
+        .find(|b| b.selector.ends_with("#buy-sencha"))
+        .unwrap_or_else(|| panic!("the layout has the button: {:?}", layout.boxes))
+        .rect;
+    let anchors = reader
+        .heat_anchors(&query, &selectors_to_place(&map, &layout))
+        .expect("anchors");
+    let placed = place(&map, &anchors, &layout);
+    assert_eq!(placed.anchored_clicks, 2);
+    // The button's cells, by the rule the wireframe outlines it with.
+    let scale = Scale::new(
+        map.columns,
+        i64::from(map.page_width),
+        i64::from(map.page_height),
+    );
+    let corner = |x: i32, y: i32| {
+        let fine = FineCell::of(0, Some(x), Some(y), Some(layout.page.width), None).expect("cell");
+        scale.cell(fine.gx, fine.gy)
+    };
+    let (left, top) = corner(button.x, button.y);
+    let (right, bottom) = corner(
+        button.x + button.width as i32 - 1,
+        button.y + button.height as i32 - 1,
+    );
+    for bin in &placed.map.bins {
+        assert!(
+            (left..=right).contains(&bin.column) && (top..=bottom).contains(&bin.row),
+            "{bin:?} is outside the button's cells {left}..={right} × {top}..={bottom}"
+        );
+    }
+    assert_eq!(placed.map.bins.iter().map(|b| b.clicks).sum::<u64>(), 2);
+    chrome.close().await;
+}
