@@ -718,3 +718,47 @@ pub fn generate(path: &Path, events: u64, mut progress: impl FnMut(u64)) -> u64 
     progress(written);
     written
 }
+
+/// The layout snapshot of a product page `width` px wide on a desktop, with
+/// the boxes the generated clicks name (as [`generate`] places them): what a
+/// site capturing layouts would have stored, for the benchmark's heatmaps
+/// drawn over a layout.
+pub fn product_layout(id: &str, width: u32) -> shared::store::layout_query::SiteLayout {
+    use shared::layout::{BoxKind, Layout, LayoutBox, LayoutEvent};
+    let height = page_height(Template::Product, DeviceClass::Desktop);
+    let boxes = NAV
+        .iter()
+        .chain(elements(Template::Product))
+        .map(|e| LayoutBox {
+            selector: e.selector.to_owned(),
+            kind: BoxKind::Link,
+            label: Some(e.label.to_owned()),
+            rect: Rect {
+                x: (e.x * f64::from(width)) as i32,
+                y: (e.y * f64::from(height)) as i32,
+                width: ((e.w * f64::from(width)) as u32).max(24),
+                height: e.h,
+            },
+        })
+        .collect();
+    let layout = Layout::new(
+        Size {
+            width,
+            height: 900,
+        },
+        Size { width, height },
+        boxes,
+    );
+    shared::store::layout_query::SiteLayout {
+        site: "shop".into(),
+        layout: LayoutEvent {
+            id: id.to_owned(),
+            ts: NOW - 3_600_000,
+            received_at: NOW - 3_600_000,
+            clock_adjusted: false,
+            url: format!("https://{HOST}/product/1"),
+            page_key: format!("{HOST}/product/1"),
+            layout,
+        },
+    }
+}

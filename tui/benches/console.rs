@@ -19,7 +19,7 @@ use shared::store::core::flows;
 use shared::store::flow_query::*;
 use shared::store::query::*;
 use shared::store::sqlite::{SqliteReader, SqliteWriter};
-use shared::store::EventReader;
+use shared::store::{EventReader, EventWriter};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -169,11 +169,17 @@ fn measure(path: &Path, runs: usize) {
 
     // Opening the writer applies any pending migration (not part of a frame).
     let started = Instant::now();
-    drop(SqliteWriter::open(path).expect("open the writer"));
+    let mut writer = SqliteWriter::open(path).expect("open the writer");
     out(
         "open writer (migrations)",
         started.elapsed().as_secs_f64() * 1000.0,
     );
+    // A layout of the product pages at 1440 px (a repeat stores nothing
+    // new), so that heatmaps of them are placed over it.
+    writer
+        .append_with_layouts(&[], &[shop::product_layout("bench-layout", 1440)])
+        .expect("store the product layout");
+    drop(writer);
 
     // Time to first frame: open, first overview query, first render.
     for (label, range) in [("all", Range::All), ("24h", Range::Last(DAY))] {
