@@ -417,7 +417,9 @@ async fn one_button_clicked_at_two_widths_lands_on_its_box_in_the_layout() {
     for (width, height) in [(1280, 800), (1920, 1000)] {
         let tab = open_as_visitor(&chrome, &url).await;
         tab.page
-            .execute(SetDeviceMetricsOverrideParams::new(width, height, 1.0, false))
+            .execute(SetDeviceMetricsOverrideParams::new(
+                width, height, 1.0, false,
+            ))
             .await
             .expect("window size");
         tab.reload().await;
@@ -431,7 +433,11 @@ async fn one_button_clicked_at_two_widths_lands_on_its_box_in_the_layout() {
             }
         }
         let clicked = tab
-            .click_element_at("document.querySelector('#buy-sencha')", true, Some([6.0, 5.0]))
+            .click_element_at(
+                "document.querySelector('#buy-sencha')",
+                true,
+                Some([6.0, 5.0]),
+            )
             .await;
         assert_eq!(clicked.size.viewport[0], width as u32);
         tab.flush().await;

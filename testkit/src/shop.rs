@@ -741,14 +741,7 @@ pub fn product_layout(id: &str, width: u32) -> shared::store::layout_query::Site
             },
         })
         .collect();
-    let layout = Layout::new(
-        Size {
-            width,
-            height: 900,
-        },
-        Size { width, height },
-        boxes,
-    );
+    let layout = Layout::new(Size { width, height: 900 }, Size { width, height }, boxes);
     shared::store::layout_query::SiteLayout {
         site: "shop".into(),
         layout: LayoutEvent {

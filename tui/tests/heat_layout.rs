@@ -130,6 +130,28 @@ fn the_heatmap_json_carries_the_newest_layout_or_the_one_asked_for() {
         .sum();
     assert!(off > 0 && on > 0, "{elements:?}");
     assert_eq!(map["clicks_off_layout"], off);
+    // Every click on an element the layout has is placed on its box (the
+    // fixture's clicks all name a box): the Basic button's click, at the
+    // centre of its own 20 px box, is drawn at the centre of the button.
+    assert_eq!(without["anchored_clicks"], 0);
+    assert_eq!(map["anchored_clicks"], on);
+    let scale = shared::store::heat::Scale::new(
+        map["columns"].as_u64().unwrap_or_default() as u32,
+        map["page_width"].as_i64().unwrap_or_default(),
+        map["page_height"].as_i64().unwrap_or_default(),
+    );
+    let fine =
+        shared::store::heat::FineCell::of(0, Some(260 + 61), Some(880 + 20), Some(1280), None)
+            .expect("a cell");
+    let (column, row) = scale.cell(fine.gx, fine.gy);
+    let bins = map["bins"].as_array().cloned().unwrap_or_default();
+    assert!(
+        bins.iter()
+            .any(|b| b["column"] == column && b["row"] == row && b["clicks"] == 1),
+        "no click at the button's centre ({column}, {row}): {bins:?}"
+    );
+    let placed: u64 = bins.iter().filter_map(|b| b["clicks"].as_u64()).sum();
+    assert_eq!(placed, map["total_clicks"].as_u64().unwrap_or_default());
 
     let version = old.layout.layout.fingerprint.to_string();
     let older = heatmap_json(&fixture, Some(&version)).expect("heatmap");
