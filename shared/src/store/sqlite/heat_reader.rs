@@ -7,13 +7,13 @@
 
 use super::heat_rollups::NOT_ANCHORED;
 use super::reader::{session_conditions, text, Conditions, SqliteReader};
+use super::rollups::element_of;
 use crate::event::FLAG_RAGE_CLICK;
-use crate::limits::{HEAT_GRID_X, HEAT_GRID_Y_PX};
 use crate::store::core::heatmap::{
     self, AnchorRow, CellRow, ElementRow, ExtentRow, HeatPart, HeatSource,
 };
 use crate::store::flow_query::FastMap;
-use crate::store::heat::{segment_code, Anchor, Scale};
+use crate::store::heat::{click_anchor, segment_code, Anchor, FineCell, Scale};
 use crate::store::query::{Heatmap, HeatmapQuery, WidthSegment};
 use crate::store::StoreError;
 use rusqlite::params_from_iter;
@@ -31,12 +31,45 @@ struct Part {
     /// Column expressions of this source.
     clicks: String,
     rage: String,
-    gx: String,
-    gy: String,
-    /// The anchor selector's id ([`NOT_ANCHORED`] for clicks not anchored)
-    /// and the anchor's code (NULL when not anchored).
-    anchor_selector: String,
-    anchor: String,
+}
+
+/// The columns a raw click is placed from ([`raw_click`]): placed in Rust
+/// by the store's own rules, so no rule is restated in SQL.
+const RAW_CLICK_COLUMNS: &str = "e.selector_id, e.x, e.y, e.pw, e.bx, e.by, e.bw, e.bh, e.flags";
+
+/// A click or a rollup row as the cells and anchors count it.
+struct Placed {
+    /// The anchor selector's id ([`NOT_ANCHORED`] when not anchored).
+    selector: i64,
+    gx: i64,
+    gy: i64,
+    anchor: Option<Anchor>,
+    clicks: u64,
+    rage_clicks: u64,
+}
+
+/// A raw click's row of [`RAW_CLICK_COLUMNS`], placed; `None` when it
+/// cannot be (the query's conditions leave none such).
+fn raw_click(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Placed>> {
+    let (selector, x, y): (Option<i64>, Option<i32>, Option<i32>) =
+        (r.get(0)?, r.get(1)?, r.get(2)?);
+    let Some(cell) = FineCell::of(0, x, y, r.get(3)?, None) else {
+        return Ok(None);
+    };
+    let anchored = click_anchor(selector, x, y, element_of(r, 4)?);
+    let flags: i64 = r.get(8)?;
+    Ok(Some(Placed {
+        selector: anchored.map_or(NOT_ANCHORED, |(s, _)| s),
+        gx: cell.gx,
+        gy: cell.gy,
+        anchor: anchored.map(|(_, a)| a),
+        clicks: 1,
+        rage_clicks: u64::from(flags & FLAG_RAGE_CLICK != 0),
+    }))
+}
+
+fn count(v: i64) -> u64 {
+    v.max(0) as u64
 }
 
 impl Part {
@@ -91,23 +124,37 @@ impl HeatSource for SqliteReader {
         // The rows are grouped here, by `Scale::cell`, not in SQL: SQLite
         // groups by sorting, and a hash is several times faster over the
         // million rows of a busy pattern.
-        let sql = format!(
-            "SELECT {anchor}, {gx}, {gy}, {clicks}, {rage} {from}",
-            anchor = part.anchor_selector,
-            gx = part.gx,
-            gy = part.gy,
-            clicks = part.clicks,
-            rage = part.rage,
-            from = part.source_sql("heat_cells", ""),
-        );
+        let sql = if part.raw {
+            format!("SELECT {RAW_CLICK_COLUMNS} {}", part.source_sql("", ""))
+        } else {
+            format!(
+                "SELECT selector_id, gx, gy, clicks, rage_clicks {}",
+                part.source_sql("heat_cells", "")
+            )
+        };
         let mut sums: FastMap<(i64, u32, u32), (u64, u64)> = FastMap::default();
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(part.params.iter()))?;
         while let Some(r) = rows.next()? {
-            let (column, row) = scale.cell(r.get(1)?, r.get(2)?);
-            let sum = sums.entry((r.get(0)?, column, row)).or_default();
-            sum.0 += r.get::<_, i64>(3)?.max(0) as u64;
-            sum.1 += r.get::<_, i64>(4)?.max(0) as u64;
+            let placed = if part.raw {
+                match raw_click(r)? {
+                    Some(p) => p,
+                    None => continue,
+                }
+            } else {
+                Placed {
+                    selector: r.get(0)?,
+                    gx: r.get(1)?,
+                    gy: r.get(2)?,
+                    anchor: None,
+                    clicks: count(r.get(3)?),
+                    rage_clicks: count(r.get(4)?),
+                }
+            };
+            let (column, row) = scale.cell(placed.gx, placed.gy);
+            let sum = sums.entry((placed.selector, column, row)).or_default();
+            sum.0 += placed.clicks;
+            sum.1 += placed.rage_clicks;
         }
         let names = self.selector_names(sums.keys().map(|k| k.0))?;
         Ok(sums
@@ -142,7 +189,6 @@ impl HeatSource for SqliteReader {
             clicks = part.clicks,
             rage = part.rage,
         );
-        let count = |v: i64| v.max(0) as u64;
         self.query_rows(&sql, &part.params, |r| {
             Ok(ElementRow {
                 selector: r.get(0)?,
@@ -162,37 +208,43 @@ impl HeatSource for SqliteReader {
         let mut part = sql_part(query, part);
         let wanted = serde_json::to_string(selectors)
             .map_err(|e| StoreError::Corrupt(format!("selectors: {e}")))?;
-        let selector = if part.raw {
-            "e.selector_id"
-        } else {
-            "selector_id"
-        };
         // The selectors' ids by one parameter: a layout may name hundreds.
-        let condition = format!(
-            " AND {anchor} IS NOT NULL AND {selector} IN
-                 (SELECT id FROM selectors WHERE value IN (SELECT value FROM json_each(?)))",
-            anchor = part.anchor,
-        );
+        let among = "IN (SELECT id FROM selectors WHERE value IN (SELECT value FROM json_each(?)))";
         part.params.push(Value::Text(wanted));
-        let from = if part.raw {
-            part.source_sql("", &condition)
-        } else {
-            format!("{}{condition}", part.source_sql("heat_anchors", ""))
-        };
         // Grouped here, as the cells are.
-        let sql = format!(
-            "SELECT {selector}, {anchor}, {clicks}, {rage} {from}",
-            anchor = part.anchor,
-            clicks = part.clicks,
-            rage = part.rage,
-        );
+        let sql = if part.raw {
+            let condition = format!(" AND e.selector_id {among}");
+            format!(
+                "SELECT {RAW_CLICK_COLUMNS} {}",
+                part.source_sql("", &condition)
+            )
+        } else {
+            format!(
+                "SELECT selector_id, anchor, clicks, rage_clicks {} AND selector_id {among}",
+                part.source_sql("heat_anchors", "")
+            )
+        };
         let mut sums: FastMap<(i64, i64), (u64, u64)> = FastMap::default();
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(part.params.iter()))?;
         while let Some(r) = rows.next()? {
-            let sum = sums.entry((r.get(0)?, r.get(1)?)).or_default();
-            sum.0 += r.get::<_, i64>(2)?.max(0) as u64;
-            sum.1 += r.get::<_, i64>(3)?.max(0) as u64;
+            let (key, clicks, rage) = if part.raw {
+                match raw_click(r)? {
+                    Some(Placed {
+                        selector,
+                        anchor: Some(anchor),
+                        clicks,
+                        rage_clicks,
+                        ..
+                    }) => ((selector, anchor.code()), clicks, rage_clicks),
+                    _ => continue,
+                }
+            } else {
+                ((r.get(0)?, r.get(1)?), count(r.get(2)?), count(r.get(3)?))
+            };
+            let sum = sums.entry(key).or_default();
+            sum.0 += clicks;
+            sum.1 += rage;
         }
         let names = self.selector_names(sums.keys().map(|k| k.0))?;
         Ok(sums
@@ -233,9 +285,6 @@ impl SqliteReader {
     }
 }
 
-/// The anchor code of a raw click ([`super::register_functions`]).
-const RAW_ANCHOR: &str = "click_anchor(e.selector_id, e.x, e.y, e.bx, e.by, e.bw, e.bh)";
-
 /// The pages of the query, as a subquery over `pages`.
 fn pages_sql(query: &HeatmapQuery) -> (String, Vec<Value>) {
     let mut sql = "SELECT id FROM pages WHERE page_match(?, key)".to_owned();
@@ -270,10 +319,6 @@ fn sql_part(query: &HeatmapQuery, part: HeatPart) -> Part {
                 raw: false,
                 clicks: "clicks".to_owned(),
                 rage: "rage_clicks".to_owned(),
-                gx: "gx".to_owned(),
-                gy: "gy".to_owned(),
-                anchor_selector: "selector_id".to_owned(),
-                anchor: "anchor".to_owned(),
             }
         }
         HeatPart::Raw { outside, joined } => raw_part(query, &pages, page_params, outside, joined),
@@ -333,14 +378,5 @@ fn raw_part(
         raw: true,
         clicks: "1".to_owned(),
         rage: format!("(e.flags & {FLAG_RAGE_CLICK} <> 0)"),
-        gx: format!(
-            "max(0, min({}, e.x * {HEAT_GRID_X} / e.pw))",
-            HEAT_GRID_X - 1
-        ),
-        gy: format!("(max(0, e.y) / {HEAT_GRID_Y_PX})"),
-        anchor_selector: format!(
-            "CASE WHEN {RAW_ANCHOR} IS NULL THEN {NOT_ANCHORED} ELSE e.selector_id END"
-        ),
-        anchor: RAW_ANCHOR.to_owned(),
     }
 }
