@@ -5,6 +5,9 @@
 //! cargo bench -p ingestd --bench ingest [-- --seconds 5 --connections 64]
 //! ```
 //!
+//! `--daemon PATH` runs another build of `ingestd` (a copy of an earlier
+//! one, say) under the same load, so two builds compare in one sitting.
+//!
 //! Phases, each on the same daemon process and database file:
 //! 1. `GET /healthz` at full speed: the HTTP ceiling of this machine;
 //! 2. single-event `POST /api/events`, keep-alive, `--connections` concurrent;
@@ -26,6 +29,7 @@ struct Options {
     seconds: f64,
     connections: usize,
     extra_daemon_args: Vec<String>,
+    daemon: std::path::PathBuf,
 }
 
 fn options() -> Options {
@@ -33,6 +37,7 @@ fn options() -> Options {
         seconds: 5.0,
         connections: 64,
         extra_daemon_args: Vec::new(),
+        daemon: env!("CARGO_BIN_EXE_ingestd").into(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -50,6 +55,7 @@ fn options() -> Options {
                     .unwrap_or(o.connections)
             }
             "--daemon-arg" => o.extra_daemon_args.extend(args.next()),
+            "--daemon" => o.daemon = args.next().map_or(o.daemon, Into::into),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -69,14 +75,14 @@ impl Drop for Daemon {
     }
 }
 
-fn start_daemon(extra: &[String]) -> Daemon {
+fn start_daemon(program: &std::path::Path, extra: &[String]) -> Daemon {
     let dir = tempfile::tempdir().expect("temp dir");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let child = Command::new(env!("CARGO_BIN_EXE_ingestd"))
+    let child = Command::new(program)
         .args([
             "--listen",
             &addr.to_string(),
@@ -321,7 +327,7 @@ fn report(name: &str, r: &PhaseResult) -> f64 {
 
 fn main() {
     let o = options();
-    let daemon = start_daemon(&o.extra_daemon_args);
+    let daemon = start_daemon(&o.daemon, &o.extra_daemon_args);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
