@@ -391,7 +391,10 @@ mod tests {
         rage.kind = EventKind::Click;
         second.add_rage(&rage);
         totals.apply(&second.sessions[&1]);
-        assert_eq!((totals.events, totals.page_views, totals.rage_clicks), (4, 4, 1));
+        assert_eq!(
+            (totals.events, totals.page_views, totals.rage_clicks),
+            (4, 4, 1)
+        );
         assert_eq!((totals.start, totals.end), (10, 20));
         assert_eq!((totals.entry_ts, totals.entry_page), (Some(10), Some("/a")));
         assert_eq!(totals.referrer.as_deref(), Some("b.example"));

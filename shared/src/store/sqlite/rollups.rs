@@ -39,16 +39,25 @@ pub(super) fn apply(
     apply_page_deltas(tx, &fold.pages, &visitors)
 }
 
+/// The clicks of a session in a time window. The kind is written into the
+/// statement, not bound: a bound value that the partial index
+/// `clicks_by_page` (`WHERE kind = 1`) is judged by makes SQLite compile the
+/// statement again on every execution.
+fn rage_window_sql() -> String {
+    format!(
+        "SELECT id, ts, x, y, flags, page_id, pw, ph, vw, selector_id FROM events
+         WHERE session_id = ?1 AND ts BETWEEN ?2 AND ?3 AND kind = {}",
+        EventKind::Click.code()
+    )
+}
+
 /// Re-judges the clicks around each session's new clicks and flags the new
 /// rage clicks (the judge counts them into `fold`).
 fn flag_rage_clicks(tx: &Transaction<'_>, fold: &mut Fold<SqliteKeys>) -> rusqlite::Result<()> {
-    let mut select = tx.prepare_cached(
-        "SELECT id, ts, x, y, flags, page_id, pw, ph, vw, selector_id FROM events
-         WHERE session_id = ?1 AND ts BETWEEN ?2 AND ?3 AND kind = ?4",
-    )?;
+    let mut select = tx.prepare_cached(&rage_window_sql())?;
     let mut clicks = Vec::new();
     for (session_id, lo, hi) in fold.rage_windows() {
-        let rows = select.query_map(params![session_id, lo, hi, EventKind::Click.code()], |r| {
+        let rows = select.query_map(params![session_id, lo, hi], |r| {
             let id: i64 = r.get(0)?;
             let flags: i64 = r.get(4)?;
             let page_size = match (r.get::<_, Option<u32>>(6)?, r.get::<_, Option<u32>>(7)?) {
@@ -470,4 +479,64 @@ struct PageTotalsDelta {
     rage_clicks: i64,
     scroll: Vec<f64>,
     scroll_count: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{ClientInfo, Event, EventBatch};
+    use crate::store::sqlite::SqliteWriter;
+    use crate::store::EventWriter;
+    use rusqlite::StatementStatus;
+
+    fn click(id: usize, ts: i64) -> Event {
+        Event {
+            id: format!("c{id}"),
+            kind: EventKind::Click,
+            ts,
+            received_at: ts,
+            clock_adjusted: false,
+            url: "https://a.example/".into(),
+            page_key: "a.example/".into(),
+            title: None,
+            referrer: None,
+            viewport: Some(Size {
+                width: 1280,
+                height: 800,
+            }),
+            page: Some(Size {
+                width: 1280,
+                height: 3000,
+            }),
+            x: Some(100),
+            y: Some(200),
+            target: None,
+            depth: None,
+            name: None,
+            props: None,
+        }
+    }
+
+    #[test]
+    fn the_rage_window_query_is_compiled_once() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut writer = SqliteWriter::open(&dir.path().join("a.db")).expect("writer");
+        for i in 0..5 {
+            let batch = EventBatch {
+                site: "a".into(),
+                session_id: "s".into(),
+                visitor_id: "v".into(),
+                client: ClientInfo::default(),
+                events: vec![click(i, 1_767_225_600_000 + i as i64 * 100)],
+            };
+            writer.append(&[batch]).expect("append");
+        }
+        let conn = writer.connection();
+        let rage: i64 = conn
+            .query_row("SELECT SUM(rage_clicks) FROM sessions", [], |r| r.get(0))
+            .expect("sessions");
+        assert_eq!(rage, 5, "the clicks were judged");
+        let select = conn.prepare_cached(&rage_window_sql()).expect("cached");
+        assert_eq!(select.get_status(StatementStatus::RePrepare), 0);
+    }
 }
