@@ -120,6 +120,40 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
+/// CPU time the daemon's writer thread has used so far: with other work on
+/// the machine, its time per event is steadier than the rates.
+fn writer_cpu(pid: u32) -> Option<Duration> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    for task in tasks.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).ok()?;
+        if comm.trim() != "ingestd-writer" {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+        // Fields after the command's closing parenthesis; utime and stime
+        // are the 14th and 15th of the whole line, in clock ticks (100/s).
+        let rest = stat.rsplit_once(')')?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: u64 =
+            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        return Some(Duration::from_millis(ticks * 10));
+    }
+    None
+}
+
+/// Prints the writer's CPU time per event of a phase.
+fn report_writer(before: Option<Duration>, after: Option<Duration>, r: &PhaseResult) {
+    if let (Some(before), Some(after)) = (before, after) {
+        let used = after.saturating_sub(before);
+        println!(
+            "{:<34} writer CPU {:>6.1} µs per event ({:.0} % of one core)",
+            "",
+            used.as_secs_f64() * 1e6 / (r.events.max(1) as f64),
+            used.as_secs_f64() * 100.0 / r.elapsed.as_secs_f64()
+        );
+    }
+}
+
 /// What one phase sends.
 #[derive(Clone, Copy)]
 enum Load {
@@ -351,6 +385,8 @@ fn main() {
         .await;
         let health = run_phase(daemon.addr, Load::Health, o.connections, o.seconds, None).await;
         let health_rate = report("GET /healthz", &health);
+        let pid = daemon.child.id();
+        let cpu = writer_cpu(pid);
         let single = run_phase(
             daemon.addr,
             Load::Events { per_request: 1 },
@@ -360,6 +396,8 @@ fn main() {
         )
         .await;
         let single_rate = report("POST 1 event", &single);
+        let cpu_single = writer_cpu(pid);
+        report_writer(cpu, cpu_single, &single);
         let batched = run_phase(
             daemon.addr,
             Load::Events { per_request: 20 },
@@ -369,6 +407,7 @@ fn main() {
         )
         .await;
         report("POST 20 events", &batched);
+        report_writer(cpu_single, writer_cpu(pid), &batched);
         let half = single_rate / 2.0;
         let interval = Duration::from_secs_f64(o.connections as f64 / half.max(1.0));
         let paced = run_phase(
