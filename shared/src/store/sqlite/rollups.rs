@@ -517,6 +517,102 @@ mod tests {
         }
     }
 
+    fn event(id: &str, kind: EventKind, ts: i64) -> Event {
+        let mut e = click(0, ts);
+        e.id = id.to_owned();
+        e.kind = kind;
+        if kind != EventKind::Click {
+            (e.x, e.y) = (None, None);
+        }
+        if kind == EventKind::PageView {
+            e.referrer = Some("https://b.example/".into());
+        }
+        if kind == EventKind::Scroll {
+            e.depth = Some(0.5);
+        }
+        e
+    }
+
+    /// The session rollups and non-empty hourly shares of a database.
+    fn rollup_rows(writer: &SqliteWriter) -> (Vec<Vec<Option<i64>>>, Vec<Vec<String>>) {
+        let conn = writer.connection();
+        let sessions = conn
+            .prepare(
+                "SELECT events, page_views, clicks, rage_clicks, start_ts, end_ts, entry_ts,
+                     entry_page_id, exit_ts, exit_page_id, last_rage_ts, quick_backs,
+                     length(referrer)
+                 FROM sessions ORDER BY session_key",
+            )
+            .and_then(|mut s| {
+                s.query_map([], |r| (0..13).map(|i| r.get(i)).collect())?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .expect("sessions");
+        let hours = conn
+            .prepare(
+                "SELECT hour || ' ' || referrer || ' ' || sessions || ' ' || page_views || ' ' ||
+                     clicks || ' ' || bounced || ' ' || viewed || ' ' || duration_sum
+                 FROM session_hours
+                 WHERE sessions <> 0 OR page_views <> 0 OR clicks <> 0 OR duration_sum <> 0
+                 ORDER BY 1",
+            )
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok(vec![r.get::<_, String>(0)?]))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .expect("hours");
+        (sessions, hours)
+    }
+
+    #[test]
+    fn sessions_written_from_memory_match_one_commit_of_the_same_events() {
+        let hour = 1_767_225_600_000i64;
+        // Later commits without page views write the remembered row; one
+        // moves the start into the previous hour, one holds a rage burst.
+        let commits: Vec<Vec<(&str, &str, EventKind, i64)>> = vec![
+            vec![
+                ("s1", "a", EventKind::PageView, hour + 500),
+                ("s1", "b", EventKind::Click, hour + 600),
+                ("s2", "c", EventKind::PageView, hour + 700),
+            ],
+            vec![
+                ("s1", "d", EventKind::Click, hour + 700),
+                ("s1", "e", EventKind::Click, hour + 800),
+                ("s2", "f", EventKind::Scroll, hour + 900),
+            ],
+            vec![("s1", "g", EventKind::Scroll, hour - 500)],
+            vec![
+                ("s1", "h", EventKind::Click, hour + 60_000),
+                ("s2", "i", EventKind::PageView, hour + 60_000),
+                ("s1", "a", EventKind::PageView, hour + 500),
+            ],
+        ];
+        let batches = |events: &[(&str, &str, EventKind, i64)]| -> Vec<EventBatch> {
+            events
+                .iter()
+                .map(|(session, id, kind, ts)| EventBatch {
+                    site: "a".into(),
+                    session_id: (*session).into(),
+                    visitor_id: "v".into(),
+                    client: ClientInfo::default(),
+                    events: vec![event(id, *kind, *ts)],
+                })
+                .collect()
+        };
+        let dir = tempfile::tempdir().expect("dir");
+        let mut several = SqliteWriter::open(&dir.path().join("several.db")).expect("writer");
+        for commit in &commits {
+            several.append(&batches(commit)).expect("append");
+        }
+        let mut once = SqliteWriter::open(&dir.path().join("once.db")).expect("writer");
+        once.append(&batches(&commits.concat())).expect("append");
+        let (sessions, hours) = rollup_rows(&several);
+        assert_eq!((sessions.clone(), hours.clone()), rollup_rows(&once));
+        // s1: 6 stored events (the resent page view is a duplicate), 3 rage clicks.
+        assert_eq!(sessions[0][..4], [Some(6), Some(1), Some(4), Some(3)]);
+        assert_eq!(hours.len(), 2, "{hours:?}");
+    }
+
     #[test]
     fn the_rage_window_query_is_compiled_once() {
         let dir = tempfile::tempdir().expect("dir");
