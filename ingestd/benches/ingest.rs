@@ -5,6 +5,9 @@
 //! cargo bench -p ingestd --bench ingest [-- --seconds 5 --connections 64]
 //! ```
 //!
+//! `--daemon PATH` runs another build of `ingestd` (a copy of an earlier
+//! one, say) under the same load, so two builds compare in one sitting.
+//!
 //! Phases, each on the same daemon process and database file:
 //! 1. `GET /healthz` at full speed: the HTTP ceiling of this machine;
 //! 2. single-event `POST /api/events`, keep-alive, `--connections` concurrent;
@@ -26,6 +29,7 @@ struct Options {
     seconds: f64,
     connections: usize,
     extra_daemon_args: Vec<String>,
+    daemon: std::path::PathBuf,
 }
 
 fn options() -> Options {
@@ -33,6 +37,7 @@ fn options() -> Options {
         seconds: 5.0,
         connections: 64,
         extra_daemon_args: Vec::new(),
+        daemon: env!("CARGO_BIN_EXE_ingestd").into(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -50,6 +55,7 @@ fn options() -> Options {
                     .unwrap_or(o.connections)
             }
             "--daemon-arg" => o.extra_daemon_args.extend(args.next()),
+            "--daemon" => o.daemon = args.next().map_or(o.daemon, Into::into),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -69,14 +75,14 @@ impl Drop for Daemon {
     }
 }
 
-fn start_daemon(extra: &[String]) -> Daemon {
+fn start_daemon(program: &std::path::Path, extra: &[String]) -> Daemon {
     let dir = tempfile::tempdir().expect("temp dir");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let child = Command::new(env!("CARGO_BIN_EXE_ingestd"))
+    let child = Command::new(program)
         .args([
             "--listen",
             &addr.to_string(),
@@ -112,6 +118,40 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .nth(1)?
         .parse()
         .ok()
+}
+
+/// CPU time the daemon's writer thread has used so far: with other work on
+/// the machine, its time per event is steadier than the rates.
+fn writer_cpu(pid: u32) -> Option<Duration> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    for task in tasks.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).ok()?;
+        if comm.trim() != "ingestd-writer" {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+        // Fields after the command's closing parenthesis; utime and stime
+        // are the 14th and 15th of the whole line, in clock ticks (100/s).
+        let rest = stat.rsplit_once(')')?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: u64 =
+            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        return Some(Duration::from_millis(ticks * 10));
+    }
+    None
+}
+
+/// Prints the writer's CPU time per event of a phase.
+fn report_writer(before: Option<Duration>, after: Option<Duration>, r: &PhaseResult) {
+    if let (Some(before), Some(after)) = (before, after) {
+        let used = after.saturating_sub(before);
+        println!(
+            "{:<34} writer CPU {:>6.1} µs per event ({:.0} % of one core)",
+            "",
+            used.as_secs_f64() * 1e6 / (r.events.max(1) as f64),
+            used.as_secs_f64() * 100.0 / r.elapsed.as_secs_f64()
+        );
+    }
 }
 
 /// What one phase sends.
@@ -321,7 +361,7 @@ fn report(name: &str, r: &PhaseResult) -> f64 {
 
 fn main() {
     let o = options();
-    let daemon = start_daemon(&o.extra_daemon_args);
+    let daemon = start_daemon(&o.daemon, &o.extra_daemon_args);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -345,6 +385,8 @@ fn main() {
         .await;
         let health = run_phase(daemon.addr, Load::Health, o.connections, o.seconds, None).await;
         let health_rate = report("GET /healthz", &health);
+        let pid = daemon.child.id();
+        let cpu = writer_cpu(pid);
         let single = run_phase(
             daemon.addr,
             Load::Events { per_request: 1 },
@@ -354,6 +396,8 @@ fn main() {
         )
         .await;
         let single_rate = report("POST 1 event", &single);
+        let cpu_single = writer_cpu(pid);
+        report_writer(cpu, cpu_single, &single);
         let batched = run_phase(
             daemon.addr,
             Load::Events { per_request: 20 },
@@ -363,6 +407,7 @@ fn main() {
         )
         .await;
         report("POST 20 events", &batched);
+        report_writer(cpu_single, writer_cpu(pid), &batched);
         let half = single_rate / 2.0;
         let interval = Duration::from_secs_f64(o.connections as f64 / half.max(1.0));
         let paced = run_phase(

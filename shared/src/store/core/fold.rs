@@ -128,6 +128,56 @@ impl<P> Default for SessionDelta<P> {
     }
 }
 
+/// A session's rollup as stored, for an engine that keeps it in memory and
+/// writes it whole: [`SessionTotals::apply`] combines a commit's delta with
+/// it by the rules above (steps and quick backs aside: they merge by
+/// [`super::steps::merge`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionTotals<P> {
+    pub events: i64,
+    pub page_views: i64,
+    pub clicks: i64,
+    pub rage_clicks: i64,
+    /// Earliest and latest event time (`i64::MAX` / `i64::MIN` when none).
+    pub start: i64,
+    pub end: i64,
+    pub entry_ts: Option<i64>,
+    pub entry_page: Option<P>,
+    /// The entry's external referrer host.
+    pub referrer: Option<String>,
+    pub exit_ts: Option<i64>,
+    pub exit_page: Option<P>,
+    pub last_rage: Option<i64>,
+}
+
+impl<P: Clone> SessionTotals<P> {
+    /// Adds a commit's delta. The delta's events were stored after every
+    /// event already counted, so on equal times the stored entry stays and
+    /// the new exit wins.
+    pub fn apply(&mut self, d: &SessionDelta<P>) {
+        self.events += d.events;
+        self.page_views += d.page_views;
+        self.clicks += d.clicks;
+        self.rage_clicks += d.rage_clicks;
+        self.start = self.start.min(d.start);
+        self.end = self.end.max(d.end);
+        if let Some(entry) = &d.entry {
+            if self.entry_ts.is_none_or(|ts| entry.ts < ts) {
+                self.entry_ts = Some(entry.ts);
+                self.entry_page = Some(entry.page.clone());
+                self.referrer.clone_from(&entry.referrer);
+            }
+        }
+        if let Some(exit) = &d.exit {
+            if self.exit_ts.is_none_or(|ts| exit.ts >= ts) {
+                self.exit_ts = Some(exit.ts);
+                self.exit_page = Some(exit.page.clone());
+            }
+        }
+        self.last_rage = self.last_rage.max(d.last_rage);
+    }
+}
+
 /// Changes to one (session, page) rollup row.
 #[derive(Debug, Clone, Default)]
 pub struct PageDelta {
@@ -323,6 +373,52 @@ mod tests {
         assert_eq!(s.exit.as_ref().map(|e| e.page), Some("/c"));
         assert_eq!((s.start, s.end, s.page_views), (10, 20, 4));
         assert_eq!(fold.pages[&(1, "/b")].first_ts, 20);
+    }
+
+    #[test]
+    fn totals_keep_the_first_entry_and_take_the_last_exit_across_commits() {
+        let mut first = Fold::<Test>::default();
+        first.add(&view("/a", 10, 1));
+        first.add(&view("/b", 20, 2));
+        let mut totals = SessionTotals {
+            events: 0,
+            page_views: 0,
+            clicks: 0,
+            rage_clicks: 0,
+            start: i64::MAX,
+            end: i64::MIN,
+            entry_ts: None,
+            entry_page: None,
+            referrer: None,
+            exit_ts: None,
+            exit_page: None,
+            last_rage: Some(5),
+        };
+        totals.apply(&first.sessions[&1]);
+        // A later commit: equal times, then an earlier page view.
+        let mut second = Fold::<Test>::default();
+        second.add(&view("/c", 10, 3));
+        second.add(&view("/d", 20, 4));
+        let mut rage = view("/d", 15, 5);
+        rage.kind = EventKind::Click;
+        second.add_rage(&rage);
+        totals.apply(&second.sessions[&1]);
+        assert_eq!(
+            (totals.events, totals.page_views, totals.rage_clicks),
+            (4, 4, 1)
+        );
+        assert_eq!((totals.start, totals.end), (10, 20));
+        assert_eq!((totals.entry_ts, totals.entry_page), (Some(10), Some("/a")));
+        assert_eq!(totals.referrer.as_deref(), Some("b.example"));
+        assert_eq!((totals.exit_ts, totals.exit_page), (Some(20), Some("/d")));
+        assert_eq!(totals.last_rage, Some(15));
+        let mut third = Fold::<Test>::default();
+        let mut early = view("/e", 5, 6);
+        early.referrer = None;
+        third.add(&early);
+        totals.apply(&third.sessions[&1]);
+        assert_eq!((totals.entry_page, totals.referrer), (Some("/e"), None));
+        assert_eq!((totals.start, totals.exit_page), (5, Some("/d")));
     }
 
     #[test]

@@ -70,8 +70,12 @@ pub struct ClickPoint {
 /// Rows of the clicks that belong to some burst. `clicks` must be in time order.
 pub fn rage_rows(clicks: &[ClickPoint]) -> Vec<i64> {
     let mut flagged = vec![false; clicks.len()];
-    let near =
-        |a: &ClickPoint, b: &ClickPoint| (a.x - b.x).hypot(a.y - b.y) <= RAGE_CLICK_RADIUS_PX;
+    // Squared distances: exact for pixel coordinates, and cheaper than `hypot`
+    // on the writer's path (every click is compared with its neighbours).
+    let near = |a: &ClickPoint, b: &ClickPoint| {
+        let (dx, dy) = (a.x - b.x, a.y - b.y);
+        dx * dx + dy * dy <= RAGE_CLICK_RADIUS_PX * RAGE_CLICK_RADIUS_PX
+    };
     let mut burst: Vec<usize> = Vec::new();
     for start in 0..clicks.len() {
         burst.clear();

@@ -1,6 +1,7 @@
 //! Ids of sites, pages, selectors and sessions, interned in their own tables
-//! and remembered between transactions.
+//! and remembered between transactions, with the session rows last written.
 
+use super::rollups::SessionRow;
 use crate::event::EventBatch;
 use rusqlite::{params, Transaction};
 use std::collections::HashMap;
@@ -16,10 +17,16 @@ pub(super) struct InternCache {
     /// Site → session key → row.
     sessions: HashMap<i64, HashMap<String, i64>>,
     remembered: usize,
+    /// Session row → the row as last written.
+    session_rows: HashMap<i64, SessionRow>,
 }
 
 /// Beyond this many remembered ids, the cache starts over.
 const INTERN_CACHE_LIMIT: usize = 100_000;
+
+/// Beyond this many remembered session rows, they start over. Far fewer than
+/// ids: a row is larger, and only sessions still receiving events gain from it.
+const SESSION_ROW_LIMIT: usize = 10_000;
 
 impl InternCache {
     pub(super) fn clear(&mut self) {
@@ -28,6 +35,20 @@ impl InternCache {
         self.selectors.clear();
         self.sessions.clear();
         self.remembered = 0;
+        self.session_rows.clear();
+    }
+
+    /// The session row as last written, if remembered; the caller keeps it
+    /// again once written.
+    pub(super) fn take_session_row(&mut self, id: i64) -> Option<SessionRow> {
+        self.session_rows.remove(&id)
+    }
+
+    pub(super) fn keep_session_row(&mut self, id: i64, row: SessionRow) {
+        if self.session_rows.len() >= SESSION_ROW_LIMIT {
+            self.session_rows.clear();
+        }
+        self.session_rows.insert(id, row);
     }
 
     /// Starts over when too much is remembered; the next lookups go to the database.
@@ -151,6 +172,8 @@ impl InternCache {
             )?
             .execute([session_id])?;
         if deleted > 0 {
+            // Its row id may be given to the next new session.
+            self.session_rows.remove(&session_id);
             if let Some(sessions) = self.sessions.get_mut(&site_id) {
                 sessions.remove(&batch.session_id);
             }

@@ -7,7 +7,7 @@
 //! [`Progress`] in sessions, out of the count taken before the first.
 
 use super::heat_rollups::{self, SqliteHeat};
-use super::rollups::{element_of, HourShare};
+use super::rollups::{element_of, HourDeltas, HourShare};
 use crate::event::{EventKind, FLAG_RAGE_CLICK};
 use crate::progress::Progress;
 use crate::store::heat::{click_anchor, FineCell};
@@ -90,9 +90,11 @@ fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
         let shares = stmt
             .query_map([], HourShare::read)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut hours = HourDeltas::default();
         for share in shares {
-            share.add(tx, -1)?;
+            share.add(&mut hours, -1);
         }
+        hours.write(tx)?;
     }
 
     // Heatmap rollups: take the clicks out, then redo what a sum cannot undo.

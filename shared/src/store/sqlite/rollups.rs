@@ -3,9 +3,10 @@
 //! the fold), then the heatmap rollups, the sessions with their share of
 //! `session_hours`, and the per-session pages with their all-time totals.
 
+use super::intern::InternCache;
 use super::{heat_rollups, steps};
 use crate::event::{EventKind, Rect, Size, FLAG_RAGE_CLICK};
-use crate::store::core::fold::{Fact, Fold, Keys, PageDelta, SessionDelta};
+use crate::store::core::fold::{Fact, Fold, Keys, PageDelta, SessionDelta, SessionTotals};
 use crate::store::core::rage::{self, Candidate};
 use crate::store::query::DIRECT_REFERRER;
 use rusqlite::{params, Transaction};
@@ -21,28 +22,42 @@ impl Keys for SqliteKeys {
 }
 
 /// Writes every rollup change of a commit.
-pub(super) fn apply(tx: &Transaction<'_>, mut fold: Fold<SqliteKeys>) -> rusqlite::Result<()> {
+pub(super) fn apply(
+    tx: &Transaction<'_>,
+    cache: &mut InternCache,
+    mut fold: Fold<SqliteKeys>,
+) -> rusqlite::Result<()> {
     flag_rage_clicks(tx, &mut fold)?;
     heat_rollups::apply(tx, &fold.heat)?;
     let mut visitors = HashMap::with_capacity(fold.sessions.len());
+    let mut hours = HourDeltas::default();
     for (session_id, delta) in &fold.sessions {
-        let visitor = apply_session_delta(tx, *session_id, delta)?;
+        let visitor = apply_session_delta(tx, cache, *session_id, delta, &mut hours)?;
         visitors.insert(*session_id, visitor);
     }
+    hours.write(tx)?;
     apply_page_deltas(tx, &fold.pages, &visitors)
+}
+
+/// The clicks of a session in a time window. The kind is written into the
+/// statement, not bound: a bound value that the partial index
+/// `clicks_by_page` (`WHERE kind = 1`) is judged by makes SQLite compile the
+/// statement again on every execution.
+fn rage_window_sql() -> String {
+    format!(
+        "SELECT id, ts, x, y, flags, page_id, pw, ph, vw, selector_id, bx, by, bw, bh
+         FROM events WHERE session_id = ?1 AND ts BETWEEN ?2 AND ?3 AND kind = {}",
+        EventKind::Click.code()
+    )
 }
 
 /// Re-judges the clicks around each session's new clicks and flags the new
 /// rage clicks (the judge counts them into `fold`).
 fn flag_rage_clicks(tx: &Transaction<'_>, fold: &mut Fold<SqliteKeys>) -> rusqlite::Result<()> {
-    let mut select = tx.prepare_cached(
-        "SELECT id, ts, x, y, flags, page_id, pw, ph, vw, selector_id, bx, by, bw, bh
-         FROM events
-         WHERE session_id = ?1 AND ts BETWEEN ?2 AND ?3 AND kind = ?4",
-    )?;
+    let mut select = tx.prepare_cached(&rage_window_sql())?;
     let mut clicks = Vec::new();
     for (session_id, lo, hi) in fold.rage_windows() {
-        let rows = select.query_map(params![session_id, lo, hi, EventKind::Click.code()], |r| {
+        let rows = select.query_map(params![session_id, lo, hi], |r| {
             let id: i64 = r.get(0)?;
             let flags: i64 = r.get(4)?;
             let page_size = match (r.get::<_, Option<u32>>(6)?, r.get::<_, Option<u32>>(7)?) {
@@ -119,26 +134,80 @@ pub(super) struct HourShare {
 }
 
 impl HourShare {
+    /// Reads the columns of `hour_share_columns!`.
     pub(super) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        let start: i64 = r.get(0)?;
-        let end: i64 = r.get(1)?;
-        Ok(Self {
-            hour: start.div_euclid(HOUR_MS) * HOUR_MS,
-            duration: end - start,
-            page_views: r.get(2)?,
-            clicks: r.get(3)?,
-            referrer: r
-                .get::<_, Option<String>>(4)?
-                .unwrap_or_else(|| DIRECT_REFERRER.to_owned()),
-            site_id: r.get(5)?,
-            device: r.get(6)?,
-            browser: r.get(7)?,
-        })
+        let referrer: Option<String> = r.get(4)?;
+        Ok(Self::of(
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            referrer.as_deref(),
+            r.get(5)?,
+            r.get(6)?,
+            r.get::<_, String>(7)?,
+        ))
     }
 
-    /// Adds `sign` times this share to its row.
-    pub(super) fn add(&self, tx: &Transaction<'_>, sign: i64) -> rusqlite::Result<()> {
-        tx.prepare_cached(
+    /// The share of a session with these columns.
+    #[allow(clippy::too_many_arguments)]
+    fn of(
+        start: i64,
+        end: i64,
+        page_views: i64,
+        clicks: i64,
+        referrer: Option<&str>,
+        site_id: i64,
+        device: i64,
+        browser: impl Into<String>,
+    ) -> Self {
+        Self {
+            hour: start.div_euclid(HOUR_MS) * HOUR_MS,
+            duration: end - start,
+            page_views,
+            clicks,
+            referrer: referrer.unwrap_or(DIRECT_REFERRER).to_owned(),
+            site_id,
+            device,
+            browser: browser.into(),
+        }
+    }
+
+    /// Adds `sign` times this share to its row's change in `hours`.
+    pub(super) fn add(self, hours: &mut HourDeltas, sign: i64) {
+        let counts = hours
+            .0
+            .entry((
+                self.site_id,
+                self.hour,
+                self.device,
+                self.browser,
+                self.referrer,
+            ))
+            .or_default();
+        counts[0] += sign;
+        counts[1] += sign * self.page_views;
+        counts[2] += sign * self.clicks;
+        counts[3] += sign * i64::from(self.page_views == 1);
+        counts[4] += sign * i64::from(self.page_views >= 1);
+        counts[5] += sign * self.duration;
+    }
+}
+
+/// The changes to `session_hours` of one commit or removal, summed per row
+/// so that each row is written once however many sessions moved in or out
+/// of it (a session's share moves on nearly every commit that touches it).
+#[derive(Default)]
+pub(super) struct HourDeltas(HashMap<HourKey, [i64; 6]>);
+
+/// `(site_id, hour, device, browser, referrer)`.
+type HourKey = (i64, i64, i64, String, String);
+
+impl HourDeltas {
+    /// Adds the changes to their rows; rows whose changes cancel out are
+    /// not touched.
+    pub(super) fn write(self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        let mut upsert = tx.prepare_cached(
             "INSERT INTO session_hours (site_id, hour, device, browser, referrer, sessions,
                  page_views, clicks, bounced, viewed, duration_sum)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
@@ -149,126 +218,157 @@ impl HourShare {
                  bounced = bounced + excluded.bounced,
                  viewed = viewed + excluded.viewed,
                  duration_sum = duration_sum + excluded.duration_sum",
-        )?
-        .execute(params![
-            self.site_id,
-            self.hour,
-            self.device,
-            self.browser,
-            self.referrer,
-            sign,
-            sign * self.page_views,
-            sign * self.clicks,
-            sign * i64::from(self.page_views == 1),
-            sign * i64::from(self.page_views >= 1),
-            sign * self.duration,
-        ])?;
+        )?;
+        for ((site_id, hour, device, browser, referrer), c) in self.0 {
+            if c == [0; 6] {
+                continue;
+            }
+            upsert.execute(params![
+                site_id, hour, device, browser, referrer, c[0], c[1], c[2], c[3], c[4], c[5],
+            ])?;
+        }
         Ok(())
     }
 }
 
 const HOUR_MS: i64 = 3_600_000;
 
+/// A session row as this connection last wrote it, remembered between
+/// commits (in [`InternCache`]) so that the next commit touching the session
+/// writes it without reading it first.
+#[derive(Clone)]
+pub(super) struct SessionRow {
+    site_id: i64,
+    device: i64,
+    browser: String,
+    visitor: String,
+    totals: SessionTotals<i64>,
+}
+
+impl SessionRow {
+    /// Its share of `session_hours`; none before its first event.
+    fn share(&self) -> Option<HourShare> {
+        let t = &self.totals;
+        (t.events > 0).then(|| {
+            HourShare::of(
+                t.start,
+                t.end,
+                t.page_views,
+                t.clicks,
+                t.referrer.as_deref(),
+                self.site_id,
+                self.device,
+                self.browser.as_str(),
+            )
+        })
+    }
+}
+
+/// Reads a session row, with its steps when `with_steps`.
+fn read_session(
+    tx: &Transaction<'_>,
+    session_id: i64,
+    with_steps: bool,
+) -> rusqlite::Result<(SessionRow, Option<Vec<u8>>)> {
+    tx.prepare_cached(
+        "SELECT site_id, device, browser, visitor_key, events, page_views, clicks, rage_clicks,
+             start_ts, end_ts, entry_ts, entry_page_id, referrer, exit_ts, exit_page_id,
+             last_rage_ts, CASE WHEN ?2 THEN steps END
+         FROM sessions WHERE id = ?1",
+    )?
+    .query_row(params![session_id, with_steps], |r| {
+        let row = SessionRow {
+            site_id: r.get(0)?,
+            device: r.get(1)?,
+            browser: r.get(2)?,
+            visitor: r.get(3)?,
+            totals: SessionTotals {
+                events: r.get(4)?,
+                page_views: r.get(5)?,
+                clicks: r.get(6)?,
+                rage_clicks: r.get(7)?,
+                start: r.get(8)?,
+                end: r.get(9)?,
+                entry_ts: r.get(10)?,
+                entry_page: r.get(11)?,
+                referrer: r.get(12)?,
+                exit_ts: r.get(13)?,
+                exit_page: r.get(14)?,
+                last_rage: r.get(15)?,
+            },
+        };
+        Ok((row, r.get(16)?))
+    })
+}
+
 /// Applies a session's delta and moves its share of `session_hours` (its
 /// start, referrer and counts may all have changed). Returns its visitor.
 fn apply_session_delta(
     tx: &Transaction<'_>,
+    cache: &mut InternCache,
     session_id: i64,
     d: &SessionDelta<i64>,
+    hours: &mut HourDeltas,
 ) -> rusqlite::Result<String> {
-    let (visitor, before, stored_steps) = tx
-        .prepare_cached(concat!(
-            "SELECT ",
-            hour_share_columns!(),
-            ", events, visitor_key, steps FROM sessions WHERE id = ?1"
-        ))?
-        .query_row([session_id], |r| {
-            // A session without stored events has no share yet.
-            let share = if r.get::<_, i64>(8)? > 0 {
-                Some(HourShare::read(r)?)
-            } else {
-                None
-            };
-            // The stored steps are copied out only when new ones merge in.
-            let steps = if d.steps.is_empty() {
-                None
-            } else {
-                r.get::<_, Option<Vec<u8>>>(10)?
-            };
-            Ok((r.get::<_, String>(9)?, share, steps))
-        })?;
+    // The stored steps are read only when new ones merge in.
+    let with_steps = !d.steps.is_empty();
+    let (mut row, stored_steps) = match cache.take_session_row(session_id) {
+        Some(row) if !with_steps => (row, None),
+        _ => read_session(tx, session_id, with_steps)?,
+    };
+    let before = row.share();
+    row.totals.apply(d);
     // The steps with the new ones merged in place, and the quick backs they
     // make; `None` leaves both as they are. A blob that cannot be read is
     // started afresh rather than failing every commit of its session.
-    let steps = (!d.steps.is_empty()).then(|| {
+    let steps = with_steps.then(|| {
         steps::merged(stored_steps.as_deref(), &d.steps)
             .or_else(|_| steps::merged(None, &d.steps))
             .unwrap_or_default()
     });
     let (steps, quick_backs) = steps.unzip();
-    let (entry_ts, entry_page, referrer) = match &d.entry {
-        Some(entry) => (Some(entry.ts), Some(entry.page), entry.referrer.as_deref()),
-        None => (None, None, None),
-    };
-    let (exit_ts, exit_page) = d
-        .exit
-        .as_ref()
-        .map_or((None, None), |exit| (Some(exit.ts), Some(exit.page)));
-    // In SQLite every SET expression sees the row as it was before the update.
-    let after = tx
-        .prepare_cached(concat!(
-            "UPDATE sessions SET
-             events = events + ?2, page_views = page_views + ?3, clicks = clicks + ?4,
-             rage_clicks = rage_clicks + ?5,
-             start_ts = min(start_ts, ?6), end_ts = max(end_ts, ?7),
-             entry_page_id = CASE WHEN ?8 IS NOT NULL AND (entry_ts IS NULL OR ?8 < entry_ts)
-                                  THEN ?9 ELSE entry_page_id END,
-             referrer      = CASE WHEN ?8 IS NOT NULL AND (entry_ts IS NULL OR ?8 < entry_ts)
-                                  THEN ?10 ELSE referrer END,
-             entry_ts      = CASE WHEN ?8 IS NOT NULL AND (entry_ts IS NULL OR ?8 < entry_ts)
-                                  THEN ?8 ELSE entry_ts END,
-             exit_page_id  = CASE WHEN ?11 IS NOT NULL AND (exit_ts IS NULL OR ?11 >= exit_ts)
-                                  THEN ?12 ELSE exit_page_id END,
-             exit_ts       = CASE WHEN ?11 IS NOT NULL AND (exit_ts IS NULL OR ?11 >= exit_ts)
-                                  THEN ?11 ELSE exit_ts END,
-             steps         = coalesce(?13, steps),
-             quick_backs   = coalesce(?14, quick_backs),
-             last_rage_ts  = CASE WHEN last_rage_ts IS NULL OR ?15 > last_rage_ts
-                                  THEN coalesce(?15, last_rage_ts) ELSE last_rage_ts END
- WHERE id = ?1
-         RETURNING ",
-            hour_share_columns!()
-        ))?
-        .query_row(
-            params![
-                session_id,
-                d.events,
-                d.page_views,
-                d.clicks,
-                d.rage_clicks,
-                d.start,
-                d.end,
-                entry_ts,
-                entry_page,
-                referrer,
-                exit_ts,
-                exit_page,
-                steps,
-                quick_backs,
-                d.last_rage
-            ],
-            HourShare::read,
-        )?;
-    if d.events > 0 || before.is_some() {
-        match before {
-            Some(before) if before == after => {}
-            Some(before) => {
-                before.add(tx, -1)?;
-                after.add(tx, 1)?;
+    let t = &row.totals;
+    tx.prepare_cached(
+        "UPDATE sessions SET
+             events = ?2, page_views = ?3, clicks = ?4, rage_clicks = ?5,
+             start_ts = ?6, end_ts = ?7,
+             entry_ts = ?8, entry_page_id = ?9, referrer = ?10,
+             exit_ts = ?11, exit_page_id = ?12,
+             steps = coalesce(?13, steps), quick_backs = coalesce(?14, quick_backs),
+             last_rage_ts = ?15
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        session_id,
+        t.events,
+        t.page_views,
+        t.clicks,
+        t.rage_clicks,
+        t.start,
+        t.end,
+        t.entry_ts,
+        t.entry_page,
+        t.referrer,
+        t.exit_ts,
+        t.exit_page,
+        steps,
+        quick_backs,
+        t.last_rage
+    ])?;
+    let after = row.share();
+    match (before, after) {
+        (Some(before), Some(after)) if before == after => {}
+        (before, after) => {
+            if let Some(before) = before {
+                before.add(hours, -1);
             }
-            None => after.add(tx, 1)?,
+            if let Some(after) = after {
+                after.add(hours, 1);
+            }
         }
     }
+    let visitor = row.visitor.clone();
+    cache.keep_session_row(session_id, row);
     Ok(visitor)
 }
 
@@ -348,19 +448,24 @@ fn apply_page_totals(
              visitors = visitors + excluded.visitors,
              clicks = clicks + excluded.clicks,
              rage_clicks = rage_clicks + excluded.rage_clicks,
-             scroll_sum = excluded.scroll_sum,
-             scroll_err = excluded.scroll_err,
+             scroll_sum = CASE WHEN ?10 THEN excluded.scroll_sum ELSE scroll_sum END,
+             scroll_err = CASE WHEN ?10 THEN excluded.scroll_err ELSE scroll_err END,
              scroll_count = scroll_count + excluded.scroll_count",
     )?;
     for (page_id, t) in totals {
-        let (mut sum, mut err) = read
-            .query_row([page_id], |r| {
+        // The stored sum is read only when scroll depths add to it.
+        let (mut sum, mut err) = if t.scroll.is_empty() {
+            (0.0, 0.0)
+        } else {
+            read.query_row([page_id], |r| {
                 Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?))
             })
             .or_else(|e| match e {
                 rusqlite::Error::QueryReturnedNoRows => Ok((0.0, 0.0)),
                 e => Err(e),
-            })?;
+            })?
+        };
+        let scrolled = !t.scroll.is_empty();
         for x in t.scroll {
             let s = sum + x;
             err += if sum.abs() >= x.abs() {
@@ -379,7 +484,8 @@ fn apply_page_totals(
             t.rage_clicks,
             sum,
             err,
-            t.scroll_count
+            t.scroll_count,
+            scrolled
         ])?;
     }
     Ok(())
@@ -395,4 +501,160 @@ struct PageTotalsDelta {
     rage_clicks: i64,
     scroll: Vec<f64>,
     scroll_count: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{ClientInfo, Event, EventBatch};
+    use crate::store::sqlite::SqliteWriter;
+    use crate::store::EventWriter;
+    use rusqlite::StatementStatus;
+
+    fn click(id: usize, ts: i64) -> Event {
+        Event {
+            id: format!("c{id}"),
+            kind: EventKind::Click,
+            ts,
+            received_at: ts,
+            clock_adjusted: false,
+            url: "https://a.example/".into(),
+            page_key: "a.example/".into(),
+            title: None,
+            referrer: None,
+            viewport: Some(Size {
+                width: 1280,
+                height: 800,
+            }),
+            page: Some(Size {
+                width: 1280,
+                height: 3000,
+            }),
+            x: Some(100),
+            y: Some(200),
+            target: None,
+            depth: None,
+            name: None,
+            props: None,
+        }
+    }
+
+    fn event(id: &str, kind: EventKind, ts: i64) -> Event {
+        let mut e = click(0, ts);
+        e.id = id.to_owned();
+        e.kind = kind;
+        if kind != EventKind::Click {
+            (e.x, e.y) = (None, None);
+        }
+        if kind == EventKind::PageView {
+            e.referrer = Some("https://b.example/".into());
+        }
+        if kind == EventKind::Scroll {
+            e.depth = Some(0.5);
+        }
+        e
+    }
+
+    /// The session rollups and non-empty hourly shares of a database.
+    fn rollup_rows(writer: &SqliteWriter) -> (Vec<Vec<Option<i64>>>, Vec<Vec<String>>) {
+        let conn = writer.connection();
+        let sessions = conn
+            .prepare(
+                "SELECT events, page_views, clicks, rage_clicks, start_ts, end_ts, entry_ts,
+                     entry_page_id, exit_ts, exit_page_id, last_rage_ts, quick_backs,
+                     length(referrer)
+                 FROM sessions ORDER BY session_key",
+            )
+            .and_then(|mut s| {
+                s.query_map([], |r| (0..13).map(|i| r.get(i)).collect())?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .expect("sessions");
+        let hours = conn
+            .prepare(
+                "SELECT hour || ' ' || referrer || ' ' || sessions || ' ' || page_views || ' ' ||
+                     clicks || ' ' || bounced || ' ' || viewed || ' ' || duration_sum
+                 FROM session_hours
+                 WHERE sessions <> 0 OR page_views <> 0 OR clicks <> 0 OR duration_sum <> 0
+                 ORDER BY 1",
+            )
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok(vec![r.get::<_, String>(0)?]))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .expect("hours");
+        (sessions, hours)
+    }
+
+    #[test]
+    fn sessions_written_from_memory_match_one_commit_of_the_same_events() {
+        let hour = 1_767_225_600_000i64;
+        // Later commits without page views write the remembered row; one
+        // moves the start into the previous hour, one holds a rage burst.
+        let commits: Vec<Vec<(&str, &str, EventKind, i64)>> = vec![
+            vec![
+                ("s1", "a", EventKind::PageView, hour + 500),
+                ("s1", "b", EventKind::Click, hour + 600),
+                ("s2", "c", EventKind::PageView, hour + 700),
+            ],
+            vec![
+                ("s1", "d", EventKind::Click, hour + 700),
+                ("s1", "e", EventKind::Click, hour + 800),
+                ("s2", "f", EventKind::Scroll, hour + 900),
+            ],
+            vec![("s1", "g", EventKind::Scroll, hour - 500)],
+            vec![
+                ("s1", "h", EventKind::Click, hour + 60_000),
+                ("s2", "i", EventKind::PageView, hour + 60_000),
+                ("s1", "a", EventKind::PageView, hour + 500),
+            ],
+        ];
+        let batches = |events: &[(&str, &str, EventKind, i64)]| -> Vec<EventBatch> {
+            events
+                .iter()
+                .map(|(session, id, kind, ts)| EventBatch {
+                    site: "a".into(),
+                    session_id: (*session).into(),
+                    visitor_id: "v".into(),
+                    client: ClientInfo::default(),
+                    events: vec![event(id, *kind, *ts)],
+                })
+                .collect()
+        };
+        let dir = tempfile::tempdir().expect("dir");
+        let mut several = SqliteWriter::open(&dir.path().join("several.db")).expect("writer");
+        for commit in &commits {
+            several.append(&batches(commit)).expect("append");
+        }
+        let mut once = SqliteWriter::open(&dir.path().join("once.db")).expect("writer");
+        once.append(&batches(&commits.concat())).expect("append");
+        let (sessions, hours) = rollup_rows(&several);
+        assert_eq!((sessions.clone(), hours.clone()), rollup_rows(&once));
+        // s1: 6 stored events (the resent page view is a duplicate), 3 rage clicks.
+        assert_eq!(sessions[0][..4], [Some(6), Some(1), Some(4), Some(3)]);
+        assert_eq!(hours.len(), 2, "{hours:?}");
+    }
+
+    #[test]
+    fn the_rage_window_query_is_compiled_once() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut writer = SqliteWriter::open(&dir.path().join("a.db")).expect("writer");
+        for i in 0..5 {
+            let batch = EventBatch {
+                site: "a".into(),
+                session_id: "s".into(),
+                visitor_id: "v".into(),
+                client: ClientInfo::default(),
+                events: vec![click(i, 1_767_225_600_000 + i as i64 * 100)],
+            };
+            writer.append(&[batch]).expect("append");
+        }
+        let conn = writer.connection();
+        let rage: i64 = conn
+            .query_row("SELECT SUM(rage_clicks) FROM sessions", [], |r| r.get(0))
+            .expect("sessions");
+        assert_eq!(rage, 5, "the clicks were judged");
+        let select = conn.prepare_cached(&rage_window_sql()).expect("cached");
+        assert_eq!(select.get_status(StatementStatus::RePrepare), 0);
+    }
 }
