@@ -156,11 +156,15 @@ fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
 /// The heatmap deltas of taking out the clicks of the doomed sessions.
 fn removed_clicks(tx: &Transaction<'_>) -> rusqlite::Result<SqliteHeat> {
     let mut heat = SqliteHeat::default();
-    let mut stmt = tx.prepare_cached(
+    // The kind is written into the statement, not bound: SQLite compiles a
+    // statement again on every run when a bound value decides whether the
+    // partial index `clicks_by_page` (`WHERE kind = 1`) applies.
+    let mut stmt = tx.prepare_cached(&format!(
         "SELECT page_id, ts, x, y, pw, vw, ph, selector_id, label, flags, bx, by, bw, bh
-         FROM events WHERE session_id IN temp.doomed AND kind = ?1",
-    )?;
-    let mut rows = stmt.query([EventKind::Click.code()])?;
+         FROM events WHERE session_id IN temp.doomed AND kind = {}",
+        EventKind::Click.code()
+    ))?;
+    let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let cell = FineCell::of(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
         if let Some(cell) = cell {
