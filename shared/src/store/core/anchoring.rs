@@ -105,19 +105,27 @@ pub fn anchored_point(
     layout: &Layout,
 ) -> Option<(i32, i32, u32)> {
     let (selector, anchor) = click_anchor(selector, Some(x), Some(y), element)?;
-    let rect = boxes_by_selector(layout).get(selector).copied()?;
+    // One box: looked up directly (this runs on every frame of the journey).
+    let rect = placeable_boxes(layout).find(|(s, _)| *s == selector)?.1;
     let (x, y) = anchor.point_in(rect);
     (layout.page.width > 0).then_some((x, y, layout.page.width))
 }
 
-/// The box of each selector in `layout` (the first of a repeated one), boxes
-/// without an area left out.
+/// The boxes of `layout` clicks can be placed in (those with an area), in
+/// order: a selector's box is the first of them that names it.
+fn placeable_boxes(layout: &Layout) -> impl Iterator<Item = (&str, Rect)> {
+    layout
+        .boxes
+        .iter()
+        .filter(|b| b.rect.width > 0 && b.rect.height > 0)
+        .map(|b| (b.selector.as_str(), b.rect))
+}
+
+/// The box of each selector in `layout` ([`placeable_boxes`]).
 fn boxes_by_selector(layout: &Layout) -> HashMap<&str, Rect> {
     let mut boxes = HashMap::new();
-    for b in &layout.boxes {
-        if b.rect.width > 0 && b.rect.height > 0 {
-            boxes.entry(b.selector.as_str()).or_insert(b.rect);
-        }
+    for (selector, rect) in placeable_boxes(layout) {
+        boxes.entry(selector).or_insert(rect);
     }
     boxes
 }
