@@ -46,9 +46,7 @@ pub use reader::SqliteReader;
 pub use schema::SCHEMA_VERSION;
 pub use writer::SqliteWriter;
 
-use crate::event::Rect;
 use crate::page_key::PagePattern;
-use crate::store::heat::click_anchor;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::Connection;
 use std::time::Duration;
@@ -56,32 +54,8 @@ use std::time::Duration;
 /// How long a connection waits for a lock held by another before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Registers `page_match(pattern, key)`, the SQL face of
-/// [`PagePattern::matches`], and `click_anchor(selector_id, x, y, bx, by,
-/// bw, bh)`, the SQL face of [`click_anchor`]: the click's anchor code
-/// ([`crate::store::heat::Anchor::code`]), or NULL when it is not anchored.
+/// Registers `page_match(pattern, key)`, the SQL face of [`PagePattern::matches`].
 fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
-    conn.create_scalar_function(
-        "click_anchor",
-        7,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| {
-            let int = |i: usize| ctx.get::<Option<i64>>(i);
-            let small = |v: Option<i64>| v.and_then(|v| i32::try_from(v).ok());
-            let length = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
-            let element = match (int(3)?, int(4)?, int(5)?, int(6)?) {
-                (Some(x), Some(y), Some(width), Some(height)) => Some(Rect {
-                    x: small(Some(x)).unwrap_or_default(),
-                    y: small(Some(y)).unwrap_or_default(),
-                    width: length(Some(width)).unwrap_or_default(),
-                    height: length(Some(height)).unwrap_or_default(),
-                }),
-                _ => None,
-            };
-            let anchor = click_anchor(int(0)?, small(int(1)?), small(int(2)?), element);
-            Ok(anchor.map(|(_, a)| a.code()))
-        },
-    )?;
     conn.create_scalar_function(
         "page_match",
         2,

@@ -5,8 +5,11 @@
 //! reporting one step per migration when it upgrades a database that holds
 //! data (creating a new one is instant, so it reports nothing).
 
+use crate::event::Rect;
 use crate::progress::Progress;
+use crate::store::heat::click_anchor;
 use crate::store::StoreError;
+use rusqlite::functions::FunctionFlags;
 use rusqlite::Connection;
 
 /// The version this program writes and reads.
@@ -290,10 +293,39 @@ const MIGRATIONS: &[&str] = &[
 /// The version that added the steps, back-filled by code after its script.
 const STEPS_VERSION: i64 = 4;
 
+/// Registers what the migration scripts call: `click_anchor(selector_id,
+/// x, y, bx, by, bw, bh)`, the SQL face of [`click_anchor`] for the schema 6
+/// back-fill: the click's anchor code ([`crate::store::heat::Anchor::code`]),
+/// or NULL when it is not anchored. Reads place and anchor clicks in Rust.
+fn register_migration_functions(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_scalar_function(
+        "click_anchor",
+        7,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let int = |i: usize| ctx.get::<Option<i64>>(i);
+            let small =
+                |i: usize| Ok::<_, rusqlite::Error>(int(i)?.and_then(|v| i32::try_from(v).ok()));
+            let length =
+                |i: usize| Ok::<_, rusqlite::Error>(int(i)?.and_then(|v| u32::try_from(v).ok()));
+            let element = match (small(3)?, small(4)?, length(5)?, length(6)?) {
+                (Some(x), Some(y), Some(width), Some(height)) => Some(Rect {
+                    x,
+                    y,
+                    width,
+                    height,
+                }),
+                _ => None,
+            };
+            let anchor = click_anchor(int(0)?, small(1)?, small(2)?, element);
+            Ok(anchor.map(|(_, a)| a.code()))
+        },
+    )
+}
+
 /// Brings the schema up to [`SCHEMA_VERSION`].
 pub(super) fn migrate(conn: &mut Connection, progress: &dyn Progress) -> Result<(), StoreError> {
-    // Migrations call the engine's SQL functions (`click_anchor`).
-    super::register_functions(conn)?;
+    register_migration_functions(conn)?;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::SchemaTooNew {
