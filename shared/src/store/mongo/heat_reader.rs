@@ -21,6 +21,20 @@ use mongodb::bson::{doc, Bson, Document};
 /// Between the parts of a grouping key joined into one string.
 const KEY_SEPARATOR: &str = "\u{1}";
 
+/// A grouping key of a number and a text joined into one string: servers
+/// that speak the protocol do not all group by documents.
+fn number_and_text(number: impl Into<Bson>, text: impl Into<Bson>) -> Document {
+    doc! { "$concat": [{ "$toString": number.into() }, KEY_SEPARATOR, text.into()] }
+}
+
+/// The number and text of a group's [`number_and_text`] key.
+fn split_key(d: &Document) -> Option<(i64, String)> {
+    let (number, rest) = text(d, f::ID)?
+        .split_once(KEY_SEPARATOR)
+        .map(|(n, t)| (n.parse().ok(), t.to_owned()))?;
+    Some((number?, rest))
+}
+
 /// One source of clicks.
 struct Part {
     /// Raw click events (one document per click) rather than rollups.
@@ -191,13 +205,7 @@ impl HeatSource for MongoHeat<'_> {
             &part,
             HEAT_CELLS,
             vec![doc! { "$group": {
-                // One string key (a cell, then the selector): servers that
-                // speak the protocol do not all group by documents.
-                f::ID: { "$concat": [
-                    { "$toString": cell_group() },
-                    KEY_SEPARATOR,
-                    part.anchor_selector(),
-                ] },
+                f::ID: number_and_text(cell_group(), part.anchor_selector()),
                 f::CLICKS: clicks,
                 f::RAGE: rage,
             } }],
@@ -205,10 +213,8 @@ impl HeatSource for MongoHeat<'_> {
         Ok(rows
             .iter()
             .filter_map(|d| {
-                let (cell, selector) = text(d, f::ID)?
-                    .split_once(KEY_SEPARATOR)
-                    .map(|(c, s)| (c.parse::<i64>().ok(), s.to_owned()))?;
-                let (gx, gy) = cell_of_group(cell?);
+                let (cell, selector) = split_key(d)?;
+                let (gx, gy) = cell_of_group(cell);
                 let (column, row) = scale.cell(gx, gy);
                 Some(CellRow {
                     selector: (!selector.is_empty()).then_some(selector),
@@ -271,11 +277,7 @@ impl HeatSource for MongoHeat<'_> {
                     f::SELECTOR: { "$in": selectors },
                 } },
                 doc! { "$group": {
-                    f::ID: { "$concat": [
-                        { "$toString": f::path::AK },
-                        KEY_SEPARATOR,
-                        f::path::SELECTOR,
-                    ] },
+                    f::ID: number_and_text(f::path::AK, f::path::SELECTOR),
                     f::CLICKS: clicks,
                     f::RAGE: rage,
                 } },
@@ -284,11 +286,10 @@ impl HeatSource for MongoHeat<'_> {
         Ok(rows
             .iter()
             .filter_map(|d| {
-                let id = text(d, f::ID)?;
-                let (code, selector) = id.split_once(KEY_SEPARATOR)?;
+                let (code, selector) = split_key(d)?;
                 Some(AnchorRow {
-                    selector: selector.to_owned(),
-                    anchor: Anchor::from_code(code.parse().ok()?)?,
+                    selector,
+                    anchor: Anchor::from_code(code)?,
                     clicks: count(d, f::CLICKS),
                     rage_clicks: count(d, f::RAGE),
                 })
