@@ -127,11 +127,8 @@ pub fn placed_map(
             anchored_clicks: 0,
         });
     };
-    let placed = placed_over(store, query, &map, &[layout])?;
-    Ok(placed.into_iter().next().unwrap_or(Placed {
-        map,
-        anchored_clicks: 0,
-    }))
+    let anchors = store.heat_anchors(query, &selectors_to_place(&map, &layout.layout))?;
+    Ok(place(&map, &anchors, &layout.layout))
 }
 
 /// Reads `--layout-version`: the 16 hexadecimal digits a layout's `version`
@@ -164,6 +161,18 @@ pub fn layout_for(
     }
 }
 
+/// One layout version a map can be drawn over, with what drawing over it
+/// gives: worked out on the query thread, once, rather than on every frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawnOver {
+    pub layout: StoredLayout,
+    /// The map placed over it (anchored clicks on their elements' boxes).
+    pub map: Heatmap,
+    /// Its clicks placed on their elements, and those on elements the
+    /// layout does not have ([`clicks_off_layout`]).
+    pub clicks: OnLayout,
+}
+
 /// A heatmap with the layouts it can be drawn over, as the console fetches
 /// them.
 #[derive(Debug, Clone, PartialEq)]
@@ -171,14 +180,7 @@ pub struct MapWithLayout {
     pub map: Heatmap,
     /// The layout versions of the map's segment, newest first (the one drawn
     /// unless the user picks another); empty when none was captured.
-    pub layouts: Vec<StoredLayout>,
-    /// Per version, the map's clicks it cannot place
-    /// ([`clicks_off_layout`]): worked out here, on the query thread, once,
-    /// rather than on every frame the note under the map is drawn.
-    pub clicks_off: Vec<u64>,
-    /// Per version, the map placed over it (anchored clicks on their
-    /// elements' boxes), worked out here for the same reason.
-    pub placed: Vec<Placed>,
+    pub versions: Vec<DrawnOver>,
 }
 
 /// The heatmap of `query` and the newest layout of its segment.
@@ -193,17 +195,20 @@ pub fn with_layout(
         .into_iter()
         .filter(|l| drawn_in(l, segment))
         .collect::<Vec<_>>();
-    let clicks_off = layouts
-        .iter()
-        .map(|l| clicks_off_layout(&map, &l.layout))
-        .collect();
     let placed = placed_over(store, query, &map, &layouts.iter().collect::<Vec<_>>())?;
-    Ok(MapWithLayout {
-        map,
-        layouts,
-        clicks_off,
-        placed,
-    })
+    let versions = layouts
+        .into_iter()
+        .zip(placed)
+        .map(|(layout, placed)| DrawnOver {
+            clicks: OnLayout {
+                anchored: placed.anchored_clicks,
+                off: clicks_off_layout(&map, &layout.layout),
+            },
+            layout,
+            map: placed.map,
+        })
+        .collect();
+    Ok(MapWithLayout { map, versions })
 }
 
 /// What a drawn map says when it has no layout to draw.

@@ -340,7 +340,7 @@ fn o_steps_to_older_layout_versions_without_a_query() {
     let drawn = |app: &App| app.heat.layout().map(|l| l.layout.fingerprint);
     let newest = home_layout(T0).layout.layout.fingerprint;
     assert_eq!(drawn(&app), Some(newest));
-    assert_eq!(app.heat.layouts.len(), 2);
+    assert_eq!(app.heat.versions.len(), 2);
     press(&mut app, KeyCode::Char('O'));
     assert_eq!(drawn(&app), Some(older.layout.layout.fingerprint));
     assert!(app.take_requests().is_empty(), "nothing to fetch");

@@ -6,13 +6,12 @@ use super::context::Ctx;
 use super::popup::search_pattern;
 use super::remote::{unpack, Remote};
 use super::selection::{keep_visible, step_index};
-use crate::heat_layout::{MapWithLayout, OnLayout};
+use crate::heat_layout::{DrawnOver, MapWithLayout, OnLayout};
 use crate::layout;
 use crate::widgets::heatmap::{content_rows, HeatMode};
 use crate::worker::{Answer, Pane, Query};
 use ratatui::layout::Rect;
 use shared::page_key::PagePattern;
-use shared::store::core::anchoring::Placed;
 use shared::store::layout_query::StoredLayout;
 use shared::store::query::{Heatmap, HeatmapQuery, PageStats, WidthSegment};
 
@@ -57,14 +56,9 @@ pub struct HeatState {
     pub map_scroll: u16,
     pub columns: u32,
     /// The layout versions of the map's segment, fetched with it, newest
-    /// first.
-    pub layouts: Vec<StoredLayout>,
-    /// Per version, the map's clicks it cannot place.
-    pub clicks_off: Vec<u64>,
-    /// Per version, the map placed over it (anchored clicks on their
-    /// elements' boxes).
-    pub placed: Vec<Placed>,
-    /// The version drawn (`O` steps to older ones): an index into `layouts`.
+    /// first, each with the map placed over it.
+    pub versions: Vec<DrawnOver>,
+    /// The version drawn (`O` steps to older ones): an index into `versions`.
     pub layout_index: usize,
     /// The wireframe is hidden (the `o` key); shown by default, when the
     /// map has a layout. The journey's map follows it too.
@@ -72,43 +66,39 @@ pub struct HeatState {
 }
 
 impl HeatState {
+    /// The version the map is drawn over.
+    fn drawn_over(&self) -> Option<&DrawnOver> {
+        self.versions.get(self.layout_index)
+    }
+
     /// The layout the map is drawn over.
     pub fn layout(&self) -> Option<&StoredLayout> {
-        self.layouts.get(self.layout_index)
+        self.drawn_over().map(|v| &v.layout)
     }
 
     /// How the map's clicks sit on that layout: placed on their elements,
     /// or on elements it does not have.
     pub fn on_layout(&self) -> OnLayout {
-        OnLayout {
-            anchored: self
-                .placed
-                .get(self.layout_index)
-                .map_or(0, |p| p.anchored_clicks),
-            off: self.clicks_off.get(self.layout_index).copied().unwrap_or(0),
-        }
+        self.drawn_over().map(|v| v.clicks).unwrap_or_default()
     }
 
     /// The map as drawn: placed over the layout drawn, when there is one.
     pub fn drawn_map(&self) -> Option<&Heatmap> {
-        self.placed
-            .get(self.layout_index)
-            .map(|p| &p.map)
-            .or(self.map.data.as_ref())
+        self.drawn_over().map(|v| &v.map).or(self.map.data.as_ref())
     }
 
     /// Which version that is.
     pub fn version_of(&self) -> crate::heat_layout::VersionOf {
         crate::heat_layout::VersionOf {
             index: self.layout_index,
-            count: self.layouts.len(),
+            count: self.versions.len(),
         }
     }
 
     /// `O`: the next older layout version, after the oldest the newest again.
     pub(super) fn older_layout(&mut self) {
-        if !self.layouts.is_empty() {
-            self.layout_index = (self.layout_index + 1) % self.layouts.len();
+        if !self.versions.is_empty() {
+            self.layout_index = (self.layout_index + 1) % self.versions.len();
         }
     }
 
@@ -153,9 +143,7 @@ impl HeatState {
         self.map_scroll = 0;
         self.map.fresh = false;
         self.map.data = None;
-        self.layouts.clear();
-        self.clicks_off.clear();
-        self.placed.clear();
+        self.versions.clear();
         self.layout_index = 0;
     }
 
@@ -165,9 +153,7 @@ impl HeatState {
         self.focus = HeatFocus::Picker;
         self.map_scroll = 0;
         self.map = Remote::default();
-        self.layouts.clear();
-        self.clicks_off.clear();
-        self.placed.clear();
+        self.versions.clear();
         self.layout_index = 0;
     }
 
@@ -296,12 +282,10 @@ impl HeatState {
             Answer::Heatmap(h) => Some(h),
             _ => None,
         });
-        let (result, layouts) = split_layout(result);
+        let (result, versions) = split_layout(result);
         if self.map.accept(generation, result) {
-            if let Some((layouts, clicks_off, placed)) = layouts {
-                self.layouts = layouts;
-                self.clicks_off = clicks_off;
-                self.placed = placed;
+            if let Some(versions) = versions {
+                self.versions = versions;
                 self.layout_index = 0;
             }
             self.clamp_map_scroll(body);
@@ -346,20 +330,13 @@ impl HeatState {
     }
 }
 
-/// A map's layout versions, newest first, the clicks each cannot place,
-/// and the map placed over each.
-pub(super) type Versions = (Vec<StoredLayout>, Vec<u64>, Vec<Placed>);
-
 /// A map answer as the map (for its [`Remote`]) and, when it came, its
 /// layout versions.
 pub(super) fn split_layout(
     result: Result<MapWithLayout, String>,
-) -> (Result<Heatmap, String>, Option<Versions>) {
+) -> (Result<Heatmap, String>, Option<Vec<DrawnOver>>) {
     match result {
-        Ok(both) => (
-            Ok(both.map),
-            Some((both.layouts, both.clicks_off, both.placed)),
-        ),
+        Ok(both) => (Ok(both.map), Some(both.versions)),
         Err(error) => (Err(error), None),
     }
 }

@@ -6,14 +6,12 @@ use super::context::Ctx;
 use super::heatmap::split_layout;
 use super::remote::{unpack, Remote};
 use super::selection::{keep_visible, step_index};
-use crate::heat_layout::OnLayout;
+use crate::heat_layout::DrawnOver;
 use crate::layout;
 use crate::widgets::heatmap::HeatMode;
 use crate::worker::{Answer, Pane, Query};
 use shared::event::DeviceClass;
 use shared::page_key::PagePattern;
-use shared::store::core::anchoring::Placed;
-use shared::store::layout_query::StoredLayout;
 use shared::store::query::{
     Filter, Heatmap, HeatmapQuery, Journey, SessionRef, StoredEvent, WidthSegment,
 };
@@ -25,12 +23,9 @@ pub struct JourneyState {
     pub step: usize,
     pub scroll: usize,
     pub heat: Remote<Heatmap>,
-    /// The layout the side heatmap is drawn over, fetched with it.
-    pub heat_layout: Option<StoredLayout>,
-    /// The step's map placed over that layout.
-    pub heat_placed: Option<Placed>,
-    /// How the map's clicks sit on that layout.
-    pub heat_on_layout: OnLayout,
+    /// The layout the side heatmap is drawn over, fetched with it, and the
+    /// step's map placed over it.
+    pub heat_over: Option<DrawnOver>,
     /// The page key the side heatmap shows.
     pub heat_page: Option<String>,
     pub heat_columns: u32,
@@ -141,16 +136,11 @@ impl JourneyState {
             Answer::StepHeatmap(h) => Some(h),
             _ => None,
         });
-        let (result, layouts) = split_layout(result);
+        let (result, versions) = split_layout(result);
         if self.heat.accept(generation, result) {
-            if let Some((layouts, clicks_off, placed)) = layouts {
+            if let Some(versions) = versions {
                 // The journey draws the newest.
-                self.heat_layout = layouts.into_iter().next();
-                self.heat_placed = placed.into_iter().next();
-                self.heat_on_layout = OnLayout {
-                    anchored: self.heat_placed.as_ref().map_or(0, |p| p.anchored_clicks),
-                    off: clicks_off.first().copied().unwrap_or(0),
-                };
+                self.heat_over = versions.into_iter().next();
             }
         }
     }

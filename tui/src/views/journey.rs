@@ -214,21 +214,17 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     // Placed over its layout, when it has one.
-    let Some(map) = state
-        .heat_placed
-        .as_ref()
-        .map(|p| &p.map)
-        .or(state.heat.data.as_ref())
-    else {
+    let over = state.heat_over.as_ref();
+    let Some(map) = over.map(|v| &v.map).or(state.heat.data.as_ref()) else {
         return;
     };
     frame.render_widget(block(title), area);
     let parts = layout::map_parts(area);
     render_note(
         frame,
-        state.heat_layout.as_ref(),
+        over.map(|v| &v.layout),
         crate::heat_layout::VersionOf { index: 0, count: 1 },
-        state.heat_on_layout,
+        over.map(|v| v.clicks).unwrap_or_default(),
         !app.heat.wireframe_hidden,
         parts.note,
     );
@@ -247,13 +243,13 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
                 (EventKind::Click, Some(x), Some(y), Some(size)) => {
                     // Where the map put it: on its element, when anchored.
                     let target = e.event.target.as_ref();
-                    let on_layout = state.heat_layout.as_ref().and_then(|l| {
+                    let on_layout = over.and_then(|v| {
                         anchored_point(
                             x,
                             y,
                             target.and_then(|t| t.selector.as_deref()),
                             target.and_then(|t| t.rect),
-                            &l.layout,
+                            &v.layout.layout,
                         )
                     });
                     match on_layout {
@@ -272,9 +268,8 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
     });
     let scroll = scroll
         .min(heatmap::content_rows(map, mode, map_rect.width).saturating_sub(map_rect.height));
-    let wireframe = state
-        .heat_layout
-        .as_ref()
+    let wireframe = over
+        .map(|v| &v.layout)
         .filter(|_| !app.heat.wireframe_hidden);
     frame.render_widget(
         LayeredHeatmap {
