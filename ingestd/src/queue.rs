@@ -400,6 +400,7 @@ mod tests {
                 y: None,
                 target: None,
                 depth: None,
+                depth_from: None,
                 name: None,
                 props: None,
             }],

@@ -35,6 +35,7 @@ fn stored_session(id: &str, ts: i64) -> EventBatch {
             y: None,
             target: None,
             depth: None,
+            depth_from: None,
             name: None,
             props: None,
         }],

@@ -151,6 +151,10 @@ pub struct WireEvent {
     pub target: Option<WireTarget>,
     #[serde(default)]
     pub depth: Option<f64>,
+    /// The scroll depth this page view had already reported (see
+    /// [`crate::store::reach`]).
+    #[serde(default)]
+    pub from: Option<f64>,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
@@ -501,7 +505,12 @@ fn scroll_schema() -> Value {
         json!({
             "depth": {"type": "number", "minimum": 0, "maximum": MAX_SCROLL_DEPTH,
                 "description": "Deepest scroll fraction of the page view; values past 1 (zoom, sub-pixel \
-                layout) are stored as 1"}}),
+                layout) are stored as 1"},
+            "from": {"type": "number", "minimum": 0, "maximum": MAX_SCROLL_DEPTH,
+                "description": "The depth this page view already reported (0 or absent on its first \
+                report): the report adds the part of the page from there to depth to the page's scroll \
+                reach. Optional (absent: the report counts from the top); one past depth is taken as \
+                depth"}}),
     )
 }
 

@@ -208,6 +208,11 @@ pub struct Event {
     pub target: Option<Target>,
     /// Deepest scroll fraction of a page view, 0 to 1.
     pub depth: Option<f64>,
+    /// The depth this page view had already reported: what a later report
+    /// of one view goes on from (see [`crate::store::reach`]); `None` on
+    /// the first report, and from trackers that do not send it.
+    #[serde(default)]
+    pub depth_from: Option<f64>,
     /// Name of a custom event.
     pub name: Option<String>,
     /// Properties of a custom event, as a JSON object text.

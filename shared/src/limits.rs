@@ -80,5 +80,9 @@ pub const HEAT_GRID_Y_PX: i64 = 4;
 /// it fell, on a grid of this many equal columns and rows over the box, so
 /// that a heatmap can place it on the same element of another layout.
 pub const ANCHOR_GRID: i64 = 32;
+/// Scroll reach is kept per band of this many CSS pixels of page height: a
+/// page view reached a band when the bottom of its viewport passed the
+/// band's top.
+pub const REACH_ROW_PX: i64 = 8;
 /// Width of one day, the time bucket of the heatmap rollups (UTC days).
 pub const HEAT_BUCKET_MS: i64 = 86_400_000;

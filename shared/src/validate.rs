@@ -358,8 +358,8 @@ fn event_of(
         field,
     };
     let page = common.page;
-    let (mut x, mut y, mut target, mut depth, mut name, mut props) =
-        (None, None, None, None, None, None);
+    let (mut x, mut y, mut target, mut depth, mut depth_from, mut name, mut props) =
+        (None, None, None, None, None, None, None);
     match kind {
         EventKind::Click => {
             let left = page_left(wire.page_left)?;
@@ -377,7 +377,12 @@ fn event_of(
             target = wire.target.map(|t| target_of(t, left)).transpose()?;
         }
         EventKind::Scroll => {
-            depth = Some(scroll_depth(wire.depth.ok_or_else(|| missing("depth"))?)?);
+            let to = scroll_depth(wire.depth.ok_or_else(|| missing("depth"))?)?;
+            depth = Some(to);
+            depth_from = wire
+                .from
+                .map(|f| depth_already_reported(f, to))
+                .transpose()?;
         }
         EventKind::Custom => {
             name = Some(
@@ -405,6 +410,7 @@ fn event_of(
         y,
         target,
         depth,
+        depth_from,
         name,
         props,
     })
@@ -519,6 +525,15 @@ fn scroll_depth(depth: f64) -> Result<f64, EventRejection> {
         return Err(number_error("depth", "must be a fraction between 0 and 1"));
     }
     Ok(depth.min(1.0))
+}
+
+/// A scroll report's `from`, a depth like its own (`to`) and taken as `to`
+/// when past it: a report adds nothing above what was already reported.
+fn depth_already_reported(from: f64, to: f64) -> Result<f64, EventRejection> {
+    if !(0.0..=MAX_SCROLL_DEPTH).contains(&from) {
+        return Err(number_error("from", "must be a fraction between 0 and 1"));
+    }
+    Ok(from.min(to))
 }
 
 fn props_json(props: WireProps) -> Result<String, EventRejection> {

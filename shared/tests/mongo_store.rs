@@ -113,6 +113,7 @@ fn page_view(id: &str, ts: i64) -> Event {
         y: None,
         target: None,
         depth: None,
+        depth_from: None,
         name: None,
         props: None,
     }

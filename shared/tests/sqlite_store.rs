@@ -53,6 +53,7 @@ fn one_event(id: &str, ts: i64) -> EventBatch {
             y: None,
             target: None,
             depth: None,
+            depth_from: None,
             name: None,
             props: None,
         }],
@@ -284,14 +285,28 @@ fn clicks_over_days() -> Vec<EventBatch> {
             }
             batch.events.push(e);
         }
+        // Scroll reports (stored before `depth_from`, so each counts from
+        // the top), one without a page size.
+        for (k, depth) in [0.3, 0.7, 0.55].into_iter().enumerate() {
+            let mut e = batch.events[1].clone();
+            e.id = format!("r{s}-{k}");
+            e.kind = EventKind::Scroll;
+            e.ts += 90_000 + k as i64;
+            (e.x, e.y, e.target, e.depth) = (None, None, None, Some(depth));
+            e.page = (k != 2).then_some(Size {
+                width: [1280, 800, 375][(s % 3) as usize],
+                height: 3_000 + 500 * k as u32,
+            });
+            batch.events.push(e);
+        }
         batches.push(batch);
     }
     batches
 }
 
 /// Heatmaps of every segment over two ranges, each with the anchors of
-/// its anchored elements.
-fn heatmaps(reader: &SqliteReader) -> Vec<(Heatmap, ElementAnchors)> {
+/// its anchored elements and its scroll reach.
+fn heatmaps(reader: &SqliteReader) -> Vec<(Heatmap, ElementAnchors, ScrollReach)> {
     let mut maps = Vec::new();
     for segment in WidthSegment::ALL {
         for range in [
@@ -313,14 +328,16 @@ fn heatmaps(reader: &SqliteReader) -> Vec<(Heatmap, ElementAnchors)> {
             let anchors = reader
                 .heat_anchors(&query, &selectors)
                 .expect("heat anchors");
-            maps.push((map, anchors));
+            let reach = reader.scroll_reach(&query).expect("scroll reach");
+            maps.push((map, anchors, reach));
         }
     }
     maps
 }
 
-/// Version 3 back-fills the heatmap rollups from the stored clicks: heatmaps
-/// read after migrating a version 2 file equal those of rollups kept on write.
+/// Versions 3, 6 and 7 back-fill the heatmap rollups (cells, anchors, scroll
+/// reach) from the stored events: heatmaps read after migrating a version 2
+/// file equal those of rollups kept on write.
 #[test]
 fn migrating_to_version_3_backfills_heatmap_rollups() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -333,6 +350,7 @@ fn migrating_to_version_3_backfills_heatmap_rollups() {
     assert!(before[0].0.total_clicks > 90 && before[0].0.rage_clicks >= 3);
     assert_eq!(before[0].0.anchorable.len(), 2);
     assert_eq!(before[0].1.len(), 2);
+    assert_eq!(before[0].2.views, 18);
     // Back to version 2: no heatmap rollups, the old session indexes.
     rusqlite::Connection::open(&path)
         .expect("open")
@@ -342,7 +360,8 @@ fn migrating_to_version_3_backfills_heatmap_rollups() {
              ALTER TABLE sessions DROP COLUMN quick_backs;
              ALTER TABLE sessions DROP COLUMN last_rage_ts;
              DROP TABLE heat_cells; DROP TABLE heat_extents; DROP TABLE heat_elements;
-             DROP TABLE heat_anchors;
+             DROP TABLE heat_anchors; DROP TABLE heat_reach;
+             ALTER TABLE events DROP COLUMN depth_from;
              DROP INDEX sessions_by_start; DROP INDEX sessions_by_duration;
              DROP INDEX sessions_by_events;
              CREATE INDEX sessions_by_start ON sessions (start_ts);
@@ -440,7 +459,8 @@ fn migrating_to_version_4_backfills_steps() {
              DROP INDEX sessions_by_frustration; ALTER TABLE sessions DROP COLUMN steps;
              ALTER TABLE sessions DROP COLUMN quick_backs;
              ALTER TABLE sessions DROP COLUMN last_rage_ts;
-             DROP TABLE heat_anchors;
+             DROP TABLE heat_anchors; DROP TABLE heat_reach;
+             ALTER TABLE events DROP COLUMN depth_from;
              PRAGMA user_version = 3;",
         )
         .expect("downgrade");

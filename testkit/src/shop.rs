@@ -565,6 +565,7 @@ fn session(rng: &mut Rng, index: u64, visitors: u64, start: i64) -> Vec<EventBat
                 y: None,
                 target: None,
                 depth: None,
+                depth_from: None,
                 name: None,
                 props: None,
             }

@@ -43,6 +43,7 @@ fn event(n: u64, ts: i64) -> Event {
             }),
         }),
         depth: None,
+        depth_from: None,
         name: None,
         props: None,
     }

@@ -114,6 +114,7 @@ fn event(kind: EventKind, id: &str, ts: i64, page_key: &str, width: u32) -> Even
         y: None,
         target: None,
         depth: None,
+        depth_from: None,
         name: None,
         props: None,
     }

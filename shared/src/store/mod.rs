@@ -14,6 +14,7 @@ pub mod layout_query;
 #[cfg(feature = "mongodb")]
 pub mod mongo;
 pub mod query;
+pub mod reach;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -104,6 +105,9 @@ pub trait EventReader: Send {
         sort: Sort<PageSortKey>,
         page: PageRequest,
     ) -> Result<Vec<PageStats>, StoreError>;
+    /// How far down the pages of `query` their views were read
+    /// ([`core::scroll_reach`]); its `columns` play no part.
+    fn scroll_reach(&self, query: &HeatmapQuery) -> Result<ScrollReach, StoreError>;
     fn heatmap(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError>;
     /// Where inside their elements the anchored clicks of `query` on the
     /// elements `selectors` fell ([`core::heatmap::anchors`]): what

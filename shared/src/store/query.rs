@@ -434,6 +434,46 @@ pub struct AnchorCount {
 /// selector, the non-empty anchors in order.
 pub type ElementAnchors = std::collections::BTreeMap<String, Vec<AnchorCount>>;
 
+/// How far down its pages a heatmap's page views were read: the share of
+/// the page views that reached each depth ([`crate::store::reach`]).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ScrollReach {
+    /// Page views that reported how deep they were read.
+    pub views: u64,
+    /// Where the share changes, top down: from `y` (page pixels) until the
+    /// next point, `share` of the views reached. The first point is at 0
+    /// (every view); the last has share 0, just past the deepest reached.
+    /// Empty without views.
+    pub points: Vec<ReachPoint>,
+}
+
+/// From page `y` down, `share` of the page views reached (see [`ScrollReach`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ReachPoint {
+    pub y: u32,
+    pub share: f64,
+}
+
+impl ScrollReach {
+    /// The share of the views that reached page `y` (0 without views).
+    pub fn share_at(&self, y: f64) -> f64 {
+        self.points
+            .iter()
+            .take_while(|p| f64::from(p.y) <= y)
+            .last()
+            .map_or(0.0, |p| p.share)
+    }
+
+    /// Where fewer than `share` of the views read on: the first `y` whose
+    /// share is below it (`None` without views).
+    pub fn depth_of(&self, share: f64) -> Option<u32> {
+        if self.views == 0 {
+            return None;
+        }
+        self.points.iter().find(|p| p.share < share).map(|p| p.y)
+    }
+}
+
 /// New events since a cursor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveTail {

@@ -95,6 +95,37 @@ fn accepts_every_kind_and_enriches() {
 }
 
 #[test]
+fn a_scroll_report_keeps_the_depth_it_goes_on_from() {
+    let report = |from: Value| {
+        json!({"id": "r", "type": "scroll", "ts": NOW, "url": "https://a.example/", "depth": 0.6,
+               "from": from})
+    };
+    let depths = |events: Value| -> Vec<(Option<f64>, Option<f64>)> {
+        let p = prepare_events(events).unwrap();
+        assert!(p.rejected.is_empty(), "{:?}", p.rejected);
+        p.batch
+            .events
+            .iter()
+            .map(|e| (e.depth, e.depth_from))
+            .collect()
+    };
+    assert_eq!(
+        depths(json!([report(json!(0.4))])),
+        [(Some(0.6), Some(0.4))]
+    );
+    // Past the report's own depth: taken as it (the report adds nothing).
+    assert_eq!(
+        depths(json!([report(json!(0.9))])),
+        [(Some(0.6), Some(0.6))]
+    );
+    // Absent or null: the report counts from the top.
+    assert_eq!(depths(json!([report(Value::Null)])), [(Some(0.6), None)]);
+    assert_eq!(rejection_of(report(json!(-0.1))).code(), "invalid_number");
+    assert_eq!(rejection_of(report(json!(1.5))).code(), "invalid_number");
+    assert_eq!(rejection_of(report(json!("0.4"))).code(), "malformed");
+}
+
+#[test]
 fn rejects_bad_events_with_reasons_and_keeps_the_rest() {
     let p = prepare_events(json!([
         click("good1"),

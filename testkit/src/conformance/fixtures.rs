@@ -51,6 +51,7 @@ pub(super) fn event(kind: EventKind, id: &str, ts: i64, url: &str) -> Event {
         y: None,
         target: None,
         depth: None,
+        depth_from: None,
         name: None,
         props: None,
     }

@@ -56,6 +56,7 @@ mod rage;
 mod reading;
 mod removal;
 mod rollups;
+mod scroll_reach;
 mod sessions;
 mod strings;
 
@@ -74,6 +75,7 @@ pub use pages::{case_pages, case_pages_sort_and_paging};
 pub use rage::{case_rage_clicks, case_rage_clicks_across_batches};
 pub use removal::{case_delete_visitor, case_expire_before};
 pub use rollups::{case_out_of_order_batches, case_rollups_match_raw_events, case_session_rollups};
+pub use scroll_reach::case_scroll_reach;
 pub use sessions::{case_sessions_filters, case_sessions_paging, case_sessions_sort};
 pub use strings::case_strings_round_trip;
 
@@ -110,6 +112,7 @@ macro_rules! __conformance_cases {
             case_heatmap_unknown_page,
             case_heatmap_rollups_match_raw_clicks,
             case_heatmap_anchored_clicks,
+            case_scroll_reach,
             case_layout_versions,
             case_layout_repeats_out_of_order,
             case_newest_layouts,

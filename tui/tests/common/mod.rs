@@ -82,6 +82,7 @@ impl SessionBuilder {
             y: None,
             target: None,
             depth: None,
+            depth_from: None,
             name: None,
             props: None,
         }

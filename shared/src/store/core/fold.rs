@@ -10,7 +10,8 @@
 //!   times the last stored);
 //! - a (session, page) row's first view is the earliest event on that page;
 //!   scroll events add their depth to a sum and a count (the mean is taken
-//!   when read);
+//!   when read), and what they newly reached to the page's scroll reach
+//!   ([`ReachSpan`]);
 //! - a click counts into the heatmap when it can be placed
 //!   ([`FineCell::of`]), and is anchored to its element ([`Anchor::of`])
 //!   when it has a selector and a box; a click already flagged as a rage
@@ -26,6 +27,7 @@ use crate::event::{EventKind, Rect, Size};
 use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::page_key::url_host;
 use crate::store::heat::{click_anchor, Anchor, FineCell};
+use crate::store::reach::ReachSpan;
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -55,6 +57,8 @@ pub struct Fact<'a, K: Keys> {
     pub element: Option<Rect>,
     pub label: Option<&'a str>,
     pub depth: Option<f64>,
+    /// The depth a scroll report goes on from.
+    pub depth_from: Option<f64>,
     /// A custom event's name.
     pub name: Option<&'a str>,
     /// Already flagged as a rage click.
@@ -69,6 +73,17 @@ impl<K: Keys> Fact<'_, K> {
             self.x,
             self.y,
             self.page_size.map(|s| s.width),
+            self.viewport_width,
+        )
+    }
+
+    /// The bands of its page a scroll report newly reached, if any.
+    pub fn reach(&self) -> Option<ReachSpan> {
+        ReachSpan::of(
+            self.ts,
+            self.depth,
+            self.depth_from,
+            self.page_size,
             self.viewport_width,
         )
     }
@@ -271,6 +286,9 @@ impl<K: Keys> Fold<K> {
                 let page = self.page(f);
                 page.scroll_sum += f.depth.unwrap_or_default();
                 page.scroll_count += 1;
+                if let Some(span) = f.reach() {
+                    self.heat.count_reach(&f.page, span, 1);
+                }
             }
             EventKind::Custom => {
                 self.page(f);
@@ -355,6 +373,7 @@ mod tests {
             element: None,
             label: None,
             depth: None,
+            depth_from: None,
             name: None,
             rage: false,
         }

@@ -10,11 +10,15 @@
 //! ([`crate::store::core::anchoring`]), which needs to know which cells they
 //! were in.
 //!
+//! Scroll reports add to the scroll reach: +1 at the first band a report
+//! newly reached and −1 just past its last ([`crate::store::reach`]).
+//!
 //! Counts add and subtract. Maxima (tallest page, deepest click) and labels
 //! (the greatest) only grow: a removal cannot subtract them, so an engine
 //! recomputes them for the buckets a removal touched.
 
 use crate::store::heat::{segment_code, Anchor, FineCell};
+use crate::store::reach::ReachSpan;
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -55,6 +59,8 @@ pub struct HeatDeltas<P, E> {
     pub elements: HashMap<(Bucket<P>, E), ElementDelta>,
     /// Bucket, selector and anchor of anchored clicks.
     pub anchors: HashMap<(Bucket<P>, E, Anchor), CellDelta>,
+    /// Bucket and band: the change in page views reached from that band on.
+    pub reach: HashMap<(Bucket<P>, i64), i64>,
 }
 
 impl<P, E> Default for HeatDeltas<P, E> {
@@ -64,6 +70,7 @@ impl<P, E> Default for HeatDeltas<P, E> {
             extents: HashMap::new(),
             elements: HashMap::new(),
             anchors: HashMap::new(),
+            reach: HashMap::new(),
         }
     }
 }
@@ -74,6 +81,7 @@ impl<P, E> HeatDeltas<P, E> {
             && self.extents.is_empty()
             && self.elements.is_empty()
             && self.anchors.is_empty()
+            && self.reach.is_empty()
     }
 }
 
@@ -169,6 +177,14 @@ impl<P: Clone + Eq + Hash, E: Clone + Eq + Hash> HeatDeltas<P, E> {
             element.clicks -= 1;
             element.rage_clicks -= rage;
         }
+    }
+
+    /// A scroll report's span: `1` when it is stored, `-1` when it is
+    /// removed.
+    pub fn count_reach(&mut self, page: &P, span: ReachSpan, sign: i64) {
+        let b = (page.clone(), segment_code(span.segment), span.day);
+        *self.reach.entry((b.clone(), span.start)).or_default() += sign;
+        *self.reach.entry((b, span.end)).or_default() -= sign;
     }
 
     /// Counts `clicks` and `rage` into the click's fine cell (under its

@@ -8,7 +8,8 @@
 //! - [`steps`]: a session's steps (page views and custom events, merged in
 //!   order) and the frustration signals derived from them.
 //! - [`flows`]: paths and funnels over the steps of many sessions.
-//! - [`heatmap`], [`overview`], [`live`]: the assembly of read answers.
+//! - [`heatmap`], [`scroll_reach`], [`overview`], [`live`]: the assembly
+//!   of read answers.
 //! - [`anchoring`]: anchored clicks placed on their element's box in a
 //!   drawn layout.
 //! - [`layouts`]: layout versions: what a repeated snapshot does, which
@@ -47,4 +48,5 @@ pub mod layouts;
 pub mod live;
 pub mod overview;
 pub mod rage;
+pub mod scroll_reach;
 pub mod steps;

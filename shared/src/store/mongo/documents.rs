@@ -23,6 +23,7 @@ use crate::store::core::steps::is_dead_end;
 use crate::store::heat::{click_anchor, segment_code, segment_from_code, FineCell};
 use crate::store::layout_query::StoredLayout;
 use crate::store::query::{SessionSummary, StoredEvent};
+use crate::store::reach::ReachSpan;
 use crate::store::StoreError;
 use mongodb::bson::{Bson, DateTime, Document};
 use serde::{Deserialize, Serialize};
@@ -88,9 +89,12 @@ pub(crate) mod fields {
         BW = "bw";
         BH = "bh";
         DEPTH = "depth";
+        /// The depth a scroll report goes on from (`Event::depth_from`).
+        DF = "df";
         NAME = "name";
         PROPS = "props";
-        /// A placed click's heatmap bucket key, width segment, day and fine cell.
+        /// The heatmap bucket key, width segment and day of a placed click
+        /// (and its fine cell) or of a scroll report that reached something.
         HK = "hk";
         SEG = "seg";
         DAY = "day";
@@ -120,6 +124,8 @@ pub(crate) mod fields {
         SCROLL_COUNT = "scroll_count";
         MAX_PH = "max_ph";
         MAX_Y = "max_y";
+        /// In `heat_reach`, the band of page height counted.
+        BAND = "band";
         /// A session's steps, `[ts, seq, tag, label]` each (see `steps.rs`).
         STEPS = "steps";
         QUICK_BACKS = "quick_backs";
@@ -194,6 +200,8 @@ pub(crate) struct EventDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depth: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub df: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub props: Option<String>,
@@ -235,7 +243,23 @@ impl EventDoc {
                 )
             })
             .flatten();
-        let segment = cell.map(|c| segment_code(c.segment));
+        // Scroll reports that reached something carry their bucket too, so
+        // that a rebuild of a bucket's rollups finds them.
+        let reach = (event.kind == EventKind::Scroll)
+            .then(|| {
+                ReachSpan::of(
+                    event.ts,
+                    event.depth,
+                    event.depth_from,
+                    event.page,
+                    event.viewport.map(|s| s.width),
+                )
+            })
+            .flatten();
+        let bucket = cell
+            .map(|c| (c.segment, c.day))
+            .or(reach.map(|r| (r.segment, r.day)));
+        let segment = bucket.map(|(segment, _)| segment_code(segment));
         // Only placed clicks are anchored, as the fold anchors them.
         let anchor = cell.and_then(|_| {
             click_anchor(
@@ -280,13 +304,14 @@ impl EventDoc {
             bw: rect.map(|r| r.width),
             bh: rect.map(|r| r.height),
             depth: event.depth,
+            df: event.depth_from,
             name: event.name.clone(),
             props: event.props.clone(),
-            hk: cell
+            hk: bucket
                 .zip(segment)
-                .map(|(c, segment)| bucket_key(&batch.site, &event.page_key, segment, c.day)),
+                .map(|((_, day), segment)| bucket_key(&batch.site, &event.page_key, segment, day)),
             seg: segment,
-            day: cell.map(|c| c.day),
+            day: bucket.map(|(_, day)| day),
             gx: cell.map(|c| c.gx),
             gy: cell.map(|c| c.gy),
             ak: anchor.map(|(_, a)| a.code()),
@@ -316,6 +341,7 @@ impl EventDoc {
             element: self.ak.and(rect(self.bx, self.by, self.bw, self.bh)),
             label: self.label.as_deref(),
             depth: self.depth,
+            depth_from: self.df,
             name: self.name.as_deref(),
             rage: self.rage != 0,
         })
@@ -354,6 +380,7 @@ impl EventDoc {
                     self.bh,
                 ),
                 depth: self.depth,
+                depth_from: self.df,
                 name: self.name,
                 props: self.props,
             },
@@ -568,6 +595,7 @@ mod tests {
                 }),
             }),
             depth: Some(0.5),
+            depth_from: Some(0.25),
             name: Some("n".into()),
             props: Some("{}".into()),
         };
@@ -600,6 +628,7 @@ mod tests {
             fields::SCROLL_COUNT,
             fields::MAX_PH,
             fields::MAX_Y,
+            fields::BAND,
             fields::ASEL,
             fields::STEPS,
             fields::QUICK_BACKS,

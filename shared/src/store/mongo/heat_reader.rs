@@ -36,9 +36,9 @@ fn split_key(d: &Document) -> Option<(i64, String)> {
 }
 
 /// One source of clicks.
-struct Part {
+pub(super) struct Part {
     /// Raw click events (one document per click) rather than rollups.
-    raw: bool,
+    pub(super) raw: bool,
     /// Stages selecting the source's documents.
     stages: Vec<Document>,
 }
@@ -91,6 +91,12 @@ impl Part {
 
 /// The stages of one source of `query`'s clicks.
 fn source(query: &HeatmapQuery, part: HeatPart) -> Part {
+    source_of(query, part, EventKind::Click)
+}
+
+/// The stages of one source of `query`'s events of `kind` (raw: those with
+/// a heatmap bucket, which the rollups counted).
+pub(super) fn source_of(query: &HeatmapQuery, part: HeatPart, kind: EventKind) -> Part {
     let filter = &query.filter;
     let mut common = doc! { f::PAGE: pattern_regex(&query.pages) };
     if let Some(site) = &filter.site {
@@ -118,8 +124,8 @@ fn source(query: &HeatmapQuery, part: HeatPart) -> Part {
         }
         HeatPart::Raw { outside, joined } => {
             let mut raw = common;
-            raw.insert(f::KIND, EventKind::Click.code());
-            // Only clicks that can be placed carry a bucket.
+            raw.insert(f::KIND, kind.code());
+            // Only events that can be placed carry a bucket.
             raw.insert(f::HK, doc! { "$exists": true });
             if let Some(ts) = time_range(filter.range) {
                 raw.insert(f::TS, ts);
@@ -147,7 +153,7 @@ pub(super) struct MongoHeat<'a> {
 }
 
 impl MongoHeat<'_> {
-    fn grouped(
+    pub(super) fn grouped(
         &self,
         part: &Part,
         rollup: &'static str,

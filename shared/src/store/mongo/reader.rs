@@ -490,6 +490,11 @@ impl EventReader for MongoReader {
             .run(async move { Self::pages_of(&db, filter, pattern, sort, page).await })
     }
 
+    fn scroll_reach(&self, query: &HeatmapQuery) -> Result<ScrollReach, StoreError> {
+        let source = super::heat_reader::MongoHeat { conn: &self.conn };
+        crate::store::core::scroll_reach::scroll_reach(&source, query)
+    }
+
     fn heatmap(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
         let source = super::heat_reader::MongoHeat { conn: &self.conn };
         crate::store::core::heatmap::heatmap(&source, query)

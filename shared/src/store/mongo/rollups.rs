@@ -11,7 +11,8 @@
 
 use super::documents::{fields as f, EventDoc};
 use super::schema::{
-    bucket_key, key, HEAT_ANCHORS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS, PAGES, SESSIONS,
+    bucket_key, key, HEAT_ANCHORS, HEAT_CELLS, HEAT_ELEMENTS, HEAT_EXTENTS, HEAT_REACH, PAGES,
+    SESSIONS,
 };
 use super::steps::element;
 use crate::store::core::fold::{Fold, Keys};
@@ -238,7 +239,7 @@ impl Rollups {
     }
 
     /// The heatmap rollup documents of the fold, per collection.
-    pub(crate) fn heat_docs(&self) -> [(&'static str, Vec<HeatDoc>); 4] {
+    pub(crate) fn heat_docs(&self) -> [(&'static str, Vec<HeatDoc>); 5] {
         let heat = &self.fold.heat;
         let cells = heat.cells.iter().map(|((bucket, selector, gx, gy), c)| {
             let (hk, mut fixed) = bucket_fields(bucket);
@@ -299,11 +300,24 @@ impl Rollups {
                 maxima: Document::new(),
             }
         });
+        // A band where one report ends and another begins changes nothing.
+        let reach = heat.reach.iter().filter(|(_, &v)| v != 0);
+        let reach = reach.map(|((bucket, band), views)| {
+            let (hk, mut fixed) = bucket_fields(bucket);
+            fixed.insert(f::BAND, *band);
+            HeatDoc {
+                id: key(&[&hk, &band.to_string()]),
+                fixed,
+                counts: doc! { f::VIEWS: *views },
+                maxima: Document::new(),
+            }
+        });
         [
             (HEAT_CELLS, cells.collect()),
             (HEAT_EXTENTS, extents.collect()),
             (HEAT_ELEMENTS, elements.collect()),
             (HEAT_ANCHORS, anchors.collect()),
+            (HEAT_REACH, reach.collect()),
         ]
     }
 }

@@ -9,6 +9,7 @@
 //! | `heat_extents` | page × width segment × day × page width | bucket, width |
 //! | `heat_elements` | page × width segment × day × selector | bucket, selector |
 //! | `heat_anchors` | page × width segment × day × anchor × selector | bucket, anchor, selector |
+//! | `heat_reach` | page × width segment × day × band of scroll reach | bucket, band |
 //! | `layouts` | site × page × width segment × layout version | site, segment, version, page |
 //! | `meta` | counter (`seq`: storage order, `commits`: change token) | name |
 //!
@@ -30,6 +31,7 @@ pub(crate) const HEAT_CELLS: &str = "heat_cells";
 pub(crate) const HEAT_EXTENTS: &str = "heat_extents";
 pub(crate) const HEAT_ELEMENTS: &str = "heat_elements";
 pub(crate) const HEAT_ANCHORS: &str = "heat_anchors";
+pub(crate) const HEAT_REACH: &str = "heat_reach";
 pub(crate) const LAYOUTS: &str = "layouts";
 pub(crate) const META: &str = "meta";
 
@@ -105,7 +107,7 @@ fn sparse_index(keys: Document, name: &str) -> IndexModel {
 /// collection is the long part of setting a database up.
 pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Result<(), StoreError> {
     let db = conn.db();
-    let plan: [(&str, Vec<IndexModel>); 8] = [
+    let plan: [(&str, Vec<IndexModel>); 9] = [
         (
             EVENTS,
             vec![
@@ -155,6 +157,13 @@ pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Resu
             ],
         ),
         (
+            HEAT_REACH,
+            vec![
+                index(doc! { f::PAGE: 1, f::DAY: 1 }, "reach_by_page"),
+                index(doc! { f::HK: 1 }, &format!("{HEAT_REACH}_by_bucket")),
+            ],
+        ),
+        (
             LAYOUTS,
             vec![
                 index(doc! { f::PAGE: 1, f::SEG: 1 }, "layouts_by_page"),
@@ -164,7 +173,7 @@ pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Resu
     ];
     // All at once: with the cluster gone, opening fails after one server
     // selection timeout rather than one per collection.
-    let [a, b, c, d, e, f, g, h] = plan.map(|(collection, models)| {
+    let [a, b, c, d, e, f, g, h, i] = plan.map(|(collection, models)| {
         let collection = db.collection::<Document>(collection);
         async move {
             collection.create_indexes(models).await?;
@@ -172,9 +181,9 @@ pub(crate) fn create_indexes(conn: &Connection, progress: &dyn Progress) -> Resu
             Ok::<_, mongodb::error::Error>(())
         }
     });
-    progress.begin("creating the MongoDB indexes", Some(8));
+    progress.begin("creating the MongoDB indexes", Some(9));
     let created = conn.run(async {
-        tokio::try_join!(a, b, c, d, e, f, g, h)?;
+        tokio::try_join!(a, b, c, d, e, f, g, h, i)?;
         Ok(())
     });
     progress.end();

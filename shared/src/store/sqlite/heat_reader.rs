@@ -20,14 +20,14 @@ use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
 /// One source of clicks: the rollups over whole days, or raw click events.
-struct Part {
+pub(super) struct Part {
     /// `FROM` (raw clicks: with the join) and `WHERE` clauses; rollup parts
     /// name their table when asked, since the three rollups share keys.
     from: String,
     where_sql: String,
-    params: Vec<Value>,
+    pub(super) params: Vec<Value>,
     /// Raw click events (`e`) rather than rollup rows.
-    raw: bool,
+    pub(super) raw: bool,
     /// Column expressions of this source.
     clicks: String,
     rage: String,
@@ -75,7 +75,7 @@ fn count(v: i64) -> u64 {
 impl Part {
     /// `FROM … WHERE …` of this part: for rollups over `rollup_table`, for
     /// raw clicks with `raw_condition` (` AND …`) added.
-    fn source_sql(&self, rollup_table: &str, raw_condition: &str) -> String {
+    pub(super) fn source_sql(&self, rollup_table: &str, raw_condition: &str) -> String {
         if self.raw {
             format!("FROM {}{}{raw_condition}", self.from, self.where_sql)
         } else {
@@ -296,8 +296,19 @@ fn pages_sql(query: &HeatmapQuery) -> (String, Vec<Value>) {
     (sql, params)
 }
 
+/// The raw events the clicks of a heatmap come from: placed clicks. (The
+/// kind is written into the statement, not bound, so that the partial index
+/// `clicks_by_page` applies.)
+const RAW_CLICKS: &str = "e.kind = 1 AND e.pw > 0 AND e.x IS NOT NULL AND e.y IS NOT NULL";
+
 /// The SQL of one source of the query's clicks.
 fn sql_part(query: &HeatmapQuery, part: HeatPart) -> Part {
+    sql_part_of(query, part, RAW_CLICKS)
+}
+
+/// The SQL of one source of the query's events: its rollups, or the raw
+/// events that meet `raw_events`.
+pub(super) fn sql_part_of(query: &HeatmapQuery, part: HeatPart, raw_events: &str) -> Part {
     let (pages, page_params) = pages_sql(query);
     match part {
         HeatPart::Rollups { first, end } => {
@@ -321,24 +332,26 @@ fn sql_part(query: &HeatmapQuery, part: HeatPart) -> Part {
                 rage: "rage_clicks".to_owned(),
             }
         }
-        HeatPart::Raw { outside, joined } => raw_part(query, &pages, page_params, outside, joined),
+        HeatPart::Raw { outside, joined } => {
+            raw_part(query, &pages, page_params, raw_events, outside, joined)
+        }
     }
 }
 
-/// Raw clicks of the query's pages in its range (outside whole days
-/// `outside`), joined to their sessions when `joined`.
+/// Raw events that meet `events` of the query's pages in its range
+/// (outside whole days `outside`), joined to their sessions when `joined`.
 fn raw_part(
     query: &HeatmapQuery,
     pages: &str,
     page_params: Vec<Value>,
+    events: &str,
     outside: Option<(i64, Option<i64>)>,
     joined: bool,
 ) -> Part {
     let filter = &query.filter;
     let mut raw = Conditions::default();
     raw.push(&format!("e.page_id IN ({pages})"), page_params);
-    raw.push("e.kind = 1", []);
-    raw.push("e.pw > 0 AND e.x IS NOT NULL AND e.y IS NOT NULL", []);
+    raw.push(events, []);
     if let Some(from) = filter.range.from {
         raw.push("e.ts >= ?", [Value::Integer(from)]);
     }

@@ -2,10 +2,12 @@
 //! SQLite heatmap rollups, and recomputing after a removal what a sum cannot
 //! undo.
 
+use crate::event::{EventKind, Size};
 use crate::limits::HEAT_BUCKET_MS;
 use crate::store::core::heat_deltas::HeatDeltas;
 use crate::store::heat::segment_from_code;
-use rusqlite::{params, Transaction};
+use crate::store::reach::ReachSpan;
+use rusqlite::{params, Row, Transaction};
 
 /// The heatmap deltas of SQLite: pages and selectors are rows.
 pub(super) type SqliteHeat = HeatDeltas<i64, i64>;
@@ -30,6 +32,13 @@ pub(super) fn refresh_removed(heat: &SqliteHeat, tx: &Transaction<'_>) -> rusqli
     for ((page, segment, day), selector, gx, gy) in heat.cells.keys() {
         let selector = selector.unwrap_or(NOT_ANCHORED);
         drop_cell.execute(params![page, segment, day, selector, gx, gy])?;
+    }
+    let mut drop_band = tx.prepare_cached(
+        "DELETE FROM heat_reach WHERE page_id = ?1 AND segment = ?2 AND day = ?3
+             AND band = ?4 AND views = 0",
+    )?;
+    for ((page, segment, day), band) in heat.reach.keys() {
+        drop_band.execute(params![page, segment, day, band])?;
     }
     let mut drop_anchor = tx.prepare_cached(
         "DELETE FROM heat_anchors WHERE page_id = ?1 AND segment = ?2 AND day = ?3
@@ -84,6 +93,42 @@ pub(super) fn refresh_removed(heat: &SqliteHeat, tx: &Transaction<'_>) -> rusqli
     Ok(())
 }
 
+/// The scroll reach of the scroll reports already stored, for the schema
+/// that adds it: each report placed by the fold's rule.
+pub(super) fn backfill_reach(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let mut heat = SqliteHeat::default();
+    let mut stmt = tx.prepare(&format!(
+        "SELECT page_id, ts, depth, depth_from, pw, ph, vw FROM events WHERE kind = {}",
+        EventKind::Scroll.code()
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        if let Some(span) = scroll_span(r, 1)? {
+            heat.count_reach(&r.get(0)?, span, 1);
+        }
+    }
+    apply(tx, &heat)
+}
+
+/// The reach of a scroll report from the columns `ts, depth, depth_from,
+/// pw, ph, vw` starting at `first`.
+pub(super) fn scroll_span(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<ReachSpan>> {
+    let page = match (
+        r.get::<_, Option<u32>>(first + 3)?,
+        r.get::<_, Option<u32>>(first + 4)?,
+    ) {
+        (Some(width), Some(height)) => Some(Size { width, height }),
+        _ => None,
+    };
+    Ok(ReachSpan::of(
+        r.get(first)?,
+        r.get(first + 1)?,
+        r.get(first + 2)?,
+        page,
+        r.get(first + 5)?,
+    ))
+}
+
 /// Adds the deltas to the heatmap rollups.
 pub(super) fn apply(tx: &Transaction<'_>, heat: &SqliteHeat) -> rusqlite::Result<()> {
     if !heat.cells.is_empty() {
@@ -128,6 +173,18 @@ pub(super) fn apply(tx: &Transaction<'_>, heat: &SqliteHeat) -> rusqlite::Result
                 c.clicks,
                 c.rage_clicks
             ])?;
+        }
+    }
+    if !heat.reach.is_empty() {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO heat_reach (page_id, segment, day, band, views)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (page_id, segment, day, band) DO UPDATE SET
+                     views = views + excluded.views",
+        )?;
+        // A band where one report ends and another begins changes nothing.
+        for (((page, segment, day), band), views) in heat.reach.iter().filter(|(_, &v)| v != 0) {
+            upsert.execute(params![page, segment, day, band, views])?;
         }
     }
     if !heat.extents.is_empty() {

@@ -265,7 +265,7 @@ fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionSummary> {
 const EVENT_SELECT: &str = "
     SELECT e.id, st.key, s.session_key, s.visitor_key, e.event_key, e.kind, e.ts, e.received_at,
            e.flags, e.url, p.key, e.title, e.referrer, e.vw, e.vh, e.pw, e.ph, e.x, e.y,
-           sel.value, e.label, e.bx, e.by, e.bw, e.bh, e.depth, e.name, e.props
+           sel.value, e.label, e.bx, e.by, e.bw, e.bh, e.depth, e.name, e.props, e.depth_from
     FROM events e
     JOIN sessions s ON s.id = e.session_id
     JOIN sites st ON st.id = e.site_id
@@ -320,6 +320,7 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
             y: r.get(18)?,
             target,
             depth: r.get(25)?,
+            depth_from: r.get(28)?,
             name: r.get(26)?,
             props: r.get(27)?,
         },
@@ -493,6 +494,13 @@ impl EventReader for SqliteReader {
         self.query_rows(&sql, &c.params, page_stats_row)
     }
 
+    fn scroll_reach(&self, query: &HeatmapQuery) -> Result<ScrollReach, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let answer = crate::store::core::scroll_reach::scroll_reach(self, query);
+        tx.finish()?;
+        answer
+    }
+
     fn heatmap(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
         self.heatmap_query(query)
     }
@@ -602,6 +610,7 @@ mod tests {
                         y: (kind == EventKind::Click).then_some(200),
                         target: None,
                         depth: (kind == EventKind::Scroll).then_some(0.1 * (n % 9) as f64 + 0.07),
+                        depth_from: None,
                         name: None,
                         props: None,
                     }

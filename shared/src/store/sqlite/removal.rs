@@ -6,7 +6,7 @@
 //! holds the write lock for long; each chunk is reported to the caller's
 //! [`Progress`] in sessions, out of the count taken before the first.
 
-use super::heat_rollups::{self, SqliteHeat};
+use super::heat_rollups::{self, scroll_span, SqliteHeat};
 use super::rollups::{element_of, HourDeltas, HourShare};
 use crate::event::{EventKind, FLAG_RAGE_CLICK};
 use crate::progress::Progress;
@@ -98,7 +98,7 @@ fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
     }
 
     // Heatmap rollups: take the clicks out, then redo what a sum cannot undo.
-    let heat = removed_clicks(tx)?;
+    let heat = removed_heat(tx)?;
 
     // Per-page rollups: which pages and visitors the sessions touched.
     let touched: Vec<(i64, String)> = {
@@ -153,8 +153,9 @@ fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
     Ok(events)
 }
 
-/// The heatmap deltas of taking out the clicks of the doomed sessions.
-fn removed_clicks(tx: &Transaction<'_>) -> rusqlite::Result<SqliteHeat> {
+/// The heatmap deltas of taking out the clicks and scroll reports of the
+/// doomed sessions.
+fn removed_heat(tx: &Transaction<'_>) -> rusqlite::Result<SqliteHeat> {
     let mut heat = SqliteHeat::default();
     // The kind is written into the statement, not bound: SQLite compiles a
     // statement again on every run when a bound value decides whether the
@@ -179,6 +180,18 @@ fn removed_clicks(tx: &Transaction<'_>) -> rusqlite::Result<SqliteHeat> {
                 r.get::<_, Option<i64>>(4)?.unwrap_or_default(),
                 flags & FLAG_RAGE_CLICK != 0,
             );
+        }
+    }
+    drop(rows);
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT page_id, ts, depth, depth_from, pw, ph, vw
+         FROM events WHERE session_id IN temp.doomed AND kind = {}",
+        EventKind::Scroll.code()
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        if let Some(span) = scroll_span(r, 1)? {
+            heat.count_reach(&r.get(0)?, span, -1);
         }
     }
     Ok(heat)

@@ -83,6 +83,7 @@ fn flag_rage_clicks(tx: &Transaction<'_>, fold: &mut Fold<SqliteKeys>) -> rusqli
                     element: element_of(r, 10)?,
                     label: None,
                     depth: None,
+                    depth_from: None,
                     name: None,
                     rage: false,
                 },
@@ -534,6 +535,7 @@ mod tests {
             y: Some(200),
             target: None,
             depth: None,
+            depth_from: None,
             name: None,
             props: None,
         }

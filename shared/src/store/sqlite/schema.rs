@@ -288,10 +288,28 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE heat_cells;
     ALTER TABLE heat_cells_anchored RENAME TO heat_cells;
     "#,
+    // 7: scroll reach (`store::reach`): the depth a scroll report goes on
+    // from, and per page × width segment × day × band of page height, the
+    // change in page views reached from that band on. Back-filled by code
+    // from the stored scroll reports (which predate `depth_from`: each
+    // counts from the top).
+    r#"
+    ALTER TABLE events ADD COLUMN depth_from REAL;
+    CREATE TABLE heat_reach (
+        page_id  INTEGER NOT NULL,
+        segment  INTEGER NOT NULL,
+        day      INTEGER NOT NULL,
+        band     INTEGER NOT NULL,
+        views    INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (page_id, segment, day, band)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The version that added the steps, back-filled by code after its script.
 const STEPS_VERSION: i64 = 4;
+/// The version that added scroll reach, back-filled by code after its script.
+const REACH_VERSION: i64 = 7;
 
 /// Registers what the migration scripts call: `click_anchor(selector_id,
 /// x, y, bx, by, bw, bh)`, the SQL face of [`click_anchor`] for the schema 6
@@ -360,8 +378,10 @@ fn apply(
     let tx = conn.transaction()?;
     for (version, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         tx.execute_batch(sql)?;
-        if version as i64 + 1 == STEPS_VERSION {
-            super::steps::backfill(&tx)?;
+        match version as i64 + 1 {
+            STEPS_VERSION => super::steps::backfill(&tx)?,
+            REACH_VERSION => super::heat_rollups::backfill_reach(&tx)?,
+            _ => {}
         }
         tx.pragma_update(None, "user_version", version as i64 + 1)?;
         if report {

@@ -194,9 +194,9 @@ fn insert_batch(
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO events (site_id, event_key, session_id, kind, ts, received_at, flags,
              page_id, url, title, referrer, vw, vh, pw, ph, x, y, selector_id, label, bx, by, bw, bh,
-             depth, name, props)
+             depth, name, props, depth_from)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
     )?;
     for event in &batch.events {
         let page_id = cache.page(tx, site_id, &event.page_key)?;
@@ -239,6 +239,7 @@ fn insert_batch(
             event.depth,
             event.name,
             event.props,
+            event.depth_from,
         ])?;
         if inserted == 0 {
             outcome.duplicates += 1;
@@ -262,6 +263,7 @@ fn insert_batch(
             element: rect,
             label,
             depth: event.depth,
+            depth_from: event.depth_from,
             name: event.name.as_deref(),
             rage: false,
         });

@@ -1,0 +1,54 @@
+//! The scroll reach's query on SQLite ([`ReachSource`]): band differences
+//! summed from the reach rollups, or placed from raw scroll reports by the
+//! store's rule ([`crate::store::reach::ReachSpan::of`]).
+
+use super::heat_reader::sql_part_of;
+use super::heat_rollups::scroll_span;
+use super::reader::SqliteReader;
+use crate::event::EventKind;
+use crate::store::core::heatmap::HeatPart;
+use crate::store::core::scroll_reach::ReachSource;
+use crate::store::flow_query::FastMap;
+use crate::store::query::HeatmapQuery;
+use crate::store::StoreError;
+use rusqlite::params_from_iter;
+
+/// The raw events scroll reach comes from: scroll reports on a page of
+/// known height (the kind written into the statement, as for clicks).
+fn raw_scrolls() -> String {
+    format!(
+        "e.kind = {} AND e.ph > 0 AND e.depth IS NOT NULL",
+        EventKind::Scroll.code()
+    )
+}
+
+impl ReachSource for SqliteReader {
+    fn reach_bands(
+        &self,
+        query: &HeatmapQuery,
+        part: HeatPart,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let part = sql_part_of(query, part, &raw_scrolls());
+        if !part.raw {
+            let sql = format!(
+                "SELECT band, SUM(views) {} GROUP BY band",
+                part.source_sql("heat_reach", "")
+            );
+            return self.query_rows(&sql, &part.params, |r| Ok((r.get(0)?, r.get(1)?)));
+        }
+        let sql = format!(
+            "SELECT e.ts, e.depth, e.depth_from, e.pw, e.ph, e.vw {}",
+            part.source_sql("", "")
+        );
+        let mut bands: FastMap<i64, i64> = FastMap::default();
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(part.params.iter()))?;
+        while let Some(r) = rows.next()? {
+            if let Some(span) = scroll_span(r, 0)? {
+                *bands.entry(span.start).or_default() += 1;
+                *bands.entry(span.end).or_default() -= 1;
+            }
+        }
+        Ok(bands.into_iter().collect())
+    }
+}
