@@ -11,7 +11,10 @@ mod browser_support;
 
 use browser_support::*;
 use shared::event::EventKind;
-use shared::store::query::{Filter, PageRequest, SessionRef, SessionSortKey, Sort, StoredEvent};
+use shared::page_key::PagePattern;
+use shared::store::query::{
+    Filter, HeatmapQuery, PageRequest, SessionRef, SessionSortKey, Sort, StoredEvent, WidthSegment,
+};
 use shared::store::sqlite::{SqliteReader, SqliteWriter};
 use shared::store::EventReader;
 use std::collections::{BTreeMap, BTreeSet};
@@ -1062,5 +1065,73 @@ async fn clicks_inside_nested_shadow_roots_name_the_inner_element() {
     );
 
     tab.assert_no_tracker_problems();
+    chrome.close().await;
+}
+
+/// The scroll reports of the page views of `url`.
+fn reports_of<'a>(events: &'a [StoredEvent], url: &str) -> Vec<&'a StoredEvent> {
+    of_kind(events, EventKind::Scroll)
+        .into_iter()
+        .filter(|e| e.event.url == url)
+        .collect()
+}
+
+/// A page view read in two visits (its tab hidden by another, then shown
+/// again) sends two scroll reports, the second going on from the first's
+/// depth; the scroll reach counts the view once, to the depth it reached.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_view_read_in_two_visits_counts_once_in_the_scroll_reach() {
+    let (daemon, chrome) = setup!();
+    let url = daemon.url("/demo/blog.html");
+    let tab = chrome.open(&url).await;
+    let room: f64 = tab
+        .js("document.documentElement.scrollHeight - innerHeight")
+        .await;
+    assert!(room > 300.0, "the page must scroll: {room}");
+    tab.js::<serde_json::Value>(
+        "scrollTo(0, (document.documentElement.scrollHeight - innerHeight) / 3)",
+    )
+    .await;
+    // Another tab in front hides this one: the first report.
+    let other = chrome.open(&daemon.url("/demo/pricing.html")).await;
+    daemon
+        .wait_for("the first report", |e| reports_of(e, &url).len() == 1)
+        .await;
+    tab.bring_to_front().await;
+    tab.js::<serde_json::Value>("scrollTo(0, document.documentElement.scrollHeight)")
+        .await;
+    // Leaving the page ends the view: the second report.
+    tab.goto(&daemon.url("/demo/")).await;
+    let events = daemon
+        .wait_for("the second report", |e| reports_of(e, &url).len() == 2)
+        .await;
+    let reports = reports_of(&events, &url);
+    let (first, second) = (&reports[0].event, &reports[1].event);
+    let reached = first.depth.expect("a depth");
+    assert!(reached > 0.2 && reached < 0.9, "{first:?}");
+    assert_eq!(first.depth_from, Some(0.0));
+    assert_eq!(second.depth_from, first.depth);
+    assert_eq!(second.depth, Some(1.0));
+
+    let reader = SqliteReader::open(&daemon.db_path).expect("reader");
+    let reach = reader
+        .scroll_reach(&HeatmapQuery {
+            pages: PagePattern::new("/demo/blog.html"),
+            filter: Filter::default(),
+            segment: WidthSegment::All,
+            columns: 100,
+        })
+        .expect("scroll reach");
+    let height = second.page.expect("a page size").height;
+    assert_eq!(reach.views, 1, "{reach:?}");
+    let shares: Vec<f64> = reach.points.iter().map(|p| p.share).collect();
+    assert_eq!(shares, [1.0, 0.0], "one view, to the bottom: {reach:?}");
+    let bottom = reach.points[1].y;
+    assert!(
+        bottom.abs_diff(height) <= 8,
+        "{bottom} vs the page's {height} px"
+    );
+    tab.assert_no_tracker_problems();
+    other.assert_no_tracker_problems();
     chrome.close().await;
 }

@@ -128,11 +128,12 @@
 		measure = () => depth = Math.max(depth, Math.min(1, (scrollY + innerHeight) / de.scrollHeight)),
 
 		// The page view ends: send how deep it was read, if deeper than already
-		// sent (before the first page view depth is unset, and nothing is sent).
-		// Then either the page is hidden or unloaded (hide is the event): send
-		// everything; or start a page view of the current URL.
+		// sent, and from what depth already sent, so that the server counts the
+		// view once (before the first page view depth is unset, and nothing is
+		// sent). Then either the page is hidden or unloaded (hide is the event):
+		// send everything; or start a page view of the current URL.
 		view = (hide) => (
-			measure() > sent && send('scroll', {depth}),
+			measure() > sent && send('scroll', {depth, from: sent}),
 			sent = depth,
 			hide ? flush(1) : (
 				off = exclude.test(location.pathname),

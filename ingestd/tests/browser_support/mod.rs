@@ -539,6 +539,14 @@ impl Tab {
         self.wait_for_tracker().await;
     }
 
+    /// Brings the tab in front again (the tab in front is hidden), as a
+    /// user going back to it does.
+    pub async fn bring_to_front(&self) {
+        self.page.bring_to_front().await.expect("bring to front");
+        self.wait_until("the tab in front", "document.visibilityState == 'visible'")
+            .await;
+    }
+
     /// Reloads and waits for the tracker to start again.
     pub async fn reload(&self) {
         // A marker that the reloaded document no longer has.
