@@ -12,7 +12,7 @@ use shared::page_key::PagePattern;
 use shared::store::core::anchoring::{place, selectors_to_place, Placed};
 use shared::store::core::layouts::{clicks_off_layout, drawn_in, heatmap_segment};
 use shared::store::layout_query::{LayoutQuery, StoredLayout};
-use shared::store::query::{Heatmap, HeatmapQuery, WidthSegment};
+use shared::store::query::{Heatmap, HeatmapQuery, ReachPoint, ScrollReach, WidthSegment};
 use shared::store::{EventReader, StoreError};
 
 /// A layout in page pixels of its own capture.
@@ -78,17 +78,21 @@ pub struct HeatmapJson<'a> {
     pub anchored_clicks: u64,
     /// Clicks on elements `layout` does not have (`null` without a layout).
     pub clicks_off_layout: Option<u64>,
+    /// From each `y` (page pixels) down, the share of the page views that
+    /// read that far ([`ScrollReach::points`]).
+    pub scroll_reach: &'a [ReachPoint],
 }
 
 impl<'a> HeatmapJson<'a> {
-    /// `placed` (the map placed over `layout`) with `layout` and the clicks
-    /// the layout cannot place.
-    pub fn new(placed: &'a Placed, layout: Option<&StoredLayout>) -> Self {
+    /// `placed` (the map placed over `layout`) with `layout`, the clicks
+    /// the layout cannot place, and the pages' scroll reach.
+    pub fn new(placed: &'a Placed, layout: Option<&StoredLayout>, reach: &'a ScrollReach) -> Self {
         Self {
             map: &placed.map,
             layout: layout.map(LayoutJson::from),
             anchored_clicks: placed.anchored_clicks,
             clicks_off_layout: layout.map(|l| clicks_off_layout(&placed.map, &l.layout)),
+            scroll_reach: &reach.points,
         }
     }
 }
@@ -181,6 +185,9 @@ pub struct MapWithLayout {
     /// The layout versions of the map's segment, newest first (the one drawn
     /// unless the user picks another); empty when none was captured.
     pub versions: Vec<DrawnOver>,
+    /// How far down its pages were read ([`with_layout_and_reach`]; empty
+    /// from [`with_layout`]).
+    pub reach: ScrollReach,
 }
 
 /// The heatmap of `query` and the newest layout of its segment.
@@ -208,7 +215,22 @@ pub fn with_layout(
             map: placed.map,
         })
         .collect();
-    Ok(MapWithLayout { map, versions })
+    Ok(MapWithLayout {
+        map,
+        versions,
+        reach: ScrollReach::default(),
+    })
+}
+
+/// [`with_layout`] and the scroll reach of the map's pages: what the
+/// heatmap view draws.
+pub fn with_layout_and_reach(
+    store: &dyn EventReader,
+    query: &HeatmapQuery,
+) -> Result<MapWithLayout, StoreError> {
+    let mut answer = with_layout(store, query)?;
+    answer.reach = store.scroll_reach(query)?;
+    Ok(answer)
 }
 
 /// What a drawn map says when it has no layout to draw.

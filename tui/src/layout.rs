@@ -111,6 +111,9 @@ pub fn table_rows(table: Rect, reserved: u16) -> Rect {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MapParts {
     pub map: Rect,
+    /// The scroll reach gutter right of the map (no width when not asked
+    /// for, or when the box is too narrow to spare it).
+    pub gutter: Rect,
     /// One line about the layout under the map (its version, or that there
     /// is none).
     pub note: Rect,
@@ -118,10 +121,17 @@ pub struct MapParts {
     pub legend: Rect,
 }
 
-/// Inside a bordered map box: the map, then the layout's line and the
-/// legend below it.
-pub fn map_parts(map_box: Rect) -> MapParts {
+/// Columns of the scroll reach gutter beside a map: its bar, a space and a
+/// mark (`75%`).
+pub const REACH_GUTTER: u16 = 5;
+
+/// Inside a bordered map box: the map with a gutter `gutter` columns wide
+/// on its right (none in a box under 40 columns), then the layout's line
+/// and the legend below it.
+pub fn map_parts(map_box: Rect, gutter: u16) -> MapParts {
     let inner = Block::bordered().inner(map_box);
+    let gutter = if inner.width >= 40 { gutter } else { 0 };
+    let map_height = inner.height.saturating_sub(2);
     let line = |from_bottom: u16| {
         let y = inner.bottom().saturating_sub(from_bottom).max(inner.y);
         Rect::new(
@@ -132,12 +142,8 @@ pub fn map_parts(map_box: Rect) -> MapParts {
         )
     };
     MapParts {
-        map: Rect::new(
-            inner.x,
-            inner.y,
-            inner.width,
-            inner.height.saturating_sub(2),
-        ),
+        map: Rect::new(inner.x, inner.y, inner.width - gutter, map_height),
+        gutter: Rect::new(inner.right() - gutter, inner.y, gutter, map_height),
         note: line(2),
         legend: line(1),
     }
@@ -231,7 +237,7 @@ pub mod journey {
 
     /// Where the step's heatmap is drawn (inside its box, above the legend).
     pub fn map_area(body: Rect) -> Rect {
-        map_parts(regions(body).map).map
+        map_parts(regions(body).map, 0).map
     }
 }
 
@@ -275,7 +281,7 @@ pub mod heatmap {
 
     /// Where the density map is drawn (inside its box, above the legend).
     pub fn map_area(body: Rect) -> Rect {
-        map_parts(regions(body).map).map
+        map_parts(regions(body).map, REACH_GUTTER).map
     }
 }
 
@@ -378,11 +384,17 @@ mod tests {
 
     #[test]
     fn the_map_sits_above_its_note_and_legend_inside_the_box() {
-        let parts = map_parts(Rect::new(10, 5, 40, 20));
+        let parts = map_parts(Rect::new(10, 5, 40, 20), 0);
         assert_eq!(parts.map, Rect::new(11, 6, 38, 16));
+        assert_eq!(parts.gutter.width, 0);
         assert_eq!(parts.note, Rect::new(11, 22, 38, 1));
         assert_eq!(parts.legend, Rect::new(11, 23, 38, 1));
-        let tiny = map_parts(Rect::new(0, 0, 10, 3));
+        // Too narrow for a gutter; wide enough, it takes the right columns.
+        assert_eq!(map_parts(Rect::new(10, 5, 40, 20), REACH_GUTTER), parts);
+        let wide = map_parts(Rect::new(10, 5, 60, 20), REACH_GUTTER);
+        assert_eq!(wide.map, Rect::new(11, 6, 53, 16));
+        assert_eq!(wide.gutter, Rect::new(64, 6, 5, 16));
+        let tiny = map_parts(Rect::new(0, 0, 10, 3), 0);
         assert_eq!(tiny.map.height, 0);
         assert_eq!(tiny.note.height, 0, "no room for the note");
         assert_eq!(tiny.legend, Rect::new(1, 1, 8, 1));

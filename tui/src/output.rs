@@ -4,9 +4,11 @@
 
 use crate::cli::{Command, DotsArg, Format, HeatFormat};
 use crate::heat_layout;
+use crate::layout::REACH_GUTTER;
 use crate::text::{count, datetime, duration, percent, safe, safe_or};
 use crate::views::live::detail;
 use crate::widgets::heatmap::{self, HeatMode, HeatOptions};
+use crate::widgets::reach_gutter::{ReachGutter, MARKS};
 use crate::widgets::wireframe::LayeredHeatmap;
 use anyhow::{anyhow, Result};
 use ratatui::buffer::Buffer;
@@ -138,7 +140,8 @@ fn heatmap_of(
     let map = store.heatmap(&query)?;
     let layout = heat_layout::layout_for(store, &query, &map, *layout_version)?;
     let placed = heat_layout::placed_map(store, &query, map, layout.as_ref())?;
-    heatmap(out, &placed, layout.as_ref(), mode, width, *format)
+    let reach = store.scroll_reach(&query)?;
+    heatmap(out, &placed, layout.as_ref(), &reach, mode, width, *format)
 }
 
 /// The headline figures; as a table, followed by the top lists.
@@ -338,14 +341,16 @@ fn heatmap(
     out: &mut dyn Write,
     placed: &Placed,
     layout: Option<&StoredLayout>,
+    reach: &ScrollReach,
     mode: HeatMode,
     width: u16,
     format: HeatFormat,
 ) -> Result<()> {
     match format {
-        HeatFormat::Json => json(out, &heat_layout::HeatmapJson::new(placed, layout)),
+        HeatFormat::Json => json(out, &heat_layout::HeatmapJson::new(placed, layout, reach)),
         HeatFormat::Text | HeatFormat::Ansi => {
-            heatmap_text(out, placed, layout, mode, width, format == HeatFormat::Ansi)
+            let ansi = format == HeatFormat::Ansi;
+            heatmap_text(out, placed, layout, reach, mode, width, ansi)
         }
     }
 }
@@ -439,10 +444,46 @@ fn csv(out: &mut dyn Write, head: &[&str], rows: &[Vec<String>]) -> Result<()> {
 
 /// Draws the heatmap over its layout's wireframe into a buffer and prints
 /// it, with the layout's line, the legend and the top elements.
+/// Row `y` of `buf` as text, with its colours as SGR sequences when `ansi`.
+fn buffer_line(buf: &Buffer, y: u16, ansi: bool) -> String {
+    let mut line = String::new();
+    for x in 0..buf.area.width {
+        let Some(cell) = buf.cell((x, y)) else {
+            continue;
+        };
+        if ansi {
+            line.push_str(&sgr(cell.fg, cell.bg, cell.modifier));
+        }
+        line.push_str(cell.symbol());
+        if ansi {
+            line.push_str("\u{1b}[0m");
+        }
+    }
+    line
+}
+
+/// The line under a map about its scroll reach: how many views, and the
+/// depths its marks stand at.
+pub(crate) fn reach_line(reach: &ScrollReach) -> String {
+    let marks: Vec<String> = MARKS
+        .iter()
+        .filter_map(|&(share, label)| {
+            let y = reach.depth_of(share)?;
+            Some(format!("{label} read to {y} px"))
+        })
+        .collect();
+    let views = match reach.views {
+        1 => "1 page view".to_owned(),
+        n => format!("{} page views", count(n)),
+    };
+    format!("scroll reach of {views}: {}", marks.join(" · "))
+}
+
 fn heatmap_text(
     out: &mut dyn Write,
     placed: &Placed,
     layout: Option<&StoredLayout>,
+    reach: &ScrollReach,
     mode: HeatMode,
     width: u16,
     ansi: bool,
@@ -480,26 +521,29 @@ fn heatmap_text(
         options,
     }
     .render(buf.area, &mut buf);
+    // The scroll reach gutter right of the map's frame.
+    let mut gutter = Buffer::empty(Rect::new(0, 0, REACH_GUTTER, height));
+    ReachGutter {
+        map,
+        reach,
+        mode,
+        map_width: width,
+        scroll: 0,
+        color: ansi,
+    }
+    .render(gutter.area, &mut gutter);
     let horizontal = "─".repeat(usize::from(width));
     writeln!(out, "┌{horizontal}┐")?;
     for y in 0..height {
-        let mut line = String::new();
-        for x in 0..width {
-            let Some(cell) = buf.cell((x, y)) else {
-                continue;
-            };
-            if ansi {
-                line.push_str(&sgr(cell.fg, cell.bg, cell.modifier));
-            }
-            line.push_str(cell.symbol());
-            if ansi {
-                line.push_str("\u{1b}[0m");
-            }
-        }
-        writeln!(out, "│{line}│")?;
+        let line = buffer_line(&buf, y, ansi);
+        let side = buffer_line(&gutter, y, ansi);
+        writeln!(out, "│{line}│{}", side.trim_end())?;
     }
     writeln!(out, "└{horizontal}┘")?;
     writeln!(out, "{}", heatmap::legend_text(map.max_cell_clicks))?;
+    if reach.views > 0 {
+        writeln!(out, "{}", reach_line(reach))?;
+    }
     if !map.top_elements.is_empty() {
         writeln!(out)?;
         let rows: Vec<Vec<String>> = map

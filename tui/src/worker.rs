@@ -272,7 +272,7 @@ pub fn execute(store: &dyn EventReader, query: Query) -> Result<Answer, StoreErr
             },
             PageRequest::first(PREVIOUS_PAGES),
         )?),
-        Query::Heatmap(q) => Answer::Heatmap(heat_layout::with_layout(store, &q)?),
+        Query::Heatmap(q) => Answer::Heatmap(heat_layout::with_layout_and_reach(store, &q)?),
         Query::StepHeatmap(q) => Answer::StepHeatmap(heat_layout::with_layout(store, &q)?),
         Query::Paths(q) => Answer::Paths(flows::paths(&store.steps(&q.filter)?, &q)),
         Query::PathSessions { query, path } => Answer::SessionKeys(flows::path_sessions(

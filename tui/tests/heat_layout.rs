@@ -183,18 +183,30 @@ fn heatmap_text(fixture: &Fixture, format: HeatFormat, dots: DotsArg) -> String 
     String::from_utf8(out).expect("UTF-8")
 }
 
-/// The map's rows of a text heatmap: the lines between its frame's top and
-/// bottom, without the frame's sides.
-fn map_rows(text: &str) -> Vec<String> {
+/// The map's rows of a text heatmap and its scroll reach gutter beside
+/// them: the lines between its frame's top and bottom, cut at the frame's
+/// sides.
+fn framed_rows(text: &str) -> Vec<(String, String)> {
+    let width = text
+        .lines()
+        .find(|l| l.starts_with('┌'))
+        .map_or(0, |l| l.chars().count() - 2);
     text.lines()
         .skip_while(|l| !l.starts_with('┌'))
         .skip(1)
         .take_while(|l| !l.starts_with('└'))
         .map(|l| {
-            let inner: Vec<char> = l.chars().collect();
-            inner[1..inner.len() - 1].iter().collect()
+            let chars: Vec<char> = l.chars().collect();
+            let map = chars[1..=width].iter().collect();
+            let gutter = chars[width + 2..].iter().collect();
+            (map, gutter)
         })
         .collect()
+}
+
+/// The map's rows of a text heatmap, without the frame's sides.
+fn map_rows(text: &str) -> Vec<String> {
+    framed_rows(text).into_iter().map(|(map, _)| map).collect()
 }
 
 /// `heatmap --format text` draws the wireframe under the heat at the cells
@@ -237,6 +249,16 @@ fn the_text_heatmap_draws_the_wireframe() {
         assert!(rows[22].starts_with("╌╌╌") && rows[22].ends_with("╌ fold ╌"));
         assert_eq!(at(0, 90), Some('┌'), "footer");
         assert_eq!(at(79, 99), Some('┘'), "footer");
+        // The one desktop view of the page read 0.8 of its 3200 px: the
+        // gutter is full to row 80 (2560 px), where every mark falls.
+        let gutter: Vec<String> = framed_rows(&text).into_iter().map(|(_, g)| g).collect();
+        assert_eq!((gutter[0].as_str(), gutter[79].as_str()), ("█", "█"));
+        assert_eq!(gutter[80], "  25%", "{text}");
+        assert!(gutter[81..].iter().all(String::is_empty), "{text}");
+        assert!(
+            text.contains("scroll reach of 1 page view: 75% read to 2560 px"),
+            "{text}"
+        );
     }
 
     let ansi = heatmap_text(&fixture, HeatFormat::Ansi, DotsArg::Braille);
@@ -244,4 +266,41 @@ fn the_text_heatmap_draws_the_wireframe() {
         ansi.contains("\u{1b}[38;2;78;84;104;48;2;30;32;40m┌"),
         "the outline in its colour over the page: {ansi}"
     );
+}
+
+/// `heatmap --format json`'s `scroll_reach`: from each y down, the share of
+/// the page's views that read that far; empty for a page nobody scrolled.
+#[test]
+fn the_heatmap_json_carries_the_scroll_reach() {
+    let fixture = shop();
+    let reach_of = |page: &str| -> Value {
+        let command = Command::Heatmap {
+            page: page.into(),
+            width: 80,
+            segment: SegmentArg::All,
+            dots: DotsArg::Braille,
+            format: HeatFormat::Json,
+            layout_version: None,
+        };
+        let mut out = Vec::new();
+        tui::output::run(
+            fixture.reader().as_ref(),
+            &command,
+            &Filter::default(),
+            &mut out,
+        )
+        .expect("heatmap");
+        let json: Value = serde_json::from_slice(&out).expect("JSON");
+        json["scroll_reach"].clone()
+    };
+    assert_eq!(
+        reach_of("/"),
+        serde_json::json!([{"y": 0, "share": 1.0}, {"y": 2560, "share": 0.0}])
+    );
+    // The blog, read to 0.35 of 3200 px: 1120 px.
+    assert_eq!(
+        reach_of("/blog")[1],
+        serde_json::json!({"y": 1120, "share": 0.0})
+    );
+    assert_eq!(reach_of("/pricing"), serde_json::json!([]));
 }

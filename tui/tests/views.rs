@@ -125,13 +125,14 @@ fn screen_row(backend: &TestBackend, y: u16) -> String {
 }
 
 /// The home page's heatmap over its wireframe (`home_layout`, whose doc
-/// gives the cells checked here), in braille and half blocks, with and
+/// gives the cells checked here: the screen is as wide as puts 80 cells
+/// left of the scroll reach gutter), in braille and half blocks, with and
 /// without colour, hidden with `o`, and without a layout.
 #[test]
 fn heatmap_over_the_wireframe() {
     let fx = shop();
     let store = fx.reader();
-    let mut bare = app_on(View::Heatmap, store.as_ref(), (122, 40));
+    let mut bare = app_on(View::Heatmap, store.as_ref(), (127, 40));
     key(&mut bare, store.as_ref(), KeyCode::Enter);
     let without = draw(&bare);
     assert_eq!(
@@ -148,7 +149,7 @@ fn heatmap_over_the_wireframe() {
 
     add_layouts(&fx, &[home_layout(T0 + 5 * 60_000)]);
     let store = fx.reader();
-    let mut app = app_on(View::Heatmap, store.as_ref(), (122, 40));
+    let mut app = app_on(View::Heatmap, store.as_ref(), (127, 40));
     key(&mut app, store.as_ref(), KeyCode::Enter);
     let braille = draw(&app);
     let note = screen_row(&braille, MAP_AT.1 + 27);
@@ -178,6 +179,10 @@ fn heatmap_over_the_wireframe() {
         assert_eq!(map_cell(&screen, 0, 22).symbol(), "╌", "{mode}: fold");
         assert!(screen_row(&screen, MAP_AT.1 + 22).contains("╌ fold ╌"));
         assert_eq!(map_cell(&screen, 0, 0).fg, tui::theme::WIRE, "{mode}");
+        // Right of the map, the gutter: the one desktop view read 0.8 of
+        // the page (2560 px, row 80), so every row in view is read by all.
+        assert_eq!(map_cell(&screen, 80, 0).symbol(), "█", "{mode}: gutter");
+        assert_eq!(map_cell(&screen, 80, 25).symbol(), "█", "{mode}: gutter");
         insta::assert_snapshot!(format!("heatmap_wireframe_{mode}"), screen);
         key(&mut app, store.as_ref(), KeyCode::Char('b'));
     }

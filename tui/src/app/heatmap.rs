@@ -13,7 +13,7 @@ use crate::worker::{Answer, Pane, Query};
 use ratatui::layout::Rect;
 use shared::page_key::PagePattern;
 use shared::store::layout_query::StoredLayout;
-use shared::store::query::{Heatmap, HeatmapQuery, PageStats, WidthSegment};
+use shared::store::query::{Heatmap, HeatmapQuery, PageStats, ScrollReach, WidthSegment};
 
 /// Where keys go in the heatmap view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,6 +63,8 @@ pub struct HeatState {
     /// The wireframe is hidden (the `o` key); shown by default, when the
     /// map has a layout. The journey's map follows it too.
     pub wireframe_hidden: bool,
+    /// How far down the map's pages were read, fetched with it: the gutter.
+    pub reach: ScrollReach,
 }
 
 impl HeatState {
@@ -282,10 +284,11 @@ impl HeatState {
             Answer::Heatmap(h) => Some(h),
             _ => None,
         });
-        let (result, versions) = split_layout(result);
+        let (result, extras) = split_layout(result);
         if self.map.accept(generation, result) {
-            if let Some(versions) = versions {
+            if let Some((versions, reach)) = extras {
                 self.versions = versions;
+                self.reach = reach;
                 self.layout_index = 0;
             }
             self.clamp_map_scroll(body);
@@ -330,13 +333,16 @@ impl HeatState {
     }
 }
 
+/// What comes with a map: its layout versions and its scroll reach.
+pub(super) type MapExtras = (Vec<DrawnOver>, ScrollReach);
+
 /// A map answer as the map (for its [`Remote`]) and, when it came, its
-/// layout versions.
+/// layout versions and scroll reach.
 pub(super) fn split_layout(
     result: Result<MapWithLayout, String>,
-) -> (Result<Heatmap, String>, Option<Vec<DrawnOver>>) {
+) -> (Result<Heatmap, String>, Option<MapExtras>) {
     match result {
-        Ok(both) => (Ok(both.map), Some(both.versions)),
+        Ok(all) => (Ok(all.map), Some((all.versions, all.reach))),
         Err(error) => (Err(error), None),
     }
 }

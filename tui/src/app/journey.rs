@@ -138,8 +138,8 @@ impl JourneyState {
         });
         let (result, versions) = split_layout(result);
         if self.heat.accept(generation, result) {
-            if let Some(versions) = versions {
-                // The journey draws the newest.
+            if let Some((versions, _)) = versions {
+                // The journey draws the newest (and no scroll reach).
                 self.heat_over = versions.into_iter().next();
             }
         }

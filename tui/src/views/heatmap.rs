@@ -21,6 +21,7 @@ use crate::layout;
 use crate::text::{count, ellipsize, percent, safe};
 use crate::theme;
 use crate::widgets::heatmap::{self, HeatOptions};
+use crate::widgets::reach_gutter::ReachGutter;
 use crate::widgets::wireframe::LayeredHeatmap;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
@@ -145,7 +146,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         block(title).border_style(focus_style(state.focus == HeatFocus::Map)),
         area,
     );
-    let parts = layout::map_parts(area);
+    let parts = layout::map_parts(area, layout::REACH_GUTTER);
     render_note(
         frame,
         state.layout(),
@@ -178,6 +179,17 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
             },
         },
         map_rect,
+    );
+    frame.render_widget(
+        ReachGutter {
+            map,
+            reach: &state.reach,
+            mode: state.mode,
+            map_width: map_rect.width,
+            scroll: state.map_scroll,
+            color: app.color,
+        },
+        parts.gutter,
     );
     let total_rows = heatmap::content_rows(map, state.mode, map_rect.width);
     let mut legend = heatmap::legend(map.max_cell_clicks, app.color);

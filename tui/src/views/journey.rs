@@ -219,7 +219,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         return;
     };
     frame.render_widget(block(title), area);
-    let parts = layout::map_parts(area);
+    let parts = layout::map_parts(area, 0);
     render_note(
         frame,
         over.map(|v| &v.layout),

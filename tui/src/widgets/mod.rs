@@ -1,4 +1,5 @@
 //! Widgets that know nothing of the application state.
 
 pub mod heatmap;
+pub mod reach_gutter;
 pub mod wireframe;
