@@ -580,12 +580,16 @@ fn session(rng: &mut Rng, index: u64, visitors: u64, start: i64) -> Vec<EventBat
         let dwell = rng.range(4_000, 90_000);
         let mut t = ts;
         let scrolls = rng.weighted(&[25, 35, 25, 15]);
-        let mut depth = 0.0f64;
+        // Each report names the depth already reported, as the tracker does
+        // when a reader comes back to a hidden tab and reads on.
+        let (mut depth, mut sent) = (0.0f64, 0.0f64);
         for _ in 0..scrolls {
             t += rng.range(1_500, dwell / 4 + 1_600);
             depth = (depth + rng.f64() * 0.45 + 0.1).min(1.0);
             let mut e = make(EventKind::Scroll, t);
-            e.depth = Some((depth * 100.0).round() / 100.0);
+            let reported = (depth * 100.0).round() / 100.0;
+            (e.depth, e.depth_from) = (Some(reported), Some(sent));
+            sent = reported;
             events.push(e);
         }
         let clicks = rng.weighted(&[20, 40, 25, 10, 5]);
