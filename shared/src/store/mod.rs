@@ -105,6 +105,10 @@ pub trait EventReader: Send {
         page: PageRequest,
     ) -> Result<Vec<PageStats>, StoreError>;
     fn heatmap(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError>;
+    /// [`Self::heatmap`] binned on `grid` (another heatmap's,
+    /// [`heat::Scale::of`]) instead of its own clicks' grid, so that two
+    /// ranges' cells line up ([`core::heatmap::heatmap_on`]).
+    fn heatmap_on(&self, query: &HeatmapQuery, grid: &heat::Scale) -> Result<Heatmap, StoreError>;
     /// Where inside their elements the anchored clicks of `query` on the
     /// elements `selectors` fell ([`core::heatmap::anchors`]): what
     /// [`core::anchoring::place`] needs to draw [`Self::heatmap`] over a
