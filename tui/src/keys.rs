@@ -112,7 +112,7 @@ const SPACE_PAGES: &[View] = &[
     View::Funnel,
 ];
 const SORTABLE: &[View] = &[View::Sessions, View::Pages];
-const COMPARED: &[View] = &[View::Overview, View::Pages];
+const COMPARED: &[View] = &[View::Overview, View::Pages, View::Heatmap];
 
 macro_rules! bind {
     ([$($key:expr),+], $label:expr, $action:expr, $short:expr, $help:expr, $scope:expr) => {

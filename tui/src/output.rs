@@ -3,9 +3,11 @@
 //! Every stored string is sanitised here too.
 
 use crate::cli::{Command, DotsArg, Format, HeatFormat};
-use crate::heat_layout;
-use crate::text::{count, datetime, duration, percent, safe, safe_or};
+use crate::filters::Range;
+use crate::heat_layout::{self, PlacedComparison};
+use crate::text::{count, datetime, duration, percent, points, safe, safe_or};
 use crate::views::live::detail;
+use crate::widgets::heat_diff;
 use crate::widgets::heatmap::{self, HeatMode, HeatOptions};
 use crate::widgets::wireframe::LayeredHeatmap;
 use anyhow::{anyhow, Result};
@@ -17,6 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 use shared::page_key::PagePattern;
 use shared::store::core::anchoring::Placed;
+use shared::store::core::heat_compare::HeatCompare;
 use shared::store::layout_query::StoredLayout;
 use shared::store::query::*;
 use shared::store::EventReader;
@@ -120,6 +123,7 @@ fn heatmap_of(
         dots,
         format,
         layout_version,
+        compare,
     } = command
     else {
         return Err(anyhow!("not a heatmap"));
@@ -137,8 +141,30 @@ fn heatmap_of(
     };
     let map = store.heatmap(&query)?;
     let layout = heat_layout::layout_for(store, &query, &map, *layout_version)?;
+    let compared_range = compare
+        .map(|c| crate::compare_output::compared_range(filter.range, c, shared::now_ms()))
+        .transpose()?;
     let placed = heat_layout::placed_map(store, &query, map, layout.as_ref())?;
-    heatmap(out, &placed, layout.as_ref(), mode, width, *format)
+    let compared = compared_range
+        .map(|range| PlacedComparison::new(store, &query, &placed, layout.as_ref(), range))
+        .transpose()?;
+    let drawn = Drawn {
+        placed: &placed,
+        layout: layout.as_ref(),
+        range: filter.range,
+        compared: compared.as_ref(),
+    };
+    heatmap(out, &drawn, mode, width, *format)
+}
+
+/// What `heatmap` prints: the map placed over its layout, and its
+/// comparison with another range when asked.
+struct Drawn<'a> {
+    placed: &'a Placed,
+    layout: Option<&'a StoredLayout>,
+    /// The range of the map.
+    range: TimeRange,
+    compared: Option<&'a PlacedComparison>,
 }
 
 /// The headline figures; as a table, followed by the top lists.
@@ -336,16 +362,21 @@ fn event_list(out: &mut dyn Write, events: &[StoredEvent], format: Format) -> Re
 /// columns wide.
 fn heatmap(
     out: &mut dyn Write,
-    placed: &Placed,
-    layout: Option<&StoredLayout>,
+    drawn: &Drawn<'_>,
     mode: HeatMode,
     width: u16,
     format: HeatFormat,
 ) -> Result<()> {
     match format {
-        HeatFormat::Json => json(out, &heat_layout::HeatmapJson::new(placed, layout)),
+        HeatFormat::Json => json(
+            out,
+            &heat_layout::HeatmapJson {
+                compare: drawn.compared.map(|c| &c.diff),
+                ..heat_layout::HeatmapJson::new(drawn.placed, drawn.layout)
+            },
+        ),
         HeatFormat::Text | HeatFormat::Ansi => {
-            heatmap_text(out, placed, layout, mode, width, format == HeatFormat::Ansi)
+            heatmap_text(out, drawn, mode, width, format == HeatFormat::Ansi)
         }
     }
 }
@@ -441,22 +472,33 @@ fn csv(out: &mut dyn Write, head: &[&str], rows: &[Vec<String>]) -> Result<()> {
 /// it, with the layout's line, the legend and the top elements.
 fn heatmap_text(
     out: &mut dyn Write,
-    placed: &Placed,
-    layout: Option<&StoredLayout>,
+    drawn: &Drawn<'_>,
     mode: HeatMode,
     width: u16,
     ansi: bool,
 ) -> Result<()> {
+    let (placed, layout) = (drawn.placed, drawn.layout);
     let map = &placed.map;
-    if map.total_clicks == 0 {
+    let before_clicks = drawn.compared.map_or(0, |c| c.diff.total_clicks);
+    if map.total_clicks == 0 && before_clicks == 0 {
         writeln!(out, "no clicks")?;
         return Ok(());
     }
+    // A comparison is drawn on the grid both maps were binned on.
+    let grid = drawn.compared.map_or(map, |c| c.grid(map));
     writeln!(
         out,
         "{} clicks ({} rage) · page {}×{} px · 1 dot = {:.1} px",
-        map.total_clicks, map.rage_clicks, map.page_width, map.page_height, map.cell_px
+        map.total_clicks, map.rage_clicks, grid.page_width, grid.page_height, grid.cell_px
     )?;
+    if let Some(c) = drawn.compared {
+        let now = match drawn.range {
+            TimeRange::ALL => Range::All,
+            range => Range::Between(range),
+        };
+        let line = heat_layout::compared_note(&now.label(), map.total_clicks, &c.diff);
+        writeln!(out, "{line}")?;
+    }
     let of = heat_layout::VersionOf { index: 0, count: 1 };
     let clicks = heat_layout::OnLayout {
         anchored: placed.anchored_clicks,
@@ -465,7 +507,7 @@ fn heatmap_text(
         }),
     };
     writeln!(out, "{}", heat_layout::note(layout, of, clicks, true))?;
-    let height = heatmap::content_rows(map, mode, width).max(1);
+    let height = heatmap::content_rows(grid, mode, width).max(1);
     let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
     let options = HeatOptions {
         mode,
@@ -475,9 +517,10 @@ fn heatmap_text(
         over: false,
     };
     LayeredHeatmap {
-        map,
+        map: grid,
         layout: layout.map(|l| &l.layout),
         options,
+        diff: drawn.compared.map(|c| &c.diff),
     }
     .render(buf.area, &mut buf);
     let horizontal = "─".repeat(usize::from(width));
@@ -499,6 +542,10 @@ fn heatmap_text(
         writeln!(out, "│{line}│")?;
     }
     writeln!(out, "└{horizontal}┘")?;
+    if let Some(c) = drawn.compared {
+        writeln!(out, "{}", heat_diff::legend_text(&c.diff))?;
+        return element_changes(out, &c.diff);
+    }
     writeln!(out, "{}", heatmap::legend_text(map.max_cell_clicks))?;
     if !map.top_elements.is_empty() {
         writeln!(out)?;
@@ -522,6 +569,32 @@ fn heatmap_text(
         )?;
     }
     Ok(())
+}
+
+/// The elements whose share of the clicks moved most, as a table.
+fn element_changes(out: &mut dyn Write, diff: &HeatCompare) -> Result<()> {
+    if diff.top_elements.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    let rows: Vec<Vec<String>> = diff
+        .top_elements
+        .iter()
+        .map(|e| {
+            vec![
+                percent(e.share),
+                percent(e.share_before),
+                points(e.change()),
+                safe_or(e.label.as_deref(), ""),
+                safe(&e.selector),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &["share", "before", "change", "label", "selector"],
+        &rows,
+    )
 }
 
 fn sgr(fg: Color, bg: Color, modifier: Modifier) -> String {

@@ -1,4 +1,5 @@
 //! Widgets that know nothing of the application state.
 
+pub mod heat_diff;
 pub mod heatmap;
 pub mod wireframe;
