@@ -130,6 +130,9 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         state.segment.0.as_str(),
         state.mode.name()
     );
+    if state.compare {
+        title.push_str(&format!("· vs {} ", app.compared_label()));
+    }
     if let Some(map) = &state.map.data {
         if map.total_clicks > 0 {
             title.push_str(&format!(
@@ -139,9 +142,6 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
                 count(map.total_clicks)
             ));
         }
-    }
-    if state.compare {
-        title.push_str(&format!("· vs {} ", app.compared_label()));
     }
     let title = ellipsize(&title, area.width.saturating_sub(2).into());
     if placeholder(frame, area, &title, &state.map) {

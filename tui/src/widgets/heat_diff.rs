@@ -103,10 +103,7 @@ pub fn legend(diff: &HeatCompare, color: bool) -> Line<'static> {
         return Line::from(Span::styled("no change of share", theme::muted()));
     }
     let mut spans = vec![Span::styled(
-        format!(
-            "share change/cell, largest {} ",
-            points(max).trim_start_matches('+')
-        ),
+        format!("Δ share ≤ {}: ", points(max).trim_start_matches('+')),
         theme::muted(),
     )];
     let side =
