@@ -596,6 +596,14 @@ mod tests {
             action_for(key(Char('C')), View::Overview),
             Some(Action::Compare)
         );
+        assert_eq!(
+            action_for(key(Char('C')), View::Heatmap),
+            Some(Action::Compare)
+        );
+        assert_eq!(
+            action_for(key(Char('B')), View::Heatmap),
+            Some(Action::CompareRange)
+        );
         assert_eq!(action_for(key(Char('C')), View::Sessions), None);
         assert_eq!(
             action_for(key(Char('o')), View::Heatmap),
