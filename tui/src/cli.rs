@@ -268,6 +268,12 @@ pub enum Command {
         /// json`'s `layout`); by default the newest of the segment.
         #[arg(long, value_parser = crate::heat_layout::parse_version)]
         layout_version: Option<shared::layout::Fingerprint>,
+        /// Compare with `previous` (the period of the same length just
+        /// before --since) or a range (24h, 7d, 2025-01-01..2025-01-31): the
+        /// change of each cell's share of the clicks, on the same grid and
+        /// layout, and the elements whose share moved most.
+        #[arg(long, value_parser = parse_compare)]
+        compare: Option<Compare>,
     },
     /// Raw stored events in time order (`--format json`: one object per line).
     Events {

@@ -2,17 +2,24 @@
 //! the newest version of the heatmap's width segment by default
 //! (`shared::store::core::layouts` decides which), or the one asked for with
 //! `--layout-version`; the console fetches it with the map
-//! ([`with_layout`]). [`note`] is the line a drawn map says about it.
+//! ([`with_layout`]), and with the map of a range it is compared with
+//! ([`with_layout_compared`]: on the same grid, over the same layouts).
+//! [`note`] is the line a drawn map says about it.
 
-use crate::text::date_minute;
+use crate::filters::Range;
+use crate::text::{count, date_minute};
 use anyhow::{anyhow, Result};
 use serde::Serialize;
 use shared::layout::Fingerprint;
 use shared::page_key::PagePattern;
 use shared::store::core::anchoring::{place, selectors_to_place, Placed};
+use shared::store::core::heat_compare::{compare, HeatCompare};
 use shared::store::core::layouts::{clicks_off_layout, drawn_in, heatmap_segment};
+use shared::store::heat::Scale;
 use shared::store::layout_query::{LayoutQuery, StoredLayout};
-use shared::store::query::{Heatmap, HeatmapQuery, ReachPoint, ScrollReach, WidthSegment};
+use shared::store::query::{
+    Filter, Heatmap, HeatmapQuery, ReachPoint, ScrollReach, TimeRange, WidthSegment,
+};
 use shared::store::{EventReader, StoreError};
 
 /// A layout in page pixels of its own capture.
@@ -68,7 +75,7 @@ impl From<&StoredLayout> for LayoutJson {
 
 /// A heatmap with its layout: the heatmap's fields (its clicks placed over
 /// the layout), `layout`, and how many clicks the layout placed on their
-/// elements or could not.
+/// elements or could not; with `--compare`, `compare`.
 #[derive(Debug, Serialize)]
 pub struct HeatmapJson<'a> {
     #[serde(flatten)]
@@ -81,6 +88,9 @@ pub struct HeatmapJson<'a> {
     /// From each `y` (page pixels) down, the share of the page views that
     /// read that far ([`ScrollReach::points`]).
     pub scroll_reach: &'a [ReachPoint],
+    /// The map compared with another range (only with `--compare`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compare: Option<&'a HeatCompare>,
 }
 
 impl<'a> HeatmapJson<'a> {
@@ -93,7 +103,54 @@ impl<'a> HeatmapJson<'a> {
             anchored_clicks: placed.anchored_clicks,
             clicks_off_layout: layout.map(|l| clicks_off_layout(&placed.map, &l.layout)),
             scroll_reach: &reach.points,
+            compare: None,
         }
+    }
+}
+
+/// A drawn map compared with another range, as the subcommand prints it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlacedComparison {
+    /// The compared range's map on the map's grid, placed over the same
+    /// layout.
+    pub before: Placed,
+    pub diff: HeatCompare,
+}
+
+impl PlacedComparison {
+    /// The map of `query`, `placed` over `layout`, compared with the range
+    /// `range`: its map on the same grid (placing keeps the grid), placed
+    /// over `layout` the same way.
+    pub fn new(
+        store: &dyn EventReader,
+        query: &HeatmapQuery,
+        placed: &Placed,
+        layout: Option<&StoredLayout>,
+        range: TimeRange,
+    ) -> Result<Self, StoreError> {
+        let before_query = over_range(query, range);
+        let before = before_map(store, &before_query, &placed.map)?;
+        let before = placed_map(store, &before_query, before, layout)?;
+        Ok(Self {
+            diff: compare(&placed.map, &before.map, range),
+            before,
+        })
+    }
+
+    /// The map whose grid the comparison is drawn on: `now`, or the
+    /// compared range's when `now` has no clicks (and so no grid).
+    pub fn grid<'a>(&'a self, now: &'a Heatmap) -> &'a Heatmap {
+        drawn_grid(now, &self.before.map)
+    }
+}
+
+/// The grid a comparison of `now` with `before` is drawn on: `now`'s, or
+/// `before`'s when `now` has none (both are binned on it then).
+fn drawn_grid<'a>(now: &'a Heatmap, before: &'a Heatmap) -> &'a Heatmap {
+    if Scale::of(now).is_some() {
+        now
+    } else {
+        before
     }
 }
 
@@ -188,12 +245,78 @@ pub struct MapWithLayout {
     /// How far down its pages were read ([`with_layout_and_reach`]; empty
     /// from [`with_layout`]).
     pub reach: ScrollReach,
+    /// The map compared with another range, when asked.
+    pub compared: Option<ComparedMaps>,
+}
+
+/// A heatmap compared with another range's ([`compare`]), drawn as it is
+/// and over each layout version of its [`MapWithLayout`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparedMaps {
+    /// The compared range's map, on the map's grid ([`before_map`]).
+    pub before: Heatmap,
+    /// The comparison without a layout.
+    pub plain: HeatCompare,
+    /// The comparison of the maps placed over each layout version, in the
+    /// order of [`MapWithLayout::versions`].
+    pub versions: Vec<HeatCompare>,
+}
+
+impl ComparedMaps {
+    /// The comparison drawn over version `index`, or without a layout.
+    pub fn drawn(&self, index: Option<usize>) -> &HeatCompare {
+        index
+            .and_then(|i| self.versions.get(i))
+            .unwrap_or(&self.plain)
+    }
+
+    /// The map whose grid the comparison is drawn on: `now`, or the
+    /// compared range's when `now` has no clicks (and so no grid).
+    pub fn grid<'a>(&'a self, now: &'a Heatmap) -> &'a Heatmap {
+        drawn_grid(now, &self.before)
+    }
+}
+
+/// `query` over `range` instead.
+pub fn over_range(query: &HeatmapQuery, range: TimeRange) -> HeatmapQuery {
+    HeatmapQuery {
+        filter: Filter {
+            range,
+            ..query.filter.clone()
+        },
+        ..query.clone()
+    }
+}
+
+/// The heatmap of `query` (another range's) on the grid of `map`, so the
+/// two line up cell for cell; on its own grid when `map` has none (no
+/// clicks).
+pub fn before_map(
+    store: &dyn EventReader,
+    query: &HeatmapQuery,
+    map: &Heatmap,
+) -> Result<Heatmap, StoreError> {
+    match Scale::of(map) {
+        Some(grid) => store.heatmap_on(query, &grid),
+        None => store.heatmap(query),
+    }
 }
 
 /// The heatmap of `query` and the newest layout of its segment.
 pub fn with_layout(
     store: &dyn EventReader,
     query: &HeatmapQuery,
+) -> Result<MapWithLayout, StoreError> {
+    with_layout_compared(store, query, None)
+}
+
+/// [`with_layout`], compared with the range `compared` when given: its map
+/// on the same grid, placed over the same layout versions the same way,
+/// then compared version by version.
+pub fn with_layout_compared(
+    store: &dyn EventReader,
+    query: &HeatmapQuery,
+    compared: Option<TimeRange>,
 ) -> Result<MapWithLayout, StoreError> {
     let map = store.heatmap(query)?;
     let segment = heatmap_segment(query.segment, map.page_width);
@@ -202,7 +325,25 @@ pub fn with_layout(
         .into_iter()
         .filter(|l| drawn_in(l, segment))
         .collect::<Vec<_>>();
-    let placed = placed_over(store, query, &map, &layouts.iter().collect::<Vec<_>>())?;
+    let drawn_over: Vec<&StoredLayout> = layouts.iter().collect();
+    let placed = placed_over(store, query, &map, &drawn_over)?;
+    let compared = match compared {
+        Some(range) => {
+            let before_query = over_range(query, range);
+            let before = before_map(store, &before_query, &map)?;
+            let placed_before = placed_over(store, &before_query, &before, &drawn_over)?;
+            Some(ComparedMaps {
+                plain: compare(&map, &before, range),
+                versions: placed
+                    .iter()
+                    .zip(&placed_before)
+                    .map(|(now, then)| compare(&now.map, &then.map, range))
+                    .collect(),
+                before,
+            })
+        }
+        None => None,
+    };
     let versions = layouts
         .into_iter()
         .zip(placed)
@@ -219,16 +360,30 @@ pub fn with_layout(
         map,
         versions,
         reach: ScrollReach::default(),
+        compared,
     })
 }
 
-/// [`with_layout`] and the scroll reach of the map's pages: what the
-/// heatmap view draws.
+/// The line that says what a compared map compares: the range drawn
+/// (`now`, as the caller names it) with its clicks, and the range compared
+/// with and its clicks.
+pub fn compared_note(now: &str, clicks: u64, diff: &HeatCompare) -> String {
+    format!(
+        "{now}: {} clicks vs {}: {} clicks",
+        count(clicks),
+        Range::Between(diff.range).label(),
+        count(diff.total_clicks)
+    )
+}
+
+/// [`with_layout_compared`] and the scroll reach of the map's pages: what
+/// the heatmap view draws.
 pub fn with_layout_and_reach(
     store: &dyn EventReader,
     query: &HeatmapQuery,
+    compared: Option<TimeRange>,
 ) -> Result<MapWithLayout, StoreError> {
-    let mut answer = with_layout(store, query)?;
+    let mut answer = with_layout_compared(store, query, compared)?;
     answer.reach = store.scroll_reach(query)?;
     Ok(answer)
 }

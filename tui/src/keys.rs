@@ -112,7 +112,7 @@ const SPACE_PAGES: &[View] = &[
     View::Funnel,
 ];
 const SORTABLE: &[View] = &[View::Sessions, View::Pages];
-const COMPARED: &[View] = &[View::Overview, View::Pages];
+const COMPARED: &[View] = &[View::Overview, View::Pages, View::Heatmap];
 
 macro_rules! bind {
     ([$($key:expr),+], $label:expr, $action:expr, $short:expr, $help:expr, $scope:expr) => {
@@ -595,6 +595,14 @@ mod tests {
         assert_eq!(
             action_for(key(Char('C')), View::Overview),
             Some(Action::Compare)
+        );
+        assert_eq!(
+            action_for(key(Char('C')), View::Heatmap),
+            Some(Action::Compare)
+        );
+        assert_eq!(
+            action_for(key(Char('B')), View::Heatmap),
+            Some(Action::CompareRange)
         );
         assert_eq!(action_for(key(Char('C')), View::Sessions), None);
         assert_eq!(

@@ -3,10 +3,12 @@
 //! Every stored string is sanitised here too.
 
 use crate::cli::{Command, DotsArg, Format, HeatFormat};
-use crate::heat_layout;
+use crate::filters::Range;
+use crate::heat_layout::{self, PlacedComparison};
 use crate::layout::REACH_GUTTER;
-use crate::text::{count, datetime, duration, percent, safe, safe_or};
+use crate::text::{count, datetime, duration, percent, points, safe, safe_or};
 use crate::views::live::detail;
+use crate::widgets::heat_diff;
 use crate::widgets::heatmap::{self, HeatMode, HeatOptions};
 use crate::widgets::reach_gutter::{ReachGutter, MARKS};
 use crate::widgets::wireframe::LayeredHeatmap;
@@ -19,6 +21,7 @@ use serde::Serialize;
 use serde_json::Value;
 use shared::page_key::PagePattern;
 use shared::store::core::anchoring::Placed;
+use shared::store::core::heat_compare::HeatCompare;
 use shared::store::layout_query::StoredLayout;
 use shared::store::query::*;
 use shared::store::EventReader;
@@ -122,6 +125,7 @@ fn heatmap_of(
         dots,
         format,
         layout_version,
+        compare,
     } = command
     else {
         return Err(anyhow!("not a heatmap"));
@@ -139,9 +143,33 @@ fn heatmap_of(
     };
     let map = store.heatmap(&query)?;
     let layout = heat_layout::layout_for(store, &query, &map, *layout_version)?;
+    let compared_range = compare
+        .map(|c| crate::compare_output::compared_range(filter.range, c, shared::now_ms()))
+        .transpose()?;
     let placed = heat_layout::placed_map(store, &query, map, layout.as_ref())?;
+    let compared = compared_range
+        .map(|range| PlacedComparison::new(store, &query, &placed, layout.as_ref(), range))
+        .transpose()?;
     let reach = store.scroll_reach(&query)?;
-    heatmap(out, &placed, layout.as_ref(), &reach, mode, width, *format)
+    let drawn = Drawn {
+        placed: &placed,
+        layout: layout.as_ref(),
+        reach: &reach,
+        range: filter.range,
+        compared: compared.as_ref(),
+    };
+    heatmap(out, &drawn, mode, width, *format)
+}
+
+/// What `heatmap` prints: the map placed over its layout, its pages' scroll
+/// reach, and its comparison with another range when asked.
+struct Drawn<'a> {
+    placed: &'a Placed,
+    layout: Option<&'a StoredLayout>,
+    reach: &'a ScrollReach,
+    /// The range of the map.
+    range: TimeRange,
+    compared: Option<&'a PlacedComparison>,
 }
 
 /// The headline figures; as a table, followed by the top lists.
@@ -339,18 +367,21 @@ fn event_list(out: &mut dyn Write, events: &[StoredEvent], format: Format) -> Re
 /// columns wide.
 fn heatmap(
     out: &mut dyn Write,
-    placed: &Placed,
-    layout: Option<&StoredLayout>,
-    reach: &ScrollReach,
+    drawn: &Drawn<'_>,
     mode: HeatMode,
     width: u16,
     format: HeatFormat,
 ) -> Result<()> {
     match format {
-        HeatFormat::Json => json(out, &heat_layout::HeatmapJson::new(placed, layout, reach)),
+        HeatFormat::Json => json(
+            out,
+            &heat_layout::HeatmapJson {
+                compare: drawn.compared.map(|c| &c.diff),
+                ..heat_layout::HeatmapJson::new(drawn.placed, drawn.layout, drawn.reach)
+            },
+        ),
         HeatFormat::Text | HeatFormat::Ansi => {
-            let ansi = format == HeatFormat::Ansi;
-            heatmap_text(out, placed, layout, reach, mode, width, ansi)
+            heatmap_text(out, drawn, mode, width, format == HeatFormat::Ansi)
         }
     }
 }
@@ -481,23 +512,33 @@ pub(crate) fn reach_line(reach: &ScrollReach) -> String {
 
 fn heatmap_text(
     out: &mut dyn Write,
-    placed: &Placed,
-    layout: Option<&StoredLayout>,
-    reach: &ScrollReach,
+    drawn: &Drawn<'_>,
     mode: HeatMode,
     width: u16,
     ansi: bool,
 ) -> Result<()> {
+    let (placed, layout) = (drawn.placed, drawn.layout);
     let map = &placed.map;
-    if map.total_clicks == 0 {
+    let before_clicks = drawn.compared.map_or(0, |c| c.diff.total_clicks);
+    if map.total_clicks == 0 && before_clicks == 0 {
         writeln!(out, "no clicks")?;
         return Ok(());
     }
+    // A comparison is drawn on the grid both maps were binned on.
+    let grid = drawn.compared.map_or(map, |c| c.grid(map));
     writeln!(
         out,
         "{} clicks ({} rage) · page {}×{} px · 1 dot = {:.1} px",
-        map.total_clicks, map.rage_clicks, map.page_width, map.page_height, map.cell_px
+        map.total_clicks, map.rage_clicks, grid.page_width, grid.page_height, grid.cell_px
     )?;
+    if let Some(c) = drawn.compared {
+        let now = match drawn.range {
+            TimeRange::ALL => Range::All,
+            range => Range::Between(range),
+        };
+        let line = heat_layout::compared_note(&now.label(), map.total_clicks, &c.diff);
+        writeln!(out, "{line}")?;
+    }
     let of = heat_layout::VersionOf { index: 0, count: 1 };
     let clicks = heat_layout::OnLayout {
         anchored: placed.anchored_clicks,
@@ -506,7 +547,7 @@ fn heatmap_text(
         }),
     };
     writeln!(out, "{}", heat_layout::note(layout, of, clicks, true))?;
-    let height = heatmap::content_rows(map, mode, width).max(1);
+    let height = heatmap::content_rows(grid, mode, width).max(1);
     let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
     let options = HeatOptions {
         mode,
@@ -516,16 +557,17 @@ fn heatmap_text(
         over: false,
     };
     LayeredHeatmap {
-        map,
+        map: grid,
         layout: layout.map(|l| &l.layout),
         options,
+        diff: drawn.compared.map(|c| &c.diff),
     }
     .render(buf.area, &mut buf);
     // The scroll reach gutter right of the map's frame.
     let mut gutter = Buffer::empty(Rect::new(0, 0, REACH_GUTTER, height));
     ReachGutter {
-        map,
-        reach,
+        map: grid,
+        reach: drawn.reach,
         mode,
         map_width: width,
         scroll: 0,
@@ -540,10 +582,14 @@ fn heatmap_text(
         writeln!(out, "│{line}│{}", side.trim_end())?;
     }
     writeln!(out, "└{horizontal}┘")?;
-    writeln!(out, "{}", heatmap::legend_text(map.max_cell_clicks))?;
-    if reach.views > 0 {
-        writeln!(out, "{}", reach_line(reach))?;
+    if drawn.reach.views > 0 {
+        writeln!(out, "{}", reach_line(drawn.reach))?;
     }
+    if let Some(c) = drawn.compared {
+        writeln!(out, "{}", heat_diff::legend_text(&c.diff))?;
+        return element_changes(out, &c.diff);
+    }
+    writeln!(out, "{}", heatmap::legend_text(map.max_cell_clicks))?;
     if !map.top_elements.is_empty() {
         writeln!(out)?;
         let rows: Vec<Vec<String>> = map
@@ -566,6 +612,32 @@ fn heatmap_text(
         )?;
     }
     Ok(())
+}
+
+/// The elements whose share of the clicks moved most, as a table.
+fn element_changes(out: &mut dyn Write, diff: &HeatCompare) -> Result<()> {
+    if diff.top_elements.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    let rows: Vec<Vec<String>> = diff
+        .top_elements
+        .iter()
+        .map(|e| {
+            vec![
+                percent(e.share),
+                percent(e.share_before),
+                points(e.change()),
+                safe_or(e.label.as_deref(), ""),
+                safe(&e.selector),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &["share", "before", "change", "label", "selector"],
+        &rows,
+    )
 }
 
 fn sgr(fg: Color, bg: Color, modifier: Modifier) -> String {

@@ -120,6 +120,15 @@ pub fn percent(fraction: f64) -> String {
     }
 }
 
+/// A change of a share in percentage points, signed (`+12.5 pts`).
+pub fn points(delta: f64) -> String {
+    if delta.is_finite() {
+        format!("{:+.1} pts", delta * 100.0)
+    } else {
+        "-".into()
+    }
+}
+
 /// A page key without its host (`shop.example/pricing` → `/pricing`);
 /// anything else (`(exit)`) as it is.
 pub fn path_of(key: &str) -> &str {

@@ -59,6 +59,12 @@ pub enum Query {
     /// Quick backs and dead ends by page, for the Pages view.
     PageFrustration(Filter),
     Heatmap(HeatmapQuery),
+    /// The heatmap compared with the range `range` (answered as
+    /// [`Answer::Heatmap`], with its comparison).
+    ComparedHeatmap {
+        query: HeatmapQuery,
+        range: TimeRange,
+    },
     /// The heatmap beside a journey step.
     StepHeatmap(HeatmapQuery),
     /// The path tree.
@@ -149,7 +155,8 @@ pub enum Answer {
     Journey(Option<Journey>),
     Pages(Vec<PageStats>),
     HeatPages(Vec<PageStats>),
-    /// The map with the layout it is drawn over.
+    /// The map with the layout it is drawn over (and its comparison, when
+    /// asked).
     Heatmap(MapWithLayout),
     StepHeatmap(MapWithLayout),
     PreviousOverview(Overview),
@@ -272,7 +279,10 @@ pub fn execute(store: &dyn EventReader, query: Query) -> Result<Answer, StoreErr
             },
             PageRequest::first(PREVIOUS_PAGES),
         )?),
-        Query::Heatmap(q) => Answer::Heatmap(heat_layout::with_layout_and_reach(store, &q)?),
+        Query::Heatmap(q) => Answer::Heatmap(heat_layout::with_layout_and_reach(store, &q, None)?),
+        Query::ComparedHeatmap { query, range } => Answer::Heatmap(
+            heat_layout::with_layout_and_reach(store, &query, Some(range))?,
+        ),
         Query::StepHeatmap(q) => Answer::StepHeatmap(heat_layout::with_layout(store, &q)?),
         Query::Paths(q) => Answer::Paths(flows::paths(&store.steps(&q.filter)?, &q)),
         Query::PathSessions { query, path } => Answer::SessionKeys(flows::path_sessions(

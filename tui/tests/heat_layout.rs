@@ -69,6 +69,7 @@ fn heatmap_json(fixture: &Fixture, version: Option<&str>) -> anyhow::Result<Valu
         dots: DotsArg::Braille,
         format: HeatFormat::Json,
         layout_version: version.map(|v| tui::heat_layout::parse_version(v).expect("a version")),
+        compare: None,
     };
     let mut out = Vec::new();
     tui::output::run(
@@ -171,6 +172,7 @@ fn heatmap_text(fixture: &Fixture, format: HeatFormat, dots: DotsArg) -> String 
         dots,
         format,
         layout_version: None,
+        compare: None,
     };
     let mut out = Vec::new();
     tui::output::run(
@@ -281,6 +283,7 @@ fn the_heatmap_json_carries_the_scroll_reach() {
             dots: DotsArg::Braille,
             format: HeatFormat::Json,
             layout_version: None,
+            compare: None,
         };
         let mut out = Vec::new();
         tui::output::run(

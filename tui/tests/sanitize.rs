@@ -161,6 +161,7 @@ fn no_subcommand_prints_a_forbidden_character() {
             dots: DotsArg::Braille,
             format,
             layout_version: None,
+            compare: None,
         });
     }
     for command in &commands {

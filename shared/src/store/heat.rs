@@ -264,6 +264,23 @@ impl Scale {
 }
 
 impl Scale {
+    /// The grid `map` was binned on; `None` for a map without one (no
+    /// clicks).
+    pub fn of(map: &Heatmap) -> Option<Self> {
+        (map.columns > 0 && map.rows > 0 && map.page_width > 0).then(|| {
+            Self::new(
+                map.columns,
+                i64::from(map.page_width),
+                i64::from(map.page_height),
+            )
+        })
+    }
+
+    /// The heatmap of no clicks on this grid.
+    pub fn empty_heatmap(&self) -> Heatmap {
+        self.heatmap(0, Bins::new(), HashMap::new(), BTreeMap::new())
+    }
+
     /// The heatmap of `total` clicks gathered into `bins` and `elements` on
     /// this grid, with the anchored clicks of each element binned in
     /// `anchorable`: the non-empty cells by row then column, and the most
@@ -279,8 +296,16 @@ impl Scale {
         let mut top: Vec<(String, ElementSum)> =
             elements.into_iter().filter(|(_, e)| e.clicks > 0).collect();
         top.sort_by(|a, b| b.1.clicks.cmp(&a.1.clicks).then_with(|| a.0.cmp(&b.0)));
-        let element_clicks = top.iter().map(|(s, e)| (s.clone(), e.clicks)).collect();
-        top.truncate(TOP_ELEMENT_ROWS);
+        let element_clicks: Vec<ElementStat> = top
+            .into_iter()
+            .map(|(selector, e)| ElementStat {
+                selector,
+                label: e.label,
+                clicks: e.clicks,
+                share: e.clicks as f64 / total as f64,
+                rage_clicks: e.rage_clicks,
+            })
+            .collect();
         Heatmap {
             page_width: self.page_width,
             page_height: self.page_height,
@@ -291,7 +316,6 @@ impl Scale {
             rage_clicks: bins.iter().map(|b| b.rage_clicks).sum(),
             max_cell_clicks: bins.iter().map(|b| b.clicks).max().unwrap_or(0),
             bins,
-            element_clicks,
             anchorable: anchorable
                 .into_iter()
                 .map(|(selector, bins)| ElementBins {
@@ -300,16 +324,12 @@ impl Scale {
                 })
                 .filter(|e| !e.bins.is_empty())
                 .collect(),
-            top_elements: top
-                .into_iter()
-                .map(|(selector, e)| ElementStat {
-                    selector,
-                    label: e.label,
-                    clicks: e.clicks,
-                    share: e.clicks as f64 / total as f64,
-                    rage_clicks: e.rage_clicks,
-                })
+            top_elements: element_clicks
+                .iter()
+                .take(TOP_ELEMENT_ROWS)
+                .cloned()
                 .collect(),
+            element_clicks,
         }
     }
 }

@@ -109,6 +109,10 @@ pub trait EventReader: Send {
     /// ([`core::scroll_reach`]); its `columns` play no part.
     fn scroll_reach(&self, query: &HeatmapQuery) -> Result<ScrollReach, StoreError>;
     fn heatmap(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError>;
+    /// [`Self::heatmap`] binned on `grid` (another heatmap's,
+    /// [`heat::Scale::of`]) instead of its own clicks' grid, so that two
+    /// ranges' cells line up ([`core::heatmap::heatmap_on`]).
+    fn heatmap_on(&self, query: &HeatmapQuery, grid: &heat::Scale) -> Result<Heatmap, StoreError>;
     /// Where inside their elements the anchored clicks of `query` on the
     /// elements `selectors` fell ([`core::heatmap::anchors`]): what
     /// [`core::anchoring::place`] needs to draw [`Self::heatmap`] over a

@@ -401,11 +401,13 @@ pub struct Heatmap {
     /// Non-empty cells, by row then column.
     pub bins: Vec<HeatBin>,
     pub top_elements: Vec<ElementStat>,
-    /// Every clicked element's selector and clicks, the most clicked first
-    /// (`top_elements` are the first rows): what a layout is checked against
-    /// ([`crate::store::core::layouts::clicks_off_layout`]). Not in the JSON.
+    /// Every clicked element, the most clicked first (`top_elements` are
+    /// the first rows): what a layout is checked against
+    /// ([`crate::store::core::layouts::clicks_off_layout`]) and two ranges
+    /// are compared by ([`crate::store::core::heat_compare`]), labels
+    /// included. Not in the JSON.
     #[serde(skip)]
-    pub element_clicks: Vec<(String, u64)>,
+    pub element_clicks: Vec<ElementStat>,
     /// Per element with anchored clicks, those clicks as `bins` places them
     /// (by their own page width), by selector: what a heatmap drawn over a
     /// layout takes out before it places them on the element's box

@@ -33,7 +33,8 @@
 //!
 //! One file per area: `append` (writing), `rollups` (session rows),
 //! `sessions` (the session list), `overview`, `journey`, `pages`, `heatmap`,
-//! `anchoring` (clicks placed on their elements), `layouts` (layout versions), `removal` (one visitor, retention), `rage` (rage clicks), `events` (raw
+//! `anchoring` (clicks placed on their elements), `heat_compare` (two
+//! ranges' heatmaps on one grid, compared), `layouts` (layout versions), `removal` (one visitor, retention), `rage` (rage clicks), `events` (raw
 //! events, live tail, change token), `flows` (paths, funnels, frustration
 //! signals) and `strings`; the fixtures are in
 //! `fixtures` and `generated`, the reads and checks the cases share in
@@ -47,6 +48,7 @@ mod events;
 mod fixtures;
 mod flows;
 mod generated;
+mod heat_compare;
 mod heatmap;
 mod journey;
 mod layouts;
@@ -64,6 +66,7 @@ pub use anchoring::case_heatmap_anchored_clicks;
 pub use append::{case_append_outcomes, case_duplicates_create_no_sessions, case_group_commit};
 pub use events::{case_change_token, case_events_query, case_live_tail};
 pub use flows::{case_frustration_signals, case_funnel, case_paths};
+pub use heat_compare::case_heatmap_compare_on_one_grid;
 pub use heatmap::{
     case_heatmap_grid, case_heatmap_rollups_match_raw_clicks,
     case_heatmap_segments_range_and_filters, case_heatmap_unknown_page,
@@ -113,6 +116,7 @@ macro_rules! __conformance_cases {
             case_heatmap_rollups_match_raw_clicks,
             case_heatmap_anchored_clicks,
             case_scroll_reach,
+            case_heatmap_compare_on_one_grid,
             case_layout_versions,
             case_layout_repeats_out_of_order,
             case_newest_layouts,

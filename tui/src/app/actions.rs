@@ -65,6 +65,10 @@ impl App {
             },
             Action::SavedViews => self.open_views_list(),
             Action::SaveView => self.save_prompt(),
+            Action::Compare if self.view == View::Heatmap => {
+                self.heat.toggle_compare();
+                self.ensure_loaded();
+            }
             Action::Compare => self.toggle_compare(),
             Action::CompareRange => {
                 self.popup = Popup::Prompt(Prompt::new(PromptFor::CompareRange));
@@ -110,17 +114,27 @@ impl App {
         self.reload_compared();
     }
 
-    /// `B`: compares with `chosen` (`None`: the previous period), on.
+    /// `B`: compares with `chosen` (`None`: the previous period), on: the
+    /// heatmap in its view, the figures elsewhere. The range is one choice
+    /// for both.
     pub(super) fn compare_with(&mut self, chosen: Option<Range>) {
         self.compare_with = chosen;
-        self.compare = true;
+        if self.view == View::Heatmap {
+            self.heat.compare = true;
+        } else {
+            self.compare = true;
+        }
         self.reload_compared();
     }
 
-    /// The figures compared with are asked for again (or forgotten).
+    /// The figures compared with are asked for again (or forgotten), and
+    /// the heatmap when it compares.
     fn reload_compared(&mut self) {
         self.previous_overview.fresh = false;
         self.pages.previous.fresh = false;
+        if self.heat.compare {
+            self.heat.map.fresh = false;
+        }
         self.ensure_loaded();
     }
 

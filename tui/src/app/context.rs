@@ -57,10 +57,11 @@ pub struct Ctx<'a> {
     pub body: Rect,
     filter: &'a Filter,
     range: &'a Range,
-    /// What figures are compared with: `None` nothing, `Some(None)` the
-    /// previous period (where the range has one), `Some(Some(range))` that
-    /// range.
-    compare: Option<Option<&'a Range>>,
+    /// Whether the overview's and the pages' figures are compared.
+    compare: bool,
+    /// The range compared with: `None` the previous period (where the range
+    /// has one), else that range.
+    compare_with: Option<&'a Range>,
     outbox: &'a mut Outbox,
 }
 
@@ -70,7 +71,8 @@ impl<'a> Ctx<'a> {
         body: Rect,
         filter: &'a Filter,
         range: &'a Range,
-        compare: Option<Option<&'a Range>>,
+        compare: bool,
+        compare_with: Option<&'a Range>,
         outbox: &'a mut Outbox,
     ) -> Self {
         Self {
@@ -79,6 +81,7 @@ impl<'a> Ctx<'a> {
             filter,
             range,
             compare,
+            compare_with,
             outbox,
         }
     }
@@ -92,7 +95,14 @@ impl<'a> Ctx<'a> {
     /// chosen range, or the period of the same length just before the range;
     /// `None` when comparing is off or the range has no start ("all time").
     pub fn previous_filter(&self) -> Option<Filter> {
-        previous_filter(self.filter, self.range, self.compare, self.now)
+        self.compare.then(|| self.compared_filter()).flatten()
+    }
+
+    /// The filter of the period compared with whether or not the overview
+    /// compares (the heatmap has its own switch); `None` when the range has
+    /// no start and no other range was chosen.
+    pub fn compared_filter(&self) -> Option<Filter> {
+        previous_filter(self.filter, self.range, Some(self.compare_with), self.now)
     }
 
     /// Queues `query` for `pane`; returns the generation to wait for.

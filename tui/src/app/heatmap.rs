@@ -1,17 +1,20 @@
 //! The Heatmap view's state and update: a page picker (pages by clicks,
 //! narrowed by a typed search; a `*` pattern merges template pages) and the
-//! click map of the chosen page, fetched at the map's width in dots.
+//! click map of the chosen page, fetched at the map's width in dots; with
+//! `C`, the map compared with the previous period (or the range `B` chose),
+//! fetched with it on the same grid and layouts.
 
 use super::context::Ctx;
 use super::popup::search_pattern;
 use super::remote::{unpack, Remote};
 use super::selection::{keep_visible, step_index};
-use crate::heat_layout::{DrawnOver, MapWithLayout, OnLayout};
+use crate::heat_layout::{ComparedMaps, DrawnOver, MapWithLayout, OnLayout};
 use crate::layout;
 use crate::widgets::heatmap::{content_rows, HeatMode};
 use crate::worker::{Answer, Pane, Query};
 use ratatui::layout::Rect;
 use shared::page_key::PagePattern;
+use shared::store::core::heat_compare::HeatCompare;
 use shared::store::layout_query::StoredLayout;
 use shared::store::query::{Heatmap, HeatmapQuery, PageStats, ScrollReach, WidthSegment};
 
@@ -65,6 +68,11 @@ pub struct HeatState {
     pub wireframe_hidden: bool,
     /// How far down the map's pages were read, fetched with it: the gutter.
     pub reach: ScrollReach,
+    /// The map is compared with another range (`C`, `B`): off by default,
+    /// and apart from the overview's comparison, which is on by default.
+    pub compare: bool,
+    /// The comparison that came with the map, when it was asked for.
+    pub compared: Option<ComparedMaps>,
 }
 
 impl HeatState {
@@ -87,6 +95,21 @@ impl HeatState {
     /// The map as drawn: placed over the layout drawn, when there is one.
     pub fn drawn_map(&self) -> Option<&Heatmap> {
         self.drawn_over().map(|v| &v.map).or(self.map.data.as_ref())
+    }
+
+    /// The comparison as drawn (over the layout drawn, when there is one)
+    /// and the map whose grid it is drawn on.
+    pub fn drawn_diff(&self) -> Option<(&HeatCompare, &Heatmap)> {
+        let compared = self.compared.as_ref()?;
+        let index = self.drawn_over().map(|_| self.layout_index);
+        let grid = compared.grid(self.drawn_map()?);
+        Some((compared.drawn(index), grid))
+    }
+
+    /// `C` in the heatmap: comparing on or off; the map is fetched again.
+    pub(super) fn toggle_compare(&mut self) {
+        self.compare = !self.compare;
+        self.map.fresh = false;
     }
 
     /// Which version that is.
@@ -146,6 +169,7 @@ impl HeatState {
         self.map.fresh = false;
         self.map.data = None;
         self.versions.clear();
+        self.compared = None;
         self.layout_index = 0;
     }
 
@@ -156,6 +180,7 @@ impl HeatState {
         self.map_scroll = 0;
         self.map = Remote::default();
         self.versions.clear();
+        self.compared = None;
         self.layout_index = 0;
     }
 
@@ -243,7 +268,17 @@ impl HeatState {
             segment: self.segment.0,
             columns,
         };
-        let generation = cx.send(Pane::Heatmap, Query::Heatmap(query));
+        // Without a range to compare with ("all time"), the map alone.
+        let compared = self
+            .compare
+            .then(|| cx.compared_filter())
+            .flatten()
+            .map(|f| f.range);
+        let query = match compared {
+            Some(range) => Query::ComparedHeatmap { query, range },
+            None => Query::Heatmap(query),
+        };
+        let generation = cx.send(Pane::Heatmap, query);
         self.map.wait_for(generation);
         self.columns = columns;
     }
@@ -284,11 +319,12 @@ impl HeatState {
             Answer::Heatmap(h) => Some(h),
             _ => None,
         });
-        let (result, extras) = split_layout(result);
+        let (result, drawn) = split_layout(result);
         if self.map.accept(generation, result) {
-            if let Some((versions, reach)) = extras {
+            if let Some((versions, reach, compared)) = drawn {
                 self.versions = versions;
                 self.reach = reach;
+                self.compared = compared;
                 self.layout_index = 0;
             }
             self.clamp_map_scroll(body);
@@ -298,11 +334,13 @@ impl HeatState {
     /// Keeps the map's scroll within the page.
     pub(super) fn clamp_map_scroll(&mut self, body: Rect) {
         let area = layout::heatmap::map_area(body);
-        let content = self
-            .map
-            .data
-            .as_ref()
-            .map_or(0, |m| content_rows(m, self.mode, area.width));
+        // A comparison is drawn on its grid, which may be the compared
+        // range's when the map has no clicks.
+        let grid = match self.drawn_diff() {
+            Some((_, grid)) => Some(grid),
+            None => self.map.data.as_ref(),
+        };
+        let content = grid.map_or(0, |m| content_rows(m, self.mode, area.width));
         let max = content.saturating_sub(area.height);
         self.map_scroll = self.map_scroll.min(max);
     }
@@ -333,16 +371,17 @@ impl HeatState {
     }
 }
 
-/// What comes with a map: its layout versions and its scroll reach.
-pub(super) type MapExtras = (Vec<DrawnOver>, ScrollReach);
+/// What comes with a map: its layout versions, its scroll reach and its
+/// comparison.
+pub(super) type Drawn = (Vec<DrawnOver>, ScrollReach, Option<ComparedMaps>);
 
 /// A map answer as the map (for its [`Remote`]) and, when it came, its
-/// layout versions and scroll reach.
+/// layout versions, scroll reach and comparison.
 pub(super) fn split_layout(
     result: Result<MapWithLayout, String>,
-) -> (Result<Heatmap, String>, Option<MapExtras>) {
+) -> (Result<Heatmap, String>, Option<Drawn>) {
     match result {
-        Ok(all) => (Ok(all.map), Some((all.versions, all.reach))),
+        Ok(all) => (Ok(all.map), Some((all.versions, all.reach, all.compared))),
         Err(error) => (Err(error), None),
     }
 }

@@ -138,7 +138,7 @@ impl JourneyState {
         });
         let (result, versions) = split_layout(result);
         if self.heat.accept(generation, result) {
-            if let Some((versions, _)) = versions {
+            if let Some((versions, _, _)) = versions {
                 // The journey draws the newest (and no scroll reach).
                 self.heat_over = versions.into_iter().next();
             }

@@ -243,7 +243,8 @@ impl App {
             body,
             &self.filter,
             &self.range,
-            self.compare.then_some(self.compare_with.as_ref()),
+            self.compare,
+            self.compare_with.as_ref(),
             &mut self.outbox,
         );
         let views = ViewStates {

@@ -1,7 +1,10 @@
 //! Heatmap: a page picker (pages by clicks, `/` filters, `*` patterns merge
 //! template pages) beside the click map of the chosen page over its
 //! wireframe (`o` hides it), the layout's line, the legend and the top
-//! clicked elements.
+//! clicked elements. Compared with another range (`C`, `B`), the map shows
+//! the change of each cell's share of the clicks on a diverging ramp, the
+//! line names both ranges and their clicks, and the elements are those
+//! whose share moved most.
 //!
 //! ```text
 //! ┌ pages by clicks ─────┬ /demo/ · all widths · braille · 1280×3400 px ┐
@@ -18,8 +21,9 @@ use super::{block, empty_hint, message, placeholder};
 use crate::app::{App, HeatFocus, PickerRow};
 use crate::heat_layout;
 use crate::layout;
-use crate::text::{count, ellipsize, percent, safe};
+use crate::text::{count, ellipsize, percent, points, safe};
 use crate::theme;
+use crate::widgets::heat_diff;
 use crate::widgets::heatmap::{self, HeatOptions};
 use crate::widgets::reach_gutter::ReachGutter;
 use crate::widgets::wireframe::LayeredHeatmap;
@@ -28,7 +32,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
+use shared::store::core::heat_compare::HeatCompare;
 use shared::store::layout_query::StoredLayout;
+use shared::store::query::Heatmap;
 
 /// Re-exported beside the drawing code; the geometry is [`crate::layout`]'s.
 pub use crate::layout::heatmap::map_area;
@@ -125,6 +131,9 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         state.segment.0.as_str(),
         state.mode.name()
     );
+    if state.compare {
+        title.push_str(&format!("· vs {} ", app.compared_label()));
+    }
     if let Some(map) = &state.map.data {
         if map.total_clicks > 0 {
             title.push_str(&format!(
@@ -147,15 +156,39 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         area,
     );
     let parts = layout::map_parts(area, layout::REACH_GUTTER);
-    render_note(
-        frame,
+    let diff = state.drawn_diff();
+    let note = heat_layout::note(
         state.layout(),
         state.version_of(),
         state.on_layout(),
         !state.wireframe_hidden,
-        parts.note,
     );
+    let note = match diff {
+        // What is compared first: the two ranges and their clicks.
+        Some((diff, _)) => format!(
+            "{} · {note}",
+            heat_layout::compared_note(&app.range.label(), map.total_clicks, diff)
+        ),
+        None => note,
+    };
+    render_line(frame, &note, parts.note);
     let map_rect = parts.map;
+    // The gutter follows the grid drawn: a comparison's, or the map's.
+    frame.render_widget(
+        ReachGutter {
+            map: diff.map_or(map, |(_, grid)| grid),
+            reach: &state.reach,
+            mode: state.mode,
+            map_width: map_rect.width,
+            scroll: state.map_scroll,
+            color: app.color,
+        },
+        parts.gutter,
+    );
+    if let Some((diff, grid)) = diff {
+        render_diff(frame, app, diff, grid, map_rect, parts.legend);
+        return;
+    }
     if map.total_clicks == 0 {
         frame.render_widget(
             Paragraph::new(vec![
@@ -170,29 +203,66 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         LayeredHeatmap {
             map,
             layout: state.wireframe().map(|l| &l.layout),
-            options: HeatOptions {
-                mode: state.mode,
-                scroll: state.map_scroll,
-                marker: None,
-                color: app.color,
-                over: false,
-            },
+            options: heat_options(app),
+            diff: None,
         },
         map_rect,
     );
-    frame.render_widget(
-        ReachGutter {
-            map,
-            reach: &state.reach,
-            mode: state.mode,
-            map_width: map_rect.width,
-            scroll: state.map_scroll,
-            color: app.color,
-        },
-        parts.gutter,
-    );
-    let total_rows = heatmap::content_rows(map, state.mode, map_rect.width);
     let mut legend = heatmap::legend(map.max_cell_clicks, app.color);
+    push_rows(&mut legend, app, map, map_rect);
+    frame.render_widget(Paragraph::new(legend), parts.legend);
+}
+
+/// The comparison drawn on `grid` over the wireframe, and its legend.
+fn render_diff(
+    frame: &mut Frame,
+    app: &App,
+    diff: &HeatCompare,
+    grid: &Heatmap,
+    map_rect: Rect,
+    legend_rect: Rect,
+) {
+    if grid.total_clicks == 0 && diff.total_clicks == 0 {
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::raw("No clicks on this page in either range."),
+                Line::styled(
+                    "t widens the range · B compares with another",
+                    theme::muted(),
+                ),
+            ]),
+            map_rect,
+        );
+        return;
+    }
+    frame.render_widget(
+        LayeredHeatmap {
+            map: grid,
+            layout: app.heat.wireframe().map(|l| &l.layout),
+            options: heat_options(app),
+            diff: Some(diff),
+        },
+        map_rect,
+    );
+    let mut legend = heat_diff::legend(diff, app.color);
+    push_rows(&mut legend, app, grid, map_rect);
+    frame.render_widget(Paragraph::new(legend), legend_rect);
+}
+
+fn heat_options(app: &App) -> HeatOptions {
+    HeatOptions {
+        mode: app.heat.mode,
+        scroll: app.heat.map_scroll,
+        marker: None,
+        color: app.color,
+        over: false,
+    }
+}
+
+/// Adds which rows are in view to a legend, when the page scrolls.
+fn push_rows(legend: &mut Line<'static>, app: &App, map: &Heatmap, map_rect: Rect) {
+    let state = &app.heat;
+    let total_rows = heatmap::content_rows(map, state.mode, map_rect.width);
     if total_rows > map_rect.height {
         legend.spans.push(Span::styled(
             format!(
@@ -204,7 +274,6 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
             theme::muted(),
         ));
     }
-    frame.render_widget(Paragraph::new(legend), parts.legend);
 }
 
 /// The dim line under a map about its layout ([`heat_layout::note`]), cut
@@ -217,10 +286,14 @@ pub(super) fn render_note(
     shown: bool,
     area: Rect,
 ) {
-    let note = heat_layout::note(layout, of, clicks, shown);
+    render_line(frame, &heat_layout::note(layout, of, clicks, shown), area);
+}
+
+/// A dim line under a map, cut to fit.
+fn render_line(frame: &mut Frame, note: &str, area: Rect) {
     frame.render_widget(
         Paragraph::new(Line::styled(
-            ellipsize(&note, area.width.into()),
+            ellipsize(note, area.width.into()),
             theme::muted(),
         )),
         area,
@@ -232,6 +305,10 @@ fn render_elements(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(block(" top elements ".into()), area);
         return;
     };
+    if let Some((diff, _)) = app.heat.drawn_diff() {
+        render_changes(frame, diff, area);
+        return;
+    }
     let rows = map.top_elements.iter().map(|e| {
         let label = e.label.as_deref().map(safe).unwrap_or_default();
         let rage = if e.rage_clicks > 0 {
@@ -258,5 +335,36 @@ fn render_elements(frame: &mut Frame, app: &App, area: Rect) {
         ],
     )
     .block(block(" top elements ".into()));
+    frame.render_widget(table, area);
+}
+
+/// The elements whose share of the clicks moved most: share now, before,
+/// and the change (gains and losses told apart by sign, and by colour).
+fn render_changes(frame: &mut Frame, diff: &HeatCompare, area: Rect) {
+    let rows = diff.top_elements.iter().map(|e| {
+        let label = e.label.as_deref().map(safe).unwrap_or_default();
+        let change = e.change();
+        let style = heat_diff::side_color(change).map_or_else(theme::muted, |c| Style::new().fg(c));
+        Row::new(vec![
+            Cell::from(percent(e.share)),
+            Cell::from(percent(e.share_before)),
+            Cell::from(Span::styled(points(change), style)),
+            Cell::from(label),
+            Cell::from(Span::styled(safe(&e.selector), theme::muted())),
+        ])
+    });
+    let header = Row::new(["share", "before", "change", "label", "selector"]).style(theme::muted());
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(10),
+            Constraint::Fill(1),
+            Constraint::Fill(2),
+        ],
+    )
+    .header(header)
+    .block(block(" elements by change of share ".into()));
     frame.render_widget(table, area);
 }

@@ -282,6 +282,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
                 color: app.color,
                 over: false,
             },
+            diff: None,
         },
         map_rect,
     );

@@ -229,7 +229,7 @@ impl Grid {
 }
 
 /// Dots per bin on screen for a map drawn `width` cells wide.
-fn scale(map: &Heatmap, mode: HeatMode, width: u16) -> f64 {
+pub(crate) fn scale(map: &Heatmap, mode: HeatMode, width: u16) -> f64 {
     if map.columns == 0 {
         return 1.0;
     }
@@ -476,7 +476,7 @@ fn ramp(clicks: u64, max: u64) -> Color {
 }
 
 /// The bit of braille dot `(i, j)` (column 0–1, row 0–3) in U+2800.
-fn braille_bit(i: u32, j: u32) -> u32 {
+pub(crate) fn braille_bit(i: u32, j: u32) -> u32 {
     match (i, j) {
         (0, 0) => 0x01,
         (0, 1) => 0x02,

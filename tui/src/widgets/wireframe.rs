@@ -24,8 +24,10 @@
 //! first), the fold over the outlines, the labels last. Outlines and the fold
 //! are [`theme::WIRE`], labels [`theme::WIRE_LABEL`]; without colour the
 //! outlines are dim. The heatmap is then drawn on top
-//! ([`HeatOptions::over`]): a cell with clicks wins over the wireframe.
+//! ([`HeatOptions::over`]): a cell with clicks wins over the wireframe, as
+//! does a cell whose share changed when a comparison is drawn.
 
+use super::heat_diff::HeatDiffWidget;
 use super::heatmap::{
     below_map, bin_of, cell_of, content_rows, HeatMode, HeatOptions, HeatmapWidget,
 };
@@ -37,6 +39,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::widgets::Widget;
 use shared::event;
 use shared::layout::Layout;
+use shared::store::core::heat_compare::HeatCompare;
 use shared::store::query::Heatmap;
 
 /// The label drawn on the fold line.
@@ -141,6 +144,9 @@ pub struct LayeredHeatmap<'a> {
     pub map: &'a Heatmap,
     pub layout: Option<&'a Layout>,
     pub options: HeatOptions,
+    /// Draw the change against another range on `map`'s grid instead of
+    /// `map`'s clicks ([`HeatDiffWidget`]).
+    pub diff: Option<&'a HeatCompare>,
 }
 
 impl Widget for LayeredHeatmap<'_> {
@@ -150,7 +156,10 @@ impl Widget for LayeredHeatmap<'_> {
             WireframeWidget::new(self.map, layout, options).render(area, buf);
             options.over = true;
         }
-        HeatmapWidget::new(self.map, options).render(area, buf);
+        match self.diff {
+            Some(diff) => HeatDiffWidget::new(self.map, diff, options).render(area, buf),
+            None => HeatmapWidget::new(self.map, options).render(area, buf),
+        }
     }
 }
 
@@ -398,6 +407,7 @@ mod tests {
             map,
             layout: Some(layout),
             options,
+            diff: None,
         }
         .render(buf.area, &mut buf);
         buf

@@ -118,8 +118,24 @@ pub trait HeatSource {
     ) -> Result<Vec<AnchorRow>, StoreError>;
 }
 
-/// The heatmap of `query` from `source`.
+/// The heatmap of `query` from `source`, on the grid its own clicks give
+/// ([`Extents::scale`]).
 pub fn heatmap(source: &impl HeatSource, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
+    heatmap_on(source, query, None)
+}
+
+/// The heatmap of `query` from `source` on `grid` when given (another
+/// heatmap's, [`Scale::of`]), else on the grid of its own clicks as
+/// [`heatmap`]. Two ranges binned on one grid line up cell for cell, which
+/// a comparison needs ([`crate::store::core::heat_compare`]); `query.columns`
+/// is then the grid's. Clicks below the grid's page fall in its last row, as
+/// [`Scale::cell`] places them; without clicks the answer is the grid with
+/// no cells.
+pub fn heatmap_on(
+    source: &impl HeatSource,
+    query: &HeatmapQuery,
+    grid: Option<&Scale>,
+) -> Result<Heatmap, StoreError> {
     let columns = query.columns.clamp(1, 10_000);
     let parts = parts(query);
 
@@ -129,8 +145,12 @@ pub fn heatmap(source: &impl HeatSource, query: &HeatmapQuery) -> Result<Heatmap
             extents.add(e.width, e.clicks, e.max_ph, e.max_y);
         }
     }
-    let Some((total, scale)) = extents.scale(columns) else {
-        return Ok(empty_heatmap(columns));
+    let (total, scale) = match (grid, extents.scale(columns)) {
+        (_, None) => {
+            return Ok(grid.map_or_else(|| empty_heatmap(columns), Scale::empty_heatmap));
+        }
+        (Some(grid), Some((total, _))) => (total, *grid),
+        (None, Some(own)) => own,
     };
 
     let mut bins = Bins::new();

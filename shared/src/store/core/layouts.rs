@@ -41,8 +41,8 @@ pub fn clicks_off_layout(map: &Heatmap, layout: &Layout) -> u64 {
         layout.boxes.iter().map(|b| b.selector.as_str()).collect();
     map.element_clicks
         .iter()
-        .filter(|(selector, _)| !present.contains(selector.as_str()))
-        .map(|(_, clicks)| clicks)
+        .filter(|e| !present.contains(e.selector.as_str()))
+        .map(|e| e.clicks)
         .sum()
 }
 

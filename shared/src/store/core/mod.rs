@@ -10,6 +10,8 @@
 //! - [`flows`]: paths and funnels over the steps of many sessions.
 //! - [`heatmap`], [`scroll_reach`], [`overview`], [`live`]: the assembly
 //!   of read answers.
+//! - [`heat_compare`]: a heatmap compared with another range's on the same
+//!   grid (change of share per cell and per element).
 //! - [`anchoring`]: anchored clicks placed on their element's box in a
 //!   drawn layout.
 //! - [`layouts`]: layout versions: what a repeated snapshot does, which
@@ -42,6 +44,7 @@
 pub mod anchoring;
 pub mod flows;
 pub mod fold;
+pub mod heat_compare;
 pub mod heat_deltas;
 pub mod heatmap;
 pub mod layouts;

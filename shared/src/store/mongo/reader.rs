@@ -500,6 +500,15 @@ impl EventReader for MongoReader {
         crate::store::core::heatmap::heatmap(&source, query)
     }
 
+    fn heatmap_on(
+        &self,
+        query: &HeatmapQuery,
+        grid: &crate::store::heat::Scale,
+    ) -> Result<Heatmap, StoreError> {
+        let source = super::heat_reader::MongoHeat { conn: &self.conn };
+        crate::store::core::heatmap::heatmap_on(&source, query, Some(grid))
+    }
+
     fn heat_anchors(
         &self,
         query: &HeatmapQuery,

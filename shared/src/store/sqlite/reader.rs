@@ -505,6 +505,18 @@ impl EventReader for SqliteReader {
         self.heatmap_query(query)
     }
 
+    fn heatmap_on(
+        &self,
+        query: &HeatmapQuery,
+        grid: &crate::store::heat::Scale,
+    ) -> Result<Heatmap, StoreError> {
+        // One snapshot for every statement of the query, as `heatmap`.
+        let tx = self.conn.unchecked_transaction()?;
+        let answer = crate::store::core::heatmap::heatmap_on(self, query, Some(grid));
+        tx.finish()?;
+        answer
+    }
+
     fn heat_anchors(
         &self,
         query: &HeatmapQuery,

@@ -1,6 +1,7 @@
 use super::*;
 use crate::event::Rect;
 use crate::layout::{Layout, LayoutEvent};
+use crate::store::query::ElementStat;
 
 fn boxes(label: &str) -> Vec<LayoutBox> {
     vec![LayoutBox {
@@ -137,14 +138,21 @@ fn clicks_on_elements_a_layout_lacks_are_counted_by_selector() {
     let layout = snapshot("/", 1, 1280, "Hi").layout.layout;
     let mut map = crate::store::heat::empty_heatmap(10);
     map.total_clicks = 9;
+    let element = |selector: &str, clicks| ElementStat {
+        selector: selector.to_owned(),
+        label: None,
+        clicks,
+        share: clicks as f64 / 9.0,
+        rage_clicks: 0,
+    };
     map.element_clicks = vec![
-        ("#gone>button".into(), 4),
-        ("#main>h1".into(), 3),
-        ("#main>h1 ".into(), 1),
+        element("#gone>button", 4),
+        element("#main>h1", 3),
+        element("#main>h1 ", 1),
     ];
     // The third differs by a trailing space: another element. Two clicks
     // have no element at all and are not counted.
     assert_eq!(clicks_off_layout(&map, &layout), 5);
-    map.element_clicks.retain(|(s, _)| s == "#main>h1");
+    map.element_clicks.retain(|e| e.selector == "#main>h1");
     assert_eq!(clicks_off_layout(&map, &layout), 0);
 }
