@@ -85,8 +85,10 @@ pub struct HeatmapJson<'a> {
     pub anchored_clicks: u64,
     /// Clicks on elements `layout` does not have (`null` without a layout).
     pub clicks_off_layout: Option<u64>,
-    /// From each `y` (page pixels) down, the share of the page views that
-    /// read that far ([`ScrollReach::points`]).
+    /// The page views that reported their scroll, and from each `y` (page
+    /// pixels) down, the share of them that read that far
+    /// ([`ScrollReach::points`]).
+    pub scroll_views: u64,
     pub scroll_reach: &'a [ReachPoint],
     /// The map compared with another range (only with `--compare`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,6 +104,7 @@ impl<'a> HeatmapJson<'a> {
             layout: layout.map(LayoutJson::from),
             anchored_clicks: placed.anchored_clicks,
             clicks_off_layout: layout.map(|l| clicks_off_layout(&placed.map, &l.layout)),
+            scroll_views: reach.views,
             scroll_reach: &reach.points,
             compare: None,
         }
@@ -131,8 +134,9 @@ impl PlacedComparison {
         let before_query = over_range(query, range);
         let before = before_map(store, &before_query, &placed.map)?;
         let before = placed_map(store, &before_query, before, layout)?;
+        let reach = store.scroll_reach(&before_query)?;
         Ok(Self {
-            diff: compare(&placed.map, &before.map, range),
+            diff: compare(&placed.map, &before.map, range).with_reach(reach),
             before,
         })
     }
@@ -332,12 +336,14 @@ pub fn with_layout_compared(
             let before_query = over_range(query, range);
             let before = before_map(store, &before_query, &map)?;
             let placed_before = placed_over(store, &before_query, &before, &drawn_over)?;
+            let reach = store.scroll_reach(&before_query)?;
+            let compared = |now, then| compare(now, then, range).with_reach(reach.clone());
             Some(ComparedMaps {
-                plain: compare(&map, &before, range),
+                plain: compared(&map, &before),
                 versions: placed
                     .iter()
                     .zip(&placed_before)
-                    .map(|(now, then)| compare(&now.map, &then.map, range))
+                    .map(|(now, then)| compared(&now.map, &then.map))
                     .collect(),
                 before,
             })

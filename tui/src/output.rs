@@ -494,20 +494,28 @@ fn buffer_line(buf: &Buffer, y: u16, ansi: bool) -> String {
 }
 
 /// The line under a map about its scroll reach: how many views, and the
-/// depths its marks stand at.
-pub(crate) fn reach_line(reach: &ScrollReach) -> String {
+/// depths its marks stand at; with the compared range's `before` each.
+pub(crate) fn reach_line(reach: &ScrollReach, before: Option<&ScrollReach>) -> String {
+    let then = |value: Option<String>| match (before, value) {
+        (Some(_), Some(v)) => format!(" ({v} before)"),
+        (Some(_), None) => " (none before)".to_owned(),
+        (None, _) => String::new(),
+    };
     let marks: Vec<String> = MARKS
         .iter()
-        .filter_map(|&(share, label)| {
-            let y = reach.depth_of(share)?;
-            Some(format!("{label} read to {y} px"))
+        .map(|&(share, label)| {
+            let px = |r: &ScrollReach| r.depth_of(share).map(|y| format!("{y} px"));
+            let was = then(before.and_then(px));
+            let now = px(reach).unwrap_or_else(|| "-".to_owned());
+            format!("{label} read to {now}{was}")
         })
         .collect();
     let views = match reach.views {
         1 => "1 page view".to_owned(),
         n => format!("{} page views", count(n)),
     };
-    format!("scroll reach of {views}: {}", marks.join(" · "))
+    let views_then = then(before.map(|b| count(b.views)));
+    format!("scroll reach of {views}{views_then}: {}", marks.join(" · "))
 }
 
 fn heatmap_text(
@@ -564,6 +572,7 @@ fn heatmap_text(
     }
     .render(buf.area, &mut buf);
     // The scroll reach gutter right of the map's frame.
+    let before_reach = drawn.compared.map(|c| c.diff.reach());
     let mut gutter = Buffer::empty(Rect::new(0, 0, REACH_GUTTER, height));
     ReachGutter {
         map: grid,
@@ -572,6 +581,7 @@ fn heatmap_text(
         map_width: width,
         scroll: 0,
         color: ansi,
+        before: before_reach.as_ref(),
     }
     .render(gutter.area, &mut gutter);
     let horizontal = "─".repeat(usize::from(width));
@@ -582,8 +592,8 @@ fn heatmap_text(
         writeln!(out, "│{line}│{}", side.trim_end())?;
     }
     writeln!(out, "└{horizontal}┘")?;
-    if drawn.reach.views > 0 {
-        writeln!(out, "{}", reach_line(drawn.reach))?;
+    if drawn.reach.views + before_reach.as_ref().map_or(0, |b| b.views) > 0 {
+        writeln!(out, "{}", reach_line(drawn.reach, before_reach.as_ref()))?;
     }
     if let Some(c) = drawn.compared {
         writeln!(out, "{}", heat_diff::legend_text(&c.diff))?;

@@ -29,13 +29,15 @@ const DAY: i64 = 24 * HOUR;
 ///
 /// So the day before (2025-12-31, and the 24 h before the console's last
 /// 24 h) has two clicks on pages 1920 px wide, the day itself three on
-/// pages 1280 px wide.
+/// pages 1280 px wide. Each view reports its scroll: then to half the page
+/// (800 px), now to three quarters (1200 px).
 fn two_days() -> Fixture {
     let then = T0 - 23 * HOUR;
     let before = SessionBuilder::new("sess-then", DeviceClass::Desktop, "Chrome", "Linux")
         .view(then, "/pricing", "Pricing", None)
         .click(then + 1_000, "/pricing", 960, 100, "#buy", "Buy")
         .click(then + 2_000, "/pricing", 960, 900, "#old", "Old")
+        .scroll(then + 3_000, "/pricing", 0.5)
         .page_size(1920, 1600)
         .build();
     let now = T0 + HOUR;
@@ -44,6 +46,7 @@ fn two_days() -> Fixture {
         .click(now + 1_000, "/pricing", 640, 100, "#buy", "Buy")
         .click(now + 5_000, "/pricing", 640, 100, "#buy", "Buy")
         .click(now + 9_000, "/pricing", 100, 500, "nav>a", "Home")
+        .scroll(now + 10_000, "/pricing", 0.75)
         .page_size(1280, 1600)
         .build();
     fixture_with(vec![before, after])
@@ -143,6 +146,24 @@ fn heatmap_json_compare_previous() {
     assert_close(&elements[2]["share"], 2.0 / 3.0);
     assert_close(&elements[2]["share_before"], 0.5);
 
+    // The scroll reach of each range: now to 1200 px, then to 800 px.
+    let reach = |points: &Value| -> Vec<(u64, f64)> {
+        let points = points.as_array().cloned().unwrap_or_default();
+        points
+            .iter()
+            .map(|p| {
+                (
+                    p["y"].as_u64().unwrap_or(u64::MAX),
+                    p["share"].as_f64().unwrap_or(-1.0),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(map["scroll_views"], 1);
+    assert_eq!(reach(&map["scroll_reach"]), vec![(0, 1.0), (1200, 0.0)]);
+    assert_eq!(compare["scroll_views"], 1);
+    assert_eq!(reach(&compare["scroll_reach"]), vec![(0, 1.0), (800, 0.0)]);
+
     // Another range by name: one without clicks.
     let other = json(
         &fx,
@@ -170,6 +191,22 @@ fn heatmap_text_compare_tells_gains_from_losses() {
     assert_eq!(row(7)[3], '▓', "{text}");
     assert_eq!(row(14)[20], '≡', "{text}");
     assert!(text.contains("gained ░▒▓█  lost ·-=≡"), "{text}");
+    // The gutter right of the frame: the rows read now but not then (800
+    // to 1200 px: lines 12 to 17) gained every view; the others did not
+    // move; today's marks stand where its views stopped (line 18).
+    let bar = |y: usize| row(y).get(41).copied();
+    assert_eq!(
+        (bar(11), bar(12), bar(17)),
+        (None, Some('█'), Some('█')),
+        "{text}"
+    );
+    assert_eq!(row(18)[41..].iter().collect::<String>(), "  25%", "{text}");
+    assert!(
+        text.contains(
+            "scroll reach of 1 page view (1 before): 75% read to 1200 px (800 px before)"
+        ),
+        "{text}"
+    );
     let table: Vec<&str> = text
         .lines()
         .skip_while(|l| !l.starts_with("share"))

@@ -174,6 +174,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
     render_line(frame, &note, parts.note);
     let map_rect = parts.map;
     // The gutter follows the grid drawn: a comparison's, or the map's.
+    let before_reach = diff.map(|(d, _)| d.reach());
     frame.render_widget(
         ReachGutter {
             map: diff.map_or(map, |(_, grid)| grid),
@@ -182,6 +183,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
             map_width: map_rect.width,
             scroll: state.map_scroll,
             color: app.color,
+            before: before_reach.as_ref(),
         },
         parts.gutter,
     );

@@ -51,7 +51,7 @@ pub fn level(delta: f64, max: f64) -> u32 {
 }
 
 /// The symbol of a change without colour.
-fn shade(delta: f64, max: f64) -> &'static str {
+pub fn shade(delta: f64, max: f64) -> &'static str {
     let i = (level(delta, max).max(1) - 1) as usize;
     if delta > 0.0 {
         GAINED_SHADES[i]
@@ -61,7 +61,7 @@ fn shade(delta: f64, max: f64) -> &'static str {
 }
 
 /// The colour of a change.
-fn ramp(delta: f64, max: f64) -> Color {
+pub fn ramp(delta: f64, max: f64) -> Color {
     let i = (level(delta, max).max(1) - 1) as usize;
     if delta > 0.0 {
         GAINED[i]
@@ -311,6 +311,8 @@ mod tests {
                 })
                 .collect(),
             top_elements: Vec::new(),
+            scroll_views: 0,
+            scroll_reach: Vec::new(),
         }
     }
 

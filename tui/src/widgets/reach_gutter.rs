@@ -16,7 +16,14 @@
 //! so it reads without colour too; with colour the shades are also
 //! coloured. A mark is on the first row fewer than its share of views
 //! reached; a mark below the map is not drawn.
+//!
+//! Compared with another range ([`ReachGutter::before`]), the bar shows how
+//! each row's share changed instead (now minus then, each range a share of
+//! its own views), on the compared map's diverging ramp
+//! ([`crate::widgets::heat_diff`]: gained `░▒▓█`, lost `·-=≡`, relative to
+//! the largest change of any row); the marks stay the current range's.
 
+use super::heat_diff;
 use super::heatmap::{below_map, bin_of, cell_of, content_rows, HeatMode};
 use crate::theme;
 use ratatui::buffer::Buffer;
@@ -37,6 +44,8 @@ pub struct ReachGutter<'a> {
     pub map_width: u16,
     pub scroll: u16,
     pub color: bool,
+    /// The compared range's reach, when the map is compared.
+    pub before: Option<&'a ScrollReach>,
 }
 
 /// The map row (before scrolling) of page row `y`; `None` below the map.
@@ -102,12 +111,53 @@ fn tint(share: f64) -> Color {
     Color::Rgb(mix(r0, r1), mix(g0, g1), mix(b0, b1))
 }
 
+/// Per map row, how its share changed from `before` to `now`.
+pub fn changes_by_row(
+    map: &Heatmap,
+    now: &ScrollReach,
+    before: &ScrollReach,
+    mode: HeatMode,
+    width: u16,
+) -> Vec<f64> {
+    let then = shares_by_row(map, before, mode, width);
+    shares_by_row(map, now, mode, width)
+        .into_iter()
+        .zip(then)
+        .map(|(now, then)| now - then)
+        .collect()
+}
+
+impl ReachGutter<'_> {
+    /// The bar of each map row: its glyph and colour.
+    fn bars(&self) -> Vec<(&'static str, Color)> {
+        let (map, mode, width) = (self.map, self.mode, self.map_width);
+        match self.before {
+            Some(before) => {
+                let changes = changes_by_row(map, self.reach, before, mode, width);
+                let max = changes.iter().map(|c| c.abs()).fold(0.0, f64::max);
+                changes
+                    .into_iter()
+                    .map(|c| match heat_diff::level(c, max) {
+                        0 => (" ", Color::Reset),
+                        _ => (heat_diff::shade(c, max), heat_diff::ramp(c, max)),
+                    })
+                    .collect()
+            }
+            None => shares_by_row(map, self.reach, mode, width)
+                .into_iter()
+                .map(|s| (shade(s), tint(s)))
+                .collect(),
+        }
+    }
+}
+
 impl Widget for ReachGutter<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        if area.is_empty() || self.reach.views == 0 {
+        let compared_views = self.before.map_or(0, |b| b.views);
+        if area.is_empty() || self.reach.views + compared_views == 0 {
             return;
         }
-        let shares = shares_by_row(self.map, self.reach, self.mode, self.map_width);
+        let bars = self.bars();
         let marks = mark_rows(self.map, self.reach, self.mode, self.map_width);
         let scroll = usize::from(self.scroll);
         let label = if self.color {
@@ -115,19 +165,15 @@ impl Widget for ReachGutter<'_> {
         } else {
             Style::new()
         };
-        for (y, share) in shares
-            .iter()
-            .skip(scroll)
-            .take(usize::from(area.height))
-            .enumerate()
-        {
+        let visible = bars.iter().skip(scroll).take(usize::from(area.height));
+        for (y, &(glyph, colour)) in visible.enumerate() {
             let (x, y) = (area.x, area.y + y as u16);
             let style = if self.color {
-                Style::new().fg(tint(*share))
+                Style::new().fg(colour)
             } else {
                 Style::new()
             };
-            buf.set_string(x, y, shade(*share), style);
+            buf.set_string(x, y, glyph, style);
         }
         for (row, text) in marks {
             let Some(y) = (row as usize).checked_sub(scroll) else {
@@ -200,6 +246,7 @@ mod tests {
             map_width: 50,
             scroll: 10,
             color: false,
+            before: None,
         }
         .render(area, &mut buf);
         let line = |y: u16| -> String {
@@ -217,6 +264,38 @@ mod tests {
     }
 
     #[test]
+    fn compared_the_bar_shows_the_change_of_each_row() {
+        let (map, now) = (map(), reach());
+        // Then, every view read to 1600 px (line 40) and none further.
+        let point = |y, share| ReachPoint { y, share };
+        let before = ScrollReach {
+            views: 10,
+            points: vec![point(0, 1.0), point(1600, 0.0)],
+        };
+        let changes = changes_by_row(&map, &now, &before, HeatMode::Braille, 50);
+        assert_eq!((changes[0], changes[20], changes[45]), (0.0, -0.25, 0.5));
+        let area = Rect::new(0, 0, 5, 100);
+        let mut buf = Buffer::empty(area);
+        ReachGutter {
+            map: &map,
+            reach: &now,
+            mode: HeatMode::Braille,
+            map_width: 50,
+            scroll: 0,
+            color: false,
+            before: Some(&before),
+        }
+        .render(area, &mut buf);
+        let at = |x: u16, y: u16| buf.cell((x, y)).map(|c| c.symbol().to_owned());
+        // No change, blank; lost half the largest change (0.5), `-`;
+        // gained 0.5, `≡`'s opposite `█`; the marks are today's.
+        assert_eq!(at(0, 0).as_deref(), Some(" "));
+        assert_eq!(at(0, 20).as_deref(), Some("-"));
+        assert_eq!(at(0, 45).as_deref(), Some("█"));
+        assert_eq!(at(2, 40).as_deref(), Some("7"));
+    }
+
+    #[test]
     fn no_views_no_gutter() {
         let area = Rect::new(0, 0, 5, 4);
         let mut buf = Buffer::empty(area);
@@ -227,6 +306,7 @@ mod tests {
             map_width: 50,
             scroll: 0,
             color: true,
+            before: None,
         }
         .render(area, &mut buf);
         assert!(buf.content.iter().all(|c| c.symbol() == " "));

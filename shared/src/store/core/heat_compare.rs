@@ -13,9 +13,14 @@
 //! and ranked by how much their share moved (the absolute change, largest
 //! first, ties by selector), as many as a heatmap lists
 //! ([`TOP_ELEMENT_ROWS`]).
+//!
+//! Scroll reach is a share of each range's page views already
+//! ([`ScrollReach`]): a comparison carries the compared range's
+//! ([`HeatCompare::with_reach`]), and a depth's change is its share now
+//! minus its share then.
 
 use crate::store::heat::TOP_ELEMENT_ROWS;
-use crate::store::query::{HeatBin, Heatmap, TimeRange};
+use crate::store::query::{HeatBin, Heatmap, ReachPoint, ScrollReach, TimeRange};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -30,6 +35,12 @@ pub struct HeatCompare {
     pub bins: Vec<ShareDelta>,
     /// The elements whose share moved most.
     pub top_elements: Vec<ElementChange>,
+    /// The compared range's page views that reported their scroll…
+    #[serde(default)]
+    pub scroll_views: u64,
+    /// …and its scroll reach ([`ScrollReach::points`]).
+    #[serde(default)]
+    pub scroll_reach: Vec<ReachPoint>,
 }
 
 /// The change of one cell's share of the clicks.
@@ -59,6 +70,23 @@ impl ElementChange {
 }
 
 impl HeatCompare {
+    /// With the compared range's scroll reach.
+    pub fn with_reach(self, reach: ScrollReach) -> Self {
+        Self {
+            scroll_views: reach.views,
+            scroll_reach: reach.points,
+            ..self
+        }
+    }
+
+    /// The compared range's scroll reach.
+    pub fn reach(&self) -> ScrollReach {
+        ScrollReach {
+            views: self.scroll_views,
+            points: self.scroll_reach.clone(),
+        }
+    }
+
     /// The largest change of a cell's share, either way (0 without cells):
     /// what a diverging ramp's intensity is relative to.
     pub fn max_abs_delta(&self) -> f64 {
@@ -77,6 +105,8 @@ pub fn compare(now: &Heatmap, before: &Heatmap, range: TimeRange) -> HeatCompare
         total_clicks: before.total_clicks,
         bins: cell_deltas(now, before),
         top_elements: element_changes(now, before),
+        scroll_views: 0,
+        scroll_reach: Vec::new(),
     }
 }
 
