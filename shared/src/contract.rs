@@ -506,7 +506,7 @@ fn scroll_schema() -> Value {
             "depth": {"type": "number", "minimum": 0, "maximum": MAX_SCROLL_DEPTH,
                 "description": "Deepest scroll fraction of the page view; values past 1 (zoom, sub-pixel \
                 layout) are stored as 1"},
-            "from": {"type": "number", "minimum": 0, "maximum": MAX_SCROLL_DEPTH,
+            "from": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_SCROLL_DEPTH,
                 "description": "The depth this page view already reported (0 or absent on its first \
                 report): the report adds the part of the page from there to depth to the page's scroll \
                 reach. Optional (absent: the report counts from the top); one past depth is taken as \

@@ -236,14 +236,13 @@ fn measure(path: &Path, runs: usize) {
             .sessions(&filter, by_start, PageRequest::first(1))
             .expect("sessions")
             .total;
-        let heat = |pattern: &str| {
-            Query::Heatmap(HeatmapQuery {
-                pages: PagePattern::new(pattern),
-                filter: filter.clone(),
-                segment: WidthSegment::All,
-                columns: heat_columns,
-            })
+        let heat_query = |pattern: &str| HeatmapQuery {
+            pages: PagePattern::new(pattern),
+            filter: filter.clone(),
+            segment: WidthSegment::All,
+            columns: heat_columns,
         };
+        let heat = |pattern: &str| Query::Heatmap(heat_query(pattern));
         let queries: Vec<(&str, Query)> = vec![
             ("overview", Query::Overview(filter.clone())),
             (
@@ -302,6 +301,23 @@ fn measure(path: &Path, runs: usize) {
         for (name, query) in queries {
             let ms = time(runs, || execute(store, query.clone()).expect("query"));
             out(&format!("{name}/{label}"), ms);
+        }
+        // The map's parts on their own: its scroll reach (read with every
+        // map above), and the map compared with the period before (a range
+        // with a start has one).
+        for pattern in ["/product/*", "/product/1"] {
+            let ms = time(runs, || {
+                store.scroll_reach(&heat_query(pattern)).expect("reach")
+            });
+            out(&format!("scroll reach {pattern}/{label}"), ms);
+            if let Some(before) = range.previous(shop::NOW) {
+                let compared = Query::ComparedHeatmap {
+                    query: heat_query(pattern),
+                    range: before,
+                };
+                let ms = time(runs, || execute(store, compared.clone()).expect("compared"));
+                out(&format!("heatmap {pattern} compared/{label}"), ms);
+            }
         }
     }
 

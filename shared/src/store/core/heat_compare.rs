@@ -352,7 +352,15 @@ mod tests {
     fn the_json_has_the_documented_fields() {
         let now = map(&[(1, 2, 1)], &[("#a", Some("A"), 1)]);
         let before = map(&[], &[]);
-        let c = compare(&now, &before, RANGE);
+        let reach = ScrollReach {
+            views: 2,
+            points: vec![
+                ReachPoint { y: 0, share: 1.0 },
+                ReachPoint { y: 640, share: 0.0 },
+            ],
+        };
+        let c = compare(&now, &before, RANGE).with_reach(reach.clone());
+        assert_eq!(c.reach(), reach);
         let json = serde_json::to_value(&c).unwrap_or_default();
         assert_eq!(
             json,
@@ -363,6 +371,8 @@ mod tests {
                 "top_elements": [
                     {"selector": "#a", "label": "A", "share": 1.0, "share_before": 0.0}
                 ],
+                "scroll_views": 2,
+                "scroll_reach": [{"y": 0, "share": 1.0}, {"y": 640, "share": 0.0}],
             })
         );
     }
