@@ -14,7 +14,8 @@
 //! 3. batched POSTs of 20 events;
 //! 4. single-event POSTs paced at half the rate phase 2 reached, for latency.
 //!
-//! Then it prints the daemon's peak RSS (VmHWM). The load generator is a minimal
+//! Events are a page view, its scroll report and two clicks on an element,
+//! in turn. Then it prints the daemon's peak RSS (VmHWM). The load generator is a minimal
 //! HTTP/1.1 client on one thread, so the daemon gets most of the CPU.
 
 use std::net::SocketAddr;
@@ -199,6 +200,13 @@ fn request_bytes(load: Load, connection: usize, sequence: u64) -> Vec<u8> {
                     events.push_str(&format!(
                         r#"{{"id":"e{id}","type":"page_view","ts":{now},"url":"https://shop.example/p/{}","title":"Product","viewport":[1280,720],"page":[1280,4200]}}"#,
                         id % 50
+                    ));
+                } else if id % 4 == 1 {
+                    // One scroll report per page view, as pages are read.
+                    events.push_str(&format!(
+                        r#"{{"id":"e{id}","type":"scroll","ts":{now},"url":"https://shop.example/p/{}","viewport":[1280,720],"page":[1280,4200],"depth":0.{},"from":0}}"#,
+                        id % 50,
+                        2 + id % 8
                     ));
                 } else {
                     events.push_str(&format!(

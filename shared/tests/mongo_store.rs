@@ -548,3 +548,79 @@ fn sessions_stored_before_steps_get_them_when_a_writer_opens() {
     drop(MongoWriter::open(&db.url).expect("a writer back-fills"));
     assert_eq!(read(), (vec![3], 1));
 }
+
+/// Scroll reports stored before scroll reach was kept (no bucket, no
+/// `heat_reach`) are counted into it when a writer opens the database
+/// (once), as reports stored since are.
+#[test]
+fn scroll_reports_stored_before_reach_are_counted_when_a_writer_opens() {
+    let Some(uri) = server() else {
+        return;
+    };
+    let db = Fresh::new(&uri, "reach");
+    let report = |id: &str, ts: i64, depth: f64| Event {
+        kind: EventKind::Scroll,
+        depth: Some(depth),
+        viewport: Some(shared::event::Size {
+            width: 1280,
+            height: 700,
+        }),
+        page: Some(shared::event::Size {
+            width: 1280,
+            height: 2000,
+        }),
+        ..page_view(id, ts)
+    };
+    let mut writer = MongoWriter::open(&db.url).expect("writer");
+    writer
+        .append(&[
+            batch(
+                "s1",
+                "v1",
+                vec![page_view("a", T0), report("b", T0 + 1_000, 0.5)],
+            ),
+            batch(
+                "s2",
+                "v2",
+                vec![page_view("c", T0), report("d", T0 + 2_000, 1.0)],
+            ),
+        ])
+        .expect("append");
+    drop(writer);
+    let read = || {
+        let reader = MongoReader::open(&db.url).expect("reader");
+        let reach = reader
+            .scroll_reach(&HeatmapQuery {
+                pages: shared::page_key::PagePattern::new("/"),
+                filter: Filter::default(),
+                segment: WidthSegment::All,
+                columns: 100,
+            })
+            .expect("scroll reach");
+        let points: Vec<(u32, f64)> = reach.points.iter().map(|p| (p.y, p.share)).collect();
+        (reach.views, points)
+    };
+    let counted = (2, vec![(0, 1.0), (1000, 0.5), (2000, 0.0)]);
+    assert_eq!(read(), counted);
+    // As an older version left it.
+    db.raw(async |raw| {
+        raw.collection::<Document>("events")
+            .update_many(
+                doc! { "kind": EventKind::Scroll.code() },
+                doc! { "$unset": { "hk": "", "seg": "", "day": "" } },
+            )
+            .await
+            .expect("unset");
+        raw.collection::<Document>("heat_reach")
+            .delete_many(doc! {})
+            .await
+            .expect("drop the reach");
+        raw.collection::<Document>("meta")
+            .delete_many(doc! { "_id": "reach_backfilled" })
+            .await
+            .expect("forget the back-fill");
+    });
+    assert_eq!(read(), (0, vec![]));
+    drop(MongoWriter::open(&db.url).expect("a writer back-fills"));
+    assert_eq!(read(), counted);
+}

@@ -243,19 +243,14 @@ impl EventDoc {
                 )
             })
             .flatten();
-        // Scroll reports that reached something carry their bucket too, so
-        // that a rebuild of a bucket's rollups finds them.
-        let reach = (event.kind == EventKind::Scroll)
-            .then(|| {
-                ReachSpan::of(
-                    event.ts,
-                    event.depth,
-                    event.depth_from,
-                    event.page,
-                    event.viewport.map(|s| s.width),
-                )
-            })
-            .flatten();
+        let reach = scroll_reach(
+            event.kind.code(),
+            event.ts,
+            event.depth,
+            event.depth_from,
+            event.page,
+            event.viewport.map(|s| s.width),
+        );
         let bucket = cell
             .map(|c| (c.segment, c.day))
             .or(reach.map(|r| (r.segment, r.day)));
@@ -385,6 +380,40 @@ impl EventDoc {
                 props: self.props,
             },
         })
+    }
+}
+
+/// Scroll reports that reached something carry their heatmap bucket, as
+/// placed clicks do, so that a rebuild of a bucket's rollups finds them:
+/// the span of a report of kind `kind` (a code), if any.
+fn scroll_reach(
+    kind: i64,
+    ts: i64,
+    depth: Option<f64>,
+    depth_from: Option<f64>,
+    page: Option<Size>,
+    viewport_width: Option<u32>,
+) -> Option<ReachSpan> {
+    (kind == EventKind::Scroll.code())
+        .then(|| ReachSpan::of(ts, depth, depth_from, page, viewport_width))
+        .flatten()
+}
+
+impl EventDoc {
+    /// The heatmap bucket of a stored scroll report that reached something
+    /// (`hk`, `seg`, `day`), by the rule [`EventDoc::new`] gives it one.
+    pub(crate) fn reach_bucket(&self) -> Option<(String, i64, i64)> {
+        let span = scroll_reach(
+            self.kind,
+            self.ts,
+            self.depth,
+            self.df,
+            size(self.pw, self.ph),
+            self.vw,
+        )?;
+        let segment = segment_code(span.segment);
+        let hk = bucket_key(&self.site, &self.page, segment, span.day);
+        Some((hk, segment, span.day))
     }
 }
 

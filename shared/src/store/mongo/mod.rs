@@ -22,6 +22,7 @@ mod conditions;
 mod documents;
 mod heat_reader;
 mod layouts;
+mod reach_backfill;
 mod reach_reader;
 mod reader;
 mod repair;

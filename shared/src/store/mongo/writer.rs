@@ -78,9 +78,10 @@ impl MongoWriter {
         };
         writer.repair_stale()?;
         let db = writer.conn.db().clone();
-        writer
-            .conn
-            .run(async move { super::steps::backfill(&db, progress).await })?;
+        writer.conn.run(async move {
+            super::steps::backfill(&db, progress).await?;
+            super::reach_backfill::backfill(&db, progress).await
+        })?;
         Ok(writer)
     }
 

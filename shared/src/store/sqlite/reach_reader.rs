@@ -29,22 +29,23 @@ impl ReachSource for SqliteReader {
         part: HeatPart,
     ) -> Result<Vec<(i64, i64)>, StoreError> {
         let part = sql_part_of(query, part, &raw_scrolls());
-        if !part.raw {
-            let sql = format!(
-                "SELECT band, SUM(views) {} GROUP BY band",
-                part.source_sql("heat_reach", "")
-            );
-            return self.query_rows(&sql, &part.params, |r| Ok((r.get(0)?, r.get(1)?)));
-        }
-        let sql = format!(
-            "SELECT e.ts, e.depth, e.depth_from, e.pw, e.ph, e.vw {}",
-            part.source_sql("", "")
-        );
+        // Summed here rather than by SQL's GROUP BY, which sorts: a hash is
+        // several times faster over the rollup rows of a busy pattern.
+        let sql = if part.raw {
+            format!(
+                "SELECT e.ts, e.depth, e.depth_from, e.pw, e.ph, e.vw {}",
+                part.source_sql("", "")
+            )
+        } else {
+            format!("SELECT band, views {}", part.source_sql("heat_reach", ""))
+        };
         let mut bands: FastMap<i64, i64> = FastMap::default();
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(part.params.iter()))?;
         while let Some(r) = rows.next()? {
-            if let Some(span) = scroll_span(r, 0)? {
+            if !part.raw {
+                *bands.entry(r.get(0)?).or_default() += r.get::<_, i64>(1)?;
+            } else if let Some(span) = scroll_span(r, 0)? {
                 *bands.entry(span.start).or_default() += 1;
                 *bands.entry(span.end).or_default() -= 1;
             }
