@@ -518,22 +518,11 @@ pub(crate) fn reach_line(reach: &ScrollReach, before: Option<&ScrollReach>) -> S
     format!("scroll reach of {views}{views_then}: {}", marks.join(" · "))
 }
 
-fn heatmap_text(
-    out: &mut dyn Write,
-    drawn: &Drawn<'_>,
-    mode: HeatMode,
-    width: u16,
-    ansi: bool,
-) -> Result<()> {
+/// The lines above a text heatmap drawn on `grid`: its clicks and scale,
+/// what it is compared with, and its layout.
+fn heatmap_header(out: &mut dyn Write, drawn: &Drawn<'_>, grid: &Heatmap) -> Result<()> {
     let (placed, layout) = (drawn.placed, drawn.layout);
     let map = &placed.map;
-    let before_clicks = drawn.compared.map_or(0, |c| c.diff.total_clicks);
-    if map.total_clicks == 0 && before_clicks == 0 {
-        writeln!(out, "no clicks")?;
-        return Ok(());
-    }
-    // A comparison is drawn on the grid both maps were binned on.
-    let grid = drawn.compared.map_or(map, |c| c.grid(map));
     writeln!(
         out,
         "{} clicks ({} rage) · page {}×{} px · 1 dot = {:.1} px",
@@ -555,6 +544,26 @@ fn heatmap_text(
         }),
     };
     writeln!(out, "{}", heat_layout::note(layout, of, clicks, true))?;
+    Ok(())
+}
+
+fn heatmap_text(
+    out: &mut dyn Write,
+    drawn: &Drawn<'_>,
+    mode: HeatMode,
+    width: u16,
+    ansi: bool,
+) -> Result<()> {
+    let (placed, layout) = (drawn.placed, drawn.layout);
+    let map = &placed.map;
+    let before_clicks = drawn.compared.map_or(0, |c| c.diff.total_clicks);
+    if map.total_clicks == 0 && before_clicks == 0 {
+        writeln!(out, "no clicks")?;
+        return Ok(());
+    }
+    // A comparison is drawn on the grid both maps were binned on.
+    let grid = drawn.compared.map_or(map, |c| c.grid(map));
+    heatmap_header(out, drawn, grid)?;
     let height = heatmap::content_rows(grid, mode, width).max(1);
     let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
     let options = HeatOptions {

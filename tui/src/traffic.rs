@@ -387,6 +387,35 @@ impl PageBatch {
     }
 }
 
+/// How deep a page view at `url`, seen through a viewport on a page of
+/// `(viewport, page)` sizes, was read, reported at `ts`: at least the first
+/// screen. Now and then the tab was hidden half-way and the reader came
+/// back for more: two reports, the second naming the depth of the first.
+fn scroll_reports(
+    rng: &mut Rng,
+    ts: i64,
+    url: &str,
+    (viewport, page): ([u32; 2], [u32; 2]),
+) -> Vec<Value> {
+    let fold = (f64::from(viewport[1]) / f64::from(page[1].max(1))).min(1.0);
+    let depth = fold.max((30 + below(rng, 71)) as f64 / 100.0);
+    let mut reports = Vec::new();
+    let mut reported = 0.0;
+    if depth > fold && chance(rng, 0.2) {
+        let part = ((fold + depth) / 2.0 * 100.0).round() / 100.0;
+        reports.push(json!({
+            "id": id(rng), "type": "scroll", "ts": ts - 500, "url": url,
+            "viewport": viewport, "page": page, "depth": part, "from": 0,
+        }));
+        reported = part;
+    }
+    reports.push(json!({
+        "id": id(rng), "type": "scroll", "ts": ts, "url": url,
+        "viewport": viewport, "page": page, "depth": depth, "from": reported,
+    }));
+    reports
+}
+
 /// One simulated visit starting at `start` (ms): the wire batches (one per
 /// page) with the pause before each, in ms.
 pub fn session_batches(rng: &mut Rng, base: &str, start: i64, visitor: &Visitor) -> Vec<PageBatch> {
@@ -460,27 +489,9 @@ pub fn session_batches(rng: &mut Rng, base: &str, start: i64, visitor: &Visitor)
                 break;
             }
         }
-        // How deep the page was read: at least the first screen. Now and
-        // then the tab was hidden half-way and the reader came back for
-        // more: two reports, the second naming the depth of the first.
         ts += 800 + below(rng, 4000) as i64;
-        let fold = (f64::from(viewport_height) / f64::from(height.max(1))).min(1.0);
-        let depth = fold.max((30 + below(rng, 71)) as f64 / 100.0);
-        let mut reported = 0.0;
-        if depth > fold && chance(rng, 0.2) {
-            let part = ((fold + depth) / 2.0 * 100.0).round() / 100.0;
-            events.push(json!({
-                "id": id(rng), "type": "scroll", "ts": ts - 500, "url": url,
-                "viewport": [width, viewport_height], "page": [width, height],
-                "depth": part, "from": 0,
-            }));
-            reported = part;
-        }
-        events.push(json!({
-            "id": id(rng), "type": "scroll", "ts": ts, "url": url,
-            "viewport": [width, viewport_height], "page": [width, height],
-            "depth": depth, "from": reported,
-        }));
+        let size = ([width, viewport_height], [width, height]);
+        events.extend(scroll_reports(rng, ts, &url, size));
         let batch = json!({
             "site": "demo", "session_id": session_id, "visitor_id": visitor.id,
             "sent_at": ts, "events": events,

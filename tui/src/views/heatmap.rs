@@ -104,6 +104,30 @@ fn render_picker(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(table, area);
 }
 
+/// The map box's title: the pattern, segment and dots, what it is compared
+/// with, and the page and clicks of the map.
+fn map_title(app: &App, pattern: &shared::page_key::PagePattern) -> String {
+    let state = &app.heat;
+    let mut title = format!(
+        " {} · {} · {} ",
+        safe(pattern.as_str()),
+        state.segment.0.as_str(),
+        state.mode.name()
+    );
+    if state.compare {
+        title.push_str(&format!("· vs {} ", app.compared_label()));
+    }
+    if let Some(map) = state.map.data.as_ref().filter(|m| m.total_clicks > 0) {
+        title.push_str(&format!(
+            "· {}×{} px · {} clicks ",
+            map.page_width,
+            map.page_height,
+            count(map.total_clicks)
+        ));
+    }
+    title
+}
+
 fn render_map(frame: &mut Frame, app: &App, area: Rect) {
     let state = &app.heat;
     let Some(pattern) = &state.current else {
@@ -125,26 +149,10 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         );
         return;
     };
-    let mut title = format!(
-        " {} · {} · {} ",
-        safe(pattern.as_str()),
-        state.segment.0.as_str(),
-        state.mode.name()
+    let title = ellipsize(
+        &map_title(app, pattern),
+        area.width.saturating_sub(2).into(),
     );
-    if state.compare {
-        title.push_str(&format!("· vs {} ", app.compared_label()));
-    }
-    if let Some(map) = &state.map.data {
-        if map.total_clicks > 0 {
-            title.push_str(&format!(
-                "· {}×{} px · {} clicks ",
-                map.page_width,
-                map.page_height,
-                count(map.total_clicks)
-            ));
-        }
-    }
-    let title = ellipsize(&title, area.width.saturating_sub(2).into());
     if placeholder(frame, area, &title, &state.map) {
         return;
     }
