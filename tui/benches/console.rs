@@ -310,6 +310,16 @@ fn measure(path: &Path, runs: usize) {
                 store.scroll_reach(&heat_query(pattern)).expect("reach")
             });
             out(&format!("scroll reach {pattern}/{label}"), ms);
+            // With a session condition every report is read raw, by page.
+            let phones = HeatmapQuery {
+                filter: Filter {
+                    device: Some(shared::event::DeviceClass::Mobile),
+                    ..filter.clone()
+                },
+                ..heat_query(pattern)
+            };
+            let ms = time(runs, || store.scroll_reach(&phones).expect("reach"));
+            out(&format!("scroll reach {pattern}, phones/{label}"), ms);
             if let Some(before) = range.previous(shop::NOW) {
                 let compared = Query::ComparedHeatmap {
                     query: heat_query(pattern),

@@ -292,7 +292,8 @@ const MIGRATIONS: &[&str] = &[
     // from, and per page × width segment × day × band of page height, the
     // change in page views reached from that band on. Back-filled by code
     // from the stored scroll reports (which predate `depth_from`: each
-    // counts from the top).
+    // counts from the top). Raw reports have no index by page of their own:
+    // one cost the writer about a sixth more per event (BENCHMARKS.md).
     r#"
     ALTER TABLE events ADD COLUMN depth_from REAL;
     CREATE TABLE heat_reach (
