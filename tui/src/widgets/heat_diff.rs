@@ -11,7 +11,7 @@
 //! (·-=≡), so the two read apart. A cell whose share did not move is left
 //! blank, so over a wireframe the wireframe shows there.
 
-use super::heatmap::{braille_bit, scale, HeatMode, HeatOptions};
+use super::heatmap::{braille_bit, DotGrid, HeatMode, HeatOptions};
 use crate::text::points;
 use crate::theme;
 use ratatui::buffer::{Buffer, Cell};
@@ -140,36 +140,39 @@ impl<'a> HeatDiffWidget<'a> {
     }
 }
 
-/// The changes per bin of a grid, densely.
+/// The changes per bin of a grid, laid out for drawing.
 struct Deltas {
-    columns: u32,
-    rows: u32,
+    grid: DotGrid,
     values: Vec<f64>,
 }
 
 impl Deltas {
-    fn new(grid: &Heatmap, diff: &HeatCompare) -> Self {
-        let (columns, rows) = (grid.columns, grid.rows);
-        let size = (columns as usize)
-            .saturating_mul(rows as usize)
-            .min(50_000_000);
-        let mut deltas = Self {
-            columns,
-            rows,
-            values: vec![0.0; size],
-        };
+    fn new(map: &Heatmap, diff: &HeatCompare, mode: HeatMode, width: u16) -> Self {
+        let grid = DotGrid::new(map, mode, width);
+        let mut values = vec![0.0; grid.len()];
         for b in &diff.bins {
-            if let Some(i) = deltas.index(b.column, b.row) {
-                deltas.values[i] += b.share_delta;
+            if let Some(i) = grid.index(b.column, b.row) {
+                values[i] += b.share_delta;
             }
         }
-        deltas
+        Self { grid, values }
     }
 
-    fn index(&self, column: u32, row: u32) -> Option<usize> {
-        (column < self.columns && row < self.rows)
-            .then(|| row as usize * self.columns as usize + column as usize)
-            .filter(|i| *i < self.values.len())
+    /// The changes under the terminal cell in column `x`, row `term_row`.
+    fn under(&self, x: u16, term_row: u32) -> Under {
+        let mut under = Under::default();
+        for (i, j, index) in self.grid.under(x, term_row) {
+            let delta = self.values[index];
+            if delta == 0.0 {
+                continue;
+            }
+            under.strongest = stronger(under.strongest, delta);
+            under.bits |= braille_bit(i, j);
+            if let Some(h) = under.halves.get_mut(j as usize) {
+                *h = stronger(*h, delta);
+            }
+        }
+        under
     }
 }
 
@@ -199,11 +202,8 @@ impl Widget for HeatDiffWidget<'_> {
             return;
         }
         let opts = self.options;
-        let deltas = Deltas::new(grid, self.diff);
+        let deltas = Deltas::new(grid, self.diff, opts.mode, area.width);
         let max = self.diff.max_abs_delta();
-        let per_bin = scale(grid, opts.mode, area.width);
-        let (dx, dy) = opts.mode.dots();
-        let dot_rows = (f64::from(grid.rows) * per_bin).ceil() as u32;
         let page_bg = if opts.color {
             theme::PAGE_BG
         } else {
@@ -211,33 +211,11 @@ impl Widget for HeatDiffWidget<'_> {
         };
         for y in 0..area.height {
             let term_row = u32::from(y) + u32::from(opts.scroll);
-            if term_row * dy >= dot_rows {
+            if !deltas.grid.on_page(term_row) {
                 break;
             }
             for x in 0..area.width {
-                let mut under = Under::default();
-                for j in 0..dy {
-                    for i in 0..dx {
-                        let (dot_x, dot_y) = (u32::from(x) * dx + i, term_row * dy + j);
-                        if dot_y >= dot_rows {
-                            continue;
-                        }
-                        let column = (f64::from(dot_x) / per_bin).floor() as u32;
-                        let row = (f64::from(dot_y) / per_bin).floor() as u32;
-                        let Some(index) = deltas.index(column, row) else {
-                            continue;
-                        };
-                        let delta = deltas.values[index];
-                        if delta == 0.0 {
-                            continue;
-                        }
-                        under.strongest = stronger(under.strongest, delta);
-                        under.bits |= braille_bit(i, j);
-                        if let Some(h) = under.halves.get_mut(j as usize) {
-                            *h = stronger(*h, delta);
-                        }
-                    }
-                }
+                let under = deltas.under(x, term_row);
                 let Some(cell) = buf.cell_mut((area.x + x, area.y + y)) else {
                     continue;
                 };

@@ -192,44 +192,81 @@ fn rage_style(color: bool) -> Style {
     }
 }
 
-/// The dense grid of a map: clicks and rage flags per bin.
-struct Grid {
+/// Where the dots of a map drawn some width across fall: the bin under
+/// each dot, as an index into a dense `columns × rows` grid (bounded). The
+/// one geometry of the widgets that draw per bin (clicks here, changes of
+/// share in [`super::heat_diff`]).
+pub(crate) struct DotGrid {
     columns: u32,
     rows: u32,
-    clicks: Vec<u64>,
-    rage: Vec<bool>,
+    /// Bins of the dense grid.
+    len: usize,
+    /// Dots per bin.
+    scale: f64,
+    /// Dots per terminal cell, across and down.
+    per_cell: (u32, u32),
+    /// Dot rows the whole page takes.
+    dot_rows: u32,
 }
 
-impl Grid {
-    fn new(map: &Heatmap) -> Self {
+impl DotGrid {
+    pub(crate) fn new(map: &Heatmap, mode: HeatMode, width: u16) -> Self {
         let (columns, rows) = (map.columns, map.rows);
-        let size = (columns as usize)
-            .saturating_mul(rows as usize)
-            .min(50_000_000);
-        let mut grid = Self {
+        let scale = scale(map, mode, width);
+        Self {
             columns,
             rows,
-            clicks: vec![0; size],
-            rage: vec![false; size],
-        };
-        for bin in &map.bins {
-            if let Some(i) = grid.index(bin.column, bin.row) {
-                grid.clicks[i] += bin.clicks;
-                grid.rage[i] |= bin.rage_clicks > 0;
-            }
+            len: (columns as usize)
+                .saturating_mul(rows as usize)
+                .min(50_000_000),
+            scale,
+            per_cell: mode.dots(),
+            dot_rows: (f64::from(rows) * scale).ceil() as u32,
         }
-        grid
     }
 
-    fn index(&self, column: u32, row: u32) -> Option<usize> {
+    /// Bins of the dense grid: the length of a vector indexed by [`Self::index`].
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The dense index of bin `(column, row)`, if it is on the grid.
+    pub(crate) fn index(&self, column: u32, row: u32) -> Option<usize> {
         (column < self.columns && row < self.rows)
             .then(|| row as usize * self.columns as usize + column as usize)
-            .filter(|i| *i < self.clicks.len())
+            .filter(|i| *i < self.len)
+    }
+
+    /// Whether terminal row `term_row` (before scrolling) still shows page.
+    pub(crate) fn on_page(&self, term_row: u32) -> bool {
+        term_row * self.per_cell.1 < self.dot_rows
+    }
+
+    /// The dots under the terminal cell in column `x`, row `term_row` that
+    /// lie on a bin: each dot's column and row inside the cell, and its
+    /// bin's index.
+    pub(crate) fn under(
+        &self,
+        x: u16,
+        term_row: u32,
+    ) -> impl Iterator<Item = (u32, u32, usize)> + '_ {
+        let (dx, dy) = self.per_cell;
+        (0..dy).flat_map(move |j| {
+            (0..dx).filter_map(move |i| {
+                let (dot_x, dot_y) = (u32::from(x) * dx + i, term_row * dy + j);
+                if dot_y >= self.dot_rows {
+                    return None;
+                }
+                let column = (f64::from(dot_x) / self.scale).floor() as u32;
+                let row = (f64::from(dot_y) / self.scale).floor() as u32;
+                Some((i, j, self.index(column, row)?))
+            })
+        })
     }
 }
 
 /// Dots per bin on screen for a map drawn `width` cells wide.
-pub(crate) fn scale(map: &Heatmap, mode: HeatMode, width: u16) -> f64 {
+fn scale(map: &Heatmap, mode: HeatMode, width: u16) -> f64 {
     if map.columns == 0 {
         return 1.0;
     }
@@ -300,7 +337,7 @@ impl Widget for HeatmapWidget<'_> {
         };
         for y in 0..area.height {
             let term_row = u32::from(y) + u32::from(opts.scroll);
-            if !dots.on_page(term_row) {
+            if !dots.grid.on_page(term_row) {
                 break;
             }
             for x in 0..area.width {
@@ -321,15 +358,11 @@ impl Widget for HeatmapWidget<'_> {
     }
 }
 
-/// The dots of a map drawn some width across, each looked up in the grid.
+/// The clicks and rage flags of a map's bins, laid out for drawing.
 struct Dots {
-    grid: Grid,
-    /// Dots per bin.
-    scale: f64,
-    /// Dots per terminal cell, across and down.
-    per_cell: (u32, u32),
-    /// Dot rows the whole page takes.
-    rows: u32,
+    grid: DotGrid,
+    clicks: Vec<u64>,
+    rage: Vec<bool>,
 }
 
 /// What the dots under one terminal cell hold.
@@ -347,47 +380,29 @@ struct CellDots {
 
 impl Dots {
     fn new(map: &Heatmap, mode: HeatMode, width: u16) -> Self {
-        let scale = scale(map, mode, width);
-        Self {
-            grid: Grid::new(map),
-            scale,
-            per_cell: mode.dots(),
-            rows: (f64::from(map.rows) * scale).ceil() as u32,
+        let grid = DotGrid::new(map, mode, width);
+        let mut clicks = vec![0; grid.len()];
+        let mut rage = vec![false; grid.len()];
+        for bin in &map.bins {
+            if let Some(i) = grid.index(bin.column, bin.row) {
+                clicks[i] += bin.clicks;
+                rage[i] |= bin.rage_clicks > 0;
+            }
         }
-    }
-
-    /// Whether terminal row `term_row` (before scrolling) still shows page.
-    fn on_page(&self, term_row: u32) -> bool {
-        term_row * self.per_cell.1 < self.rows
-    }
-
-    /// The bin under a dot, if the dot lies on the page.
-    fn bin(&self, dot_x: u32, dot_y: u32) -> Option<usize> {
-        if dot_y >= self.rows {
-            return None;
-        }
-        let column = (f64::from(dot_x) / self.scale).floor() as u32;
-        let row = (f64::from(dot_y) / self.scale).floor() as u32;
-        self.grid.index(column, row)
+        Self { grid, clicks, rage }
     }
 
     /// The dots under the terminal cell in column `x`, row `term_row`.
     fn under(&self, x: u16, term_row: u32) -> CellDots {
-        let (dx, dy) = self.per_cell;
         let mut under = CellDots::default();
-        for j in 0..dy {
-            for i in 0..dx {
-                let Some(index) = self.bin(u32::from(x) * dx + i, term_row * dy + j) else {
-                    continue;
-                };
-                let clicks = self.grid.clicks[index];
-                under.rage |= self.grid.rage[index];
-                under.densest = under.densest.max(clicks);
-                if clicks > 0 {
-                    under.bits |= braille_bit(i, j);
-                    if let Some(h) = under.halves.get_mut(j as usize) {
-                        *h = (*h).max(clicks);
-                    }
+        for (i, j, index) in self.grid.under(x, term_row) {
+            let clicks = self.clicks[index];
+            under.rage |= self.rage[index];
+            under.densest = under.densest.max(clicks);
+            if clicks > 0 {
+                under.bits |= braille_bit(i, j);
+                if let Some(h) = under.halves.get_mut(j as usize) {
+                    *h = (*h).max(clicks);
                 }
             }
         }
