@@ -62,15 +62,19 @@ pub fn row_of(map: &Heatmap, mode: HeatMode, width: u16, y: u32) -> Option<u32> 
 pub fn shares_by_row(map: &Heatmap, reach: &ScrollReach, mode: HeatMode, width: u16) -> Vec<f64> {
     let rows = usize::from(content_rows(map, mode, width));
     let mut shares = vec![0.0; rows];
+    // Each point holds from its row to the next point's; on a row several
+    // points share, the deepest wins: a row takes the share at its end.
+    let mut from = 0;
+    let mut share = 0.0;
     for point in &reach.points {
         let Some(row) = row_of(map, mode, width, point.y) else {
             break;
         };
-        // Deeper points override: a row takes the share at its end.
-        for share in shares.iter_mut().skip(row as usize) {
-            *share = point.share;
-        }
+        let row = (row as usize).min(rows);
+        shares[from..row.max(from)].fill(share);
+        (from, share) = (row.max(from), point.share);
     }
+    shares[from.min(rows)..].fill(share);
     shares
 }
 
