@@ -71,14 +71,19 @@ fn heatmap_json(fixture: &Fixture, version: Option<&str>) -> anyhow::Result<Valu
         layout_version: version.map(|v| tui::heat_layout::parse_version(v).expect("a version")),
         compare: None,
     };
+    Ok(serde_json::from_slice(&output(fixture, &command)?)?)
+}
+
+/// What `command` prints on `fixture`'s database, over all time.
+fn output(fixture: &Fixture, command: &Command) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     tui::output::run(
         fixture.reader().as_ref(),
-        &command,
+        command,
         &Filter::default(),
         &mut out,
     )?;
-    Ok(serde_json::from_slice(&out)?)
+    Ok(out)
 }
 
 #[test]
@@ -174,15 +179,7 @@ fn heatmap_text(fixture: &Fixture, format: HeatFormat, dots: DotsArg) -> String 
         layout_version: None,
         compare: None,
     };
-    let mut out = Vec::new();
-    tui::output::run(
-        fixture.reader().as_ref(),
-        &command,
-        &Filter::default(),
-        &mut out,
-    )
-    .expect("heatmap");
-    String::from_utf8(out).expect("UTF-8")
+    String::from_utf8(output(fixture, &command).expect("heatmap")).expect("UTF-8")
 }
 
 /// The map's rows of a text heatmap and its scroll reach gutter beside
@@ -285,14 +282,7 @@ fn the_heatmap_json_carries_the_scroll_reach() {
             layout_version: None,
             compare: None,
         };
-        let mut out = Vec::new();
-        tui::output::run(
-            fixture.reader().as_ref(),
-            &command,
-            &Filter::default(),
-            &mut out,
-        )
-        .expect("heatmap");
+        let out = output(&fixture, &command).expect("heatmap");
         let json: Value = serde_json::from_slice(&out).expect("JSON");
         json["scroll_reach"].clone()
     };
