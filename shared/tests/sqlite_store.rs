@@ -356,7 +356,8 @@ fn migrating_to_version_3_backfills_heatmap_rollups() {
         .expect("open")
         .execute_batch(
             "DROP TABLE layouts;
-             DROP INDEX sessions_by_frustration; ALTER TABLE sessions DROP COLUMN steps;
+             DROP INDEX sessions_by_frustration; DROP TABLE session_steps;
+             DROP INDEX sessions_raged;
              ALTER TABLE sessions DROP COLUMN quick_backs;
              ALTER TABLE sessions DROP COLUMN last_rage_ts;
              DROP TABLE heat_cells; DROP TABLE heat_extents; DROP TABLE heat_elements;
@@ -424,39 +425,15 @@ fn migrating_to_version_4_backfills_steps() {
         let mut writer = SqliteWriter::open(&path).expect("create");
         writer.append(&wandering_sessions()).expect("append");
     }
-    let read = |path: &Path| {
-        let reader = SqliteReader::open(path).expect("reader");
-        let sessions = reader
-            .sessions(
-                &Filter::default(),
-                Sort {
-                    key: SessionSortKey::Frustration,
-                    descending: true,
-                },
-                PageRequest::first(1_000),
-            )
-            .expect("sessions");
-        let steps = reader.steps(&Filter::default()).expect("steps");
-        let paths = shared::store::core::flows::paths(
-            &steps,
-            &shared::store::flow_query::PathsQuery {
-                filter: Filter::default(),
-                start: None,
-                direction: shared::store::flow_query::Direction::Forward,
-                depth: 4,
-                branches: 10,
-            },
-        );
-        (sessions, paths)
-    };
-    let before = read(&path);
+    let before = sessions_and_paths(&path);
     assert!(before.0.rows.iter().any(|s| s.quick_backs > 0));
     assert!(before.1.nodes.len() > 10);
     rusqlite::Connection::open(&path)
         .expect("open")
         .execute_batch(
             "DROP TABLE layouts;
-             DROP INDEX sessions_by_frustration; ALTER TABLE sessions DROP COLUMN steps;
+             DROP INDEX sessions_by_frustration; DROP TABLE session_steps;
+             DROP INDEX sessions_raged;
              ALTER TABLE sessions DROP COLUMN quick_backs;
              ALTER TABLE sessions DROP COLUMN last_rage_ts;
              DROP TABLE heat_anchors; DROP TABLE heat_reach;
@@ -466,5 +443,64 @@ fn migrating_to_version_4_backfills_steps() {
         .expect("downgrade");
     drop(SqliteWriter::open(&path).expect("migrate"));
     assert_eq!(user_version(&path), SCHEMA_VERSION);
-    assert_eq!(read(&path), before);
+    assert_eq!(sessions_and_paths(&path), before);
+}
+
+/// Version 8 moves each session's steps out of its row into
+/// `session_steps`: paths and sessions read the same after it.
+#[test]
+fn migrating_to_version_8_moves_steps() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    {
+        let mut writer = SqliteWriter::open(&path).expect("create");
+        writer.append(&wandering_sessions()).expect("append");
+    }
+    let before = sessions_and_paths(&path);
+    assert!(before.1.nodes.len() > 10);
+    rusqlite::Connection::open(&path)
+        .expect("open")
+        .execute_batch(
+            "ALTER TABLE sessions ADD COLUMN steps BLOB;
+             UPDATE sessions SET steps =
+                 (SELECT steps FROM session_steps WHERE session_id = sessions.id);
+             DROP TABLE session_steps; DROP INDEX sessions_raged;
+             PRAGMA user_version = 7;",
+        )
+        .expect("downgrade");
+    drop(SqliteWriter::open(&path).expect("migrate"));
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    assert_eq!(sessions_and_paths(&path), before);
+}
+
+/// The sessions by frustration and the paths from the entry of a file.
+fn sessions_and_paths(
+    path: &Path,
+) -> (
+    shared::store::query::SessionPage,
+    shared::store::flow_query::Paths,
+) {
+    let reader = SqliteReader::open(path).expect("reader");
+    let sessions = reader
+        .sessions(
+            &Filter::default(),
+            Sort {
+                key: SessionSortKey::Frustration,
+                descending: true,
+            },
+            PageRequest::first(1_000),
+        )
+        .expect("sessions");
+    let steps = reader.steps(&Filter::default()).expect("steps");
+    let paths = shared::store::core::flows::paths(
+        &steps,
+        &shared::store::flow_query::PathsQuery {
+            filter: Filter::default(),
+            start: None,
+            direction: shared::store::flow_query::Direction::Forward,
+            depth: 4,
+            branches: 10,
+        },
+    );
+    (sessions, paths)
 }

@@ -15,6 +15,7 @@ pub const ENTRY_LABEL: &str = "(entry)";
 /// A map keyed by labels the engine chose; a fast hash (`foldhash`), since
 /// the rules look labels up once or more per step of every session.
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// What a step is, by label: a page view of `pages[i]` or the custom event
 /// `names[i]` of its [`StepSet`].

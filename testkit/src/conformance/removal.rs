@@ -8,6 +8,8 @@ use super::reading::*;
 use super::StoreFactory;
 use fastrand::Rng;
 use shared::event::{DeviceClass, EventBatch};
+use shared::store::core::flows::paths;
+use shared::store::flow_query::{Direction, PathsQuery};
 use shared::store::query::*;
 use shared::store::{EventReader, EventWriter};
 
@@ -109,6 +111,18 @@ fn assert_same_reads(a: &dyn EventReader, b: &dyn EventReader, what: &str) {
                 assert_heatmap(&h(a), &h(b), &format!("heatmap {pages} {segment:?} {w}"));
             }
         }
+        // Paths read the steps each session keeps apart from its events.
+        let flows = |r: &dyn EventReader| {
+            let query = PathsQuery {
+                filter: filter.clone(),
+                start: None,
+                direction: Direction::Forward,
+                depth: 4,
+                branches: 10,
+            };
+            paths(&r.steps(filter).expect("steps"), &query)
+        };
+        assert_eq!(flows(a), flows(b), "paths {w}");
         let events = |r: &dyn EventReader| -> Vec<StoredEvent> {
             let mut events = r.events(filter, EVERYTHING).expect("events");
             for e in &mut events {

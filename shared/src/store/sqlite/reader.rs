@@ -124,6 +124,10 @@ impl Conditions {
         self.clauses.push(numbered);
     }
 
+    pub(super) fn is_empty(&self) -> bool {
+        self.clauses.is_empty()
+    }
+
     pub(super) fn sql(&self) -> String {
         if self.clauses.is_empty() {
             String::new()

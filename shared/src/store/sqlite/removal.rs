@@ -115,6 +115,11 @@ fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
         "DELETE FROM session_pages WHERE session_id IN temp.doomed",
         [],
     )?;
+    tx.execute(
+        "DELETE FROM session_steps WHERE (start_ts, session_id) IN
+             (SELECT start_ts, id FROM sessions WHERE id IN temp.doomed)",
+        [],
+    )?;
     tx.execute("DELETE FROM sessions WHERE id IN temp.doomed", [])?;
     heat_rollups::apply(tx, &heat)?;
     heat_rollups::refresh_removed(&heat, tx)?;

@@ -265,20 +265,16 @@ impl SessionRow {
     }
 }
 
-/// Reads a session row, with its steps when `with_steps`.
-fn read_session(
-    tx: &Transaction<'_>,
-    session_id: i64,
-    with_steps: bool,
-) -> rusqlite::Result<(SessionRow, Option<Vec<u8>>)> {
+/// Reads a session row.
+fn read_session(tx: &Transaction<'_>, session_id: i64) -> rusqlite::Result<SessionRow> {
     tx.prepare_cached(
         "SELECT site_id, device, browser, visitor_key, events, page_views, clicks, rage_clicks,
              start_ts, end_ts, entry_ts, entry_page_id, referrer, exit_ts, exit_page_id,
-             last_rage_ts, CASE WHEN ?2 THEN steps END
+             last_rage_ts
          FROM sessions WHERE id = ?1",
     )?
-    .query_row(params![session_id, with_steps], |r| {
-        let row = SessionRow {
+    .query_row([session_id], |r| {
+        Ok(SessionRow {
             site_id: r.get(0)?,
             device: r.get(1)?,
             browser: r.get(2)?,
@@ -297,8 +293,7 @@ fn read_session(
                 exit_page: r.get(14)?,
                 last_rage: r.get(15)?,
             },
-        };
-        Ok((row, r.get(16)?))
+        })
     })
 }
 
@@ -311,23 +306,35 @@ fn apply_session_delta(
     d: &SessionDelta<i64>,
     hours: &mut HourDeltas,
 ) -> rusqlite::Result<String> {
-    // The stored steps are read only when new ones merge in.
-    let with_steps = !d.steps.is_empty();
-    let (mut row, stored_steps) = match cache.take_session_row(session_id) {
-        Some(row) if !with_steps => (row, None),
-        _ => read_session(tx, session_id, with_steps)?,
+    let mut row = match cache.take_session_row(session_id) {
+        Some(row) => row,
+        None => read_session(tx, session_id)?,
     };
     let before = row.share();
-    row.totals.apply(d);
+    let old_start = row.totals.start;
     // The steps with the new ones merged in place, and the quick backs they
-    // make; `None` leaves both as they are. A blob that cannot be read is
-    // started afresh rather than failing every commit of its session.
-    let steps = with_steps.then(|| {
-        steps::merged(stored_steps.as_deref(), &d.steps)
-            .or_else(|_| steps::merged(None, &d.steps))
-            .unwrap_or_default()
-    });
+    // make; `None` leaves both as they are. The stored steps are read only
+    // when new ones merge in. A blob that cannot be read is started afresh
+    // rather than failing every commit of its session.
+    let steps = if d.steps.is_empty() {
+        None
+    } else {
+        let stored = steps::stored(tx, session_id, old_start)?;
+        Some(
+            steps::merged(stored.as_deref(), &d.steps)
+                .or_else(|_| steps::merged(None, &d.steps))
+                .unwrap_or_default(),
+        )
+    };
     let (steps, quick_backs) = steps.unzip();
+    row.totals.apply(d);
+    steps::store(
+        tx,
+        session_id,
+        old_start,
+        row.totals.start,
+        steps.as_deref(),
+    )?;
     let t = &row.totals;
     tx.prepare_cached(
         "UPDATE sessions SET
@@ -335,8 +342,7 @@ fn apply_session_delta(
              start_ts = ?6, end_ts = ?7,
              entry_ts = ?8, entry_page_id = ?9, referrer = ?10,
              exit_ts = ?11, exit_page_id = ?12,
-             steps = coalesce(?13, steps), quick_backs = coalesce(?14, quick_backs),
-             last_rage_ts = ?15
+             quick_backs = coalesce(?13, quick_backs), last_rage_ts = ?14
          WHERE id = ?1",
     )?
     .execute(params![
@@ -352,7 +358,6 @@ fn apply_session_delta(
         t.referrer,
         t.exit_ts,
         t.exit_page,
-        steps,
         quick_backs,
         t.last_rage
     ])?;

@@ -305,6 +305,23 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (page_id, segment, day, band)
     ) WITHOUT ROWID;
     "#,
+    // 8: each session's steps in a table of their own, in start order, so
+    // that paths and funnels read a range of small rows rather than every
+    // column of every session of the range (half of their time at 10M
+    // events, BENCHMARKS.md); the sessions with a rage click, the only ones
+    // that can be dead ends, get an index by start of their own.
+    r#"
+    CREATE TABLE session_steps (
+        start_ts    INTEGER NOT NULL,
+        session_id  INTEGER NOT NULL,
+        steps       BLOB NOT NULL,
+        PRIMARY KEY (start_ts, session_id)
+    ) WITHOUT ROWID;
+    INSERT INTO session_steps (start_ts, session_id, steps)
+        SELECT start_ts, id, steps FROM sessions WHERE steps IS NOT NULL;
+    ALTER TABLE sessions DROP COLUMN steps;
+    CREATE INDEX sessions_raged ON sessions (start_ts) WHERE last_rage_ts IS NOT NULL;
+    "#,
 ];
 
 /// The version that added the steps, back-filled by code after its script.

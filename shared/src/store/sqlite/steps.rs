@@ -1,5 +1,6 @@
 //! Each session's steps ([`crate::store::core::steps`]) as one blob in
-//! `sessions.steps`, so that paths and funnels read one row per session.
+//! `session_steps`, keyed by the session's start, so that paths and funnels
+//! read one small row per session of their range, in order.
 //!
 //! A blob is a run of steps, each: the zig-zag varint of its time minus the
 //! previous step's, the same for its order (the event's row id), then a tag:
@@ -8,9 +9,10 @@
 
 use super::reader::{session_conditions, Conditions, SqliteReader};
 use crate::store::core::steps::{is_dead_end, merge, quick_backs, Step, StepLabel};
-use crate::store::flow_query::{FastMap, FlowLabel, FlowStep, StepSet};
+use crate::store::flow_query::{FastMap, FastSet, FlowLabel, FlowStep, StepSet};
 use crate::store::query::Filter;
 use crate::store::StoreError;
+use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Transaction};
 
 const PAGE: u8 = 0;
@@ -176,12 +178,28 @@ pub(super) fn backfill(tx: &Transaction<'_>) -> Result<(), StoreError> {
 
 /// The steps of the sessions `filter` selects, pages named by their keys.
 /// A session whose blob cannot be read is left out.
+///
+/// The blobs are read from `session_steps` alone, a range of small rows in
+/// start order, when the filter holds only a range; other conditions join
+/// the sessions. Dead ends are the few sessions with a rage click, read
+/// first through their own index.
 pub(super) fn step_set(reader: &SqliteReader, filter: &Filter) -> Result<StepSet, StoreError> {
+    let dead_ends = dead_ends(reader, filter)?;
     let mut c = Conditions::default();
-    session_conditions(filter, true, &mut c);
-    c.push("s.steps IS NOT NULL", []);
+    session_conditions(filter, false, &mut c);
+    let join = if c.is_empty() {
+        ""
+    } else {
+        " JOIN sessions s ON s.id = st.session_id"
+    };
+    if let Some(from) = filter.range.from {
+        c.push("st.start_ts >= ?", [Value::Integer(from)]);
+    }
+    if let Some(to) = filter.range.to {
+        c.push("st.start_ts < ?", [Value::Integer(to)]);
+    }
     let sql = format!(
-        "SELECT s.id, s.steps, s.end_ts, s.last_rage_ts FROM sessions s{}",
+        "SELECT st.session_id, st.steps FROM session_steps st{join}{}",
         c.sql()
     );
     let mut set = StepSet::default();
@@ -222,11 +240,76 @@ pub(super) fn step_set(reader: &SqliteReader, filter: &Filter) -> Result<StepSet
             return Err(e);
         }
         if read.is_ok() {
-            let dead_end = is_dead_end(r.get(2)?, r.get(3)?);
-            set.push_flagged(id, steps.drain(..), dead_end);
+            set.push_flagged(id, steps.drain(..), dead_ends.contains(&id));
         }
     }
     Ok(set)
+}
+
+/// The sessions `filter` selects that are dead ends.
+fn dead_ends(reader: &SqliteReader, filter: &Filter) -> Result<FastSet<i64>, StoreError> {
+    let mut c = Conditions::default();
+    session_conditions(filter, true, &mut c);
+    c.push("s.last_rage_ts IS NOT NULL", []);
+    let sql = format!(
+        "SELECT s.id, s.end_ts, s.last_rage_ts FROM sessions s{}",
+        c.sql()
+    );
+    let mut stmt = reader.conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(c.params.iter()))?;
+    let mut dead = FastSet::default();
+    while let Some(r) = rows.next()? {
+        if is_dead_end(r.get(1)?, r.get(2)?) {
+            dead.insert(r.get(0)?);
+        }
+    }
+    Ok(dead)
+}
+
+/// Moves a session's steps row when its start moves (an earlier event came
+/// late), and writes its steps when `blob` holds new ones.
+pub(super) fn store(
+    tx: &Transaction<'_>,
+    session_id: i64,
+    old_start: i64,
+    new_start: i64,
+    blob: Option<&[u8]>,
+) -> rusqlite::Result<()> {
+    match blob {
+        Some(blob) => {
+            if old_start != new_start {
+                tx.prepare_cached(
+                    "DELETE FROM session_steps WHERE start_ts = ?1 AND session_id = ?2",
+                )?
+                .execute(params![old_start, session_id])?;
+            }
+            tx.prepare_cached(
+                "INSERT INTO session_steps (start_ts, session_id, steps) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (start_ts, session_id) DO UPDATE SET steps = excluded.steps",
+            )?
+            .execute(params![new_start, session_id, blob])?;
+        }
+        None if old_start != new_start => {
+            tx.prepare_cached(
+                "UPDATE session_steps SET start_ts = ?3 WHERE start_ts = ?1 AND session_id = ?2",
+            )?
+            .execute(params![old_start, session_id, new_start])?;
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+/// A session's stored steps blob, if it has one.
+pub(super) fn stored(
+    tx: &Transaction<'_>,
+    session_id: i64,
+    start: i64,
+) -> rusqlite::Result<Option<Vec<u8>>> {
+    use rusqlite::OptionalExtension;
+    tx.prepare_cached("SELECT steps FROM session_steps WHERE start_ts = ?1 AND session_id = ?2")?
+        .query_row(params![start, session_id], |r| r.get(0))
+        .optional()
 }
 
 #[cfg(test)]
