@@ -7,6 +7,7 @@ use super::reader::{session_conditions, text, Conditions, SqliteReader};
 use crate::store::core::overview::{
     assemble, device_label, top, top_devices, SeriesGrid, SessionTotals, TopLists, TOP_LIST_ROWS,
 };
+use crate::store::flow_query::FastMap;
 use crate::store::query::*;
 use crate::store::{EventReader, StoreError};
 use rusqlite::types::Value;
@@ -318,20 +319,62 @@ impl SqliteReader {
         Ok(())
     }
 
-    /// The overview's most viewed pages.
+    /// The overview's most viewed pages: the first rows of the page list
+    /// by views (ties by key). Over all time the list reads its rollup;
+    /// over a range, the views of the range's session pages are summed in a
+    /// hash, since the list's visitor counts (a sort of every row) are not
+    /// shown here.
     fn top_pages(&self, filter: &Filter) -> Result<Vec<Count>, StoreError> {
         let sort = Sort {
             key: PageSortKey::Views,
             descending: true,
         };
-        Ok(self
-            .pages(filter, None, sort, PageRequest::first(TOP_LIST_ROWS))?
+        if filter.range == TimeRange::ALL && !filter.has_session_conditions() {
+            let rows = self.pages(filter, None, sort, PageRequest::first(TOP_LIST_ROWS))?;
+            return Ok(rows
+                .into_iter()
+                .map(|p| Count {
+                    label: p.page,
+                    count: p.views,
+                })
+                .collect());
+        }
+        let mut c = Conditions::default();
+        session_conditions(filter, true, &mut c);
+        let sql = format!(
+            "SELECT sp.page_id, sp.views
+             FROM sessions s CROSS JOIN session_pages sp ON sp.session_id = s.id{}",
+            c.sql()
+        );
+        let mut views: FastMap<i64, u64> = FastMap::default();
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(c.params.iter()))?;
+        while let Some(r) = rows.next()? {
+            *views.entry(r.get(0)?).or_default() += r.get::<_, u64>(1)?;
+        }
+        // Only pages with at least the views of the last row shown can be
+        // shown: their keys settle the ties.
+        let mut ranked: Vec<(i64, u64)> = views.into_iter().collect();
+        ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1));
+        let Some(&(_, least)) = ranked.get(TOP_LIST_ROWS as usize - 1).or(ranked.last()) else {
+            return Ok(Vec::new());
+        };
+        let mut key = self
+            .conn
+            .prepare_cached("SELECT key FROM pages WHERE id = ?1")?;
+        let mut top = ranked
             .into_iter()
-            .map(|p| Count {
-                label: p.page,
-                count: p.views,
+            .take_while(|(_, n)| *n >= least)
+            .map(|(id, count)| {
+                Ok(Count {
+                    label: key.query_row([id], |r| r.get(0))?,
+                    count,
+                })
             })
-            .collect())
+            .collect::<Result<Vec<Count>, StoreError>>()?;
+        top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+        top.truncate(TOP_LIST_ROWS as usize);
+        Ok(top)
     }
 }
 
