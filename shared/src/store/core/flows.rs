@@ -83,6 +83,127 @@ fn for_each_path<'a>(
 /// A session whose path left the kept nodes of the tree.
 const PRUNED: u32 = u32::MAX;
 
+/// A value per (node, page) pair of a path tree's level, `empty` where none
+/// was set: a dense table when the tree so far times the pages is small (a
+/// month of sessions counts once or more per session and level), a hash
+/// otherwise. Pages are labels of the set, or [`END`].
+enum PairTable<T> {
+    Dense {
+        /// Pages plus one, for [`END`].
+        stride: usize,
+        cells: Vec<T>,
+        empty: T,
+    },
+    Sparse {
+        cells: FastMap<(u32, u32), T>,
+        empty: T,
+    },
+}
+
+impl<T: Copy + PartialEq> PairTable<T> {
+    /// The most cells a dense table has (2²⁰: 8 MiB of counts).
+    const DENSE_CELLS: usize = 1 << 20;
+
+    fn new(nodes: usize, pages: usize, empty: T) -> Self {
+        let stride = pages.saturating_add(1);
+        match nodes.checked_mul(stride) {
+            Some(cells) if cells <= Self::DENSE_CELLS => PairTable::Dense {
+                stride,
+                cells: vec![empty; cells],
+                empty,
+            },
+            _ => PairTable::Sparse {
+                cells: FastMap::default(),
+                empty,
+            },
+        }
+    }
+
+    fn slot(&mut self, node: u32, page: u32) -> &mut T {
+        // A pair outside the dense table (not a page of the set, or a node
+        // past the tree it was made for) moves the table to a hash rather
+        // than land in another pair's cell.
+        if let PairTable::Dense {
+            stride,
+            cells,
+            empty,
+        } = self
+        {
+            if dense_index(*stride, node, page).is_none_or(|at| at >= cells.len()) {
+                let sparse = dense_entries(*stride, cells, *empty).into_iter().collect();
+                *self = PairTable::Sparse {
+                    cells: sparse,
+                    empty: *empty,
+                };
+            }
+        }
+        match self {
+            PairTable::Dense { stride, cells, .. } => {
+                let at = dense_index(*stride, node, page).unwrap_or_default();
+                &mut cells[at]
+            }
+            PairTable::Sparse { cells, empty } => cells.entry((node, page)).or_insert(*empty),
+        }
+    }
+
+    fn get(&self, node: u32, page: u32) -> T {
+        match self {
+            PairTable::Dense {
+                stride,
+                cells,
+                empty,
+            } => dense_index(*stride, node, page)
+                .and_then(|at| cells.get(at))
+                .copied()
+                .unwrap_or(*empty),
+            PairTable::Sparse { cells, empty } => {
+                cells.get(&(node, page)).copied().unwrap_or(*empty)
+            }
+        }
+    }
+
+    /// The pairs set, with their values.
+    fn into_entries(self) -> Vec<((u32, u32), T)> {
+        match self {
+            PairTable::Dense {
+                stride,
+                cells,
+                empty,
+            } => dense_entries(stride, &cells, empty),
+            PairTable::Sparse { cells, empty } => {
+                cells.into_iter().filter(|(_, v)| *v != empty).collect()
+            }
+        }
+    }
+}
+
+/// Where pair `(node, page)` is in a dense table of `stride` pages a node.
+fn dense_index(stride: usize, node: u32, page: u32) -> Option<usize> {
+    let page = match page {
+        END => stride - 1,
+        page if (page as usize) < stride - 1 => page as usize,
+        _ => return None,
+    };
+    (node as usize).checked_mul(stride)?.checked_add(page)
+}
+
+fn dense_entries<T: Copy + PartialEq>(
+    stride: usize,
+    cells: &[T],
+    empty: T,
+) -> Vec<((u32, u32), T)> {
+    cells
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v != empty)
+        .map(|(at, v)| {
+            let (node, page) = (at / stride, at % stride);
+            let page = if page == stride - 1 { END } else { page as u32 };
+            ((node as u32, page), *v)
+        })
+        .collect()
+}
+
 /// A path tree being counted: node 0 is the start, every other node a page
 /// reached from its parent, with the sessions that got that far and its
 /// children, the most followed first.
@@ -102,6 +223,7 @@ impl Tree {
     fn grow<'a>(
         flat: &[u32],
         ends: &[usize],
+        pages: usize,
         depth: usize,
         branches: usize,
         label: impl Fn(u32) -> &'a str,
@@ -114,34 +236,33 @@ impl Tree {
         let mut at: Vec<u32> = vec![0; ends.len()];
         let path_of = |s: usize| &flat[if s == 0 { 0 } else { ends[s - 1] }..ends[s]];
         for level in 0..depth {
-            let mut next: FastMap<(u32, u32), u64> = FastMap::default();
+            let nodes = tree.page_of.len();
+            let mut next = PairTable::new(nodes, pages, 0u64);
             for (s, node) in at.iter().enumerate() {
                 if let (false, Some(page)) = (*node == PRUNED, path_of(s).get(level)) {
-                    *next.entry((*node, *page)).or_default() += 1;
+                    *next.slot(*node, *page) += 1;
                 }
             }
-            let mut ranked: Vec<((u32, u32), u64)> = next.into_iter().collect();
+            let mut ranked: Vec<((u32, u32), u64)> = next.into_entries();
             ranked.sort_by(|((pa, a), na), ((pb, b), nb)| {
                 pa.cmp(pb)
                     .then(nb.cmp(na))
                     .then_with(|| label(*a).cmp(label(*b)))
             });
-            let mut kept: FastMap<(u32, u32), u32> = FastMap::default();
+            let mut kept = PairTable::new(nodes, pages, PRUNED);
             for group in ranked.chunk_by(|a, b| a.0 .0 == b.0 .0) {
                 for &((parent, page), n) in group.iter().take(branches) {
-                    kept.insert((parent, page), tree.add(parent, page, n));
+                    *kept.slot(parent, page) = tree.add(parent, page, n);
                 }
             }
-            if kept.is_empty() {
+            if tree.page_of.len() == nodes {
                 break;
             }
             for (s, node) in at.iter_mut().enumerate() {
                 if *node != PRUNED {
                     *node = path_of(s)
                         .get(level)
-                        .and_then(|page| kept.get(&(*node, *page)))
-                        .copied()
-                        .unwrap_or(PRUNED);
+                        .map_or(PRUNED, |page| kept.get(*node, *page));
                 }
             }
         }
@@ -208,6 +329,7 @@ pub fn paths(set: &StepSet, query: &PathsQuery) -> Paths {
     let tree = Tree::grow(
         &flat,
         &ends,
+        set.pages.len(),
         depth as usize,
         query.branches.max(1) as usize,
         label,
@@ -450,6 +572,53 @@ mod tests {
     use super::*;
     use crate::page_key::PagePattern;
     use crate::store::query::Filter;
+
+    /// A dense pair table answers as a hash would, and a pair outside it
+    /// moves it to a hash with what it held.
+    #[test]
+    fn pair_tables_dense_and_sparse_agree() {
+        let pairs = [(0, 0), (0, END), (2, 4), (2, 0), (1, END), (2, 4)];
+        let mut dense = PairTable::new(3, 5, 0u64);
+        assert!(matches!(dense, PairTable::Dense { .. }));
+        let mut sparse = PairTable::new(usize::MAX, 5, 0u64);
+        assert!(matches!(sparse, PairTable::Sparse { .. }));
+        for (node, page) in pairs {
+            *dense.slot(node, page) += 1;
+            *sparse.slot(node, page) += 1;
+        }
+        for node in 0..4 {
+            for page in [0, 1, 4, 5, END] {
+                assert_eq!(
+                    dense.get(node, page),
+                    sparse.get(node, page),
+                    "{node} {page}"
+                );
+            }
+        }
+        assert_eq!(dense.get(2, 4), 2);
+        assert_eq!(dense.get(1, 5), 0, "page 5 is not END's cell");
+        *dense.slot(1, 5) += 7;
+        *dense.slot(9, 0) += 1;
+        assert!(matches!(dense, PairTable::Sparse { .. }));
+        assert_eq!(
+            (dense.get(1, 5), dense.get(1, END), dense.get(9, 0)),
+            (7, 1, 1)
+        );
+        let mut entries = dense.into_entries();
+        entries.sort_unstable();
+        assert_eq!(
+            entries,
+            [
+                ((0, 0), 1),
+                ((0, END), 1),
+                ((1, 5), 7),
+                ((1, END), 1),
+                ((2, 0), 1),
+                ((2, 4), 2),
+                ((9, 0), 1)
+            ]
+        );
+    }
 
     /// Pages a..e are labels 0..4.
     const PAGES: [&str; 5] = [

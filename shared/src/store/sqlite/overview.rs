@@ -355,7 +355,7 @@ impl SqliteReader {
         // Only pages with at least the views of the last row shown can be
         // shown: their keys settle the ties.
         let mut ranked: Vec<(i64, u64)> = views.into_iter().collect();
-        ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1));
+        ranked.sort_unstable_by_key(|r| std::cmp::Reverse(r.1));
         let Some(&(_, least)) = ranked.get(TOP_LIST_ROWS as usize - 1).or(ranked.last()) else {
             return Ok(Vec::new());
         };

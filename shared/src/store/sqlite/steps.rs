@@ -204,7 +204,7 @@ pub(super) fn step_set(reader: &SqliteReader, filter: &Filter) -> Result<StepSet
     );
     let mut set = StepSet::default();
     // Page ids are looked up once each, on first sight.
-    let mut labels: FastMap<i64, u32> = FastMap::default();
+    let mut labels = PageLabels::default();
     let mut page_key = reader
         .conn
         .prepare_cached("SELECT key FROM pages WHERE id = ?1")?;
@@ -218,8 +218,8 @@ pub(super) fn step_set(reader: &SqliteReader, filter: &Filter) -> Result<StepSet
         let mut failed: Option<StoreError> = None;
         let read = walk(blob, |ts, _, label| {
             let label = match label {
-                RawLabel::Page(page) => match labels.get(&page) {
-                    Some(label) => FlowLabel::Page(*label),
+                RawLabel::Page(page) => match labels.get(page) {
+                    Some(label) => FlowLabel::Page(label),
                     None => {
                         let key = page_key
                             .query_row([page], |r| r.get::<_, String>(0))
@@ -244,6 +244,44 @@ pub(super) fn step_set(reader: &SqliteReader, filter: &Filter) -> Result<StepSet
         }
     }
     Ok(set)
+}
+
+/// The step set's label of each page id seen: a dense table for the ids a
+/// database gives (row ids from 1 up), a map for any others. A month of
+/// sessions looks a label up for each of its millions of page views.
+#[derive(Default)]
+struct PageLabels {
+    dense: Vec<u32>,
+    sparse: FastMap<i64, u32>,
+}
+
+impl PageLabels {
+    /// Ids below this go in the dense table (4 MiB at most).
+    const DENSE: i64 = 1 << 20;
+    const UNSEEN: u32 = u32::MAX;
+
+    fn get(&self, page: i64) -> Option<u32> {
+        if (0..Self::DENSE).contains(&page) {
+            self.dense
+                .get(page as usize)
+                .copied()
+                .filter(|l| *l != Self::UNSEEN)
+        } else {
+            self.sparse.get(&page).copied()
+        }
+    }
+
+    fn insert(&mut self, page: i64, label: u32) {
+        if (0..Self::DENSE).contains(&page) {
+            let at = page as usize;
+            if self.dense.len() <= at {
+                self.dense.resize(at + 1, Self::UNSEEN);
+            }
+            self.dense[at] = label;
+        } else {
+            self.sparse.insert(page, label);
+        }
+    }
 }
 
 /// The sessions `filter` selects that are dead ends.
@@ -315,6 +353,29 @@ pub(super) fn stored(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_labels_hold_any_id() {
+        let mut labels = PageLabels::default();
+        assert_eq!(labels.get(3), None);
+        for (id, label) in [
+            (3, 0),
+            (0, 1),
+            (-5, 2),
+            (PageLabels::DENSE, 3),
+            (i64::MAX, 4),
+        ] {
+            labels.insert(id, label);
+        }
+        assert_eq!(labels.get(3), Some(0));
+        assert_eq!(labels.get(0), Some(1));
+        assert_eq!(labels.get(-5), Some(2));
+        assert_eq!(labels.get(PageLabels::DENSE), Some(3));
+        assert_eq!(labels.get(i64::MAX), Some(4));
+        assert_eq!(labels.get(2), None);
+        assert_eq!(labels.get(1_000), None);
+        assert!(labels.dense.len() <= 4);
+    }
 
     #[test]
     fn blobs_read_back_what_was_written() {
