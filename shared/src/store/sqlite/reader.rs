@@ -148,6 +148,17 @@ pub(super) fn text(s: &str) -> Value {
 
 /// Conditions on sessions (alias `s`). `with_range` applies the time range to
 /// session start; event-scoped queries apply it to event time themselves.
+/// Sessions started in `range` (session-scoped ranges), by the start
+/// column `start` of the table they are read from.
+pub(super) fn start_in_range(range: TimeRange, start: &str, c: &mut Conditions) {
+    if let Some(from) = range.from {
+        c.push(&format!("{start} >= ?"), [Value::Integer(from)]);
+    }
+    if let Some(to) = range.to {
+        c.push(&format!("{start} < ?"), [Value::Integer(to)]);
+    }
+}
+
 pub(super) fn session_conditions(filter: &Filter, with_range: bool, c: &mut Conditions) {
     if let Some(site) = &filter.site {
         c.push(
@@ -156,12 +167,7 @@ pub(super) fn session_conditions(filter: &Filter, with_range: bool, c: &mut Cond
         );
     }
     if with_range {
-        if let Some(from) = filter.range.from {
-            c.push("s.start_ts >= ?", [Value::Integer(from)]);
-        }
-        if let Some(to) = filter.range.to {
-            c.push("s.start_ts < ?", [Value::Integer(to)]);
-        }
+        start_in_range(filter.range, "s.start_ts", c);
     }
     if let Some(device) = filter.device {
         c.push("s.device = ?", [Value::Integer(device.code())]);

@@ -7,12 +7,11 @@
 //! `0` and the varint page id of a page view, or `1`, the varint length and
 //! the UTF-8 name of a custom event. About 6 bytes a page view.
 
-use super::reader::{session_conditions, Conditions, SqliteReader};
+use super::reader::{session_conditions, start_in_range, Conditions, SqliteReader};
 use crate::store::core::steps::{is_dead_end, merge, quick_backs, Step, StepLabel};
 use crate::store::flow_query::{FastMap, FastSet, FlowLabel, FlowStep, StepSet};
 use crate::store::query::Filter;
 use crate::store::StoreError;
-use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Transaction};
 
 const PAGE: u8 = 0;
@@ -192,12 +191,7 @@ pub(super) fn step_set(reader: &SqliteReader, filter: &Filter) -> Result<StepSet
     } else {
         " JOIN sessions s ON s.id = st.session_id"
     };
-    if let Some(from) = filter.range.from {
-        c.push("st.start_ts >= ?", [Value::Integer(from)]);
-    }
-    if let Some(to) = filter.range.to {
-        c.push("st.start_ts < ?", [Value::Integer(to)]);
-    }
+    start_in_range(filter.range, "st.start_ts", &mut c);
     let sql = format!(
         "SELECT st.session_id, st.steps FROM session_steps st{join}{}",
         c.sql()
