@@ -113,11 +113,18 @@ impl SeriesGrid {
 /// A top list from counts by label: most first, ties by label, empty
 /// labels' counts kept, zero counts dropped, at most [`TOP_LIST_ROWS`].
 pub fn top(counts: impl IntoIterator<Item = (String, u64)>) -> Vec<Count> {
-    let mut counts: Vec<Count> = counts
-        .into_iter()
-        .filter(|(_, count)| *count > 0)
-        .map(|(label, count)| Count { label, count })
-        .collect();
+    rank(
+        counts
+            .into_iter()
+            .filter(|(_, count)| *count > 0)
+            .map(|(label, count)| Count { label, count })
+            .collect(),
+    )
+}
+
+/// The order of a top list, zero counts and all: most first, ties by
+/// label, at most [`TOP_LIST_ROWS`].
+pub fn rank(mut counts: Vec<Count>) -> Vec<Count> {
     counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
     counts.truncate(TOP_LIST_ROWS as usize);
     counts

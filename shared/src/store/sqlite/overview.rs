@@ -5,7 +5,8 @@
 
 use super::reader::{session_conditions, text, Conditions, SqliteReader};
 use crate::store::core::overview::{
-    assemble, device_label, top, top_devices, SeriesGrid, SessionTotals, TopLists, TOP_LIST_ROWS,
+    assemble, device_label, rank, top, top_devices, SeriesGrid, SessionTotals, TopLists,
+    TOP_LIST_ROWS,
 };
 use crate::store::flow_query::FastMap;
 use crate::store::query::*;
@@ -362,7 +363,7 @@ impl SqliteReader {
         let mut key = self
             .conn
             .prepare_cached("SELECT key FROM pages WHERE id = ?1")?;
-        let mut top = ranked
+        let top = ranked
             .into_iter()
             .take_while(|(_, n)| *n >= least)
             .map(|(id, count)| {
@@ -372,9 +373,8 @@ impl SqliteReader {
                 })
             })
             .collect::<Result<Vec<Count>, StoreError>>()?;
-        top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
-        top.truncate(TOP_LIST_ROWS as usize);
-        Ok(top)
+        // Pages without views stay listed, as in the page list.
+        Ok(rank(top))
     }
 }
 
