@@ -314,9 +314,7 @@ pub(super) fn sql_part_of(query: &HeatmapQuery, part: HeatPart, raw_events: &str
         HeatPart::Rollups { first, end } => {
             let mut rolled = Conditions::default();
             rolled.push(&format!("page_id IN ({pages})"), page_params);
-            if query.segment != WidthSegment::All {
-                rolled.push("segment = ?", [Value::Integer(segment_code(query.segment))]);
-            }
+            rolled.push(&segments_sql(query.segment), []);
             if first != i64::MIN {
                 rolled.push("day >= ?", [Value::Integer(first)]);
             }
@@ -336,6 +334,20 @@ pub(super) fn sql_part_of(query: &HeatmapQuery, part: HeatPart, raw_events: &str
             raw_part(query, &pages, page_params, raw_events, outside, joined)
         }
     }
+}
+
+/// The rollups' segment condition. "All" names every stored segment rather
+/// than none, so that the rollups' keys `(page_id, segment, day, …)` seek a
+/// range's days for each page and segment: without it a day of a pattern
+/// read every day of its pages (0.13 s against 0.01 s for a day of
+/// `/product/*` at 10M events).
+fn segments_sql(segment: WidthSegment) -> String {
+    let codes: Vec<String> = WidthSegment::ALL
+        .into_iter()
+        .filter(|s| *s != WidthSegment::All && (segment == WidthSegment::All || *s == segment))
+        .map(|s| segment_code(s).to_string())
+        .collect();
+    format!("segment IN ({})", codes.join(", "))
 }
 
 /// Raw events that meet `events` of the query's pages in its range
@@ -391,5 +403,63 @@ fn raw_part(
         raw: true,
         clicks: "1".to_owned(),
         rage: format!("(e.flags & {FLAG_RAGE_CLICK} <> 0)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page_key::PagePattern;
+    use crate::store::query::Filter;
+    use crate::store::sqlite::SqliteWriter;
+
+    /// How SQLite reads the heat cells of one day of `segment`.
+    fn plan_of_a_day(reader: &SqliteReader, segment: WidthSegment) -> String {
+        let query = HeatmapQuery {
+            pages: PagePattern::new("/product/*"),
+            filter: Filter::default(),
+            segment,
+            columns: 64,
+        };
+        let day = 1_767_225_600_000;
+        let part = sql_part(
+            &query,
+            HeatPart::Rollups {
+                first: day,
+                end: Some(day + 86_400_000),
+            },
+        );
+        let sql = format!(
+            "EXPLAIN QUERY PLAN SELECT clicks {}",
+            part.source_sql("heat_cells", "")
+        );
+        let mut stmt = reader.conn.prepare(&sql).expect("plan");
+        let rows = stmt
+            .query_map(params_from_iter(part.params.iter()), |r| {
+                r.get::<_, String>(3)
+            })
+            .expect("plan rows");
+        rows.map(|r| r.expect("plan row"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// A range of days is sought in the rollups' key for every segment, "all"
+    /// too, rather than read from all of a page's days.
+    #[test]
+    fn a_range_of_days_is_sought_in_the_rollup_key_for_every_segment() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("plan.db");
+        drop(SqliteWriter::open(&path).expect("writer"));
+        let reader = SqliteReader::open(&path).expect("reader");
+        for segment in WidthSegment::ALL {
+            let plan = plan_of_a_day(&reader, segment);
+            assert!(
+                plan.contains("segment=?") && plan.contains("day>?") && plan.contains("day<?"),
+                "{segment:?}: {plan}"
+            );
+        }
+        assert_eq!(segments_sql(WidthSegment::All), "segment IN (0, 1, 2)");
+        assert_eq!(segments_sql(WidthSegment::Mobile), "segment IN (2)");
     }
 }
