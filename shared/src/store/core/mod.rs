@@ -50,6 +50,7 @@ pub mod heatmap;
 pub mod layouts;
 pub mod live;
 pub mod overview;
+pub mod pages;
 pub mod rage;
 pub mod scroll_reach;
 pub mod steps;

@@ -35,6 +35,7 @@ mod heat_rollups;
 mod intern;
 mod layouts;
 mod overview;
+mod page_list;
 mod reach_reader;
 mod reader;
 mod removal;

@@ -470,38 +470,7 @@ impl EventReader for SqliteReader {
         if filter.range == TimeRange::ALL && !filter.has_session_conditions() {
             return self.page_totals(filter, pattern, sort, page);
         }
-        let mut c = Conditions::default();
-        session_conditions(filter, true, &mut c);
-        if let Some(pattern) = pattern {
-            c.push("page_match(?, p.key)", [text(pattern.as_str())]);
-        }
-        let key = match sort.key {
-            PageSortKey::Page => "p.key",
-            PageSortKey::Views => "2",
-            PageSortKey::Visitors => "3",
-            PageSortKey::Clicks => "5",
-            PageSortKey::ScrollDepth => "SUM(sp.scroll_sum) / NULLIF(SUM(sp.scroll_count), 0)",
-            PageSortKey::RageClicks => "8",
-        };
-        let dir = direction(sort.descending);
-        let where_sql = c.sql();
-        let paging = limit_offset(&mut c, page);
-        // With a bounded range, walk the sessions that started in it (by the
-        // start index) and their pages, rather than every page of every session.
-        let from = if filter.range.from.is_some() || filter.range.to.is_some() {
-            "sessions s CROSS JOIN session_pages sp ON sp.session_id = s.id"
-        } else {
-            "session_pages sp JOIN sessions s ON s.id = sp.session_id"
-        };
-        let sql = format!(
-            "SELECT p.key, SUM(sp.views), COUNT(DISTINCT s.visitor_key), COUNT(*), SUM(sp.clicks),
-                    SUM(sp.scroll_sum), SUM(sp.scroll_count), SUM(sp.rage_clicks)
-             FROM {from}
-             JOIN pages p ON p.id = sp.page_id{where_sql}
-             GROUP BY sp.page_id
-             ORDER BY {key} {dir}, p.key{paging}"
-        );
-        self.query_rows(&sql, &c.params, page_stats_row)
+        super::page_list::page_list(self, filter, pattern, sort, page)
     }
 
     fn scroll_reach(&self, query: &HeatmapQuery) -> Result<ScrollReach, StoreError> {

@@ -460,7 +460,7 @@ fn apply_page_totals(
     )?;
     for (page_id, t) in totals {
         // The stored sum is read only when scroll depths add to it.
-        let (mut sum, mut err) = if t.scroll.is_empty() {
+        let (sum, err) = if t.scroll.is_empty() {
             (0.0, 0.0)
         } else {
             read.query_row([page_id], |r| {
@@ -472,14 +472,9 @@ fn apply_page_totals(
             })?
         };
         let scrolled = !t.scroll.is_empty();
+        let mut total = ExactSum { sum, err };
         for x in t.scroll {
-            let s = sum + x;
-            err += if sum.abs() >= x.abs() {
-                (sum - s) + x
-            } else {
-                (x - s) + sum
-            };
-            sum = s;
+            total.add(x);
         }
         upsert.execute(params![
             page_id,
@@ -488,13 +483,37 @@ fn apply_page_totals(
             t.visitors,
             t.clicks,
             t.rage_clicks,
-            sum,
-            err,
+            total.sum,
+            total.err,
             t.scroll_count,
             scrolled
         ])?;
     }
     Ok(())
+}
+
+/// A sum of floats that carries its rounding error (Neumaier), so that it
+/// stays as close to exact as SQLite's own `SUM`.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct ExactSum {
+    pub(super) sum: f64,
+    pub(super) err: f64,
+}
+
+impl ExactSum {
+    pub(super) fn add(&mut self, x: f64) {
+        let s = self.sum + x;
+        self.err += if self.sum.abs() >= x.abs() {
+            (self.sum - s) + x
+        } else {
+            (x - s) + self.sum
+        };
+        self.sum = s;
+    }
+
+    pub(super) fn value(&self) -> f64 {
+        self.sum + self.err
+    }
 }
 
 /// Changes to one page's all-time totals from one commit.
