@@ -146,8 +146,6 @@ pub(super) fn text(s: &str) -> Value {
     Value::Text(s.to_owned())
 }
 
-/// Conditions on sessions (alias `s`). `with_range` applies the time range to
-/// session start; event-scoped queries apply it to event time themselves.
 /// Sessions started in `range` (session-scoped ranges), by the start
 /// column `start` of the table they are read from.
 pub(super) fn start_in_range(range: TimeRange, start: &str, c: &mut Conditions) {
@@ -159,6 +157,8 @@ pub(super) fn start_in_range(range: TimeRange, start: &str, c: &mut Conditions) 
     }
 }
 
+/// Conditions on sessions (alias `s`). `with_range` applies the time range to
+/// session start; event-scoped queries apply it to event time themselves.
 pub(super) fn session_conditions(filter: &Filter, with_range: bool, c: &mut Conditions) {
     if let Some(site) = &filter.site {
         c.push(
