@@ -3,7 +3,6 @@
 //! order into their query sort the rows they summed with this.
 
 use crate::store::query::{PageRequest, PageSortKey, PageStats, Sort};
-use std::cmp::Ordering;
 
 /// Sorts `rows` as `sort` asks and returns the window `page` of them. A page
 /// without scroll reports has no mean depth and sorts before every depth
@@ -15,7 +14,7 @@ pub fn order(
 ) -> Vec<PageStats> {
     rows.sort_by(|a, b| {
         let by_key = match sort.key {
-            PageSortKey::Page => Ordering::Equal,
+            PageSortKey::Page => a.page.cmp(&b.page),
             PageSortKey::Views => a.views.cmp(&b.views),
             PageSortKey::Visitors => a.visitors.cmp(&b.visitors),
             PageSortKey::Clicks => a.clicks.cmp(&b.clicks),
@@ -25,20 +24,12 @@ pub fn order(
             },
             PageSortKey::RageClicks => a.rage_clicks.cmp(&b.rage_clicks),
         };
-        let by_page = a.page.cmp(&b.page);
-        let (by_key, by_page) = if sort.descending {
-            (
-                by_key.reverse(),
-                if sort.key == PageSortKey::Page {
-                    by_page.reverse()
-                } else {
-                    by_page
-                },
-            )
+        let by_key = if sort.descending {
+            by_key.reverse()
         } else {
-            (by_key, by_page)
+            by_key
         };
-        by_key.then(by_page)
+        by_key.then_with(|| a.page.cmp(&b.page))
     });
     let skip = usize::try_from(page.offset).unwrap_or(usize::MAX);
     rows.into_iter()
