@@ -460,19 +460,21 @@ fn apply_page_totals(
     )?;
     for (page_id, t) in totals {
         // The stored sum is read only when scroll depths add to it.
-        let (sum, err) = if t.scroll.is_empty() {
-            (0.0, 0.0)
+        let mut total = if t.scroll.is_empty() {
+            ExactSum::default()
         } else {
             read.query_row([page_id], |r| {
-                Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?))
+                Ok(ExactSum {
+                    sum: r.get(0)?,
+                    err: r.get(1)?,
+                })
             })
             .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok((0.0, 0.0)),
+                rusqlite::Error::QueryReturnedNoRows => Ok(ExactSum::default()),
                 e => Err(e),
             })?
         };
         let scrolled = !t.scroll.is_empty();
-        let mut total = ExactSum { sum, err };
         for x in t.scroll {
             total.add(x);
         }
