@@ -43,13 +43,18 @@ pub fn parts(query: &HeatmapQuery) -> Vec<HeatPart> {
     }
     let (first, end) = whole_days(filter.range.from, filter.range.to);
     if end.is_none_or(|end| first < end) {
-        vec![
-            HeatPart::Rollups { first, end },
-            HeatPart::Raw {
+        let mut parts = vec![HeatPart::Rollups { first, end }];
+        // A range of whole days (all time, the last 24 hours at midnight)
+        // has no clicks outside them: no raw read, which would still seek
+        // through the range's clicks to find none.
+        let whole = filter.range.from.unwrap_or(i64::MIN) == first && filter.range.to == end;
+        if !whole {
+            parts.push(HeatPart::Raw {
                 outside: Some((first, end)),
                 joined: false,
-            },
-        ]
+            });
+        }
+        parts
     } else {
         vec![HeatPart::Raw {
             outside: None,
@@ -211,4 +216,62 @@ pub fn anchors(
         }
     }
     Ok(anchors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page_key::PagePattern;
+    use crate::store::query::{Filter, TimeRange, WidthSegment};
+
+    fn parts_of(from: Option<i64>, to: Option<i64>) -> Vec<HeatPart> {
+        parts(&HeatmapQuery {
+            pages: PagePattern::new("/"),
+            filter: Filter {
+                range: TimeRange { from, to },
+                ..Filter::default()
+            },
+            segment: WidthSegment::All,
+            columns: 10,
+        })
+    }
+
+    /// Whole days come from the rollups alone; raw clicks only fill the
+    /// partial days at a range's edges.
+    #[test]
+    fn raw_clicks_are_read_only_for_partial_days() {
+        let day = 86_400_000;
+        assert_eq!(
+            parts_of(None, None),
+            [HeatPart::Rollups {
+                first: i64::MIN,
+                end: None
+            }]
+        );
+        assert_eq!(
+            parts_of(Some(3 * day), Some(4 * day)),
+            [HeatPart::Rollups {
+                first: 3 * day,
+                end: Some(4 * day)
+            }]
+        );
+        assert_eq!(
+            parts_of(Some(3 * day + 5), None),
+            [
+                HeatPart::Rollups {
+                    first: 4 * day,
+                    end: None
+                },
+                HeatPart::Raw {
+                    outside: Some((4 * day, None)),
+                    joined: false
+                }
+            ]
+        );
+        assert_eq!(
+            parts_of(Some(3 * day), Some(4 * day + 1)).len(),
+            2,
+            "a partial last day is read raw"
+        );
+    }
 }
