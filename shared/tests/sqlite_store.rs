@@ -368,6 +368,8 @@ fn migrating_to_version_3_backfills_heatmap_rollups() {
              CREATE INDEX sessions_by_start ON sessions (start_ts);
              CREATE INDEX sessions_by_duration ON sessions (end_ts - start_ts);
              CREATE INDEX sessions_by_events ON sessions (events);
+             DROP TABLE heat_seal; DROP TABLE heat_sealed; DROP TABLE heat_unsealed;
+             DROP TABLE heat_sealed_blocks;
              PRAGMA user_version = 2;",
         )
         .expect("downgrade");
@@ -375,6 +377,83 @@ fn migrating_to_version_3_backfills_heatmap_rollups() {
     assert_eq!(user_version(&path), SCHEMA_VERSION);
     let after = heatmaps(&SqliteReader::open(&path).expect("reader"));
     assert_eq!(after, before);
+}
+
+/// `path`'s heatmaps read from the rollup rows alone: a copy with every
+/// heat day unsealed.
+fn heatmaps_of_the_rows(
+    writer: &SqliteWriter,
+    dir: &TempDir,
+) -> Vec<(Heatmap, ElementAnchors, ScrollReach)> {
+    let copy = dir.path().join("rows.db");
+    let _ = std::fs::remove_file(&copy);
+    writer
+        .connection()
+        .execute("VACUUM INTO ?1", [copy.display().to_string()])
+        .expect("copy");
+    rusqlite::Connection::open(&copy)
+        .expect("open the copy")
+        .execute_batch(
+            "DELETE FROM heat_seal; DELETE FROM heat_sealed; DELETE FROM heat_unsealed;
+             DELETE FROM heat_sealed_blocks;",
+        )
+        .expect("unseal the copy");
+    heatmaps(&SqliteReader::open(&copy).expect("reader of the copy"))
+}
+
+fn count_rows(writer: &SqliteWriter, table: &str) -> i64 {
+    writer
+        .connection()
+        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .expect("count")
+}
+
+/// Past days of the heat rollups are packed into blobs, and whole blocks of
+/// days merged (`heat_seal`), by the first commit; late events on sealed
+/// days, removals and packing them again leave every heatmap, with its
+/// anchors and reach, equal to the one its rollup rows give.
+#[test]
+fn sealed_heat_days_read_as_their_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    let mut writer = SqliteWriter::open(&path).expect("create");
+    // The first five sessions first, the rest late: both halves have both
+    // pages, and meet on the second day.
+    let mut early = clicks_over_days();
+    let late = early.split_off(5);
+    writer.append(&early).expect("append early");
+    let packed = count_rows(&writer, "heat_sealed");
+    assert!(packed >= 3, "the first commit seals past days: {packed}");
+    // The days' block (32 days from T0's) is whole: merged too.
+    let blocks = count_rows(&writer, "heat_sealed_blocks");
+    assert!(blocks >= 3, "{blocks} blocks");
+    let reader = SqliteReader::open(&path).expect("reader");
+    assert_eq!(heatmaps(&reader), heatmaps_of_the_rows(&writer, &dir));
+
+    writer.append(&late).expect("append late");
+    assert!(count_rows(&writer, "heat_unsealed") >= 3);
+    // The blocks of the page days changed are gone until sealed again.
+    assert!(count_rows(&writer, "heat_sealed_blocks") < blocks);
+    let maps = heatmaps(&reader);
+    assert!(
+        maps[0].0.total_clicks > 90 && maps[0].1.len() == 2,
+        "{:?}",
+        maps[0].0
+    );
+    assert_eq!(maps, heatmaps_of_the_rows(&writer, &dir));
+
+    writer
+        .expire_before(T0 + 86_400_000)
+        .expect("expire the first day");
+    assert_eq!(heatmaps(&reader), heatmaps_of_the_rows(&writer, &dir));
+
+    writer.seal_heat(shared::now_ms()).expect("seal");
+    assert_eq!(count_rows(&writer, "heat_unsealed"), 0);
+    assert!(count_rows(&writer, "heat_sealed") >= 3);
+    assert!(count_rows(&writer, "heat_sealed_blocks") >= 3);
+    let sealed = heatmaps(&reader);
+    assert!(sealed[0].0.total_clicks > 50);
+    assert_eq!(sealed, heatmaps_of_the_rows(&writer, &dir));
 }
 
 /// Sessions wandering over a few pages, with custom events and rage bursts.
@@ -438,6 +517,8 @@ fn migrating_to_version_4_backfills_steps() {
              ALTER TABLE sessions DROP COLUMN last_rage_ts;
              DROP TABLE heat_anchors; DROP TABLE heat_reach;
              ALTER TABLE events DROP COLUMN depth_from;
+             DROP TABLE heat_seal; DROP TABLE heat_sealed; DROP TABLE heat_unsealed;
+             DROP TABLE heat_sealed_blocks;
              PRAGMA user_version = 3;",
         )
         .expect("downgrade");
@@ -465,6 +546,8 @@ fn migrating_to_version_8_moves_steps() {
              UPDATE sessions SET steps =
                  (SELECT steps FROM session_steps WHERE session_id = sessions.id);
              DROP TABLE session_steps; DROP INDEX sessions_raged;
+             DROP TABLE heat_seal; DROP TABLE heat_sealed; DROP TABLE heat_unsealed;
+             DROP TABLE heat_sealed_blocks;
              PRAGMA user_version = 7;",
         )
         .expect("downgrade");

@@ -5,7 +5,7 @@
 //! page size, scroll depths, some custom events, a few rage bursts, a mix of
 //! devices, browsers and referrers, spread over 30 days with a daily rhythm.
 //! Everything is written through `SqliteWriter::append` in large group
-//! commits. Deterministic (a seeded [`fastrand::Rng`]): the same size gives
+//! commits, and the heat rollups' past days sealed at the end. Deterministic (a seeded [`fastrand::Rng`]): the same size gives
 //! the same database.
 
 use fastrand::Rng;
@@ -720,6 +720,11 @@ pub fn generate(path: &Path, events: u64, mut progress: impl FnMut(u64)) -> u64 
     if !pending.is_empty() {
         writer.append(&pending).expect("append");
     }
+    // The days are all past: sealed at once, as a writer would have sealed
+    // them day by day.
+    writer
+        .seal_heat(shared::now_ms())
+        .expect("seal the heat rollups");
     progress(written);
     written
 }

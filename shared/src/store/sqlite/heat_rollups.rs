@@ -2,6 +2,7 @@
 //! SQLite heatmap rollups, and recomputing after a removal what a sum cannot
 //! undo.
 
+use super::heat_seal;
 use crate::event::{EventKind, Size};
 use crate::limits::HEAT_BUCKET_MS;
 use crate::store::core::heat_deltas::HeatDeltas;
@@ -107,7 +108,7 @@ pub(super) fn backfill_reach(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             heat.count_reach(&r.get(0)?, span, 1);
         }
     }
-    apply(tx, &heat)
+    apply_rows(tx, &heat)
 }
 
 /// The reach of a scroll report from the columns `ts, depth, depth_from,
@@ -129,8 +130,21 @@ pub(super) fn scroll_span(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<
     ))
 }
 
-/// Adds the deltas to the heatmap rollups.
+/// Adds the deltas to the heatmap rollups; sealed days that change are
+/// read from their rows until they are packed again.
 pub(super) fn apply(tx: &Transaction<'_>, heat: &SqliteHeat) -> rusqlite::Result<()> {
+    let days = (heat.cells.keys().map(|k| k.0))
+        .chain(heat.anchors.keys().map(|k| k.0))
+        .chain(heat.extents.keys().map(|k| k.0))
+        .chain(heat.elements.keys().map(|k| k.0))
+        .chain(heat.reach.keys().map(|k| k.0));
+    heat_seal::unseal(tx, days)?;
+    apply_rows(tx, heat)
+}
+
+/// Adds the deltas to the rollup rows alone: for the migration that
+/// back-fills the reach, which runs before any day can be sealed.
+fn apply_rows(tx: &Transaction<'_>, heat: &SqliteHeat) -> rusqlite::Result<()> {
     if !heat.cells.is_empty() {
         let mut upsert = tx.prepare_cached(
             "INSERT INTO heat_cells (page_id, segment, day, selector_id, gx, gy, clicks,

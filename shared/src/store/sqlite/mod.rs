@@ -30,8 +30,10 @@ macro_rules! frustration_sql {
 }
 
 mod checkpoint;
+mod heat_blobs;
 mod heat_reader;
 mod heat_rollups;
+mod heat_seal;
 mod intern;
 mod layouts;
 mod overview;
@@ -41,7 +43,9 @@ mod reader;
 mod removal;
 mod rollups;
 mod schema;
+mod selector_sums;
 mod steps;
+mod varint;
 mod writer;
 
 pub use reader::SqliteReader;

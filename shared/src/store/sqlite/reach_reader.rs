@@ -2,8 +2,9 @@
 //! summed from the reach rollups, or placed from raw scroll reports by the
 //! store's rule ([`crate::store::reach::ReachSpan::of`]).
 
-use super::heat_reader::sql_part_of;
+use super::heat_blobs;
 use super::heat_rollups::scroll_span;
+use super::heat_seal::{self, Kind};
 use super::reader::SqliteReader;
 use crate::event::EventKind;
 use crate::store::core::heatmap::HeatPart;
@@ -28,26 +29,39 @@ impl ReachSource for SqliteReader {
         query: &HeatmapQuery,
         part: HeatPart,
     ) -> Result<Vec<(i64, i64)>, StoreError> {
-        let part = sql_part_of(query, part, &raw_scrolls());
         // Summed here rather than by SQL's GROUP BY, which sorts: a hash is
         // several times faster over the rollup rows of a busy pattern.
-        let sql = if part.raw {
-            format!(
-                "SELECT e.ts, e.depth, e.depth_from, e.pw, e.ph, e.vw {}",
-                part.source_sql("", "")
-            )
-        } else {
-            format!("SELECT band, views {}", part.source_sql("heat_reach", ""))
-        };
         let mut bands: FastMap<i64, i64> = FastMap::default();
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query(params_from_iter(part.params.iter()))?;
-        while let Some(r) = rows.next()? {
-            if !part.raw {
-                *bands.entry(r.get(0)?).or_default() += r.get::<_, i64>(1)?;
-            } else if let Some(span) = scroll_span(r, 0)? {
-                *bands.entry(span.start).or_default() += 1;
-                *bands.entry(span.end).or_default() -= 1;
+        for (part, read) in self.reads_of(query, part, &raw_scrolls())? {
+            if let Some(table) = read.blobs() {
+                let sql = heat_seal::select_blobs(Kind::Reach, &part.source_sql(table, ""));
+                self.each_blob(&sql, &part.params, |blob| {
+                    heat_blobs::each_band(blob, |band, views| {
+                        *bands.entry(band).or_default() += views;
+                    })
+                })?;
+                continue;
+            }
+            let sql = if part.raw {
+                format!(
+                    "SELECT e.ts, e.depth, e.depth_from, e.pw, e.ph, e.vw {}",
+                    part.source_sql("", "")
+                )
+            } else {
+                format!(
+                    "SELECT band, views {}",
+                    part.source_sql(read.rows_of("heat_reach"), "")
+                )
+            };
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params_from_iter(part.params.iter()))?;
+            while let Some(r) = rows.next()? {
+                if !part.raw {
+                    *bands.entry(r.get(0)?).or_default() += r.get::<_, i64>(1)?;
+                } else if let Some(span) = scroll_span(r, 0)? {
+                    *bands.entry(span.start).or_default() += 1;
+                    *bands.entry(span.end).or_default() -= 1;
+                }
             }
         }
         Ok(bands.into_iter().collect())

@@ -5,6 +5,7 @@
 //! reporting one step per migration when it upgrades a database that holds
 //! data (creating a new one is instant, so it reports nothing).
 
+use super::heat_seal;
 use crate::event::Rect;
 use crate::progress::Progress;
 use crate::store::heat::click_anchor;
@@ -322,12 +323,46 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions DROP COLUMN steps;
     CREATE INDEX sessions_raged ON sessions (start_ts) WHERE last_rage_ts IS NOT NULL;
     "#,
+    // 9: sealed days of the heat rollups, packed per page × width segment ×
+    // day and merged per block of days (`heat_seal`; a block's `day` is its
+    // first): the seal (the first day not packed, and the days packed), the
+    // blobs (keyed by kind
+    // first, so that one kind's blobs of many pages lie together), and the
+    // page days whose rows changed after they were packed.
+    // Packed after this script up to the day before yesterday.
+    r#"
+    CREATE TABLE heat_seal (before INTEGER NOT NULL, first_day INTEGER, end_day INTEGER);
+    CREATE TABLE heat_sealed (
+        page_id  INTEGER NOT NULL,
+        segment  INTEGER NOT NULL,
+        kind     INTEGER NOT NULL,
+        day      INTEGER NOT NULL,
+        blob     BLOB NOT NULL,
+        PRIMARY KEY (kind, page_id, segment, day)
+    ) WITHOUT ROWID;
+    CREATE TABLE heat_sealed_blocks (
+        page_id  INTEGER NOT NULL,
+        segment  INTEGER NOT NULL,
+        kind     INTEGER NOT NULL,
+        day      INTEGER NOT NULL,
+        blob     BLOB NOT NULL,
+        PRIMARY KEY (kind, page_id, segment, day)
+    ) WITHOUT ROWID;
+    CREATE TABLE heat_unsealed (
+        page_id  INTEGER NOT NULL,
+        segment  INTEGER NOT NULL,
+        day      INTEGER NOT NULL,
+        PRIMARY KEY (page_id, segment, day)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The version that added the steps, back-filled by code after its script.
 const STEPS_VERSION: i64 = 4;
 /// The version that added scroll reach, back-filled by code after its script.
 const REACH_VERSION: i64 = 7;
+/// The version that added sealed heat days, packed by code after its script.
+const SEAL_VERSION: i64 = 9;
 
 /// Registers what the migration scripts call: `click_anchor(selector_id,
 /// x, y, bx, by, bw, bh)`, the SQL face of [`click_anchor`] for the schema 6
@@ -399,6 +434,10 @@ fn apply(
         match version as i64 + 1 {
             STEPS_VERSION => super::steps::backfill(&tx)?,
             REACH_VERSION => super::heat_rollups::backfill_reach(&tx)?,
+            SEAL_VERSION => {
+                let before = heat_seal::seal_for(crate::now_ms());
+                heat_seal::seal(&tx, before, None)?;
+            }
             _ => {}
         }
         tx.pragma_update(None, "user_version", version as i64 + 1)?;

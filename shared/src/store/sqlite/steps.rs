@@ -8,6 +8,7 @@
 //! the UTF-8 name of a custom event. About 6 bytes a page view.
 
 use super::reader::{session_conditions, start_in_range, Conditions, SqliteReader};
+use super::varint::{self, put_signed, Cursor};
 use crate::store::core::steps::{is_dead_end, merge, quick_backs, Step, StepLabel};
 use crate::store::flow_query::{FastMap, FastSet, FlowLabel, FlowStep, StepSet};
 use crate::store::query::Filter;
@@ -16,18 +17,6 @@ use rusqlite::{params, params_from_iter, Transaction};
 
 const PAGE: u8 = 0;
 const EVENT: u8 = 1;
-
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn put_signed(out: &mut Vec<u8>, v: i64) {
-    put_varint(out, ((v << 1) ^ (v >> 63)) as u64);
-}
 
 /// The blob of `steps`.
 pub(super) fn encode(steps: &[Step<i64>]) -> Vec<u8> {
@@ -44,7 +33,7 @@ pub(super) fn encode(steps: &[Step<i64>]) -> Vec<u8> {
             }
             StepLabel::Event(name) => {
                 out.push(EVENT);
-                put_varint(&mut out, name.len() as u64);
+                varint::put(&mut out, name.len() as u64);
                 out.extend_from_slice(name.as_bytes());
             }
         }
@@ -64,36 +53,18 @@ fn walk<'a>(
     blob: &'a [u8],
     mut step: impl FnMut(i64, i64, RawLabel<'a>),
 ) -> Result<(), StoreError> {
-    let corrupt = || StoreError::Corrupt("a session's steps are unreadable".to_owned());
-    let mut at = 0usize;
-    let varint = |at: &mut usize| -> Result<u64, StoreError> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = *blob.get(*at).ok_or_else(corrupt)?;
-            *at += 1;
-            v |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err(corrupt())
-    };
-    let signed = |v: u64| ((v >> 1) as i64) ^ -((v & 1) as i64);
+    let mut blob = Cursor::new(blob, "a session's steps");
     let (mut ts, mut order) = (0i64, 0i64);
-    while at < blob.len() {
-        ts = ts.wrapping_add(signed(varint(&mut at)?));
-        order = order.wrapping_add(signed(varint(&mut at)?));
-        let tag = *blob.get(at).ok_or_else(corrupt)?;
-        at += 1;
-        let label = match tag {
-            PAGE => RawLabel::Page(signed(varint(&mut at)?)),
+    while !blob.is_empty() {
+        ts = ts.wrapping_add(blob.signed()?);
+        order = order.wrapping_add(blob.signed()?);
+        let label = match blob.byte()? {
+            PAGE => RawLabel::Page(blob.signed()?),
             EVENT => {
-                let len = usize::try_from(varint(&mut at)?).map_err(|_| corrupt())?;
-                let bytes = blob.get(at..at.saturating_add(len)).ok_or_else(corrupt)?;
-                at += len;
-                RawLabel::Event(bytes)
+                let len = usize::try_from(blob.varint()?).map_err(|_| blob.corrupt())?;
+                RawLabel::Event(blob.bytes(len)?)
             }
-            _ => return Err(corrupt()),
+            _ => return Err(blob.corrupt()),
         };
         step(ts, order, label);
     }

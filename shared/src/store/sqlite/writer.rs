@@ -5,7 +5,7 @@ use super::checkpoint::Checkpointer;
 use super::intern::InternCache;
 use super::removal::remove_sessions;
 use super::rollups::{self, SqliteKeys};
-use super::{layouts, register_functions, schema};
+use super::{heat_seal, layouts, register_functions, schema};
 use crate::event::{EventBatch, FLAG_CLOCK_ADJUSTED};
 use crate::progress::{Progress, Silent};
 use crate::store::core::fold::{Fact, Fold};
@@ -15,11 +15,12 @@ use crate::store::{AppendOutcome, Engine, EventWriter, StoreError, DELETING_VISI
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// How long a commit waits for a write lock held by another connection
 /// before it fails. Short, because requests wait behind the commit: a lock
 /// held longer turns into quick 503s (and a reopen) instead of stalled requests.
-const WRITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+const WRITE_BUSY_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The only read-write connection to a SQLite database.
 pub struct SqliteWriter {
@@ -27,8 +28,16 @@ pub struct SqliteWriter {
     cache: InternCache,
     /// `PRAGMA data_version` when the cache was last known to be valid.
     data_version: Option<i64>,
+    /// When the heat rollups' past days were last sealed ([`heat_seal`]).
+    sealed_at: Option<Instant>,
     _checkpointer: Checkpointer,
 }
+
+/// How often a commit goes on to seal past days of the heat rollups, and
+/// about how long it spends on it: the seal moves a day a day, and late
+/// events list a few page days to pack again.
+const SEAL_EVERY: Duration = Duration::from_secs(60);
+const SEAL_FOR: Duration = Duration::from_millis(50);
 
 impl SqliteWriter {
     /// Opens (creating if needed) and migrates the database at `path`.
@@ -75,6 +84,7 @@ impl SqliteWriter {
             conn,
             cache: InternCache::default(),
             data_version: None,
+            sealed_at: None,
             _checkpointer: checkpointer,
         })
     }
@@ -82,6 +92,41 @@ impl SqliteWriter {
     /// The connection, for maintenance and tests.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Seals the heat rollups' past days as of `now_ms`, all of them now
+    /// (commits seal a little at a time): for tools that write history in
+    /// bulk, and tests.
+    pub fn seal_heat(&mut self, now_ms: i64) -> Result<(), StoreError> {
+        self.seal_heat_for(now_ms, None)?;
+        Ok(())
+    }
+
+    fn seal_heat_for(
+        &mut self,
+        now_ms: i64,
+        deadline: Option<Instant>,
+    ) -> Result<heat_seal::Sealed, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let sealed = heat_seal::seal(&tx, heat_seal::seal_for(now_ms), deadline)?;
+        tx.commit()?;
+        self.sealed_at = Some(Instant::now());
+        Ok(sealed)
+    }
+
+    /// After a commit: seals a little when [`SEAL_EVERY`] has passed. A
+    /// failure is left for the next time: until then reads take those days
+    /// from their rows, which stay the truth.
+    fn seal_now_and_then(&mut self) {
+        if self.sealed_at.is_some_and(|at| at.elapsed() < SEAL_EVERY) {
+            return;
+        }
+        let deadline = Instant::now() + SEAL_FOR;
+        if self.seal_heat_for(crate::now_ms(), Some(deadline)).is_err() {
+            self.sealed_at = Some(Instant::now());
+        }
     }
 }
 
@@ -170,6 +215,8 @@ impl EventWriter for SqliteWriter {
         })();
         if result.is_err() {
             self.cache.clear();
+        } else {
+            self.seal_now_and_then();
         }
         Ok(result?)
     }

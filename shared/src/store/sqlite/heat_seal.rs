@@ -1,0 +1,451 @@
+//! Sealed days of the heat rollups: a past day's rows of one page × width
+//! segment, packed in a blob per rollup table ([`Kind`]) in `heat_sealed`,
+//! and the days of each whole block of [`BLOCK_DAYS`] merged into one blob
+//! per table in `heat_sealed_blocks` ([`super::heat_blobs`] has the
+//! format).
+//!
+//! At ten million events the rollups hold about one click per row (a page's
+//! day is sparse on the fine grid), so a heatmap of a busy pattern over a
+//! month reads millions of rows, and SQLite's cost per row was most of its
+//! time. A packed day is one row whose blob decodes in a tight loop; a
+//! block is one row for a month of them, its clicks on the same cell
+//! summed.
+//!
+//! The rows stay the truth; the blobs are a copy of them for the days
+//! before the *seal* (`heat_seal.before`, a day start):
+//! - reads take days before the seal from the blobs (whole blocks from
+//!   `heat_sealed_blocks`, the other days from `heat_sealed`), days from the
+//!   seal on from the rows, and the rows of the page days listed in
+//!   `heat_unsealed` instead of their blobs (and no block then: a read that
+//!   meets a listed page day reads days);
+//! - a commit that changes the rows of a day before the seal (a late event,
+//!   a removal) deletes that page day's blobs and its block's, and lists
+//!   the day in `heat_unsealed`, in the same transaction ([`unseal`]);
+//! - [`seal`], run by the writer now and then, packs the listed page days
+//!   and their blocks again and moves the seal on to the day before
+//!   yesterday's end (UTC), a day at a time, merging each block as the seal
+//!   passes its end, so the rows written today and yesterday are not packed
+//!   while they still change.
+
+use super::heat_blobs::{encode_elements, encode_ints, merge};
+use super::heat_reader::segments_sql;
+use crate::limits::HEAT_BUCKET_MS;
+use crate::store::heat::day_of;
+use crate::store::query::WidthSegment;
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+/// Days per block, blocks aligned on the epoch's days: about a month.
+pub(super) const BLOCK_DAYS: i64 = 32;
+const BLOCK_MS: i64 = BLOCK_DAYS * HEAT_BUCKET_MS;
+
+/// Start of the block of the day `day`.
+pub(super) fn block_of(day: i64) -> i64 {
+    day.div_euclid(BLOCK_MS) * BLOCK_MS
+}
+
+/// The first block start at or after `day`.
+pub(super) fn block_at_or_after(day: i64) -> i64 {
+    let block = block_of(day);
+    if block == day {
+        block
+    } else {
+        block.saturating_add(BLOCK_MS)
+    }
+}
+
+/// Whole days before today (UTC) whose rows stay unpacked: late events of
+/// yesterday are common, of earlier days rare.
+const OPEN_DAYS: i64 = 2;
+
+/// One page day of the rollups: `(page_id, segment, day)`.
+pub(super) type PageDay = (i64, i64, i64);
+
+/// The seal, and the days packed before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Seal {
+    /// The first day not sealed.
+    pub(super) before: i64,
+    /// `[first, end)` of the days any blob was packed for (never narrowed:
+    /// a day whose clicks were all removed stays inside).
+    pub(super) packed: Option<(i64, i64)>,
+}
+
+/// The seal; `None` before the first [`seal`].
+pub(super) fn seal_of(conn: &Connection) -> rusqlite::Result<Option<Seal>> {
+    conn.prepare_cached("SELECT before, first_day, end_day FROM heat_seal")?
+        .query_row([], |r| {
+            let packed = match (r.get(1)?, r.get(2)?) {
+                (Some(first), Some(end)) => Some((first, end)),
+                _ => None,
+            };
+            Ok(Seal {
+                before: r.get(0)?,
+                packed,
+            })
+        })
+        .optional()
+}
+
+/// The first day not sealed; `None` before the first [`seal`].
+pub(super) fn sealed_before(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    Ok(seal_of(conn)?.map(|s| s.before))
+}
+
+/// The days of `[first, end)` (before the seal) worth reading from blobs
+/// packed for the days `packed`: the range narrowed to those days, each end
+/// moved to a block's start where that reads the same days, so that whole
+/// blocks are read as blocks and no empty range costs a read; `None` when
+/// no day of the range has blobs.
+pub(super) fn narrowed(first: i64, end: i64, packed: (i64, i64)) -> Option<(i64, i64)> {
+    let (lo, hi) = packed;
+    if first.max(lo) >= end.min(hi) {
+        return None;
+    }
+    // Any start in [first, lo] reads the same days, as does any end in
+    // [hi, end].
+    let from = match block_of(lo) {
+        block if first <= block => block,
+        _ => first.max(lo),
+    };
+    let to = match block_at_or_after(hi) {
+        block if hi <= end && block <= end => block,
+        _ => end.min(hi),
+    };
+    Some((from, to))
+}
+
+/// Whether any page day is listed to be packed again (most of the time
+/// none is, and reads skip asking for their rows).
+pub(super) fn any_listed(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM heat_unsealed)")?
+        .query_row([], |r| r.get(0))
+}
+
+/// The seal [`seal`] moves to at `now_ms`: the start of the day before
+/// yesterday (UTC).
+pub(super) fn seal_for(now_ms: i64) -> i64 {
+    day_of(now_ms).saturating_sub((OPEN_DAYS - 1) * HEAT_BUCKET_MS)
+}
+
+/// Before a commit changes the rows of `days`: drops the blobs of those
+/// before the seal and lists them to be packed again.
+pub(super) fn unseal(
+    tx: &Transaction<'_>,
+    days: impl Iterator<Item = PageDay>,
+) -> rusqlite::Result<()> {
+    let Some(before) = sealed_before(tx)? else {
+        return Ok(());
+    };
+    let sealed: BTreeSet<PageDay> = days.filter(|d| d.2 < before).collect();
+    if sealed.is_empty() {
+        return Ok(());
+    }
+    let mut drop_blobs = tx.prepare_cached(DELETE_BLOBS)?;
+    let mut drop_block = tx.prepare_cached(DELETE_BLOCK)?;
+    let mut list = tx.prepare_cached(
+        "INSERT OR IGNORE INTO heat_unsealed (page_id, segment, day) VALUES (?1, ?2, ?3)",
+    )?;
+    for (page, segment, day) in sealed {
+        drop_blobs.execute(params![page, segment, day])?;
+        drop_block.execute(params![page, segment, block_of(day)])?;
+        list.execute(params![page, segment, day])?;
+    }
+    Ok(())
+}
+
+/// Whether [`seal`] finished or stopped at its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sealed {
+    Done,
+    Stopped,
+}
+
+/// Packs the listed page days again, then the days from the seal to
+/// `before` (a day start), moving the seal; stops between two page days or
+/// two days once `deadline` has passed.
+pub(super) fn seal(
+    tx: &Transaction<'_>,
+    before: i64,
+    deadline: Option<Instant>,
+) -> rusqlite::Result<Sealed> {
+    let late = || deadline.is_some_and(|d| Instant::now() >= d);
+    let listed: Vec<PageDay> = tx
+        .prepare_cached("SELECT page_id, segment, day FROM heat_unsealed")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut unlist = tx.prepare_cached(
+        "DELETE FROM heat_unsealed WHERE page_id = ?1 AND segment = ?2 AND day = ?3",
+    )?;
+    let seal = sealed_before(tx)?;
+    for key in listed {
+        if late() {
+            return Ok(Sealed::Stopped);
+        }
+        pack_page_day(tx, key)?;
+        unlist.execute(params![key.0, key.1, key.2])?;
+        let block = block_of(key.2);
+        if seal.is_some_and(|seal| block.saturating_add(BLOCK_MS) <= seal) {
+            merge_page_block(tx, (key.0, key.1, block))?;
+        }
+    }
+
+    let mut day = match seal {
+        Some(day) => day,
+        None => first_day(tx)?.unwrap_or(before).min(before),
+    };
+    set_seal(tx, day)?;
+    while day < before {
+        if late() {
+            return Ok(Sealed::Stopped);
+        }
+        pack_day(tx, day)?;
+        day = day.saturating_add(HEAT_BUCKET_MS);
+        if block_of(day) == day {
+            merge_block(tx, day.saturating_sub(BLOCK_MS))?;
+        }
+        set_seal(tx, day)?;
+    }
+    Ok(Sealed::Done)
+}
+
+/// Merges the day blobs of every page of the block starting at `block`.
+fn merge_block(tx: &Transaction<'_>, block: i64) -> rusqlite::Result<()> {
+    // Each page × segment × kind sought in the key, as days are packed.
+    let segments = segments_sql(WidthSegment::All);
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT DISTINCT s.page_id, s.segment FROM pages p CROSS JOIN heat_sealed s
+             ON s.page_id = p.id
+         WHERE s.{segments} AND s.kind IN (0, 1, 2, 3, 4) AND s.day >= ?1 AND s.day < ?2"
+    ))?;
+    let pages: Vec<(i64, i64)> = stmt
+        .query_map(params![block, block.saturating_add(BLOCK_MS)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (page, segment) in pages {
+        merge_page_block(tx, (page, segment, block))?;
+    }
+    Ok(())
+}
+
+/// Merges the day blobs of one page block into its block blobs.
+fn merge_page_block(tx: &Transaction<'_>, key: PageDay) -> rusqlite::Result<()> {
+    let (page, segment, block) = key;
+    tx.prepare_cached(DELETE_BLOCK)?
+        .execute(params![page, segment, block])?;
+    let mut days = tx.prepare_cached(
+        "SELECT blob FROM heat_sealed
+         WHERE page_id = ?1 AND segment = ?2 AND kind = ?3 AND day >= ?4 AND day < ?5",
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO heat_sealed_blocks (page_id, segment, kind, day, blob)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for kind in KINDS {
+        let blobs: Vec<Vec<u8>> = days
+            .query_map(
+                params![
+                    page,
+                    segment,
+                    kind as i64,
+                    block,
+                    block.saturating_add(BLOCK_MS)
+                ],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        if blobs.is_empty() {
+            continue;
+        }
+        let merged = merge(kind, blobs.iter().map(Vec::as_slice)).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Blob, Box::new(e))
+        })?;
+        if !merged.is_empty() {
+            insert.execute(params![page, segment, kind as i64, block, merged])?;
+        }
+    }
+    Ok(())
+}
+
+fn set_seal(tx: &Transaction<'_>, day: i64) -> rusqlite::Result<()> {
+    if tx
+        .prepare_cached("UPDATE heat_seal SET before = ?1")?
+        .execute([day])?
+        == 0
+    {
+        tx.prepare_cached("INSERT INTO heat_seal (before) VALUES (?1)")?
+            .execute([day])?;
+    }
+    Ok(())
+}
+
+/// The first day with rollup rows (read once, by the first [`seal`]).
+fn first_day(tx: &Transaction<'_>) -> rusqlite::Result<Option<i64>> {
+    let firsts: Vec<String> = TABLES
+        .iter()
+        .map(|(name, _)| format!("SELECT MIN(day) AS day FROM {name}"))
+        .collect();
+    tx.query_row(
+        &format!("SELECT MIN(day) FROM ({})", firsts.join(" UNION ALL ")),
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// What a sealed blob holds: the rows of one of the rollup tables
+/// ([`TABLES`], in this order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Cells = 0,
+    Anchors = 1,
+    Extents = 2,
+    Elements = 3,
+    Reach = 4,
+}
+
+/// Every kind, in order.
+const KINDS: [Kind; 5] = [
+    Kind::Cells,
+    Kind::Anchors,
+    Kind::Extents,
+    Kind::Elements,
+    Kind::Reach,
+];
+
+/// The blobs of `kind` of a part's `FROM heat_sealed WHERE …` (or
+/// `heat_sealed_blocks`).
+pub(super) fn select_blobs(kind: Kind, from_where: &str) -> String {
+    format!("SELECT blob {from_where} AND kind = {}", kind as i64)
+}
+
+/// Drops every blob of one page day (the kinds named, so that each is
+/// sought in the key).
+const DELETE_BLOBS: &str = "DELETE FROM heat_sealed
+    WHERE page_id = ?1 AND segment = ?2 AND kind IN (0, 1, 2, 3, 4) AND day = ?3";
+/// Drops every blob of one page block.
+const DELETE_BLOCK: &str = "DELETE FROM heat_sealed_blocks
+    WHERE page_id = ?1 AND segment = ?2 AND kind IN (0, 1, 2, 3, 4) AND day = ?3";
+
+/// The rollup tables a sealed page day packs, in the order of [`Kind`] and
+/// [`DayRows::push`], with the columns each blob keeps.
+const TABLES: [(&str, &str); 5] = [
+    ("heat_cells", "selector_id, gx, gy, clicks, rage_clicks"),
+    ("heat_anchors", "selector_id, anchor, clicks, rage_clicks"),
+    ("heat_extents", "pw, clicks, max_ph, max_y"),
+    ("heat_elements", "selector_id, clicks, rage_clicks, label"),
+    ("heat_reach", "band, views"),
+];
+
+/// A page day's rows of each of [`TABLES`] (a missing `max_ph` is `-1`:
+/// page heights are not negative).
+#[derive(Default)]
+struct DayRows {
+    cells: Vec<[i64; 5]>,
+    anchors: Vec<[i64; 4]>,
+    extents: Vec<[i64; 4]>,
+    elements: Vec<(i64, i64, i64, Option<String>)>,
+    reach: Vec<[i64; 2]>,
+}
+
+impl DayRows {
+    /// Adds a row of `TABLES[table]`, its columns from `at` on.
+    fn push(&mut self, table: usize, r: &Row<'_>, at: usize) -> rusqlite::Result<()> {
+        let int = |i: usize| r.get::<_, i64>(at + i);
+        match table {
+            0 => self
+                .cells
+                .push([int(0)?, int(1)?, int(2)?, int(3)?, int(4)?]),
+            1 => self.anchors.push([int(0)?, int(1)?, int(2)?, int(3)?]),
+            2 => {
+                let max_ph = r.get::<_, Option<i64>>(at + 2)?.unwrap_or(-1);
+                self.extents.push([int(0)?, int(1)?, max_ph, int(3)?]);
+            }
+            3 => self
+                .elements
+                .push((int(0)?, int(1)?, int(2)?, r.get(at + 3)?)),
+            _ => self.reach.push([int(0)?, int(1)?]),
+        }
+        Ok(())
+    }
+}
+
+/// Packs every page of `day`.
+fn pack_day(tx: &Transaction<'_>, day: i64) -> rusqlite::Result<()> {
+    // Each page × segment sought in the rollups' keys, not the whole table
+    // read for one day.
+    let segments = segments_sql(WidthSegment::All);
+    let mut pages: BTreeMap<(i64, i64), DayRows> = BTreeMap::new();
+    for (table, (name, columns)) in TABLES.iter().enumerate() {
+        let columns = columns.replace(", ", ", t.");
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT t.page_id, t.segment, t.{columns}
+             FROM pages p CROSS JOIN {name} t ON t.page_id = p.id
+             WHERE t.{segments} AND t.day = ?1"
+        ))?;
+        let mut rows = stmt.query([day])?;
+        while let Some(r) = rows.next()? {
+            pages
+                .entry((r.get(0)?, r.get(1)?))
+                .or_default()
+                .push(table, r, 2)?;
+        }
+    }
+    for ((page, segment), rows) in pages {
+        write_blobs(tx, (page, segment, day), rows)?;
+    }
+    Ok(())
+}
+
+/// Packs one page day again from its rows.
+fn pack_page_day(tx: &Transaction<'_>, key: PageDay) -> rusqlite::Result<()> {
+    let mut rows = DayRows::default();
+    for (table, (name, columns)) in TABLES.iter().enumerate() {
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT {columns} FROM {name} WHERE page_id = ?1 AND segment = ?2 AND day = ?3"
+        ))?;
+        let mut found = stmt.query(params![key.0, key.1, key.2])?;
+        while let Some(r) = found.next()? {
+            rows.push(table, r, 0)?;
+        }
+    }
+    write_blobs(tx, key, rows)
+}
+
+fn write_blobs(tx: &Transaction<'_>, key: PageDay, mut rows: DayRows) -> rusqlite::Result<()> {
+    tx.prepare_cached(DELETE_BLOBS)?
+        .execute(params![key.0, key.1, key.2])?;
+    rows.cells.sort_unstable();
+    rows.anchors.sort_unstable();
+    rows.extents.sort_unstable();
+    rows.elements.sort_unstable();
+    rows.reach.sort_unstable();
+    let blobs = [
+        (Kind::Cells, encode_ints(&rows.cells)),
+        (Kind::Anchors, encode_ints(&rows.anchors)),
+        (Kind::Extents, encode_ints(&rows.extents)),
+        (Kind::Elements, encode_elements(&rows.elements)),
+        (Kind::Reach, encode_ints(&rows.reach)),
+    ];
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO heat_sealed (page_id, segment, kind, day, blob)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut packed = false;
+    for (kind, blob) in blobs.iter().filter(|(_, blob)| !blob.is_empty()) {
+        insert.execute(params![key.0, key.1, *kind as i64, key.2, blob])?;
+        packed = true;
+    }
+    if packed {
+        tx.prepare_cached(
+            "UPDATE heat_seal SET first_day = min(COALESCE(first_day, ?1), ?1),
+                                  end_day = max(COALESCE(end_day, ?2), ?2)",
+        )?
+        .execute(params![key.2, key.2.saturating_add(HEAT_BUCKET_MS)])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
