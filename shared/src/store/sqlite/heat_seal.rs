@@ -123,8 +123,8 @@ pub(super) fn any_listed(conn: &Connection) -> rusqlite::Result<bool> {
         .query_row([], |r| r.get(0))
 }
 
-/// The seal [`seal`] moves to at `now_ms`: the start of the day before
-/// yesterday (UTC).
+/// The seal [`seal`] moves to at `now_ms`: the start of yesterday (UTC),
+/// so that the day before yesterday is the last sealed.
 pub(super) fn seal_for(now_ms: i64) -> i64 {
     day_of(now_ms).saturating_sub((OPEN_DAYS - 1) * HEAT_BUCKET_MS)
 }
