@@ -110,7 +110,11 @@ impl HeatSource for SqliteReader {
         for (part, read) in self.reads(query, part)? {
             if let Some(table) = read.blobs() {
                 let mut widths: FastMap<i64, ExtentRow> = FastMap::default();
-                let sql = heat_seal::select_blobs(Kind::Extents, &part.source_sql(table, ""));
+                let sql = heat_seal::select_blobs(
+                    Kind::Extents,
+                    read.block_days(),
+                    &part.source_sql(table, ""),
+                );
                 self.each_blob(&sql, &part.params, |blob| {
                     heat_blobs::each_extent(blob, |width, clicks, max_ph, max_y| {
                         let e = widths.entry(width).or_insert(ExtentRow {
@@ -165,7 +169,11 @@ impl HeatSource for SqliteReader {
         };
         for (part, read) in self.reads(query, part)? {
             if let Some(table) = read.blobs() {
-                let sql = heat_seal::select_blobs(Kind::Cells, &part.source_sql(table, ""));
+                let sql = heat_seal::select_blobs(
+                    Kind::Cells,
+                    read.block_days(),
+                    &part.source_sql(table, ""),
+                );
                 self.each_blob(&sql, &part.params, |blob| {
                     heat_blobs::each_cell(blob, |selector, gx, gy, clicks, rage| {
                         add(selector, gx, gy, count(clicks), count(rage));
@@ -225,7 +233,7 @@ impl HeatSource for SqliteReader {
         let mut elements = Vec::new();
         for (part, read) in self.reads(query, part)? {
             if let Some(table) = read.blobs() {
-                elements.extend(self.packed_elements(&part, table)?);
+                elements.extend(self.packed_elements(&part, table, read)?);
                 continue;
             }
             let (selector, label) = if part.raw {
@@ -286,7 +294,11 @@ impl HeatSource for SqliteReader {
                     )?
                     .into_iter()
                     .collect();
-                let sql = heat_seal::select_blobs(Kind::Anchors, &part.source_sql(table, ""));
+                let sql = heat_seal::select_blobs(
+                    Kind::Anchors,
+                    read.block_days(),
+                    &part.source_sql(table, ""),
+                );
                 self.each_blob(&sql, &part.params, |blob| {
                     heat_blobs::each_anchor(
                         blob,
@@ -359,8 +371,8 @@ pub(super) enum Read {
     Listed,
     /// The blobs of sealed days.
     Packed,
-    /// The blobs of whole sealed blocks of days.
-    Blocks,
+    /// The blobs of whole sealed blocks of this many days.
+    Blocks(i64),
 }
 
 impl Read {
@@ -370,7 +382,15 @@ impl Read {
             Read::Listed => {
                 format!("heat_unsealed CROSS JOIN {table} USING (page_id, segment, day)")
             }
-            Read::Rows | Read::Packed | Read::Blocks => table.to_owned(),
+            Read::Rows | Read::Packed | Read::Blocks(_) => table.to_owned(),
+        }
+    }
+
+    /// The length of the blocks this read takes, if it takes blocks.
+    pub(super) fn block_days(self) -> Option<i64> {
+        match self {
+            Read::Blocks(days) => Some(days),
+            _ => None,
         }
     }
 
@@ -378,7 +398,7 @@ impl Read {
     pub(super) fn blobs(self) -> Option<&'static str> {
         match self {
             Read::Packed => Some("heat_sealed"),
-            Read::Blocks => Some("heat_sealed_blocks"),
+            Read::Blocks(_) => Some("heat_sealed_blocks"),
             Read::Rows | Read::Listed => None,
         }
     }
@@ -431,25 +451,13 @@ impl SqliteReader {
         if listed {
             reads.push((part_of(first, sealed_end), Read::Listed));
         }
-        let packed = seal
-            .packed
-            .and_then(|packed| heat_seal::narrowed(first, sealed_end, packed));
-        if let Some((first, sealed_end)) = packed {
-            // Whole blocks from their blobs, the days around them from
-            // theirs; a page day listed in the range has no block, so days
-            // are read.
-            let blocks = heat_seal::block_at_or_after(first);
-            let blocks_end = heat_seal::block_of(sealed_end);
-            if listed || blocks >= blocks_end {
-                reads.push((part_of(first, sealed_end), Read::Packed));
-            } else {
-                if first < blocks {
-                    reads.push((part_of(first, blocks), Read::Packed));
-                }
-                reads.push((part_of(blocks, blocks_end), Read::Blocks));
-                if blocks_end < sealed_end {
-                    reads.push((part_of(blocks_end, sealed_end), Read::Packed));
-                }
+        // Whole blocks from their blobs, the days around them from theirs;
+        // a page day listed in the range has no blocks, so days are read.
+        if let Some(packed) = seal.packed {
+            let lengths: &[i64] = if listed { &[] } else { &heat_seal::BLOCK_DAYS };
+            for (from, to, days) in heat_seal::plan(first, sealed_end, packed, lengths) {
+                let read = days.map_or(Read::Packed, Read::Blocks);
+                reads.push((part_of(from, to), read));
             }
         }
         if end.is_none_or(|end| end > seal.before) {
@@ -463,9 +471,18 @@ impl SqliteReader {
     }
 
     /// The elements of the sealed days `part` reads, by selector.
-    fn packed_elements(&self, part: &Part, table: &str) -> Result<Vec<ElementRow>, StoreError> {
+    fn packed_elements(
+        &self,
+        part: &Part,
+        table: &str,
+        read: Read,
+    ) -> Result<Vec<ElementRow>, StoreError> {
         let mut sums: FastMap<i64, (u64, u64, Option<String>)> = FastMap::default();
-        let sql = heat_seal::select_blobs(Kind::Elements, &part.source_sql(table, ""));
+        let sql = heat_seal::select_blobs(
+            Kind::Elements,
+            read.block_days(),
+            &part.source_sql(table, ""),
+        );
         self.each_blob(&sql, &part.params, |blob| {
             heat_blobs::each_element(blob, |selector, clicks, rage, label| {
                 let sum = sums.entry(selector).or_default();
@@ -681,7 +698,7 @@ mod tests {
         );
         let select = match read {
             Read::Packed => {
-                heat_seal::select_blobs(Kind::Cells, &part.source_sql("heat_sealed", ""))
+                heat_seal::select_blobs(Kind::Cells, None, &part.source_sql("heat_sealed", ""))
             }
             _ => format!(
                 "SELECT clicks {}",

@@ -1,8 +1,8 @@
 //! Sealed days of the heat rollups: a past day's rows of one page × width
 //! segment, packed in a blob per rollup table ([`Kind`]) in `heat_sealed`,
-//! and the days of each whole block of [`BLOCK_DAYS`] merged into one blob
-//! per table in `heat_sealed_blocks` ([`super::heat_blobs`] has the
-//! format).
+//! and the days of each whole block of 32 and of 8 days ([`BLOCK_DAYS`])
+//! merged into one blob per table in `heat_sealed_blocks`
+//! ([`super::heat_blobs`] has the format).
 //!
 //! At ten million events the rollups hold about one click per row (a page's
 //! day is sparse on the fine grid), so a heatmap of a busy pattern over a
@@ -36,23 +36,50 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-/// Days per block, blocks aligned on the epoch's days: about a month.
-pub(super) const BLOCK_DAYS: i64 = 32;
-const BLOCK_MS: i64 = BLOCK_DAYS * HEAT_BUCKET_MS;
+/// Days per block, longest first, blocks aligned on the epoch's days (each
+/// length divides the longer ones): about a month and about a week, so that
+/// any range of a month or more reads at most a few blobs per page besides
+/// its whole months.
+pub(super) const BLOCK_DAYS: [i64; 2] = [32, 8];
 
-/// Start of the block of the day `day`.
-pub(super) fn block_of(day: i64) -> i64 {
-    day.div_euclid(BLOCK_MS) * BLOCK_MS
+fn block_ms(days: i64) -> i64 {
+    days * HEAT_BUCKET_MS
 }
 
-/// The first block start at or after `day`.
-pub(super) fn block_at_or_after(day: i64) -> i64 {
-    let block = block_of(day);
+/// Start of the block of `days` days of the day `day`.
+pub(super) fn block_of(day: i64, days: i64) -> i64 {
+    day.div_euclid(block_ms(days)) * block_ms(days)
+}
+
+/// The first start of a block of `days` days at or after `day`.
+pub(super) fn block_at_or_after(day: i64, days: i64) -> i64 {
+    let block = block_of(day, days);
     if block == day {
         block
     } else {
-        block.saturating_add(BLOCK_MS)
+        block.saturating_add(block_ms(days))
     }
+}
+
+/// How to read the days `[first, end)`: `(from, to, Some(days))` for whole
+/// blocks of `days` days, `None` for single days; longest blocks first
+/// where they fit, then shorter ones at each side, then days.
+pub(super) fn cover(first: i64, end: i64, lengths: &[i64]) -> Vec<(i64, i64, Option<i64>)> {
+    let Some((&days, shorter)) = lengths.split_first() else {
+        return if first < end {
+            vec![(first, end, None)]
+        } else {
+            Vec::new()
+        };
+    };
+    let (from, to) = (block_at_or_after(first, days), block_of(end, days));
+    if from >= to {
+        return cover(first, end, shorter);
+    }
+    let mut reads = cover(first, from, shorter);
+    reads.push((from, to, Some(days)));
+    reads.extend(cover(to, end, shorter));
+    reads
 }
 
 /// Whole days before today (UTC) whose rows stay unpacked: late events of
@@ -93,27 +120,42 @@ pub(super) fn sealed_before(conn: &Connection) -> rusqlite::Result<Option<i64>> 
     Ok(seal_of(conn)?.map(|s| s.before))
 }
 
-/// The days of `[first, end)` (before the seal) worth reading from blobs
-/// packed for the days `packed`: the range narrowed to those days, each end
-/// moved to a block's start where that reads the same days, so that whole
-/// blocks are read as blocks and no empty range costs a read; `None` when
-/// no day of the range has blobs.
-pub(super) fn narrowed(first: i64, end: i64, packed: (i64, i64)) -> Option<(i64, i64)> {
+/// How to read the days `[first, end)` (before the seal) from blobs packed
+/// for the days `packed`, in blocks of `lengths` ([`cover`]): the range is
+/// narrowed to those days, and as any start in `[first, lo]` and any end in
+/// `[hi, end]` read the same days, the ends are moved to the block starts
+/// there that take the fewest reads (each read seeks every page of the
+/// query); empty when no day of the range has blobs.
+pub(super) fn plan(
+    first: i64,
+    end: i64,
+    packed: (i64, i64),
+    lengths: &[i64],
+) -> Vec<(i64, i64, Option<i64>)> {
     let (lo, hi) = packed;
     if first.max(lo) >= end.min(hi) {
-        return None;
+        return Vec::new();
     }
-    // Any start in [first, lo] reads the same days, as does any end in
-    // [hi, end].
-    let from = match block_of(lo) {
-        block if first <= block => block,
-        _ => first.max(lo),
-    };
-    let to = match block_at_or_after(hi) {
-        block if hi <= end && block <= end => block,
-        _ => end.min(hi),
-    };
-    Some((from, to))
+    let froms = lengths
+        .iter()
+        .map(|&days| block_of(lo, days))
+        .filter(|&block| first <= block)
+        .chain([first.max(lo)]);
+    let tos: Vec<i64> = lengths
+        .iter()
+        .map(|&days| block_at_or_after(hi, days))
+        .filter(|&block| hi <= end && block <= end)
+        .chain([end.min(hi)])
+        .collect();
+    froms
+        .flat_map(|from| tos.iter().map(move |&to| (from, to)))
+        .map(|(from, to)| cover(from, to, lengths))
+        .min_by_key(|reads| {
+            let span =
+                (reads.last().map_or(0, |r| r.1)).saturating_sub(reads.first().map_or(0, |r| r.0));
+            (reads.len(), span)
+        })
+        .unwrap_or_default()
 }
 
 /// Whether any page day is listed to be packed again (most of the time
@@ -149,7 +191,9 @@ pub(super) fn unseal(
     )?;
     for (page, segment, day) in sealed {
         drop_blobs.execute(params![page, segment, day])?;
-        drop_block.execute(params![page, segment, block_of(day)])?;
+        for days in BLOCK_DAYS {
+            drop_block.execute(params![page, segment, days, block_of(day, days)])?;
+        }
         list.execute(params![page, segment, day])?;
     }
     Ok(())
@@ -185,9 +229,11 @@ pub(super) fn seal(
         }
         pack_page_day(tx, key)?;
         unlist.execute(params![key.0, key.1, key.2])?;
-        let block = block_of(key.2);
-        if seal.is_some_and(|seal| block.saturating_add(BLOCK_MS) <= seal) {
-            merge_page_block(tx, (key.0, key.1, block))?;
+        for days in BLOCK_DAYS {
+            let block = block_of(key.2, days);
+            if seal.is_some_and(|seal| block.saturating_add(block_ms(days)) <= seal) {
+                merge_page_block(tx, (key.0, key.1, block), days)?;
+            }
         }
     }
 
@@ -202,16 +248,19 @@ pub(super) fn seal(
         }
         pack_day(tx, day)?;
         day = day.saturating_add(HEAT_BUCKET_MS);
-        if block_of(day) == day {
-            merge_block(tx, day.saturating_sub(BLOCK_MS))?;
+        for days in BLOCK_DAYS {
+            if block_of(day, days) == day {
+                merge_block(tx, day.saturating_sub(block_ms(days)), days)?;
+            }
         }
         set_seal(tx, day)?;
     }
     Ok(Sealed::Done)
 }
 
-/// Merges the day blobs of every page of the block starting at `block`.
-fn merge_block(tx: &Transaction<'_>, block: i64) -> rusqlite::Result<()> {
+/// Merges the day blobs of every page of the block of `days` days starting
+/// at `block`.
+fn merge_block(tx: &Transaction<'_>, block: i64, days: i64) -> rusqlite::Result<()> {
     // Each page × segment × kind sought in the key, as days are packed.
     let segments = segments_sql(WidthSegment::All);
     let mut stmt = tx.prepare_cached(&format!(
@@ -220,38 +269,39 @@ fn merge_block(tx: &Transaction<'_>, block: i64) -> rusqlite::Result<()> {
          WHERE s.{segments} AND s.kind IN (0, 1, 2, 3, 4) AND s.day >= ?1 AND s.day < ?2"
     ))?;
     let pages: Vec<(i64, i64)> = stmt
-        .query_map(params![block, block.saturating_add(BLOCK_MS)], |r| {
+        .query_map(params![block, block.saturating_add(block_ms(days))], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
     for (page, segment) in pages {
-        merge_page_block(tx, (page, segment, block))?;
+        merge_page_block(tx, (page, segment, block), days)?;
     }
     Ok(())
 }
 
-/// Merges the day blobs of one page block into its block blobs.
-fn merge_page_block(tx: &Transaction<'_>, key: PageDay) -> rusqlite::Result<()> {
+/// Merges the day blobs of one page's block of `days` days into its block
+/// blobs.
+fn merge_page_block(tx: &Transaction<'_>, key: PageDay, days: i64) -> rusqlite::Result<()> {
     let (page, segment, block) = key;
     tx.prepare_cached(DELETE_BLOCK)?
-        .execute(params![page, segment, block])?;
-    let mut days = tx.prepare_cached(
+        .execute(params![page, segment, days, block])?;
+    let mut day_blobs = tx.prepare_cached(
         "SELECT blob FROM heat_sealed
          WHERE page_id = ?1 AND segment = ?2 AND kind = ?3 AND day >= ?4 AND day < ?5",
     )?;
     let mut insert = tx.prepare_cached(
-        "INSERT INTO heat_sealed_blocks (page_id, segment, kind, day, blob)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO heat_sealed_blocks (page_id, segment, kind, days, day, blob)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for kind in KINDS {
-        let blobs: Vec<Vec<u8>> = days
+        let blobs: Vec<Vec<u8>> = day_blobs
             .query_map(
                 params![
                     page,
                     segment,
                     kind as i64,
                     block,
-                    block.saturating_add(BLOCK_MS)
+                    block.saturating_add(block_ms(days))
                 ],
                 |r| r.get(0),
             )?
@@ -263,7 +313,7 @@ fn merge_page_block(tx: &Transaction<'_>, key: PageDay) -> rusqlite::Result<()> 
             rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Blob, Box::new(e))
         })?;
         if !merged.is_empty() {
-            insert.execute(params![page, segment, kind as i64, block, merged])?;
+            insert.execute(params![page, segment, kind as i64, days, block, merged])?;
         }
     }
     Ok(())
@@ -314,19 +364,23 @@ const KINDS: [Kind; 5] = [
     Kind::Reach,
 ];
 
-/// The blobs of `kind` of a part's `FROM heat_sealed WHERE …` (or
-/// `heat_sealed_blocks`).
-pub(super) fn select_blobs(kind: Kind, from_where: &str) -> String {
-    format!("SELECT blob {from_where} AND kind = {}", kind as i64)
+/// The blobs of `kind` of a part's `FROM heat_sealed WHERE …`, or of its
+/// `FROM heat_sealed_blocks WHERE …` for blocks of `days` days.
+pub(super) fn select_blobs(kind: Kind, days: Option<i64>, from_where: &str) -> String {
+    let kind = kind as i64;
+    match days {
+        Some(days) => format!("SELECT blob {from_where} AND kind = {kind} AND days = {days}"),
+        None => format!("SELECT blob {from_where} AND kind = {kind}"),
+    }
 }
 
 /// Drops every blob of one page day (the kinds named, so that each is
 /// sought in the key).
 const DELETE_BLOBS: &str = "DELETE FROM heat_sealed
     WHERE page_id = ?1 AND segment = ?2 AND kind IN (0, 1, 2, 3, 4) AND day = ?3";
-/// Drops every blob of one page block.
+/// Drops every blob of one page's block of `?3` days.
 const DELETE_BLOCK: &str = "DELETE FROM heat_sealed_blocks
-    WHERE page_id = ?1 AND segment = ?2 AND kind IN (0, 1, 2, 3, 4) AND day = ?3";
+    WHERE page_id = ?1 AND segment = ?2 AND kind IN (0, 1, 2, 3, 4) AND days = ?3 AND day = ?4";
 
 /// The rollup tables a sealed page day packs, in the order of [`Kind`] and
 /// [`DayRows::push`], with the columns each blob keeps.

@@ -34,7 +34,11 @@ impl ReachSource for SqliteReader {
         let mut bands: FastMap<i64, i64> = FastMap::default();
         for (part, read) in self.reads_of(query, part, &raw_scrolls())? {
             if let Some(table) = read.blobs() {
-                let sql = heat_seal::select_blobs(Kind::Reach, &part.source_sql(table, ""));
+                let sql = heat_seal::select_blobs(
+                    Kind::Reach,
+                    read.block_days(),
+                    &part.source_sql(table, ""),
+                );
                 self.each_blob(&sql, &part.params, |blob| {
                     heat_blobs::each_band(blob, |band, views| {
                         *bands.entry(band).or_default() += views;

@@ -324,12 +324,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX sessions_raged ON sessions (start_ts) WHERE last_rage_ts IS NOT NULL;
     "#,
     // 9: sealed days of the heat rollups, packed per page × width segment ×
-    // day and merged per block of days (`heat_seal`; a block's `day` is its
-    // first): the seal (the first day not packed, and the days packed), the
-    // blobs (keyed by kind
-    // first, so that one kind's blobs of many pages lie together), and the
-    // page days whose rows changed after they were packed.
-    // Packed after this script up to the day before yesterday.
+    // day and merged per block of 32 and of 8 `days` (`heat_seal`; a
+    // block's `day` is its first): the seal (the first day not packed, and
+    // the days packed), the blobs (keyed by kind first, so that one kind's
+    // blobs of many pages lie together), and the page days whose rows
+    // changed after they were packed. Packed after this script up to the
+    // day before yesterday.
     r#"
     CREATE TABLE heat_seal (before INTEGER NOT NULL, first_day INTEGER, end_day INTEGER);
     CREATE TABLE heat_sealed (
@@ -344,9 +344,10 @@ const MIGRATIONS: &[&str] = &[
         page_id  INTEGER NOT NULL,
         segment  INTEGER NOT NULL,
         kind     INTEGER NOT NULL,
+        days     INTEGER NOT NULL,
         day      INTEGER NOT NULL,
         blob     BLOB NOT NULL,
-        PRIMARY KEY (kind, page_id, segment, day)
+        PRIMARY KEY (kind, days, page_id, segment, day)
     ) WITHOUT ROWID;
     CREATE TABLE heat_unsealed (
         page_id  INTEGER NOT NULL,

@@ -4,49 +4,87 @@ use crate::store::sqlite::{SqliteReader, SqliteWriter};
 #[test]
 fn blocks_are_aligned_on_the_epoch() {
     let day = HEAT_BUCKET_MS;
-    assert_eq!(block_of(20_416 * day), 20_416 * day);
-    assert_eq!(block_of(20_447 * day), 20_416 * day);
-    assert_eq!(block_of(-day), -32 * day);
-    assert_eq!(block_at_or_after(20_416 * day), 20_416 * day);
-    assert_eq!(block_at_or_after(20_417 * day), 20_448 * day);
+    assert_eq!(block_of(20_416 * day, 32), 20_416 * day);
+    assert_eq!(block_of(20_447 * day, 32), 20_416 * day);
+    assert_eq!(block_of(20_447 * day, 8), 20_440 * day);
+    assert_eq!(block_of(-day, 32), -32 * day);
+    assert_eq!(block_at_or_after(20_416 * day, 32), 20_416 * day);
+    assert_eq!(block_at_or_after(20_417 * day, 32), 20_448 * day);
+    assert_eq!(block_at_or_after(20_417 * day, 8), 20_424 * day);
+    // Every shorter length divides the longer ones.
+    assert!(BLOCK_DAYS.windows(2).all(|w| w[0] % w[1] == 0));
 }
 
-/// A range is narrowed to the packed days, its ends moved to block starts
-/// only where no day outside it is then read.
+/// A range is read as its longest whole blocks, shorter ones at each side,
+/// then days.
 #[test]
-fn ranges_narrow_to_the_packed_days() {
+fn ranges_are_covered_by_blocks_then_days() {
     let day = HEAT_BUCKET_MS;
+    let d = |n: i64| n * day;
+    assert_eq!(
+        cover(d(20_418), d(20_490), &BLOCK_DAYS),
+        [
+            (d(20_418), d(20_424), None),
+            (d(20_424), d(20_448), Some(8)),
+            (d(20_448), d(20_480), Some(32)),
+            (d(20_480), d(20_488), Some(8)),
+            (d(20_488), d(20_490), None),
+        ]
+    );
+    // Too short for a block; no lengths at all; empty.
+    assert_eq!(
+        cover(d(20_418), d(20_423), &BLOCK_DAYS),
+        [(d(20_418), d(20_423), None)]
+    );
+    assert_eq!(
+        cover(d(20_400), d(20_500), &[]),
+        [(d(20_400), d(20_500), None)]
+    );
+    assert!(cover(d(5), d(5), &BLOCK_DAYS).is_empty());
+    // All time, narrowed to whole blocks: one read.
+    assert_eq!(
+        cover(d(20_416), d(20_480), &BLOCK_DAYS),
+        [(d(20_416), d(20_480), Some(32))]
+    );
+}
+
+/// A range is narrowed to the packed days, its ends moved to the block
+/// starts that take the fewest reads.
+#[test]
+fn ranges_narrow_to_the_packed_days_in_the_fewest_reads() {
+    let d = |n: i64| n * HEAT_BUCKET_MS;
     // Packed: days 20_420 to 20_450 (the block of 20_448 starts inside).
-    let packed = (20_420 * day, 20_451 * day);
-    let seal = 20_700 * day;
-    // All time: from the first packed day's block to the block after the last.
+    let packed = (d(20_420), d(20_451));
+    let seal = d(20_700);
+    let plan = |first, end| plan(first, end, packed, &BLOCK_DAYS);
+    // All time: one read of the month block.
+    assert_eq!(plan(i64::MIN, seal), [(d(20_416), d(20_480), Some(32))]);
+    // A day inside; from a day inside to the seal: days only.
+    assert_eq!(plan(d(20_430), d(20_431)), [(d(20_430), d(20_431), None)]);
+    assert_eq!(plan(d(20_450), seal), [(d(20_450), d(20_451), None)]);
+    // The end moves to the next week block where that saves a read.
     assert_eq!(
-        narrowed(i64::MIN, seal, packed),
-        Some((20_416 * day, 20_480 * day))
+        plan(d(20_418), d(20_460)),
+        [
+            (d(20_420), d(20_424), None),
+            (d(20_424), d(20_456), Some(8))
+        ]
     );
-    // A day inside.
     assert_eq!(
-        narrowed(20_430 * day, 20_431 * day, packed),
-        Some((20_430 * day, 20_431 * day))
+        plan(d(20_417), d(20_440)),
+        [
+            (d(20_420), d(20_424), None),
+            (d(20_424), d(20_440), Some(8))
+        ]
     );
-    // From a day inside to the seal: the end moves to the next block.
+    // Listed days read no blocks.
     assert_eq!(
-        narrowed(20_450 * day, seal, packed),
-        Some((20_450 * day, 20_480 * day))
-    );
-    // Ends short of a block's start narrow to the packed days.
-    assert_eq!(
-        narrowed(20_418 * day, 20_460 * day, packed),
-        Some((20_420 * day, 20_451 * day))
-    );
-    // A start after the first block's start stays at the first packed day.
-    assert_eq!(
-        narrowed(20_417 * day, 20_440 * day, packed),
-        Some((20_420 * day, 20_440 * day))
+        super::plan(i64::MIN, seal, packed, &[]),
+        [(d(20_420), d(20_451), None)]
     );
     // Nothing packed in the range.
-    assert_eq!(narrowed(20_451 * day, seal, packed), None);
-    assert_eq!(narrowed(i64::MIN, 20_420 * day, packed), None);
+    assert!(plan(d(20_451), seal).is_empty());
+    assert!(plan(i64::MIN, d(20_420)).is_empty());
 }
 
 #[test]
