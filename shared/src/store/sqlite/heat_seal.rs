@@ -199,13 +199,6 @@ pub(super) fn unseal(
     Ok(())
 }
 
-/// Whether [`seal`] finished or stopped at its deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Sealed {
-    Done,
-    Stopped,
-}
-
 /// Packs the listed page days again, then the days from the seal to
 /// `before` (a day start), moving the seal; stops between two page days or
 /// two days once `deadline` has passed.
@@ -213,7 +206,7 @@ pub(super) fn seal(
     tx: &Transaction<'_>,
     before: i64,
     deadline: Option<Instant>,
-) -> rusqlite::Result<Sealed> {
+) -> rusqlite::Result<()> {
     let late = || deadline.is_some_and(|d| Instant::now() >= d);
     let listed: Vec<PageDay> = tx
         .prepare_cached("SELECT page_id, segment, day FROM heat_unsealed")?
@@ -225,7 +218,7 @@ pub(super) fn seal(
     let seal = sealed_before(tx)?;
     for key in listed {
         if late() {
-            return Ok(Sealed::Stopped);
+            return Ok(());
         }
         pack_page_day(tx, key)?;
         unlist.execute(params![key.0, key.1, key.2])?;
@@ -244,7 +237,7 @@ pub(super) fn seal(
     set_seal(tx, day)?;
     while day < before {
         if late() {
-            return Ok(Sealed::Stopped);
+            return Ok(());
         }
         pack_day(tx, day)?;
         day = day.saturating_add(HEAT_BUCKET_MS);
@@ -255,7 +248,7 @@ pub(super) fn seal(
         }
         set_seal(tx, day)?;
     }
-    Ok(Sealed::Done)
+    Ok(())
 }
 
 /// Merges the day blobs of every page of the block of `days` days starting

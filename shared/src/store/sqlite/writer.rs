@@ -98,22 +98,17 @@ impl SqliteWriter {
     /// (commits seal a little at a time): for tools that write history in
     /// bulk, and tests.
     pub fn seal_heat(&mut self, now_ms: i64) -> Result<(), StoreError> {
-        self.seal_heat_for(now_ms, None)?;
-        Ok(())
+        self.seal_heat_for(now_ms, None)
     }
 
-    fn seal_heat_for(
-        &mut self,
-        now_ms: i64,
-        deadline: Option<Instant>,
-    ) -> Result<heat_seal::Sealed, StoreError> {
+    fn seal_heat_for(&mut self, now_ms: i64, deadline: Option<Instant>) -> Result<(), StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let sealed = heat_seal::seal(&tx, heat_seal::seal_for(now_ms), deadline)?;
+        heat_seal::seal(&tx, heat_seal::seal_for(now_ms), deadline)?;
         tx.commit()?;
         self.sealed_at = Some(Instant::now());
-        Ok(sealed)
+        Ok(())
     }
 
     /// After a commit: seals a little when [`SEAL_EVERY`] has passed. A
