@@ -108,13 +108,8 @@ impl HeatSource for SqliteReader {
     fn extents(&self, query: &HeatmapQuery, part: HeatPart) -> Result<Vec<ExtentRow>, StoreError> {
         let mut extents = Vec::new();
         for (part, read) in self.reads(query, part)? {
-            if let Some(table) = read.blobs() {
+            if let Some(sql) = read.blob_sql(Kind::Extents, &part) {
                 let mut widths: FastMap<i64, ExtentRow> = FastMap::default();
-                let sql = heat_seal::select_blobs(
-                    Kind::Extents,
-                    read.block_days(),
-                    &part.source_sql(table, ""),
-                );
                 self.each_blob(&sql, &part.params, |blob| {
                     heat_blobs::each_extent(blob, |width, clicks, max_ph, max_y| {
                         let e = widths.entry(width).or_insert(ExtentRow {
@@ -168,12 +163,7 @@ impl HeatSource for SqliteReader {
             sums.add(selector, key, clicks, rage_clicks);
         };
         for (part, read) in self.reads(query, part)? {
-            if let Some(table) = read.blobs() {
-                let sql = heat_seal::select_blobs(
-                    Kind::Cells,
-                    read.block_days(),
-                    &part.source_sql(table, ""),
-                );
+            if let Some(sql) = read.blob_sql(Kind::Cells, &part) {
                 self.each_blob(&sql, &part.params, |blob| {
                     heat_blobs::each_cell(blob, |selector, gx, gy, clicks, rage| {
                         add(selector, gx, gy, count(clicks), count(rage));
@@ -232,8 +222,8 @@ impl HeatSource for SqliteReader {
     ) -> Result<Vec<ElementRow>, StoreError> {
         let mut elements = Vec::new();
         for (part, read) in self.reads(query, part)? {
-            if let Some(table) = read.blobs() {
-                elements.extend(self.packed_elements(&part, table, read)?);
+            if let Some(sql) = read.blob_sql(Kind::Elements, &part) {
+                elements.extend(self.packed_elements(&sql, &part)?);
                 continue;
             }
             let (selector, label) = if part.raw {
@@ -274,8 +264,8 @@ impl HeatSource for SqliteReader {
         let wanted = serde_json::to_string(selectors)
             .map_err(|e| StoreError::Corrupt(format!("selectors: {e}")))?;
         // The selectors' ids by one parameter: a layout may name hundreds.
-        const AMONG: &str =
-            "IN (SELECT id FROM selectors WHERE value IN (SELECT value FROM json_each(?)))";
+        const SELECTOR_IDS: &str =
+            "SELECT id FROM selectors WHERE value IN (SELECT value FROM json_each(?))";
         // Grouped here, as the cells are.
         let mut sums = SelectorSums::new((ANCHOR_GRID * ANCHOR_GRID) as u64);
         let mut add = |selector: i64, code: i64, clicks: u64, rage: u64| {
@@ -284,21 +274,20 @@ impl HeatSource for SqliteReader {
                 sums.add(selector, code, clicks, rage);
             }
         };
+        // The ids of `selectors`, read once for every blob read.
+        let mut ids: Option<FastSet<i64>> = None;
         for (mut part, read) in self.reads(query, part)? {
-            if let Some(table) = read.blobs() {
-                let ids: FastSet<i64> = self
-                    .query_rows(
-                        &format!("SELECT id FROM selectors WHERE id {AMONG}"),
-                        &[Value::Text(wanted.clone())],
-                        |r| r.get(0),
-                    )?
-                    .into_iter()
-                    .collect();
-                let sql = heat_seal::select_blobs(
-                    Kind::Anchors,
-                    read.block_days(),
-                    &part.source_sql(table, ""),
-                );
+            if let Some(sql) = read.blob_sql(Kind::Anchors, &part) {
+                let ids: &FastSet<i64> = match &mut ids {
+                    Some(ids) => ids,
+                    None => {
+                        let found =
+                            self.query_rows(SELECTOR_IDS, &[Value::Text(wanted.clone())], |r| {
+                                r.get(0)
+                            })?;
+                        ids.insert(found.into_iter().collect())
+                    }
+                };
                 self.each_blob(&sql, &part.params, |blob| {
                     heat_blobs::each_anchor(
                         blob,
@@ -312,14 +301,14 @@ impl HeatSource for SqliteReader {
             }
             part.params.push(Value::Text(wanted.clone()));
             let sql = if part.raw {
-                let condition = format!(" AND e.selector_id {AMONG}");
+                let condition = format!(" AND e.selector_id IN ({SELECTOR_IDS})");
                 format!(
                     "SELECT {RAW_CLICK_COLUMNS} {}",
                     part.source_sql("", &condition)
                 )
             } else {
                 format!(
-                    "SELECT selector_id, anchor, clicks, rage_clicks {} AND selector_id {AMONG}",
+                    "SELECT selector_id, anchor, clicks, rage_clicks {} AND selector_id IN ({SELECTOR_IDS})",
                     part.source_sql(read.rows_of("heat_anchors"), "")
                 )
             };
@@ -386,21 +375,19 @@ impl Read {
         }
     }
 
-    /// The length of the blocks this read takes, if it takes blocks.
-    pub(super) fn block_days(self) -> Option<i64> {
-        match self {
-            Read::Blocks(days) => Some(days),
-            _ => None,
-        }
-    }
-
-    /// The table of the blobs this read takes, if it takes blobs.
-    pub(super) fn blobs(self) -> Option<&'static str> {
-        match self {
-            Read::Packed => Some("heat_sealed"),
-            Read::Blocks(_) => Some("heat_sealed_blocks"),
-            Read::Rows | Read::Listed => None,
-        }
+    /// The statement of the blobs of `kind` this read takes of `part`, if
+    /// it takes blobs.
+    pub(super) fn blob_sql(self, kind: Kind, part: &Part) -> Option<String> {
+        let (table, days) = match self {
+            Read::Packed => ("heat_sealed", None),
+            Read::Blocks(days) => ("heat_sealed_blocks", Some(days)),
+            Read::Rows | Read::Listed => return None,
+        };
+        Some(heat_seal::select_blobs(
+            kind,
+            days,
+            &part.source_sql(table, ""),
+        ))
     }
 }
 
@@ -438,18 +425,18 @@ impl SqliteReader {
         };
         let sealed_end = end.map_or(seal.before, |end| end.min(seal.before));
         let mut reads = Vec::new();
+        let sealed = part_of(first, sealed_end);
         let listed = heat_seal::any_listed(&self.conn)? && {
-            let part = part_of(first, sealed_end);
             let sql = format!(
                 "SELECT EXISTS (SELECT 1 {})",
-                part.source_sql("heat_unsealed", "")
+                sealed.source_sql("heat_unsealed", "")
             );
             self.conn
                 .prepare_cached(&sql)?
-                .query_row(params_from_iter(part.params.iter()), |r| r.get(0))?
+                .query_row(params_from_iter(sealed.params.iter()), |r| r.get(0))?
         };
         if listed {
-            reads.push((part_of(first, sealed_end), Read::Listed));
+            reads.push((sealed, Read::Listed));
         }
         // Whole blocks from their blobs, the days around them from theirs;
         // a page day listed in the range has no blocks, so days are read.
@@ -470,20 +457,10 @@ impl SqliteReader {
         Ok(reads)
     }
 
-    /// The elements of the sealed days `part` reads, by selector.
-    fn packed_elements(
-        &self,
-        part: &Part,
-        table: &str,
-        read: Read,
-    ) -> Result<Vec<ElementRow>, StoreError> {
+    /// The elements of the sealed blobs `sql` selects for `part`, by selector.
+    fn packed_elements(&self, sql: &str, part: &Part) -> Result<Vec<ElementRow>, StoreError> {
         let mut sums: FastMap<i64, (u64, u64, Option<String>)> = FastMap::default();
-        let sql = heat_seal::select_blobs(
-            Kind::Elements,
-            read.block_days(),
-            &part.source_sql(table, ""),
-        );
-        self.each_blob(&sql, &part.params, |blob| {
+        self.each_blob(sql, &part.params, |blob| {
             heat_blobs::each_element(blob, |selector, clicks, rage, label| {
                 let sum = sums.entry(selector).or_default();
                 sum.0 += count(clicks);

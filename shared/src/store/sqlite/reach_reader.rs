@@ -4,7 +4,7 @@
 
 use super::heat_blobs;
 use super::heat_rollups::scroll_span;
-use super::heat_seal::{self, Kind};
+use super::heat_seal::Kind;
 use super::reader::SqliteReader;
 use crate::event::EventKind;
 use crate::store::core::heatmap::HeatPart;
@@ -33,12 +33,7 @@ impl ReachSource for SqliteReader {
         // several times faster over the rollup rows of a busy pattern.
         let mut bands: FastMap<i64, i64> = FastMap::default();
         for (part, read) in self.reads_of(query, part, &raw_scrolls())? {
-            if let Some(table) = read.blobs() {
-                let sql = heat_seal::select_blobs(
-                    Kind::Reach,
-                    read.block_days(),
-                    &part.source_sql(table, ""),
-                );
+            if let Some(sql) = read.blob_sql(Kind::Reach, &part) {
                 self.each_blob(&sql, &part.params, |blob| {
                     heat_blobs::each_band(blob, |band, views| {
                         *bands.entry(band).or_default() += views;
