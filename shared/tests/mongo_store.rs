@@ -550,8 +550,8 @@ fn sessions_stored_before_steps_get_them_when_a_writer_opens() {
 }
 
 /// Scroll reports stored before scroll reach was kept (no bucket, no
-/// `heat_reach`) are counted into it when a writer opens the database
-/// (once), as reports stored since are.
+/// `heat_reach`), or before its folds were, are counted into it when a
+/// writer opens the database (once), as reports stored since are.
 #[test]
 fn scroll_reports_stored_before_reach_are_counted_when_a_writer_opens() {
     let Some(uri) = server() else {
@@ -598,9 +598,24 @@ fn scroll_reports_stored_before_reach_are_counted_when_a_writer_opens() {
             })
             .expect("scroll reach");
         let points: Vec<(u32, f64)> = reach.points.iter().map(|p| (p.y, p.share)).collect();
-        (reach.views, points)
+        (reach.views, points, reach.fold)
     };
-    let counted = (2, vec![(0, 1.0), (1000, 0.5), (2000, 0.0)]);
+    // 700 px viewports: the fold ends the band at 704 px.
+    let counted = (2, vec![(0, 1.0), (1000, 0.5), (2000, 0.0)], Some(704));
+    assert_eq!(read(), counted);
+    // As the version before folds left it.
+    db.raw(async |raw| {
+        raw.collection::<Document>("heat_reach")
+            .update_many(doc! {}, doc! { "$unset": { "folds": "" } })
+            .await
+            .expect("unset the folds");
+        raw.collection::<Document>("meta")
+            .delete_many(doc! { "_id": "reach_folds_backfilled" })
+            .await
+            .expect("forget the back-fill");
+    });
+    assert_eq!(read(), (counted.0, counted.1.clone(), None));
+    drop(MongoWriter::open(&db.url).expect("a writer back-fills the folds"));
     assert_eq!(read(), counted);
     // As an older version left it.
     db.raw(async |raw| {
@@ -616,11 +631,11 @@ fn scroll_reports_stored_before_reach_are_counted_when_a_writer_opens() {
             .await
             .expect("drop the reach");
         raw.collection::<Document>("meta")
-            .delete_many(doc! { "_id": "reach_backfilled" })
+            .delete_many(doc! { "_id": "reach_folds_backfilled" })
             .await
             .expect("forget the back-fill");
     });
-    assert_eq!(read(), (0, vec![]));
+    assert_eq!(read(), (0, vec![], None));
     drop(MongoWriter::open(&db.url).expect("a writer back-fills"));
     assert_eq!(read(), counted);
 }

@@ -335,8 +335,8 @@ fn heatmaps(reader: &SqliteReader) -> Vec<(Heatmap, ElementAnchors, ScrollReach)
     maps
 }
 
-/// Versions 3, 6 and 7 back-fill the heatmap rollups (cells, anchors, scroll
-/// reach) from the stored events: heatmaps read after migrating a version 2
+/// Versions 3, 6 and 10 back-fill the heatmap rollups (cells, anchors,
+/// scroll reach and its folds) from the stored events: heatmaps read after migrating a version 2
 /// file equal those of rollups kept on write.
 #[test]
 fn migrating_to_version_3_backfills_heatmap_rollups() {
@@ -351,6 +351,8 @@ fn migrating_to_version_3_backfills_heatmap_rollups() {
     assert_eq!(before[0].0.anchorable.len(), 2);
     assert_eq!(before[0].1.len(), 2);
     assert_eq!(before[0].2.views, 18);
+    // Every window is 700 px tall: the fold ends the band at 704 px.
+    assert_eq!(before[0].2.fold, Some(704));
     // Back to version 2: no heatmap rollups, the old session indexes.
     rusqlite::Connection::open(&path)
         .expect("open")
@@ -548,12 +550,43 @@ fn migrating_to_version_8_moves_steps() {
              DROP TABLE session_steps; DROP INDEX sessions_raged;
              DROP TABLE heat_seal; DROP TABLE heat_sealed; DROP TABLE heat_unsealed;
              DROP TABLE heat_sealed_blocks;
+             ALTER TABLE heat_reach DROP COLUMN folds;
              PRAGMA user_version = 7;",
         )
         .expect("downgrade");
     drop(SqliteWriter::open(&path).expect("migrate"));
     assert_eq!(user_version(&path), SCHEMA_VERSION);
     assert_eq!(sessions_and_paths(&path), before);
+}
+
+/// Version 10 counts the folds of the scroll reach (the views' window
+/// heights) from the stored reports and packs the sealed days again, their
+/// reach with its folds: every heatmap reads as before, fold included.
+#[test]
+fn migrating_to_version_10_counts_folds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    {
+        let mut writer = SqliteWriter::open(&path).expect("create");
+        writer.append(&clicks_over_days()).expect("append");
+    }
+    let before = heatmaps(&SqliteReader::open(&path).expect("reader"));
+    assert!(before.iter().any(|(_, _, reach)| reach.fold == Some(704)));
+    rusqlite::Connection::open(&path)
+        .expect("open")
+        .execute_batch(
+            "ALTER TABLE heat_reach DROP COLUMN folds;
+             PRAGMA user_version = 9;",
+        )
+        .expect("downgrade");
+    let writer = SqliteWriter::open(&path).expect("migrate");
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    assert!(count_rows(&writer, "heat_sealed") >= 3, "packed again");
+    assert_eq!(
+        heatmaps(&SqliteReader::open(&path).expect("reader")),
+        before
+    );
+    assert_eq!(heatmaps_of_the_rows(&writer, &dir), before);
 }
 
 /// The sessions by frustration and the paths from the entry of a file.

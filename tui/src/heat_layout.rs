@@ -8,6 +8,7 @@
 
 use crate::filters::Range;
 use crate::text::{count, date_minute};
+use crate::widgets::wireframe::fold_y;
 use anyhow::{anyhow, Result};
 use serde::Serialize;
 use shared::layout::Fingerprint;
@@ -90,6 +91,10 @@ pub struct HeatmapJson<'a> {
     /// ([`ScrollReach::points`]).
     pub scroll_views: u64,
     pub scroll_reach: &'a [ReachPoint],
+    /// The fold (page pixels): the median viewport height of the page views
+    /// that reported their scroll, or without them the layout's viewport
+    /// height (`null` when neither is known), as the wireframe draws it.
+    pub fold: Option<u32>,
     /// The map compared with another range (only with `--compare`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compare: Option<&'a HeatCompare>,
@@ -106,6 +111,9 @@ impl<'a> HeatmapJson<'a> {
             clicks_off_layout: layout.map(|l| clicks_off_layout(&placed.map, &l.layout)),
             scroll_views: reach.views,
             scroll_reach: &reach.points,
+            fold: layout
+                .map_or(reach.fold, |l| Some(fold_y(reach.fold, &l.layout)))
+                .filter(|&y| y > 0),
             compare: None,
         }
     }

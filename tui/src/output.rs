@@ -576,6 +576,7 @@ fn heatmap_text(
     LayeredHeatmap {
         map: grid,
         layout: layout.map(|l| &l.layout),
+        fold: drawn.reach.fold,
         options,
         diff: drawn.compared.map(|c| &c.diff),
     }

@@ -105,6 +105,8 @@ fn heatmap_json_compare_previous() {
     assert_eq!(map["total_clicks"], 3);
     assert_eq!(map["page_width"], 1280);
     assert_eq!(map["bins"], plain["bins"]);
+    // The fold: the views' windows are 800 px tall.
+    assert_eq!(map["fold"], 800);
 
     let compare = &map["compare"];
     assert_eq!(

@@ -91,6 +91,8 @@ fn the_heatmap_json_carries_the_newest_layout_or_the_one_asked_for() {
     let fixture = shop();
     let without = heatmap_json(&fixture, None).expect("heatmap");
     assert_eq!(without["layout"], Value::Null, "no layout captured yet");
+    // Nobody scrolled /pricing: no fold without a layout.
+    assert_eq!(without["fold"], Value::Null);
     assert!(
         without["total_clicks"].as_u64().is_some(),
         "the fields are kept"
@@ -110,6 +112,8 @@ fn the_heatmap_json_carries_the_newest_layout_or_the_one_asked_for() {
     assert_eq!(layout["width"], 1280);
     assert_eq!(layout["height"], 1600);
     assert_eq!(layout["viewport_height"], 720);
+    // No view named its window: the layout's is the fold.
+    assert_eq!(map["fold"], 720);
     assert_eq!(layout["captured_at"], T0 + 60_000);
     assert_eq!(layout["boxes"][1]["kind"], "heading");
     assert_eq!(layout["boxes"][1]["label"], "Plans");
@@ -245,7 +249,10 @@ fn the_text_heatmap_draws_the_wireframe() {
             !matches!(at(40, 12), Some(' ' | 'e')),
             "the click is on top"
         );
-        assert!(rows[22].starts_with("╌╌╌") && rows[22].ends_with("╌ fold ╌"));
+        // The fold: the views' windows, 800 px tall (row 25), not the
+        // snapshot's 720 px.
+        assert!(rows[25].starts_with("╌╌╌") && rows[25].ends_with("╌ fold ╌"));
+        assert!(!rows[22].contains('╌'), "{}", rows[22]);
         assert_eq!(at(0, 90), Some('┌'), "footer");
         assert_eq!(at(79, 99), Some('┘'), "footer");
         // The one desktop view of the page read 0.8 of its 3200 px: the
@@ -268,7 +275,8 @@ fn the_text_heatmap_draws_the_wireframe() {
 }
 
 /// `heatmap --format json`'s `scroll_reach`: from each y down, the share of
-/// the page's views that read that far; empty for a page nobody scrolled.
+/// the page's views that read that far; empty for a page nobody scrolled;
+/// and its `fold`, their median window height.
 #[test]
 fn the_heatmap_json_carries_the_scroll_reach() {
     let fixture = shop();
@@ -286,6 +294,23 @@ fn the_heatmap_json_carries_the_scroll_reach() {
         let json: Value = serde_json::from_slice(&out).expect("JSON");
         json["scroll_reach"].clone()
     };
+    let fold_of = |page: &str| -> Value {
+        let command = Command::Heatmap {
+            page: page.into(),
+            width: 80,
+            segment: SegmentArg::All,
+            dots: DotsArg::Braille,
+            format: HeatFormat::Json,
+            layout_version: None,
+            compare: None,
+        };
+        let out = output(&fixture, &command).expect("heatmap");
+        let json: Value = serde_json::from_slice(&out).expect("JSON");
+        json["fold"].clone()
+    };
+    // The views' windows are 800 px tall; nobody scrolled /pricing.
+    assert_eq!(fold_of("/"), 800);
+    assert_eq!(fold_of("/pricing"), Value::Null);
     assert_eq!(
         reach_of("/"),
         serde_json::json!([{"y": 0, "share": 1.0}, {"y": 2560, "share": 0.0}])

@@ -447,6 +447,12 @@ pub struct ScrollReach {
     /// (every view); the last has share 0, just past the deepest reached.
     /// Empty without views.
     pub points: Vec<ReachPoint>,
+    /// The median viewport height of the views whose first report named
+    /// it, in page pixels (rounded up to a band of
+    /// [`crate::limits::REACH_ROW_PX`]): where a typical view's first screen
+    /// ended, the fold. `None` when no view's viewport is known.
+    #[serde(default)]
+    pub fold: Option<u32>,
 }
 
 /// From page `y` down, `share` of the page views reached (see [`ScrollReach`]).

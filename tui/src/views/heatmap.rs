@@ -213,6 +213,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         LayeredHeatmap {
             map,
             layout: state.wireframe().map(|l| &l.layout),
+            fold: state.reach.fold,
             options: heat_options(app),
             diff: None,
         },
@@ -249,6 +250,7 @@ fn render_diff(
         LayeredHeatmap {
             map: grid,
             layout: app.heat.wireframe().map(|l| &l.layout),
+            fold: app.heat.reach.fold,
             options: heat_options(app),
             diff: Some(diff),
         },

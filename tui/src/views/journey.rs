@@ -275,6 +275,12 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
         LayeredHeatmap {
             map,
             layout: wireframe.map(|l| &l.layout),
+            // The fold this session's own window had.
+            fold: state
+                .current()
+                .and_then(|e| e.event.viewport)
+                .map(|v| v.height)
+                .filter(|&h| h > 0),
             options: HeatOptions {
                 mode,
                 scroll,

@@ -222,6 +222,7 @@ mod tests {
                 point(2000, 0.25),
                 point(6000, 0.0),
             ],
+            fold: Some(800),
         }
     }
 
@@ -275,6 +276,7 @@ mod tests {
         let before = ScrollReach {
             views: 10,
             points: vec![point(0, 1.0), point(1600, 0.0)],
+            fold: None,
         };
         let changes = changes_by_row(&map, &now, &before, HeatMode::Braille, 50);
         assert_eq!((changes[0], changes[20], changes[45]), (0.0, -0.25, 0.5));

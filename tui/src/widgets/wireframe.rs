@@ -17,8 +17,9 @@
 //!   headings are mostly that short at terminal scale and still show their
 //!   labels; a box one cell wide is a `│` (flat: `▫`);
 //! - a label is cut to fit between the box's borders (`…`), never over them;
-//! - the fold (the snapshot's viewport height) is a dashed line across the
-//!   map, `╌╌ fold ╌`.
+//! - the fold is a dashed line across the map, `╌╌ fold ╌`, where a typical
+//!   view's first screen ended ([`fold_y`]): the median viewport height of
+//!   the map's page views, or without it the snapshot's own.
 //!
 //! Later boxes draw over earlier ones (a snapshot lists its structural boxes
 //! first), the fold over the outlines, the labels last. Outlines and the fold
@@ -109,30 +110,42 @@ pub fn cell_box(
     })
 }
 
-/// The row of the fold of `layout` on `map` drawn `width` cells wide, if
-/// the fold is on the map (and the viewport's height is known).
-pub fn fold_row(map: &Heatmap, mode: HeatMode, width: u16, layout: &Layout) -> Option<u32> {
-    let y = i32::try_from(layout.viewport.height).ok()?;
+/// The page y of the fold drawn over `layout`: `views_fold`, the median
+/// viewport height of the map's page views
+/// ([`shared::store::query::ScrollReach::fold`]) or of the view a journey
+/// shows, when known; else the viewport height `layout` was captured in.
+/// 0 when neither is known.
+pub fn fold_y(views_fold: Option<u32>, layout: &Layout) -> u32 {
+    views_fold.unwrap_or(layout.viewport.height)
+}
+
+/// The row of the fold at page `y` on `map` drawn `width` cells wide, if
+/// the fold is on the map (and known: `y` is not 0).
+pub fn fold_row(map: &Heatmap, mode: HeatMode, width: u16, y: u32) -> Option<u32> {
+    let y = i32::try_from(y).ok()?;
     if y == 0 || below_map(map, y) {
         return None;
     }
-    let (column, row) = bin_of(map, 0, y, layout.page.width)?;
+    // Any page width: the fold spans the map, only its row counts.
+    let (column, row) = bin_of(map, 0, y, map.page_width.max(1))?;
     Some(cell_of(map, mode, width, column, row).1)
 }
 
-/// The wireframe widget: `layout` under `map`, drawn as the heatmap is with
-/// the same options (mode, scroll, colour).
+/// The wireframe widget: `layout` under `map`, its fold at page `fold_y`,
+/// drawn as the heatmap is with the same options (mode, scroll, colour).
 pub struct WireframeWidget<'a> {
     map: &'a Heatmap,
     layout: &'a Layout,
+    fold_y: u32,
     options: HeatOptions,
 }
 
 impl<'a> WireframeWidget<'a> {
-    pub fn new(map: &'a Heatmap, layout: &'a Layout, options: HeatOptions) -> Self {
+    pub fn new(map: &'a Heatmap, layout: &'a Layout, fold_y: u32, options: HeatOptions) -> Self {
         Self {
             map,
             layout,
+            fold_y,
             options,
         }
     }
@@ -143,6 +156,8 @@ impl<'a> WireframeWidget<'a> {
 pub struct LayeredHeatmap<'a> {
     pub map: &'a Heatmap,
     pub layout: Option<&'a Layout>,
+    /// The views' fold, drawn with the layout ([`fold_y`]).
+    pub fold: Option<u32>,
     pub options: HeatOptions,
     /// Draw the change against another range on `map`'s grid instead of
     /// `map`'s clicks ([`HeatDiffWidget`]).
@@ -153,7 +168,8 @@ impl Widget for LayeredHeatmap<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let mut options = self.options;
         if let Some(layout) = self.layout {
-            WireframeWidget::new(self.map, layout, options).render(area, buf);
+            let fold = fold_y(self.fold, layout);
+            WireframeWidget::new(self.map, layout, fold, options).render(area, buf);
             options.over = true;
         }
         match self.diff {
@@ -236,7 +252,7 @@ impl Widget for WireframeWidget<'_> {
         for (placed, label) in &boxes {
             outline(&mut pen, placed, label.is_some(), line);
         }
-        if let Some(row) = fold_row(map, opts.mode, area.width, layout) {
+        if let Some(row) = fold_row(map, opts.mode, area.width, self.fold_y) {
             fold(&mut pen, row, line);
         }
         for (placed, label) in &boxes {
@@ -402,10 +418,22 @@ mod tests {
     }
 
     fn draw(map: &Heatmap, layout: &Layout, options: HeatOptions, height: u16) -> Buffer {
+        draw_folded(map, layout, None, options, height)
+    }
+
+    /// [`draw`] with the views' fold at `fold`.
+    fn draw_folded(
+        map: &Heatmap,
+        layout: &Layout,
+        fold: Option<u32>,
+        options: HeatOptions,
+        height: u16,
+    ) -> Buffer {
         let mut buf = Buffer::empty(Rect::new(0, 0, WIDTH, height));
         LayeredHeatmap {
             map,
             layout: Some(layout),
+            fold,
             options,
             diff: None,
         }
@@ -544,7 +572,8 @@ mod tests {
         for y in 50..60 {
             assert_eq!(row_text(&buf, y).trim(), "", "row {y}: below the map");
         }
-        assert_eq!(fold_row(&map, HeatMode::Braille, WIDTH, &layout), None);
+        let fold = fold_y(None, &layout);
+        assert_eq!(fold_row(&map, HeatMode::Braille, WIDTH, fold), None);
         let unknown = Layout::new(
             Size {
                 width: 1280,
@@ -553,7 +582,27 @@ mod tests {
             layout.page,
             Vec::new(),
         );
-        assert_eq!(fold_row(&map, HeatMode::Braille, WIDTH, &unknown), None);
+        let fold = fold_y(None, &unknown);
+        assert_eq!(fold_row(&map, HeatMode::Braille, WIDTH, fold), None);
+    }
+
+    /// The fold drawn is the views' median viewport height when known, the
+    /// snapshot's own otherwise.
+    #[test]
+    fn the_views_fold_is_drawn_over_the_snapshots() {
+        let layout = shop_layout();
+        let map = map(HeatMode::Braille, 3200, &[]);
+        let folded = |fold| {
+            let buf = draw_folded(&map, &layout, fold, options(HeatMode::Braille), 100);
+            (0..100)
+                .filter(|&y| row_text(&buf, y).ends_with("╌ fold ╌"))
+                .collect::<Vec<u16>>()
+        };
+        // The snapshot's 720 px, then the views' 1040 px (row 32).
+        assert_eq!(folded(None), [22]);
+        assert_eq!(folded(Some(1040)), [32]);
+        assert_eq!(fold_y(Some(1040), &layout), 1040);
+        assert_eq!(fold_y(None, &layout), 720);
     }
 
     #[test]

@@ -27,7 +27,7 @@ use crate::event::{EventKind, Rect, Size};
 use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::page_key::url_host;
 use crate::store::heat::{click_anchor, Anchor, FineCell};
-use crate::store::reach::ReachSpan;
+use crate::store::reach::{viewport_of, ReachSpan};
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -49,6 +49,8 @@ pub struct Fact<'a, K: Keys> {
     pub url: &'a str,
     pub referrer: Option<&'a str>,
     pub viewport_width: Option<u32>,
+    /// Read by scroll reports alone (their fold).
+    pub viewport_height: Option<u32>,
     pub page_size: Option<Size>,
     pub x: Option<i32>,
     pub y: Option<i32>,
@@ -84,7 +86,7 @@ impl<K: Keys> Fact<'_, K> {
             self.depth,
             self.depth_from,
             self.page_size,
-            self.viewport_width,
+            viewport_of(self.viewport_width, self.viewport_height),
         )
     }
 
@@ -366,6 +368,7 @@ mod tests {
             url: "https://a.example/",
             referrer: Some("https://b.example/x"),
             viewport_width: None,
+            viewport_height: None,
             page_size: None,
             x: None,
             y: None,

@@ -84,6 +84,8 @@ impl HeatCompare {
         ScrollReach {
             views: self.scroll_views,
             points: self.scroll_reach.clone(),
+            // The fold drawn is the map's own, not the compared range's.
+            fold: None,
         }
     }
 
@@ -358,6 +360,7 @@ mod tests {
                 ReachPoint { y: 0, share: 1.0 },
                 ReachPoint { y: 640, share: 0.0 },
             ],
+            fold: None,
         };
         let c = compare(&now, &before, RANGE).with_reach(reach.clone());
         assert_eq!(c.reach(), reach);

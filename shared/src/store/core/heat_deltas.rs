@@ -11,14 +11,15 @@
 //! were in.
 //!
 //! Scroll reports add to the scroll reach: +1 at the first band a report
-//! newly reached and −1 just past its last ([`crate::store::reach`]).
+//! newly reached and −1 just past its last, and a view's first report +1
+//! fold at its viewport's height ([`crate::store::reach`]).
 //!
 //! Counts add and subtract. Maxima (tallest page, deepest click) and labels
 //! (the greatest) only grow: a removal cannot subtract them, so an engine
 //! recomputes them for the buckets a removal touched.
 
 use crate::store::heat::{segment_code, Anchor, FineCell};
-use crate::store::reach::ReachSpan;
+use crate::store::reach::{BandCounts, ReachSpan};
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -59,8 +60,9 @@ pub struct HeatDeltas<P, E> {
     pub elements: HashMap<(Bucket<P>, E), ElementDelta>,
     /// Bucket, selector and anchor of anchored clicks.
     pub anchors: HashMap<(Bucket<P>, E, Anchor), CellDelta>,
-    /// Bucket and band: the change in page views reached from that band on.
-    pub reach: HashMap<(Bucket<P>, i64), i64>,
+    /// Bucket and band: the change in page views reached from that band
+    /// on, and the views whose first screen ended in it.
+    pub reach: HashMap<(Bucket<P>, i64), BandCounts>,
 }
 
 impl<P, E> Default for HeatDeltas<P, E> {
@@ -183,8 +185,9 @@ impl<P: Clone + Eq + Hash, E: Clone + Eq + Hash> HeatDeltas<P, E> {
     /// removed.
     pub fn count_reach(&mut self, page: &P, span: ReachSpan, sign: i64) {
         let b = (page.clone(), segment_code(span.segment), span.day);
-        *self.reach.entry((b.clone(), span.start)).or_default() += sign;
-        *self.reach.entry((b, span.end)).or_default() -= sign;
+        for (band, counts) in span.counts(sign) {
+            *self.reach.entry((b.clone(), band)).or_default() += counts;
+        }
     }
 
     /// Counts `clicks` and `rage` into the click's fine cell (under its

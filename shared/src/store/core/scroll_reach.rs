@@ -6,20 +6,21 @@
 
 use super::heatmap::{self, HeatPart};
 use crate::store::query::{HeatmapQuery, ScrollReach};
-use crate::store::reach::reach_of;
+use crate::store::reach::{reach_of, BandCounts};
 use crate::store::StoreError;
 
 /// The query an engine answers for one source of scroll reports.
 pub trait ReachSource {
     /// Per band, the change in page views reached from that band on (the
-    /// differences of [`crate::store::reach`]), summed over the source's
-    /// reports of the query's pages, site and width segment; raw reports
-    /// are placed by [`crate::store::reach::ReachSpan::of`].
+    /// differences of [`crate::store::reach`]) and the views whose fold it
+    /// holds, summed over the source's reports of the query's pages, site
+    /// and width segment; raw reports are placed by
+    /// [`crate::store::reach::ReachSpan::of`].
     fn reach_bands(
         &self,
         query: &HeatmapQuery,
         part: HeatPart,
-    ) -> Result<Vec<(i64, i64)>, StoreError>;
+    ) -> Result<Vec<(i64, BandCounts)>, StoreError>;
 }
 
 /// The scroll reach of `query`'s page views from `source`.

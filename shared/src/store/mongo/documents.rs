@@ -23,7 +23,7 @@ use crate::store::core::steps::is_dead_end;
 use crate::store::heat::{click_anchor, segment_code, segment_from_code, FineCell};
 use crate::store::layout_query::StoredLayout;
 use crate::store::query::{SessionSummary, StoredEvent};
-use crate::store::reach::ReachSpan;
+use crate::store::reach::{viewport_of, ReachSpan};
 use crate::store::StoreError;
 use mongodb::bson::{Bson, DateTime, Document};
 use serde::{Deserialize, Serialize};
@@ -126,6 +126,9 @@ pub(crate) mod fields {
         MAX_Y = "max_y";
         /// In `heat_reach`, the band of page height counted.
         BAND = "band";
+        /// In `heat_reach`, the views whose first screen ended in the band
+        /// (`store::reach`).
+        FOLDS = "folds";
         /// A session's steps, `[ts, seq, tag, label]` each (see `steps.rs`).
         STEPS = "steps";
         QUICK_BACKS = "quick_backs";
@@ -249,7 +252,7 @@ impl EventDoc {
             event.depth,
             event.depth_from,
             event.page,
-            event.viewport.map(|s| s.width),
+            event.viewport,
         );
         let bucket = cell
             .map(|c| (c.segment, c.day))
@@ -327,6 +330,7 @@ impl EventDoc {
             url: &self.url,
             referrer: self.referrer.as_deref(),
             viewport_width: self.vw,
+            viewport_height: self.vh,
             page_size: size(self.pw, self.ph),
             x: self.x,
             y: self.y,
@@ -392,10 +396,10 @@ fn scroll_reach(
     depth: Option<f64>,
     depth_from: Option<f64>,
     page: Option<Size>,
-    viewport_width: Option<u32>,
+    viewport: Option<Size>,
 ) -> Option<ReachSpan> {
     (kind == EventKind::Scroll.code())
-        .then(|| ReachSpan::of(ts, depth, depth_from, page, viewport_width))
+        .then(|| ReachSpan::of(ts, depth, depth_from, page, viewport))
         .flatten()
 }
 
@@ -409,7 +413,7 @@ impl EventDoc {
             self.depth,
             self.df,
             size(self.pw, self.ph),
-            self.vw,
+            viewport_of(self.vw, self.vh),
         )?;
         let segment = segment_code(span.segment);
         let hk = bucket_key(&self.site, &self.page, segment, span.day);
@@ -658,6 +662,7 @@ mod tests {
             fields::MAX_PH,
             fields::MAX_Y,
             fields::BAND,
+            fields::FOLDS,
             fields::ASEL,
             fields::STEPS,
             fields::QUICK_BACKS,

@@ -10,7 +10,7 @@ use crate::store::core::heatmap::HeatPart;
 use crate::store::core::scroll_reach::ReachSource;
 use crate::store::flow_query::FastMap;
 use crate::store::query::HeatmapQuery;
-use crate::store::reach::ReachSpan;
+use crate::store::reach::{viewport_of, BandCounts, ReachSpan};
 use crate::store::StoreError;
 use mongodb::bson::{doc, Document};
 
@@ -26,7 +26,7 @@ fn span_of(d: &Document) -> Option<ReachSpan> {
         float(d, f::DEPTH),
         float(d, f::DF),
         page,
-        dimension(f::VW),
+        viewport_of(dimension(f::VW), dimension(f::VH)),
     )
 }
 
@@ -35,7 +35,7 @@ impl ReachSource for MongoHeat<'_> {
         &self,
         query: &HeatmapQuery,
         part: HeatPart,
-    ) -> Result<Vec<(i64, i64)>, StoreError> {
+    ) -> Result<Vec<(i64, BandCounts)>, StoreError> {
         let part = source_of(query, part, EventKind::Scroll);
         if !part.raw {
             let rows = self.grouped(
@@ -44,23 +44,28 @@ impl ReachSource for MongoHeat<'_> {
                 vec![doc! { "$group": {
                     f::ID: f::path::BAND,
                     f::VIEWS: { "$sum": f::path::VIEWS },
+                    f::FOLDS: { "$sum": f::path::FOLDS },
                 } }],
             )?;
             return Ok(rows
                 .iter()
-                .filter_map(|d| Some((int(d, f::ID)?, int(d, f::VIEWS)?)))
+                .filter_map(|d| {
+                    let views = int(d, f::VIEWS)?;
+                    // Absent on bands written before folds were kept.
+                    let folds = int(d, f::FOLDS).unwrap_or(0);
+                    Some((int(d, f::ID)?, BandCounts { views, folds }))
+                })
                 .collect());
         }
-        let fields = [f::TS, f::DEPTH, f::DF, f::PW, f::PH, f::VW];
+        let fields = [f::TS, f::DEPTH, f::DF, f::PW, f::PH, f::VW, f::VH];
         let mut projection = doc! { f::ID: 0 };
         for field in fields {
             projection.insert(field, 1);
         }
         let rows = self.grouped(&part, HEAT_REACH, vec![doc! { "$project": projection }])?;
-        let mut bands: FastMap<i64, i64> = FastMap::default();
-        for span in rows.iter().filter_map(span_of) {
-            *bands.entry(span.start).or_default() += 1;
-            *bands.entry(span.end).or_default() -= 1;
+        let mut bands: FastMap<i64, BandCounts> = FastMap::default();
+        for (band, counts) in rows.iter().filter_map(span_of).flat_map(|s| s.counts(1)) {
+            *bands.entry(band).or_default() += counts;
         }
         Ok(bands.into_iter().collect())
     }

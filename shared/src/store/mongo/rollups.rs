@@ -300,15 +300,14 @@ impl Rollups {
                 maxima: Document::new(),
             }
         });
-        // A band where one report ends and another begins changes nothing.
-        let reach = heat.reach.iter().filter(|(_, &v)| v != 0);
-        let reach = reach.map(|((bucket, band), views)| {
+        let reach = heat.reach.iter().filter(|(_, c)| !c.is_zero());
+        let reach = reach.map(|((bucket, band), c)| {
             let (hk, mut fixed) = bucket_fields(bucket);
             fixed.insert(f::BAND, *band);
             HeatDoc {
                 id: key(&[&hk, &band.to_string()]),
                 fixed,
-                counts: doc! { f::VIEWS: *views },
+                counts: doc! { f::VIEWS: c.views, f::FOLDS: c.folds },
                 maxima: Document::new(),
             }
         });

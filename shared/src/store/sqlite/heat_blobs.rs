@@ -10,6 +10,7 @@
 
 use super::heat_seal::Kind;
 use super::varint::{self, put_signed, Cursor};
+use crate::store::reach::BandCounts;
 use crate::store::StoreError;
 use std::collections::BTreeMap;
 
@@ -147,15 +148,20 @@ pub(super) fn each_element(
     )
 }
 
-/// Calls `band(band, views)` with each band of a reach blob.
-pub(super) fn each_band(blob: &[u8], mut band: impl FnMut(i64, i64)) -> Result<(), StoreError> {
+/// Calls `band(band, counts)` with each band of a reach blob.
+pub(super) fn each_band(
+    blob: &[u8],
+    mut band: impl FnMut(i64, BandCounts),
+) -> Result<(), StoreError> {
     each_run(
         blob,
         "sealed scroll reach",
         |_| true,
         |start, entries| {
             while !entries.is_empty() {
-                band(start, entries.signed()?);
+                let views = entries.signed()?;
+                let folds = entries.signed()?;
+                band(start, BandCounts { views, folds });
             }
             Ok(())
         },
@@ -255,14 +261,16 @@ pub(super) fn merge<'a>(
             encode_elements(&rows)
         }
         Kind::Reach => {
-            let mut sums: BTreeMap<i64, i64> = BTreeMap::new();
+            let mut sums: BTreeMap<i64, BandCounts> = BTreeMap::new();
             for blob in blobs {
-                each_band(blob, |band, views| *sums.entry(band).or_default() += views)?;
+                each_band(blob, |band, counts| {
+                    *sums.entry(band).or_default() += counts
+                })?;
             }
-            let rows: Vec<[i64; 2]> = sums
+            let rows: Vec<[i64; 3]> = sums
                 .into_iter()
-                .filter(|(_, views)| *views != 0)
-                .map(|(band, views)| [band, views])
+                .filter(|(_, counts)| !counts.is_zero())
+                .map(|(band, c)| [band, c.views, c.folds])
                 .collect();
             encode_ints(&rows)
         }
@@ -339,9 +347,12 @@ mod tests {
         .expect("elements");
         assert_eq!(read, elements);
 
-        let bands = [[0, 7], [2_400, -3], [48_000, -4]];
+        let bands = [[0, 7, 0], [2_400, -3, 2], [48_000, -4, 0]];
         let mut read = Vec::new();
-        each_band(&encode_ints(&bands), |b, v| read.push([b, v])).expect("bands");
+        each_band(&encode_ints(&bands), |b, c| {
+            read.push([b, c.views, c.folds])
+        })
+        .expect("bands");
         assert_eq!(read, bands);
     }
 
@@ -382,11 +393,11 @@ mod tests {
         let reach = merged(
             Kind::Reach,
             &[
-                encode_ints(&[[0, 2], [5, -2]]),
-                encode_ints(&[[5, 2], [9, -2]]),
+                encode_ints(&[[0, 2, 0], [5, -2, 0], [88, 0, 2]]),
+                encode_ints(&[[5, 2, 0], [9, -2, 0], [88, 0, 1]]),
             ],
         );
-        assert_eq!(reach, encode_ints(&[[0, 2], [9, -2]]));
+        assert_eq!(reach, encode_ints(&[[0, 2, 0], [9, -2, 0], [88, 0, 3]]));
         let anchors = merged(
             Kind::Anchors,
             &[encode_ints(&[[3, 9, 1, 0]]), encode_ints(&[[3, 9, 1, 1]])],

@@ -7,7 +7,7 @@ use crate::event::{EventKind, Size};
 use crate::limits::HEAT_BUCKET_MS;
 use crate::store::core::heat_deltas::HeatDeltas;
 use crate::store::heat::segment_from_code;
-use crate::store::reach::ReachSpan;
+use crate::store::reach::{viewport_of, ReachSpan};
 use rusqlite::{params, Row, Transaction};
 
 /// The heatmap deltas of SQLite: pages and selectors are rows.
@@ -36,7 +36,7 @@ pub(super) fn refresh_removed(heat: &SqliteHeat, tx: &Transaction<'_>) -> rusqli
     }
     let mut drop_band = tx.prepare_cached(
         "DELETE FROM heat_reach WHERE page_id = ?1 AND segment = ?2 AND day = ?3
-             AND band = ?4 AND views = 0",
+             AND band = ?4 AND views = 0 AND folds = 0",
     )?;
     for ((page, segment, day), band) in heat.reach.keys() {
         drop_band.execute(params![page, segment, day, band])?;
@@ -94,12 +94,14 @@ pub(super) fn refresh_removed(heat: &SqliteHeat, tx: &Transaction<'_>) -> rusqli
     Ok(())
 }
 
-/// The scroll reach of the scroll reports already stored, for the schema
-/// that adds it: each report placed by the fold's rule.
+/// The scroll reach of the scroll reports stored, for the schema that
+/// gives it its folds (the reach is empty then): each report placed by the
+/// fold's rule.
 pub(super) fn backfill_reach(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     let mut heat = SqliteHeat::default();
     let mut stmt = tx.prepare(&format!(
-        "SELECT page_id, ts, depth, depth_from, pw, ph, vw FROM events WHERE kind = {}",
+        "SELECT page_id, {} FROM events WHERE kind = {}",
+        scroll_columns(""),
         EventKind::Scroll.code()
     ))?;
     let mut rows = stmt.query([])?;
@@ -111,8 +113,16 @@ pub(super) fn backfill_reach(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     apply_rows(tx, &heat)
 }
 
-/// The reach of a scroll report from the columns `ts, depth, depth_from,
-/// pw, ph, vw` starting at `first`.
+/// The columns of a scroll report [`scroll_span`] reads, of the events
+/// table named `alias` (with its dot; empty for none).
+pub(super) fn scroll_columns(alias: &str) -> String {
+    ["ts", "depth", "depth_from", "pw", "ph", "vw", "vh"]
+        .map(|c| format!("{alias}{c}"))
+        .join(", ")
+}
+
+/// The reach of a scroll report from its [`scroll_columns`] starting at
+/// `first`.
 pub(super) fn scroll_span(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<ReachSpan>> {
     let page = match (
         r.get::<_, Option<u32>>(first + 3)?,
@@ -126,7 +136,7 @@ pub(super) fn scroll_span(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<
         r.get(first + 1)?,
         r.get(first + 2)?,
         page,
-        r.get(first + 5)?,
+        viewport_of(r.get(first + 5)?, r.get(first + 6)?),
     ))
 }
 
@@ -143,7 +153,7 @@ pub(super) fn apply(tx: &Transaction<'_>, heat: &SqliteHeat) -> rusqlite::Result
 }
 
 /// Adds the deltas to the rollup rows alone: for the migration that
-/// back-fills the reach, which runs before any day can be sealed.
+/// back-fills the reach, which runs before any day is sealed.
 fn apply_rows(tx: &Transaction<'_>, heat: &SqliteHeat) -> rusqlite::Result<()> {
     if !heat.cells.is_empty() {
         let mut upsert = tx.prepare_cached(
@@ -191,14 +201,14 @@ fn apply_rows(tx: &Transaction<'_>, heat: &SqliteHeat) -> rusqlite::Result<()> {
     }
     if !heat.reach.is_empty() {
         let mut upsert = tx.prepare_cached(
-            "INSERT INTO heat_reach (page_id, segment, day, band, views)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO heat_reach (page_id, segment, day, band, views, folds)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (page_id, segment, day, band) DO UPDATE SET
-                     views = views + excluded.views",
+                     views = views + excluded.views,
+                     folds = folds + excluded.folds",
         )?;
-        // A band where one report ends and another begins changes nothing.
-        for (((page, segment, day), band), views) in heat.reach.iter().filter(|(_, &v)| v != 0) {
-            upsert.execute(params![page, segment, day, band, views])?;
+        for (((page, segment, day), band), c) in heat.reach.iter().filter(|(_, c)| !c.is_zero()) {
+            upsert.execute(params![page, segment, day, band, c.views, c.folds])?;
         }
     }
     if !heat.extents.is_empty() {

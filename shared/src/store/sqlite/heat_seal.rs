@@ -382,7 +382,7 @@ const TABLES: [(&str, &str); 5] = [
     ("heat_anchors", "selector_id, anchor, clicks, rage_clicks"),
     ("heat_extents", "pw, clicks, max_ph, max_y"),
     ("heat_elements", "selector_id, clicks, rage_clicks, label"),
-    ("heat_reach", "band, views"),
+    ("heat_reach", "band, views, folds"),
 ];
 
 /// A page day's rows of each of [`TABLES`] (a missing `max_ph` is `-1`:
@@ -393,7 +393,7 @@ struct DayRows {
     anchors: Vec<[i64; 4]>,
     extents: Vec<[i64; 4]>,
     elements: Vec<(i64, i64, i64, Option<String>)>,
-    reach: Vec<[i64; 2]>,
+    reach: Vec<[i64; 3]>,
 }
 
 impl DayRows {
@@ -412,7 +412,7 @@ impl DayRows {
             3 => self
                 .elements
                 .push((int(0)?, int(1)?, int(2)?, r.get(at + 3)?)),
-            _ => self.reach.push([int(0)?, int(1)?]),
+            _ => self.reach.push([int(0)?, int(1)?, int(2)?]),
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 //! store's rule ([`crate::store::reach::ReachSpan::of`]).
 
 use super::heat_blobs;
-use super::heat_rollups::scroll_span;
+use super::heat_rollups::{scroll_columns, scroll_span};
 use super::heat_seal::Kind;
 use super::reader::SqliteReader;
 use crate::event::EventKind;
@@ -11,6 +11,7 @@ use crate::store::core::heatmap::HeatPart;
 use crate::store::core::scroll_reach::ReachSource;
 use crate::store::flow_query::FastMap;
 use crate::store::query::HeatmapQuery;
+use crate::store::reach::BandCounts;
 use crate::store::StoreError;
 use rusqlite::params_from_iter;
 
@@ -28,27 +29,27 @@ impl ReachSource for SqliteReader {
         &self,
         query: &HeatmapQuery,
         part: HeatPart,
-    ) -> Result<Vec<(i64, i64)>, StoreError> {
+    ) -> Result<Vec<(i64, BandCounts)>, StoreError> {
         // Summed here rather than by SQL's GROUP BY, which sorts: a hash is
         // several times faster over the rollup rows of a busy pattern.
-        let mut bands: FastMap<i64, i64> = FastMap::default();
+        let mut bands: FastMap<i64, BandCounts> = FastMap::default();
+        let mut add = |band, counts| *bands.entry(band).or_default() += counts;
         for (part, read) in self.reads_of(query, part, &raw_scrolls())? {
             if let Some(sql) = read.blob_sql(Kind::Reach, &part) {
                 self.each_blob(&sql, &part.params, |blob| {
-                    heat_blobs::each_band(blob, |band, views| {
-                        *bands.entry(band).or_default() += views;
-                    })
+                    heat_blobs::each_band(blob, &mut add)
                 })?;
                 continue;
             }
             let sql = if part.raw {
                 format!(
-                    "SELECT e.ts, e.depth, e.depth_from, e.pw, e.ph, e.vw {}",
+                    "SELECT {} {}",
+                    scroll_columns("e."),
                     part.source_sql("", "")
                 )
             } else {
                 format!(
-                    "SELECT band, views {}",
+                    "SELECT band, views, folds {}",
                     part.source_sql(read.rows_of("heat_reach"), "")
                 )
             };
@@ -56,10 +57,10 @@ impl ReachSource for SqliteReader {
             let mut rows = stmt.query(params_from_iter(part.params.iter()))?;
             while let Some(r) = rows.next()? {
                 if !part.raw {
-                    *bands.entry(r.get(0)?).or_default() += r.get::<_, i64>(1)?;
+                    let (views, folds) = (r.get(1)?, r.get(2)?);
+                    add(r.get(0)?, BandCounts { views, folds });
                 } else if let Some(span) = scroll_span(r, 0)? {
-                    *bands.entry(span.start).or_default() += 1;
-                    *bands.entry(span.end).or_default() -= 1;
+                    span.counts(1).for_each(|(band, counts)| add(band, counts));
                 }
             }
         }

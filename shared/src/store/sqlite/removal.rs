@@ -189,8 +189,8 @@ fn removed_heat(tx: &Transaction<'_>) -> rusqlite::Result<SqliteHeat> {
     }
     drop(rows);
     let mut stmt = tx.prepare_cached(&format!(
-        "SELECT page_id, ts, depth, depth_from, pw, ph, vw
-         FROM events WHERE session_id IN temp.doomed AND kind = {}",
+        "SELECT page_id, {} FROM events WHERE session_id IN temp.doomed AND kind = {}",
+        heat_rollups::scroll_columns(""),
         EventKind::Scroll.code()
     ))?;
     let mut rows = stmt.query([])?;

@@ -76,6 +76,7 @@ fn flag_rage_clicks(tx: &Transaction<'_>, fold: &mut Fold<SqliteKeys>) -> rusqli
                     url: "",
                     referrer: None,
                     viewport_width: r.get(8)?,
+                    viewport_height: None,
                     page_size,
                     x: r.get(2)?,
                     y: r.get(3)?,

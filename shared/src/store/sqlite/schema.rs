@@ -291,9 +291,9 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 7: scroll reach (`store::reach`): the depth a scroll report goes on
     // from, and per page × width segment × day × band of page height, the
-    // change in page views reached from that band on. Back-filled by code
-    // from the stored scroll reports (which predate `depth_from`: each
-    // counts from the top). Raw reports have no index by page of their own:
+    // change in page views reached from that band on. Filled after version
+    // 10's script, in its final shape, from the stored scroll reports
+    // (those before `depth_from` count from the top). Raw reports have no index by page of their own:
     // one cost the writer about a sixth more per event (BENCHMARKS.md).
     r#"
     ALTER TABLE events ADD COLUMN depth_from REAL;
@@ -328,8 +328,8 @@ const MIGRATIONS: &[&str] = &[
     // block's `day` is its first): the seal (the first day not packed, and
     // the days packed), the blobs (keyed by kind first, so that one kind's
     // blobs of many pages lie together), and the page days whose rows
-    // changed after they were packed. Packed after this script up to the
-    // day before yesterday.
+    // changed after they were packed. Packed after version 10's script,
+    // up to yesterday.
     r#"
     CREATE TABLE heat_seal (before INTEGER NOT NULL, first_day INTEGER, end_day INTEGER);
     CREATE TABLE heat_sealed (
@@ -356,14 +356,26 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (page_id, segment, day)
     ) WITHOUT ROWID;
     "#,
+    // 10: per band of the scroll reach, the views whose first screen ended
+    // in it (their viewport height: the fold, `store::reach`). The reach is
+    // rebuilt from the stored scroll reports by code after this script, and
+    // the sealed days packed again, their reach blobs holding the folds.
+    r#"
+    ALTER TABLE heat_reach ADD COLUMN folds INTEGER NOT NULL DEFAULT 0;
+    DELETE FROM heat_reach;
+    DELETE FROM heat_sealed;
+    DELETE FROM heat_sealed_blocks;
+    DELETE FROM heat_unsealed;
+    DELETE FROM heat_seal;
+    "#,
 ];
 
 /// The version that added the steps, back-filled by code after its script.
 const STEPS_VERSION: i64 = 4;
-/// The version that added scroll reach, back-filled by code after its script.
-const REACH_VERSION: i64 = 7;
-/// The version that added sealed heat days, packed by code after its script.
-const SEAL_VERSION: i64 = 9;
+/// The version that gave the scroll reach its folds: the reach (added by
+/// version 7) is back-filled by code after its script, then the heat days
+/// (sealed since version 9) are packed, both in their final shape.
+const FOLDS_VERSION: i64 = 10;
 
 /// Registers what the migration scripts call: `click_anchor(selector_id,
 /// x, y, bx, by, bw, bh)`, the SQL face of [`click_anchor`] for the schema 6
@@ -434,8 +446,8 @@ fn apply(
         tx.execute_batch(sql)?;
         match version as i64 + 1 {
             STEPS_VERSION => super::steps::backfill(&tx)?,
-            REACH_VERSION => super::heat_rollups::backfill_reach(&tx)?,
-            SEAL_VERSION => {
+            FOLDS_VERSION => {
+                super::heat_rollups::backfill_reach(&tx)?;
                 let before = heat_seal::seal_for(crate::now_ms());
                 heat_seal::seal(&tx, before, None)?;
             }

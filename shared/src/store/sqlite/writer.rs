@@ -298,6 +298,7 @@ fn insert_batch(
             url: &event.url,
             referrer: event.referrer.as_deref(),
             viewport_width: event.viewport.map(|s| s.width),
+            viewport_height: event.viewport.map(|s| s.height),
             page_size: event.page,
             x: event.x,
             y: event.y,
