@@ -166,8 +166,14 @@ fn acknowledged_events_survive_kill_9() {
             .collect();
         for _ in 0..kills {
             let before = ledger.acked();
-            // A random moment of sustained load.
-            tokio::time::sleep(Duration::from_millis(rng.u64(100..=700))).await;
+            // A random moment of sustained load: once the clients are back
+            // and being answered (they reconnect with a backoff after each
+            // restart, slower on a busy machine), then up to 600 ms more.
+            let back = tokio::time::Instant::now() + Duration::from_secs(30);
+            while ledger.acked() == before && tokio::time::Instant::now() < back {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(rng.u64(0..=600))).await;
             tokio::task::block_in_place(|| {
                 daemon.kill9();
                 daemon.restart();
