@@ -458,6 +458,52 @@ fn sealed_heat_days_read_as_their_rows() {
     assert_eq!(sealed, heatmaps_of_the_rows(&writer, &dir));
 }
 
+/// The queries run in one `snapshot` (a map, its anchors, its reach) see
+/// the same commits, whatever a writer commits meanwhile; the next read
+/// sees them.
+#[test]
+fn a_snapshot_reads_one_moment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    let mut writer = SqliteWriter::open(&path).expect("create");
+    let mut batches = clicks_over_days();
+    let later = batches.split_off(4);
+    writer.append(&batches).expect("append");
+    let reader = SqliteReader::open(&path).expect("reader");
+    let query = HeatmapQuery {
+        pages: shared::page_key::PagePattern::new("shop.example/**"),
+        filter: Filter::default(),
+        segment: WidthSegment::All,
+        columns: 97,
+    };
+    let read = |r: &dyn EventReader| -> Result<(u64, usize, u64), StoreError> {
+        let map = r.heatmap(&query)?;
+        let selectors: Vec<String> = map.anchorable.iter().map(|e| e.selector.clone()).collect();
+        let anchors = r.heat_anchors(&query, &selectors)?;
+        let reach = r.scroll_reach(&query)?;
+        Ok((
+            map.total_clicks,
+            anchors.values().map(Vec::len).sum(),
+            reach.views,
+        ))
+    };
+    let mut seen = Vec::new();
+    reader
+        .snapshot(&mut |r| {
+            seen.push(read(r)?);
+            writer.append(&later).expect("append meanwhile");
+            seen.push(read(r)?);
+            Ok(())
+        })
+        .expect("snapshot");
+    assert_eq!(seen[0], seen[1], "one moment inside the snapshot");
+    let after = read(&reader).expect("read after");
+    assert!(
+        after.0 > seen[0].0 && after.2 > seen[0].2,
+        "{after:?} {seen:?}"
+    );
+}
+
 /// Sessions wandering over a few pages, with custom events and rage bursts.
 fn wandering_sessions() -> Vec<EventBatch> {
     let mut rng = fastrand::Rng::with_seed(4);

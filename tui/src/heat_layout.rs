@@ -21,7 +21,7 @@ use shared::store::layout_query::{LayoutQuery, StoredLayout};
 use shared::store::query::{
     Filter, Heatmap, HeatmapQuery, ReachPoint, ScrollReach, TimeRange, WidthSegment,
 };
-use shared::store::{EventReader, StoreError};
+use shared::store::{on_snapshot, EventReader, StoreError};
 
 /// A layout in page pixels of its own capture.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -218,16 +218,12 @@ pub fn parse_version(text: &str) -> Result<Fingerprint, String> {
         .map_err(|_| format!("{text:?} is not a layout version (16 hexadecimal digits)"))
 }
 
-/// The layout `map` (of `query`) is drawn over: `version` when given (an
-/// error when the pages have no such version), else the newest of the
-/// heatmap's segment; `None` when no layout was captured.
-pub fn layout_for(
-    store: &dyn EventReader,
-    query: &HeatmapQuery,
-    map: &Heatmap,
+/// The layout a map is drawn over, `found` by [`stored_layout`]: an error
+/// when `version` was asked for and the pages have no such version.
+pub fn checked_layout(
+    found: Option<StoredLayout>,
     version: Option<Fingerprint>,
 ) -> Result<Option<StoredLayout>> {
-    let found = stored_layout(store, query, map, version)?;
     match (version, found) {
         (Some(v), None) => Err(anyhow!("the pages have no layout version {v}")),
         (_, found) => Ok(found),
@@ -319,7 +315,7 @@ pub fn with_layout(
     store: &dyn EventReader,
     query: &HeatmapQuery,
 ) -> Result<MapWithLayout, StoreError> {
-    with_layout_compared(store, query, None)
+    on_snapshot(store, |store| with_layout_compared(store, query, None))
 }
 
 /// [`with_layout`], compared with the range `compared` when given: its map
@@ -390,16 +386,18 @@ pub fn compared_note(now: &str, clicks: u64, diff: &HeatCompare) -> String {
     )
 }
 
-/// [`with_layout_compared`] and the scroll reach of the map's pages: what
-/// the heatmap view draws.
+/// [`with_layout_compared`] and the scroll reach of the map's pages, all
+/// read on one snapshot: what the heatmap view draws.
 pub fn with_layout_and_reach(
     store: &dyn EventReader,
     query: &HeatmapQuery,
     compared: Option<TimeRange>,
 ) -> Result<MapWithLayout, StoreError> {
-    let mut answer = with_layout_compared(store, query, compared)?;
-    answer.reach = store.scroll_reach(query)?;
-    Ok(answer)
+    on_snapshot(store, |store| {
+        let mut answer = with_layout_compared(store, query, compared)?;
+        answer.reach = store.scroll_reach(query)?;
+        Ok(answer)
+    })
 }
 
 /// What a drawn map says when it has no layout to draw.
@@ -454,8 +452,10 @@ pub fn note(layout: Option<&StoredLayout>, of: VersionOf, clicks: OnLayout, show
     )
 }
 
-/// [`layout_for`] without judging a missing version.
-fn stored_layout(
+/// The layout `map` (of `query`) is drawn over: `version` when given,
+/// else the newest of the heatmap's segment; `None` when none was captured
+/// (or the version asked for is not the pages': [`checked_layout`]).
+pub fn stored_layout(
     store: &dyn EventReader,
     query: &HeatmapQuery,
     map: &Heatmap,

@@ -24,7 +24,7 @@ use shared::store::core::anchoring::Placed;
 use shared::store::core::heat_compare::HeatCompare;
 use shared::store::layout_query::StoredLayout;
 use shared::store::query::*;
-use shared::store::EventReader;
+use shared::store::{on_snapshot, EventReader};
 use std::io::Write;
 
 /// Runs a query subcommand and writes its output.
@@ -141,16 +141,21 @@ fn heatmap_of(
         segment: (*segment).into(),
         columns: mode.columns_for(width),
     };
-    let map = store.heatmap(&query)?;
-    let layout = heat_layout::layout_for(store, &query, &map, *layout_version)?;
     let compared_range = compare
         .map(|c| crate::compare_output::compared_range(filter.range, c, shared::now_ms()))
         .transpose()?;
-    let placed = heat_layout::placed_map(store, &query, map, layout.as_ref())?;
-    let compared = compared_range
-        .map(|range| PlacedComparison::new(store, &query, &placed, layout.as_ref(), range))
-        .transpose()?;
-    let reach = store.scroll_reach(&query)?;
+    // Every part read on one snapshot, so that they agree.
+    let (placed, layout, compared, reach) = on_snapshot(store, |store| {
+        let map = store.heatmap(&query)?;
+        let layout = heat_layout::stored_layout(store, &query, &map, *layout_version)?;
+        let placed = heat_layout::placed_map(store, &query, map, layout.as_ref())?;
+        let compared = compared_range
+            .map(|range| PlacedComparison::new(store, &query, &placed, layout.as_ref(), range))
+            .transpose()?;
+        let reach = store.scroll_reach(&query)?;
+        Ok((placed, layout, compared, reach))
+    })?;
+    let layout = heat_layout::checked_layout(layout, *layout_version)?;
     let drawn = Drawn {
         placed: &placed,
         layout: layout.as_ref(),

@@ -88,6 +88,24 @@ pub trait EventWriter: Send {
     fn expire_before(&mut self, cutoff_ms: i64) -> Result<u64, StoreError>;
 }
 
+/// `fetch`'s answer read on one snapshot of `store`
+/// ([`EventReader::snapshot`]).
+pub fn on_snapshot<T>(
+    store: &dyn EventReader,
+    fetch: impl Fn(&dyn EventReader) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut answer = None;
+    store.snapshot(&mut |reader| {
+        answer = Some(fetch(reader)?);
+        Ok(())
+    })?;
+    match answer {
+        Some(answer) => Ok(answer),
+        // An engine that did not call it back: read as is.
+        None => fetch(store),
+    }
+}
+
 /// The read side: everything the console shows.
 pub trait EventReader: Send {
     fn overview(&self, filter: &Filter) -> Result<Overview, StoreError>;
@@ -131,6 +149,16 @@ pub trait EventReader: Send {
     /// The steps of the sessions `filter` selects, for paths and funnels
     /// ([`core::flows`]).
     fn steps(&self, filter: &Filter) -> Result<flow_query::StepSet, StoreError>;
+
+    /// Runs `read` with this reader on one snapshot of the store, so that
+    /// its queries (a map, its anchors, its reach, a compared range's map)
+    /// agree with each other while writers commit. SQLite holds one read
+    /// transaction for them; MongoDB runs each query at its own moment
+    /// (snapshot reads need a session on a replica set), as it does alone.
+    fn snapshot(
+        &self,
+        read: &mut dyn FnMut(&dyn EventReader) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
 
     /// The layout versions of the pages `query` matches at its segment,
     /// merged and newest first ([`core::layouts::versions`]).

@@ -500,6 +500,14 @@ impl EventReader for MongoReader {
         crate::store::core::heatmap::heatmap(&source, query)
     }
 
+    fn snapshot(
+        &self,
+        read: &mut dyn FnMut(&dyn EventReader) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        // Each query reads at its own moment (see the trait).
+        read(self)
+    }
+
     fn heatmap_on(
         &self,
         query: &HeatmapQuery,

@@ -96,11 +96,7 @@ impl Part {
 
 impl SqliteReader {
     pub(super) fn heatmap_query(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
-        // One snapshot for every statement of the query.
-        let tx = self.conn.unchecked_transaction()?;
-        let answer = heatmap::heatmap(self, query);
-        tx.finish()?;
-        answer
+        self.in_snapshot(|| heatmap::heatmap(self, query))
     }
 }
 

@@ -35,6 +35,22 @@ impl SqliteReader {
         Ok(Self { conn })
     }
 
+    /// Runs `read` in one read transaction, so every statement it makes
+    /// sees the same commits; inside the one already open (a
+    /// [`EventReader::snapshot`]), in that one.
+    pub(super) fn in_snapshot<T>(
+        &self,
+        read: impl FnOnce() -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if !self.conn.is_autocommit() {
+            return read();
+        }
+        let tx = self.conn.unchecked_transaction()?;
+        let answer = read();
+        tx.finish()?;
+        answer
+    }
+
     pub(super) fn query_rows<T>(
         &self,
         sql: &str,
@@ -474,14 +490,18 @@ impl EventReader for SqliteReader {
     }
 
     fn scroll_reach(&self, query: &HeatmapQuery) -> Result<ScrollReach, StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
-        let answer = crate::store::core::scroll_reach::scroll_reach(self, query);
-        tx.finish()?;
-        answer
+        self.in_snapshot(|| crate::store::core::scroll_reach::scroll_reach(self, query))
     }
 
     fn heatmap(&self, query: &HeatmapQuery) -> Result<Heatmap, StoreError> {
         self.heatmap_query(query)
+    }
+
+    fn snapshot(
+        &self,
+        read: &mut dyn FnMut(&dyn EventReader) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.in_snapshot(|| read(self))
     }
 
     fn heatmap_on(
@@ -489,11 +509,7 @@ impl EventReader for SqliteReader {
         query: &HeatmapQuery,
         grid: &crate::store::heat::Scale,
     ) -> Result<Heatmap, StoreError> {
-        // One snapshot for every statement of the query, as `heatmap`.
-        let tx = self.conn.unchecked_transaction()?;
-        let answer = crate::store::core::heatmap::heatmap_on(self, query, Some(grid));
-        tx.finish()?;
-        answer
+        self.in_snapshot(|| crate::store::core::heatmap::heatmap_on(self, query, Some(grid)))
     }
 
     fn heat_anchors(
@@ -501,10 +517,7 @@ impl EventReader for SqliteReader {
         query: &HeatmapQuery,
         selectors: &[String],
     ) -> Result<crate::store::query::ElementAnchors, StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
-        let answer = crate::store::core::heatmap::anchors(self, query, selectors);
-        tx.finish()?;
-        answer
+        self.in_snapshot(|| crate::store::core::heatmap::anchors(self, query, selectors))
     }
 
     fn events(&self, filter: &Filter, page: PageRequest) -> Result<Vec<StoredEvent>, StoreError> {
