@@ -606,8 +606,8 @@ fn migrating_to_version_8_moves_steps() {
 }
 
 /// Version 10 counts the folds of the scroll reach (the views' window
-/// heights) from the stored reports and packs the sealed days again, their
-/// reach with its folds: every heatmap reads as before, fold included.
+/// heights) from the stored reports and packs the sealed days' reach again
+/// with its folds: every heatmap reads as before, fold included.
 #[test]
 fn migrating_to_version_10_counts_folds() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -621,13 +621,25 @@ fn migrating_to_version_10_counts_folds() {
     rusqlite::Connection::open(&path)
         .expect("open")
         .execute_batch(
+            // Reach blobs that cannot be read as version 10's: day blobs of
+            // another shape, block blobs missing.
             "ALTER TABLE heat_reach DROP COLUMN folds;
+             UPDATE heat_sealed SET blob = x'0203' WHERE kind = 4;
+             DELETE FROM heat_sealed_blocks WHERE kind = 4;
              PRAGMA user_version = 9;",
         )
         .expect("downgrade");
     let writer = SqliteWriter::open(&path).expect("migrate");
     assert_eq!(user_version(&path), SCHEMA_VERSION);
-    assert!(count_rows(&writer, "heat_sealed") >= 3, "packed again");
+    let blocks = writer
+        .connection()
+        .query_row(
+            "SELECT COUNT(*) FROM heat_sealed_blocks WHERE kind = 4",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .expect("count");
+    assert!(blocks >= 1, "the reach's blocks merged again");
     assert_eq!(
         heatmaps(&SqliteReader::open(&path).expect("reader")),
         before

@@ -278,6 +278,18 @@ fn merge_page_block(tx: &Transaction<'_>, key: PageDay, days: i64) -> rusqlite::
     let (page, segment, block) = key;
     tx.prepare_cached(DELETE_BLOCK)?
         .execute(params![page, segment, days, block])?;
+    merge_kinds(tx, key, days, &KINDS)
+}
+
+/// Merges the day blobs of `kinds` of one page's block of `days` days into
+/// block blobs (none of them stored yet).
+fn merge_kinds(
+    tx: &Transaction<'_>,
+    key: PageDay,
+    days: i64,
+    kinds: &[Kind],
+) -> rusqlite::Result<()> {
+    let (page, segment, block) = key;
     let mut day_blobs = tx.prepare_cached(
         "SELECT blob FROM heat_sealed
          WHERE page_id = ?1 AND segment = ?2 AND kind = ?3 AND day >= ?4 AND day < ?5",
@@ -286,7 +298,7 @@ fn merge_page_block(tx: &Transaction<'_>, key: PageDay, days: i64) -> rusqlite::
         "INSERT INTO heat_sealed_blocks (page_id, segment, kind, days, day, blob)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    for kind in KINDS {
+    for &kind in kinds {
         let blobs: Vec<Vec<u8>> = day_blobs
             .query_map(
                 params![
@@ -308,6 +320,60 @@ fn merge_page_block(tx: &Transaction<'_>, key: PageDay, days: i64) -> rusqlite::
         if !merged.is_empty() {
             insert.execute(params![page, segment, kind as i64, days, block, merged])?;
         }
+    }
+    Ok(())
+}
+
+/// Packs the scroll reach of every sealed page day and block again from
+/// its rows, the other kinds' blobs left as they are: for the schema that
+/// gave the reach its folds (a reach blob's entries changed).
+pub(super) fn repack_reach(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let Some(before) = sealed_before(tx)? else {
+        return Ok(());
+    };
+    let reach = Kind::Reach as i64;
+    // The sealed page days with reach rows (listed ones are read from
+    // their rows until packed again, with every kind).
+    let page_days: Vec<PageDay> = tx
+        .prepare(
+            "SELECT DISTINCT r.page_id, r.segment, r.day FROM heat_reach r
+             WHERE r.day < ?1 AND NOT EXISTS (SELECT 1 FROM heat_unsealed u
+                 WHERE u.page_id = r.page_id AND u.segment = r.segment AND u.day = r.day)",
+        )?
+        .query_map([before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    tx.execute(
+        "DELETE FROM heat_sealed WHERE kind = ?1 AND NOT EXISTS (SELECT 1 FROM heat_reach r
+             WHERE r.page_id = heat_sealed.page_id AND r.segment = heat_sealed.segment
+                 AND r.day = heat_sealed.day)",
+        [reach],
+    )?;
+    let mut rows_of = tx.prepare(&format!(
+        "SELECT {} FROM heat_reach WHERE page_id = ?1 AND segment = ?2 AND day = ?3",
+        TABLES[Kind::Reach as usize].1
+    ))?;
+    // Replaced where they are, so the other kinds' blobs keep their pages.
+    let mut replace = tx.prepare(
+        "INSERT OR REPLACE INTO heat_sealed (page_id, segment, kind, day, blob)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (page, segment, day) in page_days {
+        let mut rows = DayRows::default();
+        let mut found = rows_of.query(params![page, segment, day])?;
+        while let Some(r) = found.next()? {
+            rows.push(Kind::Reach as usize, r, 0)?;
+        }
+        rows.reach.sort_unstable();
+        replace.execute(params![page, segment, reach, day, encode_ints(&rows.reach)])?;
+    }
+    // Every merged block, whichever kinds it holds.
+    let blocks: Vec<(PageDay, i64)> = tx
+        .prepare("SELECT DISTINCT page_id, segment, day, days FROM heat_sealed_blocks")?
+        .query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    tx.execute("DELETE FROM heat_sealed_blocks WHERE kind = ?1", [reach])?;
+    for (key, days) in blocks {
+        merge_kinds(tx, key, days, &[Kind::Reach])?;
     }
     Ok(())
 }

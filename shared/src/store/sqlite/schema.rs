@@ -359,22 +359,20 @@ const MIGRATIONS: &[&str] = &[
     // 10: per band of the scroll reach, the views whose first screen ended
     // in it (their viewport height: the fold, `store::reach`). The reach is
     // rebuilt from the stored scroll reports by code after this script, and
-    // the sealed days packed again, their reach blobs holding the folds.
+    // the sealed days' reach blobs packed again with the folds (the other
+    // blobs stay as they were).
     r#"
     ALTER TABLE heat_reach ADD COLUMN folds INTEGER NOT NULL DEFAULT 0;
     DELETE FROM heat_reach;
-    DELETE FROM heat_sealed;
-    DELETE FROM heat_sealed_blocks;
-    DELETE FROM heat_unsealed;
-    DELETE FROM heat_seal;
     "#,
 ];
 
 /// The version that added the steps, back-filled by code after its script.
 const STEPS_VERSION: i64 = 4;
 /// The version that gave the scroll reach its folds: the reach (added by
-/// version 7) is back-filled by code after its script, then the heat days
-/// (sealed since version 9) are packed, both in their final shape.
+/// version 7) is back-filled by code after its script, the reach blobs of
+/// days already sealed packed again, then the days up to yesterday sealed
+/// (since version 9), all in their final shape.
 const FOLDS_VERSION: i64 = 10;
 
 /// Registers what the migration scripts call: `click_anchor(selector_id,
@@ -448,6 +446,7 @@ fn apply(
             STEPS_VERSION => super::steps::backfill(&tx)?,
             FOLDS_VERSION => {
                 super::heat_rollups::backfill_reach(&tx)?;
+                heat_seal::repack_reach(&tx)?;
                 let before = heat_seal::seal_for(crate::now_ms());
                 heat_seal::seal(&tx, before, None)?;
             }
