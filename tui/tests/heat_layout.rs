@@ -280,7 +280,7 @@ fn the_text_heatmap_draws_the_wireframe() {
 #[test]
 fn the_heatmap_json_carries_the_scroll_reach() {
     let fixture = shop();
-    let reach_of = |page: &str| -> Value {
+    let map_of = |page: &str| -> Value {
         let command = Command::Heatmap {
             page: page.into(),
             width: 80,
@@ -291,23 +291,10 @@ fn the_heatmap_json_carries_the_scroll_reach() {
             compare: None,
         };
         let out = output(&fixture, &command).expect("heatmap");
-        let json: Value = serde_json::from_slice(&out).expect("JSON");
-        json["scroll_reach"].clone()
+        serde_json::from_slice(&out).expect("JSON")
     };
-    let fold_of = |page: &str| -> Value {
-        let command = Command::Heatmap {
-            page: page.into(),
-            width: 80,
-            segment: SegmentArg::All,
-            dots: DotsArg::Braille,
-            format: HeatFormat::Json,
-            layout_version: None,
-            compare: None,
-        };
-        let out = output(&fixture, &command).expect("heatmap");
-        let json: Value = serde_json::from_slice(&out).expect("JSON");
-        json["fold"].clone()
-    };
+    let reach_of = |page: &str| map_of(page)["scroll_reach"].clone();
+    let fold_of = |page: &str| map_of(page)["fold"].clone();
     // The views' windows are 800 px tall; nobody scrolled /pricing.
     assert_eq!(fold_of("/"), 800);
     assert_eq!(fold_of("/pricing"), Value::Null);
