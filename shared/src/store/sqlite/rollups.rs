@@ -298,6 +298,32 @@ fn read_session(tx: &Transaction<'_>, session_id: i64) -> rusqlite::Result<Sessi
     })
 }
 
+/// A session's update; `?6` and `?8`–`?10` (start and entry) are bound but
+/// not set. SQLite rewrites an index entry whenever its column is set, even
+/// to the value it had: leaving the start out spares `sessions_by_start`
+/// on the commits that do not move it (nearly all: an event earlier than
+/// the session's first moves it). The other session indexes hold the end,
+/// the event count or the frustration, which move on every commit.
+const UPDATE_SESSION: &str = "UPDATE sessions SET
+         events = ?2, page_views = ?3, clicks = ?4, rage_clicks = ?5, end_ts = ?7,
+         exit_ts = ?11, exit_page_id = ?12,
+         quick_backs = coalesce(?13, quick_backs), last_rage_ts = ?14
+     WHERE id = ?1";
+
+/// [`UPDATE_SESSION`] with the start and the entry.
+const UPDATE_SESSION_AND_ENTRY: &str = "UPDATE sessions SET
+         events = ?2, page_views = ?3, clicks = ?4, rage_clicks = ?5,
+         start_ts = ?6, end_ts = ?7,
+         entry_ts = ?8, entry_page_id = ?9, referrer = ?10,
+         exit_ts = ?11, exit_page_id = ?12,
+         quick_backs = coalesce(?13, quick_backs), last_rage_ts = ?14
+     WHERE id = ?1";
+
+/// What [`UPDATE_SESSION`] leaves out: the start and the entry.
+fn entry_of(t: &SessionTotals<i64>) -> (i64, Option<i64>, Option<i64>, Option<String>) {
+    (t.start, t.entry_ts, t.entry_page, t.referrer.clone())
+}
+
 /// Applies a session's delta and moves its share of `session_hours` (its
 /// start, referrer and counts may all have changed). Returns its visitor.
 fn apply_session_delta(
@@ -328,6 +354,7 @@ fn apply_session_delta(
         )
     };
     let (steps, quick_backs) = steps.unzip();
+    let entry_before = entry_of(&row.totals);
     row.totals.apply(d);
     steps::store(
         tx,
@@ -337,16 +364,12 @@ fn apply_session_delta(
         steps.as_deref(),
     )?;
     let t = &row.totals;
-    tx.prepare_cached(
-        "UPDATE sessions SET
-             events = ?2, page_views = ?3, clicks = ?4, rage_clicks = ?5,
-             start_ts = ?6, end_ts = ?7,
-             entry_ts = ?8, entry_page_id = ?9, referrer = ?10,
-             exit_ts = ?11, exit_page_id = ?12,
-             quick_backs = coalesce(?13, quick_backs), last_rage_ts = ?14
-         WHERE id = ?1",
-    )?
-    .execute(params![
+    let update = if entry_of(t) == entry_before {
+        UPDATE_SESSION
+    } else {
+        UPDATE_SESSION_AND_ENTRY
+    };
+    tx.prepare_cached(update)?.execute(params![
         session_id,
         t.events,
         t.page_views,
