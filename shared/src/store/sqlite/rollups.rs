@@ -319,9 +319,12 @@ const UPDATE_SESSION_AND_ENTRY: &str = "UPDATE sessions SET
          quick_backs = coalesce(?13, quick_backs), last_rage_ts = ?14
      WHERE id = ?1";
 
-/// What [`UPDATE_SESSION`] leaves out: the start and the entry.
-fn entry_of(t: &SessionTotals<i64>) -> (i64, Option<i64>, Option<i64>, Option<String>) {
-    (t.start, t.entry_ts, t.entry_page, t.referrer.clone())
+/// What decides whether [`UPDATE_SESSION`] may leave the start and the
+/// entry out: the start, and the entry's time (its page and referrer move
+/// only with it, [`SessionTotals::apply`]), compared without a copy of the
+/// referrer on every commit.
+fn entry_of(t: &SessionTotals<i64>) -> (i64, Option<i64>) {
+    (t.start, t.entry_ts)
 }
 
 /// Applies a session's delta and moves its share of `session_hours` (its
