@@ -348,23 +348,15 @@ pub(super) fn repack_reach(tx: &Transaction<'_>) -> rusqlite::Result<()> {
                  AND r.day = heat_sealed.day)",
         [reach],
     )?;
-    let mut rows_of = tx.prepare(&format!(
-        "SELECT {} FROM heat_reach WHERE page_id = ?1 AND segment = ?2 AND day = ?3",
-        TABLES[Kind::Reach as usize].1
-    ))?;
     // Replaced where they are, so the other kinds' blobs keep their pages.
     let mut replace = tx.prepare(
         "INSERT OR REPLACE INTO heat_sealed (page_id, segment, kind, day, blob)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    for (page, segment, day) in page_days {
-        let mut rows = DayRows::default();
-        let mut found = rows_of.query(params![page, segment, day])?;
-        while let Some(r) = found.next()? {
-            rows.push(Kind::Reach as usize, r, 0)?;
-        }
-        rows.reach.sort_unstable();
-        replace.execute(params![page, segment, reach, day, encode_ints(&rows.reach)])?;
+    for key in page_days {
+        let mut rows = day_rows(tx, key, &[Kind::Reach])?.reach;
+        rows.sort_unstable();
+        replace.execute(params![key.0, key.1, reach, key.2, encode_ints(&rows)])?;
     }
     // Every merged block, whichever kinds it holds.
     let blocks: Vec<(PageDay, i64)> = tx
@@ -513,17 +505,23 @@ fn pack_day(tx: &Transaction<'_>, day: i64) -> rusqlite::Result<()> {
 
 /// Packs one page day again from its rows.
 fn pack_page_day(tx: &Transaction<'_>, key: PageDay) -> rusqlite::Result<()> {
+    write_blobs(tx, key, day_rows(tx, key, &KINDS)?)
+}
+
+/// One page day's rows of the tables of `kinds`.
+fn day_rows(tx: &Transaction<'_>, key: PageDay, kinds: &[Kind]) -> rusqlite::Result<DayRows> {
     let mut rows = DayRows::default();
-    for (table, (name, columns)) in TABLES.iter().enumerate() {
+    for &kind in kinds {
+        let (name, columns) = TABLES[kind as usize];
         let mut stmt = tx.prepare_cached(&format!(
             "SELECT {columns} FROM {name} WHERE page_id = ?1 AND segment = ?2 AND day = ?3"
         ))?;
         let mut found = stmt.query(params![key.0, key.1, key.2])?;
         while let Some(r) = found.next()? {
-            rows.push(table, r, 0)?;
+            rows.push(kind as usize, r, 0)?;
         }
     }
-    write_blobs(tx, key, rows)
+    Ok(rows)
 }
 
 fn write_blobs(tx: &Transaction<'_>, key: PageDay, mut rows: DayRows) -> rusqlite::Result<()> {
