@@ -111,9 +111,7 @@ impl<'a> HeatmapJson<'a> {
             clicks_off_layout: layout.map(|l| clicks_off_layout(&placed.map, &l.layout)),
             scroll_views: reach.views,
             scroll_reach: &reach.points,
-            fold: layout
-                .map_or(reach.fold, |l| Some(fold_y(reach.fold, &l.layout)))
-                .filter(|&y| y > 0),
+            fold: fold_y(reach.fold, layout.map(|l| &l.layout)),
             compare: None,
         }
     }

@@ -279,8 +279,7 @@ fn render_map(frame: &mut Frame, app: &App, area: Rect) {
             fold: state
                 .current()
                 .and_then(|e| e.event.viewport)
-                .map(|v| v.height)
-                .filter(|&h| h > 0),
+                .map(|v| v.height),
             options: HeatOptions {
                 mode,
                 scroll,

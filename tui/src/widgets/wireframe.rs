@@ -110,20 +110,24 @@ pub fn cell_box(
     })
 }
 
-/// The page y of the fold drawn over `layout`: `views_fold`, the median
-/// viewport height of the map's page views
-/// ([`shared::store::query::ScrollReach::fold`]) or of the view a journey
-/// shows, when known; else the viewport height `layout` was captured in.
-/// 0 when neither is known.
-pub fn fold_y(views_fold: Option<u32>, layout: &Layout) -> u32 {
-    views_fold.unwrap_or(layout.viewport.height)
+/// The page y of the fold: `views_fold`, the median viewport height of the
+/// map's page views ([`shared::store::query::ScrollReach::fold`]) or the
+/// height of the window a journey shows, when known; else the viewport
+/// height `layout` was captured in. A height of 0 is unknown; `None` when
+/// neither is known.
+pub fn fold_y(views_fold: Option<u32>, layout: Option<&Layout>) -> Option<u32> {
+    let known = |y: &u32| *y > 0;
+    views_fold
+        .filter(known)
+        .or(layout.map(|l| l.viewport.height))
+        .filter(known)
 }
 
-/// The row of the fold at page `y` on `map` drawn `width` cells wide, if
-/// the fold is on the map (and known: `y` is not 0).
+/// The row of the fold at page `y` ([`fold_y`]) on `map` drawn `width`
+/// cells wide, if the fold is on the map.
 pub fn fold_row(map: &Heatmap, mode: HeatMode, width: u16, y: u32) -> Option<u32> {
     let y = i32::try_from(y).ok()?;
-    if y == 0 || below_map(map, y) {
+    if below_map(map, y) {
         return None;
     }
     // Any page width: the fold spans the map, only its row counts.
@@ -131,21 +135,27 @@ pub fn fold_row(map: &Heatmap, mode: HeatMode, width: u16, y: u32) -> Option<u32
     Some(cell_of(map, mode, width, column, row).1)
 }
 
-/// The wireframe widget: `layout` under `map`, its fold at page `fold_y`,
-/// drawn as the heatmap is with the same options (mode, scroll, colour).
+/// The wireframe widget: `layout` under `map`, its fold at page `fold`
+/// ([`fold_y`]), drawn as the heatmap is with the same options (mode,
+/// scroll, colour).
 pub struct WireframeWidget<'a> {
     map: &'a Heatmap,
     layout: &'a Layout,
-    fold_y: u32,
+    fold: Option<u32>,
     options: HeatOptions,
 }
 
 impl<'a> WireframeWidget<'a> {
-    pub fn new(map: &'a Heatmap, layout: &'a Layout, fold_y: u32, options: HeatOptions) -> Self {
+    pub fn new(
+        map: &'a Heatmap,
+        layout: &'a Layout,
+        fold: Option<u32>,
+        options: HeatOptions,
+    ) -> Self {
         Self {
             map,
             layout,
-            fold_y,
+            fold,
             options,
         }
     }
@@ -168,7 +178,7 @@ impl Widget for LayeredHeatmap<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let mut options = self.options;
         if let Some(layout) = self.layout {
-            let fold = fold_y(self.fold, layout);
+            let fold = fold_y(self.fold, Some(layout));
             WireframeWidget::new(self.map, layout, fold, options).render(area, buf);
             options.over = true;
         }
@@ -252,7 +262,10 @@ impl Widget for WireframeWidget<'_> {
         for (placed, label) in &boxes {
             outline(&mut pen, placed, label.is_some(), line);
         }
-        if let Some(row) = fold_row(map, opts.mode, area.width, self.fold_y) {
+        let fold_at = self
+            .fold
+            .and_then(|y| fold_row(map, opts.mode, area.width, y));
+        if let Some(row) = fold_at {
             fold(&mut pen, row, line);
         }
         for (placed, label) in &boxes {
@@ -572,8 +585,11 @@ mod tests {
         for y in 50..60 {
             assert_eq!(row_text(&buf, y).trim(), "", "row {y}: below the map");
         }
-        let fold = fold_y(None, &layout);
-        assert_eq!(fold_row(&map, HeatMode::Braille, WIDTH, fold), None);
+        let fold = fold_y(None, Some(&layout));
+        assert_eq!(
+            fold.and_then(|y| fold_row(&map, HeatMode::Braille, WIDTH, y)),
+            None
+        );
         let unknown = Layout::new(
             Size {
                 width: 1280,
@@ -582,8 +598,11 @@ mod tests {
             layout.page,
             Vec::new(),
         );
-        let fold = fold_y(None, &unknown);
-        assert_eq!(fold_row(&map, HeatMode::Braille, WIDTH, fold), None);
+        let fold = fold_y(None, Some(&unknown));
+        assert_eq!(
+            fold.and_then(|y| fold_row(&map, HeatMode::Braille, WIDTH, y)),
+            None
+        );
     }
 
     /// The fold drawn is the views' median viewport height when known, the
@@ -601,8 +620,8 @@ mod tests {
         // The snapshot's 720 px, then the views' 1040 px (row 32).
         assert_eq!(folded(None), [22]);
         assert_eq!(folded(Some(1040)), [32]);
-        assert_eq!(fold_y(Some(1040), &layout), 1040);
-        assert_eq!(fold_y(None, &layout), 720);
+        assert_eq!(fold_y(Some(1040), Some(&layout)), Some(1040));
+        assert_eq!(fold_y(None, Some(&layout)), Some(720));
     }
 
     #[test]
