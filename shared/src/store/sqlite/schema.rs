@@ -293,8 +293,9 @@ const MIGRATIONS: &[&str] = &[
     // from, and per page × width segment × day × band of page height, the
     // change in page views reached from that band on. Filled after version
     // 10's script, in its final shape, from the stored scroll reports
-    // (those before `depth_from` count from the top). Raw reports have no index by page of their own:
-    // one cost the writer about a sixth more per event (BENCHMARKS.md).
+    // (those before `depth_from` count from the top). Raw reports have no
+    // index by page of their own: one cost the writer about a sixth more
+    // per event (BENCHMARKS.md).
     r#"
     ALTER TABLE events ADD COLUMN depth_from REAL;
     CREATE TABLE heat_reach (
