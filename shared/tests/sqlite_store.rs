@@ -359,6 +359,7 @@ fn migrating_to_version_3_backfills_heatmap_rollups() {
         .execute_batch(
             "DROP TABLE layouts;
              DROP INDEX sessions_by_frustration; DROP TABLE session_steps;
+             ALTER TABLE sessions DROP COLUMN frustration;
              DROP INDEX sessions_raged;
              ALTER TABLE sessions DROP COLUMN quick_backs;
              ALTER TABLE sessions DROP COLUMN last_rage_ts;
@@ -560,6 +561,7 @@ fn migrating_to_version_4_backfills_steps() {
         .execute_batch(
             "DROP TABLE layouts;
              DROP INDEX sessions_by_frustration; DROP TABLE session_steps;
+             ALTER TABLE sessions DROP COLUMN frustration;
              DROP INDEX sessions_raged;
              ALTER TABLE sessions DROP COLUMN quick_backs;
              ALTER TABLE sessions DROP COLUMN last_rage_ts;
@@ -600,6 +602,7 @@ fn migrating_to_version_8_moves_steps() {
              PRAGMA user_version = 7;",
         )
         .expect("downgrade");
+    before_version_11(&path);
     drop(SqliteWriter::open(&path).expect("migrate"));
     assert_eq!(user_version(&path), SCHEMA_VERSION);
     assert_eq!(sessions_and_paths(&path), before);
@@ -629,6 +632,7 @@ fn migrating_to_version_10_counts_folds() {
              PRAGMA user_version = 9;",
         )
         .expect("downgrade");
+    before_version_11(&path);
     let writer = SqliteWriter::open(&path).expect("migrate");
     assert_eq!(user_version(&path), SCHEMA_VERSION);
     let blocks = writer
@@ -645,6 +649,115 @@ fn migrating_to_version_10_counts_folds() {
         before
     );
     assert_eq!(heatmaps_of_the_rows(&writer, &dir), before);
+}
+
+/// Back to the frustration index of versions 4 to 10, on the score's
+/// expression, without the column of version 11.
+fn before_version_11(path: &Path) {
+    rusqlite::Connection::open(path)
+        .expect("open")
+        .execute_batch(
+            "DROP INDEX sessions_by_frustration;
+             ALTER TABLE sessions DROP COLUMN frustration;
+             CREATE INDEX sessions_by_frustration ON sessions (
+                 rage_clicks + 2 * quick_backs
+                     + 5 * (last_rage_ts IS NOT NULL AND end_ts - last_rage_ts <= 10000),
+                 session_key, site_id);",
+        )
+        .expect("the frustration index of version 10");
+}
+
+/// Version 11 stores each session's frustration score in a column of its
+/// own (kept on write, indexed for the session list): the sessions sorted
+/// by it read as before, and every stored score is the core's.
+#[test]
+fn migrating_to_version_11_stores_the_frustration_score() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    {
+        let mut writer = SqliteWriter::open(&path).expect("create");
+        writer.append(&wandering_sessions()).expect("append");
+        writer.append(&clicks_over_days()).expect("append");
+        // Scores that move on a later commit: a dead end that goes on a
+        // minute later, and a session whose rage comes after its start.
+        let rage = |session: &str, id: &str, from: i64| -> Vec<EventBatch> {
+            (0..3)
+                .map(|i| in_session(session, click_at(&format!("rage-{id}{i}"), from + i * 100)))
+                .collect()
+        };
+        let mut first = rage("dead", "d", T0);
+        first.extend(rage("recovered", "r", T0));
+        first.push(in_session("late", one_event("rage-l", T0)));
+        writer.append(&first).expect("append");
+        let mut second = vec![in_session("recovered", one_event("rage-r", T0 + 60_000))];
+        second.extend(rage("late", "l", T0 + 30_000));
+        writer.append(&second).expect("append");
+    }
+    let (before, _) = sessions_and_paths(&path);
+    let score = |key: &str| {
+        let session = before.rows.iter().find(|s| s.session_id == key);
+        session.map(|s| (s.frustration(), s.dead_end))
+    };
+    assert_eq!(score("dead"), Some((3 + 5, true)));
+    assert_eq!(score("recovered"), Some((3, false)));
+    assert_eq!(score("late"), Some((3 + 5, true)));
+    let scores: std::collections::BTreeSet<u64> =
+        before.rows.iter().map(|s| s.frustration()).collect();
+    assert!(scores.len() >= 3, "scores of several sizes: {scores:?}");
+    assert!(before.rows.iter().any(|s| s.dead_end), "a dead end");
+    assert_eq!(stored_scores(&path), core_scores(&before));
+    rusqlite::Connection::open(&path)
+        .expect("open")
+        .execute_batch("PRAGMA user_version = 10;")
+        .expect("version 10");
+    before_version_11(&path);
+    drop(SqliteWriter::open(&path).expect("migrate"));
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    let (after, _) = sessions_and_paths(&path);
+    assert_eq!(after, before);
+    assert_eq!(stored_scores(&path), core_scores(&before));
+}
+
+/// `batch` in the session `key`.
+fn in_session(key: &str, batch: EventBatch) -> EventBatch {
+    EventBatch {
+        session_id: key.into(),
+        ..batch
+    }
+}
+
+/// A click at (50, 50) of the page.
+fn click_at(id: &str, ts: i64) -> EventBatch {
+    let mut batch = one_event(id, ts);
+    for event in &mut batch.events {
+        event.kind = EventKind::Click;
+        (event.x, event.y) = (Some(50), Some(50));
+    }
+    batch
+}
+
+/// The stored frustration score by session key.
+fn stored_scores(path: &Path) -> std::collections::BTreeMap<String, u64> {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    let mut select = conn
+        .prepare("SELECT session_key, frustration FROM sessions")
+        .expect("select");
+    select
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("scores")
+        .collect::<rusqlite::Result<_>>()
+        .expect("scores")
+}
+
+/// The core's frustration score by session key.
+fn core_scores(
+    sessions: &shared::store::query::SessionPage,
+) -> std::collections::BTreeMap<String, u64> {
+    sessions
+        .rows
+        .iter()
+        .map(|s| (s.session_id.clone(), s.frustration()))
+        .collect()
 }
 
 /// The sessions by frustration and the paths from the entry of a file.

@@ -19,16 +19,6 @@ macro_rules! hour_share_columns {
     };
 }
 
-/// A session's frustration score (`core::steps::frustration_score`) over
-/// the `sessions` columns, as the index `sessions_by_frustration` states it:
-/// rage clicks + 2 × quick backs + 5 × dead end (a rage click at most 10 s
-/// before the end).
-macro_rules! frustration_sql {
-    () => {
-        "rage_clicks + 2 * quick_backs + 5 * (last_rage_ts IS NOT NULL AND end_ts - last_rage_ts <= 10000)"
-    };
-}
-
 mod checkpoint;
 mod heat_blobs;
 mod heat_reader;

@@ -422,8 +422,7 @@ impl EventReader for SqliteReader {
             SessionSortKey::Browser => "s.browser",
             SessionSortKey::Referrer => "s.referrer",
             SessionSortKey::RageClicks => "s.rage_clicks",
-            // As the index states it.
-            SessionSortKey::Frustration => frustration_sql!(),
+            SessionSortKey::Frustration => "s.frustration",
         };
         let dir = direction(sort.descending);
         let order = format!("{key} {dir}, s.session_key {dir}, s.site_id {dir}");

@@ -8,6 +8,7 @@ use super::{heat_rollups, steps};
 use crate::event::{EventKind, Rect, Size, FLAG_RAGE_CLICK};
 use crate::store::core::fold::{Fact, Fold, Keys, PageDelta, SessionDelta, SessionTotals};
 use crate::store::core::rage::{self, Candidate};
+use crate::store::core::steps as step_rules;
 use crate::store::query::DIRECT_REFERRER;
 use rusqlite::{params, Transaction};
 use std::collections::HashMap;
@@ -245,6 +246,7 @@ pub(super) struct SessionRow {
     browser: String,
     visitor: String,
     totals: SessionTotals<i64>,
+    quick_backs: i64,
 }
 
 impl SessionRow {
@@ -264,6 +266,54 @@ impl SessionRow {
             )
         })
     }
+
+    /// What decides whether the update sets the frustration score and the
+    /// last rage click: both, as stored.
+    fn frustration(&self) -> (i64, Option<i64>) {
+        let t = &self.totals;
+        (
+            frustration(t.rage_clicks, self.quick_backs, t.end, t.last_rage),
+            t.last_rage,
+        )
+    }
+}
+
+/// The `frustration` column of a session with these columns: the core's
+/// score ([`step_rules::frustration_score`]), kept on write so that the session
+/// list sorts by it through a plain index.
+fn frustration(rage_clicks: i64, quick_backs: i64, end: i64, last_rage: Option<i64>) -> i64 {
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let score = step_rules::frustration_score(
+        count(rage_clicks),
+        count(quick_backs),
+        step_rules::is_dead_end(end, last_rage),
+    );
+    i64::try_from(score).unwrap_or(i64::MAX)
+}
+
+/// Stores the frustration score of every session that has one (schema 11;
+/// the column starts at 0, the score of a session without rage clicks,
+/// quick backs or a last rage click).
+pub(super) fn backfill_frustration(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let scores = tx
+        .prepare(
+            "SELECT id, rage_clicks, quick_backs, end_ts, last_rage_ts FROM sessions
+             WHERE rage_clicks > 0 OR quick_backs > 0 OR last_rage_ts IS NOT NULL",
+        )?
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                frustration(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?),
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut update = tx.prepare("UPDATE sessions SET frustration = ?2 WHERE id = ?1")?;
+    for (id, score) in scores {
+        if score != 0 {
+            update.execute(params![id, score])?;
+        }
+    }
+    Ok(())
 }
 
 /// Reads a session row.
@@ -271,7 +321,7 @@ fn read_session(tx: &Transaction<'_>, session_id: i64) -> rusqlite::Result<Sessi
     tx.prepare_cached(
         "SELECT site_id, device, browser, visitor_key, events, page_views, clicks, rage_clicks,
              start_ts, end_ts, entry_ts, entry_page_id, referrer, exit_ts, exit_page_id,
-             last_rage_ts
+             last_rage_ts, quick_backs
          FROM sessions WHERE id = ?1",
     )?
     .query_row([session_id], |r| {
@@ -294,35 +344,56 @@ fn read_session(tx: &Transaction<'_>, session_id: i64) -> rusqlite::Result<Sessi
                 exit_page: r.get(14)?,
                 last_rage: r.get(15)?,
             },
+            quick_backs: r.get(16)?,
         })
     })
 }
 
-/// A session's update; `?6` and `?8`–`?10` (start and entry) are bound but
-/// not set. SQLite rewrites an index entry whenever its column is set, even
-/// to the value it had: leaving the start out spares `sessions_by_start`
-/// on the commits that do not move it (nearly all: an event earlier than
-/// the session's first moves it). The other session indexes hold the end,
-/// the event count or the frustration, which move on every commit.
-const UPDATE_SESSION: &str = "UPDATE sessions SET
-         events = ?2, page_views = ?3, clicks = ?4, rage_clicks = ?5, end_ts = ?7,
-         exit_ts = ?11, exit_page_id = ?12,
-         quick_backs = coalesce(?13, quick_backs), last_rage_ts = ?14
-     WHERE id = ?1";
+/// A session's update setting the columns that move on nearly every
+/// commit, and `$set`. SQLite rewrites an index entry whenever a column it
+/// holds is set, even to the value it had, so the rest is set only when it
+/// moved ([`UPDATE_SESSION`]). All fifteen parameters are bound; the last is
+/// always used, so that binding them all is valid in every form.
+macro_rules! update_session {
+    ($($set:literal),*) => {
+        concat!(
+            "UPDATE sessions SET events = ?2, page_views = ?3, clicks = ?4, rage_clicks = ?5,
+                 end_ts = ?7, exit_ts = ?11, exit_page_id = ?12,
+                 quick_backs = coalesce(?15, quick_backs)",
+            $(", ", $set,)*
+            " WHERE id = ?1"
+        )
+    };
+}
 
-/// [`UPDATE_SESSION`] with the start and the entry.
-const UPDATE_SESSION_AND_ENTRY: &str = "UPDATE sessions SET
-         events = ?2, page_views = ?3, clicks = ?4, rage_clicks = ?5,
-         start_ts = ?6, end_ts = ?7,
-         entry_ts = ?8, entry_page_id = ?9, referrer = ?10,
-         exit_ts = ?11, exit_page_id = ?12,
-         quick_backs = coalesce(?13, quick_backs), last_rage_ts = ?14
-     WHERE id = ?1";
+/// A session's update, by whether its start and entry moved, then whether
+/// its frustration score or last rage click did:
+/// - the start (`sessions_by_start`, `sessions_raged`) moves only with an
+///   event earlier than the session's first;
+/// - the score (`sessions_by_frustration`) and the last rage click
+///   (`sessions_raged`'s condition) move only around rage clicks and quick
+///   backs.
+///
+/// The other session indexes hold the end or the event count, which move on
+/// every commit.
+const UPDATE_SESSION: [[&str; 2]; 2] = [
+    [
+        update_session!(),
+        update_session!("last_rage_ts = ?13, frustration = ?14"),
+    ],
+    [
+        update_session!("start_ts = ?6, entry_ts = ?8, entry_page_id = ?9, referrer = ?10"),
+        update_session!(
+            "start_ts = ?6, entry_ts = ?8, entry_page_id = ?9, referrer = ?10",
+            "last_rage_ts = ?13, frustration = ?14"
+        ),
+    ],
+];
 
-/// What decides whether [`UPDATE_SESSION`] may leave the start and the
-/// entry out: the start, and the entry's time (its page and referrer move
-/// only with it, [`SessionTotals::apply`]), compared without a copy of the
-/// referrer on every commit.
+/// What decides whether the update may leave the start and the entry out:
+/// the start, and the entry's time (its page and referrer move only with it,
+/// [`SessionTotals::apply`]), compared without a copy of the referrer on
+/// every commit.
 fn entry_of(t: &SessionTotals<i64>) -> (i64, Option<i64>) {
     (t.start, t.entry_ts)
 }
@@ -358,7 +429,11 @@ fn apply_session_delta(
     };
     let (steps, quick_backs) = steps.unzip();
     let entry_before = entry_of(&row.totals);
+    let frustration_before = row.frustration();
     row.totals.apply(d);
+    if let Some(quick_backs) = quick_backs {
+        row.quick_backs = quick_backs;
+    }
     steps::store(
         tx,
         session_id,
@@ -366,12 +441,10 @@ fn apply_session_delta(
         row.totals.start,
         steps.as_deref(),
     )?;
+    let frustration = row.frustration();
     let t = &row.totals;
-    let update = if entry_of(t) == entry_before {
-        UPDATE_SESSION
-    } else {
-        UPDATE_SESSION_AND_ENTRY
-    };
+    let update = UPDATE_SESSION[usize::from(entry_of(t) != entry_before)]
+        [usize::from(frustration != frustration_before)];
     tx.prepare_cached(update)?.execute(params![
         session_id,
         t.events,
@@ -385,8 +458,9 @@ fn apply_session_delta(
         t.referrer,
         t.exit_ts,
         t.exit_page,
-        quick_backs,
-        t.last_rage
+        t.last_rage,
+        frustration.0,
+        quick_backs
     ])?;
     let after = row.share();
     match (before, after) {
@@ -617,11 +691,11 @@ mod tests {
             .prepare(
                 "SELECT events, page_views, clicks, rage_clicks, start_ts, end_ts, entry_ts,
                      entry_page_id, exit_ts, exit_page_id, last_rage_ts, quick_backs,
-                     length(referrer)
+                     length(referrer), frustration
                  FROM sessions ORDER BY session_key",
             )
             .and_then(|mut s| {
-                s.query_map([], |r| (0..13).map(|i| r.get(i)).collect())?
+                s.query_map([], |r| (0..14).map(|i| r.get(i)).collect())?
                     .collect::<rusqlite::Result<Vec<_>>>()
             })
             .expect("sessions");

@@ -211,18 +211,18 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 4: each session's steps (page views and custom events, see `steps.rs`)
     // for paths and funnels, its quick backs and its last rage click; the
-    // session list sorts by frustration score through an index. The steps
-    // are back-filled from the events after this script (`steps::backfill`).
-    concat!(
-        "
+    // session list sorts by frustration score through an index (on the
+    // score's expression until version 11). The steps are back-filled from
+    // the events after this script (`steps::backfill`).
+    r#"
     ALTER TABLE sessions ADD COLUMN steps BLOB;
     ALTER TABLE sessions ADD COLUMN quick_backs INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sessions ADD COLUMN last_rage_ts INTEGER;
-    CREATE INDEX sessions_by_frustration ON sessions (",
-        frustration_sql!(),
-        ", session_key, site_id);
-    "
-    ),
+    CREATE INDEX sessions_by_frustration ON sessions (
+        rage_clicks + 2 * quick_backs
+            + 5 * (last_rage_ts IS NOT NULL AND end_ts - last_rage_ts <= 10000),
+        session_key, site_id);
+    "#,
     // 5: layout snapshots, one row per page × width segment × version (the
     // fingerprint's 64 bits as a signed integer); boxes as the core's JSON
     // text (`core::layouts::encode_boxes`).
@@ -366,6 +366,17 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE heat_reach ADD COLUMN folds INTEGER NOT NULL DEFAULT 0;
     DELETE FROM heat_reach;
     "#,
+    // 11: the frustration score as a column the writer keeps
+    // (`rollups::frustration`), indexed in place of its expression: the
+    // expression holds the end, which moves on every commit, so every
+    // commit rewrote each touched session's entry; the column moves only
+    // around rage clicks and quick backs. Back-filled by code after this
+    // script.
+    r#"
+    DROP INDEX sessions_by_frustration;
+    ALTER TABLE sessions ADD COLUMN frustration INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX sessions_by_frustration ON sessions (frustration, session_key, site_id);
+    "#,
 ];
 
 /// The version that added the steps, back-filled by code after its script.
@@ -375,6 +386,9 @@ const STEPS_VERSION: i64 = 4;
 /// days already sealed packed again, then the days up to yesterday sealed
 /// (since version 9), all in their final shape.
 const FOLDS_VERSION: i64 = 10;
+/// The version that stored the frustration score, back-filled by code
+/// after its script.
+const FRUSTRATION_VERSION: i64 = 11;
 
 /// Registers what the migration scripts call: `click_anchor(selector_id,
 /// x, y, bx, by, bw, bh)`, the SQL face of [`click_anchor`] for the schema 6
@@ -451,6 +465,7 @@ fn apply(
                 let before = heat_seal::seal_for(crate::now_ms());
                 heat_seal::seal(&tx, before, None)?;
             }
+            FRUSTRATION_VERSION => super::rollups::backfill_frustration(&tx)?,
             _ => {}
         }
         tx.pragma_update(None, "user_version", version as i64 + 1)?;
