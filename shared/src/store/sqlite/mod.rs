@@ -36,6 +36,7 @@ mod schema;
 mod selector_sums;
 mod steps;
 mod varint;
+mod wal_batch;
 mod writer;
 
 pub use reader::SqliteReader;

@@ -5,7 +5,7 @@ use super::checkpoint::Checkpointer;
 use super::intern::InternCache;
 use super::removal::remove_sessions;
 use super::rollups::{self, SqliteKeys};
-use super::{heat_seal, layouts, register_functions, schema};
+use super::{heat_seal, layouts, register_functions, schema, wal_batch};
 use crate::event::{EventBatch, FLAG_CLOCK_ADJUSTED};
 use crate::progress::{Progress, Silent};
 use crate::store::core::fold::{Fact, Fold};
@@ -53,11 +53,15 @@ impl SqliteWriter {
                 source,
             })?;
         }
-        let mut conn = Connection::open_with_flags(
+        // Through the VFS that writes a commit's WAL frames at once; it
+        // relies on `synchronous=FULL`, set below (see its module doc).
+        wal_batch::register()?;
+        let mut conn = Connection::open_with_flags_and_vfs(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            wal_batch::NAME,
         )?;
         conn.busy_timeout(WRITE_BUSY_TIMEOUT)?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
