@@ -542,6 +542,47 @@ fn wandering_sessions() -> Vec<EventBatch> {
         .collect()
 }
 
+/// The writer does not check foreign keys row by row: it inserts every
+/// parent before its children and removes children before their parents.
+/// After appends over days, late and duplicate events, layouts, a deleted
+/// visitor and expired sessions, every row still has its parents.
+#[test]
+fn every_row_keeps_its_parents() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    let mut writer = SqliteWriter::open(&path).expect("create");
+    let enforced: i64 = writer
+        .connection()
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .expect("pragma");
+    assert_eq!(enforced, 0, "checked here, not per row");
+    let others: Vec<EventBatch> = wandering_sessions()
+        .into_iter()
+        .map(|b| EventBatch {
+            visitor_id: "v2".into(),
+            ..b
+        })
+        .collect();
+    writer.append(&others).expect("append");
+    writer.append(&clicks_over_days()).expect("append");
+    writer.append(&clicks_over_days()).expect("append duplicates");
+    writer.seal_heat(T0 + 40 * 86_400_000).expect("seal");
+    writer.delete_visitor("shop", "v1").expect("delete");
+    let before = count_rows(&writer, "events");
+    writer.expire_before(T0 + 60_000).expect("expire");
+    let after = count_rows(&writer, "events");
+    assert!(0 < after && after < before, "{after} of {before} events kept");
+    let conn = writer.connection();
+    let mut check = conn.prepare("PRAGMA foreign_key_check").expect("check");
+    // The row id is null for tables without one.
+    let orphans: Vec<(String, Option<i64>, String)> = check
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("rows")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    assert!(orphans.is_empty(), "{orphans:?}");
+}
+
 /// Version 4 back-fills each session's steps, quick backs and last rage
 /// click from its events: paths, funnels and sessions read after migrating a
 /// version 3 file equal those kept on write.

@@ -72,6 +72,13 @@ impl SqliteWriter {
             });
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // The bundled SQLite enforces foreign keys by default: a parent
+        // lookup per reference of every row written, and a statement journal
+        // for every session update (it sets the exit page). This connection
+        // inserts every parent (interned) before its children in the same
+        // transaction and removes children before their parents; tests hold
+        // that rule with `PRAGMA foreign_key_check`.
+        conn.pragma_update(None, "foreign_keys", false)?;
         conn.pragma_update(None, "cache_size", -8192)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // Checkpoints run on their own thread; this is only the safety net.
