@@ -565,13 +565,18 @@ fn every_row_keeps_its_parents() {
         .collect();
     writer.append(&others).expect("append");
     writer.append(&clicks_over_days()).expect("append");
-    writer.append(&clicks_over_days()).expect("append duplicates");
+    writer
+        .append(&clicks_over_days())
+        .expect("append duplicates");
     writer.seal_heat(T0 + 40 * 86_400_000).expect("seal");
     writer.delete_visitor("shop", "v1").expect("delete");
     let before = count_rows(&writer, "events");
     writer.expire_before(T0 + 60_000).expect("expire");
     let after = count_rows(&writer, "events");
-    assert!(0 < after && after < before, "{after} of {before} events kept");
+    assert!(
+        0 < after && after < before,
+        "{after} of {before} events kept"
+    );
     let conn = writer.connection();
     let mut check = conn.prepare("PRAGMA foreign_key_check").expect("check");
     // The row id is null for tables without one.

@@ -215,9 +215,12 @@ unsafe fn write_kept(f: &mut File) -> c_int {
         }
         at += chunk.len() as i64;
     }
-    // The allocation is reused by the next commit.
-    f.kept = kept;
-    f.kept.clear();
+    // The allocation is reused by the next commit, unless a long
+    // transaction grew it past the bound.
+    if kept.capacity() <= WRITE_AT {
+        f.kept = kept;
+        f.kept.clear();
+    }
     rc
 }
 
