@@ -12,8 +12,9 @@ pub const EXIT_LABEL: &str = "(exit)";
 /// The label of the branch of sessions that started there (backward paths).
 pub const ENTRY_LABEL: &str = "(entry)";
 
-/// A map keyed by labels the engine chose; a fast hash (`foldhash`), since
-/// the rules look labels up once or more per step of every session.
+/// A map with a fast hash (`foldhash`): the rules look labels up once or
+/// more per step of every session, and a commit gathers its deltas by
+/// session, page and cell (SipHash was 1.8 % of the writer's time).
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 

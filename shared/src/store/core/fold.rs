@@ -26,9 +26,9 @@ use super::steps::{step_of, Step};
 use crate::event::{EventKind, Rect, Size};
 use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::page_key::url_host;
+use crate::store::flow_query::FastMap;
 use crate::store::heat::{click_anchor, Anchor, FineCell};
 use crate::store::reach::{viewport_of, ReachSpan};
-use std::collections::HashMap;
 use std::hash::Hash;
 
 /// The keys an engine names sessions, pages and selectors by.
@@ -209,16 +209,16 @@ pub struct PageDelta {
 /// Every rollup change of one commit, gathered over all its batches so that
 /// a session or page touched by several batches is written once.
 pub struct Fold<K: Keys> {
-    pub sessions: HashMap<K::Session, SessionDelta<K::Page>>,
-    pub pages: HashMap<(K::Session, K::Page), PageDelta>,
+    pub sessions: FastMap<K::Session, SessionDelta<K::Page>>,
+    pub pages: FastMap<(K::Session, K::Page), PageDelta>,
     pub heat: HeatDeltas<K::Page, K::Selector>,
 }
 
 impl<K: Keys> Default for Fold<K> {
     fn default() -> Self {
         Self {
-            sessions: HashMap::new(),
-            pages: HashMap::new(),
+            sessions: FastMap::default(),
+            pages: FastMap::default(),
             heat: HeatDeltas::default(),
         }
     }

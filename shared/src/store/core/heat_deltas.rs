@@ -18,9 +18,9 @@
 //! (the greatest) only grow: a removal cannot subtract them, so an engine
 //! recomputes them for the buckets a removal touched.
 
+use crate::store::flow_query::FastMap;
 use crate::store::heat::{segment_code, Anchor, FineCell};
 use crate::store::reach::{BandCounts, ReachSpan};
-use std::collections::HashMap;
 use std::hash::Hash;
 
 /// `(page, segment code, day)`.
@@ -53,26 +53,26 @@ pub struct CellDelta {
 pub struct HeatDeltas<P, E> {
     /// Bucket, anchor selector (none for clicks not anchored) and fine
     /// cell `(gx, gy)`.
-    pub cells: HashMap<(Bucket<P>, Option<E>, i64, i64), CellDelta>,
+    pub cells: FastMap<(Bucket<P>, Option<E>, i64, i64), CellDelta>,
     /// Bucket and page width.
-    pub extents: HashMap<(Bucket<P>, i64), ExtentDelta>,
+    pub extents: FastMap<(Bucket<P>, i64), ExtentDelta>,
     /// Bucket and selector.
-    pub elements: HashMap<(Bucket<P>, E), ElementDelta>,
+    pub elements: FastMap<(Bucket<P>, E), ElementDelta>,
     /// Bucket, selector and anchor of anchored clicks.
-    pub anchors: HashMap<(Bucket<P>, E, Anchor), CellDelta>,
+    pub anchors: FastMap<(Bucket<P>, E, Anchor), CellDelta>,
     /// Bucket and band: the change in page views reached from that band
     /// on, and the views whose first screen ended in it.
-    pub reach: HashMap<(Bucket<P>, i64), BandCounts>,
+    pub reach: FastMap<(Bucket<P>, i64), BandCounts>,
 }
 
 impl<P, E> Default for HeatDeltas<P, E> {
     fn default() -> Self {
         Self {
-            cells: HashMap::new(),
-            extents: HashMap::new(),
-            elements: HashMap::new(),
-            anchors: HashMap::new(),
-            reach: HashMap::new(),
+            cells: FastMap::default(),
+            extents: FastMap::default(),
+            elements: FastMap::default(),
+            anchors: FastMap::default(),
+            reach: FastMap::default(),
         }
     }
 }

@@ -9,9 +9,9 @@ use crate::event::{EventKind, Rect, Size, FLAG_RAGE_CLICK};
 use crate::store::core::fold::{Fact, Fold, Keys, PageDelta, SessionDelta, SessionTotals};
 use crate::store::core::rage::{self, Candidate};
 use crate::store::core::steps as step_rules;
+use crate::store::flow_query::FastMap;
 use crate::store::query::DIRECT_REFERRER;
 use rusqlite::{params, Transaction};
-use std::collections::HashMap;
 
 /// Sessions, pages and selectors are rows of their tables.
 pub(super) struct SqliteKeys;
@@ -30,7 +30,7 @@ pub(super) fn apply(
 ) -> rusqlite::Result<()> {
     flag_rage_clicks(tx, &mut fold)?;
     heat_rollups::apply(tx, &fold.heat)?;
-    let mut visitors = HashMap::with_capacity(fold.sessions.len());
+    let mut visitors = FastMap::with_capacity_and_hasher(fold.sessions.len(), Default::default());
     let mut hours = HourDeltas::default();
     for (session_id, delta) in &fold.sessions {
         let visitor = apply_session_delta(tx, cache, *session_id, delta, &mut hours)?;
@@ -201,7 +201,7 @@ impl HourShare {
 /// so that each row is written once however many sessions moved in or out
 /// of it (a session's share moves on nearly every commit that touches it).
 #[derive(Default)]
-pub(super) struct HourDeltas(HashMap<HourKey, [i64; 6]>);
+pub(super) struct HourDeltas(FastMap<HourKey, [i64; 6]>);
 
 /// `(site_id, hour, device, browser, referrer)`.
 type HourKey = (i64, i64, i64, String, String);
@@ -481,8 +481,8 @@ fn apply_session_delta(
 
 fn apply_page_deltas(
     tx: &Transaction<'_>,
-    pages: &HashMap<(i64, i64), PageDelta>,
-    visitors: &HashMap<i64, String>,
+    pages: &FastMap<(i64, i64), PageDelta>,
+    visitors: &FastMap<i64, String>,
 ) -> rusqlite::Result<()> {
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO session_pages (session_id, page_id, first_ts, views, clicks,
@@ -504,7 +504,7 @@ fn apply_page_deltas(
     )?;
     // Totals per page over all time; the scroll sum carries its rounding error
     // (Neumaier) so that it stays as close to exact as SQL's own sum.
-    let mut totals: HashMap<i64, PageTotalsDelta> = HashMap::new();
+    let mut totals: FastMap<i64, PageTotalsDelta> = FastMap::default();
     for ((session_id, page_id), d) in pages {
         let values = params![
             session_id,
@@ -541,7 +541,7 @@ fn apply_page_deltas(
 /// Adds each page's share of the commit to its all-time totals.
 fn apply_page_totals(
     tx: &Transaction<'_>,
-    totals: HashMap<i64, PageTotalsDelta>,
+    totals: FastMap<i64, PageTotalsDelta>,
 ) -> rusqlite::Result<()> {
     let mut read =
         tx.prepare_cached("SELECT scroll_sum, scroll_err FROM page_totals WHERE page_id = ?1")?;
