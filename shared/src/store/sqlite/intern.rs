@@ -3,7 +3,7 @@
 
 use super::rollups::SessionRow;
 use crate::event::EventBatch;
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::HashMap;
 
 /// Interned ids remembered between transactions; dropped after a failed one,
@@ -75,12 +75,16 @@ impl InternCache {
             return Ok(id);
         }
         // Start and end come from the events actually stored (the rollup takes
-        // min/max), not from duplicates the batch may carry.
-        let id = tx
+        // min/max), not from duplicates the batch may carry. A session this
+        // connection does not remember may exist: it is then looked up. (An
+        // upsert that sets the key to itself would do both in one statement,
+        // but it rewrites the key's index entry and runs under a statement
+        // journal even when it inserts.)
+        let inserted = tx
             .prepare_cached(
                 "INSERT INTO sessions (site_id, session_key, visitor_key, start_ts, end_ts, device, browser, os)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (site_id, session_key) DO UPDATE SET session_key = excluded.session_key
+                 ON CONFLICT (site_id, session_key) DO NOTHING
                  RETURNING id",
             )?
             .query_row(
@@ -95,7 +99,14 @@ impl InternCache {
                     batch.client.os
                 ],
                 |r| r.get(0),
-            )?;
+            )
+            .optional()?;
+        let id = match inserted {
+            Some(id) => id,
+            None => tx
+                .prepare_cached("SELECT id FROM sessions WHERE site_id = ?1 AND session_key = ?2")?
+                .query_row(params![site_id, batch.session_id], |r| r.get(0))?,
+        };
         self.make_room();
         self.sessions
             .entry(site_id)
