@@ -1,6 +1,7 @@
 //! Ids of sites, pages, selectors and sessions, interned in their own tables
 //! and remembered between transactions, with the session rows last written.
 
+use super::rage_clicks::RecentClicks;
 use super::rollups::SessionRow;
 use crate::event::EventBatch;
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -19,6 +20,8 @@ pub(super) struct InternCache {
     remembered: usize,
     /// Session row → the row as last written.
     session_rows: HashMap<i64, SessionRow>,
+    /// Each session's recent clicks, for rage judging.
+    pub(super) recent_clicks: RecentClicks,
 }
 
 /// Beyond this many remembered ids, the cache starts over.
@@ -36,6 +39,7 @@ impl InternCache {
         self.sessions.clear();
         self.remembered = 0;
         self.session_rows.clear();
+        self.recent_clicks.clear();
     }
 
     /// The session row as last written, if remembered; the caller keeps it

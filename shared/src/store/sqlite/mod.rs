@@ -28,6 +28,7 @@ mod intern;
 mod layouts;
 mod overview;
 mod page_list;
+mod rage_clicks;
 mod reach_reader;
 mod reader;
 mod removal;

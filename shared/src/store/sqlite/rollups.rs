@@ -4,10 +4,9 @@
 //! `session_hours`, and the per-session pages with their all-time totals.
 
 use super::intern::InternCache;
-use super::{heat_rollups, steps};
-use crate::event::{EventKind, Rect, Size, FLAG_RAGE_CLICK};
-use crate::store::core::fold::{Fact, Fold, Keys, PageDelta, SessionDelta, SessionTotals};
-use crate::store::core::rage::{self, Candidate};
+use super::{heat_rollups, rage_clicks, steps};
+use crate::event::Rect;
+use crate::store::core::fold::{Fold, Keys, PageDelta, SessionDelta, SessionTotals};
 use crate::store::core::steps as step_rules;
 use crate::store::flow_query::FastMap;
 use crate::store::query::DIRECT_REFERRER;
@@ -28,7 +27,7 @@ pub(super) fn apply(
     cache: &mut InternCache,
     mut fold: Fold<SqliteKeys>,
 ) -> rusqlite::Result<()> {
-    flag_rage_clicks(tx, &mut fold)?;
+    rage_clicks::flag_rage_clicks(tx, &mut cache.recent_clicks, &mut fold)?;
     heat_rollups::apply(tx, &fold.heat)?;
     let mut visitors = FastMap::with_capacity_and_hasher(fold.sessions.len(), Default::default());
     let mut hours = HourDeltas::default();
@@ -38,68 +37,6 @@ pub(super) fn apply(
     }
     hours.write(tx)?;
     apply_page_deltas(tx, &fold.pages, &visitors)
-}
-
-/// The clicks of a session in a time window. The kind is written into the
-/// statement, not bound: a bound value that the partial index
-/// `clicks_by_page` (`WHERE kind = 1`) is judged by makes SQLite compile the
-/// statement again on every execution.
-fn rage_window_sql() -> String {
-    format!(
-        "SELECT id, ts, x, y, flags, page_id, pw, ph, vw, selector_id, bx, by, bw, bh
-         FROM events WHERE session_id = ?1 AND ts BETWEEN ?2 AND ?3 AND kind = {}",
-        EventKind::Click.code()
-    )
-}
-
-/// Re-judges the clicks around each session's new clicks and flags the new
-/// rage clicks (the judge counts them into `fold`).
-fn flag_rage_clicks(tx: &Transaction<'_>, fold: &mut Fold<SqliteKeys>) -> rusqlite::Result<()> {
-    let mut select = tx.prepare_cached(&rage_window_sql())?;
-    let mut clicks = Vec::new();
-    for (session_id, lo, hi) in fold.rage_windows() {
-        let rows = select.query_map(params![session_id, lo, hi], |r| {
-            let id: i64 = r.get(0)?;
-            let flags: i64 = r.get(4)?;
-            let page_size = match (r.get::<_, Option<u32>>(6)?, r.get::<_, Option<u32>>(7)?) {
-                (Some(width), Some(height)) => Some(Size { width, height }),
-                _ => None,
-            };
-            Ok(Candidate {
-                row: id,
-                flagged: flags & FLAG_RAGE_CLICK != 0,
-                fact: Fact {
-                    session: session_id,
-                    page: r.get(5)?,
-                    order: id,
-                    kind: EventKind::Click,
-                    ts: r.get(1)?,
-                    url: "",
-                    referrer: None,
-                    viewport_width: r.get(8)?,
-                    viewport_height: None,
-                    page_size,
-                    x: r.get(2)?,
-                    y: r.get(3)?,
-                    selector: r.get(9)?,
-                    element: element_of(r, 10)?,
-                    label: None,
-                    depth: None,
-                    depth_from: None,
-                    name: None,
-                    rage: false,
-                },
-            })
-        })?;
-        for row in rows {
-            clicks.push(row?);
-        }
-    }
-    let mut flag = tx.prepare_cached("UPDATE events SET flags = flags | ?1 WHERE id = ?2")?;
-    for row in rage::judge(fold, clicks) {
-        flag.execute(params![FLAG_RAGE_CLICK, row])?;
-    }
-    Ok(())
 }
 
 /// The element box stored in the four columns `bx, by, bw, bh` from
@@ -634,7 +571,7 @@ struct PageTotalsDelta {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{ClientInfo, Event, EventBatch};
+    use crate::event::{ClientInfo, Event, EventBatch, EventKind, Size};
     use crate::store::sqlite::SqliteWriter;
     use crate::store::EventWriter;
     use rusqlite::StatementStatus;
@@ -764,26 +701,48 @@ mod tests {
         assert_eq!(hours.len(), 2, "{hours:?}");
     }
 
+    /// The clicks around new ones are read back once per session, then
+    /// taken from memory, and again for clicks older than it reaches; the
+    /// statement is compiled once.
     #[test]
-    fn the_rage_window_query_is_compiled_once() {
+    fn clicks_are_read_back_only_when_not_remembered() {
         let dir = tempfile::tempdir().expect("dir");
         let mut writer = SqliteWriter::open(&dir.path().join("a.db")).expect("writer");
+        let at = 1_767_225_600_000i64;
+        let one_click = |id: usize, ts: i64| EventBatch {
+            site: "a".into(),
+            session_id: "s".into(),
+            visitor_id: "v".into(),
+            client: ClientInfo::default(),
+            events: vec![click(id, ts)],
+        };
+        let stats = |writer: &SqliteWriter| {
+            let conn = writer.connection();
+            let rage: i64 = conn
+                .query_row("SELECT SUM(rage_clicks) FROM sessions", [], |r| r.get(0))
+                .expect("sessions");
+            let select = conn
+                .prepare_cached(&rage_clicks::clicks_from_sql())
+                .expect("cached");
+            let runs = select.get_status(StatementStatus::Run);
+            assert_eq!(select.get_status(StatementStatus::RePrepare), 0);
+            (rage, runs)
+        };
         for i in 0..5 {
-            let batch = EventBatch {
-                site: "a".into(),
-                session_id: "s".into(),
-                visitor_id: "v".into(),
-                client: ClientInfo::default(),
-                events: vec![click(i, 1_767_225_600_000 + i as i64 * 100)],
-            };
-            writer.append(&[batch]).expect("append");
+            writer
+                .append(&[one_click(i, at + i as i64 * 100)])
+                .expect("append");
         }
-        let conn = writer.connection();
-        let rage: i64 = conn
-            .query_row("SELECT SUM(rage_clicks) FROM sessions", [], |r| r.get(0))
-            .expect("sessions");
-        assert_eq!(rage, 5, "the clicks were judged");
-        let select = conn.prepare_cached(&rage_window_sql()).expect("cached");
-        assert_eq!(select.get_status(StatementStatus::RePrepare), 0);
+        assert_eq!(stats(&writer), (5, 1), "one read, every click judged");
+        // A late burst, a minute before what is remembered (which stays the
+        // session's latest clicks): each of its commits reads back.
+        for i in 5..8 {
+            writer
+                .append(&[one_click(i, at - 60_000 + i as i64 * 100)])
+                .expect("append");
+        }
+        assert_eq!(stats(&writer), (8, 4));
+        writer.append(&[one_click(8, at + 600)]).expect("append");
+        assert_eq!(stats(&writer), (9, 4), "the latest clicks still remembered");
     }
 }

@@ -3,10 +3,11 @@
 
 use super::checkpoint::Checkpointer;
 use super::intern::InternCache;
+use super::rage_clicks::StoredClick;
 use super::removal::remove_sessions;
 use super::rollups::{self, SqliteKeys};
 use super::{heat_seal, layouts, register_functions, schema, wal_batch};
-use crate::event::{EventBatch, FLAG_CLOCK_ADJUSTED};
+use crate::event::{EventBatch, EventKind, FLAG_CLOCK_ADJUSTED};
 use crate::progress::{Progress, Silent};
 use crate::store::core::fold::{Fact, Fold};
 use crate::store::core::layouts::{commit_writes, newest_per_page};
@@ -299,11 +300,29 @@ fn insert_batch(
             continue;
         }
         outcome.inserted += 1;
+        let row = tx.last_insert_rowid();
+        if event.kind == EventKind::Click {
+            cache.recent_clicks.stored(
+                session_id,
+                StoredClick {
+                    row,
+                    ts: event.ts,
+                    x: event.x,
+                    y: event.y,
+                    flagged: false,
+                    page: page_id,
+                    page_size: event.page,
+                    viewport_width: event.viewport.map(|s| s.width),
+                    selector: selector_id,
+                    element: rect,
+                },
+            );
+        }
         fold.add(&Fact {
             session: session_id,
             page: page_id,
             // Row ids grow with storage order.
-            order: tx.last_insert_rowid(),
+            order: row,
             kind: event.kind,
             ts: event.ts,
             url: &event.url,
