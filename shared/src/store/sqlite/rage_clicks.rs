@@ -11,7 +11,7 @@
 //! after a failed transaction, another connection's commit, or a removal.
 
 use super::rollups::{element_of, SqliteKeys};
-use crate::event::{EventKind, Rect, Size, FLAG_RAGE_CLICK};
+use crate::event::{Event, EventKind, Rect, Size, FLAG_RAGE_CLICK};
 use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::store::core::fold::{Fact, Fold};
 use crate::store::core::rage::{self, Candidate};
@@ -34,6 +34,28 @@ pub(super) struct StoredClick {
 }
 
 impl StoredClick {
+    /// A click just stored as `row`, with its interned page and selector.
+    pub(super) fn new(
+        row: i64,
+        event: &Event,
+        page: i64,
+        selector: Option<i64>,
+        element: Option<Rect>,
+    ) -> Self {
+        Self {
+            row,
+            ts: event.ts,
+            x: event.x,
+            y: event.y,
+            flagged: false,
+            page,
+            page_size: event.page,
+            viewport_width: event.viewport.map(|s| s.width),
+            selector,
+            element,
+        }
+    }
+
     fn candidate(&self, session: i64) -> Candidate<'static, SqliteKeys, i64> {
         Candidate {
             row: self.row,

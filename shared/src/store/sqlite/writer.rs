@@ -7,7 +7,7 @@ use super::rage_clicks::StoredClick;
 use super::removal::remove_sessions;
 use super::rollups::{self, SqliteKeys};
 use super::{heat_seal, layouts, register_functions, schema, wal_batch};
-use crate::event::{EventBatch, EventKind, FLAG_CLOCK_ADJUSTED};
+use crate::event::{Event, EventBatch, EventKind, Rect, FLAG_CLOCK_ADJUSTED};
 use crate::progress::{Progress, Silent};
 use crate::store::core::fold::{Fact, Fold};
 use crate::store::core::layouts::{commit_writes, newest_per_page};
@@ -229,6 +229,37 @@ impl EventWriter for SqliteWriter {
     }
 }
 
+/// An event as the fold reads it, before its storage order is known.
+fn fact_of(
+    event: &Event,
+    session: i64,
+    page: i64,
+    selector: Option<i64>,
+    element: Option<Rect>,
+) -> Fact<'_, SqliteKeys> {
+    Fact {
+        session,
+        page,
+        order: 0,
+        kind: event.kind,
+        ts: event.ts,
+        url: &event.url,
+        referrer: event.referrer.as_deref(),
+        viewport_width: event.viewport.map(|s| s.width),
+        viewport_height: event.viewport.map(|s| s.height),
+        page_size: event.page,
+        x: event.x,
+        y: event.y,
+        selector,
+        element,
+        label: event.target.as_ref().and_then(|t| t.label.as_deref()),
+        depth: event.depth,
+        depth_from: event.depth_from,
+        name: event.name.as_deref(),
+        rage: false,
+    }
+}
+
 /// Inserts a batch's events, skipping those already stored, and folds each
 /// new one into `fold`.
 fn insert_batch(
@@ -302,43 +333,13 @@ fn insert_batch(
         outcome.inserted += 1;
         let row = tx.last_insert_rowid();
         if event.kind == EventKind::Click {
-            cache.recent_clicks.stored(
-                session_id,
-                StoredClick {
-                    row,
-                    ts: event.ts,
-                    x: event.x,
-                    y: event.y,
-                    flagged: false,
-                    page: page_id,
-                    page_size: event.page,
-                    viewport_width: event.viewport.map(|s| s.width),
-                    selector: selector_id,
-                    element: rect,
-                },
-            );
+            let click = StoredClick::new(row, event, page_id, selector_id, rect);
+            cache.recent_clicks.stored(session_id, click);
         }
         fold.add(&Fact {
-            session: session_id,
-            page: page_id,
             // Row ids grow with storage order.
             order: row,
-            kind: event.kind,
-            ts: event.ts,
-            url: &event.url,
-            referrer: event.referrer.as_deref(),
-            viewport_width: event.viewport.map(|s| s.width),
-            viewport_height: event.viewport.map(|s| s.height),
-            page_size: event.page,
-            x: event.x,
-            y: event.y,
-            selector: selector_id,
-            element: rect,
-            label,
-            depth: event.depth,
-            depth_from: event.depth_from,
-            name: event.name.as_deref(),
-            rage: false,
+            ..fact_of(event, session_id, page_id, selector_id, rect)
         });
     }
     drop(insert);
