@@ -17,6 +17,7 @@ use crate::store::core::fold::{Fact, Fold};
 use crate::store::core::rage::{self, Candidate};
 use crate::store::flow_query::FastMap;
 use rusqlite::{params, Transaction};
+use std::sync::LazyLock;
 
 /// A stored click, as the judge needs it.
 #[derive(Clone, Debug, PartialEq)]
@@ -176,12 +177,15 @@ impl RecentClicks {
 /// statement, not bound: a bound value that the partial index
 /// `clicks_by_page` (`WHERE kind = 1`) is judged by makes SQLite compile the
 /// statement again on every execution.
-pub(super) fn clicks_from_sql() -> String {
-    format!(
-        "SELECT id, ts, x, y, flags, page_id, pw, ph, vw, selector_id, bx, by, bw, bh
-         FROM events WHERE session_id = ?1 AND ts >= ?2 AND kind = {}",
-        EventKind::Click.code()
-    )
+pub(super) fn clicks_from_sql() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT id, ts, x, y, flags, page_id, pw, ph, vw, selector_id, bx, by, bw, bh
+             FROM events WHERE session_id = ?1 AND ts >= ?2 AND kind = {}",
+            EventKind::Click.code()
+        )
+    });
+    &SQL
 }
 
 /// Re-judges the clicks around each session's new clicks, flags the new
@@ -193,7 +197,6 @@ pub(super) fn flag_rage_clicks(
     fold: &mut Fold<SqliteKeys>,
 ) -> rusqlite::Result<()> {
     let mut new = std::mem::take(&mut recent.new);
-
     let mut windows = Vec::new();
     for (session, lo, hi) in fold.rage_windows() {
         let added = new.remove(&session).unwrap_or_default();
@@ -208,7 +211,7 @@ pub(super) fn flag_rage_clicks(
             None => Remembered {
                 from: lo,
                 clicks: tx
-                    .prepare_cached(&clicks_from_sql())?
+                    .prepare_cached(clicks_from_sql())?
                     .query_map(params![session, lo], StoredClick::read)?
                     .collect::<rusqlite::Result<_>>()?,
             },

@@ -722,7 +722,7 @@ mod tests {
                 .query_row("SELECT SUM(rage_clicks) FROM sessions", [], |r| r.get(0))
                 .expect("sessions");
             let select = conn
-                .prepare_cached(&rage_clicks::clicks_from_sql())
+                .prepare_cached(rage_clicks::clicks_from_sql())
                 .expect("cached");
             let runs = select.get_status(StatementStatus::Run);
             assert_eq!(select.get_status(StatementStatus::RePrepare), 0);
