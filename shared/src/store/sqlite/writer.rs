@@ -229,9 +229,11 @@ impl EventWriter for SqliteWriter {
     }
 }
 
-/// An event as the fold reads it, before its storage order is known.
+/// An event as the fold reads it, stored as `row` (row ids grow with
+/// storage order).
 fn fact_of(
     event: &Event,
+    row: i64,
     session: i64,
     page: i64,
     selector: Option<i64>,
@@ -240,7 +242,7 @@ fn fact_of(
     Fact {
         session,
         page,
-        order: 0,
+        order: row,
         kind: event.kind,
         ts: event.ts,
         url: &event.url,
@@ -336,11 +338,7 @@ fn insert_batch(
             let click = StoredClick::new(row, event, page_id, selector_id, rect);
             cache.recent_clicks.stored(session_id, click);
         }
-        fold.add(&Fact {
-            // Row ids grow with storage order.
-            order: row,
-            ..fact_of(event, session_id, page_id, selector_id, rect)
-        });
+        fold.add(&fact_of(event, row, session_id, page_id, selector_id, rect));
     }
     drop(insert);
     if outcome.inserted == 0 {
