@@ -4,15 +4,17 @@
 //! set-top box, media stick, games console, car, signage player) is `tv`
 //! whatever else the agent claims, by its tokens, by an Android TV build
 //! number, or by a model named as TVs are ([`super::model`]); a Chromebook is
-//! a desktop even when an Android app names Android; tablet tokens and tablet
+//! a desktop even when an Android app names Android; a model the device lists
+//! name ([`super::device_models`]) has their class; tablet tokens and tablet
 //! models win over "Mobile" (many Android tablets send a phone agent); then
-//! phone tokens; then Google's convention that an Android browser without
+//! the class a listed maker's devices mostly have; then phone tokens; then Google's convention that an Android browser without
 //! "Mobile" is on a tablet (kept to browsers: an app's or a truncated agent
 //! never says "Mobile", and most Android devices are phones); then desktop
 //! systems. Cars and signage are put in `tv`: like a TV, they are fixed
 //! screens used in passing, neither carried nor worked at. Worn devices
 //! (watches, headsets) count as `mobile`.
 
+use super::device_models::{self, Listed};
 use super::hints::{ClientHints, Platform};
 use super::model;
 use crate::event::DeviceClass;
@@ -153,6 +155,9 @@ const PHONE_TOKENS: &[&str] = &[
     "oculusbrowser",
 ];
 
+/// Tokens (lower case) of Apple's phones, tablets and players.
+const APPLE_TOKENS: &[&str] = &["iphone", "ipad", "ipod"];
+
 /// Tokens (lower case) of desktop systems.
 const DESKTOP_TOKENS: &[&str] = &[
     "windows",
@@ -189,6 +194,7 @@ struct Models {
 pub fn prepare() {
     models();
     model::prepare();
+    device_models::prepare();
 }
 
 fn models() -> &'static Models {
@@ -248,10 +254,24 @@ pub fn from_agent(ua: &str, lower: &str) -> DeviceClass {
     {
         return DeviceClass::Desktop;
     }
+    let android = lower.contains("android") || lower.contains("adr ");
+    // The model lists are asked where an agent names a device model: Android
+    // agents, and agents of no desktop system or Apple device (whose class
+    // the rules below know from the system alone). A listed model decides;
+    // a maker's commonest class yields to the tablet conventions.
+    let listed = (android || !(has_any(lower, DESKTOP_TOKENS) || has_any(lower, APPLE_TOKENS)))
+        .then(|| device_models::lookup(ua))
+        .flatten();
+    if let Some(Listed {
+        class: Some(class),
+        model: true,
+    }) = listed
+    {
+        return class;
+    }
     if has_any(lower, TABLET_TOKENS) && !lower.contains("tablet pc") {
         return DeviceClass::Tablet;
     }
-    let android = lower.contains("android") || lower.contains("adr ");
     // "/apad" marks the tablet builds of Yandex's Android apps.
     if android
         && (matches(&models.tablet, ua)
@@ -259,6 +279,12 @@ pub fn from_agent(ua: &str, lower: &str) -> DeviceClass {
             || lower.contains("/apad"))
     {
         return DeviceClass::Tablet;
+    }
+    if let Some(Listed {
+        class: Some(class), ..
+    }) = listed
+    {
+        return class;
     }
     if has_any(lower, PHONE_TOKENS) {
         return DeviceClass::Mobile;

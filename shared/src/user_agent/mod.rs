@@ -10,6 +10,7 @@
 
 mod crawlers;
 mod device;
+mod device_models;
 pub mod hints;
 mod model;
 mod names;

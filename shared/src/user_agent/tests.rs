@@ -23,6 +23,85 @@ fn pinned_data_and_rules_compile() {
     );
     assert!(device::rules_compile());
     assert!(model::rules_compile());
+    let (brands, uncompiled, always) = device_models::uncompiled_and_always();
+    assert!(
+        brands > 2000,
+        "the pinned device lists have {brands} brands"
+    );
+    assert_eq!(uncompiled, 0, "device-model units that do not compile");
+    // Units without literals run on every agent; a handful at most.
+    assert!(
+        always <= 8,
+        "{always} device-model units run on every agent"
+    );
+}
+
+/// Devices that no naming convention tells apart, which the model lists
+/// name: unbranded TV boxes and tablets known by a bare code, most of them
+/// sending a phone's agent.
+#[test]
+fn models_the_lists_name() {
+    check_all(
+        DeviceClass::Tv,
+        &[
+            "Mozilla/5.0 (Linux; arm; Android 11; CT-8824 Build/RP1A.200720.011; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/104.0.5112.102 Mobile Safari/537.36",
+        ],
+    );
+    check_all(
+        DeviceClass::Tablet,
+        &[
+            "Mozilla/5.0 (Linux; Android 10; T81N) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/111.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 10; LW788) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/105.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 10; 8094M) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/95.0.4638.50 Mobile Safari/537.36",
+            // Texet's NetTAB Space quad RX; its "Build/NT" is no TV build.
+            "Mozilla/5.0 (Linux; Android 4.1.1; NT-0902S Build/NT-0902S) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30",
+        ],
+    );
+    // A maker's commonest class yields to a tablet convention: BQ names its
+    // tablets by their diagonal, and lists only some of them.
+    check_all(
+        DeviceClass::Tablet,
+        &["Mozilla/5.0 (Linux; Android 11; BQ-8099L) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36"],
+    );
+    // Desktop systems and Apple devices are not looked up.
+    check_all(
+        DeviceClass::Desktop,
+        &["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"],
+    );
+}
+
+#[test]
+fn device_model_patterns_split_into_units_that_match_alike() {
+    // Short patterns are split at their top-level alternatives only.
+    assert_eq!(
+        device_models::units_of("ab(?:c|d)|e[|]f|(g|h)"),
+        ["ab(?:c|d)", "e[|]f", "(g|h)"]
+    );
+    // A long one has its largest group distributed, down to short units.
+    let long = format!(
+        "X-(?:{})(?:[);/ ]|$)",
+        (0..40)
+            .map(|i| format!("M{i:02}"))
+            .collect::<Vec<_>>()
+            .join("|")
+    );
+    let units = device_models::units_of(&long);
+    assert_eq!(units.len(), 40);
+    assert_eq!(units[0], "X-M00(?:[);/ ]|$)");
+    assert_eq!(units[39], "X-M39(?:[);/ ]|$)");
+    // Optional, repeated and look-around groups are kept whole.
+    let kept = format!(
+        "(?:{})?Z",
+        (0..40)
+            .map(|i| format!("M{i:02}"))
+            .collect::<Vec<_>>()
+            .join("|")
+    );
+    assert_eq!(device_models::units_of(&kept), std::slice::from_ref(&kept));
+    assert_eq!(
+        device_models::without_look_around("(?<!AN)DROID(?!logic [)])x"),
+        "DROIDx"
+    );
 }
 
 #[test]
@@ -324,7 +403,6 @@ fn tvs_and_boxes_named_by_their_model_or_build() {
             "Mozilla/5.0 (Linux; Android 9; HTV33) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
             "Mozilla/5.0 (Linux; Android 14; SM-A556B Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/131.0.0.0 Mobile Safari/537.36 TVPlayerApp/2.1",
             "Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230901.001) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
-            "Mozilla/5.0 (Linux; Android 4.1.1; NT-0902S Build/NT-0902S) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30",
         ],
     );
 }
