@@ -237,15 +237,23 @@ fn has_any(lower: &str, tokens: &[&str]) -> bool {
     tokens.iter().any(|t| lower.contains(t))
 }
 
+/// Whether the agent names a TV, box, console or car by its tokens, an
+/// Android TV build or a model named as TVs are: the rules that win over
+/// the bot list (a TV's own app agents look like tools'). A TV known only
+/// from the model lists is still asked about.
+pub fn named_tv(ua: &str, lower: &str) -> bool {
+    let models = models();
+    has_any(lower, TV_TOKENS)
+        || matches(&models.tv, ua)
+        || matches(&models.tv_agent, ua)
+        || model::field(ua).is_some_and(|range| model::is_tv(model::name(&ua[range])))
+}
+
 /// The class the agent string alone gives (bots are found before this).
 pub fn from_agent(ua: &str, lower: &str) -> DeviceClass {
     let models = models();
     let model = model::field(ua).map(|range| model::name(&ua[range]));
-    if has_any(lower, TV_TOKENS)
-        || matches(&models.tv, ua)
-        || matches(&models.tv_agent, ua)
-        || model.is_some_and(model::is_tv)
-    {
+    if named_tv(ua, lower) {
         return DeviceClass::Tv;
     }
     if lower.contains("chromebook")

@@ -121,8 +121,9 @@ fn parse(ua: &str, hints: &ClientHints<'_>) -> Reading {
     let lower = ua.to_ascii_lowercase();
     let from_agent = device::from_agent(ua, &lower);
     // TV tokens win over the bot list, which takes some TVs' own app agents
-    // ("WebAppManager", "Roku/DVP") for tools.
-    let bot = (from_agent != DeviceClass::Tv)
+    // ("WebAppManager", "Roku/DVP") for tools; a device the model lists call
+    // a TV does not (a crawler may name any model).
+    let bot = (!device::named_tv(ua, &lower))
         .then(|| find_bot(ua, &lower))
         .flatten();
     let device = if bot.is_some() {

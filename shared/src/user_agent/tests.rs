@@ -63,6 +63,11 @@ fn models_the_lists_name() {
         DeviceClass::Tablet,
         &["Mozilla/5.0 (Linux; Android 11; BQ-8099L) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36"],
     );
+    // A crawler naming a TV only the lists know is still a crawler.
+    check_all(
+        DeviceClass::Bot,
+        &["Mozilla/5.0 (Linux; Android 11; CT-8824) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"],
+    );
     // Desktop systems and Apple devices are not looked up.
     check_all(
         DeviceClass::Desktop,
