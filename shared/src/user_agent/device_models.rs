@@ -186,6 +186,9 @@ fn load() -> Db {
         brands,
         literals: AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            // Dense states only at the root: ~4 MiB less resident, no
+            // slower over the fixtures.
+            .dense_depth(1)
             .build(literals)
             .ok(),
         literal_unit,
