@@ -29,6 +29,7 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 
 /// The pinned lists.
@@ -68,18 +69,26 @@ enum Owner {
 
 struct Unit {
     owner: Owner,
-    text: String,
+    /// Where the unit's text ends in [`Db::text`] (it starts where the
+    /// previous one ends).
+    end: u32,
 }
 
 struct Brand {
     class: Option<DeviceClass>,
-    /// The class of each model, in order.
-    models: Vec<Option<DeviceClass>>,
+    /// Its models' classes, in order, in [`Db::model_classes`].
+    models: Range<u32>,
 }
 
+/// Everything a lookup needs, in few large allocations: loading makes and
+/// frees many small ones, which would otherwise stay resident as holes
+/// between small kept ones.
 struct Db {
     units: Vec<Unit>,
+    /// The units' texts, one after the other.
+    text: String,
     brands: Vec<Brand>,
+    model_classes: Vec<Option<DeviceClass>>,
     /// The units' literals, found in an agent in one pass, case aside.
     literals: Option<AhoCorasick>,
     /// The unit of each literal.
@@ -128,7 +137,11 @@ pub fn lookup(ua: &str) -> Option<Listed> {
     });
     Some(match model {
         Some(model) => Listed {
-            class: entry.models.get(model as usize).copied().flatten(),
+            class: db
+                .model_classes
+                .get((entry.models.start + model) as usize)
+                .copied()
+                .flatten(),
             model: true,
         },
         // A maker listed without models is one model.
@@ -148,51 +161,78 @@ fn load() -> Db {
     // The pinned file is checked by a unit test; a broken copy means no
     // database, and the rules alone decide.
     let data: Data = serde_json::from_str(DATA).unwrap_or(Data { brands: Vec::new() });
-    let mut units = Vec::new();
-    let mut brands = Vec::with_capacity(data.brands.len());
+    let mut db = Db {
+        units: Vec::new(),
+        text: String::new(),
+        brands: Vec::with_capacity(data.brands.len()),
+        model_classes: Vec::new(),
+        literals: None,
+        literal_unit: Vec::new(),
+        always: Vec::new(),
+    };
     for (b, (pattern, code, models)) in (0u32..).zip(data.brands) {
-        let brand_class = class(code.as_deref());
-        units.extend(units_of(&pattern).into_iter().map(|text| Unit {
-            owner: Owner::Brand(b),
-            text,
-        }));
-        let mut classes = Vec::with_capacity(models.len());
+        db.add_units(Owner::Brand(b), &pattern);
+        let first = db.model_classes.len() as u32;
         for (m, (pattern, code)) in (0u32..).zip(models) {
-            units.extend(units_of(&pattern).into_iter().map(|text| Unit {
-                owner: Owner::Model(b, m),
-                text,
-            }));
-            classes.push(class(code.as_deref()));
+            db.add_units(Owner::Model(b, m), &pattern);
+            db.model_classes.push(class(code.as_deref()));
         }
-        brands.push(Brand {
-            class: brand_class,
-            models: classes,
+        db.brands.push(Brand {
+            class: class(code.as_deref()),
+            models: first..db.model_classes.len() as u32,
         });
     }
-    let mut literals = Vec::new();
-    let mut literal_unit = Vec::new();
-    let mut always = Vec::new();
-    for (u, unit) in (0u32..).zip(&units) {
-        match unit_literals(&unit.text) {
+    // The literals go into one buffer: tens of thousands of small
+    // allocations, freed once the automaton is built, would stay resident
+    // as holes under what is kept.
+    let mut text = Vec::new();
+    let mut ends = Vec::new();
+    for u in (0u32..).take(db.units.len()) {
+        match unit_literals(db.unit_text(u)) {
             Some(found) => {
-                literal_unit.extend(std::iter::repeat_n(u, found.len()));
-                literals.extend(found);
+                db.literal_unit.extend(std::iter::repeat_n(u, found.len()));
+                for literal in found {
+                    text.extend_from_slice(&literal);
+                    ends.push(text.len());
+                }
             }
-            None => always.push(u),
+            None => db.always.push(u),
         }
     }
-    Db {
-        units,
-        brands,
-        literals: AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            // Dense states only at the root: ~4 MiB less resident, no
-            // slower over the fixtures.
-            .dense_depth(1)
-            .build(literals)
-            .ok(),
-        literal_unit,
-        always,
+    let starts = std::iter::once(0).chain(ends.iter().copied());
+    let literals = starts
+        .zip(&ends)
+        .filter_map(|(start, &end)| text.get(start..end));
+    db.literals = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        // Dense states only at the root: ~4 MiB less resident, no slower
+        // over the fixtures.
+        .dense_depth(1)
+        .build(literals)
+        .ok();
+    db
+}
+
+impl Db {
+    /// Appends the units of `pattern`, owned by `owner`.
+    fn add_units(&mut self, owner: Owner, pattern: &str) {
+        for unit in units_of(pattern) {
+            self.text.push_str(&unit);
+            self.units.push(Unit {
+                owner,
+                end: self.text.len() as u32,
+            });
+        }
+    }
+
+    /// The text of unit `u`.
+    fn unit_text(&self, u: u32) -> &str {
+        let end = self.units.get(u as usize).map_or(0, |unit| unit.end);
+        let start = (u as usize)
+            .checked_sub(1)
+            .and_then(|previous| self.units.get(previous))
+            .map_or(0, |unit| unit.end);
+        self.text.get(start as usize..end as usize).unwrap_or("")
     }
 }
 
@@ -523,7 +563,7 @@ fn compiled(db: &Db, unit: u32) -> Arc<Matcher> {
             text_bytes: 0,
         })
     });
-    let text = db.units.get(unit as usize).map_or("", |u| u.text.as_str());
+    let text = db.unit_text(unit);
     // A poisoned lock means another thread panicked holding it; the map is
     // whole at every step, so it is used as it is.
     let mut cache = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
@@ -556,10 +596,10 @@ pub(super) fn uncompiled_and_always() -> (usize, usize, usize) {
             .parse(&plain(text))
             .is_ok()
     };
-    let never = db
-        .units
-        .iter()
-        .filter(|u| !parses(&u.text) && matches!(Matcher::new(&u.text), Matcher::Never))
+    let never = (0u32..)
+        .take(db.units.len())
+        .map(|u| db.unit_text(u))
+        .filter(|text| !parses(text) && matches!(Matcher::new(text), Matcher::Never))
         .count();
     (
         db.brands.len(),
