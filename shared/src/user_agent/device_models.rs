@@ -40,8 +40,8 @@ const DATA: &str = include_str!("../../data/device-models.json");
 const ANCHOR: &str = "(?:^|[^A-Z0-9_-]|[^A-Z0-9-]_|sprd-|MZ-)";
 
 /// Bytes of a literal kept: enough to tell most model families apart, few
-/// enough that the automaton stays small (a prefix of a literal every match
-/// starts with is one too).
+/// enough that the automaton stays small (the start of a literal every match
+/// contains is one too).
 const LITERAL_BYTES: usize = 12;
 
 /// The unit text whose compiled forms are kept. Over the 34,070 agents of
