@@ -7,12 +7,13 @@
 //! a desktop even when an Android app names Android; a model the device lists
 //! name ([`super::device_models`]) has their class; tablet tokens and tablet
 //! models win over "Mobile" (many Android tablets send a phone agent); then
-//! the class a listed maker's devices mostly have; then phone tokens; then Google's convention that an Android browser without
-//! "Mobile" is on a tablet (kept to browsers: an app's or a truncated agent
-//! never says "Mobile", and most Android devices are phones); then desktop
-//! systems. Cars and signage are put in `tv`: like a TV, they are fixed
-//! screens used in passing, neither carried nor worked at. Worn devices
-//! (watches, headsets) count as `mobile`.
+//! the class a listed maker's devices mostly have; then phone tokens; then
+//! Google's convention that an Android browser without "Mobile" is on a
+//! tablet (kept to browsers: an app's or a truncated agent never says
+//! "Mobile", and most Android devices are phones); then desktop systems.
+//! Cars and signage are put in `tv`: like a TV, they are fixed screens used
+//! in passing, neither carried nor worked at. Worn devices (watches,
+//! headsets) count as `mobile`.
 
 use super::device_models::{self, Listed};
 use super::hints::{ClientHints, Platform};

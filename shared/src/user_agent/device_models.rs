@@ -18,10 +18,11 @@
 //! which every match contains ([`unit_literals`]); one Aho-Corasick pass finds
 //! them in an agent. Only the units whose literal occurs (~25) are compiled
 //! and run, in the lists' order; the few units without such literals are run
-//! on every agent. Compiled units are kept in a cache bounded by their text. Patterns are compiled
-//! without Unicode (agents are ASCII; a non-ASCII byte only fails to match a
-//! letter); the few with look-around run on `fancy-regex`, behind the same
-//! pattern without its look-around, which the `regex` crate runs.
+//! on every agent. Compiled units are kept in a cache bounded by their text.
+//! Units are compiled without Unicode (agents are ASCII; a non-ASCII byte
+//! only fails to match a letter); the few with look-around run on
+//! `fancy-regex`, behind the same unit without its look-around, which the
+//! `regex` crate runs.
 
 use crate::event::DeviceClass;
 use aho_corasick::AhoCorasick;
