@@ -250,13 +250,11 @@ pub fn named_tv(ua: &str, lower: &str) -> bool {
         || model::field(ua).is_some_and(|range| model::is_tv(model::name(&ua[range])))
 }
 
-/// The class the agent string alone gives (bots are found before this).
-pub fn from_agent(ua: &str, lower: &str) -> DeviceClass {
+/// The class the agent string alone gives, for an agent that [`named_tv`]
+/// found naming no TV (bots are found before this).
+pub fn naming_no_tv(ua: &str, lower: &str) -> DeviceClass {
     let models = models();
     let model = model::field(ua).map(|range| model::name(&ua[range]));
-    if named_tv(ua, lower) {
-        return DeviceClass::Tv;
-    }
     if lower.contains("chromebook")
         || lower.contains("cros ")
         || matches(&models.chromeos_build, ua)

@@ -119,17 +119,16 @@ pub fn truncate(s: &str, max: usize) -> &str {
 
 fn parse(ua: &str, hints: &ClientHints<'_>) -> Reading {
     let lower = ua.to_ascii_lowercase();
-    let from_agent = device::from_agent(ua, &lower);
     // TV tokens win over the bot list, which takes some TVs' own app agents
     // ("WebAppManager", "Roku/DVP") for tools; a device the model lists call
     // a TV does not (a crawler may name any model).
-    let bot = (!device::named_tv(ua, &lower))
-        .then(|| find_bot(ua, &lower))
-        .flatten();
-    let device = if bot.is_some() {
-        DeviceClass::Bot
-    } else {
-        device::with_hints(from_agent, hints)
+    let named_tv = device::named_tv(ua, &lower);
+    let bot = (!named_tv).then(|| find_bot(ua, &lower)).flatten();
+    // A bot's agent is not read further (no model lookup).
+    let device = match (&bot, named_tv) {
+        (Some(_), _) => DeviceClass::Bot,
+        (None, true) => DeviceClass::Tv,
+        (None, false) => device::with_hints(device::naming_no_tv(ua, &lower), hints),
     };
     let clean = |name: Option<String>| match name {
         Some(name) if !name.trim().is_empty() => crate::sanitize::clean(&name, MAX_NAME_CHARS),

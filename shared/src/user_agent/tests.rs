@@ -201,7 +201,7 @@ fn cfnetwork_and_darwin_agents_name_their_apple_device() {
     // The bot list refuses most bare app agents (they are no browser), so the
     // device rule is checked on its own, as the class such an app is counted
     // under where the list lets it through.
-    let class = |ua: &str| device::from_agent(ua, &ua.to_ascii_lowercase());
+    let class = |ua: &str| device::naming_no_tv(ua, &ua.to_ascii_lowercase());
     assert_eq!(
         class("Podcasts/1.0 CFNetwork/1410.0.3 Darwin/22.6.0 (iPhone)"),
         DeviceClass::Mobile
