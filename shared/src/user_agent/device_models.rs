@@ -285,22 +285,19 @@ fn distributed(unit: &str) -> Option<Vec<String>> {
     let mut best: Option<(usize, usize)> = None;
     let mut i = 0;
     while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'[' => i += class_len(&bytes[i..]),
-            b'(' => {
-                let len = group_len(&bytes[i..]);
-                let group = unit.get(i..i + len).unwrap_or("");
-                let quantified = matches!(bytes.get(i + len), Some(b'?' | b'*' | b'+' | b'{'));
-                let plain = !group.starts_with("(?") || group.starts_with("(?:");
-                let split = plain && !quantified && alternatives(group_body(group)).len() > 1;
-                if split && best.is_none_or(|(_, longest)| len > longest) {
-                    best = Some((i, len));
-                }
-                i += len;
-            }
-            _ => i += 1,
+        if bytes[i] != b'(' {
+            i = atom_end(bytes, i);
+            continue;
         }
+        let len = group_len(&bytes[i..]);
+        let group = unit.get(i..i + len).unwrap_or("");
+        let quantified = matches!(bytes.get(i + len), Some(b'?' | b'*' | b'+' | b'{'));
+        let plain = !group.starts_with("(?") || group.starts_with("(?:");
+        let split = plain && !quantified && alternatives(group_body(group)).len() > 1;
+        if split && best.is_none_or(|(_, longest)| len > longest) {
+            best = Some((i, len));
+        }
+        i += len;
     }
     let (start, len) = best?;
     let (head, group, tail) = (
@@ -324,6 +321,18 @@ fn group_body(group: &str) -> &str {
         .or_else(|| group.strip_prefix('('))
         .unwrap_or(group);
     inner.strip_suffix(')').unwrap_or(inner)
+}
+
+/// Where the atom at `i` ends: past an escaped character, a bracketed class
+/// or one byte. The scanners below step by atoms, so no escaped or bracketed
+/// "(", ")" or "|" counts.
+fn atom_end(bytes: &[u8], i: usize) -> usize {
+    let end = match bytes.get(i) {
+        Some(b'\\') => i + 2,
+        Some(b'[') => i + class_len(&bytes[i..]),
+        _ => i + 1,
+    };
+    end.min(bytes.len())
 }
 
 /// The length of the bracketed class `bytes` starts with.
@@ -355,14 +364,12 @@ fn alternatives(pattern: &str) -> Vec<&str> {
     let (mut depth, mut i) = (0usize, 0usize);
     while i < bytes.len() {
         match bytes[i] {
-            b'\\' => i += 1,
-            b'[' => i += class_len(&bytes[i..]) - 1,
             b'(' => depth += 1,
             b')' => depth = depth.saturating_sub(1),
             b'|' if depth == 0 => cuts.push(i),
             _ => {}
         }
-        i += 1;
+        i = atom_end(bytes, i);
     }
     let starts = std::iter::once(0).chain(cuts.iter().map(|c| c + 1));
     let ends = cuts.iter().copied().chain(std::iter::once(bytes.len()));
@@ -376,12 +383,7 @@ fn alternatives(pattern: &str) -> Vec<&str> {
 /// Literals (lower case, at most [`LITERAL_BYTES`]) one of which occurs in
 /// every match of `pattern`, or `None` when there is no short list of them.
 fn unit_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .utf8(false)
-        .unicode(false)
-        .build()
-        .parse(&without_look_around(pattern))
-        .ok()?;
+    let hir = parser().parse(&without_look_around(pattern)).ok()?;
     let (_, found) = required(&hir)?;
     let mut out: Vec<Vec<u8>> = found
         .iter()
@@ -390,6 +392,14 @@ fn unit_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     out.sort();
     out.dedup();
     Some(out)
+}
+
+/// A parser of units as they are compiled: bytes, no Unicode classes.
+fn parser() -> regex_syntax::Parser {
+    regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .unicode(false)
+        .build()
 }
 
 /// The most telling set of literals one of which every match of `hir`
@@ -476,7 +486,7 @@ pub(super) fn without_look_around(pattern: &str) -> String {
             i += group_len(rest);
             continue;
         }
-        let end = if bytes[i] == b'\\' { i + 2 } else { i + 1 }.min(bytes.len());
+        let end = atom_end(bytes, i);
         out.extend_from_slice(&bytes[i..end]);
         i = end;
     }
@@ -489,21 +499,16 @@ fn group_len(bytes: &[u8]) -> usize {
     let (mut depth, mut i) = (0usize, 0usize);
     while i < bytes.len() {
         match bytes[i] {
-            b'\\' => i += 2,
-            b'[' => i += class_len(&bytes[i..]),
-            b'(' => {
-                depth += 1;
-                i += 1;
-            }
+            b'(' => depth += 1,
             b')' => {
                 depth = depth.saturating_sub(1);
-                i += 1;
                 if depth == 0 {
-                    return i;
+                    return i + 1;
                 }
             }
-            _ => i += 1,
+            _ => {}
         }
+        i = atom_end(bytes, i);
     }
     bytes.len()
 }
@@ -589,14 +594,7 @@ pub(super) fn uncompiled_and_always() -> (usize, usize, usize) {
     // Parsing tells which engine takes a unit; only the few the `regex`
     // crate cannot parse are compiled here (compiling all takes long in a
     // debug build).
-    let parses = |text: &str| {
-        regex_syntax::ParserBuilder::new()
-            .utf8(false)
-            .unicode(false)
-            .build()
-            .parse(&plain(text))
-            .is_ok()
-    };
+    let parses = |text: &str| parser().parse(&plain(text)).is_ok();
     let never = (0u32..)
         .take(db.units.len())
         .map(|u| db.unit_text(u))
