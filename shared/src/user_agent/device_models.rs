@@ -384,14 +384,10 @@ fn alternatives(pattern: &str) -> Vec<&str> {
 /// every match of `pattern`, or `None` when there is no short list of them.
 fn unit_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     let hir = parser().parse(&without_look_around(pattern)).ok()?;
-    let (_, found) = required(&hir)?;
-    let mut out: Vec<Vec<u8>> = found
-        .iter()
-        .map(|l| l[..l.len().min(LITERAL_BYTES)].to_ascii_lowercase())
-        .collect();
-    out.sort();
-    out.dedup();
-    Some(out)
+    let (_, mut found) = required(&hir)?;
+    found.sort();
+    found.dedup();
+    Some(found)
 }
 
 /// A parser of units as they are compiled: bytes, no Unicode classes.
@@ -419,9 +415,9 @@ fn required(hir: &Hir) -> Option<(usize, Vec<Vec<u8>>)> {
         .max_by_key(|(score, _)| *score)
 }
 
-/// The literals every match of `hir` starts with, scored by the shortest
-/// of them (up to [`LITERAL_BYTES`]); a set led by words most agents carry
-/// scores nothing.
+/// The literals every match of `hir` starts with, in lower case and cut to
+/// [`LITERAL_BYTES`], scored by the length of the shortest (up to that); a
+/// set led by words most agents carry scores nothing.
 fn prefix_literals(hir: &Hir) -> Option<(usize, Vec<Vec<u8>>)> {
     let seq = Extractor::new()
         .kind(ExtractKind::Prefix)
@@ -439,10 +435,11 @@ fn prefix_literals(hir: &Hir) -> Option<(usize, Vec<Vec<u8>>)> {
     } else {
         shortest.min(LITERAL_BYTES)
     };
-    Some((
-        score,
-        literals.iter().map(|l| l.as_bytes().to_vec()).collect(),
-    ))
+    let kept = literals
+        .iter()
+        .map(|l| l.as_bytes()[..l.len().min(LITERAL_BYTES)].to_ascii_lowercase())
+        .collect();
+    Some((score, kept))
 }
 
 /// Whether `literal` begins with a word most agents carry ("Android 10",
