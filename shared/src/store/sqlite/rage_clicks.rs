@@ -15,7 +15,7 @@ use crate::event::{Event, EventKind, Rect, Size, FLAG_RAGE_CLICK};
 use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::store::core::fold::{Fact, Fold};
 use crate::store::core::rage::{self, Candidate};
-use crate::store::flow_query::FastMap;
+use crate::store::flow_query::{FastMap, FastSet};
 use rusqlite::{params, Transaction};
 use std::sync::LazyLock;
 
@@ -159,6 +159,7 @@ impl RecentClicks {
         if self.remembered <= CLICKS_LIMIT {
             return;
         }
+        let touched: FastSet<i64> = touched.iter().copied().collect();
         self.sessions.retain(|session, _| touched.contains(session));
         self.remembered = self.sessions.values().map(|m| m.clicks.len()).sum();
         if self.remembered > CLICKS_LIMIT {
@@ -232,7 +233,10 @@ pub(super) fn flag_rage_clicks(
                 .map(|c| c.candidate(*session))
         })
         .collect();
-    let flagged = rage::judge(fold, candidates);
+    let mut flagged = rage::judge(fold, candidates);
+    // Looked up for every remembered click below: a crowd of clicks can
+    // flag hundreds a commit among thousands remembered.
+    flagged.sort_unstable();
     let mut flag = tx.prepare_cached("UPDATE events SET flags = flags | ?1 WHERE id = ?2")?;
     for row in &flagged {
         flag.execute(params![FLAG_RAGE_CLICK, row])?;
@@ -240,7 +244,7 @@ pub(super) fn flag_rage_clicks(
     let touched: Vec<i64> = windows.iter().map(|(session, ..)| *session).collect();
     for (session, _, _, mut m) in windows {
         for click in &mut m.clicks {
-            click.flagged |= flagged.contains(&click.row);
+            click.flagged |= flagged.binary_search(&click.row).is_ok();
         }
         let latest = m.clicks.iter().map(|c| c.ts).max().unwrap_or(m.from);
         m.from = m.from.max(latest - KEEP_MS);
