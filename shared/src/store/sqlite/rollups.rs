@@ -701,6 +701,39 @@ mod tests {
         assert_eq!(hours.len(), 2, "{hours:?}");
     }
 
+    /// Crowds of clicks on one spot in several sessions, then one more
+    /// click each: the flags the memory keeps count every click once.
+    #[test]
+    fn crowded_sessions_count_each_rage_click_once() {
+        let at = 1_767_225_600_000i64;
+        let crowd = |commit: usize, clicks: usize| -> Vec<EventBatch> {
+            (0..6)
+                .map(|session| EventBatch {
+                    site: "a".into(),
+                    session_id: format!("s{session}"),
+                    visitor_id: "v".into(),
+                    client: ClientInfo::default(),
+                    events: (0..clicks)
+                        .map(|i| click(commit * 10_000 + session * 1_000 + i, at + 10 * i as i64))
+                        .collect(),
+                })
+                .collect()
+        };
+        let dir = tempfile::tempdir().expect("dir");
+        let mut several = SqliteWriter::open(&dir.path().join("several.db")).expect("writer");
+        let mut once = SqliteWriter::open(&dir.path().join("once.db")).expect("writer");
+        let commits = [crowd(0, 60), crowd(1, 1), crowd(2, 2)];
+        for commit in &commits {
+            several.append(commit).expect("append");
+        }
+        once.append(&commits.concat()).expect("append");
+        let (sessions, _) = rollup_rows(&several);
+        assert_eq!(sessions, rollup_rows(&once).0);
+        for session in &sessions {
+            assert_eq!(session[3], Some(63), "{sessions:?}");
+        }
+    }
+
     /// The clicks around new ones are read back once per session, then
     /// taken from memory, and again for clicks older than it reaches; the
     /// statement is compiled once.
