@@ -22,7 +22,13 @@ fn spawn(db: &std::path::Path, port: u16) -> Child {
 }
 
 fn spawn_with_stderr(db: &std::path::Path, port: u16, stderr: Stdio) -> Child {
+    spawn_with(db, port, stderr, &[])
+}
+
+fn spawn_with(db: &std::path::Path, port: u16, stderr: Stdio, env: &[(&str, &str)]) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_ingestd"))
+        .env_remove("MALLOC_ARENA_MAX")
+        .envs(env.iter().copied())
         .env("INGESTD_LISTEN", format!("127.0.0.1:{port}"))
         .env("ANALYTICS_DB", format!("sqlite:{}", db.display()))
         .env("INGESTD_RATE_LIMIT", "0")
@@ -144,6 +150,66 @@ async fn logs_refusals_by_reason_and_site_within_a_budget() {
     assert!(log.contains("suppressed=0"), "{log}");
     // An event rejected from an accepted request is logged too.
     assert_eq!(lines("event rejected", "invalid_url").len(), 1, "{log}");
+}
+
+/// The glibc heaps of a process other than its main one: anonymous
+/// mappings that start on the 64 MiB boundary an arena is aligned to.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn malloc_arenas_beside_the_main_one(pid: u32) -> usize {
+    const HEAP_ALIGN: u64 = 64 << 20;
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("maps");
+    maps.lines()
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let start = fields[0]
+                .split('-')
+                .next()
+                .and_then(|a| u64::from_str_radix(a, 16).ok());
+            fields.len() == 5
+                && fields[1].starts_with("rw")
+                && start.is_some_and(|a| a % HEAP_ALIGN == 0)
+        })
+        .count()
+}
+
+/// Each thread that allocates gets a glibc arena of its own (HTTP workers,
+/// the writer, the checkpointer), and each holds memory it once used: the
+/// daemon caps them at two, unless its operator says otherwise.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[tokio::test]
+async fn keeps_at_most_two_malloc_arenas_unless_told_otherwise() {
+    for env in [None, Some("8")] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let vars: Vec<(&str, &str)> = env.map(|n| ("MALLOC_ARENA_MAX", n)).into_iter().collect();
+        let mut child = spawn_with(&dir.path().join("a.db"), port, Stdio::inherit(), &vars);
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let now = now_ms();
+        let clients = (0..4).map(|c| async move {
+            let mut client = Client::connect(addr).await;
+            for i in 0..25 {
+                let body = batch(
+                    "demo",
+                    &format!("s{c}"),
+                    vec![page_view(
+                        &format!("e{c}-{i}"),
+                        "https://a.example/",
+                        now + i,
+                    )],
+                );
+                assert_eq!(client.post_json(&body).await.status, 200);
+            }
+        });
+        futures::future::join_all(clients).await;
+        let arenas = malloc_arenas_beside_the_main_one(child.id());
+        signal(&child, "TERM");
+        assert_eq!(wait_exit(&mut child).code(), Some(0));
+        match env {
+            None => assert!(arenas <= 1, "{arenas} arenas beside the main one"),
+            // The probe sees arenas: with the operator's limit, each thread has one.
+            Some(_) => assert!(arenas >= 2, "{arenas} arenas with MALLOC_ARENA_MAX=8"),
+        }
+    }
 }
 
 #[tokio::test]
