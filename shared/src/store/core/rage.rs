@@ -81,7 +81,7 @@ pub struct ClickPoint {
 /// - a long window's candidates come from the grid cells (radius-sized)
 ///   around the burst's first click, as nothing farther can join;
 /// - a candidate whose distance to the first click, plus the farthest
-///   member's, stays under the radius (less a margin for rounding) is near
+///   member's, stays within the radius (less a margin for rounding) is near
 ///   every member by the triangle inequality; only the others are compared
 ///   with each distinct position in the burst.
 pub fn rage_rows(clicks: &[ClickPoint]) -> Vec<i64> {
@@ -192,11 +192,21 @@ fn cell_of(c: &ClickPoint) -> (i64, i64) {
 struct BurstSearch {
     candidates: Vec<usize>,
     members: Vec<usize>,
+    /// The members' distinct positions: those a candidate is compared with.
     positions: Vec<(f64, f64)>,
+    /// The same as a set, once there are more than [`FEW_POSITIONS`].
+    seen: FastSet<(u64, u64)>,
     /// Distances compared, over every start.
     compared: usize,
-    seen: FastSet<(u64, u64)>,
 }
+
+/// Up to this many distinct positions are told apart by a scan, cheaper
+/// than hashing for the few a burst usually has.
+const FEW_POSITIONS: usize = 16;
+
+/// The margin, in pixels, that keeps the bound below sound when sums of
+/// square roots round.
+const ROUNDING_MARGIN_PX: f64 = 1e-6;
 
 impl BurstSearch {
     /// The burst that starts at `start`, among `self.candidates` (in time
@@ -209,31 +219,53 @@ impl BurstSearch {
         self.positions.clear();
         self.positions.push(origin);
         self.seen.clear();
-        self.seen.insert((first.x.to_bits(), first.y.to_bits()));
-        // The farthest member's distance from the first click.
-        let mut reach = 0.0_f64;
+        // The farthest member's distance from the first click, and what is
+        // left of the radius beside it: a candidate within `slack` of the
+        // first click is within the radius of every member.
+        let mut reach_squared = 0.0_f64;
+        let mut slack = RAGE_CLICK_RADIUS_PX - ROUNDING_MARGIN_PX;
         for &i in &self.candidates {
             let c = &clicks[i];
             let at = (c.x, c.y);
             self.compared += 1;
-            if !near(origin, at) {
+            let (dx, dy) = (c.x - first.x, c.y - first.y);
+            let squared = dx * dx + dy * dy;
+            if squared > RAGE_CLICK_RADIUS_PX * RAGE_CLICK_RADIUS_PX {
                 continue;
             }
-            let distance = (c.x - first.x).hypot(c.y - first.y);
-            let joins = distance + reach <= RAGE_CLICK_RADIUS_PX - 1e-6
+            let joins = (slack >= 0.0 && squared <= slack * slack)
                 || self.positions.iter().all(|&p| {
                     self.compared += 1;
                     near(p, at)
                 });
-            if joins {
-                self.members.push(i);
-                reach = reach.max(distance);
-                if self.seen.insert((c.x.to_bits(), c.y.to_bits())) {
-                    self.positions.push(at);
-                }
+            if !joins {
+                continue;
             }
+            self.members.push(i);
+            if squared > reach_squared {
+                reach_squared = squared;
+                slack = RAGE_CLICK_RADIUS_PX - ROUNDING_MARGIN_PX - squared.sqrt();
+            }
+            note_position(&mut self.positions, &mut self.seen, at);
         }
         &self.members
+    }
+}
+
+/// Adds `at` to a burst's distinct positions (`seen`: the same as a set,
+/// once they are many).
+fn note_position(positions: &mut Vec<(f64, f64)>, seen: &mut FastSet<(u64, u64)>, at: (f64, f64)) {
+    let key = |p: &(f64, f64)| (p.0.to_bits(), p.1.to_bits());
+    let new = if positions.len() < FEW_POSITIONS {
+        !positions.contains(&at)
+    } else {
+        if seen.is_empty() {
+            seen.extend(positions.iter().map(key));
+        }
+        seen.insert(key(&at))
+    };
+    if new {
+        positions.push(at);
     }
 }
 
