@@ -25,6 +25,8 @@
 //! early answers reach clients through proxies), [`host_header`] (the
 //! HTTP/1.1 `Host` rule).
 
+#![forbid(unsafe_code)]
+
 pub mod assets;
 pub mod bots;
 pub mod client_ip;

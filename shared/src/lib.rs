@@ -13,6 +13,8 @@
 //! - [`progress`] — how long store operations report their progress;
 //! - [`store`] — the write and read traits, [`store::DbUrl`], and the SQLite engine.
 
+#![forbid(unsafe_code)]
+
 pub mod code_enum;
 pub mod contract;
 pub mod event;

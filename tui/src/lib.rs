@@ -29,6 +29,8 @@
 //! - [`progress`] — progress bars for long operations, on a terminal only;
 //! - [`text`] and [`theme`] — sanitising and formatting; colours and depth.
 
+#![forbid(unsafe_code)]
+
 pub mod app;
 pub mod backfill;
 pub mod cli;

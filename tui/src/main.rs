@@ -1,6 +1,8 @@
 //! `analytics-tui`: the console (default), query subcommands, and `demo`.
 //! See the library's documentation for how the pieces fit.
 
+#![forbid(unsafe_code)]
+
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use shared::store::DbUrl;

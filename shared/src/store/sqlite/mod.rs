@@ -37,7 +37,6 @@ mod schema;
 mod selector_sums;
 mod steps;
 mod varint;
-mod wal_batch;
 mod writer;
 
 pub use reader::SqliteReader;

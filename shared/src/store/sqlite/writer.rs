@@ -6,7 +6,7 @@ use super::intern::InternCache;
 use super::rage_clicks::StoredClick;
 use super::removal::remove_sessions;
 use super::rollups::{self, SqliteKeys};
-use super::{heat_seal, layouts, register_functions, schema, wal_batch};
+use super::{heat_seal, layouts, register_functions, schema};
 use crate::event::{Event, EventBatch, EventKind, Rect, FLAG_CLOCK_ADJUSTED};
 use crate::progress::{Progress, Silent};
 use crate::store::core::fold::{Fact, Fold};
@@ -15,6 +15,7 @@ use crate::store::layout_query::{SiteLayout, StoredLayout};
 use crate::store::{AppendOutcome, Engine, EventWriter, StoreError, DELETING_VISITOR};
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OpenFlags, Transaction, TransactionBehavior};
+use sqlite_wal_batch as wal_batch;
 use std::path::Path;
 use std::time::{Duration, Instant};
 

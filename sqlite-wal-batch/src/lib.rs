@@ -20,9 +20,8 @@
 //! - with `synchronous=FULL`, SQLite syncs the WAL at the end of every
 //!   commit, before it publishes the commit in the wal-index; readers look
 //!   up frames only through the wal-index, so no reader can ask for a frame
-//!   still kept here. The writer always runs `FULL`
-//!   ([`super::writer::SqliteWriter`]), and it is the only connection opened
-//!   with this VFS;
+//!   still kept here. The store's writer always runs `FULL` (`shared`'s
+//!   `SqliteWriter`), and it is the only connection opened with this VFS;
 //! - without *powersafe overwrite*, SQLite pads a commit to a sector boundary
 //!   and writes part of it after the sync: a WAL file whose device does not
 //!   promise powersafe overwrite is passed through unbuffered.
@@ -32,6 +31,11 @@
 //! are never read: frames count only up to the wal-index's last commit, and
 //! a WAL restarted by another connection carries a new salt that they do
 //! not.
+//!
+//! Use: [`register`] once, then open the connection with
+//! `Connection::open_with_flags_and_vfs(path, flags, NAME)` and set
+//! `PRAGMA synchronous = FULL` on it. This crate holds the FFI apart, so
+//! the store itself has no `unsafe` code.
 
 use rusqlite::ffi;
 use std::ffi::{c_char, c_int, c_void, CStr};
@@ -39,7 +43,7 @@ use std::ptr;
 use std::sync::OnceLock;
 
 /// The name the writer opens its connection with.
-pub(super) const NAME: &CStr = c"analytics-wal-batch";
+pub const NAME: &CStr = c"analytics-wal-batch";
 
 /// Kept bytes are written once they reach this much, whatever comes next (a
 /// migration's long transaction spills many pages to the WAL before its
@@ -52,7 +56,7 @@ const WRITE_AT: usize = 4 << 20;
 const WRITE_CHUNK: usize = 124 << 10;
 
 /// Registers the VFS (once per process; not as the default).
-pub(super) fn register() -> rusqlite::Result<()> {
+pub fn register() -> rusqlite::Result<()> {
     static REGISTERED: OnceLock<c_int> = OnceLock::new();
     // SAFETY: `register_once` only reads the default VFS SQLite returns and
     // hands SQLite a VFS that lives for the rest of the process.
