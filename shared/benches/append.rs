@@ -1,6 +1,7 @@
 //! Store write benchmark: events per second through `SqliteWriter::append`,
 //! without HTTP, for group commits of single-event batches and of 20-event
-//! batches. Prints figures; asserts nothing.
+//! batches, then a crowd of clicks on one spot (rage judging's worst case a
+//! client can send). Prints figures; asserts nothing.
 //!
 //! ```text
 //! cargo bench -p shared --bench append
@@ -25,4 +26,7 @@ fn main() {
     run("64 single-event batches per commit", 64, 1, 400);
     run("64 batches of 20 events per commit", 64, 20, 60);
     run("1 single-event batch per commit", 1, 1, 2000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut writer = SqliteWriter::open(&dir.path().join("crowd.db")).expect("open");
+    workload::crowd(&mut writer, "crowd: 8 x 500 clicks on one spot", 8);
 }

@@ -1,6 +1,6 @@
 //! The write workload both store benchmarks (`shared/benches/append.rs` and
 //! `mongo_append.rs`) run: group commits of generated batches (three in four
-//! events are clicks), timed and printed.
+//! events are clicks), timed and printed; and a crowd of clicks on one spot.
 
 use shared::event::{ClientInfo, DeviceClass, Event, EventBatch, EventKind, Rect, Size, Target};
 use shared::store::EventWriter;
@@ -89,5 +89,40 @@ pub fn run(
         "{label:<40} {:>9.0} events/s  {:>7.3} ms per commit",
         events / secs,
         secs * 1000.0 / commits as f64
+    );
+}
+
+/// A crowd: one session sends `batches` batches of 500 clicks (the most a
+/// batch holds) on one spot at one instant, a commit each. Every commit
+/// judges the whole crowd for rage clicks again, so this prints the first,
+/// the median and the last commit's time.
+pub fn crowd(writer: &mut dyn EventWriter, label: &str, batches: usize) {
+    let client = ClientInfo::default();
+    let ts = 1_764_000_000_000i64;
+    let mut times = Vec::with_capacity(batches);
+    for b in 0..batches {
+        let events = (0..shared::limits::MAX_EVENTS_PER_BATCH)
+            .map(|i| Event {
+                id: format!("c{b}-{i}"),
+                ..event(1, ts)
+            })
+            .collect();
+        let batch = EventBatch {
+            site: "bench".into(),
+            session_id: "crowd".into(),
+            visitor_id: "v".into(),
+            client: client.clone(),
+            events,
+        };
+        let started = Instant::now();
+        writer.append(&[batch]).expect("append");
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (first, last) = (times[0], times[times.len() - 1]);
+    let mut sorted = times.clone();
+    sorted.sort_by(f64::total_cmp);
+    println!(
+        "{label:<40} ms per commit: first {first:.1}, median {:.1}, last {last:.1}",
+        sorted[sorted.len() / 2]
     );
 }
