@@ -15,13 +15,13 @@ fn main() -> anyhow::Result<()> {
         .block_on(run())
 }
 
-/// glibc's malloc gives each thread that allocates under contention an arena
-/// of its own (up to eight per core), and an arena keeps what it once held.
-/// Here the HTTP workers build batches that the writer thread frees, and
-/// under load four or five arenas each held a few MiB more: 8–10 MiB of the
-/// daemon's peak resident size. Two arenas keep that at no cost in
-/// throughput (`BENCHMARKS.md`). Set before any other thread starts; an
-/// operator's `MALLOC_ARENA_MAX` wins.
+/// glibc's malloc gives each thread that allocates an arena of its own (up
+/// to eight per core), and an arena keeps what it once held. Here the HTTP
+/// workers build batches that the writer thread frees, and under load the
+/// four or five arenas together held 5–8 MiB more at the daemon's peak. Two
+/// arenas keep that, with throughput within the benchmark's noise
+/// (`BENCHMARKS.md`). Set before any other thread starts; an operator's
+/// `MALLOC_ARENA_MAX` wins.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn cap_malloc_arenas() {
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {

@@ -118,7 +118,9 @@ pub fn crowd(writer: &mut dyn EventWriter, label: &str, batches: usize) {
         writer.append(&[batch]).expect("append");
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
-    let (first, last) = (times[0], times[times.len() - 1]);
+    let (Some(&first), Some(&last)) = (times.first(), times.last()) else {
+        return;
+    };
     let mut sorted = times.clone();
     sorted.sort_by(f64::total_cmp);
     println!(
