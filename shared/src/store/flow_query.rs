@@ -2,21 +2,15 @@
 //! The rules are in [`crate::store::core::flows`]; an engine only hands over
 //! the steps of the sessions a filter selects ([`StepSet`]).
 
+use super::fast_hash::FastMap;
 use super::query::Filter;
 use crate::page_key::PagePattern;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// The label of the branch of sessions that ended (forward paths).
 pub const EXIT_LABEL: &str = "(exit)";
 /// The label of the branch of sessions that started there (backward paths).
 pub const ENTRY_LABEL: &str = "(entry)";
-
-/// A map with a fast hash (`foldhash`): the rules look labels up once or
-/// more per step of every session, and a commit gathers its deltas by
-/// session, page and cell (SipHash was 1.8 % of the writer's time).
-pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// What a step is, by label: a page view of `pages[i]` or the custom event
 /// `names[i]` of its [`StepSet`].

@@ -8,6 +8,7 @@
 pub mod core;
 mod engines;
 mod error;
+pub(crate) mod fast_hash;
 pub mod flow_query;
 pub mod heat;
 pub mod layout_query;

@@ -20,6 +20,7 @@
 //! the median time from the previous step.
 
 use super::steps::{backed_out_of, runs};
+use crate::store::fast_hash::FastMap;
 use crate::store::flow_query::*;
 
 /// The exit or entry branch, among page labels.

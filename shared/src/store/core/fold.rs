@@ -26,7 +26,7 @@ use super::steps::{step_of, Step};
 use crate::event::{EventKind, Rect, Size};
 use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::page_key::url_host;
-use crate::store::flow_query::FastMap;
+use crate::store::fast_hash::FastMap;
 use crate::store::heat::{click_anchor, Anchor, FineCell};
 use crate::store::reach::{viewport_of, ReachSpan};
 use std::hash::Hash;

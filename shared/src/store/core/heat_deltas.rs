@@ -18,7 +18,7 @@
 //! (the greatest) only grow: a removal cannot subtract them, so an engine
 //! recomputes them for the buckets a removal touched.
 
-use crate::store::flow_query::FastMap;
+use crate::store::fast_hash::FastMap;
 use crate::store::heat::{segment_code, Anchor, FineCell};
 use crate::store::reach::{BandCounts, ReachSpan};
 use std::hash::Hash;

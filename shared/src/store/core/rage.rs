@@ -9,7 +9,7 @@
 
 use super::fold::{Fact, Fold, Keys};
 use crate::limits::{RAGE_CLICK_COUNT, RAGE_CLICK_RADIUS_PX, RAGE_CLICK_WINDOW_MS};
-use crate::store::flow_query::{FastMap, FastSet};
+use crate::store::fast_hash::{FastMap, FastSet};
 use std::collections::HashMap;
 
 /// A stored click as an engine read it for judging: `row` is how the engine

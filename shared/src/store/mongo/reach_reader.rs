@@ -8,7 +8,7 @@ use super::schema::HEAT_REACH;
 use crate::event::{EventKind, Size};
 use crate::store::core::heatmap::HeatPart;
 use crate::store::core::scroll_reach::ReachSource;
-use crate::store::flow_query::FastMap;
+use crate::store::fast_hash::FastMap;
 use crate::store::query::HeatmapQuery;
 use crate::store::reach::{viewport_of, BandCounts, ReachSpan};
 use crate::store::StoreError;

@@ -18,7 +18,7 @@ use crate::limits::ANCHOR_GRID;
 use crate::store::core::heatmap::{
     self, AnchorRow, CellRow, ElementRow, ExtentRow, HeatPart, HeatSource,
 };
-use crate::store::flow_query::{FastMap, FastSet};
+use crate::store::fast_hash::{FastMap, FastSet};
 use crate::store::heat::{click_anchor, segment_code, Anchor, FineCell, Scale};
 use crate::store::query::{Heatmap, HeatmapQuery, WidthSegment};
 use crate::store::StoreError;

@@ -8,7 +8,7 @@ use crate::store::core::overview::{
     assemble, device_label, rank, top, top_devices, SeriesGrid, SessionTotals, TopLists,
     TOP_LIST_ROWS,
 };
-use crate::store::flow_query::FastMap;
+use crate::store::fast_hash::FastMap;
 use crate::store::query::*;
 use crate::store::{EventReader, StoreError};
 use rusqlite::types::Value;

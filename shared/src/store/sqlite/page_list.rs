@@ -8,7 +8,7 @@ use super::reader::{session_conditions, text, Conditions, SqliteReader};
 use super::rollups::ExactSum;
 use crate::page_key::PagePattern;
 use crate::store::core::pages::order;
-use crate::store::flow_query::{FastMap, FastSet};
+use crate::store::fast_hash::{FastMap, FastSet};
 use crate::store::query::{Filter, PageRequest, PageSortKey, PageStats, Sort};
 use crate::store::StoreError;
 use rusqlite::params_from_iter;

@@ -15,7 +15,7 @@ use crate::event::{Event, EventKind, Rect, Size, FLAG_RAGE_CLICK};
 use crate::limits::RAGE_CLICK_WINDOW_MS;
 use crate::store::core::fold::{Fact, Fold};
 use crate::store::core::rage::{self, Candidate};
-use crate::store::flow_query::{FastMap, FastSet};
+use crate::store::fast_hash::{FastMap, FastSet};
 use rusqlite::{params, Transaction};
 use std::sync::LazyLock;
 

@@ -9,7 +9,7 @@ use super::reader::SqliteReader;
 use crate::event::EventKind;
 use crate::store::core::heatmap::HeatPart;
 use crate::store::core::scroll_reach::ReachSource;
-use crate::store::flow_query::FastMap;
+use crate::store::fast_hash::FastMap;
 use crate::store::query::HeatmapQuery;
 use crate::store::reach::BandCounts;
 use crate::store::StoreError;

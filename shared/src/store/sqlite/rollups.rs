@@ -8,7 +8,7 @@ use super::{heat_rollups, rage_clicks, steps};
 use crate::event::Rect;
 use crate::store::core::fold::{Fold, Keys, PageDelta, SessionDelta, SessionTotals};
 use crate::store::core::steps as step_rules;
-use crate::store::flow_query::FastMap;
+use crate::store::fast_hash::FastMap;
 use crate::store::query::DIRECT_REFERRER;
 use rusqlite::{params, Transaction};
 

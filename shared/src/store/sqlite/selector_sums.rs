@@ -9,7 +9,7 @@
 //! lookup; others in a hash (a map's grid can be far larger than its
 //! clicks, and an array that size costs more to clear than it saves).
 
-use crate::store::flow_query::FastMap;
+use crate::store::fast_hash::FastMap;
 
 /// Clicks and rage clicks.
 pub(super) type Sum = (u64, u64);

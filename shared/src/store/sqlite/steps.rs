@@ -10,7 +10,8 @@
 use super::reader::{session_conditions, start_in_range, Conditions, SqliteReader};
 use super::varint::{self, put_signed, Cursor};
 use crate::store::core::steps::{is_dead_end, merge, quick_backs, Step, StepLabel};
-use crate::store::flow_query::{FastMap, FastSet, FlowLabel, FlowStep, StepSet};
+use crate::store::fast_hash::{FastMap, FastSet};
+use crate::store::flow_query::{FlowLabel, FlowStep, StepSet};
 use crate::store::query::Filter;
 use crate::store::StoreError;
 use rusqlite::{params, params_from_iter, Transaction};
