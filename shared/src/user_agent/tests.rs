@@ -83,25 +83,17 @@ fn device_model_patterns_split_into_units_that_match_alike() {
         ["ab(?:c|d)", "e[|]f", "(g|h)"]
     );
     // A long one has its largest group distributed, down to short units.
-    let long = format!(
-        "X-(?:{})(?:[);/ ]|$)",
-        (0..40)
-            .map(|i| format!("M{i:02}"))
-            .collect::<Vec<_>>()
-            .join("|")
-    );
+    let models = (0..40)
+        .map(|i| format!("M{i:02}"))
+        .collect::<Vec<_>>()
+        .join("|");
+    let long = format!("X-(?:{models})(?:[);/ ]|$)");
     let units = device_models::units_of(&long);
     assert_eq!(units.len(), 40);
     assert_eq!(units[0], "X-M00(?:[);/ ]|$)");
     assert_eq!(units[39], "X-M39(?:[);/ ]|$)");
     // Optional, repeated and look-around groups are kept whole.
-    let kept = format!(
-        "(?:{})?Z",
-        (0..40)
-            .map(|i| format!("M{i:02}"))
-            .collect::<Vec<_>>()
-            .join("|")
-    );
+    let kept = format!("(?:{models})?Z");
     assert_eq!(device_models::units_of(&kept), std::slice::from_ref(&kept));
     assert_eq!(
         device_models::without_look_around("(?<!AN)DROID(?!logic [)])x"),
