@@ -376,6 +376,7 @@ fn migrating_to_version_3_backfills_heatmap_rollups() {
              PRAGMA user_version = 2;",
         )
         .expect("downgrade");
+    before_version_12(&path);
     drop(SqliteWriter::open(&path).expect("migrate"));
     assert_eq!(user_version(&path), SCHEMA_VERSION);
     let after = heatmaps(&SqliteReader::open(&path).expect("reader"));
@@ -618,6 +619,7 @@ fn migrating_to_version_4_backfills_steps() {
              PRAGMA user_version = 3;",
         )
         .expect("downgrade");
+    before_version_12(&path);
     drop(SqliteWriter::open(&path).expect("migrate"));
     assert_eq!(user_version(&path), SCHEMA_VERSION);
     assert_eq!(sessions_and_paths(&path), before);
@@ -700,6 +702,7 @@ fn migrating_to_version_10_counts_folds() {
 /// Back to the frustration index of versions 4 to 10, on the score's
 /// expression, without the column of version 11.
 fn before_version_11(path: &Path) {
+    before_version_12(path);
     rusqlite::Connection::open(path)
         .expect("open")
         .execute_batch(
@@ -711,6 +714,86 @@ fn before_version_11(path: &Path) {
                  session_key, site_id);",
         )
         .expect("the frustration index of version 10");
+}
+
+/// Back to the index of session pages by page of versions 1 to 11.
+fn before_version_12(path: &Path) {
+    rusqlite::Connection::open(path)
+        .expect("open")
+        .execute_batch("CREATE INDEX session_pages_by_page ON session_pages (page_id);")
+        .expect("the session pages' index of version 11");
+}
+
+/// Version 12 drops the index of session pages by page: the sessions that
+/// clicked a page and the page list read as before, without it.
+#[test]
+fn migrating_to_version_12_drops_the_page_index_of_session_pages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    {
+        let mut writer = SqliteWriter::open(&path).expect("create");
+        writer.append(&wandering_sessions()).expect("append");
+    }
+    let reads = |path: &Path| {
+        let reader = SqliteReader::open(path).expect("reader");
+        let sort = Sort {
+            key: SessionSortKey::Start,
+            descending: true,
+        };
+        let clicked: Vec<_> = ["/p/1", "/p/*", "/nowhere"]
+            .into_iter()
+            .map(|pattern| {
+                let filter = Filter {
+                    clicked_page: Some(shared::page_key::PagePattern::new(pattern)),
+                    ..Filter::default()
+                };
+                let page = reader
+                    .sessions(&filter, sort, PageRequest::first(1_000))
+                    .expect("sessions");
+                page.rows
+                    .into_iter()
+                    .map(|s| s.session_id)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let by_views = Sort {
+            key: PageSortKey::Views,
+            descending: true,
+        };
+        let pages = reader
+            .pages(&Filter::default(), None, by_views, PageRequest::first(100))
+            .expect("pages");
+        (clicked, pages)
+    };
+    let before = reads(&path);
+    let (clicked, pages) = &before;
+    assert!(
+        !clicked[0].is_empty() && clicked[0].len() < clicked[1].len() && clicked[1].len() < 60,
+        "a filter that picks some sessions: {clicked:?}"
+    );
+    assert!(clicked[2].is_empty());
+    assert_eq!(pages.len(), 4);
+    let index_count = |path: &Path| {
+        rusqlite::Connection::open(path)
+            .expect("open")
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'session_pages_by_page'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .expect("schema")
+    };
+    assert_eq!(index_count(&path), 0, "a new database has no such index");
+    before_version_12(&path);
+    rusqlite::Connection::open(&path)
+        .expect("open")
+        .execute_batch("PRAGMA user_version = 11;")
+        .expect("version 11");
+    assert_eq!(index_count(&path), 1);
+    drop(SqliteWriter::open(&path).expect("migrate"));
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    assert_eq!(index_count(&path), 0);
+    assert_eq!(reads(&path), before);
 }
 
 /// Version 11 stores each session's frustration score in a column of its

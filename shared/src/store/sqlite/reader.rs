@@ -241,10 +241,15 @@ pub(super) fn session_conditions(filter: &Filter, with_range: bool, c: &mut Cond
         );
     }
     if let Some(pattern) = &filter.clicked_page {
+        // Each session's own pages, by their key: the cost follows the
+        // sessions in the range, not the matching pages' sessions of all
+        // time (there is no index of session pages by page: every commit
+        // would move one of its entries per page it touched). `+` keeps
+        // the matching pages a filter, not a seek per page.
         c.push(
-            "s.id IN (SELECT sp.session_id FROM session_pages sp
-                      WHERE sp.clicks > 0
-                        AND sp.page_id IN (SELECT id FROM pages WHERE page_match(?, key)))",
+            "EXISTS (SELECT 1 FROM session_pages sp
+                     WHERE sp.session_id = s.id AND sp.clicks > 0
+                       AND +sp.page_id IN (SELECT id FROM pages WHERE page_match(?, key)))",
             [text(pattern.as_str())],
         );
     }

@@ -7,9 +7,10 @@
 //! [`Progress`] in sessions, out of the count taken before the first.
 
 use super::heat_rollups::{self, scroll_span, SqliteHeat};
-use super::rollups::{element_of, HourDeltas, HourShare};
+use super::rollups::{apply_page_totals, element_of, HourDeltas, HourShare, PageTotalsDelta};
 use crate::event::{EventKind, FLAG_RAGE_CLICK};
 use crate::progress::Progress;
+use crate::store::fast_hash::FastMap;
 use crate::store::heat::{click_anchor, FineCell};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, Transaction, TransactionBehavior};
@@ -100,15 +101,10 @@ fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
     // Heatmap rollups: take the clicks out, then redo what a sum cannot undo.
     let heat = removed_heat(tx)?;
 
-    // Per-page rollups: which pages and visitors the sessions touched.
-    let touched: Vec<(i64, String)> = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT DISTINCT sp.page_id, s.visitor_key FROM session_pages sp
-             JOIN sessions s ON s.id = sp.session_id WHERE sp.session_id IN temp.doomed",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
+    // Per-page rollups: what the sessions added to each page's all-time
+    // totals, taken out again the way the writer put it in (no page's other
+    // sessions are read), and which visitors they brought to which pages.
+    let (mut totals, touched) = removed_page_totals(tx)?;
 
     let events = tx.execute("DELETE FROM events WHERE session_id IN temp.doomed", [])? as u64;
     tx.execute(
@@ -124,38 +120,58 @@ fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
     heat_rollups::apply(tx, &heat)?;
     heat_rollups::refresh_removed(&heat, tx)?;
 
+    // A visitor leaves a page's visitors when none of their remaining
+    // sessions saw it: their sessions by the visitor index, each one's row
+    // for the page by its key.
     let mut forget = tx.prepare_cached(
         "DELETE FROM page_visitors WHERE page_id = ?1 AND visitor_key = ?2
-         AND NOT EXISTS (SELECT 1 FROM session_pages sp JOIN sessions s ON s.id = sp.session_id
-                         WHERE sp.page_id = ?1 AND s.visitor_key = ?2)",
+         AND NOT EXISTS (SELECT 1 FROM sessions s CROSS JOIN session_pages sp
+                         ON sp.session_id = s.id AND sp.page_id = ?1
+                         WHERE s.visitor_key = ?2)",
     )?;
-    let mut pages = BTreeSet::new();
     for (page_id, visitor) in &touched {
-        forget.execute(params![page_id, visitor])?;
-        pages.insert(*page_id);
+        let forgotten = forget.execute(params![page_id, visitor])? as i64;
+        totals.entry(*page_id).or_default().visitors -= forgotten;
     }
-    let mut recount = tx.prepare_cached(
-        "UPDATE page_totals SET
-             views = (SELECT COALESCE(SUM(views), 0) FROM session_pages WHERE page_id = ?1),
-             sessions = (SELECT COUNT(*) FROM session_pages WHERE page_id = ?1),
-             visitors = (SELECT COUNT(*) FROM page_visitors WHERE page_id = ?1),
-             clicks = (SELECT COALESCE(SUM(clicks), 0) FROM session_pages WHERE page_id = ?1),
-             rage_clicks = (SELECT COALESCE(SUM(rage_clicks), 0) FROM session_pages
-                            WHERE page_id = ?1),
-             scroll_sum = (SELECT COALESCE(SUM(scroll_sum), 0) FROM session_pages
-                           WHERE page_id = ?1),
-             scroll_err = 0,
-             scroll_count = (SELECT COALESCE(SUM(scroll_count), 0) FROM session_pages
-                             WHERE page_id = ?1)
-         WHERE page_id = ?1",
-    )?;
+    let pages: Vec<i64> = totals.keys().copied().collect();
+    apply_page_totals(tx, totals)?;
     let mut drop_empty =
         tx.prepare_cached("DELETE FROM page_totals WHERE page_id = ?1 AND sessions = 0")?;
     for page_id in pages {
-        recount.execute([page_id])?;
         drop_empty.execute([page_id])?;
     }
     Ok(events)
+}
+
+/// The doomed sessions' share of each page's all-time totals, negated, and
+/// the (page, visitor) pairs they touched.
+fn removed_page_totals(
+    tx: &Transaction<'_>,
+) -> rusqlite::Result<(FastMap<i64, PageTotalsDelta>, BTreeSet<(i64, String)>)> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT sp.page_id, s.visitor_key, sp.views, sp.clicks, sp.rage_clicks, sp.scroll_sum,
+                sp.scroll_count
+         FROM temp.doomed d CROSS JOIN session_pages sp ON sp.session_id = d.id
+         JOIN sessions s ON s.id = d.id",
+    )?;
+    let mut totals: FastMap<i64, PageTotalsDelta> = FastMap::default();
+    let mut touched = BTreeSet::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let page_id: i64 = r.get(0)?;
+        touched.insert((page_id, r.get::<_, String>(1)?));
+        let t = totals.entry(page_id).or_default();
+        t.sessions -= 1;
+        t.views -= r.get::<_, i64>(2)?;
+        t.clicks -= r.get::<_, i64>(3)?;
+        t.rage_clicks -= r.get::<_, i64>(4)?;
+        let scroll_count: i64 = r.get(6)?;
+        if scroll_count > 0 {
+            t.scroll.push(-r.get::<_, f64>(5)?);
+        }
+        t.scroll_count -= scroll_count;
+    }
+    Ok((totals, touched))
 }
 
 /// The heatmap deltas of taking out the clicks and scroll reports of the

@@ -475,8 +475,9 @@ fn apply_page_deltas(
     apply_page_totals(tx, totals)
 }
 
-/// Adds each page's share of the commit to its all-time totals.
-fn apply_page_totals(
+/// Adds each page's share of the commit (or of a removal, negative) to its
+/// all-time totals.
+pub(super) fn apply_page_totals(
     tx: &Transaction<'_>,
     totals: FastMap<i64, PageTotalsDelta>,
 ) -> rusqlite::Result<()> {
@@ -556,16 +557,17 @@ impl ExactSum {
     }
 }
 
-/// Changes to one page's all-time totals from one commit.
+/// Changes to one page's all-time totals from one commit or removal.
 #[derive(Default)]
-struct PageTotalsDelta {
-    views: i64,
-    sessions: i64,
-    visitors: i64,
-    clicks: i64,
-    rage_clicks: i64,
-    scroll: Vec<f64>,
-    scroll_count: i64,
+pub(super) struct PageTotalsDelta {
+    pub(super) views: i64,
+    pub(super) sessions: i64,
+    pub(super) visitors: i64,
+    pub(super) clicks: i64,
+    pub(super) rage_clicks: i64,
+    /// The scroll depths' sums to add, each with its rounding error carried.
+    pub(super) scroll: Vec<f64>,
+    pub(super) scroll_count: i64,
 }
 
 #[cfg(test)]

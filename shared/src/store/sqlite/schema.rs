@@ -377,6 +377,14 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN frustration INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX sessions_by_frustration ON sessions (frustration, session_key, site_id);
     "#,
+    // 12: no index of the session pages by page. Every commit moved one of
+    // its entries per page it touched (a quarter of a single-event commit's
+    // WAL frames); its readers now go through the sessions instead (the
+    // clicked-page filter by each session's key, removal by the visitor
+    // index and by subtracting the removed rows from the page totals).
+    r#"
+    DROP INDEX session_pages_by_page;
+    "#,
 ];
 
 /// The version that added the steps, back-filled by code after its script.
