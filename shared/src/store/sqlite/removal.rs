@@ -104,7 +104,10 @@ fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
     // Per-page rollups: what the sessions added to each page's all-time
     // totals, taken out again the way the writer put it in (no page's other
     // sessions are read), and which visitors they brought to which pages.
-    let (mut totals, touched) = removed_page_totals(tx)?;
+    let RemovedPages {
+        mut totals,
+        visitors,
+    } = removed_page_totals(tx)?;
 
     let events = tx.execute("DELETE FROM events WHERE session_id IN temp.doomed", [])? as u64;
     tx.execute(
@@ -129,7 +132,7 @@ fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
                          ON sp.session_id = s.id AND sp.page_id = ?1
                          WHERE s.visitor_key = ?2)",
     )?;
-    for (page_id, visitor) in &touched {
+    for (page_id, visitor) in &visitors {
         let forgotten = forget.execute(params![page_id, visitor])? as i64;
         totals.entry(*page_id).or_default().visitors -= forgotten;
     }
@@ -143,11 +146,15 @@ fn remove_chunk(tx: &Transaction<'_>, ids: &[i64]) -> rusqlite::Result<u64> {
     Ok(events)
 }
 
-/// The doomed sessions' share of each page's all-time totals, negated, and
-/// the (page, visitor) pairs they touched.
-fn removed_page_totals(
-    tx: &Transaction<'_>,
-) -> rusqlite::Result<(FastMap<i64, PageTotalsDelta>, BTreeSet<(i64, String)>)> {
+/// What the doomed sessions brought to the pages.
+struct RemovedPages {
+    /// Their share of each page's all-time totals, negated.
+    totals: FastMap<i64, PageTotalsDelta>,
+    /// The (page, visitor) pairs they touched.
+    visitors: BTreeSet<(i64, String)>,
+}
+
+fn removed_page_totals(tx: &Transaction<'_>) -> rusqlite::Result<RemovedPages> {
     let mut stmt = tx.prepare_cached(
         "SELECT sp.page_id, s.visitor_key, sp.views, sp.clicks, sp.rage_clicks, sp.scroll_sum,
                 sp.scroll_count
@@ -155,11 +162,11 @@ fn removed_page_totals(
          JOIN sessions s ON s.id = d.id",
     )?;
     let mut totals: FastMap<i64, PageTotalsDelta> = FastMap::default();
-    let mut touched = BTreeSet::new();
+    let mut visitors = BTreeSet::new();
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let page_id: i64 = r.get(0)?;
-        touched.insert((page_id, r.get::<_, String>(1)?));
+        visitors.insert((page_id, r.get::<_, String>(1)?));
         let t = totals.entry(page_id).or_default();
         t.sessions -= 1;
         t.views -= r.get::<_, i64>(2)?;
@@ -171,7 +178,7 @@ fn removed_page_totals(
         }
         t.scroll_count -= scroll_count;
     }
-    Ok((totals, touched))
+    Ok(RemovedPages { totals, visitors })
 }
 
 /// The heatmap deltas of taking out the clicks and scroll reports of the
