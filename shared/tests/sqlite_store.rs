@@ -67,6 +67,15 @@ fn event_count(reader: &SqliteReader) -> usize {
         .len()
 }
 
+/// A database file holding `batches`, written in one commit.
+fn database_of(batches: &[EventBatch]) -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    let mut writer = SqliteWriter::open(&path).expect("create");
+    writer.append(batches).expect("append");
+    (dir, path)
+}
+
 fn user_version(path: &Path) -> i64 {
     rusqlite::Connection::open(path)
         .expect("open")
@@ -91,12 +100,7 @@ fn writer_commits_durably_in_wal_mode() {
 
 #[test]
 fn reopening_keeps_data_and_migrates_once() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = db_path(&dir);
-    {
-        let mut writer = SqliteWriter::open(&path).expect("create");
-        writer.append(&[one_event("e1", T0)]).expect("append");
-    }
+    let (_dir, path) = database_of(&[one_event("e1", T0)]);
     assert_eq!(user_version(&path), SCHEMA_VERSION);
     let tables = |writer: &SqliteWriter| -> Vec<String> {
         let mut stmt = writer
@@ -340,12 +344,7 @@ fn heatmaps(reader: &SqliteReader) -> Vec<(Heatmap, ElementAnchors, ScrollReach)
 /// file equal those of rollups kept on write.
 #[test]
 fn migrating_to_version_3_backfills_heatmap_rollups() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = db_path(&dir);
-    {
-        let mut writer = SqliteWriter::open(&path).expect("create");
-        writer.append(&clicks_over_days()).expect("append");
-    }
+    let (_dir, path) = database_of(&clicks_over_days());
     let before = heatmaps(&SqliteReader::open(&path).expect("reader"));
     assert!(before[0].0.total_clicks > 90 && before[0].0.rage_clicks >= 3);
     assert_eq!(before[0].0.anchorable.len(), 2);
@@ -594,12 +593,7 @@ fn every_row_keeps_its_parents() {
 /// version 3 file equal those kept on write.
 #[test]
 fn migrating_to_version_4_backfills_steps() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = db_path(&dir);
-    {
-        let mut writer = SqliteWriter::open(&path).expect("create");
-        writer.append(&wandering_sessions()).expect("append");
-    }
+    let (_dir, path) = database_of(&wandering_sessions());
     let before = sessions_and_paths(&path);
     assert!(before.0.rows.iter().any(|s| s.quick_backs > 0));
     assert!(before.1.nodes.len() > 10);
@@ -629,12 +623,7 @@ fn migrating_to_version_4_backfills_steps() {
 /// `session_steps`: paths and sessions read the same after it.
 #[test]
 fn migrating_to_version_8_moves_steps() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = db_path(&dir);
-    {
-        let mut writer = SqliteWriter::open(&path).expect("create");
-        writer.append(&wandering_sessions()).expect("append");
-    }
+    let (_dir, path) = database_of(&wandering_sessions());
     let before = sessions_and_paths(&path);
     assert!(before.1.nodes.len() > 10);
     rusqlite::Connection::open(&path)
@@ -661,12 +650,7 @@ fn migrating_to_version_8_moves_steps() {
 /// with its folds: every heatmap reads as before, fold included.
 #[test]
 fn migrating_to_version_10_counts_folds() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = db_path(&dir);
-    {
-        let mut writer = SqliteWriter::open(&path).expect("create");
-        writer.append(&clicks_over_days()).expect("append");
-    }
+    let (dir, path) = database_of(&clicks_over_days());
     let before = heatmaps(&SqliteReader::open(&path).expect("reader"));
     assert!(before.iter().any(|(_, _, reach)| reach.fold == Some(704)));
     rusqlite::Connection::open(&path)
@@ -728,12 +712,7 @@ fn before_version_12(path: &Path) {
 /// clicked a page and the page list read as before, without it.
 #[test]
 fn migrating_to_version_12_drops_the_page_index_of_session_pages() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = db_path(&dir);
-    {
-        let mut writer = SqliteWriter::open(&path).expect("create");
-        writer.append(&wandering_sessions()).expect("append");
-    }
+    let (_dir, path) = database_of(&wandering_sessions());
     let reads = |path: &Path| {
         let reader = SqliteReader::open(path).expect("reader");
         let sort = Sort {
