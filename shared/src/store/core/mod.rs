@@ -16,6 +16,10 @@
 //!   drawn layout.
 //! - [`layouts`]: layout versions: what a repeated snapshot does, which
 //!   version is the newest, merging pages, how boxes are stored.
+//! - `heat_blobs`, `step_blobs` and `varint`: compact blobs of heat rollup
+//!   rows (a sealed day or block of days, summed by the rollups' own rules)
+//!   and of a session's steps, and the varints they are written in, for an
+//!   engine that stores them packed.
 //!
 //! # The engine adapter contract
 //!
@@ -44,6 +48,7 @@
 pub mod anchoring;
 pub mod flows;
 pub mod fold;
+pub(crate) mod heat_blobs;
 pub mod heat_compare;
 pub mod heat_deltas;
 pub mod heatmap;
@@ -53,4 +58,6 @@ pub mod overview;
 pub mod pages;
 pub mod rage;
 pub mod scroll_reach;
+pub(crate) mod step_blobs;
 pub mod steps;
+pub(crate) mod varint;

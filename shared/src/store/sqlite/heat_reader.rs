@@ -7,14 +7,15 @@
 //! rows of a busy pattern); extents and elements from rows, a few thousand,
 //! are grouped in SQL.
 
-use super::heat_blobs;
 use super::heat_rollups::NOT_ANCHORED;
-use super::heat_seal::{self, Kind};
+use super::heat_seal;
 use super::reader::{session_conditions, text, Conditions, SqliteReader};
 use super::rollups::element_of;
 use super::selector_sums::SelectorSums;
 use crate::event::FLAG_RAGE_CLICK;
 use crate::limits::ANCHOR_GRID;
+use crate::store::core::heat_blobs;
+use crate::store::core::heat_blobs::Kind;
 use crate::store::core::heatmap::{
     self, AnchorRow, CellRow, ElementRow, ExtentRow, HeatPart, HeatSource,
 };

@@ -2,7 +2,7 @@
 //! segment, packed in a blob per rollup table ([`Kind`]) in `heat_sealed`,
 //! and the days of each whole block of 32 and of 8 days ([`BLOCK_DAYS`])
 //! merged into one blob per table in `heat_sealed_blocks`
-//! ([`super::heat_blobs`] has the format).
+//! ([`crate::store::core::heat_blobs`] has the format).
 //!
 //! At ten million events the rollups hold about one click per row (a page's
 //! day is sparse on the fine grid), so a heatmap of a busy pattern over a
@@ -27,9 +27,9 @@
 //!   passes its end, so the rows written today and yesterday are not packed
 //!   while they still change.
 
-use super::heat_blobs::{encode_elements, encode_ints, merge};
 use super::heat_reader::segments_sql;
 use crate::limits::HEAT_BUCKET_MS;
+use crate::store::core::heat_blobs::{encode_elements, encode_ints, merge, Kind};
 use crate::store::heat::day_of;
 use crate::store::query::WidthSegment;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
@@ -393,17 +393,6 @@ fn first_day(tx: &Transaction<'_>) -> rusqlite::Result<Option<i64>> {
         [],
         |r| r.get(0),
     )
-}
-
-/// What a sealed blob holds: the rows of one of the rollup tables
-/// ([`TABLES`], in this order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
-    Cells = 0,
-    Anchors = 1,
-    Extents = 2,
-    Elements = 3,
-    Reach = 4,
 }
 
 /// Every kind, in order.

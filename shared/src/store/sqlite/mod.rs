@@ -20,7 +20,6 @@ macro_rules! hour_share_columns {
 }
 
 mod checkpoint;
-mod heat_blobs;
 mod heat_reader;
 mod heat_rollups;
 mod heat_seal;
@@ -36,7 +35,6 @@ mod rollups;
 mod schema;
 mod selector_sums;
 mod steps;
-mod varint;
 mod writer;
 
 pub use reader::SqliteReader;

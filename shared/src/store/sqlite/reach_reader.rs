@@ -2,11 +2,11 @@
 //! summed from the reach rollups, or placed from raw scroll reports by the
 //! store's rule ([`crate::store::reach::ReachSpan::of`]).
 
-use super::heat_blobs;
 use super::heat_rollups::{scroll_columns, scroll_span};
-use super::heat_seal::Kind;
 use super::reader::SqliteReader;
 use crate::event::EventKind;
+use crate::store::core::heat_blobs;
+use crate::store::core::heat_blobs::Kind;
 use crate::store::core::heatmap::HeatPart;
 use crate::store::core::scroll_reach::ReachSource;
 use crate::store::fast_hash::FastMap;

@@ -7,6 +7,7 @@ use super::intern::InternCache;
 use super::{heat_rollups, rage_clicks, steps};
 use crate::event::Rect;
 use crate::store::core::fold::{Fold, Keys, PageDelta, SessionDelta, SessionTotals};
+use crate::store::core::step_blobs;
 use crate::store::core::steps as step_rules;
 use crate::store::fast_hash::FastMap;
 use crate::store::query::DIRECT_REFERRER;
@@ -359,8 +360,8 @@ fn apply_session_delta(
     } else {
         let stored = steps::stored(tx, session_id, old_start)?;
         Some(
-            steps::merged(stored.as_deref(), &d.steps)
-                .or_else(|_| steps::merged(None, &d.steps))
+            step_blobs::merged(stored.as_deref(), &d.steps)
+                .or_else(|_| step_blobs::merged(None, &d.steps))
                 .unwrap_or_default(),
         )
     };

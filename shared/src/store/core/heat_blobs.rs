@@ -1,4 +1,5 @@
-//! The blobs of sealed heat days and blocks ([`super::heat_seal`]): a run
+//! The blobs of sealed heat days and blocks (the SQLite engine packs its
+//! past days of the heat rollups into them): a run
 //! per key (a selector, a page width, a band) in key order: the zig-zag
 //! varint key, the varint length of the run's entries in bytes, then the
 //! entries, each a row's other columns as zig-zag varints; an element's
@@ -8,15 +9,26 @@
 //! [`merge`] sums the blobs of several days into one by the rollups' own
 //! rules (counts add, maxima and labels take the greatest).
 
-use super::heat_seal::Kind;
 use super::varint::{self, put_signed, Cursor};
 use crate::store::reach::BandCounts;
 use crate::store::StoreError;
 use std::collections::BTreeMap;
 
+/// What a blob holds: the rows of one of the heat rollups (cells, anchors,
+/// page extents, elements, the scroll reach); its value is the code stored
+/// beside the blob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Cells = 0,
+    Anchors = 1,
+    Extents = 2,
+    Elements = 3,
+    Reach = 4,
+}
+
 /// The blob of `rows`, sorted by their first column, each row's other
 /// columns the entry.
-pub(super) fn encode_ints<const N: usize>(rows: &[[i64; N]]) -> Vec<u8> {
+pub(crate) fn encode_ints<const N: usize>(rows: &[[i64; N]]) -> Vec<u8> {
     encode(
         rows,
         |r| r[0],
@@ -30,7 +42,7 @@ pub(super) fn encode_ints<const N: usize>(rows: &[[i64; N]]) -> Vec<u8> {
 
 /// The blob of elements `(selector, clicks, rage_clicks, label)`, sorted:
 /// a label is its length (`-1`: none) and its UTF-8 bytes.
-pub(super) fn encode_elements(rows: &[(i64, i64, i64, Option<String>)]) -> Vec<u8> {
+pub(crate) fn encode_elements(rows: &[(i64, i64, i64, Option<String>)]) -> Vec<u8> {
     encode(
         rows,
         |e| e.0,
@@ -67,7 +79,7 @@ fn encode<R>(rows: &[R], key: impl Fn(&R) -> i64, entry: impl Fn(&R, &mut Vec<u8
 
 /// Calls `cell(selector, gx, gy, clicks, rage_clicks)` with each cell of a
 /// cells blob.
-pub(super) fn each_cell(
+pub(crate) fn each_cell(
     blob: &[u8],
     mut cell: impl FnMut(i64, i64, i64, i64, i64),
 ) -> Result<(), StoreError> {
@@ -87,7 +99,7 @@ pub(super) fn each_cell(
 
 /// Calls `anchor(selector, anchor, clicks, rage_clicks)` with each anchor
 /// of an anchors blob whose selector is `wanted`.
-pub(super) fn each_anchor(
+pub(crate) fn each_anchor(
     blob: &[u8],
     wanted: impl Fn(i64) -> bool,
     mut anchor: impl FnMut(i64, i64, i64, i64),
@@ -103,7 +115,7 @@ pub(super) fn each_anchor(
 
 /// Calls `extent(width, clicks, max_ph, max_y)` with each page width of an
 /// extents blob.
-pub(super) fn each_extent(
+pub(crate) fn each_extent(
     blob: &[u8],
     mut extent: impl FnMut(i64, i64, Option<i64>, i64),
 ) -> Result<(), StoreError> {
@@ -124,7 +136,7 @@ pub(super) fn each_extent(
 
 /// Calls `element(selector, clicks, rage_clicks, label)` with each element
 /// of an elements blob.
-pub(super) fn each_element(
+pub(crate) fn each_element(
     blob: &[u8],
     mut element: impl FnMut(i64, i64, i64, Option<&str>),
 ) -> Result<(), StoreError> {
@@ -149,7 +161,7 @@ pub(super) fn each_element(
 }
 
 /// Calls `band(band, counts)` with each band of a reach blob.
-pub(super) fn each_band(
+pub(crate) fn each_band(
     blob: &[u8],
     mut band: impl FnMut(i64, BandCounts),
 ) -> Result<(), StoreError> {
@@ -187,7 +199,7 @@ fn each_run(
 }
 
 /// One blob of `kind` summing `blobs` (of that kind).
-pub(super) fn merge<'a>(
+pub(crate) fn merge<'a>(
     kind: Kind,
     blobs: impl Iterator<Item = &'a [u8]>,
 ) -> Result<Vec<u8>, StoreError> {

@@ -1,9 +1,9 @@
-//! LEB128 varints and zig-zag signed varints: the encoding of the blobs this
+//! LEB128 varints and zig-zag signed varints: the encoding of the blobs an
 //! engine packs (a session's steps, a sealed day's heat cells and anchors).
 
 use crate::store::StoreError;
 
-pub(super) fn put(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -11,34 +11,34 @@ pub(super) fn put(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-pub(super) fn put_signed(out: &mut Vec<u8>, v: i64) {
+pub(crate) fn put_signed(out: &mut Vec<u8>, v: i64) {
     put(out, ((v << 1) ^ (v >> 63)) as u64);
 }
 
 /// Reads varints from a blob; `what` names the blob in the error a
 /// truncated or overlong one gives.
-pub(super) struct Cursor<'a> {
+pub(crate) struct Cursor<'a> {
     blob: &'a [u8],
     at: usize,
     what: &'static str,
 }
 
 impl<'a> Cursor<'a> {
-    pub(super) fn new(blob: &'a [u8], what: &'static str) -> Self {
+    pub(crate) fn new(blob: &'a [u8], what: &'static str) -> Self {
         Self { blob, at: 0, what }
     }
 
     #[inline]
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.at >= self.blob.len()
     }
 
-    pub(super) fn corrupt(&self) -> StoreError {
+    pub(crate) fn corrupt(&self) -> StoreError {
         StoreError::Corrupt(format!("{} are unreadable", self.what))
     }
 
     #[inline]
-    pub(super) fn varint(&mut self) -> Result<u64, StoreError> {
+    pub(crate) fn varint(&mut self) -> Result<u64, StoreError> {
         // Most values of the blobs are below 128: one byte.
         if let Some(&byte) = self.blob.get(self.at) {
             if byte < 0x80 {
@@ -63,19 +63,19 @@ impl<'a> Cursor<'a> {
     }
 
     #[inline]
-    pub(super) fn signed(&mut self) -> Result<i64, StoreError> {
+    pub(crate) fn signed(&mut self) -> Result<i64, StoreError> {
         let v = self.varint()?;
         Ok(((v >> 1) as i64) ^ -((v & 1) as i64))
     }
 
-    pub(super) fn byte(&mut self) -> Result<u8, StoreError> {
+    pub(crate) fn byte(&mut self) -> Result<u8, StoreError> {
         let byte = *self.blob.get(self.at).ok_or_else(|| self.corrupt())?;
         self.at += 1;
         Ok(byte)
     }
 
     /// The next `len` bytes.
-    pub(super) fn bytes(&mut self, len: usize) -> Result<&'a [u8], StoreError> {
+    pub(crate) fn bytes(&mut self, len: usize) -> Result<&'a [u8], StoreError> {
         let bytes = self
             .blob
             .get(self.at..self.at.saturating_add(len))
