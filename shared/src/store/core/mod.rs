@@ -20,6 +20,8 @@
 //!   rows (a sealed day or block of days, summed by the rollups' own rules)
 //!   and of a session's steps, and the varints they are written in, for an
 //!   engine that stores them packed.
+//! - `selector_sums`: clicks summed by selector and cell or anchor, as a
+//!   heatmap read gathers millions of rollup entries.
 //!
 //! # The engine adapter contract
 //!
@@ -58,6 +60,7 @@ pub mod overview;
 pub mod pages;
 pub mod rage;
 pub mod scroll_reach;
+pub(crate) mod selector_sums;
 pub(crate) mod step_blobs;
 pub mod steps;
 pub(crate) mod varint;

@@ -11,7 +11,6 @@ use super::heat_rollups::NOT_ANCHORED;
 use super::heat_seal;
 use super::reader::{session_conditions, text, Conditions, SqliteReader};
 use super::rollups::element_of;
-use super::selector_sums::SelectorSums;
 use crate::event::FLAG_RAGE_CLICK;
 use crate::limits::ANCHOR_GRID;
 use crate::store::core::heat_blobs;
@@ -19,6 +18,7 @@ use crate::store::core::heat_blobs::Kind;
 use crate::store::core::heatmap::{
     self, AnchorRow, CellRow, ElementRow, ExtentRow, HeatPart, HeatSource,
 };
+use crate::store::core::selector_sums::SelectorSums;
 use crate::store::fast_hash::{FastMap, FastSet};
 use crate::store::heat::{click_anchor, segment_code, Anchor, FineCell, Scale};
 use crate::store::query::{Heatmap, HeatmapQuery, WidthSegment};

@@ -33,7 +33,6 @@ mod reader;
 mod removal;
 mod rollups;
 mod schema;
-mod selector_sums;
 mod steps;
 mod writer;
 

@@ -12,7 +12,7 @@
 use crate::store::fast_hash::FastMap;
 
 /// Clicks and rage clicks.
-pub(super) type Sum = (u64, u64);
+pub(crate) type Sum = (u64, u64);
 
 /// How many keys all dense arrays together may hold (16 bytes each).
 const DENSE_BUDGET: u64 = 1 << 20;
@@ -24,7 +24,7 @@ struct Sums {
     sparse: FastMap<u64, Sum>,
 }
 
-pub(super) struct SelectorSums {
+pub(crate) struct SelectorSums {
     /// Each selector's place in `sums`.
     selectors: FastMap<i64, usize>,
     sums: Vec<(i64, Sums)>,
@@ -36,7 +36,7 @@ pub(super) struct SelectorSums {
 
 impl SelectorSums {
     /// Sums of keys below `keys`.
-    pub(super) fn new(keys: u64) -> Self {
+    pub(crate) fn new(keys: u64) -> Self {
         Self {
             selectors: FastMap::default(),
             sums: Vec::new(),
@@ -46,7 +46,7 @@ impl SelectorSums {
         }
     }
 
-    pub(super) fn add(&mut self, selector: i64, key: u64, clicks: u64, rage_clicks: u64) {
+    pub(crate) fn add(&mut self, selector: i64, key: u64, clicks: u64, rage_clicks: u64) {
         let at = match self.last {
             Some((last, at)) if last == selector => at,
             _ => self.place_of(selector),
@@ -86,12 +86,12 @@ impl SelectorSums {
     }
 
     /// The selectors with sums.
-    pub(super) fn selectors(&self) -> impl Iterator<Item = i64> + '_ {
+    pub(crate) fn selectors(&self) -> impl Iterator<Item = i64> + '_ {
         self.sums.iter().map(|s| s.0)
     }
 
     /// Each selector's keys with clicks or rage clicks, and their sums.
-    pub(super) fn into_sums(self) -> impl Iterator<Item = (i64, Vec<(u64, Sum)>)> {
+    pub(crate) fn into_sums(self) -> impl Iterator<Item = (i64, Vec<(u64, Sum)>)> {
         self.sums.into_iter().map(|(selector, sums)| {
             let dense = (0u64..).zip(sums.dense);
             let keys = dense
