@@ -20,6 +20,8 @@
 //!   rows (a sealed day or block of days, summed by the rollups' own rules)
 //!   and of a session's steps, and the varints they are written in, for an
 //!   engine that stores them packed.
+//! - `heat_blocks`: which past days are packed, in which aligned blocks,
+//!   and the fewest blocks and days that read a range.
 //! - `selector_sums`: clicks summed by selector and cell or anchor, as a
 //!   heatmap read gathers millions of rollup entries.
 //!
@@ -51,6 +53,7 @@ pub mod anchoring;
 pub mod flows;
 pub mod fold;
 pub(crate) mod heat_blobs;
+pub(crate) mod heat_blocks;
 pub mod heat_compare;
 pub mod heat_deltas;
 pub mod heatmap;

@@ -15,6 +15,7 @@ use crate::event::FLAG_RAGE_CLICK;
 use crate::limits::ANCHOR_GRID;
 use crate::store::core::heat_blobs;
 use crate::store::core::heat_blobs::Kind;
+use crate::store::core::heat_blocks;
 use crate::store::core::heatmap::{
     self, AnchorRow, CellRow, ElementRow, ExtentRow, HeatPart, HeatSource,
 };
@@ -438,8 +439,12 @@ impl SqliteReader {
         // Whole blocks from their blobs, the days around them from theirs;
         // a page day listed in the range has no blocks, so days are read.
         if let Some(packed) = seal.packed {
-            let lengths: &[i64] = if listed { &[] } else { &heat_seal::BLOCK_DAYS };
-            for (from, to, days) in heat_seal::plan(first, sealed_end, packed, lengths) {
+            let lengths: &[i64] = if listed {
+                &[]
+            } else {
+                &heat_blocks::BLOCK_DAYS
+            };
+            for (from, to, days) in heat_blocks::plan(first, sealed_end, packed, lengths) {
                 let read = days.map_or(Read::Packed, Read::Blocks);
                 reads.push((part_of(from, to), read));
             }

@@ -30,61 +30,11 @@
 use super::heat_reader::segments_sql;
 use crate::limits::HEAT_BUCKET_MS;
 use crate::store::core::heat_blobs::{encode_elements, encode_ints, merge, Kind};
-use crate::store::heat::day_of;
+use crate::store::core::heat_blocks::{block_ms, block_of, BLOCK_DAYS};
 use crate::store::query::WidthSegment;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
-
-/// Days per block, longest first, blocks aligned on the epoch's days (each
-/// length divides the longer ones): about a month and about a week, so that
-/// any range of a month or more reads at most a few blobs per page besides
-/// its whole months.
-pub(super) const BLOCK_DAYS: [i64; 2] = [32, 8];
-
-fn block_ms(days: i64) -> i64 {
-    days * HEAT_BUCKET_MS
-}
-
-/// Start of the block of `days` days of the day `day`.
-pub(super) fn block_of(day: i64, days: i64) -> i64 {
-    day.div_euclid(block_ms(days)) * block_ms(days)
-}
-
-/// The first start of a block of `days` days at or after `day`.
-pub(super) fn block_at_or_after(day: i64, days: i64) -> i64 {
-    let block = block_of(day, days);
-    if block == day {
-        block
-    } else {
-        block.saturating_add(block_ms(days))
-    }
-}
-
-/// How to read the days `[first, end)`: `(from, to, Some(days))` for whole
-/// blocks of `days` days, `None` for single days; longest blocks first
-/// where they fit, then shorter ones at each side, then days.
-pub(super) fn cover(first: i64, end: i64, lengths: &[i64]) -> Vec<(i64, i64, Option<i64>)> {
-    let Some((&days, shorter)) = lengths.split_first() else {
-        return if first < end {
-            vec![(first, end, None)]
-        } else {
-            Vec::new()
-        };
-    };
-    let (from, to) = (block_at_or_after(first, days), block_of(end, days));
-    if from >= to {
-        return cover(first, end, shorter);
-    }
-    let mut reads = cover(first, from, shorter);
-    reads.push((from, to, Some(days)));
-    reads.extend(cover(to, end, shorter));
-    reads
-}
-
-/// Whole days before today (UTC) whose rows stay unpacked: late events of
-/// yesterday are common, of earlier days rare.
-const OPEN_DAYS: i64 = 2;
 
 /// One page day of the rollups: `(page_id, segment, day)`.
 pub(super) type PageDay = (i64, i64, i64);
@@ -120,55 +70,11 @@ pub(super) fn sealed_before(conn: &Connection) -> rusqlite::Result<Option<i64>> 
     Ok(seal_of(conn)?.map(|s| s.before))
 }
 
-/// How to read the days `[first, end)` (before the seal) from blobs packed
-/// for the days `packed`, in blocks of `lengths` ([`cover`]): the range is
-/// narrowed to those days, and as any start in `[first, lo]` and any end in
-/// `[hi, end]` read the same days, the ends are moved to the block starts
-/// there that take the fewest reads (each read seeks every page of the
-/// query); empty when no day of the range has blobs.
-pub(super) fn plan(
-    first: i64,
-    end: i64,
-    packed: (i64, i64),
-    lengths: &[i64],
-) -> Vec<(i64, i64, Option<i64>)> {
-    let (lo, hi) = packed;
-    if first.max(lo) >= end.min(hi) {
-        return Vec::new();
-    }
-    let froms = lengths
-        .iter()
-        .map(|&days| block_of(lo, days))
-        .filter(|&block| first <= block)
-        .chain([first.max(lo)]);
-    let tos: Vec<i64> = lengths
-        .iter()
-        .map(|&days| block_at_or_after(hi, days))
-        .filter(|&block| hi <= end && block <= end)
-        .chain([end.min(hi)])
-        .collect();
-    froms
-        .flat_map(|from| tos.iter().map(move |&to| (from, to)))
-        .map(|(from, to)| cover(from, to, lengths))
-        .min_by_key(|reads| {
-            let span =
-                (reads.last().map_or(0, |r| r.1)).saturating_sub(reads.first().map_or(0, |r| r.0));
-            (reads.len(), span)
-        })
-        .unwrap_or_default()
-}
-
 /// Whether any page day is listed to be packed again (most of the time
 /// none is, and reads skip asking for their rows).
 pub(super) fn any_listed(conn: &Connection) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM heat_unsealed)")?
         .query_row([], |r| r.get(0))
-}
-
-/// The seal [`seal`] moves to at `now_ms`: the start of yesterday (UTC),
-/// so that the day before yesterday is the last sealed.
-pub(super) fn seal_for(now_ms: i64) -> i64 {
-    day_of(now_ms).saturating_sub((OPEN_DAYS - 1) * HEAT_BUCKET_MS)
 }
 
 /// Before a commit changes the rows of `days`: drops the blobs of those

@@ -470,7 +470,7 @@ fn apply(
             FOLDS_VERSION => {
                 super::heat_rollups::backfill_reach(&tx)?;
                 heat_seal::repack_reach(&tx)?;
-                let before = heat_seal::seal_for(crate::now_ms());
+                let before = crate::store::core::heat_blocks::seal_for(crate::now_ms());
                 heat_seal::seal(&tx, before, None)?;
             }
             FRUSTRATION_VERSION => super::rollups::backfill_frustration(&tx)?,

@@ -10,6 +10,7 @@ use super::{heat_seal, layouts, register_functions, schema};
 use crate::event::{Event, EventBatch, EventKind, Rect, FLAG_CLOCK_ADJUSTED};
 use crate::progress::{Progress, Silent};
 use crate::store::core::fold::{Fact, Fold};
+use crate::store::core::heat_blocks;
 use crate::store::core::layouts::{commit_writes, newest_per_page};
 use crate::store::layout_query::{SiteLayout, StoredLayout};
 use crate::store::{AppendOutcome, Engine, EventWriter, StoreError, DELETING_VISITOR};
@@ -118,7 +119,7 @@ impl SqliteWriter {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        heat_seal::seal(&tx, heat_seal::seal_for(now_ms), deadline)?;
+        heat_seal::seal(&tx, heat_blocks::seal_for(now_ms), deadline)?;
         tx.commit()?;
         self.sealed_at = Some(Instant::now());
         Ok(())
