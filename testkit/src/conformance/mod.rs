@@ -76,7 +76,9 @@ pub use layouts::{case_layout_repeats_out_of_order, case_layout_versions, case_n
 pub use overview::{case_overview, case_overview_empty_store};
 pub use pages::{case_pages, case_pages_sort_and_paging};
 pub use rage::{case_rage_clicks, case_rage_clicks_across_batches};
-pub use removal::{case_delete_visitor, case_expire_before};
+pub use removal::{
+    case_delete_visitor, case_delete_visitor_takes_back_heights_and_labels, case_expire_before,
+};
 pub use rollups::{case_out_of_order_batches, case_rollups_match_raw_events, case_session_rollups};
 pub use scroll_reach::case_scroll_reach;
 pub use sessions::{case_sessions_filters, case_sessions_paging, case_sessions_sort};
@@ -121,6 +123,7 @@ macro_rules! __conformance_cases {
             case_layout_repeats_out_of_order,
             case_newest_layouts,
             case_delete_visitor,
+            case_delete_visitor_takes_back_heights_and_labels,
             case_expire_before,
             case_rage_clicks,
             case_rage_clicks_across_batches,

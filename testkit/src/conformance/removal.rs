@@ -219,6 +219,70 @@ pub fn case_delete_visitor(factory: &dyn StoreFactory) {
     assert_same_reads(&*full_r, &*kept_r, "after v3 came back");
 }
 
+/// Removing clicks takes back what a sum cannot: the page height and an
+/// element's label (the greatest) come again from the clicks that stay, on
+/// a day the writer packed and on today's.
+pub fn case_delete_visitor_takes_back_heights_and_labels(factory: &dyn StoreFactory) {
+    let url = "https://shop.example/tall";
+    let ranges = [
+        T0,
+        // Today: a day no engine has packed.
+        shared::now_ms() - 3_600_000,
+    ];
+    for (n, ts) in ranges.into_iter().enumerate() {
+        let tall = batch(
+            "shop",
+            &format!("tall-{n}"),
+            "v-tall",
+            &chrome(),
+            vec![on(
+                click_sized("t", ts, url, (100, 8_500), 1280, (1280, 9_000)),
+                "#buy",
+                "zeta",
+            )],
+        );
+        let short = batch(
+            "shop",
+            &format!("short-{n}"),
+            "v-short",
+            &chrome(),
+            vec![
+                on(
+                    click_sized("s", ts + 60_000, url, (100, 1_000), 1280, (1280, 4_000)),
+                    "#buy",
+                    "beta",
+                ),
+                on(
+                    click_sized("s2", ts + 70_000, url, (300, 900), 1280, (1280, 3_000)),
+                    "#buy",
+                    "alpha",
+                ),
+            ],
+        );
+        let heat =
+            |r: &dyn EventReader| heatmap_of(r, "/tall", Filter::default(), WidthSegment::All, 61);
+        let label = |h: &Heatmap| h.element_clicks.first().and_then(|e| e.label.clone());
+
+        let (mut full, full_r) = factory.open();
+        load(&mut *full, &[tall, short.clone()]);
+        let before = heat(&*full_r);
+        assert_eq!(before.page_height, 9_000, "{n}");
+        assert_eq!(label(&before).as_deref(), Some("zeta"), "{n}");
+
+        assert_eq!(full.delete_visitor("shop", "v-tall").expect("delete"), 1);
+        let (mut kept, kept_r) = factory.open();
+        load(&mut *kept, &[short]);
+        let after = heat(&*full_r);
+        assert_eq!(after.page_height, 4_000, "{n}");
+        assert_eq!(label(&after).as_deref(), Some("beta"), "{n}");
+        assert_heatmap(
+            &after,
+            &heat(&*kept_r),
+            &format!("{n}: after the tall visitor left"),
+        );
+    }
+}
+
 /// Retention removes whole sessions whose last event is older than the
 /// cutoff, exactly like deleting them; younger sessions stay whole, even
 /// those that started before the cutoff.

@@ -9,6 +9,7 @@ use crate::store::core::heat_deltas::HeatDeltas;
 use crate::store::heat::segment_from_code;
 use crate::store::reach::{viewport_of, ReachSpan};
 use rusqlite::{params, Row, Transaction};
+use std::collections::BTreeMap;
 
 /// The heatmap deltas of SQLite: pages and selectors are rows.
 pub(super) type SqliteHeat = HeatDeltas<i64, i64>;
@@ -48,50 +49,99 @@ pub(super) fn refresh_removed(heat: &SqliteHeat, tx: &Transaction<'_>) -> rusqli
     for ((page, segment, day), selector, anchor) in heat.anchors.keys() {
         drop_anchor.execute(params![page, segment, day, selector, anchor.code()])?;
     }
-    // The stored clicks of one bucket, as the rollups placed them.
-    const BUCKET_CLICKS: &str = "FROM events WHERE page_id = ?1 AND kind = 1
-             AND ts >= ?3 AND ts < ?3 + ?4 AND pw > 0 AND x IS NOT NULL AND y IS NOT NULL
-             AND COALESCE(vw, pw) >= ?5 AND COALESCE(vw, pw) < ?6";
-    let mut extent = tx.prepare_cached(&format!(
-        "UPDATE heat_extents SET
-                 max_ph = (SELECT MAX(ph) {BUCKET_CLICKS} AND pw = ?7),
-                 max_y = COALESCE((SELECT MAX(y) {BUCKET_CLICKS} AND pw = ?7), max_y)
-             WHERE page_id = ?1 AND segment = ?2 AND day = ?3 AND pw = ?7"
-    ))?;
+    // Extents and elements that keep clicks take their maxima and labels
+    // again from the clicks still stored: each bucket's clicks read once
+    // for all its keys (a bucket of a busy page holds thousands of clicks,
+    // and a removal touches many widths and selectors of it).
     let mut drop_extent = tx.prepare_cached(
         "DELETE FROM heat_extents WHERE page_id = ?1 AND segment = ?2 AND day = ?3
              AND pw = ?4 AND clicks <= 0",
     )?;
-    for ((page, segment, day), pw) in heat.extents.keys() {
+    let mut buckets: BTreeMap<(i64, i64, i64), BucketMaxima> = BTreeMap::new();
+    for &((page, segment, day), pw) in heat.extents.keys() {
         if drop_extent.execute(params![page, segment, day, pw])? == 0 {
-            let (lo, hi) = segment_bounds(*segment);
-            extent.execute(params![page, segment, day, HEAT_BUCKET_MS, lo, hi, pw])?;
+            let bucket = buckets.entry((page, segment, day)).or_default();
+            bucket.extents.insert(pw, (None, None));
         }
     }
-    let mut element = tx.prepare_cached(&format!(
-        "UPDATE heat_elements SET label = (SELECT MAX(label) {BUCKET_CLICKS}
-                                               AND selector_id = ?7)
-             WHERE page_id = ?1 AND segment = ?2 AND day = ?3 AND selector_id = ?7"
-    ))?;
     let mut drop_element = tx.prepare_cached(
         "DELETE FROM heat_elements WHERE page_id = ?1 AND segment = ?2 AND day = ?3
              AND selector_id = ?4 AND clicks <= 0",
     )?;
-    for ((page, segment, day), selector) in heat.elements.keys() {
+    for &((page, segment, day), selector) in heat.elements.keys() {
         if drop_element.execute(params![page, segment, day, selector])? == 0 {
-            let (lo, hi) = segment_bounds(*segment);
-            element.execute(params![
-                page,
-                segment,
-                day,
-                HEAT_BUCKET_MS,
-                lo,
-                hi,
-                selector
-            ])?;
+            let bucket = buckets.entry((page, segment, day)).or_default();
+            bucket.labels.insert(selector, None);
+        }
+    }
+    // The stored clicks of one bucket, as the rollups placed them. (The
+    // kind is written in, not bound: `clicks_by_page` is partial on it.)
+    let mut clicks = tx.prepare_cached(&format!(
+        "SELECT pw, ph, y, selector_id, label FROM events
+         WHERE page_id = ?1 AND kind = {} AND ts >= ?2 AND ts < ?3 AND pw > 0
+             AND x IS NOT NULL AND y IS NOT NULL
+             AND COALESCE(vw, pw) >= ?4 AND COALESCE(vw, pw) < ?5",
+        EventKind::Click.code()
+    ))?;
+    let mut extent = tx.prepare_cached(
+        "UPDATE heat_extents SET max_ph = ?5, max_y = COALESCE(?6, max_y)
+             WHERE page_id = ?1 AND segment = ?2 AND day = ?3 AND pw = ?4",
+    )?;
+    let mut element = tx.prepare_cached(
+        "UPDATE heat_elements SET label = ?5
+             WHERE page_id = ?1 AND segment = ?2 AND day = ?3 AND selector_id = ?4",
+    )?;
+    for ((page, segment, day), mut bucket) in buckets {
+        let (lo, hi) = segment_bounds(segment);
+        let end = day.saturating_add(HEAT_BUCKET_MS);
+        let mut rows = clicks.query(params![page, day, end, lo, hi])?;
+        while let Some(r) = rows.next()? {
+            bucket.add(
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get_ref(4)?.as_str_or_null()?,
+            );
+        }
+        for (pw, (max_ph, max_y)) in bucket.extents {
+            extent.execute(params![page, segment, day, pw, max_ph, max_y])?;
+        }
+        for (selector, label) in bucket.labels {
+            element.execute(params![page, segment, day, selector, label])?;
         }
     }
     Ok(())
+}
+
+/// The maxima of one bucket's stored clicks that a removal recomputes:
+/// per page width, the greatest page height and click height; per
+/// selector, the greatest label (SQL's `MAX`: byte order, `NULL`s skipped).
+#[derive(Default)]
+struct BucketMaxima {
+    extents: BTreeMap<i64, (Option<i64>, Option<i64>)>,
+    labels: BTreeMap<i64, Option<String>>,
+}
+
+impl BucketMaxima {
+    fn add(
+        &mut self,
+        pw: i64,
+        ph: Option<i64>,
+        y: i64,
+        selector: Option<i64>,
+        label: Option<&str>,
+    ) {
+        if let Some((max_ph, max_y)) = self.extents.get_mut(&pw) {
+            *max_ph = (*max_ph).max(ph);
+            *max_y = (*max_y).max(Some(y));
+        }
+        if let Some(stored) = selector.and_then(|s| self.labels.get_mut(&s)) {
+            if let Some(label) = label.filter(|l| stored.as_deref().is_none_or(|s| *l > s)) {
+                *stored = Some(label.to_owned());
+            }
+        }
+    }
 }
 
 /// The scroll reach of the scroll reports stored, for the schema that
