@@ -74,6 +74,8 @@ impl Nginx {
             let (http, https) = (free_port(), free_port());
             let conf = dir.path().join("nginx.conf");
             std::fs::write(&conf, config(dir.path(), http, https, upstreams)).expect("nginx.conf");
+            let pid_file = dir.path().join("nginx.pid");
+            let _ = std::fs::remove_file(&pid_file);
             let mut child = Command::new(binary)
                 .arg("-p")
                 .arg(dir.path())
@@ -86,7 +88,7 @@ impl Nginx {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("run nginx");
-            if wait_listening(&mut child, &[http, https]) {
+            if wait_listening(&mut child, &pid_file, &[http, https]) {
                 return Self {
                     http,
                     https,
@@ -195,14 +197,18 @@ fn free_port() -> SocketAddr {
     listener.local_addr().expect("address")
 }
 
-/// Waits until every address accepts connections; false if nginx exited.
-fn wait_listening(child: &mut Child, addrs: &[SocketAddr]) -> bool {
+/// Waits until nginx has bound its ports and every address accepts
+/// connections; false if nginx exited. nginx writes its pid file only once
+/// every listening socket is bound: before that, a port that accepts may
+/// be another process's, taken between choosing and binding (nginx then
+/// retries the bind for a while, and exits).
+fn wait_listening(child: &mut Child, pid_file: &Path, addrs: &[SocketAddr]) -> bool {
     let give_up = Instant::now() + START_DEADLINE;
     while Instant::now() < give_up {
         if !matches!(child.try_wait(), Ok(None)) {
             return false;
         }
-        if addrs.iter().all(|a| TcpStream::connect(a).is_ok()) {
+        if pid_file.exists() && addrs.iter().all(|a| TcpStream::connect(a).is_ok()) {
             return true;
         }
         std::thread::sleep(Duration::from_millis(20));
