@@ -6,43 +6,42 @@ mod common;
 use common::*;
 use shared::store::query::{Filter, PageRequest};
 use shared::store::EventReader;
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+/// Starts the binary configured only through environment variables, on a
+/// port of its own.
+fn spawn(db: &std::path::Path) -> (Child, SocketAddr) {
+    spawn_with_stderr(db, Stdio::inherit)
 }
 
-/// Starts the binary configured only through environment variables.
-fn spawn(db: &std::path::Path, port: u16) -> Child {
-    spawn_with_stderr(db, port, Stdio::inherit())
+fn spawn_with_stderr(db: &std::path::Path, stderr: fn() -> Stdio) -> (Child, SocketAddr) {
+    spawn_with(db, stderr, &[])
 }
 
-fn spawn_with_stderr(db: &std::path::Path, port: u16, stderr: Stdio) -> Child {
-    spawn_with(db, port, stderr, &[])
-}
-
-fn spawn_with(db: &std::path::Path, port: u16, stderr: Stdio, env: &[(&str, &str)]) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_ingestd"))
-        .env_remove("MALLOC_ARENA_MAX")
-        .envs(env.iter().copied())
-        .env("INGESTD_LISTEN", format!("127.0.0.1:{port}"))
-        .env("ANALYTICS_DB", format!("sqlite:{}", db.display()))
-        .env("INGESTD_RATE_LIMIT", "0")
-        .env("INGESTD_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .expect("spawn ingestd");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "ingestd did not start listening");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
+fn spawn_with(
+    db: &std::path::Path,
+    stderr: fn() -> Stdio,
+    env: &[(&str, &str)],
+) -> (Child, SocketAddr) {
+    let (child, port) = testkit::ports::spawn_listening(
+        |port| {
+            Command::new(env!("CARGO_BIN_EXE_ingestd"))
+                .env_remove("MALLOC_ARENA_MAX")
+                .envs(env.iter().copied())
+                .env("INGESTD_LISTEN", format!("127.0.0.1:{port}"))
+                .env("ANALYTICS_DB", format!("sqlite:{}", db.display()))
+                .env("INGESTD_RATE_LIMIT", "0")
+                .env("INGESTD_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(stderr())
+                .spawn()
+                .expect("spawn ingestd")
+        },
+        Duration::from_secs(10),
+    );
+    (child, SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
 fn signal(child: &Child, name: &str) {
@@ -67,9 +66,7 @@ fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
 async fn run_and_stop(signal_name: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("env.db");
-    let port = free_port();
-    let mut child = spawn(&db, port);
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let (mut child, addr) = spawn(&db);
     let mut client = Client::connect(addr).await;
     let now = now_ms();
     for i in 0..10 {
@@ -100,9 +97,7 @@ async fn run_and_stop(signal_name: &str) {
 async fn logs_refusals_by_reason_and_site_within_a_budget() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("log.db");
-    let port = free_port();
-    let mut child = spawn_with_stderr(&db, port, Stdio::piped());
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let (mut child, addr) = spawn_with_stderr(&db, Stdio::piped);
     let mut client = Client::connect(addr).await;
     let now = now_ms();
     for i in 0..40 {
@@ -180,10 +175,8 @@ fn malloc_arenas_beside_the_main_one(pid: u32) -> usize {
 async fn keeps_at_most_two_malloc_arenas_unless_told_otherwise() {
     for env in [None, Some("8")] {
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
         let vars: Vec<(&str, &str)> = env.map(|n| ("MALLOC_ARENA_MAX", n)).into_iter().collect();
-        let mut child = spawn_with(&dir.path().join("a.db"), port, Stdio::inherit(), &vars);
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let (mut child, addr) = spawn_with(&dir.path().join("a.db"), Stdio::inherit, &vars);
         let now = now_ms();
         let clients = (0..4).map(|c| async move {
             let mut client = Client::connect(addr).await;

@@ -22,7 +22,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The seed of the generated cases unless `SCHEMATHESIS_SEED` says otherwise.
 const SEED: &str = "20261203";
@@ -163,25 +163,21 @@ struct Daemon {
 
 impl Daemon {
     fn start(db: &Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
+        let (child, port) = testkit::ports::spawn_listening(
+            |port| {
+                Command::new(env!("CARGO_BIN_EXE_ingestd"))
+                    .env("INGESTD_LISTEN", format!("127.0.0.1:{port}"))
+                    .env("ANALYTICS_DB", format!("sqlite:{}", db.display()))
+                    // Schemathesis sends hundreds of requests a second from one address.
+                    .env("INGESTD_RATE_LIMIT", "0")
+                    .env("INGESTD_LOG", "error")
+                    .stdout(Stdio::null())
+                    .spawn()
+                    .expect("spawn ingestd")
+            },
+            Duration::from_secs(10),
+        );
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-        let child = Command::new(env!("CARGO_BIN_EXE_ingestd"))
-            .env("INGESTD_LISTEN", addr.to_string())
-            .env("ANALYTICS_DB", format!("sqlite:{}", db.display()))
-            // Schemathesis sends hundreds of requests a second from one address.
-            .env("INGESTD_RATE_LIMIT", "0")
-            .env("INGESTD_LOG", "error")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("spawn ingestd");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(addr).is_err() {
-            assert!(Instant::now() < deadline, "ingestd did not start listening");
-            std::thread::sleep(Duration::from_millis(20));
-        }
         Self { child, addr }
     }
 }

@@ -32,26 +32,22 @@ impl Daemon {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("malformed.db");
         let stderr = dir.path().join("stderr.log");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
-        let child = Command::new(env!("CARGO_BIN_EXE_ingestd"))
-            .env("INGESTD_LISTEN", format!("127.0.0.1:{port}"))
-            .env("ANALYTICS_DB", format!("sqlite:{}", db.display()))
-            .env("INGESTD_RATE_LIMIT", "0")
-            .env("INGESTD_BODY_TIMEOUT", "1")
-            .env("INGESTD_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
-            .spawn()
-            .expect("spawn ingestd");
+        let (child, port) = testkit::ports::spawn_listening(
+            |port| {
+                Command::new(env!("CARGO_BIN_EXE_ingestd"))
+                    .env("INGESTD_LISTEN", format!("127.0.0.1:{port}"))
+                    .env("ANALYTICS_DB", format!("sqlite:{}", db.display()))
+                    .env("INGESTD_RATE_LIMIT", "0")
+                    .env("INGESTD_BODY_TIMEOUT", "1")
+                    .env("INGESTD_LOG", "warn")
+                    .stdout(Stdio::null())
+                    .stderr(std::fs::File::create(&stderr).expect("stderr file"))
+                    .spawn()
+                    .expect("spawn ingestd")
+            },
+            Duration::from_secs(10),
+        );
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(addr).is_err() {
-            assert!(Instant::now() < deadline, "ingestd did not start listening");
-            std::thread::sleep(Duration::from_millis(20));
-        }
         Self {
             child,
             addr,

@@ -10,6 +10,8 @@
 //!   and soak benchmark: the real binary as a process, load, disk faults;
 //! - [`mongo`] — the MongoDB test server (`MONGODB_URI`, `REQUIRE_MONGO`),
 //!   database names on it and dropping them;
+//! - [`ports`] — loopback ports for the processes tests start, each known
+//!   to be listened on by its own process;
 //! - [`relay`] — a TCP relay in front of a database server that can be cut
 //!   away and restored;
 //! - [`pty`] — a program started in a pseudo-terminal of a given size;
@@ -19,6 +21,7 @@
 pub mod conformance;
 pub mod faults;
 pub mod mongo;
+pub mod ports;
 #[cfg(unix)]
 pub mod pty;
 pub mod relay;

@@ -146,7 +146,12 @@ impl Daemon {
                     );
                 }
             }
-            if get(self.addr, "/healthz").is_some_and(|(status, _)| status == 200) {
+            // Its own socket: a port taken meanwhile may answer for another.
+            let own = self
+                .child
+                .as_ref()
+                .is_some_and(|c| crate::ports::listening(c.id(), self.addr.port()));
+            if own && get(self.addr, "/healthz").is_some_and(|(status, _)| status == 200) {
                 return;
             }
             assert!(
