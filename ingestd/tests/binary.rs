@@ -13,35 +13,7 @@ use std::time::{Duration, Instant};
 /// Starts the binary configured only through environment variables, on a
 /// port of its own.
 fn spawn(db: &std::path::Path) -> (Child, SocketAddr) {
-    spawn_with_stderr(db, Stdio::inherit)
-}
-
-fn spawn_with_stderr(db: &std::path::Path, stderr: fn() -> Stdio) -> (Child, SocketAddr) {
-    spawn_with(db, stderr, &[])
-}
-
-fn spawn_with(
-    db: &std::path::Path,
-    stderr: fn() -> Stdio,
-    env: &[(&str, &str)],
-) -> (Child, SocketAddr) {
-    let (child, port) = testkit::ports::spawn_listening(
-        |port| {
-            Command::new(env!("CARGO_BIN_EXE_ingestd"))
-                .env_remove("MALLOC_ARENA_MAX")
-                .envs(env.iter().copied())
-                .env("INGESTD_LISTEN", format!("127.0.0.1:{port}"))
-                .env("ANALYTICS_DB", format!("sqlite:{}", db.display()))
-                .env("INGESTD_RATE_LIMIT", "0")
-                .env("INGESTD_LOG", "warn")
-                .stdout(Stdio::null())
-                .stderr(stderr())
-                .spawn()
-                .expect("spawn ingestd")
-        },
-        Duration::from_secs(10),
-    );
-    (child, SocketAddr::from(([127, 0, 0, 1], port)))
+    spawn_ingestd(db, &[], &Stdio::inherit)
 }
 
 fn signal(child: &Child, name: &str) {
@@ -97,7 +69,7 @@ async fn run_and_stop(signal_name: &str) {
 async fn logs_refusals_by_reason_and_site_within_a_budget() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("log.db");
-    let (mut child, addr) = spawn_with_stderr(&db, Stdio::piped);
+    let (mut child, addr) = spawn_ingestd(&db, &[], &Stdio::piped);
     let mut client = Client::connect(addr).await;
     let now = now_ms();
     for i in 0..40 {
@@ -176,7 +148,7 @@ async fn keeps_at_most_two_malloc_arenas_unless_told_otherwise() {
     for env in [None, Some("8")] {
         let dir = tempfile::tempdir().expect("temp dir");
         let vars: Vec<(&str, &str)> = env.map(|n| ("MALLOC_ARENA_MAX", n)).into_iter().collect();
-        let (mut child, addr) = spawn_with(&dir.path().join("a.db"), Stdio::inherit, &vars);
+        let (mut child, addr) = spawn_ingestd(&dir.path().join("a.db"), &vars, &Stdio::inherit);
         let now = now_ms();
         let clients = (0..4).map(|c| async move {
             let mut client = Client::connect(addr).await;

@@ -20,9 +20,10 @@
 //! `SCHEMATHESIS`); skipped with a message when missing unless
 //! `REQUIRE_SCHEMATHESIS=1`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
 
 /// The seed of the generated cases unless `SCHEMATHESIS_SEED` says otherwise.
 const SEED: &str = "20261203";
@@ -163,21 +164,9 @@ struct Daemon {
 
 impl Daemon {
     fn start(db: &Path) -> Self {
-        let (child, port) = testkit::ports::spawn_listening(
-            |port| {
-                Command::new(env!("CARGO_BIN_EXE_ingestd"))
-                    .env("INGESTD_LISTEN", format!("127.0.0.1:{port}"))
-                    .env("ANALYTICS_DB", format!("sqlite:{}", db.display()))
-                    // Schemathesis sends hundreds of requests a second from one address.
-                    .env("INGESTD_RATE_LIMIT", "0")
-                    .env("INGESTD_LOG", "error")
-                    .stdout(Stdio::null())
-                    .spawn()
-                    .expect("spawn ingestd")
-            },
-            Duration::from_secs(10),
-        );
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        // Schemathesis sends hundreds of requests a second from one address
+        // (the rate limit is off); the refusals it provokes are not logged.
+        let (child, addr) = common::spawn_ingestd(db, &[("INGESTD_LOG", "error")], &Stdio::inherit);
         Self { child, addr }
     }
 }

@@ -11,7 +11,7 @@ use shared::store::query::{Filter, PageRequest};
 use shared::store::EventReader;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,22 +32,9 @@ impl Daemon {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("malformed.db");
         let stderr = dir.path().join("stderr.log");
-        let (child, port) = testkit::ports::spawn_listening(
-            |port| {
-                Command::new(env!("CARGO_BIN_EXE_ingestd"))
-                    .env("INGESTD_LISTEN", format!("127.0.0.1:{port}"))
-                    .env("ANALYTICS_DB", format!("sqlite:{}", db.display()))
-                    .env("INGESTD_RATE_LIMIT", "0")
-                    .env("INGESTD_BODY_TIMEOUT", "1")
-                    .env("INGESTD_LOG", "warn")
-                    .stdout(Stdio::null())
-                    .stderr(std::fs::File::create(&stderr).expect("stderr file"))
-                    .spawn()
-                    .expect("spawn ingestd")
-            },
-            Duration::from_secs(10),
-        );
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let (child, addr) = common::spawn_ingestd(&db, &[("INGESTD_BODY_TIMEOUT", "1")], &|| {
+            std::fs::File::create(&stderr).expect("stderr file").into()
+        });
         Self {
             child,
             addr,

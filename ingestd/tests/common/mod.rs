@@ -203,3 +203,31 @@ pub fn split_head(bytes: &[u8]) -> (String, Vec<(String, String)>, &[u8]) {
         .collect();
     (status, fields, &bytes[end + 4..])
 }
+
+/// The `ingestd` binary on a loopback port of its own
+/// ([`testkit::ports::spawn_listening`]), configured through environment
+/// variables: its database `db`, no rate limit, warnings logged, then `env`
+/// (which may override them); its stderr from `stderr`.
+pub fn spawn_ingestd(
+    db: &std::path::Path,
+    env: &[(&str, &str)],
+    stderr: &dyn Fn() -> std::process::Stdio,
+) -> (std::process::Child, SocketAddr) {
+    let (child, port) = testkit::ports::spawn_listening(
+        |port| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_ingestd"))
+                .env_remove("MALLOC_ARENA_MAX")
+                .env("INGESTD_LISTEN", format!("127.0.0.1:{port}"))
+                .env("ANALYTICS_DB", format!("sqlite:{}", db.display()))
+                .env("INGESTD_RATE_LIMIT", "0")
+                .env("INGESTD_LOG", "warn")
+                .envs(env.iter().copied())
+                .stdout(std::process::Stdio::null())
+                .stderr(stderr())
+                .spawn()
+                .expect("spawn ingestd")
+        },
+        std::time::Duration::from_secs(10),
+    );
+    (child, SocketAddr::from(([127, 0, 0, 1], port)))
+}
