@@ -700,8 +700,120 @@ fn before_version_11(path: &Path) {
         .expect("the frustration index of version 10");
 }
 
+/// The sessions that clicked `/p/1`, `/p/*` and `/nowhere`, and the page
+/// list.
+fn clicked_sessions_and_pages(path: &Path) -> (Vec<Vec<String>>, Vec<PageStats>) {
+    let reader = SqliteReader::open(path).expect("reader");
+    let sort = Sort {
+        key: SessionSortKey::Start,
+        descending: true,
+    };
+    let clicked: Vec<_> = ["/p/1", "/p/*", "/nowhere"]
+        .into_iter()
+        .map(|pattern| {
+            let filter = Filter {
+                clicked_page: Some(shared::page_key::PagePattern::new(pattern)),
+                ..Filter::default()
+            };
+            let page = reader
+                .sessions(&filter, sort, PageRequest::first(1_000))
+                .expect("sessions");
+            page.rows
+                .into_iter()
+                .map(|s| s.session_id)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let by_views = Sort {
+        key: PageSortKey::Views,
+        descending: true,
+    };
+    let pages = reader
+        .pages(&Filter::default(), None, by_views, PageRequest::first(100))
+        .expect("pages");
+    (clicked, pages)
+}
+
+/// Back to the clicks by page without their session, of versions 1 to 12.
+fn before_version_13(path: &Path) {
+    rusqlite::Connection::open(path)
+        .expect("open")
+        .execute_batch(
+            "DROP INDEX clicks_by_page;
+             CREATE INDEX clicks_by_page ON events (page_id, ts) WHERE kind = 1;",
+        )
+        .expect("the clicks' index of version 12");
+}
+
+/// The columns of the index `name`.
+fn index_columns(path: &Path, name: &str) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    let mut stmt = conn
+        .prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
+        .expect("index info");
+    let columns = stmt
+        .query_map([name], |r| r.get(0))
+        .expect("columns")
+        .collect::<rusqlite::Result<Vec<String>>>()
+        .expect("columns");
+    columns
+}
+
+/// Version 13 gives the clicks by page their session: the sessions that
+/// clicked a page read as before, from the index.
+#[test]
+fn migrating_to_version_13_gives_the_clicks_by_page_their_session() {
+    let (_dir, path) = database_of(&wandering_sessions());
+    let before = clicked_sessions_and_pages(&path);
+    assert_eq!(
+        index_columns(&path, "clicks_by_page"),
+        ["page_id", "ts", "session_id"]
+    );
+    before_version_13(&path);
+    rusqlite::Connection::open(&path)
+        .expect("open")
+        .execute_batch("PRAGMA user_version = 12;")
+        .expect("version 12");
+    assert_eq!(index_columns(&path, "clicks_by_page"), ["page_id", "ts"]);
+    drop(SqliteWriter::open(&path).expect("migrate"));
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
+    assert_eq!(
+        index_columns(&path, "clicks_by_page"),
+        ["page_id", "ts", "session_id"]
+    );
+    assert_eq!(clicked_sessions_and_pages(&path), before);
+
+    // A range's lower bound bounds the clicks read: the sessions that
+    // clicked and started in the range are those of all time that started
+    // in it.
+    let reader = SqliteReader::open(&path).expect("reader");
+    let sort = Sort {
+        key: SessionSortKey::Start,
+        descending: true,
+    };
+    let clicked = |from: Option<i64>| {
+        let filter = Filter {
+            clicked_page: Some(shared::page_key::PagePattern::new("/p/*")),
+            range: TimeRange { from, to: None },
+            ..Filter::default()
+        };
+        reader
+            .sessions(&filter, sort, PageRequest::first(1_000))
+            .expect("sessions")
+            .rows
+    };
+    let from = T0 + 30 * 97_000;
+    let all_time: Vec<_> = clicked(None)
+        .into_iter()
+        .filter(|s| s.start >= from)
+        .collect();
+    assert!(!all_time.is_empty());
+    assert_eq!(clicked(Some(from)), all_time);
+}
+
 /// Back to the index of session pages by page of versions 1 to 11.
 fn before_version_12(path: &Path) {
+    before_version_13(path);
     rusqlite::Connection::open(path)
         .expect("open")
         .execute_batch("CREATE INDEX session_pages_by_page ON session_pages (page_id);")
@@ -713,38 +825,7 @@ fn before_version_12(path: &Path) {
 #[test]
 fn migrating_to_version_12_drops_the_page_index_of_session_pages() {
     let (_dir, path) = database_of(&wandering_sessions());
-    let reads = |path: &Path| {
-        let reader = SqliteReader::open(path).expect("reader");
-        let sort = Sort {
-            key: SessionSortKey::Start,
-            descending: true,
-        };
-        let clicked: Vec<_> = ["/p/1", "/p/*", "/nowhere"]
-            .into_iter()
-            .map(|pattern| {
-                let filter = Filter {
-                    clicked_page: Some(shared::page_key::PagePattern::new(pattern)),
-                    ..Filter::default()
-                };
-                let page = reader
-                    .sessions(&filter, sort, PageRequest::first(1_000))
-                    .expect("sessions");
-                page.rows
-                    .into_iter()
-                    .map(|s| s.session_id)
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let by_views = Sort {
-            key: PageSortKey::Views,
-            descending: true,
-        };
-        let pages = reader
-            .pages(&Filter::default(), None, by_views, PageRequest::first(100))
-            .expect("pages");
-        (clicked, pages)
-    };
-    let before = reads(&path);
+    let before = clicked_sessions_and_pages(&path);
     let (clicked, pages) = &before;
     assert!(
         !clicked[0].is_empty() && clicked[0].len() < clicked[1].len() && clicked[1].len() < 60,
@@ -772,7 +853,7 @@ fn migrating_to_version_12_drops_the_page_index_of_session_pages() {
     drop(SqliteWriter::open(&path).expect("migrate"));
     assert_eq!(user_version(&path), SCHEMA_VERSION);
     assert_eq!(index_count(&path), 0);
-    assert_eq!(reads(&path), before);
+    assert_eq!(clicked_sessions_and_pages(&path), before);
 }
 
 /// Version 11 stores each session's frustration score in a column of its

@@ -241,17 +241,23 @@ pub(super) fn session_conditions(filter: &Filter, with_range: bool, c: &mut Cond
         );
     }
     if let Some(pattern) = &filter.clicked_page {
-        // Each session's own pages, by their key: the cost follows the
-        // sessions in the range, not the matching pages' sessions of all
-        // time (there is no index of session pages by page: every commit
-        // would move one of its entries per page it touched). `+` keeps
-        // the matching pages a filter, not a seek per page.
-        c.push(
-            "EXISTS (SELECT 1 FROM session_pages sp
-                     WHERE sp.session_id = s.id AND sp.clicks > 0
-                       AND +sp.page_id IN (SELECT id FROM pages WHERE page_match(?, key)))",
-            [text(pattern.as_str())],
+        // The sessions of the clicks on matching pages, from the clicks'
+        // index alone (`clicks_by_page` carries the session). A session's
+        // clicks come no earlier than its start, so the range's lower bound
+        // bounds them too. The kind is written in, not bound: the index is
+        // partial on it.
+        let mut clause = format!(
+            "s.id IN (SELECT e.session_id FROM events e
+                      WHERE e.kind = {} AND e.page_id IN (SELECT id FROM pages WHERE page_match(?, key))",
+            EventKind::Click.code()
         );
+        let mut params = vec![text(pattern.as_str())];
+        if let Some(from) = filter.range.from.filter(|_| with_range) {
+            clause.push_str(" AND e.ts >= ?");
+            params.push(Value::Integer(from));
+        }
+        clause.push(')');
+        c.push(&clause, params);
     }
 }
 

@@ -379,11 +379,18 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 12: no index of the session pages by page. Every commit moved one of
     // its entries per page it touched (a quarter of a single-event commit's
-    // WAL frames); its readers now go through the sessions instead (the
-    // clicked-page filter by each session's key, removal by the visitor
-    // index and by subtracting the removed rows from the page totals).
+    // WAL frames); its readers now go elsewhere (the clicked-page filter to
+    // the clicks by page, removal to the visitor index and to subtracting
+    // the removed rows from the page totals).
     r#"
     DROP INDEX session_pages_by_page;
+    "#,
+    // 13: the clicks by page carry their session, so that the sessions
+    // that clicked a page are read from the index alone (the clicked-page
+    // filter); the index is the one every commit already writes.
+    r#"
+    DROP INDEX clicks_by_page;
+    CREATE INDEX clicks_by_page ON events (page_id, ts, session_id) WHERE kind = 1;
     "#,
 ];
 
