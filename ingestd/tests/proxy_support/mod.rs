@@ -11,10 +11,11 @@
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use testkit::ports::{free_port, listening};
 
 /// How long nginx may take to listen before the test gives up.
 const START_DEADLINE: Duration = Duration::from_secs(20);
@@ -71,11 +72,10 @@ impl Nginx {
         // A port taken between choosing and binding makes nginx exit: choose again.
         let mut last_log = String::new();
         for _ in 0..5 {
-            let (http, https) = (free_port(), free_port());
+            let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
+            let (http, https) = (local(free_port()), local(free_port()));
             let conf = dir.path().join("nginx.conf");
             std::fs::write(&conf, config(dir.path(), http, https, upstreams)).expect("nginx.conf");
-            let pid_file = dir.path().join("nginx.pid");
-            let _ = std::fs::remove_file(&pid_file);
             let mut child = Command::new(binary)
                 .arg("-p")
                 .arg(dir.path())
@@ -88,7 +88,7 @@ impl Nginx {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("run nginx");
-            if wait_listening(&mut child, &pid_file, &[http, https]) {
+            if wait_listening(&mut child, &[http, https]) {
                 return Self {
                     http,
                     https,
@@ -192,23 +192,16 @@ fn self_signed_certificate(dir: &Path) {
     assert!(status.success(), "openssl could not make a certificate");
 }
 
-fn free_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address")
-}
-
-/// Waits until nginx has bound its ports and every address accepts
-/// connections; false if nginx exited. nginx writes its pid file only once
-/// every listening socket is bound: before that, a port that accepts may
-/// be another process's, taken between choosing and binding (nginx then
-/// retries the bind for a while, and exits).
-fn wait_listening(child: &mut Child, pid_file: &Path, addrs: &[SocketAddr]) -> bool {
+/// Waits until nginx itself listens on every address; false if it exited.
+/// A port that accepts may be another listener's, taken between choosing
+/// and binding (nginx then retries the bind for a while, and exits).
+fn wait_listening(child: &mut Child, addrs: &[SocketAddr]) -> bool {
     let give_up = Instant::now() + START_DEADLINE;
     while Instant::now() < give_up {
         if !matches!(child.try_wait(), Ok(None)) {
             return false;
         }
-        if pid_file.exists() && addrs.iter().all(|a| TcpStream::connect(a).is_ok()) {
+        if addrs.iter().all(|a| listening(child.id(), a.port())) {
             return true;
         }
         std::thread::sleep(Duration::from_millis(20));
