@@ -6,15 +6,8 @@ mod common;
 use common::*;
 use shared::store::query::{Filter, PageRequest};
 use shared::store::EventReader;
-use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Starts the binary configured only through environment variables, on a
-/// port of its own.
-fn spawn(db: &std::path::Path) -> (Child, SocketAddr) {
-    spawn_ingestd(db, &[], &Stdio::inherit)
-}
 
 fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
@@ -38,7 +31,7 @@ fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
 async fn run_and_stop(signal_name: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("env.db");
-    let (mut child, addr) = spawn(&db);
+    let (mut child, addr) = spawn_ingestd(&db, &[], &Stdio::inherit);
     let mut client = Client::connect(addr).await;
     let now = now_ms();
     for i in 0..10 {

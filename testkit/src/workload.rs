@@ -121,10 +121,9 @@ pub fn crowd(writer: &mut dyn EventWriter, label: &str, batches: usize) {
     let (Some(&first), Some(&last)) = (times.first(), times.last()) else {
         return;
     };
-    let mut sorted = times.clone();
-    sorted.sort_by(f64::total_cmp);
+    times.sort_by(f64::total_cmp);
     println!(
         "{label:<40} ms per commit: first {first:.1}, median {:.1}, last {last:.1}",
-        sorted[sorted.len() / 2]
+        times[times.len() / 2]
     );
 }

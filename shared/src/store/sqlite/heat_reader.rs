@@ -13,8 +13,7 @@ use super::reader::{session_conditions, text, Conditions, SqliteReader};
 use super::rollups::element_of;
 use crate::event::FLAG_RAGE_CLICK;
 use crate::limits::ANCHOR_GRID;
-use crate::store::core::heat_blobs;
-use crate::store::core::heat_blobs::Kind;
+use crate::store::core::heat_blobs::{self, Kind};
 use crate::store::core::heat_blocks;
 use crate::store::core::heatmap::{
     self, AnchorRow, CellRow, ElementRow, ExtentRow, HeatPart, HeatSource,

@@ -5,8 +5,7 @@
 use super::heat_rollups::{scroll_columns, scroll_span};
 use super::reader::SqliteReader;
 use crate::event::EventKind;
-use crate::store::core::heat_blobs;
-use crate::store::core::heat_blobs::Kind;
+use crate::store::core::heat_blobs::{self, Kind};
 use crate::store::core::heatmap::HeatPart;
 use crate::store::core::scroll_reach::ReachSource;
 use crate::store::fast_hash::FastMap;
