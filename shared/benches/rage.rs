@@ -31,7 +31,8 @@ fn spread(n: usize) -> Vec<ClickPoint> {
         .collect()
 }
 
-/// Clicks a second apart, every tenth starting a burst of four on one spot.
+/// Clicks 150 ms apart, four of every ten on one spot: a burst of four
+/// every 1.5 s.
 fn bursts(n: usize) -> Vec<ClickPoint> {
     (0..n)
         .map(|i| {

@@ -12,8 +12,9 @@
 //! This VFS wraps the default one and forwards every call to it. For a WAL
 //! file only, a write that continues the previous one is kept in memory;
 //! the kept bytes are written, in as few calls as the default VFS takes
-//! ([`WRITE_CHUNK`]), before anything else is done to the file: a sync, a read, a size, a truncation, a file control, a close,
-//! or a write elsewhere in it. SQLite and the kernel therefore see the same
+//! ([`WRITE_CHUNK`]), before anything else is done to the file: a sync, a
+//! read, a size, a truncation, a file control, a close, or a write
+//! elsewhere in it. SQLite and the kernel therefore see the same
 //! bytes in the same order as without it, in fewer calls. What makes the
 //! delay invisible to other connections:
 //!
