@@ -78,34 +78,32 @@ impl Drop for Daemon {
 
 fn start_daemon(program: &std::path::Path, extra: &[String]) -> Daemon {
     let dir = tempfile::tempdir().expect("temp dir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let child = Command::new(program)
-        .args([
-            "--listen",
-            &addr.to_string(),
-            "--rate-limit",
-            "0",
-            "--log",
-            "warn",
-            "--db",
-        ])
-        .arg(dir.path().join("bench.db"))
-        .args(extra)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start ingestd");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "ingestd did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // Started again on another port while the chosen one was taken before
+    // the daemon bound it: the phases must measure this daemon, not
+    // whatever else listens there.
+    let (child, port) = testkit::ports::spawn_listening(
+        |port| {
+            Command::new(program)
+                .args([
+                    "--listen",
+                    &format!("127.0.0.1:{port}"),
+                    "--rate-limit",
+                    "0",
+                    "--log",
+                    "warn",
+                    "--db",
+                ])
+                .arg(dir.path().join("bench.db"))
+                .args(extra)
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("start ingestd")
+        },
+        Duration::from_secs(10),
+    );
     Daemon {
         child,
-        addr,
+        addr: SocketAddr::from(([127, 0, 0, 1], port)),
         _dir: dir,
     }
 }
