@@ -98,6 +98,14 @@ pub fn case_sessions_filters(factory: &dyn StoreFactory) {
             &["s3", "s5"],
         ),
         (
+            // Direct visits are named in any case, as referrers are.
+            Filter {
+                referrer: some("Direct"),
+                ..all.clone()
+            },
+            &["s3", "s5"],
+        ),
+        (
             Filter {
                 referrer: some("search.example"),
                 ..all.clone()

@@ -10,6 +10,8 @@
 //! - [`flows`]: paths and funnels over the steps of many sessions.
 //! - [`heatmap`], [`scroll_reach`], [`overview`], [`live`]: the assembly
 //!   of read answers.
+//! - [`session_filter`]: what each field of a filter asks of a session, as
+//!   conditions every engine renders in its query language.
 //! - [`heat_compare`]: a heatmap compared with another range's on the same
 //!   grid (change of share per cell and per element).
 //! - [`anchoring`]: anchored clicks placed on their element's box in a
@@ -64,6 +66,7 @@ pub mod pages;
 pub mod rage;
 pub mod scroll_reach;
 pub(crate) mod selector_sums;
+pub mod session_filter;
 pub(crate) mod step_blobs;
 pub mod steps;
 pub(crate) mod varint;

@@ -8,8 +8,9 @@
 
 use super::documents::fields as f;
 use crate::page_key::PagePattern;
+use crate::store::core::session_filter::{self, Compare, Count, SessionCondition};
 use crate::store::core::steps::{DEAD_END_MS, SCORE_DEAD_END, SCORE_QUICK_BACK};
-use crate::store::query::{Filter, TimeRange, DIRECT_REFERRER};
+use crate::store::query::{Filter, TimeRange};
 use mongodb::bson::{doc, Bson, Document};
 
 /// Where the session's fields are in the pipeline's documents.
@@ -95,22 +96,29 @@ pub(crate) fn time_range(range: TimeRange) -> Option<Document> {
     (!ts.is_empty()).then_some(ts)
 }
 
-/// Stages keeping the sessions that match `filter`. `with_range` applies
-/// the time range to session start (session-scoped views); `with_site`
-/// applies the site (event-scoped views match the event's own site).
+/// Stages keeping the sessions that match `filter`, as
+/// [`session_filter`] decides its conditions. `with_range` applies the time
+/// range to session start (session-scoped views); `with_site` applies the
+/// site (event-scoped views match the event's own site).
 pub(crate) fn session_stages(
     filter: &Filter,
     at: SessionAt,
     with_range: bool,
     with_site: bool,
 ) -> Vec<Document> {
-    let mut stages = Vec::new();
-    let plain = plain_conditions(filter, at, with_range, with_site);
-    if !plain.is_empty() {
-        stages.push(doc! { "$match": plain });
+    let mut matched = Matched::default();
+    let mut clicked = None;
+    for condition in session_filter::session_conditions(filter, with_range) {
+        match condition {
+            SessionCondition::Site(_) if !with_site => {}
+            SessionCondition::ClickedPage { pattern, .. } => clicked = Some(pattern),
+            condition => matched.add(condition, at),
+        }
     }
-    stages.extend(derived_stages(filter, at));
-    if let Some(pattern) = &filter.clicked_page {
+    let mut stages = matched.stages();
+    if let Some(pattern) = clicked {
+        // From the session's pages, which count their clicks (a bound on
+        // the clicks' time is of no use there).
         stages.push(doc! { "$lookup": {
             "from": super::schema::PAGES,
             "localField": at.key_field(),
@@ -126,106 +134,99 @@ pub(crate) fn session_stages(
     stages
 }
 
-/// The conditions on the session document's own fields.
-fn plain_conditions(filter: &Filter, at: SessionAt, with_range: bool, with_site: bool) -> Document {
-    let at_field = |name: &str| at.field(name);
-    let mut plain = Document::new();
-    if with_site {
-        if let Some(site) = &filter.site {
-            plain.insert(at_field(f::SITE), site);
-        }
-    }
-    if let Some(start) = time_range(filter.range).filter(|_| with_range) {
-        plain.insert(at_field(f::START), start);
-    }
-    if let Some(device) = filter.device {
-        plain.insert(at_field(f::DEVICE), device.code());
-    }
-    if let Some(browser) = &filter.browser {
-        plain.insert(at_field(f::BROWSER_KEY), browser.to_ascii_lowercase());
-    }
-    if let Some(min) = filter.min_events {
-        plain.insert(at_field(f::EVENTS), doc! { "$gte": i64::from(min) });
-    }
-    match filter.bounced {
-        Some(true) => {
-            plain.insert(at_field(f::PAGE_VIEWS), 1_i64);
-        }
-        Some(false) => {
-            plain.insert(at_field(f::PAGE_VIEWS), doc! { "$ne": 1_i64 });
-        }
-        None => {}
-    }
-    if let Some(keys) = &filter.sessions {
-        plain.insert(at.key_field(), doc! { "$in": keys });
-    }
-    match filter.has_rage_clicks {
-        Some(true) => {
-            plain.insert(at_field(f::RAGE_CLICKS), doc! { "$gt": 0_i64 });
-        }
-        Some(false) => {
-            plain.insert(at_field(f::RAGE_CLICKS), 0_i64);
-        }
-        None => {}
-    }
-    plain
+/// The conditions on the session document's own fields (`plain`), and on
+/// values derived from it (`derived`, computed by `$addFields` under names
+/// starting with `_`, then matched by `on_derived`).
+#[derive(Default)]
+struct Matched {
+    plain: Document,
+    derived: Document,
+    on_derived: Document,
 }
 
-/// The conditions on values derived from the session document (referrer
-/// and entry page from the entry array, duration).
-fn derived_stages(filter: &Filter, at: SessionAt) -> Vec<Document> {
-    let at_field = |name: &str| at.field(name);
-    let mut derived = Document::new();
-    let mut matched = Document::new();
-    if let Some(referrer) = &filter.referrer {
-        derived.insert(
-            "_ref",
-            doc! { "$arrayElemAt": [format!("${}", at_field(f::ENTRY)), 3] },
-        );
-        let wanted = if referrer.eq_ignore_ascii_case(DIRECT_REFERRER) {
-            Bson::Null
-        } else {
-            Bson::String(referrer.to_ascii_lowercase())
-        };
-        matched.insert("_ref", wanted);
+impl Matched {
+    fn add(&mut self, condition: SessionCondition<'_>, at: SessionAt) {
+        let path = |name: &str| format!("${}", at.field(name));
+        match condition {
+            SessionCondition::Site(site) => {
+                self.plain.insert(at.field(f::SITE), site);
+            }
+            SessionCondition::Start(range) => {
+                if let Some(start) = time_range(range) {
+                    self.plain.insert(at.field(f::START), start);
+                }
+            }
+            SessionCondition::Device(code) => {
+                self.plain.insert(at.field(f::DEVICE), code);
+            }
+            SessionCondition::Browser(browser) => {
+                self.plain
+                    .insert(at.field(f::BROWSER_KEY), browser.to_ascii_lowercase());
+            }
+            SessionCondition::Keys(keys) => {
+                self.plain.insert(at.key_field(), doc! { "$in": keys });
+            }
+            SessionCondition::Count(count, compare) => {
+                let field = match count {
+                    Count::Events => f::EVENTS,
+                    Count::PageViews => f::PAGE_VIEWS,
+                    Count::RageClicks => f::RAGE_CLICKS,
+                    // Counted once a session has steps; absent before.
+                    Count::QuickBacks => {
+                        let value = doc! { "$ifNull": [path(f::QUICK_BACKS), 0_i64] };
+                        return self.derive("_qb", value, compared(compare));
+                    }
+                };
+                self.plain.insert(at.field(field), compared(compare));
+            }
+            SessionCondition::Referrer(referrer) => self.derive(
+                "_ref",
+                doc! { "$arrayElemAt": [path(f::ENTRY), 3] },
+                referrer.map_or(Bson::Null, |r| Bson::String(r.to_ascii_lowercase())),
+            ),
+            SessionCondition::EntryPage(pattern) => self.derive(
+                "_ep",
+                doc! { "$arrayElemAt": [path(f::ENTRY), 2] },
+                pattern_regex(pattern),
+            ),
+            SessionCondition::DeadEnd(dead_end) => {
+                self.derive("_dead", dead_end_expr(at), i32::from(dead_end));
+            }
+            SessionCondition::MinDuration(min) => self.derive(
+                "_dur",
+                doc! { "$subtract": [path(f::END), path(f::START)] },
+                doc! { "$gte": min },
+            ),
+            // Looked up apart ([`session_stages`]).
+            SessionCondition::ClickedPage { .. } => {}
+        }
     }
-    if let Some(pattern) = &filter.entry_page {
-        derived.insert(
-            "_ep",
-            doc! { "$arrayElemAt": [format!("${}", at_field(f::ENTRY)), 2] },
-        );
-        matched.insert("_ep", pattern_regex(pattern));
+
+    fn derive(&mut self, name: &str, value: impl Into<Bson>, wanted: impl Into<Bson>) {
+        self.derived.insert(name, value);
+        self.on_derived.insert(name, wanted);
     }
-    if let Some(quick_backs) = filter.has_quick_backs {
-        // Counted once a session has steps; absent before.
-        derived.insert(
-            "_qb",
-            doc! { "$ifNull": [format!("${}", at_field(f::QUICK_BACKS)), 0_i64] },
-        );
-        matched.insert(
-            "_qb",
-            if quick_backs {
-                Bson::Document(doc! { "$gt": 0_i64 })
-            } else {
-                Bson::Int64(0)
-            },
-        );
+
+    fn stages(self) -> Vec<Document> {
+        let mut stages = Vec::new();
+        if !self.plain.is_empty() {
+            stages.push(doc! { "$match": self.plain });
+        }
+        if !self.derived.is_empty() {
+            stages.push(doc! { "$addFields": self.derived });
+            stages.push(doc! { "$match": self.on_derived });
+        }
+        stages
     }
-    if let Some(dead_end) = filter.dead_end {
-        derived.insert("_dead", dead_end_expr(at));
-        matched.insert("_dead", i32::from(dead_end));
+}
+
+/// A count's comparison as a condition.
+fn compared(compare: Compare) -> Bson {
+    match compare {
+        Compare::AtLeast(n) => Bson::Document(doc! { "$gte": n }),
+        Compare::Equal(n) => Bson::Int64(n),
+        Compare::NotEqual(n) => Bson::Document(doc! { "$ne": n }),
     }
-    if let Some(min) = filter.min_duration_ms {
-        derived.insert(
-            "_dur",
-            doc! { "$subtract": [format!("${}", at_field(f::END)), format!("${}", at_field(f::START))] },
-        );
-        matched.insert("_dur", doc! { "$gte": min });
-    }
-    if derived.is_empty() {
-        return Vec::new();
-    }
-    vec![doc! { "$addFields": derived }, doc! { "$match": matched }]
 }
 
 /// Whether the session is a dead end

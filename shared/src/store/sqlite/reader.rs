@@ -6,6 +6,7 @@ use crate::event::{
 };
 use crate::page_key::PagePattern;
 use crate::store::core::live;
+use crate::store::core::session_filter::{self, Compare, Count, SessionCondition};
 use crate::store::core::steps::{is_dead_end, DEAD_END_MS};
 use crate::store::query::*;
 use crate::store::{EventReader, StoreError};
@@ -173,91 +174,86 @@ pub(super) fn start_in_range(range: TimeRange, start: &str, c: &mut Conditions) 
     }
 }
 
-/// Conditions on sessions (alias `s`). `with_range` applies the time range to
-/// session start; event-scoped queries apply it to event time themselves.
+/// Conditions on sessions (alias `s`), as [`session_filter`] decides them.
+/// `with_range` applies the time range to session start; event-scoped
+/// queries apply it to event time themselves.
 pub(super) fn session_conditions(filter: &Filter, with_range: bool, c: &mut Conditions) {
-    if let Some(site) = &filter.site {
-        c.push(
+    for condition in session_filter::session_conditions(filter, with_range) {
+        session_condition(condition, c);
+    }
+}
+
+fn session_condition(condition: SessionCondition<'_>, c: &mut Conditions) {
+    match condition {
+        SessionCondition::Site(site) => c.push(
             "s.site_id = (SELECT id FROM sites WHERE key = ?)",
             [text(site)],
-        );
-    }
-    if with_range {
-        start_in_range(filter.range, "s.start_ts", c);
-    }
-    if let Some(device) = filter.device {
-        c.push("s.device = ?", [Value::Integer(device.code())]);
-    }
-    if let Some(browser) = &filter.browser {
-        c.push("s.browser = ? COLLATE NOCASE", [text(browser)]);
-    }
-    match filter.referrer.as_deref() {
-        Some(DIRECT_REFERRER) => c.push("s.referrer IS NULL", []),
-        Some(referrer) => c.push("s.referrer = ? COLLATE NOCASE", [text(referrer)]),
-        None => {}
-    }
-    if let Some(pattern) = &filter.entry_page {
-        c.push(
+        ),
+        SessionCondition::Start(range) => start_in_range(range, "s.start_ts", c),
+        SessionCondition::Device(code) => c.push("s.device = ?", [Value::Integer(code)]),
+        SessionCondition::Browser(browser) => {
+            c.push("s.browser = ? COLLATE NOCASE", [text(browser)]);
+        }
+        SessionCondition::Referrer(None) => c.push("s.referrer IS NULL", []),
+        SessionCondition::Referrer(Some(referrer)) => {
+            c.push("s.referrer = ? COLLATE NOCASE", [text(referrer)]);
+        }
+        SessionCondition::EntryPage(pattern) => c.push(
             "s.entry_page_id IN (SELECT id FROM pages WHERE page_match(?, key))",
             [text(pattern.as_str())],
-        );
-    }
-    if let Some(min) = filter.min_duration_ms {
-        c.push("s.end_ts - s.start_ts >= ?", [Value::Integer(min)]);
-    }
-    if let Some(min) = filter.min_events {
-        c.push("s.events >= ?", [Value::Integer(i64::from(min))]);
-    }
-    match filter.bounced {
-        Some(true) => c.push("s.page_views = 1", []),
-        Some(false) => c.push("s.page_views <> 1", []),
-        None => {}
-    }
-    match filter.has_rage_clicks {
-        Some(true) => c.push("s.rage_clicks > 0", []),
-        Some(false) => c.push("s.rage_clicks = 0", []),
-        None => {}
-    }
-    match filter.has_quick_backs {
-        Some(true) => c.push("s.quick_backs > 0", []),
-        Some(false) => c.push("s.quick_backs = 0", []),
-        None => {}
-    }
-    if let Some(dead_end) = filter.dead_end {
-        c.push(
+        ),
+        SessionCondition::MinDuration(min) => {
+            c.push("s.end_ts - s.start_ts >= ?", [Value::Integer(min)]);
+        }
+        SessionCondition::Count(count, compare) => {
+            let column = match count {
+                Count::Events => "s.events",
+                Count::PageViews => "s.page_views",
+                Count::RageClicks => "s.rage_clicks",
+                Count::QuickBacks => "s.quick_backs",
+            };
+            let (op, n) = match compare {
+                Compare::AtLeast(n) => (">=", n),
+                Compare::Equal(n) => ("=", n),
+                Compare::NotEqual(n) => ("<>", n),
+            };
+            // Written in rather than bound, so that the planner sees the
+            // number (an integer: nothing to escape).
+            c.push(&format!("{column} {op} {n}"), []);
+        }
+        SessionCondition::DeadEnd(dead_end) => c.push(
             "(s.last_rage_ts IS NOT NULL AND s.end_ts - s.last_rage_ts <= ?) = ?",
             [
                 Value::Integer(DEAD_END_MS),
                 Value::Integer(i64::from(dead_end)),
             ],
-        );
-    }
-    if let Some(keys) = &filter.sessions {
-        // Keys are row ids; anything else names no session.
-        let ids: Vec<i64> = keys.iter().filter_map(|k| k.parse().ok()).collect();
-        c.push(
-            "s.id IN (SELECT value FROM json_each(?))",
-            [text(&serde_json::to_string(&ids).unwrap_or_default())],
-        );
-    }
-    if let Some(pattern) = &filter.clicked_page {
-        // The sessions of the clicks on matching pages, from the clicks'
-        // index alone (`clicks_by_page` carries the session). A session's
-        // clicks come no earlier than its start, so the range's lower bound
-        // bounds them too. The kind is written in, not bound: the index is
-        // partial on it.
-        let mut clause = format!(
-            "s.id IN (SELECT e.session_id FROM events e
-                      WHERE e.kind = {} AND e.page_id IN (SELECT id FROM pages WHERE page_match(?, key))",
-            EventKind::Click.code()
-        );
-        let mut params = vec![text(pattern.as_str())];
-        if let Some(from) = filter.range.from.filter(|_| with_range) {
-            clause.push_str(" AND e.ts >= ?");
-            params.push(Value::Integer(from));
+        ),
+        SessionCondition::Keys(keys) => {
+            // Keys are row ids; anything else names no session.
+            let ids: Vec<i64> = keys.iter().filter_map(|k| k.parse().ok()).collect();
+            c.push(
+                "s.id IN (SELECT value FROM json_each(?))",
+                [text(&serde_json::to_string(&ids).unwrap_or_default())],
+            );
         }
-        clause.push(')');
-        c.push(&clause, params);
+        SessionCondition::ClickedPage { pattern, since } => {
+            // The sessions of the clicks on matching pages, from the clicks'
+            // index alone (`clicks_by_page` carries the session), bounded
+            // below by `since`. The kind is written in, not bound: the index
+            // is partial on it.
+            let mut clause = format!(
+                "s.id IN (SELECT e.session_id FROM events e
+                          WHERE e.kind = {} AND e.page_id IN (SELECT id FROM pages WHERE page_match(?, key))",
+                EventKind::Click.code()
+            );
+            let mut params = vec![text(pattern.as_str())];
+            if let Some(from) = since {
+                clause.push_str(" AND e.ts >= ?");
+                params.push(Value::Integer(from));
+            }
+            clause.push(')');
+            c.push(&clause, params);
+        }
     }
 }
 
