@@ -46,8 +46,9 @@
 //!    [`layouts::LayoutWrite`] per key, merged into the stored version by the
 //!    repeat rule of [`layouts`];
 //! 6. **answer a small set of grouped queries** for the read side (see
-//!    [`crate::store::EventReader`]); how an engine uses its rollups to
-//!    answer them (pushdown) is its own affair.
+//!    [`crate::store::EventReader`]), over the sessions a filter selects by
+//!    the conditions of [`session_filter`]; how an engine uses its rollups
+//!    to answer them (pushdown) is its own affair.
 //!
 //! An engine passing the conformance suite is a correct engine.
 
