@@ -71,10 +71,6 @@ impl Daemon {
         args: &[&str],
         user: Option<(u32, u32)>,
     ) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
         let log_dir = tempfile::tempdir().expect("log dir");
         // Another user may not reach the build directory (it may sit in
         // root's home): that user runs a copy kept beside its database.
@@ -89,7 +85,8 @@ impl Daemon {
         let log = log_dir.path().join("ingestd.log");
         let mut daemon = Self {
             child: None,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            // Chosen by the first start.
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             db,
             db_url,
             binary,
@@ -99,9 +96,47 @@ impl Daemon {
             log,
             starts: 0,
         };
-        daemon.spawn();
-        daemon.wait_ready();
+        daemon.first_start();
         daemon
+    }
+
+    /// Starts the process on a free port, and again on another while it
+    /// exits before it listens there ([`crate::ports`]: the port was taken
+    /// between choosing and binding); restarts keep the port it got.
+    fn first_start(&mut self) {
+        for _ in 0..5 {
+            self.addr = SocketAddr::from(([127, 0, 0, 1], crate::ports::free_port()));
+            self.spawn();
+            if self.wait_listening() {
+                self.wait_ready();
+                return;
+            }
+        }
+        panic!(
+            "ingestd exited at start-up five times; log:\n{}",
+            self.log_tail()
+        );
+    }
+
+    /// Waits until the process itself listens on its port (true) or exits
+    /// (false); panics (with the log) when it does neither in time.
+    fn wait_listening(&mut self) -> bool {
+        let deadline = Instant::now() + START_TIMEOUT;
+        while let Some(child) = self.child.as_mut() {
+            if crate::ports::listening(child.id(), self.addr.port()) {
+                return true;
+            }
+            if !matches!(child.try_wait(), Ok(None)) {
+                return false;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "ingestd did not listen in time; log:\n{}",
+                self.log_tail()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
     }
 
     fn spawn(&mut self) {
