@@ -19,10 +19,10 @@
 //! HTTP/1.1 client on one thread, so the daemon gets most of the CPU.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use testkit::faults::daemon::{peak_rss_kib, Daemon};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -61,62 +61,6 @@ fn options() -> Options {
         }
     }
     o
-}
-
-struct Daemon {
-    child: Child,
-    addr: SocketAddr,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_daemon(program: &std::path::Path, extra: &[String]) -> Daemon {
-    let dir = tempfile::tempdir().expect("temp dir");
-    // Started again on another port while the chosen one was taken before
-    // the daemon bound it: the phases must measure this daemon, not
-    // whatever else listens there.
-    let (child, port) = testkit::ports::spawn_listening(
-        |port| {
-            Command::new(program)
-                .args([
-                    "--listen",
-                    &format!("127.0.0.1:{port}"),
-                    "--rate-limit",
-                    "0",
-                    "--log",
-                    "warn",
-                    "--db",
-                ])
-                .arg(dir.path().join("bench.db"))
-                .args(extra)
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("start ingestd")
-        },
-        Duration::from_secs(10),
-    );
-    Daemon {
-        child,
-        addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        _dir: dir,
-    }
-}
-
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 /// CPU time the daemon's writer thread has used so far: with other work on
@@ -337,17 +281,6 @@ async fn run_phase(
     result
 }
 
-async fn fetch_metrics(addr: SocketAddr) -> Option<String> {
-    let mut stream = TcpStream::connect(addr).await.ok()?;
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nhost: bench\r\nconnection: close\r\n\r\n")
-        .await
-        .ok()?;
-    let mut text = String::new();
-    stream.read_to_string(&mut text).await.ok()?;
-    Some(text)
-}
-
 fn report(name: &str, r: &PhaseResult) -> f64 {
     let secs = r.elapsed.as_secs_f64();
     let req_rate = r.requests as f64 / secs;
@@ -367,7 +300,10 @@ fn report(name: &str, r: &PhaseResult) -> f64 {
 
 fn main() {
     let o = options();
-    let daemon = start_daemon(&o.daemon, &o.extra_daemon_args);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let extra: Vec<&str> = o.extra_daemon_args.iter().map(String::as_str).collect();
+    // Rate limit off, warnings logged (the harness's defaults), its own port.
+    let daemon = Daemon::start(&o.daemon, &dir.path().join("bench.db"), &extra);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -377,7 +313,7 @@ fn main() {
         o.connections,
         o.seconds,
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        daemon.child.id()
+        daemon.pid()
     );
     runtime.block_on(async {
         // Warm up connections, caches and the database file.
@@ -391,7 +327,7 @@ fn main() {
         .await;
         let health = run_phase(daemon.addr, Load::Health, o.connections, o.seconds, None).await;
         let health_rate = report("GET /healthz", &health);
-        let pid = daemon.child.id();
+        let pid = daemon.pid();
         let cpu = writer_cpu(pid);
         let single = run_phase(
             daemon.addr,
@@ -429,25 +365,16 @@ fn main() {
             "single-event rate / healthz rate: {:.2}",
             single_rate / health_rate.max(1.0)
         );
-        if let Some(metrics) = fetch_metrics(daemon.addr).await {
-            let value = |name: &str| {
-                metrics
-                    .lines()
-                    .find_map(|l| {
-                        l.strip_prefix(name)
-                            .and_then(|v| v.trim().parse::<f64>().ok())
-                    })
-                    .unwrap_or(0.0)
-            };
-            let commits = value("ingestd_commit_duration_seconds_count ");
+        if let Some(commits) = daemon.metric("ingestd_commit_duration_seconds_count") {
+            let value = |name: &str| daemon.metric(name).unwrap_or(0.0);
             println!(
                 "commits: {commits:.0}, mean {:.2} ms, mean {:.1} events per commit",
-                value("ingestd_commit_duration_seconds_sum ") * 1000.0 / commits.max(1.0),
-                value("ingestd_commit_batch_events_sum ") / commits.max(1.0)
+                value("ingestd_commit_duration_seconds_sum") * 1000.0 / commits.max(1.0),
+                value("ingestd_commit_batch_events_sum") / commits.max(1.0)
             );
         }
     });
-    match peak_rss_kib(daemon.child.id()) {
+    match peak_rss_kib(daemon.pid()) {
         Some(kib) => println!("ingestd peak RSS: {:.1} MiB", kib as f64 / 1024.0),
         None => println!("ingestd peak RSS: unavailable"),
     }
