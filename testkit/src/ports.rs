@@ -5,8 +5,9 @@
 //! moment: another test's listener may take it before the process binds it.
 //! The process then fails to bind and exits, while connections to the port
 //! reach the other listener and look like success. [`listening`] asks the
-//! kernel whose socket listens on the port; [`spawn_listening`] starts a
-//! process on a fresh port until it is its own.
+//! kernel whose socket listens on the port; [`wait_listening`] waits for a
+//! process to listen on its own; [`spawn_listening`] starts a process on a
+//! fresh port until it is its own.
 
 use std::process::Child;
 use std::time::{Duration, Instant};
@@ -51,6 +52,35 @@ pub fn listening(pid: u32, port: u16) -> bool {
     })
 }
 
+/// How a started process came out of [`wait_listening`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Started {
+    /// It listens on every port itself.
+    Listening,
+    /// It exited first (a port was taken, or it failed).
+    Exited,
+    /// It did neither within the deadline.
+    TimedOut,
+}
+
+/// Waits until `child` itself listens on every one of `ports`, exits, or
+/// lets `deadline` pass.
+pub fn wait_listening(child: &mut Child, ports: &[u16], deadline: Duration) -> Started {
+    let give_up = Instant::now() + deadline;
+    loop {
+        if ports.iter().all(|&port| listening(child.id(), port)) {
+            return Started::Listening;
+        }
+        if !matches!(child.try_wait(), Ok(None)) {
+            return Started::Exited;
+        }
+        if Instant::now() >= give_up {
+            return Started::TimedOut;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Starts a process with `spawn(port)` on a free port, and again on another
 /// while it exits before it listens there (its port was taken); panics when
 /// it neither listens nor exits within `deadline`.
@@ -58,20 +88,14 @@ pub fn spawn_listening(mut spawn: impl FnMut(u16) -> Child, deadline: Duration) 
     for _ in 0..5 {
         let port = free_port();
         let mut child = spawn(port);
-        let give_up = Instant::now() + deadline;
-        loop {
-            if listening(child.id(), port) {
-                return (child, port);
-            }
-            if !matches!(child.try_wait(), Ok(None)) {
-                break;
-            }
-            if Instant::now() >= give_up {
+        match wait_listening(&mut child, &[port], deadline) {
+            Started::Listening => return (child, port),
+            Started::Exited => {}
+            Started::TimedOut => {
                 let _ = child.kill();
                 let _ = child.wait();
                 panic!("the process did not listen on port {port} within {deadline:?}");
             }
-            std::thread::sleep(Duration::from_millis(20));
         }
     }
     panic!("the process exited five times before it listened");

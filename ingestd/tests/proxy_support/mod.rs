@@ -14,8 +14,8 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-use testkit::ports::{free_port, listening};
+use std::time::Duration;
+use testkit::ports::{free_port, wait_listening, Started};
 
 /// How long nginx may take to listen before the test gives up.
 const START_DEADLINE: Duration = Duration::from_secs(20);
@@ -88,7 +88,11 @@ impl Nginx {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("run nginx");
-            if wait_listening(&mut child, &[http, https]) {
+            // Its own sockets: a port that accepts may be another listener's,
+            // taken between choosing and binding (nginx then retries the bind
+            // for a while, and exits).
+            let ports = [http.port(), https.port()];
+            if wait_listening(&mut child, &ports, START_DEADLINE) == Started::Listening {
                 return Self {
                     http,
                     https,
@@ -190,23 +194,6 @@ fn self_signed_certificate(dir: &Path) {
         .status()
         .expect("run openssl (install the openssl package)");
     assert!(status.success(), "openssl could not make a certificate");
-}
-
-/// Waits until nginx itself listens on every address; false if it exited.
-/// A port that accepts may be another listener's, taken between choosing
-/// and binding (nginx then retries the bind for a while, and exits).
-fn wait_listening(child: &mut Child, addrs: &[SocketAddr]) -> bool {
-    let give_up = Instant::now() + START_DEADLINE;
-    while Instant::now() < give_up {
-        if !matches!(child.try_wait(), Ok(None)) {
-            return false;
-        }
-        if addrs.iter().all(|a| listening(child.id(), a.port())) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
 }
 
 /// How curl talks to nginx.

@@ -5,6 +5,7 @@
 //! The binary is the caller's: ingestd's tests and benchmarks pass
 //! `env!("CARGO_BIN_EXE_ingestd")`, the one cargo built for them.
 
+use crate::ports::{self, Started};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -101,42 +102,29 @@ impl Daemon {
     }
 
     /// Starts the process on a free port, and again on another while it
-    /// exits before it listens there ([`crate::ports`]: the port was taken
+    /// exits before it listens there ([`ports`]: the port was taken
     /// between choosing and binding); restarts keep the port it got.
     fn first_start(&mut self) {
         for _ in 0..5 {
-            self.addr = SocketAddr::from(([127, 0, 0, 1], crate::ports::free_port()));
+            self.addr = SocketAddr::from(([127, 0, 0, 1], ports::free_port()));
             self.spawn();
-            if self.wait_listening() {
-                self.wait_ready();
-                return;
+            let port = self.addr.port();
+            let child = self.child.as_mut().expect("a daemon just started");
+            match ports::wait_listening(child, &[port], START_TIMEOUT) {
+                Started::Listening => {
+                    self.wait_ready();
+                    return;
+                }
+                Started::Exited => {}
+                Started::TimedOut => {
+                    panic!("ingestd did not listen in time; log:\n{}", self.log_tail())
+                }
             }
         }
         panic!(
             "ingestd exited at start-up five times; log:\n{}",
             self.log_tail()
         );
-    }
-
-    /// Waits until the process itself listens on its port (true) or exits
-    /// (false); panics (with the log) when it does neither in time.
-    fn wait_listening(&mut self) -> bool {
-        let deadline = Instant::now() + START_TIMEOUT;
-        while let Some(child) = self.child.as_mut() {
-            if crate::ports::listening(child.id(), self.addr.port()) {
-                return true;
-            }
-            if !matches!(child.try_wait(), Ok(None)) {
-                return false;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "ingestd did not listen in time; log:\n{}",
-                self.log_tail()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        false
     }
 
     fn spawn(&mut self) {
@@ -185,7 +173,7 @@ impl Daemon {
             let own = self
                 .child
                 .as_ref()
-                .is_some_and(|c| crate::ports::listening(c.id(), self.addr.port()));
+                .is_some_and(|c| ports::listening(c.id(), self.addr.port()));
             if own && get(self.addr, "/healthz").is_some_and(|(status, _)| status == 200) {
                 return;
             }
